@@ -1,0 +1,83 @@
+"""Tamper-evident audit trail: each entry hashes the one before it and, when a user is
+signed in, carries her Ed25519 signature. Entries hold ids and actions, never content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peerdesk.crypto.keys import verify
+from peerdesk.store.models import AuditRow
+
+GENESIS = b"\x00" * 32
+
+# What is audited. Reads are single-record opens; lists are one entry, not one per row.
+UNLOCK, UNLOCK_FAILED, LOCK = "unlock", "unlock-failed", "lock"
+READ, SAVE, DELETE, SHARE, UNSHARE = "read", "save", "delete", "share", "unshare"
+EXPORT, ERASE, PASSPHRASE_CHANGED, ACCOUNT_CREATED = "export", "erase", "passphrase", "account"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor_id: str | None
+    action: str
+    record_id: str | None
+    detail: str
+
+
+def _digest(prev: bytes, seq: int, at: datetime, actor: str | None, action: str,
+            record_id: str | None, detail: str) -> bytes:
+    body = json.dumps([seq, at.isoformat(), actor, action, record_id, detail],
+                      separators=(",", ":")).encode()
+    return hashlib.sha256(prev + body).digest()
+
+
+def append(session: Session, *, at: datetime, actor_id: str | None, action: str,
+           record_id: str | None = None, detail: str = "",
+           sign: Callable[[bytes], bytes] | None = None) -> None:
+    last = session.execute(
+        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    digest = _digest(prev, seq, at, actor_id, action, record_id, detail)
+    session.add(AuditRow(seq=seq, at=at, actor_id=actor_id, action=action, record_id=record_id,
+                         detail=detail, prev_hash=prev, hash=digest,
+                         signature=sign(digest) if sign else None))
+
+
+def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str]:
+    """Every problem found, as sentences; an empty list means the trail is intact."""
+    problems: list[str] = []
+    prev, expected_seq = GENESIS, 1
+    for row in session.scalars(select(AuditRow).order_by(AuditRow.seq)):
+        where = f"Audit entry {row.seq}"
+        if row.seq != expected_seq:
+            problems.append(f"Audit entries {expected_seq} to {row.seq - 1} are missing.")
+        if row.prev_hash != prev:
+            problems.append(f"{where} does not follow the entry before it (removed or reordered).")
+        digest = _digest(row.prev_hash, row.seq, row.at, row.actor_id, row.action,
+                         row.record_id, row.detail)
+        if digest != row.hash:
+            problems.append(f"{where} was changed after it was written.")
+        if row.signature is not None:
+            key = verify_keys.get(row.actor_id or "")
+            if key is None or not verify(key, row.signature, row.hash):
+                problems.append(f"{where} has a signature that does not match its author.")
+        prev, expected_seq = row.hash, row.seq + 1
+    return problems
+
+
+def entries(session: Session, *, record_id: str | None = None) -> list[AuditEntry]:
+    query = select(AuditRow).order_by(AuditRow.seq)
+    if record_id:
+        query = query.where(AuditRow.record_id == record_id)
+    return [AuditEntry(r.seq, r.at, r.actor_id, r.action, r.record_id, r.detail)
+            for r in session.scalars(query)]

@@ -1,0 +1,102 @@
+"""The record kinds and their fields, built from the lists and plan templates in resources/."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from peerdesk.domain import Choice, FieldSpec, FieldType, Kind, KindSpec, Section
+from peerdesk.paths import resource_dir
+
+T = FieldType
+
+
+def _load(relative: str) -> dict[str, Any]:
+    path = resource_dir() / relative
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def choices(list_name: str) -> tuple[Choice, ...]:
+    data = _load(f"lists/{list_name}.json")
+    return tuple(
+        Choice(c["id"], c["label"], tuple(c.get("prompts", ()))) for c in data["choices"]
+    )
+
+
+def _person() -> KindSpec:
+    return KindSpec(Kind.PERSON, Kind.PERSON.label, (
+        FieldSpec("label", "Name or label", T.TEXT, required=True,
+                  help="What you call the person here: a first name or initials they are happy with."),
+        FieldSpec("local_id", "Local identifier", T.TEXT,
+                  help="Optional, for example a ward or team reference."),
+        FieldSpec("pronouns", "Pronouns", T.TEXT),
+        FieldSpec("support_started", "Peer support started", T.DATE),
+        FieldSpec("what_matters", "What matters to them, in their words", T.LONG_TEXT),
+    ))
+
+
+def _diary() -> KindSpec:
+    return KindSpec(Kind.DIARY, Kind.DIARY.label, (
+        FieldSpec("when", "When", T.DATETIME, required=True),
+        FieldSpec("setting", "Where", T.CHOICE, choices=choices("settings")),
+        FieldSpec("contact_type", "Kind of contact", T.CHOICE, choices=choices("contact_types")),
+        FieldSpec("what_happened", "What happened", T.LONG_TEXT),
+        FieldSpec("what_mattered", "What mattered to the person", T.LONG_TEXT,
+                  help="In their words where you can."),
+        FieldSpec("strengths", "Strengths I noticed", T.LONG_TEXT),
+        FieldSpec("peer_brought", "What I brought as a peer", T.TAGS,
+                  choices=choices("peer_brought")),
+        FieldSpec("lived_experience", "What I shared of my own experience, and why", T.LONG_TEXT),
+        FieldSpec("mechanisms", "What made this peer support", T.TAGS,
+                  choices=choices("mechanisms")),
+        FieldSpec("signposting", "Signposting or going along to activities", T.LONG_TEXT,
+                  help="Community groups, services or opportunities from the resource pack."),
+        FieldSpec("follow_up", "Follow-up agreed", T.LONG_TEXT),
+        FieldSpec("ending", "Preparing for the ending of support", T.LONG_TEXT,
+                  help="Endings are on the agenda from the first meeting."),
+    ))
+
+
+def _reflection() -> KindSpec:
+    return KindSpec(Kind.REFLECTION, Kind.REFLECTION.label, (
+        FieldSpec("when", "When", T.DATE, required=True),
+        FieldSpec("boundary_area", "Boundary area", T.CHOICE, required=True,
+                  choices=choices("boundary_areas")),
+        FieldSpec("what_happened", "What happened", T.LONG_TEXT),
+        FieldSpec("how_it_felt", "How it felt", T.LONG_TEXT),
+        FieldSpec("what_i_did", "What I did", T.LONG_TEXT),
+        FieldSpec("next_time", "What I would do next time", T.LONG_TEXT),
+        FieldSpec("bring_to_supervision", "Bring to supervision", T.BOOL),
+        FieldSpec("keeping_myself_well", "Keeping myself well (private: never shared)",
+                  T.LONG_TEXT, private=True),
+    ))
+
+
+def _plan(kind: Kind) -> KindSpec:
+    template = _load(f"templates/{kind.value}.json")
+    sections = tuple(Section(s["id"], s["title"], s.get("prompt", ""))
+                     for s in template["sections"])
+    return KindSpec(kind, template["title"], (
+        FieldSpec("sections", "The plan, in the person's own words", T.SECTIONS,
+                  sections=sections),
+        FieldSpec("shared_with", "Who the person has chosen to share this plan with", T.LIST),
+        FieldSpec("agreed_on", "Agreed by the person on", T.DATE),
+        FieldSpec("review_on", "Review date", T.DATE),
+    ), intro=template.get("intro", ""))
+
+
+@cache
+def spec(kind: Kind | str) -> KindSpec:
+    kind = Kind(kind)
+    match kind:
+        case Kind.PERSON:
+            return _person()
+        case Kind.DIARY:
+            return _diary()
+        case Kind.REFLECTION:
+            return _reflection()
+        case _:
+            return _plan(kind)

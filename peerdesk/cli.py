@@ -1,0 +1,395 @@
+"""`peerdesk` command line: admin, automation and headless use of the same services as the app.
+
+Exit codes: 0 ok, 1 unexpected, 2 bad input, 3 access (passphrase, sharing), 4 integrity,
+5 environment (folder in use, disk full, newer data), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from peerdesk import errors
+from peerdesk.catalogue import spec
+from peerdesk.domain import Kind, Record, Role
+from peerdesk.paths import default_data_dir
+from peerdesk.services import Desk, Vault
+
+EXIT_CODES: list[tuple[type[errors.PeerDeskError], int]] = [
+    (errors.InvalidInput, 2), (errors.NotFound, 2), (errors.AccessProblem, 3),
+    (errors.IntegrityProblem, 4), (errors.EnvironmentProblem, 5), (errors.Cancelled, 130),
+]
+
+
+class Input:
+    """Passphrases from the environment or stdin's first lines; a file from the rest of stdin."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._from_stdin = args.passphrase_stdin
+        self._lines: list[str] | None = None
+
+    def _stdin_lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = sys.stdin.read().splitlines(keepends=True)
+        return self._lines
+
+    def _secret(self, env: str, prompt: str) -> str:
+        if self._from_stdin:
+            lines = self._stdin_lines()
+            if not lines:
+                raise errors.InvalidInput("Expected a passphrase on standard input.")
+            return lines.pop(0).rstrip("\r\n")
+        if os.environ.get(env):
+            return os.environ[env]
+        if sys.stdin.isatty():
+            return getpass.getpass(prompt)
+        raise errors.InvalidInput(f"Give the passphrase in {env} or with --passphrase-stdin.")
+
+    def passphrase(self) -> str:
+        return self._secret("PEERDESK_PASSPHRASE", "Passphrase: ")
+
+    def new_passphrase(self) -> str:
+        return self._secret("PEERDESK_NEW_PASSPHRASE", "New passphrase: ")
+
+    def json_file(self, name: str) -> Any:
+        try:
+            text = "".join(self._stdin_lines()) if name == "-" else Path(name).read_text("utf-8")
+        except OSError as exc:
+            raise errors.InvalidInput(f"Cannot read {name}: {exc.strerror}.") from None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise errors.InvalidInput(f"{name} is not valid JSON (line {exc.lineno}).") from None  # type: ignore[attr-defined]
+
+
+class App:
+    """What one command needs: the arguments, the vault, and a signed-in user on demand."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.input = Input(args)
+        self._vault: Vault | None = None
+        self._desk: Desk | None = None
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault(Path(self.args.data_dir))
+        return self._vault
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            self._desk = self.vault.unlock(self._user_name(), self.input.passphrase())
+        return self._desk
+
+    def _user_name(self) -> str:
+        if self.args.user:
+            return str(self.args.user)
+        accounts = self.vault.accounts()
+        if len(accounts) == 1:
+            return accounts[0].name
+        if not accounts:
+            raise errors.NotFound("There are no accounts yet. Add one with: peerdesk user add NAME")
+        raise errors.InvalidInput("Several people use this computer: say who you are with --user NAME.")
+
+    def close(self) -> None:
+        if self._vault is not None:
+            self._vault.close()
+
+    def out(self, human: str, data: Any) -> None:
+        if self.args.json:
+            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        elif human:
+            print(human)
+
+
+def record_json(record: Record) -> dict[str, Any]:
+    return {"id": record.id, "kind": record.kind.value, "person_id": record.person_id,
+            "version": record.version, "saved_at": record.saved_at.isoformat(timespec="seconds"),
+            "author_id": record.author_id, "deleted": record.deleted,
+            "shared_with": list(record.readers), "fields": dict(record.fields)}
+
+
+def record_text(record: Record) -> str:
+    kind_spec = spec(record.kind)
+    lines = [f"{kind_spec.title} · version {record.version} · saved {record.saved_at:%Y-%m-%d %H:%M}"]
+    if record.deleted:
+        lines.append("(deleted)")
+    for field in kind_spec.fields:
+        value = record.fields.get(field.name)
+        if value in (None, "", [], {}):
+            continue
+        if field.sections:
+            lines.append(f"{field.label}:")
+            lines += [f"  {s.title}: {value[s.id]}" for s in field.sections if s.id in value]
+        else:
+            names = {c.id: c.label for c in field.choices}
+            items = value if isinstance(value, list) else [value]
+            shown = ", ".join(str(names.get(v, v)) for v in items)
+            lines.append(f"{field.label}: {shown}")
+    return "\n".join(lines)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def cmd_init(app: App) -> None:
+    vault = app.vault
+    if app.args.team:
+        vault.set_team(app.args.team)
+    app.out(f"Data folder ready: {vault.store.data_dir}",
+            {"data_dir": str(vault.store.data_dir), "device_id": vault.device_id, "team": vault.team})
+
+
+def cmd_user_add(app: App) -> None:
+    account = app.vault.create_account(app.args.name, app.args.role, app.input.passphrase())
+    app.out(f"Added {account.name} ({account.role.label}).",
+            {"id": account.id, "name": account.name, "role": account.role.value})
+
+
+def cmd_user_list(app: App) -> None:
+    accounts = app.vault.accounts()
+    app.out("\n".join(f"{a.name}\t{a.role.label}" for a in accounts) or "No accounts yet.",
+            [{"id": a.id, "name": a.name, "role": a.role.value} for a in accounts])
+
+
+def cmd_user_passwd(app: App) -> None:
+    old = app.input.passphrase()
+    app.vault.change_passphrase(app._user_name(), old, app.input.new_passphrase())
+    app.out("Passphrase changed.", {"changed": True})
+
+
+def cmd_person_add(app: App) -> None:
+    fields = app.input.json_file(app.args.file) if app.args.file else {}
+    fields |= {k: v for k, v in (("label", app.args.label), ("local_id", app.args.local_id)) if v}
+    record = app.desk.add(Kind.PERSON, fields)
+    app.out(record.id, record_json(record))
+
+
+def cmd_person_list(app: App) -> None:
+    people = app.desk.records(Kind.PERSON)
+    app.out("\n".join(f"{p.id}\t{p.fields.get('label', '')}" for p in people) or "No one yet.",
+            [record_json(p) for p in people])
+
+
+def cmd_person_erase(app: App) -> None:
+    if not app.args.yes:
+        raise errors.InvalidInput("Erasing cannot be undone. Add --yes to confirm.")
+    count = app.desk.erase_person(app.args.id)
+    app.out(f"Erased {count} records about this person. They can no longer be decrypted.",
+            {"erased": count})
+
+
+def cmd_record_schema(app: App) -> None:
+    print(json.dumps(spec(_kind(app.args.kind)).json_schema(), indent=2, ensure_ascii=False))
+
+
+def cmd_record_add(app: App) -> None:
+    record = app.desk.add(_kind(app.args.kind), app.input.json_file(app.args.file),
+                          person_id=app.args.person)
+    app.out(record.id, record_json(record))
+
+
+def cmd_record_list(app: App) -> None:
+    records = app.desk.records(_kind(app.args.kind) if app.args.kind else None,
+                            person_id=app.args.person, include_deleted=app.args.deleted)
+    human = "\n".join(f"{r.id}\t{r.kind.value}\tv{r.version}\t{r.saved_at:%Y-%m-%d %H:%M}\t{r.title}"
+                      for r in records)
+    app.out(human or "Nothing yet.", [record_json(r) for r in records])
+
+
+def cmd_record_show(app: App) -> None:
+    record = app.desk.get(app.args.id, version=app.args.version)
+    app.out(record_text(record), record_json(record))
+
+
+def cmd_record_update(app: App) -> None:
+    record = app.desk.update(app.args.id, app.input.json_file(app.args.file))
+    app.out(f"Saved version {record.version}.", record_json(record))
+
+
+def cmd_record_history(app: App) -> None:
+    versions = app.desk.history(app.args.id)
+    human = "\n".join(f"v{r.version}\t{r.saved_at:%Y-%m-%d %H:%M}\t{'deleted' if r.deleted else ''}"
+                      for r in versions)
+    app.out(human, [record_json(r) for r in versions])
+
+
+def cmd_record_delete(app: App) -> None:
+    app.desk.delete(app.args.id)
+    app.out("Deleted. Earlier versions stay in the history.", {"deleted": app.args.id})
+
+
+def cmd_record_share(app: App) -> None:
+    app.desk.share(app.args.id, app.args.with_)
+    app.out(f"Shared with {app.args.with_} for supervision, from this version on.",
+            {"shared": app.args.id, "with": app.args.with_})
+
+
+def cmd_record_unshare(app: App) -> None:
+    app.desk.unshare(app.args.id, app.args.with_)
+    app.out(f"Stopped sharing with {app.args.with_}. Later versions will not reach them; "
+            "what they could already read stays readable to them.",
+            {"unshared": app.args.id, "with": app.args.with_})
+
+
+def cmd_check(app: App) -> None:
+    problems = app.desk.check()
+    app.out("\n".join(f"{p.record_id} v{p.version}: {p.problem}" for p in problems)
+            or "Every record you can read passed its integrity check.",
+            {"ok": not problems, "problems": [p.__dict__ for p in problems]})
+    if problems:
+        raise SystemExit(4)
+
+
+def cmd_audit_verify(app: App) -> None:
+    problems = app.vault.verify_audit()
+    app.out("\n".join(problems) or "The audit trail is intact.",
+            {"ok": not problems, "problems": problems})
+    if problems:
+        raise SystemExit(4)
+
+
+def cmd_demo(app: App) -> None:
+    from peerdesk.demo import build_demo
+
+    summary = build_demo(app.vault, force=app.args.force)
+    app.out(summary.text(), summary.as_json())
+
+
+def _kind(text: str) -> Kind:
+    try:
+        return Kind(text.replace("-", "_"))
+    except ValueError:
+        names = ", ".join(k.value for k in Kind)
+        raise errors.InvalidInput(f"Unknown kind {text!r}; choose one of: {names}.") from None
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="data folder (default: the per-user folder for PeerDesk)")
+    common.add_argument("--user", default=argparse.SUPPRESS, help="account name")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output")
+    common.add_argument("--passphrase-stdin", action="store_true", default=argparse.SUPPRESS,
+                        help="read the passphrase from the first line of standard input")
+
+    parser = argparse.ArgumentParser(prog="peerdesk", parents=[common],
+                                     description="Encrypted records for peer support work.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(parent: Any, name: str, fn: Callable[[App], None], help_: str,
+                ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help_)
+        p.set_defaults(func=fn)
+        return p
+
+    def group(name: str, help_: str) -> Any:
+        return sub.add_parser(name, help=help_).add_subparsers(dest="action", required=True,
+                                                               metavar="ACTION")
+
+    p = command(sub, "init", cmd_init, "create the data folder on this device")
+    p.add_argument("--team", help="team name, e.g. 'Team North'")
+
+    users = group("user", "accounts on this device")
+    p = command(users, "add", cmd_user_add, "add an account (its passphrase as for sign-in)")
+    p.add_argument("name")
+    p.add_argument("--role", default="peer", choices=[r.value for r in Role])
+    command(users, "list", cmd_user_list, "list accounts")
+    command(users, "passwd", cmd_user_passwd,
+            "change passphrase (new one from PEERDESK_NEW_PASSPHRASE or the next stdin line)")
+
+    people = group("person", "people you support")
+    p = command(people, "add", cmd_person_add, "add a person you support")
+    p.add_argument("--label", help="a name or initials the person is happy with")
+    p.add_argument("--local-id")
+    p.add_argument("--file", help="more fields as JSON (see: record schema --kind person)")
+    command(people, "list", cmd_person_list, "list people you support")
+    p = command(people, "erase", cmd_person_erase, "the person withdraws: erase everything about them")
+    p.add_argument("id")
+    p.add_argument("--yes", action="store_true", help="confirm; this cannot be undone")
+
+    records = group("record", "diaries, reflections and plans")
+    p = command(records, "schema", cmd_record_schema, "print the JSON Schema of a kind's fields")
+    p.add_argument("--kind", required=True)
+    p = command(records, "add", cmd_record_add, "add a record from JSON")
+    p.add_argument("--kind", required=True)
+    p.add_argument("--person", help="id of the person it is about")
+    p.add_argument("--file", required=True, help="JSON file, or - for standard input")
+    p = command(records, "list", cmd_record_list, "list what you can read")
+    p.add_argument("--kind")
+    p.add_argument("--person")
+    p.add_argument("--deleted", action="store_true", help="include deleted records")
+    p = command(records, "show", cmd_record_show, "show a record")
+    p.add_argument("id")
+    p.add_argument("--version", type=int)
+    p = command(records, "update", cmd_record_update, "save a new version from JSON")
+    p.add_argument("id")
+    p.add_argument("--file", required=True)
+    p = command(records, "history", cmd_record_history, "list a record's versions")
+    p.add_argument("id")
+    p = command(records, "delete", cmd_record_delete, "delete (history stays readable)")
+    p.add_argument("id")
+    for name, fn, help_ in (("share", cmd_record_share, "share with a coordinator for supervision"),
+                            ("unshare", cmd_record_unshare, "stop sharing from the next version")):
+        p = command(records, name, fn, help_)
+        p.add_argument("id")
+        p.add_argument("--with", dest="with_", required=True, metavar="NAME")
+
+    command(sub, "check", cmd_check, "check the integrity of every record you can read")
+    audit_cmds = group("audit", "the audit trail")
+    command(audit_cmds, "verify", cmd_audit_verify, "verify the audit trail's hash chain")
+    p = command(sub, "demo", cmd_demo, "fill the data folder with fictional demo content")
+    p.add_argument("--force", action="store_true", help="add demo content even if accounts exist")
+    return parser
+
+
+def fail(message: str, code: int) -> NoReturn:
+    print(f"peerdesk: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    # The common options may stand before or after the command; defaults are filled in here.
+    defaults = {"data_dir": os.environ.get("PEERDESK_DATA_DIR") or str(default_data_dir()),
+                "user": None, "json": False, "passphrase_stdin": False}
+    for name, value in defaults.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    app = App(args)
+    try:
+        args.func(app)
+    except errors.PeerDeskError as exc:
+        code = next((c for t, c in EXIT_CODES if isinstance(exc, t)), 1)
+        fail(str(exc), code)
+    except KeyboardInterrupt:
+        fail("Stopped.", 130)
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}.", 5)
+    except Exception as exc:
+        if os.environ.get("PEERDESK_DEBUG"):
+            raise
+        fail(f"Something went wrong inside PeerDesk ({type(exc).__name__}). Nothing was lost; "
+             "run again with PEERDESK_DEBUG=1 to see details for a bug report.", 1)
+    finally:
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Key derivation, record envelopes and signatures, thin over ``cryptography``."""

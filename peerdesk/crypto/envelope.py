@@ -1,0 +1,47 @@
+"""Content keys wrapped for each reader.
+
+The owner's copies use the symmetric vault key (fast to open on every unlock); everyone
+else's use HPKE (RFC 9180). The suite id is stored beside each wrap so records, which live
+for decades, can move to a post-quantum KEM without rewriting old ones.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+from peerdesk.crypto import aead
+from peerdesk.errors import DecryptionFailed
+
+OWNER_SUITE = "vault-aes256gcm"
+HPKE_SUITE = "hpke-x25519-hkdfsha256-aes256gcm"
+_HPKE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
+
+
+def wrap_context(record_id: str, version: int, reader_id: str) -> bytes:
+    """Binds a wrapped key to one version and one reader, so it cannot be moved."""
+    return f"peerdesk/wrap/v1|{record_id}|{version}|{reader_id}".encode()
+
+
+def wrap_for_owner(vault: AESGCM, content_key: bytes, *, context: bytes) -> bytes:
+    return aead.seal(vault, content_key, aad=context)
+
+
+def wrap_for_reader(public_key: bytes, content_key: bytes, *, context: bytes) -> bytes:
+    recipient = x25519.X25519PublicKey.from_public_bytes(public_key)
+    return _HPKE.encrypt(content_key, recipient, info=context)
+
+
+def unwrap(suite: str, blob: bytes, *, vault: AESGCM, receive_key: x25519.X25519PrivateKey,
+           context: bytes) -> bytes:
+    if suite == OWNER_SUITE:
+        return aead.open_(vault, blob, aad=context)
+    if suite == HPKE_SUITE:
+        try:
+            return _HPKE.decrypt(blob, receive_key, info=context)
+        except Exception:  # the HPKE layer raises several types for a bad envelope
+            raise DecryptionFailed(
+                "This item's key failed its integrity check: it was changed or damaged."
+            ) from None
+    raise DecryptionFailed(f"This item uses an encryption suite this version cannot read ({suite}).")

@@ -1,0 +1,213 @@
+"""A lived-in demo: fictional peers, a coordinator and the people they support, drawn from
+how ENRICH-style peer support for discharge runs. Every name here is invented."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from peerdesk.domain import Kind
+from peerdesk.errors import InvalidInput
+from peerdesk.services import Desk, Vault
+
+DEMO_FILE = "demo.json"
+TEAM = "Team North (demo)"
+ACCOUNTS = [
+    ("Amira", "peer", "amira demo passphrase"),
+    ("Tom", "peer", "tom demo passphrase"),
+    ("Grace", "coordinator", "grace demo passphrase"),
+]
+PEOPLE = {
+    "Amira": [("Jo", "she/her"), ("Dev", "he/him"), ("Marguerite", "she/her"), ("Sam", "they/them"),
+              ("Kwame", "he/him"), ("Lena", "she/her")],
+    "Tom": [("Ray", "he/him"), ("Precious", "she/her"), ("Alfie", "he/him"), ("Nadia", "she/her"),
+            ("Chris", "he/him"), ("Bea", "she/her")],
+}
+
+# One support journey, in the order it tends to happen; each step is a diary entry.
+JOURNEY: list[dict[str, Any]] = [
+    {"setting": "ward", "contact_type": "first_ward_contact",
+     "what_happened": "Met {name} on the ward for the first time. Mostly listened; we talked about "
+                      "music and the food here rather than why they were admitted.",
+     "what_mattered": "Being asked what they like doing, not what is wrong with them.",
+     "strengths": "Warm sense of humour; knows a lot about 80s soul music.",
+     "peer_brought": ["being_there", "different_lens"], "mechanisms": ["lived_experience"],
+     "ending": "Explained peer support lasts about four months after discharge, and we'll plan "
+               "the ending together."},
+    {"setting": "everyday_activity", "contact_type": "everyday_activity",
+     "what_happened": "Walked to the hospital café. {name} said the ward feels loud at night. "
+                      "I shared that I found the first nights after my own admission hard too.",
+     "what_mattered": "Feeling less alone with it.",
+     "strengths": "Noticed what helps them sleep: a radio and a routine.",
+     "lived_experience": "Briefly shared how I coped with noise on the ward, to show it passes.",
+     "peer_brought": ["lived_experience", "being_there"],
+     "mechanisms": ["lived_experience", "love_labour"]},
+    {"setting": "meeting", "contact_type": "discharge_meeting",
+     "what_happened": "{name} invited me to the discharge planning meeting. Helped them say that "
+                      "they want to go home, not to a hostel.",
+     "what_mattered": "Having their say about where they live.",
+     "peer_brought": ["speaking_up"], "mechanisms": ["liminal_position"],
+     "follow_up": "Start the discharge plan together on Thursday."},
+    {"setting": "ward", "contact_type": "plan_work",
+     "what_happened": "Worked on {name}'s discharge plan and crisis plan, in their words.",
+     "what_mattered": "Knowing who to call at 3am if things get bad.",
+     "peer_brought": ["practical_support"], "mechanisms": ["strengths_support"]},
+    {"setting": "home", "contact_type": "first_post_discharge",
+     "what_happened": "First meeting at home after discharge. Heating works, food shop done. "
+                      "Looked at the resource pack together.",
+     "what_mattered": "Getting back to the allotment.",
+     "strengths": "Grew vegetables for years; neighbours know them there.",
+     "peer_brought": ["practical_support", "signposting"],
+     "signposting": "Community allotment group, Tuesdays 10-12.",
+     "follow_up": "Go along to the allotment group together next Tuesday."},
+    {"setting": "community_activity", "contact_type": "accompanied",
+     "what_happened": "Went with {name} to the allotment group. They did most of the talking "
+                      "by the end.",
+     "what_mattered": "Being useful: showed someone how to plant out leeks.",
+     "peer_brought": ["accompanying", "hope"], "mechanisms": ["strengths_support", "helper_role"],
+     "signposting": "Allotment group; also mentioned the library's reading group."},
+    {"setting": "community", "contact_type": "ending",
+     "what_happened": "Talked about our last few meetings and who else is in {name}'s corner now.",
+     "what_mattered": "Keeping the allotment friends.",
+     "peer_brought": ["learned_together"], "mechanisms": ["helper_role"],
+     "ending": "Two more meetings; then a goodbye coffee. The allotment group carries on."},
+]
+
+REFLECTIONS: list[dict[str, Any]] = [
+    {"boundary_area": "sharing_lived_experience",
+     "what_happened": "Shared more about my own admission than I meant to.",
+     "how_it_felt": "Exposed afterwards, though it helped the conversation.",
+     "what_i_did": "Brought it back to what they wanted to talk about.",
+     "next_time": "Decide before the meeting what I am willing to share, and why.",
+     "bring_to_supervision": True,
+     "keeping_myself_well": "Went for a swim after work. Felt better."},
+    {"boundary_area": "restrictive_practice",
+     "what_happened": "A nurse asked me to help with observations during a busy shift.",
+     "how_it_felt": "Torn: I wanted to help the team, but it is not my role.",
+     "what_i_did": "Explained calmly that peer workers don't take part in observations.",
+     "next_time": "Ask the ward manager to remind the team what the peer role includes.",
+     "bring_to_supervision": True},
+    {"boundary_area": "contact_outside_role",
+     "what_happened": "Someone I support asked for my personal phone number.",
+     "how_it_felt": "Flattered and a bit worried.",
+     "what_i_did": "Gave the team's number and explained why.",
+     "next_time": "Talk about contact arrangements in the first meeting.",
+     "bring_to_supervision": False},
+    {"boundary_area": "keeping_well",
+     "what_happened": "The ward was very tense all week.",
+     "how_it_felt": "Tired, and old memories came back.",
+     "what_i_did": "Took my breaks off the ward.",
+     "next_time": "Use my own wellness plan earlier in the week.",
+     "bring_to_supervision": False,
+     "keeping_myself_well": "Early nights; called my sister."},
+]
+
+PLAN_TEXT = {
+    Kind.DISCHARGE_PLAN: {"goals": "Go home and get back to the allotment.",
+                          "home": "Check the boiler, get a food shop in.",
+                          "first_peer_meeting": "Tuesday after I leave, at the café by the park.",
+                          "community": "Allotment group on Tuesdays; someone to go with me "
+                                       "the first time.",
+                          "ending": "Peer support ends after about four months; we'll plan it."},
+    Kind.CRISIS_PLAN: {"when_well": "Chatty, up early, out in the garden.",
+                       "signs": "Not sleeping, not answering the phone, curtains shut all day.",
+                       "helps": "Someone sitting with me; a cup of tea; my radio.",
+                       "does_not_help": "Lots of questions at once; raised voices.",
+                       "contacts": "My sister first. Please not my ex-partner.",
+                       "numbers": "Samaritans 116 123; local crisis line."},
+    Kind.RECOVERY_PLAN: {"toolbox": "Gardening, soul music, walking the dog next door.",
+                         "daily": "Up by eight, breakfast, outside for at least an hour.",
+                         "goals": "Volunteer at the allotment shop by the summer."},
+}
+
+
+@dataclass
+class DemoSummary:
+    accounts: list[dict[str, str]]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def text(self) -> str:
+        lines = ["Demo ready. Sign in with:"]
+        lines += [f"  {a['name']} ({a['role']}): {a['passphrase']}" for a in self.accounts]
+        lines += [f"{n} {k}" for k, n in self.counts.items()]
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"accounts": self.accounts, "counts": self.counts}
+
+
+class _StepClock:
+    """Lets the demo write entries across past weeks."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSummary:
+    if vault.accounts() and not force:
+        raise InvalidInput("This data folder already has accounts; the demo needs an empty "
+                           "folder (or add --force).")
+    rng = random.Random(2026)
+    vault.set_team(TEAM)
+    real_clock = vault.clock
+    start = real_clock() - timedelta(weeks=weeks)
+    clock = _StepClock(start)
+    counts: dict[str, int] = {}
+    try:
+        vault.clock = clock
+        for name, role, passphrase in ACCOUNTS:
+            vault.create_account(name, role, passphrase)
+        for peer, people in PEOPLE.items():
+            passphrase = next(p for n, _, p in ACCOUNTS if n == peer)
+            desk = vault.unlock(peer, passphrase)
+            _fill(desk, people, clock, start, weeks, rng, counts)
+            desk.lock()
+    finally:
+        vault.clock = real_clock
+    accounts = [{"name": n, "role": r, "passphrase": p} for n, r, p in ACCOUNTS]
+    # Demo only: the sign-in screen shows these so a newcomer can look around at once.
+    (vault.store.data_dir / DEMO_FILE).write_text(json.dumps({"accounts": accounts}, indent=2))
+    return DemoSummary(accounts, counts)
+
+
+def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: datetime,
+          weeks: int, rng: random.Random, counts: dict[str, int]) -> None:
+    def bump(kind: Kind) -> None:
+        counts[kind.value] = counts.get(kind.value, 0) + 1
+
+    for index, (name, pronouns) in enumerate(people):
+        clock.now = start + timedelta(days=index * 3, hours=9)
+        person = desk.add(Kind.PERSON, {"label": name, "pronouns": pronouns,
+                                        "support_started": clock.now.date().isoformat()})
+        bump(Kind.PERSON)
+        # Later people are earlier in their journey.
+        steps = JOURNEY[: max(2, len(JOURNEY) - index)]
+        for step in steps:
+            clock.now += timedelta(days=rng.randint(4, 9), hours=rng.randint(0, 6))
+            fields = {k: v.format(name=name) if isinstance(v, str) else v for k, v in step.items()}
+            fields["when"] = clock.now.isoformat(timespec="minutes")
+            diary = desk.add(Kind.DIARY, fields, person_id=person.id)
+            bump(Kind.DIARY)
+            if step["contact_type"] == "discharge_meeting" and index % 2 == 0:
+                desk.share(diary.id, "Grace")
+            if step["contact_type"] == "plan_work":
+                for kind, sections in PLAN_TEXT.items():
+                    if kind is Kind.RECOVERY_PLAN and index % 2:
+                        continue
+                    desk.add(kind, {"sections": sections, "shared_with": ["My sister"],
+                                    "agreed_on": clock.now.date().isoformat(),
+                                    "review_on": (clock.now + timedelta(weeks=6)).date().isoformat()},
+                             person_id=person.id)
+                    bump(kind)
+    for offset, reflection in enumerate(REFLECTIONS):
+        clock.now = start + timedelta(weeks=offset * 2 + 1, hours=16)
+        saved = desk.add(Kind.REFLECTION, reflection | {"when": clock.now.date().isoformat()})
+        bump(Kind.REFLECTION)
+        if reflection["bring_to_supervision"]:
+            desk.share(saved.id, "Grace")

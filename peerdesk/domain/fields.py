@@ -1,0 +1,167 @@
+"""Field specifications: one description of each record kind drives validation,
+the JSON Schema that ``peerdesk record schema`` prints, and the editors in the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from peerdesk.errors import InvalidInput
+
+MAX_TEXT = 100_000
+
+
+class FieldType(StrEnum):
+    TEXT = "text"  # one line
+    LONG_TEXT = "long_text"
+    DATE = "date"
+    DATETIME = "datetime"
+    CHOICE = "choice"
+    TAGS = "tags"  # several of the choices
+    BOOL = "bool"
+    LIST = "list"  # free strings, e.g. who the person chose to share a plan with
+    SECTIONS = "sections"  # plan sections, id -> the person's own words
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+    prompts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: FieldType
+    required: bool = False
+    help: str = ""
+    choices: tuple[Choice, ...] = ()
+    sections: tuple[Section, ...] = ()
+    # Private fields are sealed for the author alone, even when the record is shared.
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    title: str
+    fields: tuple[FieldSpec, ...]
+    intro: str = ""
+    by_name: Mapping[str, FieldSpec] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def validate(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a clean copy of ``values`` or raise InvalidInput naming the field."""
+        if not isinstance(values, Mapping):
+            raise InvalidInput("The record must be a JSON object of field names and values.")
+        unknown = sorted(set(values) - set(self.by_name))
+        if unknown:
+            raise InvalidInput(f"{self.title} has no field called {unknown[0]!r}.")
+        clean: dict[str, Any] = {}
+        for spec in self.fields:
+            value = values.get(spec.name)
+            if value in (None, "", [], {}):
+                if spec.required:
+                    raise InvalidInput(f"{spec.label} is needed.")
+                continue
+            clean[spec.name] = _check(spec, value)
+        return clean
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": self.title,
+            "type": "object",
+            "additionalProperties": False,
+            "required": [f.name for f in self.fields if f.required],
+            "properties": {f.name: _schema(f) for f in self.fields},
+        }
+
+
+def _check(spec: FieldSpec, value: Any) -> Any:
+    label = spec.label
+    match spec.type:
+        case FieldType.TEXT | FieldType.LONG_TEXT:
+            if not isinstance(value, str):
+                raise InvalidInput(f"{label} must be text.")
+            if len(value) > MAX_TEXT:
+                raise InvalidInput(f"{label} is longer than {MAX_TEXT:,} characters.")
+            return value
+        case FieldType.DATE:
+            try:
+                return date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise InvalidInput(f"{label} must be a date like 2026-03-14.") from None
+        case FieldType.DATETIME:
+            try:
+                return datetime.fromisoformat(str(value)).isoformat(timespec="minutes")
+            except ValueError:
+                raise InvalidInput(f"{label} must be a date and time like 2026-03-14T10:30.") from None
+        case FieldType.CHOICE:
+            if value not in {c.id for c in spec.choices}:
+                raise InvalidInput(f"{label}: {value!r} is not one of the choices.")
+            return value
+        case FieldType.TAGS:
+            ids = {c.id for c in spec.choices}
+            if not isinstance(value, list) or not all(v in ids for v in value):
+                raise InvalidInput(f"{label} must be a list of the listed choices.")
+            return list(dict.fromkeys(value))
+        case FieldType.BOOL:
+            if not isinstance(value, bool):
+                raise InvalidInput(f"{label} must be true or false.")
+            return value
+        case FieldType.LIST:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InvalidInput(f"{label} must be a list of text.")
+            return [v for v in value if v.strip()]
+        case FieldType.SECTIONS:
+            ids = {s.id for s in spec.sections}
+            if not isinstance(value, Mapping) or not all(
+                k in ids and isinstance(v, str) for k, v in value.items()
+            ):
+                raise InvalidInput(f"{label} must map this plan's section names to text.")
+            return {k: v for k, v in value.items() if v.strip()}
+    raise AssertionError(spec.type)  # pragma: no cover
+
+
+def _schema(spec: FieldSpec) -> dict[str, Any]:
+    base: dict[str, Any] = {"title": spec.label}
+    if spec.help:
+        base["description"] = spec.help
+    match spec.type:
+        case FieldType.TEXT | FieldType.LONG_TEXT:
+            base |= {"type": "string", "maxLength": MAX_TEXT}
+        case FieldType.DATE:
+            base |= {"type": "string", "format": "date"}
+        case FieldType.DATETIME:
+            base |= {"type": "string", "format": "date-time"}
+        case FieldType.CHOICE:
+            base |= {"enum": [c.id for c in spec.choices]}
+        case FieldType.TAGS:
+            base |= {"type": "array", "items": {"enum": [c.id for c in spec.choices]},
+                     "uniqueItems": True}
+        case FieldType.BOOL:
+            base |= {"type": "boolean"}
+        case FieldType.LIST:
+            base |= {"type": "array", "items": {"type": "string"}}
+        case FieldType.SECTIONS:
+            base |= {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {s.id: {"type": "string", "title": s.title} for s in spec.sections},
+            }
+    return base

@@ -1,0 +1,76 @@
+"""Records, accounts and roles as immutable snapshots handed to the UI and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    PERSON = "person"
+    DIARY = "diary"
+    REFLECTION = "reflection"
+    DISCHARGE_PLAN = "discharge_plan"
+    CRISIS_PLAN = "crisis_plan"
+    RECOVERY_PLAN = "recovery_plan"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    Kind.PERSON: "Person I support",
+    Kind.DIARY: "Session diary",
+    Kind.REFLECTION: "Boundary reflection",
+    Kind.DISCHARGE_PLAN: "Discharge plan",
+    Kind.CRISIS_PLAN: "Crisis plan",
+    Kind.RECOVERY_PLAN: "Personal recovery plan",
+}
+
+PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})
+
+
+class Role(StrEnum):
+    PEER = "peer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"peer": "Peer support worker", "coordinator": "Peer Worker Coordinator",
+                "admin": "Administrator"}[self.value]
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Record:
+    """One version of a record, decrypted for the user who asked for it."""
+
+    id: str
+    kind: Kind
+    author_id: str
+    person_id: str | None
+    version: int
+    saved_at: datetime
+    fields: Mapping[str, Any]
+    deleted: bool = False
+    readers: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """A short line for lists; never shown in window titles or notifications."""
+        if self.kind is Kind.PERSON:
+            return str(self.fields.get("label", ""))
+        when = self.fields.get("when") or self.fields.get("agreed_on") or ""
+        return f"{self.kind.label} {str(when)[:10]}".strip()

@@ -1,0 +1,415 @@
+"""One signed-in user's view of the vault: what she may read, and what she does with it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from peerdesk import audit
+from peerdesk.catalogue import spec
+from peerdesk.crypto import aead, envelope
+from peerdesk.crypto.keys import UserKeys
+from peerdesk.crypto.payload import open_fields, record_aad, seal_fields
+from peerdesk.domain import Account, Kind, Record, Role
+from peerdesk.errors import (
+    DecryptionFailed,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    NotSharedWithYou,
+    PeerDeskError,
+)
+from peerdesk.store.models import AccountRow, DraftRow, ReaderRow, RecordRow, VersionRow, WrapRow
+
+if TYPE_CHECKING:
+    from peerdesk.services.vault import Vault
+
+SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: str
+    kind: Kind
+    record_id: str | None
+    person_id: str | None
+    updated_at: datetime
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    record_id: str
+    version: int
+    problem: str
+
+
+class Desk:
+    def __init__(self, vault: Vault, user: Account, keys: UserKeys) -> None:
+        self.vault = vault
+        self.user = user
+        self._keys: UserKeys | None = keys
+
+    # -- session --------------------------------------------------------------------------
+
+    @property
+    def keys(self) -> UserKeys:
+        if self._keys is None:
+            raise NotAllowed("PeerDesk is locked. Sign in again to continue.")
+        return self._keys
+
+    @property
+    def locked(self) -> bool:
+        return self._keys is None
+
+    def lock(self) -> None:
+        if self._keys is None:
+            return
+        with self.vault.store.transaction() as s:
+            self._audit(s, audit.LOCK)
+        # Python cannot wipe memory; dropping the only reference is the best available.
+        self._keys = None
+
+    def _audit(self, s: Session, action: str, record_id: str | None = None,
+               detail: str = "") -> None:
+        audit.append(s, at=self.vault.clock(), actor_id=self.user.id, action=action,
+                     record_id=record_id, detail=detail, sign=self.keys.sign)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add(self, kind: Kind | str, fields: Mapping[str, Any], *,
+            person_id: str | None = None) -> Record:
+        kind = Kind(kind)
+        clean = spec(kind).validate(fields)
+        now, record_id = self.vault.clock(), str(uuid.uuid4())
+        with self.vault.store.transaction() as s:
+            if kind is not Kind.PERSON and person_id is not None:
+                self._own_live(s, person_id, expect=Kind.PERSON)
+            s.add(RecordRow(id=record_id, kind=kind.value, author_id=self.user.id,
+                            person_id=None if kind is Kind.PERSON else person_id,
+                            head_version=1, created_at=now, updated_at=now))
+            s.flush()
+            self._write_version(s, record_id, kind, 1, clean, now)
+            self._audit(s, audit.SAVE, record_id, "version=1")
+        return Record(record_id, kind, self.user.id, person_id, 1, now, clean)
+
+    def update(self, record_id: str, fields: Mapping[str, Any]) -> Record:
+        now = self.vault.clock()
+        with self.vault.store.transaction() as s:
+            row = self._own_live(s, record_id)
+            kind = Kind(row.kind)
+            clean = spec(kind).validate(fields)
+            row.head_version += 1
+            row.updated_at = now
+            self._write_version(s, record_id, kind, row.head_version, clean, now)
+            self._audit(s, audit.SAVE, record_id, f"version={row.head_version}")
+            return Record(record_id, kind, self.user.id, row.person_id, row.head_version, now,
+                          clean, readers=self._readers(s, record_id))
+
+    def delete(self, record_id: str) -> None:
+        """A tombstone version; earlier versions stay in the history."""
+        now = self.vault.clock()
+        with self.vault.store.transaction() as s:
+            row = self._own_live(s, record_id)
+            row.head_version += 1
+            row.updated_at = row.deleted_at = now
+            s.add(VersionRow(record_id=record_id, version=row.head_version,
+                             author_id=self.user.id, saved_at=now, suite=aead.SUITE,
+                             tombstone=True))
+            self._audit(s, audit.DELETE, record_id, f"version={row.head_version}")
+
+    def _write_version(self, s: Session, record_id: str, kind: Kind, version: int,
+                       fields: Mapping[str, Any], now: datetime) -> None:
+        keys = self.keys
+        kind_spec = spec(kind)
+        shared = {k: v for k, v in fields.items() if not kind_spec.by_name[k].private}
+        private = {k: v for k, v in fields.items() if kind_spec.by_name[k].private}
+        content_key = aead.new_key()
+        s.add(VersionRow(
+            record_id=record_id, version=version, author_id=self.user.id, saved_at=now,
+            suite=aead.SUITE,
+            ciphertext=seal_fields(content_key, shared,
+                                   aad=record_aad(record_id, kind, version, self.user.id)),
+            private_ciphertext=seal_fields(
+                keys.vault, private,
+                aad=record_aad(record_id, kind, version, self.user.id, private=True),
+            ) if private else None,
+        ))
+        s.flush()
+        wraps = [WrapRow(record_id=record_id, version=version, reader_id=self.user.id,
+                         suite=envelope.OWNER_SUITE,
+                         wrapped=envelope.wrap_for_owner(
+                             keys.vault, content_key,
+                             context=envelope.wrap_context(record_id, version, self.user.id)))]
+        for reader_id, public in s.execute(
+            select(ReaderRow.reader_id, AccountRow.receive_public)
+            .join(AccountRow, AccountRow.id == ReaderRow.reader_id)
+            .where(ReaderRow.record_id == record_id)
+        ):
+            wraps.append(WrapRow(
+                record_id=record_id, version=version, reader_id=reader_id,
+                suite=envelope.HPKE_SUITE,
+                wrapped=envelope.wrap_for_reader(
+                    public, content_key,
+                    context=envelope.wrap_context(record_id, version, reader_id))))
+        s.add_all(wraps)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _decrypt(self, kind: Kind, record_id: str, author_id: str, version: int,
+                 ciphertext: bytes, private_ct: bytes | None, suite: str,
+                 wrapped: bytes) -> dict[str, Any]:
+        keys = self.keys
+        content_key = envelope.unwrap(
+            suite, wrapped, vault=keys.vault, receive_key=keys.receive_key,
+            context=envelope.wrap_context(record_id, version, self.user.id))
+        fields = open_fields(content_key, ciphertext,
+                             aad=record_aad(record_id, kind, version, author_id))
+        if private_ct is not None and author_id == self.user.id:
+            fields |= open_fields(keys.vault, private_ct,
+                                  aad=record_aad(record_id, kind, version, author_id, private=True))
+        return fields
+
+    def _readable(self, record_ids: list[str] | None = None, *, kind: Kind | None = None,
+                  person_id: str | None = None, include_deleted: bool = False) -> Any:
+        """The newest version of each record that this user holds a key for."""
+        me = self.user.id
+        newest = (select(WrapRow.record_id, func.max(WrapRow.version).label("version"))
+                  .where(WrapRow.reader_id == me).group_by(WrapRow.record_id).subquery())
+        w = aliased(WrapRow)
+        query = (
+            select(RecordRow.id, RecordRow.kind, RecordRow.author_id, RecordRow.person_id,
+                   RecordRow.deleted_at, VersionRow.version, VersionRow.saved_at,
+                   VersionRow.ciphertext, VersionRow.private_ciphertext, w.suite, w.wrapped)
+            .join(newest, newest.c.record_id == RecordRow.id)
+            .join(VersionRow, and_(VersionRow.record_id == RecordRow.id,
+                                   VersionRow.version == newest.c.version))
+            .join(w, and_(w.record_id == RecordRow.id, w.version == newest.c.version,
+                          w.reader_id == me))
+            .where(RecordRow.erased_at.is_(None))
+        )
+        if record_ids is not None:
+            query = query.where(RecordRow.id.in_(record_ids))
+        if kind is not None:
+            query = query.where(RecordRow.kind == kind.value)
+        if person_id is not None:
+            query = query.where(RecordRow.person_id == person_id)
+        if not include_deleted:
+            query = query.where(RecordRow.deleted_at.is_(None))
+        return query
+
+    def records(self, kind: Kind | str | None = None, *, person_id: str | None = None,
+             include_deleted: bool = False) -> list[Record]:
+        """Everything this user may read, decrypted in memory. A damaged record raises."""
+        kind = Kind(kind) if kind else None
+        with self.vault.store.transaction() as s:
+            rows = s.execute(self._readable(kind=kind, person_id=person_id,
+                                            include_deleted=include_deleted)).all()
+        records = []
+        for (rid, k, author, person, deleted_at, version, saved_at, ct, pct, suite,
+             wrapped) in rows:
+            kind_ = Kind(k)
+            fields = self._decrypt(kind_, rid, author, version, ct, pct, suite, wrapped)
+            records.append(Record(rid, kind_, author, person, version, saved_at, fields,
+                                  deleted=deleted_at is not None))
+        records.sort(key=lambda r: r.saved_at, reverse=True)
+        return records
+
+    def get(self, record_id: str, *, version: int | None = None) -> Record:
+        with self.vault.store.transaction() as s:
+            row = s.get(RecordRow, record_id)
+            if row is None:
+                raise NotFound("There is no record with that id on this computer.")
+            if row.erased_at is not None:
+                raise NotFound(
+                    f"This record was erased on {row.erased_at:%d %B %Y} at the person's request.")
+            wrap_query = select(WrapRow).where(WrapRow.record_id == record_id,
+                                               WrapRow.reader_id == self.user.id)
+            if version is not None:
+                wrap_query = wrap_query.where(WrapRow.version == version)
+            wrap = s.scalar(wrap_query.order_by(WrapRow.version.desc()).limit(1))
+            if wrap is None:
+                if version is not None and row.author_id == self.user.id:
+                    raise NotFound(f"This record has no readable version {version}.")
+                raise NotSharedWithYou("This record has not been shared with you.")
+            ver = s.get(VersionRow, (record_id, wrap.version))
+            assert ver is not None and ver.ciphertext is not None
+            fields = self._decrypt(Kind(row.kind), record_id, row.author_id, wrap.version,
+                                   ver.ciphertext, ver.private_ciphertext, wrap.suite,
+                                   wrap.wrapped)
+            self._audit(s, audit.READ, record_id, f"version={wrap.version}")
+            return Record(record_id, Kind(row.kind), row.author_id, row.person_id, wrap.version,
+                          ver.saved_at, fields, deleted=row.deleted_at is not None,
+                          readers=self._readers(s, record_id))
+
+    def history(self, record_id: str) -> list[Record]:
+        """Every version this user can read, oldest first, with deletions as empty versions."""
+        with self.vault.store.transaction() as s:
+            row = s.get(RecordRow, record_id)
+            if row is None or row.erased_at is not None:
+                raise NotFound("There is no record with that id on this computer.")
+            mine = row.author_id == self.user.id
+            wraps = {w.version: w for w in s.scalars(select(WrapRow).where(
+                WrapRow.record_id == record_id, WrapRow.reader_id == self.user.id))}
+            if not wraps and not mine:
+                raise NotSharedWithYou("This record has not been shared with you.")
+            out = []
+            for ver in s.scalars(select(VersionRow).where(VersionRow.record_id == record_id)
+                                 .order_by(VersionRow.version)):
+                kind = Kind(row.kind)
+                base = (record_id, kind, row.author_id, row.person_id, ver.version, ver.saved_at)
+                if ver.tombstone:
+                    if mine:
+                        out.append(Record(*base, {}, deleted=True))
+                    continue
+                wrap = wraps.get(ver.version)
+                if wrap is None or ver.ciphertext is None:
+                    continue
+                out.append(Record(*base, self._decrypt(
+                    kind, record_id, row.author_id, ver.version, ver.ciphertext,
+                    ver.private_ciphertext, wrap.suite, wrap.wrapped)))
+            self._audit(s, audit.READ, record_id, "history")
+            return out
+
+    # -- sharing for supervision ----------------------------------------------------------
+
+    @staticmethod
+    def _readers(s: Session, record_id: str) -> tuple[str, ...]:
+        return tuple(s.scalars(select(ReaderRow.reader_id).where(ReaderRow.record_id == record_id)))
+
+    def share(self, record_id: str, with_account: str) -> None:
+        """From the version as it is now: the coordinator can read it and every later version."""
+        with self.vault.store.transaction() as s:
+            row = self._own_live(s, record_id)
+            if Kind(row.kind) not in SHAREABLE:
+                raise NotAllowed("Only diaries and reflections can be shared for supervision. "
+                                 "A plan belongs to the person, who chooses who sees it.")
+            target = self.vault._row(s, with_account)
+            if Role(target.role) is not Role.COORDINATOR:
+                raise NotAllowed(f"{target.name} is not a Peer Worker Coordinator; records are "
+                                 "shared for supervision with a coordinator.")
+            if s.get(ReaderRow, (record_id, target.id)):
+                return
+            s.add(ReaderRow(record_id=record_id, reader_id=target.id, since=self.vault.clock()))
+            own = s.get(WrapRow, (record_id, row.head_version, self.user.id))
+            assert own is not None
+            content_key = envelope.unwrap(
+                own.suite, own.wrapped, vault=self.keys.vault, receive_key=self.keys.receive_key,
+                context=envelope.wrap_context(record_id, row.head_version, self.user.id))
+            s.add(WrapRow(record_id=record_id, version=row.head_version, reader_id=target.id,
+                          suite=envelope.HPKE_SUITE,
+                          wrapped=envelope.wrap_for_reader(
+                              target.receive_public, content_key,
+                              context=envelope.wrap_context(record_id, row.head_version,
+                                                            target.id))))
+            self._audit(s, audit.SHARE, record_id, f"with={target.id}")
+
+    def unshare(self, record_id: str, with_account: str) -> None:
+        """From the next version on. What the coordinator could already read stays readable to
+        her: it may be on her computer already."""
+        with self.vault.store.transaction() as s:
+            self._own_live(s, record_id)
+            target = self.vault._row(s, with_account)
+            reader = s.get(ReaderRow, (record_id, target.id))
+            if reader is None:
+                raise InvalidInput(f"This record is not shared with {target.name}.")
+            s.delete(reader)
+            self._audit(s, audit.UNSHARE, record_id, f"with={target.id}")
+
+    def shared_with_me(self) -> list[Record]:
+        return [r for r in self.records() if r.author_id != self.user.id]
+
+    # -- erasure --------------------------------------------------------------------------
+
+    def erase_person(self, person_id: str) -> int:
+        """The person withdraws: destroy every content key of every version of every record
+        about them, and the ciphertext with it. Returns how many records were erased."""
+        now = self.vault.clock()
+        with self.vault.store.transaction() as s:
+            self._own_live(s, person_id, expect=Kind.PERSON)
+            ids = list(s.scalars(select(RecordRow.id).where(
+                (RecordRow.id == person_id) | (RecordRow.person_id == person_id))))
+            s.execute(delete(WrapRow).where(WrapRow.record_id.in_(ids)))
+            s.execute(update(VersionRow).where(VersionRow.record_id.in_(ids))
+                      .values(ciphertext=None, private_ciphertext=None))
+            s.execute(delete(ReaderRow).where(ReaderRow.record_id.in_(ids)))
+            s.execute(delete(DraftRow).where((DraftRow.person_id == person_id)
+                                             | DraftRow.record_id.in_(ids)))
+            s.execute(update(RecordRow).where(RecordRow.id.in_(ids)).values(erased_at=now))
+            self._audit(s, audit.ERASE, person_id, f"records={len(ids)}")
+        # Old page images may still sit in the write-ahead log until it is checkpointed.
+        self.vault.store.checkpoint()
+        return len(ids)
+
+    # -- drafts ---------------------------------------------------------------------------
+
+    def _draft_aad(self, draft_id: str) -> bytes:
+        return f"peerdesk/draft/v1|{draft_id}|{self.user.id}".encode()
+
+    def save_draft(self, kind: Kind | str, fields: Mapping[str, Any], *,
+                   draft_id: str | None = None, record_id: str | None = None,
+                   person_id: str | None = None) -> str:
+        draft_id = draft_id or str(uuid.uuid4())
+        sealed = seal_fields(self.keys.vault, dict(fields), aad=self._draft_aad(draft_id))
+        with self.vault.store.transaction() as s:
+            s.merge(DraftRow(id=draft_id, owner_id=self.user.id, record_id=record_id,
+                             person_id=person_id, kind=Kind(kind).value,
+                             updated_at=self.vault.clock(), ciphertext=sealed))
+        return draft_id
+
+    def drafts(self) -> list[Draft]:
+        with self.vault.store.transaction() as s:
+            rows = list(s.scalars(select(DraftRow).where(DraftRow.owner_id == self.user.id)
+                                  .order_by(DraftRow.updated_at.desc())))
+        return [Draft(r.id, Kind(r.kind), r.record_id, r.person_id, r.updated_at,
+                      open_fields(self.keys.vault, r.ciphertext, aad=self._draft_aad(r.id)))
+                for r in rows]
+
+    def discard_draft(self, draft_id: str) -> None:
+        with self.vault.store.transaction() as s:
+            s.execute(delete(DraftRow).where(DraftRow.id == draft_id,
+                                             DraftRow.owner_id == self.user.id))
+
+    # -- integrity ------------------------------------------------------------------------
+
+    def check(self) -> list[CheckProblem]:
+        """Open every version this user may read; report each one that fails."""
+        problems = []
+        with self.vault.store.transaction() as s:
+            rows = s.execute(
+                select(RecordRow.id, RecordRow.kind, RecordRow.author_id, VersionRow.version,
+                       VersionRow.ciphertext, VersionRow.private_ciphertext, WrapRow.suite,
+                       WrapRow.wrapped)
+                .join(WrapRow, WrapRow.record_id == RecordRow.id)
+                .join(VersionRow, and_(VersionRow.record_id == WrapRow.record_id,
+                                       VersionRow.version == WrapRow.version))
+                .where(WrapRow.reader_id == self.user.id, RecordRow.erased_at.is_(None))
+            ).all()
+        for rid, kind, author, version, ct, pct, suite, wrapped in rows:
+            try:
+                if ct is None:
+                    raise DecryptionFailed("Its encrypted content is missing.")
+                self._decrypt(Kind(kind), rid, author, version, ct, pct, suite, wrapped)
+            except PeerDeskError as exc:
+                problems.append(CheckProblem(rid, version, str(exc)))
+        return problems
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _own_live(self, s: Session, record_id: str, *, expect: Kind | None = None) -> RecordRow:
+        row = s.get(RecordRow, record_id)
+        if row is None or row.erased_at is not None:
+            raise NotFound("There is no record with that id on this computer.")
+        if row.author_id != self.user.id:
+            raise NotAllowed("Only the person who wrote this record can change it.")
+        if row.deleted_at is not None:
+            raise InvalidInput("This record was deleted; its history is still readable.")
+        if expect is not None and row.kind != expect.value:
+            raise InvalidInput(f"That id is not a {expect.label.lower()}.")
+        return row

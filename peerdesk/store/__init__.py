@@ -1,0 +1,1 @@
+"""SQLAlchemy models, the SQLite engine and Alembic migrations."""

@@ -1,0 +1,98 @@
+"""The SQLite file: one process per data folder, pragmas on every connection, migrations on open."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from peerdesk.errors import AlreadyOpen, DiskFull, EnvironmentProblem
+from peerdesk.store import migrate
+
+DB_NAME = "peerdesk.sqlite3"
+LOCK_NAME = "peerdesk.lock"
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL only ever on a local disk: the share holds sync files, never this database.
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: a save acknowledged to the user survives a crash or a power cut.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    # Freed pages are zeroed, so erased ciphertext and keys leave no trace in the file.
+    cur.execute("PRAGMA secure_delete=ON")
+    cur.close()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}",
+                           connect_args={"check_same_thread": False, "timeout": 10})
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+class Store:
+    """An open data folder. Holds the single-process lock until closed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / DB_NAME
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EnvironmentProblem(f"Cannot create the data folder {data_dir}: {exc.strerror}.") from None
+        self._lock = FileLock(str(data_dir / LOCK_NAME))
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise AlreadyOpen(
+                "PeerDesk is already open with this data folder (in another window, or by "
+                "another person signed in to this computer). Close it there first."
+            ) from None
+        try:
+            self.engine = make_engine(self.path)
+            with translate_db_errors():
+                migrate.upgrade(self.engine)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One user action, one transaction: committed on success, rolled back on error."""
+        with translate_db_errors(), self._sessions.begin() as session:
+            yield session
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the main file and truncate it (after an erase)."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._lock.release()
+
+
+@contextmanager
+def translate_db_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        text = str(exc.orig).lower()
+        if "disk is full" in text or "disk i/o" in text:
+            raise DiskFull(
+                "The disk is full, so this was not saved. Free some space and try again; "
+                "what you typed is still on screen."
+            ) from None
+        if "locked" in text or "busy" in text:
+            raise EnvironmentProblem("The data file is busy. Try again in a moment.") from None
+        raise

@@ -1,0 +1,132 @@
+"""Tables. Plaintext columns hold only what is needed before unlock: ids, kinds, authors,
+versions and times. Everything a person wrote is in an encrypted column."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Setting(Base):
+    """Device-level settings: device id, team name. Nothing about a person."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str]
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    kdf: Mapped[str]  # JSON KdfParams; stored so they can be raised later
+    secrets: Mapped[bytes] = mapped_column(LargeBinary)  # sealed under the passphrase key
+    receive_public: Mapped[bytes] = mapped_column(LargeBinary)
+    verify_public: Mapped[bytes] = mapped_column(LargeBinary)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    retry_after: Mapped[datetime | None]
+
+
+class RecordRow(Base):
+    __tablename__ = "records"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    head_version: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_records_author_kind", "author_id", "kind"),)
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(36))
+    saved_at: Mapped[datetime]
+    suite: Mapped[str] = mapped_column(String(32))
+    tombstone: Mapped[bool] = mapped_column(default=False)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Fields marked private (e.g. "keeping myself well"), sealed for the author alone.
+    private_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class WrapRow(Base):
+    """One content key wrapped for one reader of one version."""
+
+    __tablename__ = "wraps"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    suite: Mapped[str] = mapped_column(String(64))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["record_id", "version"], ["versions.record_id", "versions.version"],
+                             ondelete="CASCADE"),
+        Index("ix_wraps_reader", "reader_id"),
+    )
+
+
+class ReaderRow(Base):
+    """Who, besides the author, receives new versions of a record (sharing for supervision)."""
+
+    __tablename__ = "readers"
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    reader_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    since: Mapped[datetime]
+
+
+class DraftRow(Base):
+    """Autosaved, unsaved edits, sealed under the owner's vault key."""
+
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditRow(Base):
+    """Hash-chained, append-only; holds ids and actions, never content."""
+
+    __tablename__ = "audit"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(default="")
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,0 +1,87 @@
+"""Shared fixtures: real SQLite files in temp folders, real encryption, the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from peerdesk.crypto.kdf import KdfParams
+from peerdesk.services import Desk, Vault
+
+PASSPHRASE = "a long enough passphrase"
+# Key derivation is tested at full strength in its own tests; elsewhere it is not what is
+# under test, so accounts made through services use a lighter setting to keep the suite quick.
+LIGHT_KDF = KdfParams(salt=b"\0" * 16, memory_kib=8 * 1024, iterations=1, lanes=1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "qtbot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def vault(data_dir: Path) -> Iterator[Vault]:
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as v:
+        yield v
+
+
+@pytest.fixture
+def peer(vault: Vault) -> Desk:
+    vault.create_account("Amira", "peer", PASSPHRASE)
+    return vault.unlock("Amira", PASSPHRASE)
+
+
+@pytest.fixture
+def coordinator(vault: Vault, peer: Desk) -> Desk:
+    vault.create_account("Grace", "coordinator", PASSPHRASE)
+    return vault.unlock("Grace", PASSPHRASE)
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(data_dir: Path, *args: str, passphrase: str | None = PASSPHRASE,
+            stdin: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Runs the real console command in a child process, as a script or an admin would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PEERDESK_")}
+    if passphrase is not None:
+        full_env["PEERDESK_PASSPHRASE"] = passphrase
+    full_env |= env or {}
+    proc = subprocess.run(
+        [sys.executable, "-m", "peerdesk.cli", "--data-dir", str(data_dir), *args],
+        input=stdin, capture_output=True, text=True, env=full_env, timeout=120,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli(data_dir: Path):  # type: ignore[no-untyped-def]
+    def call(*args: str, **kwargs: object) -> CliResult:
+        return run_cli(data_dir, *args, **kwargs)  # type: ignore[arg-type]
+    return call
+
+
+def files_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def find_marker(root: Path, marker: str) -> list[str]:
+    """Every file under root that holds the marker as UTF-8 or UTF-16 bytes."""
+    needles = [marker.encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be")]
+    return [str(p) for p in files_under(root) if any(n in p.read_bytes() for n in needles)]

@@ -1,0 +1,1 @@
+"""PySide6 desktop app: windows, widgets, item models, background tasks, theme."""
