@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -68,10 +69,18 @@ class Desk:
     def locked(self) -> bool:
         return self._keys is None
 
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """Every action of a signed-in user; refused once she has locked."""
+        if self._keys is None:
+            raise NotAllowed("PeerDesk is locked. Sign in again to continue.")
+        with self.vault.store.transaction() as s:
+            yield s
+
     def lock(self) -> None:
         if self._keys is None:
             return
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             self._audit(s, audit.LOCK)
         # Python cannot wipe memory; dropping the only reference is the best available.
         self._keys = None
@@ -88,7 +97,7 @@ class Desk:
         kind = Kind(kind)
         clean = spec(kind).validate(fields)
         now, record_id = self.vault.clock(), str(uuid.uuid4())
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             if kind is not Kind.PERSON and person_id is not None:
                 self._own_live(s, person_id, expect=Kind.PERSON)
             s.add(RecordRow(id=record_id, kind=kind.value, author_id=self.user.id,
@@ -101,7 +110,7 @@ class Desk:
 
     def update(self, record_id: str, fields: Mapping[str, Any]) -> Record:
         now = self.vault.clock()
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             row = self._own_live(s, record_id)
             kind = Kind(row.kind)
             clean = spec(kind).validate(fields)
@@ -115,7 +124,7 @@ class Desk:
     def delete(self, record_id: str) -> None:
         """A tombstone version; earlier versions stay in the history."""
         now = self.vault.clock()
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             row = self._own_live(s, record_id)
             row.head_version += 1
             row.updated_at = row.deleted_at = now
@@ -208,7 +217,7 @@ class Desk:
              include_deleted: bool = False) -> list[Record]:
         """Everything this user may read, decrypted in memory. A damaged record raises."""
         kind = Kind(kind) if kind else None
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             rows = s.execute(self._readable(kind=kind, person_id=person_id,
                                             include_deleted=include_deleted)).all()
         records = []
@@ -222,7 +231,7 @@ class Desk:
         return records
 
     def get(self, record_id: str, *, version: int | None = None) -> Record:
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             row = s.get(RecordRow, record_id)
             if row is None:
                 raise NotFound("There is no record with that id on this computer.")
@@ -250,7 +259,7 @@ class Desk:
 
     def history(self, record_id: str) -> list[Record]:
         """Every version this user can read, oldest first, with deletions as empty versions."""
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             row = s.get(RecordRow, record_id)
             if row is None or row.erased_at is not None:
                 raise NotFound("There is no record with that id on this computer.")
@@ -285,7 +294,7 @@ class Desk:
 
     def share(self, record_id: str, with_account: str) -> None:
         """From the version as it is now: the coordinator can read it and every later version."""
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             row = self._own_live(s, record_id)
             if Kind(row.kind) not in SHAREABLE:
                 raise NotAllowed("Only diaries and reflections can be shared for supervision. "
@@ -313,7 +322,7 @@ class Desk:
     def unshare(self, record_id: str, with_account: str) -> None:
         """From the next version on. What the coordinator could already read stays readable to
         her: it may be on her computer already."""
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             self._own_live(s, record_id)
             target = self.vault._row(s, with_account)
             reader = s.get(ReaderRow, (record_id, target.id))
@@ -331,7 +340,7 @@ class Desk:
         """The person withdraws: destroy every content key of every version of every record
         about them, and the ciphertext with it. Returns how many records were erased."""
         now = self.vault.clock()
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             self._own_live(s, person_id, expect=Kind.PERSON)
             ids = list(s.scalars(select(RecordRow.id).where(
                 (RecordRow.id == person_id) | (RecordRow.person_id == person_id))))
@@ -357,14 +366,14 @@ class Desk:
                    person_id: str | None = None) -> str:
         draft_id = draft_id or str(uuid.uuid4())
         sealed = seal_fields(self.keys.vault, dict(fields), aad=self._draft_aad(draft_id))
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             s.merge(DraftRow(id=draft_id, owner_id=self.user.id, record_id=record_id,
                              person_id=person_id, kind=Kind(kind).value,
                              updated_at=self.vault.clock(), ciphertext=sealed))
         return draft_id
 
     def drafts(self) -> list[Draft]:
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             rows = list(s.scalars(select(DraftRow).where(DraftRow.owner_id == self.user.id)
                                   .order_by(DraftRow.updated_at.desc())))
         return [Draft(r.id, Kind(r.kind), r.record_id, r.person_id, r.updated_at,
@@ -372,7 +381,7 @@ class Desk:
                 for r in rows]
 
     def discard_draft(self, draft_id: str) -> None:
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             s.execute(delete(DraftRow).where(DraftRow.id == draft_id,
                                              DraftRow.owner_id == self.user.id))
 
@@ -381,7 +390,7 @@ class Desk:
     def check(self) -> list[CheckProblem]:
         """Open every version this user may read; report each one that fails."""
         problems = []
-        with self.vault.store.transaction() as s:
+        with self._transaction() as s:
             rows = s.execute(
                 select(RecordRow.id, RecordRow.kind, RecordRow.author_id, VersionRow.version,
                        VersionRow.ciphertext, VersionRow.private_ciphertext, WrapRow.suite,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -136,7 +137,7 @@ class Vault:
             row = self._row(s, name_or_id)
             now = self.clock()
             if row.retry_after and row.retry_after > now:
-                raise TooManyAttempts(int((row.retry_after - now).total_seconds()) + 1)
+                raise TooManyAttempts(math.ceil((row.retry_after - now).total_seconds()))
         kek = derive(passphrase, KdfParams.from_json(row.kdf))
         try:
             keys = UserKeys.open_with_passphrase_key(kek, row.secrets, account_id=row.id)

@@ -1,0 +1,119 @@
+"""Accounts on a shared PC: create, unlock, back-off, passphrase change, one process per folder,
+migrations and a database from a newer version."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from peerdesk.errors import AlreadyOpen, InvalidInput, NewerSchema, TooManyAttempts, WrongPassphrase
+from peerdesk.services import Vault
+from peerdesk.store import migrate
+from peerdesk.store.db import DB_NAME
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, 0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_accounts_are_listed_by_name_with_role(vault: Vault) -> None:
+    vault.create_account("Tom", "peer", PASSPHRASE)
+    vault.create_account("  Grace   Bennett ", "coordinator", PASSPHRASE)
+    assert [(a.name, a.role.value) for a in vault.accounts()] == [
+        ("Grace Bennett", "coordinator"), ("Tom", "peer")]
+    with pytest.raises(InvalidInput, match="already an account called 'Tom'"):
+        vault.create_account("Tom", "peer", PASSPHRASE)
+    with pytest.raises(InvalidInput, match="role"):
+        vault.create_account("Sam", "manager", PASSPHRASE)
+
+
+def test_short_passphrase_is_refused_with_a_reason(vault: Vault) -> None:
+    with pytest.raises(InvalidInput, match="at least 12 characters"):
+        vault.create_account("Tom", "peer", "short")
+    assert vault.accounts() == []
+
+
+def test_wrong_passphrase_then_growing_wait(data_dir: Path) -> None:
+    clock = FakeClock()
+    with Vault(data_dir, clock=clock, kdf_params=LIGHT_KDF) as vault:
+        vault.create_account("Tom", "peer", PASSPHRASE)
+        for _ in range(3):
+            with pytest.raises(WrongPassphrase, match="not right"):
+                vault.unlock("Tom", "not my passphrase")
+        with pytest.raises(WrongPassphrase):
+            vault.unlock("Tom", "not my passphrase")  # the fourth sets a 5 s wait
+        with pytest.raises(TooManyAttempts) as waited:
+            vault.unlock("Tom", PASSPHRASE)  # even the right one waits
+        assert 1 <= waited.value.seconds <= 5
+        clock.now += timedelta(seconds=6)
+        with pytest.raises(WrongPassphrase):
+            vault.unlock("Tom", "still wrong")  # fifth: now a 10 s wait
+        clock.now += timedelta(seconds=6)
+        with pytest.raises(TooManyAttempts, match="Try again in"):
+            vault.unlock("Tom", PASSPHRASE)
+        clock.now += timedelta(seconds=5)
+        assert vault.unlock("Tom", PASSPHRASE).user.name == "Tom"
+        # success resets the count
+        with pytest.raises(WrongPassphrase):
+            vault.unlock("Tom", "wrong again")
+        assert vault.unlock("Tom", PASSPHRASE)
+
+
+def test_change_passphrase_rewraps_keys_and_keeps_records(vault: Vault) -> None:
+    vault.create_account("Tom", "peer", PASSPHRASE)
+    desk = vault.unlock("Tom", PASSPHRASE)
+    person = desk.add("person", {"label": "Jo"})
+    vault.change_passphrase("Tom", PASSPHRASE, "a brand new passphrase")
+    with pytest.raises(WrongPassphrase):
+        vault.unlock("Tom", PASSPHRASE)
+    again = vault.unlock("Tom", "a brand new passphrase")
+    assert again.get(person.id).fields["label"] == "Jo"
+    with pytest.raises(InvalidInput):
+        vault.change_passphrase("Tom", "a brand new passphrase", "tiny")
+
+
+def test_second_process_on_the_same_folder_gets_a_clear_message(vault: Vault) -> None:
+    with pytest.raises(AlreadyOpen, match="already open with this data folder"):
+        Vault(vault.store.data_dir)
+
+
+def test_pragmas_are_on(vault: Vault) -> None:
+    with vault.store.engine.connect() as conn:
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("secure_delete") == 1
+        assert pragma("synchronous") == 2  # FULL
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == migrate.HEAD
+
+
+def test_data_from_a_newer_version_is_refused_and_left_untouched(data_dir: Path) -> None:
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        vault.create_account("Tom", "peer", PASSPHRASE)
+    db = data_dir / DB_NAME
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    conn.close()
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    with pytest.raises(NewerSchema, match="newer version of PeerDesk"):
+        Vault(data_dir)
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    # and the folder is not left locked
+    with pytest.raises(NewerSchema):
+        Vault(data_dir)
