@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from peerdesk.crypto.keys import verify
@@ -43,14 +43,17 @@ def _digest(prev: bytes, seq: int, at: datetime, actor: str | None, action: str,
 def append(session: Session, *, at: datetime, actor_id: str | None, action: str,
            record_id: str | None = None, detail: str = "",
            sign: Callable[[bytes], bytes] | None = None) -> None:
-    last = session.execute(
+    # Core statements on the session's connection: this runs inside every save.
+    conn = session.connection()
+    last = conn.execute(
         select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = _digest(prev, seq, at, actor_id, action, record_id, detail)
-    session.add(AuditRow(seq=seq, at=at, actor_id=actor_id, action=action, record_id=record_id,
-                         detail=detail, prev_hash=prev, hash=digest,
-                         signature=sign(digest) if sign else None))
+    conn.execute(insert(AuditRow), {
+        "seq": seq, "at": at, "actor_id": actor_id, "action": action, "record_id": record_id,
+        "detail": detail, "prev_hash": prev, "hash": digest,
+        "signature": sign(digest) if sign else None})
 
 
 def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str]:
