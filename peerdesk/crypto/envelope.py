@@ -19,7 +19,7 @@ HPKE_SUITE = "hpke-x25519-hkdfsha256-aes256gcm"
 _HPKE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
 
 
-def wrap_context(record_id: str, version: int, reader_id: str) -> bytes:
+def wrap_context(record_id: str, version: int | str, reader_id: str) -> bytes:
     """Binds a wrapped key to one version and one reader, so it cannot be moved."""
     return f"peerdesk/wrap/v1|{record_id}|{version}|{reader_id}".encode()
 

@@ -14,7 +14,7 @@ from peerdesk.errors import DecryptionFailed
 _PAD = 256
 
 
-def record_aad(record_id: str, kind: str, version: int, author_id: str, *,
+def record_aad(record_id: str, kind: str, version: int | str, author_id: str, *,
                private: bool = False) -> bytes:
     part = "private" if private else "shared"
     return f"peerdesk/record/v1|{record_id}|{kind}|{version}|{author_id}|{part}".encode()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from peerdesk import audit
@@ -26,7 +26,18 @@ from peerdesk.errors import (
     NotSharedWithYou,
     PeerDeskError,
 )
-from peerdesk.store.models import AccountRow, DraftRow, ReaderRow, RecordRow, VersionRow, WrapRow
+from peerdesk.store.models import (
+    AccountRow,
+    DraftRow,
+    ErasedPersonRow,
+    OutboxRow,
+    ReaderClockRow,
+    ReaderRow,
+    RecordRow,
+    VersionRow,
+    WrapRow,
+)
+from peerdesk.sync import hlc, merge
 
 if TYPE_CHECKING:
     from peerdesk.services.vault import Vault
@@ -104,58 +115,104 @@ class Desk:
                             person_id=None if kind is Kind.PERSON else person_id,
                             head_version=1, created_at=now, updated_at=now))
             s.flush()
-            self._write_version(s, record_id, kind, 1, clean, now)
+            self._write_version(s, record_id, kind, 1, clean, now, parents=())
             self._audit(s, audit.SAVE, record_id, "version=1")
         return Record(record_id, kind, self.user.id, person_id, 1, now, clean)
 
     def update(self, record_id: str, fields: Mapping[str, Any]) -> Record:
+        """A new version over the one shown. If the record is in conflict, the other heads
+        stay in conflict: only resolve_conflict() settles it."""
         now = self.vault.clock()
         with self._transaction() as s:
             row = self._own_live(s, record_id)
             kind = Kind(row.kind)
             clean = spec(kind).validate(fields)
-            row.head_version += 1
-            row.updated_at = now
-            self._write_version(s, record_id, kind, row.head_version, clean, now)
-            self._audit(s, audit.SAVE, record_id, f"version={row.head_version}")
-            return Record(record_id, kind, self.user.id, row.person_id, row.head_version, now,
+            shown = merge.outcome(s, record_id).winner
+            version = self._next_version(s, record_id)
+            self._write_version(s, record_id, kind, version, clean, now, parents=(shown.vid,))
+            merge.refresh(s, [record_id])
+            self._audit(s, audit.SAVE, record_id, f"version={version}")
+            return Record(record_id, kind, self.user.id, row.person_id, version, now,
                           clean, readers=self._readers(s, record_id))
 
     def delete(self, record_id: str) -> None:
         """A tombstone version; earlier versions stay in the history."""
         now = self.vault.clock()
         with self._transaction() as s:
+            self._own_live(s, record_id)
+            version = self._tombstone(s, record_id, now)
+            self._audit(s, audit.DELETE, record_id, f"version={version}")
+
+    def resolve_conflict(self, record_id: str, fields: Mapping[str, Any] | None) -> Record | None:
+        """Settle a conflict with the version the user chose or merged (``fields``), or by
+        deleting (``None``). Every concurrent version stays in the history."""
+        now = self.vault.clock()
+        with self._transaction() as s:
             row = self._own_live(s, record_id)
-            row.head_version += 1
-            row.updated_at = row.deleted_at = now
-            s.add(VersionRow(record_id=record_id, version=row.head_version,
-                             author_id=self.user.id, saved_at=now, suite=aead.SUITE,
-                             tombstone=True))
-            self._audit(s, audit.DELETE, record_id, f"version={row.head_version}")
+            heads = tuple(h.vid for h in merge.outcome(s, record_id).heads)
+            if fields is None:
+                version = self._tombstone(s, record_id, now, parents=heads)
+                self._audit(s, audit.DELETE, record_id, f"version={version} resolved")
+                return None
+            kind = Kind(row.kind)
+            clean = spec(kind).validate(fields)
+            version = self._next_version(s, record_id)
+            self._write_version(s, record_id, kind, version, clean, now, parents=heads)
+            merge.refresh(s, [record_id])
+            self._audit(s, audit.SAVE, record_id, f"version={version} resolved")
+            return Record(record_id, kind, self.user.id, row.person_id, version, now, clean,
+                          readers=self._readers(s, record_id))
+
+    @staticmethod
+    def _next_version(s: Session, record_id: str) -> int:
+        # Versions are numbered on this device in the order they arrive; vids name them globally.
+        return int(s.scalar(select(func.max(VersionRow.version))
+                            .where(VersionRow.record_id == record_id)) or 0) + 1
+
+    def _tombstone(self, s: Session, record_id: str, now: datetime, *,
+                   parents: tuple[str, ...] | None = None) -> int:
+        # Deleting what the user sees: every head, so a deletion settles a conflict too.
+        heads = parents if parents is not None else tuple(
+            h.vid for h in merge.outcome(s, record_id).heads)
+        version = self._next_version(s, record_id)
+        reading = hlc.tick(s, now=now, device_id=self.vault.device_id)
+        s.add(VersionRow(record_id=record_id, version=version, vid=reading, hlc=reading,
+                         device_id=self.vault.device_id, parents=" ".join(heads),
+                         author_id=self.user.id, saved_at=now, suite=aead.SUITE,
+                         tombstone=True))
+        s.add(OutboxRow(user_id=self.user.id, op="version", record_id=record_id, vid=reading))
+        s.flush()
+        merge.refresh(s, [record_id])
+        return version
 
     def _write_version(self, s: Session, record_id: str, kind: Kind, version: int,
-                       fields: Mapping[str, Any], now: datetime) -> None:
+                       fields: Mapping[str, Any], now: datetime, *,
+                       parents: tuple[str, ...]) -> None:
         keys = self.keys
         kind_spec = spec(kind)
         shared = {k: v for k, v in fields.items() if not kind_spec.by_name[k].private}
         private = {k: v for k, v in fields.items() if kind_spec.by_name[k].private}
         content_key = aead.new_key()
+        # The vid is the version's name on every device: encryption binds it, not the number.
+        vid = hlc.tick(s, now=now, device_id=self.vault.device_id)
         s.add(VersionRow(
-            record_id=record_id, version=version, author_id=self.user.id, saved_at=now,
-            suite=aead.SUITE,
+            record_id=record_id, version=version, vid=vid, hlc=vid,
+            device_id=self.vault.device_id, parents=" ".join(parents),
+            author_id=self.user.id, saved_at=now, suite=aead.SUITE,
             ciphertext=seal_fields(content_key, shared,
-                                   aad=record_aad(record_id, kind, version, self.user.id)),
+                                   aad=record_aad(record_id, kind, vid, self.user.id)),
             private_ciphertext=seal_fields(
                 keys.vault, private,
-                aad=record_aad(record_id, kind, version, self.user.id, private=True),
+                aad=record_aad(record_id, kind, vid, self.user.id, private=True),
             ) if private else None,
         ))
+        s.add(OutboxRow(user_id=self.user.id, op="version", record_id=record_id, vid=vid))
         s.flush()
         wraps = [WrapRow(record_id=record_id, version=version, reader_id=self.user.id,
                          suite=envelope.OWNER_SUITE,
                          wrapped=envelope.wrap_for_owner(
                              keys.vault, content_key,
-                             context=envelope.wrap_context(record_id, version, self.user.id)))]
+                             context=envelope.wrap_context(record_id, vid, self.user.id)))]
         for reader_id, public in s.execute(
             select(ReaderRow.reader_id, AccountRow.receive_public)
             .join(AccountRow, AccountRow.id == ReaderRow.reader_id)
@@ -166,40 +223,46 @@ class Desk:
                 suite=envelope.HPKE_SUITE,
                 wrapped=envelope.wrap_for_reader(
                     public, content_key,
-                    context=envelope.wrap_context(record_id, version, reader_id))))
+                    context=envelope.wrap_context(record_id, vid, reader_id))))
         s.add_all(wraps)
 
     # -- reading --------------------------------------------------------------------------
 
-    def _decrypt(self, kind: Kind, record_id: str, author_id: str, version: int,
+    def _decrypt(self, kind: Kind, record_id: str, author_id: str, vid: str,
                  ciphertext: bytes, private_ct: bytes | None, suite: str,
                  wrapped: bytes) -> dict[str, Any]:
         keys = self.keys
         content_key = envelope.unwrap(
             suite, wrapped, vault=keys.vault, receive_key=keys.receive_key,
-            context=envelope.wrap_context(record_id, version, self.user.id))
+            context=envelope.wrap_context(record_id, vid, self.user.id))
         fields = open_fields(content_key, ciphertext,
-                             aad=record_aad(record_id, kind, version, author_id))
+                             aad=record_aad(record_id, kind, vid, author_id))
         if private_ct is not None and author_id == self.user.id:
             fields |= open_fields(keys.vault, private_ct,
-                                  aad=record_aad(record_id, kind, version, author_id, private=True))
+                                  aad=record_aad(record_id, kind, vid, author_id, private=True))
         return fields
 
     def _readable(self, record_ids: list[str] | None = None, *, kind: Kind | None = None,
                   person_id: str | None = None, include_deleted: bool = False) -> Any:
-        """The newest version of each record that this user holds a key for."""
+        """The newest version (by clock) of each record that this user holds a key for. A
+        version's clock always sorts after everything it was saved over, so for the author
+        this is the version the merge shows."""
         me = self.user.id
-        newest = (select(WrapRow.record_id, func.max(WrapRow.version).label("version"))
-                  .where(WrapRow.reader_id == me).group_by(WrapRow.record_id).subquery())
+        newest = (select(VersionRow.record_id, func.max(VersionRow.hlc).label("hlc"))
+                  .join(WrapRow, and_(WrapRow.record_id == VersionRow.record_id,
+                                      WrapRow.version == VersionRow.version,
+                                      WrapRow.reader_id == me))
+                  .group_by(VersionRow.record_id).subquery())
         w = aliased(WrapRow)
         query = (
             select(RecordRow.id, RecordRow.kind, RecordRow.author_id, RecordRow.person_id,
                    RecordRow.deleted_at, VersionRow.version, VersionRow.saved_at,
-                   VersionRow.ciphertext, VersionRow.private_ciphertext, w.suite, w.wrapped)
+                   VersionRow.ciphertext, VersionRow.private_ciphertext, w.suite, w.wrapped,
+                   VersionRow.vid)
             .join(newest, newest.c.record_id == RecordRow.id)
             .join(VersionRow, and_(VersionRow.record_id == RecordRow.id,
-                                   VersionRow.version == newest.c.version))
-            .join(w, and_(w.record_id == RecordRow.id, w.version == newest.c.version,
+                                   VersionRow.hlc == newest.c.hlc))
+            .join(w, and_(w.record_id == RecordRow.id, w.version == VersionRow.version,
                           w.reader_id == me))
             .where(RecordRow.erased_at.is_(None))
         )
@@ -222,9 +285,9 @@ class Desk:
                                             include_deleted=include_deleted)).all()
         records = []
         for (rid, k, author, person, deleted_at, version, saved_at, ct, pct, suite,
-             wrapped) in rows:
+             wrapped, vid) in rows:
             kind_ = Kind(k)
-            fields = self._decrypt(kind_, rid, author, version, ct, pct, suite, wrapped)
+            fields = self._decrypt(kind_, rid, author, vid, ct, pct, suite, wrapped)
             records.append(Record(rid, kind_, author, person, version, saved_at, fields,
                                   deleted=deleted_at is not None))
         records.sort(key=lambda r: r.saved_at, reverse=True)
@@ -242,14 +305,16 @@ class Desk:
                                                WrapRow.reader_id == self.user.id)
             if version is not None:
                 wrap_query = wrap_query.where(WrapRow.version == version)
-            wrap = s.scalar(wrap_query.order_by(WrapRow.version.desc()).limit(1))
+            wrap = s.scalar(wrap_query.join(VersionRow, and_(
+                VersionRow.record_id == WrapRow.record_id, VersionRow.version == WrapRow.version))
+                .order_by(VersionRow.hlc.desc()).limit(1))
             if wrap is None:
                 if version is not None and row.author_id == self.user.id:
                     raise NotFound(f"This record has no readable version {version}.")
                 raise NotSharedWithYou("This record has not been shared with you.")
             ver = s.get(VersionRow, (record_id, wrap.version))
             assert ver is not None and ver.ciphertext is not None
-            fields = self._decrypt(Kind(row.kind), record_id, row.author_id, wrap.version,
+            fields = self._decrypt(Kind(row.kind), record_id, row.author_id, ver.vid,
                                    ver.ciphertext, ver.private_ciphertext, wrap.suite,
                                    wrap.wrapped)
             self._audit(s, audit.READ, record_id, f"version={wrap.version}")
@@ -270,7 +335,7 @@ class Desk:
                 raise NotSharedWithYou("This record has not been shared with you.")
             out = []
             for ver in s.scalars(select(VersionRow).where(VersionRow.record_id == record_id)
-                                 .order_by(VersionRow.version)):
+                                 .order_by(VersionRow.hlc)):
                 kind = Kind(row.kind)
                 base = (record_id, kind, row.author_id, row.person_id, ver.version, ver.saved_at)
                 if ver.tombstone:
@@ -281,7 +346,7 @@ class Desk:
                 if wrap is None or ver.ciphertext is None:
                     continue
                 out.append(Record(*base, self._decrypt(
-                    kind, record_id, row.author_id, ver.version, ver.ciphertext,
+                    kind, record_id, row.author_id, ver.vid, ver.ciphertext,
                     ver.private_ciphertext, wrap.suite, wrap.wrapped)))
             self._audit(s, audit.READ, record_id, "history")
             return out
@@ -306,18 +371,34 @@ class Desk:
             if s.get(ReaderRow, (record_id, target.id)):
                 return
             s.add(ReaderRow(record_id=record_id, reader_id=target.id, since=self.vault.clock()))
-            own = s.get(WrapRow, (record_id, row.head_version, self.user.id))
-            assert own is not None
-            content_key = envelope.unwrap(
-                own.suite, own.wrapped, vault=self.keys.vault, receive_key=self.keys.receive_key,
-                context=envelope.wrap_context(record_id, row.head_version, self.user.id))
-            s.add(WrapRow(record_id=record_id, version=row.head_version, reader_id=target.id,
-                          suite=envelope.HPKE_SUITE,
-                          wrapped=envelope.wrap_for_reader(
-                              target.receive_public, content_key,
-                              context=envelope.wrap_context(record_id, row.head_version,
-                                                            target.id))))
+            self._switch_reader(s, record_id, target.id, active=True)
+            head = s.get(VersionRow, (record_id, row.head_version))
+            assert head is not None
+            self.wrap_for(s, head, target.id, target.receive_public)
             self._audit(s, audit.SHARE, record_id, f"with={target.id}")
+
+    def wrap_for(self, s: Session, ver: VersionRow, reader_id: str, public: bytes) -> None:
+        """Give one more reader the key of one of this user's versions (and tell the share)."""
+        own = s.get(WrapRow, (ver.record_id, ver.version, self.user.id))
+        if own is None or s.get(WrapRow, (ver.record_id, ver.version, reader_id)) is not None:
+            return
+        content_key = envelope.unwrap(
+            own.suite, own.wrapped, vault=self.keys.vault, receive_key=self.keys.receive_key,
+            context=envelope.wrap_context(ver.record_id, ver.vid, self.user.id))
+        s.add(WrapRow(record_id=ver.record_id, version=ver.version, reader_id=reader_id,
+                      suite=envelope.HPKE_SUITE,
+                      wrapped=envelope.wrap_for_reader(
+                          public, content_key,
+                          context=envelope.wrap_context(ver.record_id, ver.vid, reader_id))))
+        s.add(OutboxRow(user_id=self.user.id, op="wrap", record_id=ver.record_id, vid=ver.vid,
+                        reader_id=reader_id))
+
+    def _switch_reader(self, s: Session, record_id: str, reader_id: str, *, active: bool) -> None:
+        reading = hlc.tick(s, now=self.vault.clock(), device_id=self.vault.device_id)
+        s.merge(ReaderClockRow(record_id=record_id, reader_id=reader_id, hlc=reading,
+                               active=active))
+        s.add(OutboxRow(user_id=self.user.id, op="reader", record_id=record_id,
+                        reader_id=reader_id))
 
     def unshare(self, record_id: str, with_account: str) -> None:
         """From the next version on. What the coordinator could already read stays readable to
@@ -329,6 +410,7 @@ class Desk:
             if reader is None:
                 raise InvalidInput(f"This record is not shared with {target.name}.")
             s.delete(reader)
+            self._switch_reader(s, record_id, target.id, active=False)
             self._audit(s, audit.UNSHARE, record_id, f"with={target.id}")
 
     def shared_with_me(self) -> list[Record]:
@@ -344,13 +426,13 @@ class Desk:
             self._own_live(s, person_id, expect=Kind.PERSON)
             ids = list(s.scalars(select(RecordRow.id).where(
                 (RecordRow.id == person_id) | (RecordRow.person_id == person_id))))
-            s.execute(delete(WrapRow).where(WrapRow.record_id.in_(ids)))
-            s.execute(update(VersionRow).where(VersionRow.record_id.in_(ids))
-                      .values(ciphertext=None, private_ciphertext=None))
-            s.execute(delete(ReaderRow).where(ReaderRow.record_id.in_(ids)))
-            s.execute(delete(DraftRow).where((DraftRow.person_id == person_id)
-                                             | DraftRow.record_id.in_(ids)))
-            s.execute(update(RecordRow).where(RecordRow.id.in_(ids)).values(erased_at=now))
+            merge.erase_records(s, ids, now=now)
+            s.execute(delete(DraftRow).where(DraftRow.person_id == person_id))
+            # Remembered, so versions about this person that arrive later are dropped unread;
+            # and queued, so every other device that syncs erases them too.
+            reading = hlc.tick(s, now=now, device_id=self.vault.device_id)
+            s.merge(ErasedPersonRow(person_id=person_id, author_id=self.user.id, hlc=reading))
+            s.add(OutboxRow(user_id=self.user.id, op="erase", record_id=person_id))
             self._audit(s, audit.ERASE, person_id, f"records={len(ids)}")
         # Old page images may still sit in the write-ahead log until it is checkpointed.
         self.vault.store.checkpoint()
@@ -394,17 +476,17 @@ class Desk:
             rows = s.execute(
                 select(RecordRow.id, RecordRow.kind, RecordRow.author_id, VersionRow.version,
                        VersionRow.ciphertext, VersionRow.private_ciphertext, WrapRow.suite,
-                       WrapRow.wrapped)
+                       WrapRow.wrapped, VersionRow.vid)
                 .join(WrapRow, WrapRow.record_id == RecordRow.id)
                 .join(VersionRow, and_(VersionRow.record_id == WrapRow.record_id,
                                        VersionRow.version == WrapRow.version))
                 .where(WrapRow.reader_id == self.user.id, RecordRow.erased_at.is_(None))
             ).all()
-        for rid, kind, author, version, ct, pct, suite, wrapped in rows:
+        for rid, kind, author, version, ct, pct, suite, wrapped, vid in rows:
             try:
                 if ct is None:
                     raise DecryptionFailed("Its encrypted content is missing.")
-                self._decrypt(Kind(kind), rid, author, version, ct, pct, suite, wrapped)
+                self._decrypt(Kind(kind), rid, author, vid, ct, pct, suite, wrapped)
             except PeerDeskError as exc:
                 problems.append(CheckProblem(rid, version, str(exc)))
         return problems

@@ -61,14 +61,26 @@ class RecordRow(Base):
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # Two or more versions were saved concurrently (on different devices); the user resolves.
+    conflict: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (Index("ix_records_author_kind", "author_id", "kind"),)
 
 
 class VersionRow(Base):
+    """One saved version. ``version`` numbers them on this device (in the order they arrived);
+    ``vid`` names them everywhere: it is what the encryption binds and what the share carries."""
+
     __tablename__ = "versions"
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
     version: Mapped[int] = mapped_column(primary_key=True)
+    vid: Mapped[str] = mapped_column(String(64))
+    # Hybrid logical clock and device, as one sortable string: the order of versions.
+    hlc: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(36))
+    # The vids this version was saved over (space-separated); a version no other version
+    # names is a head, and a record with two heads is in conflict.
+    parents: Mapped[str] = mapped_column(default="")
     author_id: Mapped[str] = mapped_column(String(36))
     saved_at: Mapped[datetime]
     suite: Mapped[str] = mapped_column(String(32))
@@ -76,6 +88,11 @@ class VersionRow(Base):
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Fields marked private (e.g. "keeping myself well"), sealed for the author alone.
     private_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        Index("ix_versions_vid", "record_id", "vid", unique=True),
+        Index("ix_versions_hlc", "record_id", "hlc"),
+    )
 
 
 class WrapRow(Base):
@@ -130,3 +147,69 @@ class AuditRow(Base):
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
     hash: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+# -- sync state (see docs/sync-protocol.md) ----------------------------------------------------
+
+
+class OutboxRow(Base):
+    """A local change not yet on the share. Ids only: content is read from its version at push."""
+
+    __tablename__ = "sync_outbox"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(16))  # version | wrap | reader | erase
+    record_id: Mapped[str] = mapped_column(String(36))
+    vid: Mapped[str | None] = mapped_column(String(64))
+    reader_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ReaderClockRow(Base):
+    """When sharing with a reader was last switched on or off: the newest switch wins."""
+
+    __tablename__ = "reader_clocks"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reader_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hlc: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool]
+
+
+class ErasedPersonRow(Base):
+    """A person who withdrew: any version about them that arrives later is dropped unread."""
+
+    __tablename__ = "erased_people"
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(36))
+    hlc: Mapped[str] = mapped_column(String(64))
+
+
+class CursorRow(Base):
+    """How far one signed-in user has read one author's changesets from one device."""
+
+    __tablename__ = "sync_cursors"
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class PushedRow(Base):
+    """A changeset this device wrote, so a removed or damaged one can be written again."""
+
+    __tablename__ = "sync_pushed"
+    author_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    ops: Mapped[str]  # JSON list of the outbox entries it carried, to queue them again
+    at: Mapped[datetime]
+
+
+class ProblemRow(Base):
+    """A share problem already reported, so each is reported once."""
+
+    __tablename__ = "sync_problems"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    message: Mapped[str]
+    at: Mapped[datetime]

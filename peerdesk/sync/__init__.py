@@ -1,1 +1,4 @@
-"""Share backends, changesets, merge and the sync engine (issue: sync to the trust share)."""
+"""The trust-share protocol: share backends, changesets, merge by hybrid logical clock, cursors.
+
+Below the services, above the store and crypto. See docs/sync-protocol.md.
+"""

@@ -1,0 +1,60 @@
+"""Hybrid logical clocks: wall time in ms plus a counter, so order survives wrong clocks.
+
+A reading is written as one string that sorts in time order: 12 hex digits of milliseconds,
+4 of counter, a dot, and the device id as the tie-break. A device that has seen a reading from
+the future (a clock a day fast) carries on from it, so what it saves next still sorts after
+what it has seen, whatever its own clock says.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from peerdesk.store.models import Setting
+
+_KEY = "hlc"
+_MAX_COUNTER = 0xFFFF
+PATTERN = re.compile(r"^[0-9a-f]{16}\.[0-9a-f-]{1,36}$")
+
+
+def wall_ms(at: datetime) -> int:
+    return int(at.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def encode(ms: int, counter: int, device_id: str) -> str:
+    return f"{ms:012x}{counter:04x}.{device_id}"
+
+
+def decode(reading: str) -> tuple[int, int]:
+    return int(reading[:12], 16), int(reading[12:16], 16)
+
+
+def _advance(last: tuple[int, int], wall: int) -> tuple[int, int]:
+    ms, counter = last
+    if wall > ms:
+        return wall, 0
+    if counter >= _MAX_COUNTER:
+        return ms + 1, 0
+    return ms, counter + 1
+
+
+def tick(s: Session, *, now: datetime, device_id: str) -> str:
+    """The next reading for something saved on this device; kept in the same transaction."""
+    row = s.get(Setting, _KEY)
+    last = decode(row.value) if row else (0, 0)
+    ms, counter = _advance(last, wall_ms(now))
+    reading = encode(ms, counter, device_id)
+    s.merge(Setting(key=_KEY, value=reading))
+    return reading
+
+
+def observe(s: Session, remote: str, *, device_id: str) -> None:
+    """Move this device's clock past a reading seen from elsewhere."""
+    row = s.get(Setting, _KEY)
+    last = decode(row.value) if row else (0, 0)
+    seen = decode(remote)
+    if seen > last:
+        s.merge(Setting(key=_KEY, value=encode(*seen, device_id)))
