@@ -1,0 +1,76 @@
+"""GUI fixtures: a real ShellWindow on a real data folder, driven through its widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from peerdesk.config import Policy
+from peerdesk.services import Vault
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+from ui import tasks, theme
+from ui.windows import editor as editor_module
+from ui.windows.shell import ShellWindow
+
+WAIT_MS = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _calm_theme(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    theme.apply(qapp)
+    # Autosave waits a few seconds after typing stops; tests need not wait that long.
+    monkeypatch.setattr(editor_module, "AUTOSAVE_MS", 150)
+    yield
+    tasks.wait_idle()
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy()
+
+
+@pytest.fixture
+def make_shell(qtbot, tmp_path: Path, policy: Policy) -> Callable[..., ShellWindow]:  # type: ignore[no-untyped-def]
+    def make(data_dir: Path, **kwargs: object) -> ShellWindow:
+        shell = ShellWindow(data_dir, policy=kwargs.pop("policy", policy),  # type: ignore[arg-type]
+                            kdf_params=LIGHT_KDF, export_dir=tmp_path / "exports")
+        qtbot.addWidget(shell)
+        shell.resize(1200, 820)
+        shell.show()
+        qtbot.waitUntil(lambda: shell.vault is not None, timeout=WAIT_MS)
+        return shell
+    return make
+
+
+@pytest.fixture
+def prepared_dir(data_dir: Path) -> Path:
+    """A data folder with one peer account, closed again so the window can open it."""
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        vault.set_team("Team North")
+        vault.create_account("Amira", "peer", PASSPHRASE)
+        vault.create_account("Grace", "coordinator", PASSPHRASE)
+    return data_dir
+
+
+def sign_in(qtbot, shell: ShellWindow, name: str = "Amira",  # type: ignore[no-untyped-def]
+            passphrase: str = PASSPHRASE) -> None:
+    page = shell.signin
+    qtbot.waitUntil(lambda: page.isVisible() and page.accounts.count() > 0, timeout=WAIT_MS)
+    items = page.accounts.findItems(name, Qt.MatchFlag.MatchExactly)
+    page.accounts.setCurrentItem(items[0])
+    page.passphrase.setFocus()
+    qtbot.keyClicks(page.passphrase, passphrase)
+    qtbot.keyClick(page.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
+
+
+def settle(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Let queued jobs finish and deferred deletes happen."""
+    tasks.wait_idle()
+    qtbot.wait(50)
+    QApplication.sendPostedEvents(None, 0)
+    QApplication.processEvents()

@@ -1,0 +1,56 @@
+"""Starts the desktop app: python main.py [--data-dir DIR]."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from peerdesk.config import load_policy
+from peerdesk.errors import PeerDeskError
+from peerdesk.paths import default_data_dir
+from ui import tasks, theme
+from ui.prefs import Prefs
+from ui.windows.shell import ShellWindow
+
+EXIT_START_FAILED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="peerdesk-app", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="the data folder (default: this user's PeerDesk folder)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING)
+    data_dir: Path = args.data_dir or default_data_dir()
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("PeerDesk")
+    app.setDesktopFileName("peerdesk")
+    prefs = Prefs(data_dir)
+    display = prefs.display()
+    theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
+    try:
+        policy = load_policy()
+    except PeerDeskError as exc:
+        QMessageBox.critical(None, "PeerDesk", str(exc))
+        return EXIT_START_FAILED
+
+    window = ShellWindow(data_dir, policy=policy)
+    failed: list[str] = []
+
+    def start_failed(text: str) -> None:
+        failed.append(text)
+        QMessageBox.critical(window, "PeerDesk", text)
+        window.close()
+
+    window.start_failed.connect(start_failed)
+    window.resize(1280, 860)
+    window.show()
+    code = app.exec()
+    tasks.wait_idle()
+    return EXIT_START_FAILED if failed else code

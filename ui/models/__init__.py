@@ -1,0 +1,1 @@
+"""Qt item models over decrypted snapshots; each one can be wiped on lock."""

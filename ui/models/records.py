@@ -1,0 +1,127 @@
+"""A sortable, filterable table of records, fast enough to filter 10,000 rows per keystroke."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ui.models.rows import Row
+
+Index = QModelIndex | QPersistentModelIndex
+
+# key -> (header, value for display and sorting)
+COLUMNS: dict[str, tuple[str, Callable[[Row], str]]] = {
+    "when": ("When", lambda r: r.when.replace("T", " ")),
+    "kind": ("Kind", lambda r: r.kind_label),
+    "person": ("Person", lambda r: r.person),
+    "summary": ("Summary", lambda r: r.summary),
+    "author": ("Written by", lambda r: r.author),
+    "review": ("Review date", lambda r: r.review_on),
+    "pronouns": ("Pronouns", lambda r: str(r.record.fields.get("pronouns", ""))),
+}
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class RecordTableModel(QAbstractTableModel):
+    def __init__(self, columns: Sequence[str] = ("when", "kind", "person", "summary"),
+                 *, headers: dict[str, str] | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._headers = {k: (headers or {}).get(k, COLUMNS[k][0]) for k in self._columns}
+        self._all: list[Row] = []
+        self._shown: list[Row] = []
+        self._terms: list[str] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    # -- Qt model API ---------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return None
+        row = self._shown[index.row()]
+        key = self._columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                    Qt.ItemDataRole.AccessibleTextRole):
+            return COLUMNS[key][1](row)
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            return self._headers[self._columns[section]]
+        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._shown):
+            return section + 1
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._apply_sort(self._shown)
+        self.layoutChanged.emit()
+
+    # -- ours -----------------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        self.beginResetModel()
+        self._all = list(rows)
+        self._shown = self._filtered()
+        self.endResetModel()
+
+    def set_filter(self, text: str) -> None:
+        terms = text.lower().split()
+        if terms == self._terms:
+            return
+        self.beginResetModel()
+        self._terms = terms
+        self._shown = self._filtered()
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Drop every decrypted value (on lock)."""
+        self.beginResetModel()
+        self._all, self._shown, self._terms = [], [], []
+        self.endResetModel()
+
+    def row_at(self, index: Index) -> Row | None:
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return None
+        return self._shown[index.row()]
+
+    def rows(self) -> list[Row]:
+        return list(self._shown)
+
+    def total(self) -> int:
+        return len(self._all)
+
+    def _filtered(self) -> list[Row]:
+        terms = self._terms
+        shown = [r for r in self._all if all(t in r.haystack for t in terms)] if terms else list(self._all)
+        self._apply_sort(shown)
+        return shown
+
+    def _apply_sort(self, rows: list[Row]) -> None:
+        if self._sort is None:
+            return
+        column, order = self._sort
+        getter = COLUMNS[self._columns[column]][1]
+        rows.sort(key=lambda r: getter(r).lower(),
+                  reverse=order == Qt.SortOrder.DescendingOrder)

@@ -1,0 +1,116 @@
+"""Plain rows for the item models, built off the UI thread from decrypted records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from peerdesk.catalogue import spec
+from peerdesk.domain import PLAN_KINDS, FieldType, Kind, Record
+
+SUMMARY_LENGTH = 140
+KIND_LABELS = {k: k.label for k in Kind}
+
+
+@dataclass(frozen=True)
+class Row:
+    record: Record
+    person: str
+    author: str
+    when: str  # ISO date or date-time, sorts as text
+    summary: str
+    haystack: str  # lower-case text searched as you type; memory only, never written down
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.record.kind]
+
+    @property
+    def review_on(self) -> str:
+        return str(self.record.fields.get("review_on", ""))
+
+
+def _choice_label(kind: Kind, field: str, value: str) -> str:
+    for c in spec(kind).by_name[field].choices:
+        if c.id == value:
+            return c.label
+    return value
+
+
+def _summary(record: Record) -> str:
+    f = record.fields
+    match record.kind:
+        case Kind.PERSON:
+            text = str(f.get("what_matters") or f.get("pronouns") or "")
+        case Kind.DIARY:
+            text = str(f.get("what_happened") or f.get("what_mattered") or "")
+            if not text and f.get("contact_type"):
+                text = _choice_label(Kind.DIARY, "contact_type", f["contact_type"])
+        case Kind.REFLECTION:
+            area = _choice_label(Kind.REFLECTION, "boundary_area", f.get("boundary_area", ""))
+            text = f"{area}: {f.get('what_happened', '')}".strip(": ")
+        case _:
+            sections = f.get("sections") or {}
+            text = spec(record.kind).title
+            if f.get("review_on"):
+                text += f" · review {f['review_on']}"
+            first = next(iter(sections.values()), "")
+            if first:
+                text += f" · {first}"
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
+
+def _searchable(record: Record) -> list[str]:
+    out: list[str] = []
+    kind_spec = spec(record.kind)
+    for name, value in record.fields.items():
+        field = kind_spec.by_name.get(name)
+        if field is None:
+            continue
+        if field.type in (FieldType.CHOICE,):
+            out.append(_choice_label(record.kind, name, str(value)))
+        elif field.type is FieldType.TAGS:
+            out.extend(_choice_label(record.kind, name, v) for v in value)
+        elif field.type is FieldType.SECTIONS:
+            out.extend(str(v) for v in value.values())
+        elif field.type is FieldType.LIST:
+            out.extend(str(v) for v in value)
+        elif field.type is not FieldType.BOOL:
+            out.append(str(value))
+    return out
+
+
+def when_of(record: Record) -> str:
+    f = record.fields
+    when = f.get("when") or f.get("agreed_on") or f.get("support_started")
+    return str(when) if when else record.saved_at.isoformat(timespec="minutes")
+
+
+def make_row(record: Record, people: Mapping[str, str], authors: Mapping[str, str]) -> Row:
+    person = people.get(record.person_id or "", "") if record.kind is not Kind.PERSON \
+        else str(record.fields.get("label", ""))
+    author = authors.get(record.author_id, "")
+    summary = _summary(record)
+    hay = " ".join([record.kind.label, person, author, *_searchable(record)]).lower()
+    return Row(record, person, author, when_of(record), summary, hay)
+
+
+def make_rows(records: Iterable[Record], authors: Mapping[str, str]) -> list[Row]:
+    records = list(records)
+    people = {r.id: str(r.fields.get("label", "")) for r in records if r.kind is Kind.PERSON}
+    return [make_row(r, people, authors) for r in records]
+
+
+def reviews_due(rows: Iterable[Row], *, today: date, within_days: int = 14) -> list[Row]:
+    due = []
+    for row in rows:
+        if row.record.kind in PLAN_KINDS and row.review_on:
+            try:
+                days = (date.fromisoformat(row.review_on) - today).days
+            except ValueError:
+                continue
+            if days <= within_days:
+                due.append(row)
+    return sorted(due, key=lambda r: r.review_on)

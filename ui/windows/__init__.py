@@ -1,0 +1,1 @@
+"""Top-level screens: start-up, sign-in, the desk, editors and dialogs."""

@@ -1,0 +1,576 @@
+"""The signed-in desk: navigation, lists, search, editors. Everything here is wiped on lock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.clock import utcnow
+from peerdesk.config import Policy
+from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
+from peerdesk.services import Desk, Draft
+from ui import tasks, theme
+from ui.errors import show_error
+from ui.models.drafts import DraftListModel
+from ui.models.records import RecordTableModel
+from ui.models.rows import Row, make_row, make_rows, reviews_due
+from ui.prefs import Display, Prefs
+from ui.widgets.banner import MessageBanner
+from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
+from ui.windows.editor import RecordEditor, Snapshot
+from ui.windows.pages import ListPage, PeoplePage, TodayPage
+
+SEARCH_DELAY_MS = 120
+RECENT = 20
+NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision"]
+
+
+@dataclass
+class Loaded:
+    """Everything read at unlock, decrypted on the worker thread."""
+
+    desk: Desk
+    rows: list[Row]
+    drafts: list[Draft]
+    accounts: list[Account]
+    shared_ids: set[str] = field(default_factory=set)
+
+
+def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
+    """Runs on the worker: decrypt what this user may read and prepare the rows."""
+    accounts = desk.vault.accounts()
+    authors = {a.id: a.name for a in accounts}
+    records = desk.records()
+    if token:
+        token.check()
+    rows = make_rows(records, authors)
+    shared = getattr(desk, "shared_by_me", None)
+    shared_ids = set(shared()) if callable(shared) else set()
+    return Loaded(desk, rows, desk.drafts(), accounts, shared_ids)
+
+
+class DeskPage(QWidget):
+    lock_requested = Signal()
+    switch_user_requested = Signal()
+
+    def __init__(self, loaded: Loaded, *, policy: Policy, prefs: Prefs,
+                 export_dir: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk: Desk | None = loaded.desk
+        self.user = loaded.desk.user
+        self.policy = policy
+        self.prefs = prefs
+        self.export_dir = export_dir or Path(QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+        self.accounts = loaded.accounts
+        self.authors = {a.id: a.name for a in loaded.accounts}
+        self.rows: dict[str, Row] = {r.record.id: r for r in loaded.rows}
+        self.drafts: dict[str, Draft] = {d.id: d for d in loaded.drafts}
+        self.shared_ids = set(loaded.shared_ids)
+        self.editors: list[RecordEditor] = []
+        self.dialogs: list[LockableDialog] = []
+
+        self.recent_model = RecordTableModel(("when", "kind", "person", "summary"))
+        self.reviews_model = RecordTableModel(("review", "kind", "person"))
+        self.drafts_model = DraftListModel()
+        self.people_model = RecordTableModel(("person", "pronouns", "when"),
+                                             headers={"when": "Support started"})
+        self.person_records_model = RecordTableModel(("when", "kind", "summary"))
+        self.diary_model = RecordTableModel(("when", "person", "summary"))
+        self.reflection_model = RecordTableModel(("when", "summary"))
+        self.plans_model = RecordTableModel(("when", "kind", "person", "review"),
+                                            headers={"when": "Agreed on"})
+        self.shared_model = RecordTableModel(("when", "kind", "author", "summary"))
+        self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
+        self._build()
+        self.refresh()
+        if self.drafts:
+            n = len(self.drafts)
+            self.banner.show_info(
+                f"You have {n} unfinished draft{'s' if n > 1 else ''} from earlier, kept safe "
+                "while PeerDesk was locked or closed.")
+            self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        who = QLabel(f"Signed in as <b>{_esc(self.user.name)}</b> · {self.user.role.label}")
+        who.setAccessibleName(f"Signed in as {self.user.name}, {self.user.role.label}")
+        top.addWidget(who)
+        top.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search everything you can read (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search everything")
+        self.search.setMinimumWidth(320)
+        top.addWidget(self.search, 2)
+        self.new_button = QPushButton("New…")
+        self.new_button.setAccessibleName("Start something new")
+        menu = QMenu(self.new_button)
+        for kind, keys in [(Kind.DIARY, "Ctrl+N"), (Kind.REFLECTION, ""), (Kind.PERSON, ""),
+                           (Kind.DISCHARGE_PLAN, ""), (Kind.CRISIS_PLAN, ""),
+                           (Kind.RECOVERY_PLAN, "")]:
+            action = menu.addAction(kind.label, lambda k=kind: self.new_record(k))
+            if keys:
+                action.setShortcut(QKeySequence(keys))
+        self.new_button.setMenu(menu)
+        self.addActions(menu.actions())
+        top.addWidget(self.new_button)
+        self.display_button = QPushButton("Display")
+        self.display_button.setAccessibleName("Display settings: larger text and high contrast")
+        display_menu = QMenu(self.display_button)
+        self.large_action = display_menu.addAction("Larger text")
+        self.large_action.setCheckable(True)
+        self.contrast_action = display_menu.addAction("High contrast")
+        self.contrast_action.setCheckable(True)
+        app = QApplication.instance()
+        self.large_action.setChecked(bool(app and app.property("peerdesk_large_text")))
+        self.contrast_action.setChecked(bool(app and app.property("peerdesk_high_contrast")))
+        self.large_action.toggled.connect(self._display_changed)
+        self.contrast_action.toggled.connect(self._display_changed)
+        self.display_button.setMenu(display_menu)
+        top.addWidget(self.display_button)
+        self.switch_button = QPushButton("Switch user")
+        self.switch_button.setAccessibleDescription("Locks PeerDesk and goes back to sign-in")
+        self.switch_button.clicked.connect(self.switch_user_requested)
+        top.addWidget(self.switch_button)
+        self.lock_button = QPushButton("Lock (Ctrl+L)")
+        self.lock_button.setAccessibleName("Lock")
+        self.lock_button.setAccessibleDescription(
+            "Hides everything at once. Unsaved writing is kept as an encrypted draft.")
+        self.lock_button.clicked.connect(self.lock_requested)
+        top.addWidget(self.lock_button)
+        layout.addLayout(top)
+
+        self.banner = MessageBanner()
+        layout.addWidget(self.banner)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Sections")
+        self.nav.addItems(NAV)
+        self.nav.setMinimumWidth(200)
+        self.nav.setMaximumWidth(300)
+        split.addWidget(self.nav)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Open pages and editors")
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self._tab_close_requested)
+        self.pages = QStackedWidget()
+        self.tabs.addTab(self.pages, "Browse")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
+
+        self.today = TodayPage(self.drafts_model, self.reviews_model, self.recent_model)
+        self.people_page = PeoplePage(self.people_model, self.person_records_model)
+        self.diary_page = ListPage("Diary", "Session diaries: significant moments with the "
+                                   "people you support, in everyday words.",
+                                   self.diary_model, new_kinds=(Kind.DIARY,))
+        self.reflection_page = ListPage(
+            "Reflections", "Boundary reflections, for you and, when you choose, for "
+            "supervision.", self.reflection_model, new_kinds=(Kind.REFLECTION,))
+        self.plans_page = ListPage(
+            "Plans", "Discharge, crisis and personal recovery plans. Each one belongs to the "
+            "person, is written in their words, and they choose who sees it.", self.plans_model,
+            new_kinds=(Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN))
+        coordinator = self.user.role is Role.COORDINATOR
+        self.shared_page = ListPage(
+            "Shared with supervision",
+            "Diaries and reflections peers have chosen to share with you for supervision."
+            if coordinator else
+            "Diaries and reflections you have shared with your coordinator, or marked to bring "
+            "to supervision.", self.shared_model)
+        self.search_page = ListPage("Search results", "Searched in memory on this computer; "
+                                    "nothing is indexed on disk.", self.search_model)
+        self.search_page.filter.hide()
+        self.list_pages: list[ListPage] = [self.people_page, self.diary_page,
+                                           self.reflection_page, self.plans_page,
+                                           self.shared_page, self.search_page]
+        for page in [self.today, *self.list_pages]:
+            self.pages.addWidget(page)
+            page.open_requested.connect(self.open_record)
+        for page in self.list_pages:
+            page.new_requested.connect(self.new_record)
+        self.today.draft_requested.connect(self.open_draft)
+        self.today.discard_requested.connect(self._confirm_discard)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.people_page.view.selectionModel().selectionChanged.connect(self._person_selected)
+        self.nav.setCurrentRow(0)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
+
+    # -- data -----------------------------------------------------------------------------
+
+    def people(self) -> dict[str, str]:
+        return {rid: r.person for rid, r in self.rows.items() if r.record.kind is Kind.PERSON}
+
+    def refresh(self) -> None:
+        rows = list(self.rows.values())
+        mine = self.user.id
+        by_kind: dict[Kind, list[Row]] = {}
+        for r in rows:
+            by_kind.setdefault(r.record.kind, []).append(r)
+        recent = sorted((r for r in rows if r.record.kind is not Kind.PERSON),
+                        key=lambda r: r.record.saved_at, reverse=True)[:RECENT]
+        self.recent_model.set_rows(recent)
+        self.reviews_model.set_rows(reviews_due(rows, today=date.today()))
+        self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
+                                            reverse=True), self.people())
+        self.people_model.set_rows(by_kind.get(Kind.PERSON, []))
+        self.diary_model.set_rows([r for r in by_kind.get(Kind.DIARY, [])
+                                   if r.record.author_id == mine])
+        self.reflection_model.set_rows([r for r in by_kind.get(Kind.REFLECTION, [])
+                                        if r.record.author_id == mine])
+        self.plans_model.set_rows([r for k in PLAN_KINDS for r in by_kind.get(k, [])])
+        if self.user.role is Role.COORDINATOR:
+            shared = [r for r in rows if r.record.author_id != mine]
+        else:
+            shared = [r for r in rows if r.record.kind in (Kind.DIARY, Kind.REFLECTION)
+                      and (r.record.id in self.shared_ids
+                           or r.record.fields.get("bring_to_supervision"))]
+        self.shared_model.set_rows(shared)
+        self.search_model.set_rows(rows)
+        self._person_selected()
+
+    def _upsert(self, record: Record) -> None:
+        old = self.rows.get(record.id)
+        if record.kind is Kind.PERSON and (old is None or old.person != record.fields.get("label")):
+            self.rows[record.id] = make_row(record, self.people(), self.authors)
+            # A new or renamed person: their label shows on other rows too.
+            people = self.people()
+            self.rows = {rid: (make_row(r.record, people, self.authors)
+                               if r.record.person_id == record.id else r)
+                         for rid, r in self.rows.items()}
+        else:
+            self.rows[record.id] = make_row(record, self.people(), self.authors)
+        self.refresh()
+
+    def _person_selected(self, *_: object) -> None:
+        person = self.people_page.selected_person()
+        self.person_records_model.set_rows(
+            [] if person is None else
+            [r for r in self.rows.values() if r.record.person_id == person.id])
+
+    # -- navigation and search ------------------------------------------------------------
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        self.tabs.setCurrentIndex(0)
+
+    def show_section(self, name: str) -> None:
+        self.nav.setCurrentRow(NAV.index(name))
+
+    def _run_search(self) -> None:
+        text = self.search.text()
+        self.search_model.set_filter(text)
+        if text.strip():
+            self.nav.blockSignals(True)
+            self.nav.clearSelection()
+            self.nav.setCurrentRow(-1)
+            self.nav.blockSignals(False)
+            self.pages.setCurrentWidget(self.search_page)
+            self.tabs.setCurrentIndex(0)
+        elif self.pages.currentWidget() is self.search_page:
+            self.nav.setCurrentRow(0)
+
+    # -- editors --------------------------------------------------------------------------
+
+    def _run(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
+             where: QWidget | None = None) -> None:
+        target = where or self
+        tasks.start(fn, on_success=lambda v: self.desk and on_success(v),
+                    on_error=lambda e: self.desk and show_error(target, e))
+
+    def _people_choices(self) -> list[tuple[str, str]]:
+        return sorted(self.people().items(), key=lambda p: p[1].lower())
+
+    def _coordinators(self) -> list[str]:
+        return [a.name for a in self.accounts
+                if a.role is Role.COORDINATOR and a.id != self.user.id]
+
+    def _add_editor(self, editor: RecordEditor, title: str) -> RecordEditor:
+        editor.save_requested.connect(self._save)
+        editor.draft_due.connect(self._save_draft)
+        editor.close_requested.connect(self.close_editor)
+        editor.versions_requested.connect(self._versions)
+        editor.copy_requested.connect(self._copy)
+        editor.share_requested.connect(self._share)
+        self.editors.append(editor)
+        index = self.tabs.addTab(editor, title)
+        self.tabs.setCurrentIndex(index)
+        editor.form.setFocus()
+        first = editor.form.focusNextPrevChild(True)
+        del first
+        return editor
+
+    def _make_editor(self, kind: Kind, record: Record | None,
+                     person_id: str | None = None) -> RecordEditor:
+        read_only = record is not None and record.author_id != self.user.id
+        return RecordEditor(kind, record=record, people=self._people_choices(),
+                            person_id=person_id, read_only=read_only,
+                            coordinators=self._coordinators(),
+                            escalation_text=self.policy.escalation_text,
+                            author=self.authors.get(record.author_id, "") if record else "")
+
+    def new_record(self, kind: Kind) -> RecordEditor:
+        person_id = None
+        if self.pages.currentWidget() is self.people_page:
+            person = self.people_page.selected_person()
+            person_id = person.id if person else None
+        editor = self._make_editor(kind, None, person_id)
+        return self._add_editor(editor, f"New {kind.label.lower()}")
+
+    def editor_for(self, record_id: str) -> RecordEditor | None:
+        return next((e for e in self.editors if e.record_id == record_id), None)
+
+    def open_record(self, record: Record) -> None:
+        existing = self.editor_for(record.id)
+        if existing is not None:
+            self.tabs.setCurrentWidget(existing)
+            return
+        desk = self.desk
+        assert desk is not None
+        # A fresh read: the newest version and who can read it (and an audit entry).
+        self._run(lambda: desk.get(record.id), self._opened)
+
+    def _opened(self, record: Record) -> None:
+        if self.editor_for(record.id) is not None:
+            return
+        editor = self._add_editor(self._make_editor(record.kind, record), record.kind.label)
+        editor.set_readers([self.authors.get(r, "") for r in record.readers])
+
+    def open_draft(self, draft: Draft) -> RecordEditor:
+        for e in self.editors:
+            if e.draft_id == draft.id:
+                self.tabs.setCurrentWidget(e)
+                return e
+        row = self.rows.get(draft.record_id or "")
+        editor = self._make_editor(draft.kind, row.record if row else None, draft.person_id)
+        self._add_editor(editor, f"Draft: {draft.kind.label.lower()}")
+        editor.load_draft(draft.id, dict(draft.fields))
+        return editor
+
+    def _save(self, editor: RecordEditor, close_after: bool) -> None:
+        snap = editor.snapshot()
+        desk = self.desk
+        assert desk is not None
+
+        def job() -> Record:
+            if snap.record_id:
+                record = desk.update(snap.record_id, snap.fields)
+            else:
+                record = desk.add(snap.kind, snap.fields, person_id=snap.person_id)
+            if snap.draft_id:
+                desk.discard_draft(snap.draft_id)
+            return record
+
+        def done(record: Record) -> None:
+            if snap.draft_id:
+                self.drafts.pop(snap.draft_id, None)
+            self._upsert(record)
+            if editor in self.editors:
+                editor.mark_saved(record)
+                if close_after:
+                    self._remove_editor(editor)
+                else:
+                    self.tabs.setTabText(self.tabs.indexOf(editor), record.kind.label)
+
+        self._run(job, done, editor)
+
+    def _save_draft(self, editor: RecordEditor) -> None:
+        if not editor.dirty or editor.read_only or self.desk is None:
+            return
+        if editor.draft_id is None:
+            editor.draft_id = str(uuid.uuid4())
+        snap = editor.snapshot()
+        self._store_draft(snap, on_saved=lambda: editor in self.editors
+                          and editor.mark_draft_saved(snap.draft_id or ""))
+
+    def _store_draft(self, snap: Snapshot, on_saved: Callable[[], Any] | None = None) -> None:
+        desk = self.desk
+        assert desk is not None and snap.draft_id is not None
+
+        def job() -> str:
+            return desk.save_draft(snap.kind, snap.fields, draft_id=snap.draft_id,
+                                   record_id=snap.record_id, person_id=snap.person_id)
+
+        def done(draft_id: str) -> None:
+            self.drafts[draft_id] = Draft(draft_id, snap.kind, snap.record_id, snap.person_id,
+                                          utcnow(), snap.fields)
+            self.drafts_model.set_drafts(sorted(self.drafts.values(),
+                                                key=lambda d: d.updated_at, reverse=True),
+                                         self.people())
+            if on_saved:
+                on_saved()
+
+        self._run(job, done)
+
+    def close_editor(self, editor: RecordEditor) -> None:
+        if editor.dirty and not editor.read_only:
+            if editor.draft_id is None:
+                editor.draft_id = str(uuid.uuid4())
+            self._store_draft(editor.snapshot())
+            self.banner.show_info("What you had not saved is kept as a draft on Today.",
+                                  hide_after_ms=8000)
+        self._remove_editor(editor)
+
+    def _remove_editor(self, editor: RecordEditor) -> None:
+        if editor in self.editors:
+            self.editors.remove(editor)
+        index = self.tabs.indexOf(editor)
+        if index > 0:
+            self.tabs.removeTab(index)
+        editor.wipe()
+        editor.setParent(None)  # type: ignore[call-overload]
+        editor.deleteLater()
+
+    def _tab_close_requested(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, RecordEditor):
+            self.close_editor(widget)
+
+    def _confirm_discard(self, draft: Draft) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "PeerDesk",
+                          "Discard this draft? What was typed in it cannot be brought back.",
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAccessibleName("Discard draft?")
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Discard and self.desk is not None:
+                self.discard_draft(draft)
+        box.finished.connect(answered)
+        box.open()
+
+    def discard_draft(self, draft: Draft) -> None:
+        desk = self.desk
+        assert desk is not None
+
+        def done(_: object) -> None:
+            self.drafts.pop(draft.id, None)
+            self.refresh()
+        self._run(lambda: desk.discard_draft(draft.id), done)
+
+    # -- versions, copies, sharing --------------------------------------------------------
+
+    def _versions(self, editor: RecordEditor) -> None:
+        desk, rid = self.desk, editor.record_id
+        if desk is None or rid is None:
+            return
+        self._run(lambda: desk.history(rid), self._show_versions, editor)
+
+    def _show_versions(self, history: Sequence[Record]) -> None:
+        dialog = VersionsDialog(history, parent=self)
+        self._keep(dialog)
+
+    def _copy(self, editor: RecordEditor) -> PlanCopyDialog | None:
+        if editor.record is None:
+            return None
+        person = self.people().get(editor.record.person_id or "", "")
+        dialog = PlanCopyDialog(editor.record, person=person, default_dir=self.export_dir,
+                                parent=self)
+        self._keep(dialog)
+        return dialog
+
+    def _keep(self, dialog: LockableDialog) -> None:
+        self.dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self._forget(dialog))
+        dialog.show()
+
+    def _forget(self, dialog: LockableDialog) -> None:
+        if dialog in self.dialogs:
+            self.dialogs.remove(dialog)
+            dialog.wipe()
+            dialog.deleteLater()
+
+    def _share(self, editor: RecordEditor, coordinator: str) -> None:
+        desk, rid = self.desk, editor.record_id
+        if desk is None or rid is None:
+            return
+
+        def job() -> Record:
+            desk.share(rid, coordinator)
+            return desk.get(rid)
+
+        def done(record: Record) -> None:
+            self.shared_ids.add(record.id)
+            self._upsert(record)
+            if editor in self.editors:
+                editor.set_readers([self.authors.get(r, "") for r in record.readers])
+                editor.banner.show_done(f"Shared with {coordinator} for supervision. Later "
+                                        "versions are shared too, until you stop sharing.")
+        self._run(job, done, editor)
+
+    # -- display --------------------------------------------------------------------------
+
+    def _display_changed(self) -> None:
+        display = Display(self.large_action.isChecked(), self.contrast_action.isChecked())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
+        self.prefs.set_display(display, self.user.id)
+
+    # -- lock -----------------------------------------------------------------------------
+
+    def snapshots(self) -> list[Snapshot]:
+        """Unsaved writing in every open editor, to keep as drafts before the keys go."""
+        out = []
+        for e in self.editors:
+            if e.dirty and not e.read_only:
+                if e.draft_id is None:
+                    e.draft_id = str(uuid.uuid4())
+                out.append(e.snapshot())
+        return out
+
+    def wipe(self) -> None:
+        """Remove every decrypted value from widgets and models; the page is then discarded."""
+        self._search_timer.stop()
+        for dialog in list(self.dialogs):
+            dialog.wipe()
+            dialog.reject()
+        for editor in list(self.editors):
+            self._remove_editor(editor)
+        for page in [self.today, *self.list_pages]:
+            page.wipe()
+        self.search.clear()
+        self.banner.clear()
+        self.rows, self.drafts = {}, {}
+        self.desk = None
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+

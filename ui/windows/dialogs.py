@@ -1,0 +1,222 @@
+"""Small non-modal dialogs: a plan copy for the person, and versions side by side.
+Non-modal on purpose: a lock closes them without waiting for anyone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.catalogue import spec
+from peerdesk.domain import FieldType, Record
+from ui import plan_document, theme
+from ui.widgets.banner import MessageBanner
+from ui.widgets.common import field_label, heading, muted
+
+
+class LockableDialog(QDialog):
+    def wipe(self) -> None:
+        """Overridden by dialogs that show record text."""
+
+
+class PlanCopyDialog(LockableDialog):
+    """A copy for the person: PDF to a place they choose, or print; large print if wanted."""
+
+    def __init__(self, record: Record, *, person: str, default_dir: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("PeerDesk — a copy for the person")
+        self.setModal(False)
+        self.record: Record | None = record
+        self.person = person
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("A copy for the person"))
+        layout.addWidget(muted(
+            "The copy is not encrypted. Save it straight to the person's own device or memory "
+            "stick, or print it, and don't leave it on this computer."))
+        self.banner = MessageBanner()
+        layout.addWidget(self.banner)
+        self.large = QCheckBox("Large print")
+        self.large.setAccessibleDescription("Bigger text and headings, for easier reading")
+        layout.addWidget(self.large)
+        self.path = QLineEdit(str(default_dir / f"{spec(record.kind).title}.pdf"))
+        layout.addWidget(field_label("Save the PDF as", self.path))
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        browse = QPushButton("Choose where…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save PDF")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save_pdf)
+        self.print_button = QPushButton("Print…")
+        self.print_button.clicked.connect(self._print)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        for b in (self.save_button, self.print_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+
+    def _browse(self) -> None:
+        dialog = QFileDialog(self, "Save the plan as", self.path.text(), "PDF (*.pdf)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("pdf")
+        dialog.fileSelected.connect(self.path.setText)
+        dialog.open()
+
+    def save_pdf(self) -> Path | None:
+        if self.record is None:
+            return None
+        path = Path(self.path.text().strip()).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            plan_document.write_pdf(path, self.record, person=self.person,
+                                    large_print=self.large.isChecked())
+        except OSError as exc:
+            self.banner.show_problem(f"The PDF could not be saved there: {exc.strerror}.")
+            return None
+        if not path.exists() or path.stat().st_size == 0:
+            self.banner.show_problem("The PDF could not be written there. Choose another place.")
+            return None
+        self.banner.show_done(f"Saved {path.name}. Remember to remove it from this computer "
+                              "once the person has it.")
+        return path
+
+    def _print(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+
+        def go() -> None:
+            if self.record is not None:
+                plan_document.print_plan(printer, self.record, person=self.person,
+                                         large_print=self.large.isChecked())
+        dialog.accepted.connect(go)
+        dialog.open()
+
+    def wipe(self) -> None:
+        self.record = None
+        self.person = ""
+
+
+def version_html(record: Record, other: Record | None) -> str:
+    """One version as readable text; fields that differ from the other version say so."""
+    c = theme.colours()
+    kind_spec = spec(record.kind)
+    out = [f"<p><b>Version {record.version}</b> · saved {record.saved_at:%d %b %Y %H:%M} UTC</p>"]
+    if record.deleted:
+        return "".join(out) + "<p><i>Deleted in this version.</i></p>"
+
+    def block(title: str, value: str, changed: bool) -> str:
+        mark = (f" <span style='background:{c.changed_bg}; color:{c.text}'>"
+                "<b>[changed]</b></span>") if changed else ""
+        body = escape(value).replace("\n", "<br>") or "<i>(empty)</i>"
+        style = f" style='background:{c.changed_bg}; color:{c.text}'" if changed else ""
+        return f"<h3>{escape(title)}{mark}</h3><p{style}>{body}</p>"
+
+    for field in kind_spec.fields:
+        value: Any = record.fields.get(field.name)
+        other_value = other.fields.get(field.name) if other else value
+        if field.type is FieldType.SECTIONS:
+            mine, theirs = value or {}, other_value or {}
+            for section in field.sections:
+                a, b = str(mine.get(section.id, "")), str(theirs.get(section.id, ""))
+                if a or b:
+                    out.append(block(section.title, a, a != b))
+            continue
+        if value in (None, "", [], {}) and other_value in (None, "", [], {}):
+            continue
+        out.append(block(field.label, _as_text(field, value), value != other_value))
+    return "".join(out)
+
+
+def _as_text(field: Any, value: Any) -> str:
+    labels = {c.id: c.label for c in field.choices}
+    if value is None:
+        return ""
+    if field.type is FieldType.CHOICE:
+        return labels.get(value, str(value))
+    if field.type is FieldType.TAGS:
+        return "\n".join(labels.get(v, v) for v in value)
+    if field.type is FieldType.LIST:
+        return "\n".join(value)
+    if field.type is FieldType.BOOL:
+        return "Yes" if value else "No"
+    return str(value)
+
+
+class VersionsDialog(LockableDialog):
+    def __init__(self, history: Sequence[Record], *, parent: QWidget | None = None,
+                 on_restore: Callable[[Record], None] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("PeerDesk — versions")
+        self.setModal(False)
+        self.resize(1100, 700)
+        self.history = list(history)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Versions, side by side"))
+        layout.addWidget(muted("Every save is kept. Parts that differ between the two versions "
+                               "are marked [changed] and highlighted."))
+        pick = QHBoxLayout()
+        self.left_box, self.right_box = QComboBox(), QComboBox()
+        for box in (self.left_box, self.right_box):
+            for r in self.history:
+                box.addItem(f"Version {r.version} ({r.saved_at:%d %b %Y %H:%M})", r.version)
+        self.left_box.setCurrentIndex(max(0, len(self.history) - 2))
+        self.right_box.setCurrentIndex(len(self.history) - 1)
+        pick.addWidget(field_label("Left", self.left_box))
+        pick.addWidget(self.left_box, 1)
+        pick.addWidget(field_label("Right", self.right_box))
+        pick.addWidget(self.right_box, 1)
+        layout.addLayout(pick)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.left, self.right = QTextBrowser(), QTextBrowser()
+        self.left.setAccessibleName("Left version")
+        self.right.setAccessibleName("Right version")
+        split.addWidget(self.left)
+        split.addWidget(self.right)
+        layout.addWidget(split, 1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.left_box.currentIndexChanged.connect(self.refresh)
+        self.right_box.currentIndexChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self.history:
+            return
+        a = self.history[self.left_box.currentIndex()]
+        b = self.history[self.right_box.currentIndex()]
+        self.left.setHtml(version_html(a, b))
+        self.right.setHtml(version_html(b, a))
+
+    def wipe(self) -> None:
+        self.history = []
+        self.left.clear()
+        self.right.clear()
+        self.left_box.clear()
+        self.right_box.clear()

@@ -1,0 +1,319 @@
+"""One editor for every record kind, built from the catalogue's field specs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.catalogue import spec
+from peerdesk.domain import PLAN_KINDS, Kind, Record
+from ui import language
+from ui.widgets.banner import MessageBanner
+from ui.widgets.common import field_label, heading, muted
+from ui.widgets.spec_form import SpecForm
+
+AUTOSAVE_MS = 2500  # a few seconds after typing stops
+HINT_KINDS = frozenset({Kind.DIARY, Kind.REFLECTION, Kind.PERSON})
+RISK_KINDS = frozenset({Kind.DIARY})
+SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an editor holds, taken on the UI thread and saved as a draft on the worker."""
+
+    kind: Kind
+    fields: dict[str, Any]
+    draft_id: str | None
+    record_id: str | None
+    person_id: str | None
+
+
+class RecordEditor(QWidget):
+    save_requested = Signal(object, bool)  # editor, close after saving
+    draft_due = Signal(object)
+    close_requested = Signal(object)
+    versions_requested = Signal(object)
+    copy_requested = Signal(object)
+    share_requested = Signal(object, str)
+
+    def __init__(self, kind: Kind, *, record: Record | None = None,
+                 people: Sequence[tuple[str, str]] = (), person_id: str | None = None,
+                 read_only: bool = False, coordinators: Sequence[str] = (),
+                 escalation_text: str = "", author: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.kind_spec = spec(kind)
+        self.record = record
+        self.draft_id: str | None = None
+        self.read_only = read_only
+        self.dirty = False
+        self._escalation_text = escalation_text
+        self._risk_prompted = False
+        self.setAccessibleName(f"{kind.label} editor")
+
+        outer = QVBoxLayout(self)
+        top = QHBoxLayout()
+        title = self.kind_spec.title if kind in PLAN_KINDS else kind.label
+        self.title_label = heading(title)
+        top.addWidget(self.title_label, 1)
+        self.status = QLabel()
+        self.status.setProperty("role", "muted")
+        self.status.setAccessibleName("Saving status")
+        top.addWidget(self.status)
+        outer.addLayout(top)
+        if read_only:
+            outer.addWidget(muted(f"Shared with you for supervision by {author}. You can read it; "
+                                  "only the person who wrote it can change it."))
+
+        self.banner = MessageBanner()
+        outer.addWidget(self.banner)
+        self.safety = MessageBanner()
+        outer.addWidget(self.safety)
+
+        body = QHBoxLayout()
+        column = QVBoxLayout()
+        self.person_box: QComboBox | None = None
+        if kind not in (Kind.PERSON, Kind.REFLECTION):
+            self.person_box = QComboBox()
+            self.person_box.addItem("Not about one person", None)
+            for pid, label in people:
+                self.person_box.addItem(label, pid)
+            chosen = record.person_id if record else person_id
+            if chosen:
+                self.person_box.setCurrentIndex(max(0, self.person_box.findData(chosen)))
+            # A record stays with the person it was written about.
+            self.person_box.setEnabled(record is None and not read_only)
+            self.person_box.currentIndexChanged.connect(self._on_changed)
+            column.addWidget(field_label("Person this is about", self.person_box))
+            column.addWidget(self.person_box)
+        if self.kind_spec.intro:
+            column.addWidget(muted(self.kind_spec.intro))
+
+        self.form = SpecForm(self.kind_spec, read_only=read_only)
+        self.prompts: QLabel | None = None
+        if kind is Kind.REFLECTION:
+            self.prompts = muted("")
+            self.prompts.setAccessibleName("Questions that may help")
+            column.addWidget(self.prompts)
+            area = self.form.widget_for("boundary_area")
+            area.currentIndexChanged.connect(self._show_prompts)  # type: ignore[attr-defined]
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.form)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        column.addWidget(scroll, 1)
+        body.addLayout(column, 3)
+
+        self.hints_panel: QFrame | None = None
+        self.hints_label: QLabel | None = None
+        if kind in HINT_KINDS and not read_only:
+            self.hints_panel = QFrame()
+            self.hints_panel.setObjectName("hints")
+            panel = QVBoxLayout(self.hints_panel)
+            panel.addWidget(heading("Language", role="subheading"))
+            panel.addWidget(muted("Suggestions for recovery-focused wording appear here as you "
+                                  "write. They are only suggestions: your words are never "
+                                  "changed."))
+            self.hints_label = QLabel()
+            self.hints_label.setWordWrap(True)
+            self.hints_label.setTextFormat(Qt.TextFormat.RichText)
+            self.hints_label.setAccessibleName("Language suggestions")
+            panel.addWidget(self.hints_label)
+            panel.addStretch(1)
+            self.hints_panel.setMinimumWidth(220)
+            self.hints_panel.setMaximumWidth(360)
+            body.addWidget(self.hints_panel, 1)
+        outer.addLayout(body, 1)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("&Save")
+        self.save_close_button = QPushButton("Save and close")
+        self.close_button = QPushButton("Close")
+        self.close_button.setAccessibleDescription(
+            "Closes the editor. Anything not saved is kept as an encrypted draft on Today.")
+        self.versions_button = QPushButton("Versions…")
+        self.versions_button.setAccessibleDescription("Earlier versions, side by side")
+        for b in (self.save_button, self.save_close_button):
+            b.setEnabled(not read_only)
+            buttons.addWidget(b)
+        self.copy_button: QPushButton | None = None
+        if kind in PLAN_KINDS:
+            self.copy_button = QPushButton("Copy for the person (PDF or print)…")
+            self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
+            buttons.addWidget(self.copy_button)
+        self.share_button: QPushButton | None = None
+        if kind in SHAREABLE and not read_only:
+            self.share_button = QPushButton("Share for supervision…")
+            menu = QMenu(self.share_button)
+            for name in coordinators:
+                menu.addAction(f"Share with {name}",
+                               lambda n=name: self.share_requested.emit(self, n))
+            if not coordinators:
+                menu.addAction("No coordinator on this computer yet").setEnabled(False)
+            self.share_button.setMenu(menu)
+            buttons.addWidget(self.share_button)
+        buttons.addWidget(self.versions_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        outer.addLayout(buttons)
+        self.shared_label = muted("")
+        self.shared_label.setAccessibleName("Who can read this")
+        outer.addWidget(self.shared_label)
+
+        self.save_button.clicked.connect(lambda: self.save_requested.emit(self, False))
+        self.save_close_button.clicked.connect(lambda: self.save_requested.emit(self, True))
+        self.close_button.clicked.connect(lambda: self.close_requested.emit(self))
+        self.versions_button.clicked.connect(lambda: self.versions_requested.emit(self))
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_button.click)
+        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close_button.click)
+
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._autosave.timeout.connect(lambda: self.draft_due.emit(self))
+        self._hint_timer = QTimer(self, singleShot=True, interval=300)
+        self._hint_timer.timeout.connect(self._update_hints)
+
+        if record is not None:
+            self.form.set_values(record.fields)
+        self.form.changed.connect(self._on_changed)
+        self._show_prompts()
+        self._update_hints()
+        self._show_saved_state()
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def record_id(self) -> str | None:
+        return self.record.id if self.record else None
+
+    def person_id(self) -> str | None:
+        if self.record is not None:
+            return self.record.person_id
+        return self.person_box.currentData() if self.person_box is not None else None
+
+    def values(self) -> dict[str, Any]:
+        return self.form.values()
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.kind, self.values(), self.draft_id, self.record_id, self.person_id())
+
+    def load_draft(self, draft_id: str, fields: dict[str, Any]) -> None:
+        self.draft_id = draft_id
+        self.form.set_values(fields)
+        self.dirty = True
+        self.status.setText("Draft brought back: not saved as a record yet")
+        self._update_hints()
+
+    def _on_changed(self) -> None:
+        if self.read_only:
+            return
+        self.dirty = True
+        self.status.setText("Changed: not saved yet")
+        self._autosave.start()
+        self._hint_timer.start()
+
+    def mark_draft_saved(self, draft_id: str) -> None:
+        self.draft_id = draft_id
+        if self.dirty:
+            self.status.setText(f"Draft kept safely (encrypted) at {datetime.now():%H:%M}")
+
+    def mark_saved(self, record: Record) -> None:
+        self.record = record
+        self.draft_id = None
+        self.dirty = False
+        self._autosave.stop()
+        if self.person_box is not None:
+            self.person_box.setEnabled(False)
+        self._show_saved_state()
+        self.banner.show_done(f"Saved (version {record.version}).")
+
+    def set_readers(self, names: Sequence[str]) -> None:
+        if self.kind in SHAREABLE:
+            self.shared_label.setText(
+                "Only you can read this." if not names else
+                "You and, for supervision: " + ", ".join(names) + ". "
+                + ("Your 'keeping myself well' notes stay private to you."
+                   if self.kind is Kind.REFLECTION else ""))
+
+    def _show_saved_state(self) -> None:
+        self.versions_button.setEnabled(self.record is not None)
+        if self.copy_button is not None:
+            self.copy_button.setEnabled(self.record is not None)
+        if self.share_button is not None:
+            self.share_button.setEnabled(self.record is not None)
+        if self.record is None:
+            self.status.setText("New: not saved yet")
+        else:
+            self.status.setText(f"Saved: version {self.record.version}, "
+                                f"{self.record.saved_at:%d %b %Y %H:%M} UTC")
+
+    # -- hints and prompts ----------------------------------------------------------------
+
+    def _show_prompts(self) -> None:
+        if self.prompts is None:
+            return
+        area = self.form.values().get("boundary_area")
+        choice = next((c for c in self.kind_spec.by_name["boundary_area"].choices
+                       if c.id == area), None)
+        if choice is None or not choice.prompts:
+            self.prompts.setText("Choose a boundary area to see questions that may help.")
+        else:
+            self.prompts.setText("Questions that may help: " + "  ·  ".join(choice.prompts))
+
+    def _update_hints(self) -> None:
+        text = "\n".join(e.toPlainText() for e in self.form.long_texts)
+        if self.hints_label is not None:
+            found = language.hints(text)
+            if not found:
+                self.hints_label.setText("No suggestions right now.")
+            else:
+                self.hints_label.setText("".join(
+                    f"<p>Instead of “<b>{_esc(h.found)}”</b>, you might write: "
+                    f"<i>{_esc(h.consider)}</i></p>" for h in found[:8]))
+        if (self.kind in RISK_KINDS and not self._risk_prompted and not self.read_only
+                and language.mentions_risk(text)):
+            # Once per diary: a private diary must not be the only place a risk is written.
+            self._risk_prompted = True
+            self.safety.show_safety(self._escalation_text)
+
+    def hint_texts(self) -> str:
+        return self.hints_label.text() if self.hints_label else ""
+
+    # -- lock -----------------------------------------------------------------------------
+
+    def wipe(self) -> None:
+        """Clear every decrypted value from this editor's widgets (on lock)."""
+        self._autosave.stop()
+        self._hint_timer.stop()
+        self.form.clear()
+        if self.person_box is not None:
+            self.person_box.clear()
+        for label in (self.hints_label, self.prompts):
+            if label is not None:
+                label.clear()
+        self.banner.clear()
+        self.safety.clear()
+        self.shared_label.clear()
+        self.record = None
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

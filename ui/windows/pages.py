@@ -1,0 +1,209 @@
+"""The browsing pages of the desk: Today, People I support, and record lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.domain import Kind, Record
+from peerdesk.services import Draft
+from ui.models.drafts import DraftListModel
+from ui.models.records import RecordTableModel
+from ui.widgets.common import field_label, heading, muted
+
+
+def record_table(model: RecordTableModel, name: str, *, sort_column: int = 0,
+                 descending: bool = True) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setDefaultSectionSize(170)
+    header.setHighlightSections(False)
+    view.setSortingEnabled(True)
+    view.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder if descending
+                      else Qt.SortOrder.AscendingOrder)
+    return view
+
+
+class ListPage(QWidget):
+    """A heading, a filter box, a table, and buttons to start something new."""
+
+    open_requested = Signal(object)  # Record
+    new_requested = Signal(object)  # Kind
+
+    def __init__(self, title: str, intro: str, model: RecordTableModel, *,
+                 new_kinds: Sequence[Kind] = (), sort_column: int = 0, descending: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(title))
+        if intro:
+            layout.addWidget(muted(intro))
+        row = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Type to filter this list")
+        self.filter.setClearButtonEnabled(True)
+        row.addWidget(field_label("Filter", self.filter))
+        row.addWidget(self.filter, 1)
+        self.new_buttons: dict[Kind, QPushButton] = {}
+        for kind in new_kinds:
+            button = QPushButton(f"New {kind.label.lower()}")
+            button.clicked.connect(lambda _=False, k=kind: self.new_requested.emit(k))
+            row.addWidget(button)
+            self.new_buttons[kind] = button
+        layout.addLayout(row)
+        self.view = record_table(model, title, sort_column=sort_column, descending=descending)
+        layout.addWidget(self.view, 1)
+        self.count = muted("")
+        self.count.setAccessibleName(f"{title}: how many")
+        layout.addWidget(self.count)
+        self.filter.textChanged.connect(self._filter)
+        self.view.activated.connect(self._activated)
+        model.modelReset.connect(self._count)
+
+    def _filter(self, text: str) -> None:
+        self.model.set_filter(text)
+
+    def _count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        self.count.setText(f"{shown} of {total} shown" if shown != total else f"{total} in all")
+
+    def _activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index)
+        if row is not None:
+            self.open_requested.emit(row.record)
+
+    def wipe(self) -> None:
+        self.filter.clear()
+        self.model.clear()
+
+
+class PeoplePage(ListPage):
+    """The people I support, and what is written about the one selected."""
+
+    def __init__(self, people: RecordTableModel, records: RecordTableModel,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(
+            "People I support",
+            "Only the name or label each person is happy with. Open a person to see what "
+            "matters to them; their diaries and plans are listed underneath.",
+            people, new_kinds=(Kind.PERSON,), sort_column=0, descending=False, parent=parent)
+        self.records = records
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(heading("Diaries and plans for the person selected", role="subheading"))
+        self.records_view = record_table(records, "Diaries and plans for the person selected")
+        layout.addWidget(self.records_view, 1)
+        self.records_view.activated.connect(self._record_activated)
+
+    def _record_activated(self, index: QModelIndex) -> None:
+        row = self.records.row_at(index)
+        if row is not None:
+            self.open_requested.emit(row.record)
+
+    def selected_person(self) -> Record | None:
+        rows = self.view.selectionModel().selectedRows()
+        row = self.model.row_at(rows[0]) if rows else None
+        return row.record if row else None
+
+    def wipe(self) -> None:
+        super().wipe()
+        self.records.clear()
+
+
+class TodayPage(QWidget):
+    open_requested = Signal(object)  # Record
+    draft_requested = Signal(object)  # Draft
+    discard_requested = Signal(object)  # Draft
+
+    def __init__(self, drafts: DraftListModel, reviews: RecordTableModel,
+                 recent: RecordTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.drafts, self.reviews, self.recent = drafts, reviews, recent
+        layout = QVBoxLayout(self)
+        self.greeting = heading("Today")
+        layout.addWidget(self.greeting)
+
+        layout.addWidget(heading("Drafts to finish", role="subheading"))
+        self.drafts_hint = muted("")
+        layout.addWidget(self.drafts_hint)
+        self.drafts_view = QListView()
+        self.drafts_view.setModel(drafts)
+        self.drafts_view.setAccessibleName("Drafts to finish")
+        self.drafts_view.setMaximumHeight(140)
+        self.drafts_view.activated.connect(self._open_draft)
+        layout.addWidget(self.drafts_view)
+        row = QHBoxLayout()
+        self.open_draft = QPushButton("Carry on with this draft")
+        self.open_draft.clicked.connect(lambda: self._open_draft(self.drafts_view.currentIndex()))
+        self.discard_draft = QPushButton("Discard draft…")
+        self.discard_draft.clicked.connect(self._discard)
+        row.addWidget(self.open_draft)
+        row.addWidget(self.discard_draft)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        layout.addWidget(heading("Plan reviews due in the next two weeks", role="subheading"))
+        self.reviews_view = record_table(reviews, "Plan reviews due", descending=False)
+        self.reviews_view.setMaximumHeight(200)
+        self.reviews_view.activated.connect(lambda i: self._open(reviews, i))
+        layout.addWidget(self.reviews_view)
+
+        layout.addWidget(heading("Recent entries", role="subheading"))
+        self.recent_view = record_table(recent, "Recent entries")
+        self.recent_view.activated.connect(lambda i: self._open(recent, i))
+        layout.addWidget(self.recent_view, 1)
+        drafts.modelReset.connect(self._drafts_changed)
+        self._drafts_changed()
+
+    def _drafts_changed(self) -> None:
+        n = self.drafts.rowCount()
+        self.drafts_hint.setText("Nothing unfinished." if n == 0 else
+                                 f"{n} unfinished: kept encrypted on this computer until you "
+                                 "save or discard them.")
+        for w in (self.drafts_view, self.open_draft, self.discard_draft):
+            w.setVisible(n > 0)
+        if n and not self.drafts_view.currentIndex().isValid():
+            self.drafts_view.setCurrentIndex(self.drafts.index(0))
+
+    def _open(self, model: RecordTableModel, index: QModelIndex) -> None:
+        row = model.row_at(index)
+        if row is not None:
+            self.open_requested.emit(row.record)
+
+    def _open_draft(self, index: QModelIndex) -> None:
+        draft = self.drafts.draft_at(index)
+        if draft is not None:
+            self.draft_requested.emit(draft)
+
+    def _discard(self) -> None:
+        draft: Draft | None = self.drafts.draft_at(self.drafts_view.currentIndex())
+        if draft is not None:
+            self.discard_requested.emit(draft)
+
+    def wipe(self) -> None:
+        for m in (self.drafts, self.reviews, self.recent):
+            m.clear()

@@ -1,0 +1,345 @@
+"""The one top-level window: start-up, sign-in, the desk, and the lock that clears it all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.config import Policy
+from peerdesk.crypto.kdf import KdfParams
+from peerdesk.demo import DEMO_FILE
+from peerdesk.errors import TooManyAttempts
+from peerdesk.services import Desk, Vault
+from ui import tasks, theme
+from ui.errors import message_for, show_error
+from ui.prefs import Prefs
+from ui.widgets.banner import MessageBanner
+from ui.widgets.common import heading
+from ui.windows.desk import DeskPage, Loaded, load
+from ui.windows.signin import AccountPage, SignInPage
+
+TITLE = "PeerDesk"  # never a record's content or a person's name
+IDLE_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                         QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.TouchBegin})
+
+
+class _IdleWatch(QObject):
+    """Any keyboard or mouse use in the app restarts the auto-lock countdown."""
+
+    def __init__(self, timer: QTimer) -> None:
+        super().__init__()
+        self._timer = timer
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in IDLE_EVENTS and self._timer.isActive():
+            self._timer.start()
+        return False
+
+
+class ShellWindow(QMainWindow):
+    start_failed = Signal(str)
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(self, data_dir: Path, *, policy: Policy | None = None,
+                 kdf_params: KdfParams | None = None, export_dir: Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.policy = policy or Policy()
+        self.prefs = Prefs(data_dir)
+        self.export_dir = export_dir
+        self._kdf_params = kdf_params
+        self.vault: Vault | None = None
+        self.desk_page: DeskPage | None = None
+        self.account_page: AccountPage | None = None
+        self._unlocking: tasks.CancelToken | None = None
+        self._demo: dict[str, str] = {}
+        self._clipboard_text = ""
+        self.setWindowTitle(TITLE)
+        self.setAccessibleName("PeerDesk")
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.loading = QWidget()
+        loading_layout = QVBoxLayout(self.loading)
+        loading_layout.addStretch(1)
+        loading_layout.addWidget(heading("PeerDesk"), 0, Qt.AlignmentFlag.AlignHCenter)
+        self.loading_label = QLabel("Opening…")
+        loading_layout.addWidget(self.loading_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.banner = MessageBanner()
+        loading_layout.addWidget(self.banner)
+        loading_layout.addStretch(2)
+        self.stack.addWidget(self.loading)
+        self.signin = SignInPage()
+        self.stack.addWidget(self.signin)
+        self.signin.unlock_requested.connect(self.unlock)
+        self.signin.create_requested.connect(lambda: self._show_account_page(first_run=False))
+        self.signin.cancel_requested.connect(self._cancel_unlock)
+
+        lock = QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.idle_timer = QTimer(self, singleShot=True,
+                                 interval=self.policy.auto_lock_minutes * 60_000)
+        self.idle_timer.timeout.connect(self._idle_lock)
+        self._idle_watch = _IdleWatch(self.idle_timer)
+        self._clipboard_timer = QTimer(self, singleShot=True,
+                                       interval=self.policy.clipboard_clear_seconds * 1000)
+        self._clipboard_timer.timeout.connect(self.clear_clipboard)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.installEventFilter(self._idle_watch)
+            app.applicationStateChanged.connect(self._app_state)
+            app.clipboard().dataChanged.connect(self._clipboard_changed)
+        from ui.session_watch import watch_session_lock
+        watch_session_lock(self, self.lock)
+        self._open()
+
+    # -- opening the data folder ----------------------------------------------------------
+
+    def _open(self) -> None:
+        data_dir, params = self.data_dir, self._kdf_params
+
+        def job() -> tuple[Vault, list[str], str | None]:
+            vault = Vault(data_dir, kdf_params=params)
+            return vault, [a.name for a in vault.accounts()], vault.team
+
+        tasks.start(job, on_success=self._opened, on_error=self._open_failed)
+
+    def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
+        self.vault, names, team = result
+        self._demo = self._read_demo()
+        if not names:
+            self._show_account_page(first_run=True)
+        else:
+            self._show_signin(names, team)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        text = message_for(exc)
+        self.loading_label.setText("PeerDesk could not open its data folder.")
+        self.banner.show_problem(text)
+        self.start_failed.emit(text)
+
+    def _read_demo(self) -> dict[str, str]:
+        path = self.data_dir / DEMO_FILE
+        if not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return {a["name"]: a["passphrase"] for a in data["accounts"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def _show_signin(self, names: list[str] | None = None, team: str | None = None,
+                     select: str | None = None) -> None:
+        self.setWindowTitle(TITLE)
+        if names is not None:
+            self.signin.set_accounts(names, team=team, demo=self._demo, select=select)
+        self.signin.reset()
+        self.stack.setCurrentWidget(self.signin)
+        self.signin.passphrase.setFocus()
+
+    def _refresh_signin(self, select: str | None = None) -> None:
+        vault = self.vault
+        assert vault is not None
+        tasks.start(lambda: ([a.name for a in vault.accounts()], vault.team),
+                    on_success=lambda r: self._show_signin(r[0], r[1], select))
+
+    def _show_account_page(self, *, first_run: bool) -> None:
+        if self.account_page is not None:
+            self.stack.removeWidget(self.account_page)
+            self.account_page.deleteLater()
+        page = self.account_page = AccountPage(first_run=first_run,
+                                               min_length=self.policy.passphrase_min_length)
+        page.submitted.connect(self._create_account)
+        page.back_requested.connect(lambda: self._show_signin())
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        (page.team if first_run else page.name).setFocus()
+
+    def _create_account(self, values: dict[str, Any]) -> None:
+        vault, page = self.vault, self.account_page
+        assert vault is not None and page is not None
+        page.set_busy(True)
+        if values["share"]:
+            self.prefs.set_share_location(values["share"])
+        token = self._unlocking = tasks.CancelToken()
+
+        def job() -> Loaded:
+            if values["team"]:
+                vault.set_team(values["team"])
+            vault.create_account(values["name"], values["role"], values["passphrase"])
+            return self._unlock_job(vault, values["name"], values["passphrase"], token)
+
+        def failed(exc: BaseException) -> None:
+            page.set_busy(False)
+            show_error(page, exc)
+
+        tasks.start(job, on_success=lambda loaded: self._unlocked(loaded, token),
+                    on_error=failed)
+
+    # -- unlock and lock ------------------------------------------------------------------
+
+    @staticmethod
+    def _unlock_job(vault: Vault, name: str, passphrase: str,
+                    token: tasks.CancelToken) -> Loaded:
+        desk = vault.unlock(name, passphrase)
+        try:
+            token.check()
+            loaded = load(desk, token)
+            token.check()
+        except BaseException:
+            desk.lock()
+            raise
+        return loaded
+
+    def unlock(self, name: str, passphrase: str) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+        token = self._unlocking = tasks.CancelToken()
+        self.signin.set_busy(True)
+        tasks.start(lambda: self._unlock_job(vault, name, passphrase, token),
+                    on_success=lambda loaded: self._unlocked(loaded, token),
+                    on_error=self._unlock_failed)
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        self._unlocking = None
+        self.signin.set_busy(False)
+        self.signin.passphrase.clear()
+        self.signin.passphrase.setFocus()
+        if isinstance(exc, TooManyAttempts):
+            self.signin.wait(exc.seconds, str(exc))
+        else:
+            show_error(self.signin, exc)
+
+    def _cancel_unlock(self) -> None:
+        if self._unlocking is not None:
+            self._unlocking.cancel()
+            self._unlocking = None
+            self.signin.set_busy(False)
+            self.signin.banner.show_info("Unlock cancelled.")
+
+    def _unlocked(self, loaded: Loaded, token: tasks.CancelToken) -> None:
+        if token.cancelled or self._unlocking is not token:
+            # A lock (or cancel) came while unlocking: drop the keys at once.
+            tasks.start(loaded.desk.lock)
+            return
+        self._unlocking = None
+        display = self.prefs.display(loaded.desk.user.id)
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and (
+                bool(app.property("peerdesk_large_text")) != display.large_text
+                or bool(app.property("peerdesk_high_contrast")) != display.high_contrast):
+            theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
+        page = self.desk_page = DeskPage(loaded, policy=self.policy, prefs=self.prefs,
+                                         export_dir=self.export_dir)
+        page.lock_requested.connect(self.lock)
+        page.switch_user_requested.connect(self.lock)
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        if self.account_page is not None:
+            self.account_page.wipe()
+        self.signin.passphrase.clear()
+        self.idle_timer.start()
+        page.nav.setFocus()
+        self.unlocked.emit()
+
+    @property
+    def desk(self) -> Desk | None:
+        return self.desk_page.desk if self.desk_page else None
+
+    def lock(self) -> None:
+        """Hide and forget everything decrypted; open editors become drafts first."""
+        self._cancel_unlock()
+        page = self.desk_page
+        self.idle_timer.stop()
+        if page is None:
+            return
+        desk = page.desk
+        snapshots = page.snapshots()
+        page.wipe()
+        self.stack.removeWidget(page)
+        page.hide()
+        page.setParent(None)  # type: ignore[call-overload]
+        page.deleteLater()
+        self.desk_page = None
+        self.clear_clipboard(only_ours=True)
+        # Popups and menus opened from the desk belong to it; anything left is closed too.
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self and widget.isVisible() and widget.parent() is None \
+                    and widget.inherits("QDialog"):
+                widget.close()
+        if desk is not None:
+            def job() -> None:
+                for s in snapshots:
+                    desk.save_draft(s.kind, s.fields, draft_id=s.draft_id,
+                                    record_id=s.record_id, person_id=s.person_id)
+                desk.lock()
+            tasks.start(job, on_error=lambda e: show_error(self.signin, e))
+            self._show_signin()
+            self._refresh_signin(select=desk.user.name)
+        else:
+            self._show_signin()
+        if snapshots:
+            self.signin.banner.show_info("Locked. What you were writing is kept as a draft.")
+        self.locked.emit()
+
+    def _idle_lock(self) -> None:
+        if self.desk_page is not None:
+            self.lock()
+            self.signin.banner.show_info(
+                f"Locked after {self.policy.auto_lock_minutes} minutes without use.")
+
+    def _app_state(self, state: Qt.ApplicationState) -> None:
+        # Suspended: the session or screen went away (where the platform tells Qt).
+        if state == Qt.ApplicationState.ApplicationSuspended:
+            self.lock()
+
+    # -- clipboard ------------------------------------------------------------------------
+
+    def _clipboard_changed(self) -> None:
+        if self.desk_page is None:
+            return
+        app = QGuiApplication.instance()
+        if not isinstance(app, QGuiApplication) or app.focusWindow() is None:
+            return  # copied in another program, not from PeerDesk
+        self._clipboard_text = QGuiApplication.clipboard().text()
+        if self._clipboard_text:
+            self._clipboard_timer.start()
+
+    def clear_clipboard(self, *, only_ours: bool = True) -> None:
+        self._clipboard_timer.stop()
+        clipboard = QGuiApplication.clipboard()
+        if self._clipboard_text and (not only_ours or clipboard.text() == self._clipboard_text):
+            clipboard.clear()
+        self._clipboard_text = ""
+
+    # -- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.lock()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Release the data folder once every queued save has finished."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.removeEventFilter(self._idle_watch)
+        vault, self.vault = self.vault, None
+        if vault is not None:
+            tasks.start(vault.close)
+        tasks.wait_idle()
