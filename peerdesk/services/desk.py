@@ -224,6 +224,17 @@ class Desk:
                 wrapped=envelope.wrap_for_reader(
                     public, content_key,
                     context=envelope.wrap_context(record_id, vid, reader_id))))
+        recovery = self.vault.policy.recovery_reader_id
+        if recovery is not None:
+            # The trust's recovery key (machine policy) can open every version: IG holds its
+            # private half offline, for a lost passphrase or a leaver's records.
+            assert self.vault.policy.recovery_key is not None
+            wraps.append(WrapRow(
+                record_id=record_id, version=version, reader_id=recovery,
+                suite=envelope.HPKE_SUITE,
+                wrapped=envelope.wrap_for_reader(
+                    self.vault.policy.recovery_key, content_key,
+                    context=envelope.wrap_context(record_id, vid, recovery))))
         s.add_all(wraps)
 
     # -- reading --------------------------------------------------------------------------
@@ -379,19 +390,7 @@ class Desk:
 
     def wrap_for(self, s: Session, ver: VersionRow, reader_id: str, public: bytes) -> None:
         """Give one more reader the key of one of this user's versions (and tell the share)."""
-        own = s.get(WrapRow, (ver.record_id, ver.version, self.user.id))
-        if own is None or s.get(WrapRow, (ver.record_id, ver.version, reader_id)) is not None:
-            return
-        content_key = envelope.unwrap(
-            own.suite, own.wrapped, vault=self.keys.vault, receive_key=self.keys.receive_key,
-            context=envelope.wrap_context(ver.record_id, ver.vid, self.user.id))
-        s.add(WrapRow(record_id=ver.record_id, version=ver.version, reader_id=reader_id,
-                      suite=envelope.HPKE_SUITE,
-                      wrapped=envelope.wrap_for_reader(
-                          public, content_key,
-                          context=envelope.wrap_context(ver.record_id, ver.vid, reader_id))))
-        s.add(OutboxRow(user_id=self.user.id, op="wrap", record_id=ver.record_id, vid=ver.vid,
-                        reader_id=reader_id))
+        merge.add_reader_wrap(s, self.keys, self.user.id, ver, reader_id, public)
 
     def _switch_reader(self, s: Session, record_id: str, reader_id: str, *, active: bool) -> None:
         reading = hlc.tick(s, now=self.vault.clock(), device_id=self.vault.device_id)

@@ -206,6 +206,18 @@ class PushedRow(Base):
     at: Mapped[datetime]
 
 
+class PendingRow(Base):
+    """An entry from the share that refers to a version not here yet (it comes from another
+    device's folder); applied as soon as that version arrives."""
+
+    __tablename__ = "sync_pending"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    author_id: Mapped[str] = mapped_column(String(36))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    entry: Mapped[str]  # JSON, as it came out of its (verified, decrypted) changeset
+
+
 class ProblemRow(Base):
     """A share problem already reported, so each is reported once."""
 

@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from peerdesk.crypto import envelope
+from peerdesk.crypto.keys import UserKeys
 from peerdesk.store.models import (
     DraftRow,
     OutboxRow,
@@ -112,3 +114,23 @@ def erase_records(s: Session, ids: list[str], *, now: datetime) -> None:
                                           OutboxRow.op != "erase"))
         s.execute(update(RecordRow).where(RecordRow.id.in_(chunk), RecordRow.erased_at.is_(None))
                   .values(erased_at=now))
+
+
+def add_reader_wrap(s: Session, keys: UserKeys, user_id: str, ver: VersionRow, reader_id: str,
+                    public: bytes) -> bool:
+    """Give one more reader the key of one of the user's versions, and queue it for the share.
+    False if there is nothing to do (already wrapped, or no key of her own to unwrap)."""
+    own = s.get(WrapRow, (ver.record_id, ver.version, user_id))
+    if own is None or s.get(WrapRow, (ver.record_id, ver.version, reader_id)) is not None:
+        return False
+    content_key = envelope.unwrap(
+        own.suite, own.wrapped, vault=keys.vault, receive_key=keys.receive_key,
+        context=envelope.wrap_context(ver.record_id, ver.vid, user_id))
+    s.add(WrapRow(record_id=ver.record_id, version=ver.version, reader_id=reader_id,
+                  suite=envelope.HPKE_SUITE,
+                  wrapped=envelope.wrap_for_reader(
+                      public, content_key,
+                      context=envelope.wrap_context(ver.record_id, ver.vid, reader_id))))
+    s.add(OutboxRow(user_id=user_id, op="wrap", record_id=ver.record_id, vid=ver.vid,
+                    reader_id=reader_id))
+    return True

@@ -99,6 +99,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("author_id", "seq", name=op.f("pk_sync_pushed")),
     )
     op.create_table(
+        "sync_pending",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("author_id", sa.String(length=36), nullable=False),
+        sa.Column("record_id", sa.String(length=36), nullable=False),
+        sa.Column("entry", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_pending")),
+    )
+    with op.batch_alter_table("sync_pending", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sync_pending_record_id"), ["record_id"], unique=False)
+    op.create_table(
         "sync_problems",
         sa.Column("key", sa.String(length=300), nullable=False),
         sa.Column("message", sa.String(), nullable=False),
@@ -118,7 +129,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("sync_problems", "sync_pushed", "sync_cursors", "erased_people",
+    with op.batch_alter_table("sync_pending", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sync_pending_record_id"))
+    for table in ("sync_problems", "sync_pending", "sync_pushed", "sync_cursors", "erased_people",
                   "reader_clocks"):
         op.drop_table(table)
     with op.batch_alter_table("sync_outbox", schema=None) as batch_op:

@@ -1,0 +1,302 @@
+"""Sync with the team share, for the app and the CLI alike: run, status, conflicts, enrolment.
+
+``run_sync`` is long and blocking (share I/O): the app runs it off the UI thread with a
+``progress`` sink and a ``cancel`` token, like every long job.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from peerdesk.config import load_policy
+from peerdesk.crypto import keystore
+from peerdesk.domain import Kind, Record, Role
+from peerdesk.errors import EnvironmentProblem, InvalidInput, NotAllowed
+from peerdesk.services.desk import Desk
+from peerdesk.services.vault import Vault
+from peerdesk.store.models import OutboxRow, RecordRow, Setting
+from peerdesk.sync import engine, merge
+from peerdesk.sync.engine import CancelToken, Progress
+from peerdesk.sync.share import FolderShare, Share, ShareUnavailable, SmbShare
+
+__all__ = [
+    "CancelToken",
+    "Conflict",
+    "Progress",
+    "SyncReport",
+    "SyncStatus",
+    "conflicts",
+    "enrol",
+    "init_share",
+    "join_share",
+    "open_share",
+    "reachable",
+    "resolve_conflict",
+    "run_sync",
+    "share_location",
+    "sync_status",
+]
+
+LOCATION_KEY = "share_location"
+_LAST_OK, _LAST_STATE, _LAST_ERROR = "sync_last_ok", "sync_last_state", "sync_last_error"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pulled: int
+    pushed: int
+    conflicts: int
+    quarantined: int
+    problems: tuple[str, ...] = ()
+    accounts_added: int = 0
+    fingerprint: str | None = None
+    new_fingerprint: bool = False
+
+    def summary(self) -> str:
+        lines = [f"Synced: {self.pulled} received, {self.pushed} sent, "
+                 f"{self.conflicts} {'conflict' if self.conflicts == 1 else 'conflicts'} to "
+                 f"resolve, {self.quarantined} {'file' if self.quarantined == 1 else 'files'} "
+                 "set aside."]
+        if self.new_fingerprint and self.fingerprint:
+            lines.append(f"This computer now trusts the team share's administrator key "
+                         f"{self.fingerprint}. Check it with your administrator.")
+        lines += self.problems
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"pulled": self.pulled, "pushed": self.pushed, "conflicts": self.conflicts,
+                "quarantined": self.quarantined, "problems": list(self.problems),
+                "accounts_added": self.accounts_added, "admin_key_fingerprint": self.fingerprint,
+                "summary": self.summary()}
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: str  # "synced", "offline", "unreachable", "failed", "never", "no-share"
+    last_synced: datetime | None
+    waiting: int
+    detail: str = ""
+
+    def text(self, now: datetime) -> str:
+        """The app's status line."""
+        waiting = f"{self.waiting} {'change' if self.waiting == 1 else 'changes'} waiting"
+        if self.state == "no-share":
+            return "No team share set up" + (f" — {waiting}" if self.waiting else "")
+        if self.state in {"offline", "unreachable"}:
+            return f"Offline — {waiting}" if self.waiting else "Share not reachable"
+        if self.state == "failed":
+            return "Sync failed — " + (self.detail or "see the message")
+        if self.last_synced is None:
+            return "Not synced yet" + (f" — {waiting}" if self.waiting else "")
+        return f"Synced {_ago(now - self.last_synced)}" + (f" — {waiting}" if self.waiting else "")
+
+
+def _ago(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    return f"{hours} h ago" if hours < 48 else f"{hours // 24} days ago"
+
+
+# -- where the share is -----------------------------------------------------------------------
+
+def open_share(location: str, *, timeout: float = 15.0) -> Share:
+    if location.lower().startswith("smb://"):
+        return SmbShare(location, credentials=keystore.share_credentials, timeout=timeout)
+    return FolderShare(Path(location).expanduser())
+
+
+def share_location(vault: Vault, override: str | None = None) -> str:
+    """The --share option, else this device's setting, else the machine policy."""
+    if override:
+        return override
+    with vault.store.transaction() as s:
+        row = s.get(Setting, LOCATION_KEY)
+    if row is not None:
+        return row.value
+    policy = load_policy().share_location
+    if policy:
+        return policy
+    raise InvalidInput("No team share is set up on this computer. Give one with --share "
+                       "LOCATION, or ask IT to set share_location in the machine policy.")
+
+
+def _remember(vault: Vault, location: str) -> None:
+    with vault.store.transaction() as s:
+        s.merge(Setting(key=LOCATION_KEY, value=location))
+
+
+def reachable(location: str, *, timeout: float = 5.0) -> bool:
+    """Whether the share answers within ``timeout`` seconds. An SMB path or a dead mapped
+    drive can hang for minutes, so the check runs in a thread of its own and is abandoned."""
+    answer: list[bool] = []
+
+    def probe() -> None:
+        try:
+            open_share(location, timeout=timeout).check()
+            answer.append(True)
+        except Exception:
+            answer.append(False)
+
+    thread = threading.Thread(target=probe, name="peerdesk-share-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(answer and answer[0])
+
+
+# -- setting up -------------------------------------------------------------------------------
+
+def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> str:
+    """The administrator makes a folder into the team's share: a manifest signed with her key
+    and every account on this computer, signed. Returns the key's fingerprint to read out."""
+    if desk.user.role is not Role.ADMIN:
+        raise NotAllowed("Only an administrator can create the team share.")
+    share = open_share(location)
+    share.check()
+    try:
+        existing = engine.read_manifest(share)
+    except engine.NotATeamShare:
+        existing = None
+    vault = desk.vault
+    if existing is not None and existing.admin_key != desk.keys.public().verify:
+        raise InvalidInput(f"{location} is already a team share, made by another "
+                           "administrator. Nothing was changed.")
+    result = engine.RunResult()
+    manifest = existing or engine.write_manifest(
+        share, team_id=str(uuid.uuid4()), name=team_name or vault.team or "PeerDesk team",
+        admin_id=desk.user.id, keys=desk.keys, now=vault.clock())
+    with vault.store.transaction() as s:
+        engine.pin_manifest(s, manifest, result)
+    _remember(vault, location)
+    sync = engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
+                         keys=desk.keys, clock=vault.clock)
+    sync.manifest = manifest
+    sync.publish_accounts()
+    return manifest.fingerprint
+
+
+def join_share(vault: Vault, location: str) -> SyncReport:
+    """Bring the team's accounts from the share to this computer (no passphrase needed: they
+    are signed by the admin, and their secrets sealed by each person's passphrase)."""
+    share = open_share(location)
+    result = engine.RunResult()
+    manifest = engine.read_manifest(share)
+    with vault.store.transaction() as s:
+        engine.pin_manifest(s, manifest, result)
+    reporter = engine.Reporter(vault.store, result, vault.clock)
+    quarantined: list[str] = []
+    result.accounts_added = engine.sync_accounts(
+        vault.store, share, manifest, reporter,
+        quarantine=lambda folder, name, reason, size: quarantined.append(name))
+    _remember(vault, location)
+    return _report(result)
+
+
+def enrol(vault: Vault, location: str, name: str, passphrase: str, *,
+          progress: Progress | None = None, cancel: CancelToken | None = None,
+          ) -> tuple[Desk, SyncReport]:
+    """Sign in on a new computer with only a passphrase: the account comes from the share,
+    then the records."""
+    join_share(vault, location)
+    desk = vault.unlock(name, passphrase)
+    return desk, run_sync(desk, location=location, progress=progress, cancel=cancel)
+
+
+# -- syncing ----------------------------------------------------------------------------------
+
+def _report(result: engine.RunResult) -> SyncReport:
+    return SyncReport(result.pulled, result.pushed, result.conflicts, result.quarantined,
+                      tuple(result.problems), result.accounts_added, result.fingerprint,
+                      result.new_fingerprint)
+
+
+def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = None,
+             progress: Progress | None = None, cancel: CancelToken | None = None) -> SyncReport:
+    vault = desk.vault
+    if share is None:
+        location = share_location(vault, location)
+        share = open_share(location)
+    sync = engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
+                         keys=desk.keys, clock=vault.clock, progress=progress, cancel=cancel)
+    try:
+        result = sync.run()
+    except ShareUnavailable as exc:
+        _record(vault, "unreachable", str(exc))
+        raise
+    except engine.NotATeamShare as exc:
+        _record(vault, "unreachable", str(exc))
+        raise
+    except EnvironmentProblem as exc:
+        _record(vault, "failed", str(exc))
+        raise
+    if location is not None:
+        _remember(vault, location)
+    _record(vault, "synced", "")
+    return _report(result)
+
+
+def _record(vault: Vault, state: str, detail: str) -> None:
+    with vault.store.transaction() as s:
+        s.merge(Setting(key=_LAST_STATE, value=state))
+        s.merge(Setting(key=_LAST_ERROR, value=detail))
+        if state == "synced":
+            s.merge(Setting(key=_LAST_OK, value=vault.clock().isoformat()))
+
+
+def sync_status(vault: Vault, user_id: str | None = None) -> SyncStatus:
+    """Cheap (no share I/O): what the status line shows."""
+    with vault.store.transaction() as s:
+        values = {r.key: r.value for r in s.scalars(select(Setting).where(
+            Setting.key.in_([_LAST_OK, _LAST_STATE, _LAST_ERROR, LOCATION_KEY])))}
+        query = select(func.count()).select_from(OutboxRow)
+        if user_id is not None:
+            query = query.where(OutboxRow.user_id == user_id)
+        waiting = int(s.scalar(query) or 0)
+    last = datetime.fromisoformat(values[_LAST_OK]) if _LAST_OK in values else None
+    if LOCATION_KEY not in values and not load_policy().share_location:
+        return SyncStatus("no-share", last, waiting)
+    state = values.get(_LAST_STATE, "never")
+    return SyncStatus(state, last, waiting, values.get(_LAST_ERROR, ""))
+
+
+# -- conflicts --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Conflict:
+    """One record saved concurrently on two devices: every head, newest first. The first is
+    what is shown until the user resolves it."""
+
+    record_id: str
+    kind: Kind
+    versions: tuple[Record, ...] = field(default_factory=tuple)
+
+
+def conflicts(desk: Desk) -> list[Conflict]:
+    with desk.vault.store.transaction() as s:
+        rows = list(s.execute(select(RecordRow.id, RecordRow.kind).where(
+            RecordRow.author_id == desk.user.id, RecordRow.conflict.is_(True),
+            RecordRow.erased_at.is_(None))))
+        heads = {rid: merge.outcome(s, rid).heads for rid, _ in rows}
+    out = []
+    for rid, kind in rows:
+        history = {r.version: r for r in desk.history(rid)}
+        versions = tuple(history[h.version] for h in reversed(heads[rid]) if h.version in history)
+        out.append(Conflict(rid, Kind(kind), versions))
+    return out
+
+
+def resolve_conflict(desk: Desk, record_id: str, fields: dict[str, Any] | None) -> Record | None:
+    """Keep ``fields`` (one version's, or a merge of them) or, with None, delete."""
+    return desk.resolve_conflict(record_id, fields)
+
+

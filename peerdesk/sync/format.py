@@ -1,0 +1,188 @@
+"""Files on the share: the team manifest, signed accounts, and signed, encrypted changesets.
+
+Format version 1; see docs/sync-protocol.md. Every file is one canonical JSON object
+``{"signed": {...}, "sig": "<base64 Ed25519>"}``. A changeset's plaintext header says only who
+wrote it, where, and its place in the author's sequence; what it carries is in sections sealed
+with AES-256-GCM, each section's key wrapped for its readers (the author with her vault key,
+a coordinator with HPKE).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from peerdesk.crypto import aead, envelope
+from peerdesk.crypto.keys import UserKeys, verify
+from peerdesk.errors import DecryptionFailed, IntegrityProblem
+
+FORMAT = 1
+MANIFEST = "peerdesk-share.json"
+ACCOUNTS, DEVICES, QUARANTINE = "accounts", "devices", "quarantine"
+# A changeset holds at most this many entries, so no file comes near the size limit.
+MAX_ENTRIES = 2000
+MAX_FILE = 64 * 1024 * 1024
+MAX_SMALL_FILE = 1024 * 1024  # manifest and accounts
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+CHANGESET_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.pdk$")
+ACCOUNT_NAME = re.compile(rf"^({UUID})\.json$")
+DEVICE_NAME = re.compile(rf"^{UUID}$")
+
+
+class Tampered(IntegrityProblem):
+    """A share file that fails its signature, decryption or parsing."""
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise Tampered("a field that should be binary is not")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise Tampered("a binary field is damaged") from None
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint(public_key: bytes) -> str:
+    """What the admin reads out and others compare: 64 bits, in groups of four."""
+    h = hashlib.sha256(b"peerdesk/admin-key|" + public_key).hexdigest()[:16]
+    return " ".join(h[i:i + 4] for i in range(0, 16, 4))
+
+
+def _context(kind: str) -> bytes:
+    return f"peerdesk/{kind}/v{FORMAT}|".encode()
+
+
+def seal_doc(kind: str, body: dict[str, Any], sign: Callable[[bytes], bytes]) -> bytes:
+    signed = body | {"format": FORMAT, "kind": kind}
+    return canonical({"signed": signed, "sig": b64(sign(_context(kind) + canonical(signed)))})
+
+
+def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
+    """The signed part and its signature, not yet verified."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise Tampered("it is not a PeerDesk file (damaged or cut short)") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("signed"), dict):
+        raise Tampered("it is not a PeerDesk file")
+    signed = doc["signed"]
+    if signed.get("kind") != kind:
+        raise Tampered(f"it is not a {kind} file")
+    if signed.get("format") != FORMAT:
+        raise Tampered(f"it uses share format {signed.get('format')!r}, which this version "
+                       "of PeerDesk cannot read")
+    return signed, unb64(doc.get("sig"))
+
+
+def check_signature(kind: str, signed: dict[str, Any], sig: bytes, public_key: bytes) -> None:
+    if not verify(public_key, sig, _context(kind) + canonical(signed)):
+        raise Tampered("its signature does not match")
+
+
+def field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = obj.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise Tampered(f"its field {name!r} is missing or of the wrong type")
+    return value
+
+
+# -- changesets -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Header:
+    team_id: str
+    device_id: str
+    author_id: str
+    seq: int
+    prev: str
+    hlc: str
+
+
+def _section_aad(h: Header, index: int) -> bytes:
+    return canonical(["peerdesk/section/v1", h.team_id, h.device_id, h.author_id, h.seq, index])
+
+
+def _section_wrap_context(h: Header, index: int, reader: str) -> bytes:
+    return canonical(["peerdesk/section-key/v1", h.team_id, h.device_id, h.author_id, h.seq,
+                      index, reader])
+
+
+def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, bytes]],
+                                                        list[dict[str, Any]]]],
+                    keys: UserKeys) -> bytes:
+    """``sections``: (readers as (account id, X25519 public key), entries). The author always
+    reads her own sections, through her vault key."""
+    out = []
+    for index, (readers, entries) in enumerate(sections):
+        key = aead.new_key()
+        wraps = [{"id": h.author_id, "suite": envelope.OWNER_SUITE,
+                  "key": b64(envelope.wrap_for_owner(
+                      keys.vault, key, context=_section_wrap_context(h, index, h.author_id)))}]
+        for reader_id, public in readers:
+            if reader_id != h.author_id:
+                wraps.append({"id": reader_id, "suite": envelope.HPKE_SUITE,
+                              "key": b64(envelope.wrap_for_reader(
+                                  public, key,
+                                  context=_section_wrap_context(h, index, reader_id)))})
+        body = aead.seal(key, canonical(entries), aad=_section_aad(h, index))
+        out.append({"readers": wraps, "body": b64(body)})
+    return seal_doc("changeset", {
+        "team": h.team_id, "device": h.device_id, "author": h.author_id, "seq": h.seq,
+        "prev": h.prev, "hlc": h.hlc, "sections": out}, keys.sign)
+
+
+def read_header(signed: dict[str, Any]) -> Header:
+    return Header(field(signed, "team", str), field(signed, "device", str),
+                  field(signed, "author", str), field(signed, "seq", int),
+                  field(signed, "prev", str), field(signed, "hlc", str))
+
+
+def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
+                  keys: UserKeys) -> list[dict[str, Any]]:
+    """Every entry in the sections this reader holds a key for; others are skipped unread."""
+    entries: list[dict[str, Any]] = []
+    sections = field(signed, "sections", list)
+    for index, section in enumerate(sections):
+        if not isinstance(section, dict):
+            raise Tampered("a section is damaged")
+        mine = [w for w in field(section, "readers", list)
+                if isinstance(w, dict) and w.get("id") == reader_id]
+        if not mine:
+            continue
+        wrap = mine[0]
+        try:
+            key = envelope.unwrap(field(wrap, "suite", str), unb64(wrap.get("key")),
+                                  vault=keys.vault, receive_key=keys.receive_key,
+                                  context=_section_wrap_context(h, index, reader_id))
+            plain = aead.open_(AESGCM(key), unb64(section.get("body")),
+                               aad=_section_aad(h, index))
+        except DecryptionFailed:
+            raise Tampered("it cannot be decrypted") from None
+        try:
+            items = json.loads(plain)
+        except ValueError:
+            raise Tampered("its content cannot be read") from None
+        if not isinstance(items, list) or not all(isinstance(e, dict) for e in items):
+            raise Tampered("its content cannot be read")
+        entries.extend(items)
+    return entries
