@@ -52,5 +52,5 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1280, 860)
     window.show()
     code = app.exec()
-    tasks.wait_idle()
+    tasks.stop()
     return EXIT_START_FAILED if failed else code

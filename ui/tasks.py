@@ -2,17 +2,19 @@
 
     tasks.start(lambda: desk.records(), on_success=self.show_records, on_error=self.show_error)
 
-SQLite and key derivation never run on the UI thread; one thread for all vault access keeps
-the order of calls (a draft saved before a lock is saved before the keys are dropped).
+SQLite and key derivation never run on the UI thread. One thread for all vault access (as Anki
+does for its collection) keeps calls in order: a draft queued before a lock is saved before the
+keys are dropped.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from peerdesk.errors import Cancelled
 
@@ -78,34 +80,61 @@ class Task(QObject):
         _live.discard(self)
 
 
-class _Job(QRunnable):
-    def __init__(self, task: Task, fn: Callable[[], Any]) -> None:
+class _VaultThread(QThread):
+    """One long-lived thread runs every vault job in order.
+
+    Not a QThreadPool: a pooled runnable gets a fresh Python thread state each run, which
+    forgets thread-local state between jobs (the data folder's file lock keeps its owner in
+    one), so a lock taken in one job could not be released in the next.
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self.setAutoDelete(True)
-        self._task, self._fn = task, fn
+        self.setObjectName("PeerDesk vault")
+        self.jobs: queue.Queue[tuple[Task, Callable[[], Any]] | None] = queue.Queue()
+        self._idle = threading.Condition()
+        self._pending = 0
+
+    def submit(self, task: Task, fn: Callable[[], Any]) -> None:
+        with self._idle:
+            self._pending += 1
+        self.jobs.put((task, fn))
 
     def run(self) -> None:
-        try:
-            value = self._fn()
-        except BaseException as exc:
-            self._task.failed.emit(exc)
-        else:
-            self._task.succeeded.emit(value)
+        while True:
+            item = self.jobs.get()
+            if item is None:
+                return
+            task, fn = item
+            try:
+                value = fn()
+            except BaseException as exc:  # delivered to the UI thread, which decides
+                task.failed.emit(exc)
+            else:
+                task.succeeded.emit(value)
+            finally:
+                del item, task, fn
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def wait_idle(self, msecs: int) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=msecs / 1000)
 
 
 _live: set[Task] = set()
-_pool: QThreadPool | None = None
+_thread: _VaultThread | None = None
 _inline = False
 
 
-def vault_pool() -> QThreadPool:
+def vault_thread() -> _VaultThread:
     """The single thread that touches the vault."""
-    global _pool
-    if _pool is None:
-        _pool = QThreadPool()
-        _pool.setMaxThreadCount(1)
-        _pool.setExpiryTimeout(-1)
-    return _pool
+    global _thread
+    if _thread is None:
+        _thread = _VaultThread()
+        _thread.start()
+    return _thread
 
 
 def set_inline(inline: bool) -> None:
@@ -126,7 +155,7 @@ def start(fn: Callable[[], Any], *, on_success: Callback | None = None,
             task._deliver_success(value)
         return task
     _live.add(task)
-    vault_pool().start(_Job(task, fn))
+    vault_thread().submit(task, fn)
     return task
 
 
@@ -136,4 +165,13 @@ def busy() -> bool:
 
 def wait_idle(msecs: int = 30_000) -> bool:
     """Blocks until queued jobs finish (shutdown and tests only; never in a handler)."""
-    return vault_pool().waitForDone(msecs)
+    return _thread is None or _thread.wait_idle(msecs)
+
+
+def stop(msecs: int = 30_000) -> None:
+    """At exit: finish what is queued, then end the thread."""
+    global _thread
+    if _thread is not None:
+        _thread.jobs.put(None)
+        _thread.wait(msecs)
+        _thread = None

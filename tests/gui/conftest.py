@@ -28,6 +28,12 @@ def _calm_theme(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator
     tasks.wait_idle()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _vault_thread() -> Iterator[None]:
+    yield
+    tasks.stop()
+
+
 @pytest.fixture
 def policy() -> Policy:
     return Policy()
@@ -41,7 +47,8 @@ def make_shell(qtbot, tmp_path: Path, policy: Policy) -> Callable[..., ShellWind
         qtbot.addWidget(shell)
         shell.resize(1200, 820)
         shell.show()
-        qtbot.waitUntil(lambda: shell.vault is not None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: shell.vault is not None or shell.banner.isVisible(), timeout=WAIT_MS)
+        assert shell.vault is not None, shell.banner.text()
         return shell
     return make
 

@@ -19,8 +19,8 @@ def draft_label(draft: Draft, people: Mapping[str, str]) -> str:
     when = draft.updated_at.strftime("%d %b %H:%M")
     person = people.get(draft.person_id or "")
     about = f", about {person}" if person else ""
-    change = "changes to a saved " if draft.record_id else "new "
-    return f"{change}{what.lower()}{about}, last typed {when} (UTC)".capitalize()
+    change = "Changes to a saved " if draft.record_id else "New "
+    return f"{change}{what.lower()}{about}, last typed {when} (UTC)"
 
 
 class DraftListModel(QAbstractListModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -30,6 +30,7 @@ class MessageBanner(QFrame):
         self.close_button.clicked.connect(self.hide)
         layout.addWidget(self.close_button)
         self._timer = QTimer(self, singleShot=True, timeout=self.hide)
+        self._slot: Any = None
         self.hide()
 
     def _show(self, kind: str, text: str, *, hide_after_ms: int = 0) -> None:
@@ -60,8 +61,9 @@ class MessageBanner(QFrame):
         self._show("safety", text)
 
     def set_action(self, text: str, slot: object) -> None:
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.action.clicked.disconnect()
+        if self._slot is not None:
+            self.action.clicked.disconnect(self._slot)
+        self._slot = slot
         self.action.setText(text)
         self.action.clicked.connect(slot)
         self.action.show()

@@ -38,8 +38,8 @@ IDLE_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
 class _IdleWatch(QObject):
     """Any keyboard or mouse use in the app restarts the auto-lock countdown."""
 
-    def __init__(self, timer: QTimer) -> None:
-        super().__init__()
+    def __init__(self, timer: QTimer, parent: QObject) -> None:
+        super().__init__(parent)  # deleted with the window, which also uninstalls it
         self._timer = timer
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -94,7 +94,7 @@ class ShellWindow(QMainWindow):
         self.idle_timer = QTimer(self, singleShot=True,
                                  interval=self.policy.auto_lock_minutes * 60_000)
         self.idle_timer.timeout.connect(self._idle_lock)
-        self._idle_watch = _IdleWatch(self.idle_timer)
+        self._idle_watch = _IdleWatch(self.idle_timer, self)
         self._clipboard_timer = QTimer(self, singleShot=True,
                                        interval=self.policy.clipboard_clear_seconds * 1000)
         self._clipboard_timer.timeout.connect(self.clear_clipboard)

@@ -1,0 +1,130 @@
+"""Every focusable control on every screen has an accessible name or a label that names it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QTabBar,
+    QWidget,
+)
+
+from peerdesk.domain import Kind
+from tests.conftest import PASSPHRASE
+from tests.gui.conftest import WAIT_MS, settle, sign_in
+from ui import theme
+from ui.windows.shell import ShellWindow
+
+
+def unnamed_controls(top: QWidget) -> list[str]:
+    widgets = [top, *top.findChildren(QWidget)]
+    buddies = {id(label.buddy()) for label in top.findChildren(QLabel) if label.buddy()}
+    missing = []
+    for w in widgets:
+        if not w.isVisible() or not w.isEnabled():
+            continue
+        if not w.focusPolicy() & Qt.FocusPolicy.TabFocus or w.focusProxy() is not None:
+            continue
+        if isinstance(w.parentWidget(), QAbstractSpinBox | QComboBox):
+            continue  # the line edit inside a date or combo box: the outer widget is named
+        if w.accessibleName().strip() or id(w) in buddies:
+            continue
+        if isinstance(w, QAbstractButton) and w.text().replace("&", "").strip():
+            continue
+        if isinstance(w, QTabBar) and all(w.tabText(i) for i in range(w.count())):
+            continue
+        missing.append(f"{type(w).__name__} {w.objectName()!r} in {type(w.parentWidget()).__name__}")
+    return missing
+
+
+def test_every_screen_names_its_controls(qtbot, make_shell, prepared_dir: Path, data_dir: Path,
+                                         tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen: dict[str, list[str]] = {}
+
+    def check(name: str, top: QWidget) -> None:
+        settle(qtbot)
+        seen[name] = unnamed_controls(top)
+
+    first_run: ShellWindow = make_shell(tmp_path / "empty")
+    check("first run", first_run)
+    first_run.close()
+
+    (prepared_dir / "demo.json").write_text(json.dumps(
+        {"accounts": [{"name": "Amira", "role": "peer", "passphrase": PASSPHRASE}]}))
+    shell: ShellWindow = make_shell(prepared_dir)
+    qtbot.waitUntil(lambda: shell.signin.accounts.count() > 0, timeout=WAIT_MS)
+    assert shell.signin.demo.isVisible()  # demo passphrases shown only with demo.json
+    check("sign-in", shell)
+    qtbot.mouseClick(shell.signin.create_button, Qt.MouseButton.LeftButton)
+    check("create account", shell)
+    qtbot.mouseClick(shell.account_page.back_button, Qt.MouseButton.LeftButton)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    for section in ("Today", "People I support", "Diary", "Reflections", "Plans",
+                    "Shared with supervision"):
+        page.show_section(section)
+        check(section, shell)
+    qtbot.keyClicks(page.search, "tea")
+    qtbot.waitUntil(lambda: page.pages.currentWidget() is page.search_page, timeout=WAIT_MS)
+    check("search", shell)
+    page.search.clear()
+    for kind in Kind:
+        editor = page.new_record(kind)
+        check(f"{kind.value} editor", shell)
+        if kind is Kind.CRISIS_PLAN:
+            editor.form.section_edits["helps"].setPlainText("Tea")
+            editor.save_button.click()
+            qtbot.waitUntil(lambda e=editor: e.record is not None, timeout=WAIT_MS)
+            editor.copy_button.click()
+            check("plan copy dialog", page.dialogs[-1])
+            page.dialogs[-1].reject()
+            editor.versions_button.click()
+            qtbot.waitUntil(lambda: bool(page.dialogs), timeout=WAIT_MS)
+            check("versions dialog", page.dialogs[-1])
+            page.dialogs[-1].reject()
+        page.close_editor(editor)
+    app = QApplication.instance()
+    theme.apply(app, large_text=True, high_contrast=True)
+    page.show_section("Today")
+    check("today, large high-contrast", shell)
+    theme.apply(app)
+    assert len(seen) >= 18
+    assert {k: v for k, v in seen.items() if v} == {}
+
+
+def test_keyboard_only_sign_in_and_lock(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell: ShellWindow = make_shell(prepared_dir)
+    page = shell.signin
+    qtbot.waitUntil(lambda: page.accounts.count() > 0, timeout=WAIT_MS)
+    page.accounts.setFocus()
+    qtbot.keyClick(page.accounts, Qt.Key.Key_Down)
+    qtbot.keyClick(page.accounts, Qt.Key.Key_Up)
+    qtbot.keyClick(page.accounts, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.passphrase
+    qtbot.keyClicks(page.passphrase, PASSPHRASE)
+    qtbot.keyClick(page.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert shell.desk_page is None
+
+
+def test_large_text_is_remembered_per_user(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell: ShellWindow = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    shell.desk_page.large_action.trigger()
+    app = QApplication.instance()
+    assert app.font().pointSize() == theme.LARGE_PT
+    shell.lock()
+    theme.apply(app)  # as if another person had signed in with normal text
+    settle(qtbot)
+    sign_in(qtbot, shell)
+    assert app.font().pointSize() == theme.LARGE_PT
+    assert shell.desk_page.large_action.isChecked()
+    theme.apply(app)

@@ -1,0 +1,87 @@
+"""Editors built from the catalogue: hints beside the text, one safety prompt, versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
+
+from peerdesk.catalogue import spec
+from peerdesk.domain import FieldType, Kind
+from tests.gui.conftest import WAIT_MS, sign_in
+from ui import language
+from ui.windows.editor import RecordEditor
+
+
+def test_every_field_of_every_kind_has_an_editor(qtbot) -> None:  # type: ignore[no-untyped-def]
+    for kind in Kind:
+        editor = RecordEditor(kind)
+        qtbot.addWidget(editor)
+        values = editor.values()
+        assert set(values) == {f.name for f in spec(kind).fields}
+        for f in spec(kind).fields:
+            if f.type is FieldType.SECTIONS:
+                assert set(editor.form.section_edits) == {s.id for s in f.sections}
+
+
+def test_language_hints_suggest_and_never_replace(qtbot) -> None:  # type: ignore[no-untyped-def]
+    editor = RecordEditor(Kind.DIARY, escalation_text="Tell the nurse in charge.")
+    qtbot.addWidget(editor)
+    text = "He was non-compliant and presented as withdrawn; patiently we talked."
+    box = editor.form.widget_for("what_happened")
+    assert isinstance(box, QPlainTextEdit)
+    qtbot.keyClicks(box, text)
+    qtbot.waitUntil(lambda: "non-compliant" in editor.hint_texts(), timeout=WAIT_MS)
+    assert "presented as" in editor.hint_texts() and "patiently" not in editor.hint_texts()
+    assert box.toPlainText() == text
+    assert not editor.safety.isVisible()
+
+
+def test_risk_prompts_once_with_the_policy_text(qtbot) -> None:  # type: ignore[no-untyped-def]
+    editor = RecordEditor(Kind.DIARY, escalation_text="Tell the nurse in charge now.")
+    qtbot.addWidget(editor)
+    editor.show()
+    box = editor.form.widget_for("what_happened")
+    qtbot.keyClicks(box, "Jo said she has been thinking about self-harm.")
+    qtbot.waitUntil(lambda: editor.safety.isVisible(), timeout=WAIT_MS)
+    assert "nurse in charge" in editor.safety.text()
+    qtbot.mouseClick(editor.safety.close_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(box, " Also mentioned an overdose last year.")
+    qtbot.wait(500)
+    assert not editor.safety.isVisible()  # once per diary, never nagging
+    assert language.mentions_risk("talked about gardening") is False
+
+
+def test_versions_side_by_side_mark_changes(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    editor = page.new_record(Kind.RECOVERY_PLAN)
+    editor.form.section_edits["toolbox"].setPlainText("Gardening")
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=WAIT_MS)
+    editor.form.section_edits["toolbox"].setPlainText("Gardening and soul music")
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.record.version == 2, timeout=WAIT_MS)
+    editor.versions_button.click()
+    qtbot.waitUntil(lambda: bool(page.dialogs), timeout=WAIT_MS)
+    dialog = page.dialogs[-1]
+    left, right = dialog.left.toPlainText(), dialog.right.toPlainText()
+    assert "Version 1" in left and "Version 2" in right
+    assert "[changed]" in left and "soul music" in right and "soul music" not in left
+
+
+def test_sharing_for_supervision_shows_who_can_read(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    editor = page.new_record(Kind.REFLECTION)
+    editor.form.widget_for("boundary_area").setCurrentIndex(1)
+    editor.save_button.click()
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=WAIT_MS)
+    action = editor.share_button.menu().actions()[0]
+    assert action.text() == "Share with Grace"
+    action.trigger()
+    qtbot.waitUntil(lambda: "Grace" in editor.shared_label.text(), timeout=WAIT_MS)
+    assert "private" in editor.shared_label.text()

@@ -1,0 +1,71 @@
+"""The item models pass Qt's model tester, sort, filter, and forget everything on clear()."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+
+from peerdesk.domain import Kind, Record
+from peerdesk.services import Draft
+from ui.models.drafts import DraftListModel
+from ui.models.records import RecordTableModel
+from ui.models.rows import make_rows, reviews_due
+
+
+def _records() -> list[Record]:
+    person = Record("p1", Kind.PERSON, "a1", None, 1, datetime(2026, 1, 1), {"label": "Jo"})
+    out = [person]
+    for i, text in enumerate(["walk by the river", "cooking together", "allotment group"]):
+        out.append(Record(f"d{i}", Kind.DIARY, "a1", "p1", 1, datetime(2026, 1, 2 + i),
+                          {"when": f"2026-01-0{2 + i}T10:00", "what_happened": text,
+                           "peer_brought": ["hope"]}))
+    out.append(Record("c1", Kind.CRISIS_PLAN, "a1", "p1", 1, datetime(2026, 1, 9),
+                      {"sections": {"helps": "tea"}, "review_on": "2026-01-10"}))
+    return out
+
+
+def test_record_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = RecordTableModel()
+    model.set_rows(make_rows(_records(), {"a1": "Amira"}))
+    qtmodeltester.check(model, force_py=True)
+    model.set_filter("river")
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_filter_sort_and_clear() -> None:
+    model = RecordTableModel(("when", "kind", "person", "summary"))
+    model.set_rows(make_rows(_records(), {"a1": "Amira"}))
+    assert model.rowCount() == 5
+    model.set_filter("ALLOTMENT jo")  # every word, any case, across fields and the person
+    assert [r.record.id for r in model.rows()] == ["d2"]
+    model.set_filter("Time, warmth")  # a tag's label, not its id
+    assert model.rowCount() == 0
+    model.set_filter("hope")
+    assert model.rowCount() == 3
+    model.set_filter("")
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, 0)).startswith("2026-01-09") or model.rows()[0].when
+    model.sort(3, Qt.SortOrder.AscendingOrder)
+    summaries = [model.data(model.index(i, 3)) for i in range(model.rowCount())]
+    assert summaries == sorted(summaries, key=str.lower)
+    model.clear()
+    assert model.rowCount() == 0 and model.total() == 0
+
+
+def test_reviews_due_lists_plans_by_date() -> None:
+    rows = make_rows(_records(), {})
+    due = reviews_due(rows, today=datetime(2026, 1, 1).date())
+    assert [r.record.id for r in due] == ["c1"]
+    assert reviews_due(rows, today=datetime(2025, 1, 1).date()) == []
+
+
+def test_draft_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = DraftListModel()
+    draft = Draft("x", Kind.DIARY, None, "p1", datetime(2026, 1, 1, 9, 30), {"what_happened": "t"})
+    model.set_drafts([draft], {"p1": "Jo"})
+    qtmodeltester.check(model, force_py=True)
+    label = model.data(model.index(0))
+    assert label.startswith("New session diary, about Jo, last typed 01 Jan 09:30")
+    model.clear()
+    assert model.rowCount() == 0
