@@ -1,12 +1,18 @@
 """The machine policy set by trust IT: a JSON file in the machine-wide config folder.
 
-A user cannot weaken it from the app; an invalid file gives a message naming the field.
+Every client (the app, the ``peerdesk`` command) gets the same policy: ``Vault`` loads it, so
+a user cannot weaken it from the app. An invalid file stops start-up with a sentence naming
+the setting; a missing file means the defaults below. The schema is documented in
+docs/deployment.md and installers/policy.schema.json.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,8 @@ from peerdesk.errors import InvalidInput
 from peerdesk.paths import APP_NAME
 
 POLICY_ENV = "PEERDESK_POLICY"  # an explicit path, for testing a policy before rolling it out
+POLICY_FILE = "policy.json"
+LINUX_POLICY_DIR = Path("/etc/peerdesk")
 
 DEFAULT_ESCALATION = (
     "If you are worried about someone's safety, tell the nurse in charge or the duty worker "
@@ -24,11 +32,23 @@ DEFAULT_ESCALATION = (
     "place a risk is written down."
 )
 
+# Inclusive bounds of every whole-number setting.
+BOUNDS: dict[str, tuple[int, int]] = {
+    "auto_lock_minutes": (1, 60),
+    "clipboard_clear_seconds": (5, 600),
+    "passphrase_min_length": (8, 128),
+    "kdf_memory_mib": (19, 1024),
+    "kdf_iterations": (1, 20),
+}
+# OWASP's floor for Argon2id is 19 MiB with 2 passes (or 46 MiB with one): memory x passes.
+KDF_MIN_WORK = 38
+MAX_TEXT = 2000
+
 
 @dataclass(frozen=True)
 class Policy:
     team: str | None = None
-    share_location: str | None = None
+    share_location: str | None = None  # a folder, a UNC path, or smb://host/share/path
     auto_lock_minutes: int = 5
     clipboard_clear_seconds: int = 30
     passphrase_min_length: int = 12
@@ -39,49 +59,114 @@ class Policy:
     kdf_iterations: int = 3
 
     def __post_init__(self) -> None:
-        bounds = {"auto_lock_minutes": (1, 60), "clipboard_clear_seconds": (5, 600),
-                  "passphrase_min_length": (8, 128), "kdf_memory_mib": (19, 4096),
-                  "kdf_iterations": (1, 20)}
-        for name, (low, high) in bounds.items():
+        for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise InvalidInput(f"Policy setting {name!r} must be a whole number from {low} "
                                    f"to {high}.")
+        if self.kdf_memory_mib * self.kdf_iterations < KDF_MIN_WORK:
+            raise InvalidInput(
+                f"Policy settings 'kdf_memory_mib' x 'kdf_iterations' must be at least "
+                f"{KDF_MIN_WORK} (for example 19 MiB with 2 iterations); weaker key derivation "
+                "is not allowed.")
+        for name in ("team", "share_location", "escalation_text"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()
+                                      or len(value) > MAX_TEXT):
+                raise InvalidInput(f"Policy setting {name!r} must be non-empty text of at most "
+                                   f"{MAX_TEXT} characters, or left out.")
+        if not isinstance(self.allow_remember_me, bool):
+            raise InvalidInput("Policy setting 'allow_remember_me' must be true or false.")
         if self.recovery_public_key is not None:
             try:
                 ok = len(bytes.fromhex(self.recovery_public_key)) == 32
-            except ValueError:
+            except (TypeError, ValueError):
                 ok = False
             if not ok:
-                raise InvalidInput("Policy setting 'recovery_public_key' must be 64 hex characters.")
+                raise InvalidInput("Policy setting 'recovery_public_key' must be 64 hex characters "
+                                   "(a raw X25519 public key).")
+
+    @property
+    def recovery_key(self) -> bytes | None:
+        return bytes.fromhex(self.recovery_public_key) if self.recovery_public_key else None
+
+    @property
+    def recovery_reader_id(self) -> str | None:
+        """The reader id under which record keys are wrapped for the recovery key. It names
+        the key (a fingerprint), so after a rotation IG can tell which key opens which copy."""
+        key = self.recovery_key
+        return None if key is None else recovery_reader_id(key)
+
+    @property
+    def kdf_memory_kib(self) -> int:
+        return self.kdf_memory_mib * 1024
 
     @classmethod
     def from_json(cls, data: Any, *, source: str = "policy") -> Policy:
         if not isinstance(data, dict):
-            raise InvalidInput(f"The {source} must be a JSON object.")
+            raise InvalidInput(f"The {source} must be a JSON object {{...}}.")
         known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
         for name, value in data.items():
+            # "$schema" and "_anything" are annotations for the people who maintain the file.
+            if name == "$schema" or name.startswith("_"):
+                continue
             if name not in known:
-                raise InvalidInput(f"The {source} has an unknown setting {name!r}.")
-            expected = {"int": int, "bool": bool}.get(str(known[name].type), str)
-            if value is not None and not isinstance(value, expected):
-                raise InvalidInput(f"Policy setting {name!r} has the wrong type.")
-        return cls(**data)
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise InvalidInput(f"The {source} has an unknown setting {name!r}.{hint}")
+            kind = str(known[name].type).split(" |")[0]
+            expected = {"int": (int, "a whole number"), "bool": (bool, "true or false")}.get(
+                kind, (str, "text"))
+            wrong = value is None or not isinstance(value, expected[0]) or (
+                expected[0] is int and isinstance(value, bool))
+            if wrong and not (value is None and "None" in str(known[name].type)):
+                raise InvalidInput(f"Policy setting {name!r} must be {expected[1]}; "
+                                   f"the {source} has {json.dumps(value)[:40]}.")
+            values[name] = value
+        return cls(**values)
+
+    def describe(self) -> dict[str, Any]:
+        """The settings in force, for `peerdesk policy show` and support calls (no secrets
+        here: the recovery key is public)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def recovery_reader_id(public_key: bytes) -> str:
+    return "recovery-" + hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def machine_policy_dir() -> Path:
+    """%ProgramData%\\PeerDesk on Windows, /etc/peerdesk on Linux,
+    /Library/Application Support/PeerDesk on macOS."""
+    if sys.platform.startswith("linux"):
+        return LINUX_POLICY_DIR
+    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False))
 
 
 def policy_path() -> Path:
     explicit = os.environ.get(POLICY_ENV)
     if explicit:
         return Path(explicit)
-    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / "policy.json"
+    return machine_policy_dir() / POLICY_FILE
 
 
 def load_policy(path: Path | None = None) -> Policy:
     path = path or policy_path()
-    if not path.exists():
-        return Policy()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"The machine policy {path} cannot be read: {exc}.") from None
+        # utf-8-sig: Notepad and Windows PowerShell 5 write a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        if os.environ.get(POLICY_ENV):
+            raise InvalidInput(f"The machine policy {path} named in {POLICY_ENV} does not "
+                               "exist.") from None
+        return Policy()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise InvalidInput(f"The machine policy {path} cannot be read: {reason}.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"The machine policy {path} is not valid JSON (line {exc.lineno}, "
+                           f"column {exc.colno}).") from None
     return Policy.from_json(data, source=f"machine policy {path}")

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from peerdesk import audit
 from peerdesk.clock import Clock, utcnow
+from peerdesk.config import Policy, load_policy
 from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Account, Role
-from peerdesk.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassphrase
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts, WrongPassphrase
 from peerdesk.services.desk import Desk
 from peerdesk.store.db import Store
 from peerdesk.store.models import AccountRow, Setting
@@ -42,10 +43,12 @@ class Vault:
     """An open data folder. Only one process at a time may hold it."""
 
     def __init__(self, data_dir: Path, *, clock: Clock = utcnow,
-                 kdf_params: KdfParams | None = None) -> None:
+                 kdf_params: KdfParams | None = None, policy: Policy | None = None) -> None:
+        # The machine policy is read here, so every client gets it and none can weaken it.
+        self.policy = load_policy() if policy is None else policy
         self.store = Store(data_dir)
         self.clock = clock
-        # None means the full-strength default; tests of other things may lower it.
+        # None means the policy's strength; tests of other things may lower it.
         self._kdf_template = kdf_params
         with self.store.transaction() as s:
             self.device_id = self._setting(s, "device_id") or self._put(
@@ -74,12 +77,19 @@ class Vault:
 
     @property
     def team(self) -> str | None:
+        if self.policy.team:
+            return self.policy.team
         with self.store.transaction() as s:
             return self._setting(s, "team")
 
     def set_team(self, name: str) -> None:
         if not name.strip():
             raise InvalidInput("The team name cannot be empty.")
+        if self.policy.team:
+            if name.strip() == self.policy.team:
+                return
+            raise NotAllowed(f"This computer's team is set by the trust ({self.policy.team}) "
+                             "and cannot be changed here.")
         with self.store.transaction() as s:
             self._put(s, "team", name.strip())
 
@@ -103,8 +113,10 @@ class Vault:
 
     def _fresh_kdf(self) -> KdfParams:
         t = self._kdf_template
-        return KdfParams.fresh() if t is None else KdfParams.fresh(
-            memory_kib=t.memory_kib, iterations=t.iterations, lanes=t.lanes)
+        if t is None:
+            return KdfParams.fresh(memory_kib=self.policy.kdf_memory_kib,
+                                   iterations=self.policy.kdf_iterations)
+        return KdfParams.fresh(memory_kib=t.memory_kib, iterations=t.iterations, lanes=t.lanes)
 
     def create_account(self, name: str, role: Role | str, passphrase: str) -> Account:
         name = " ".join(name.split())
@@ -114,7 +126,7 @@ class Vault:
             role = Role(role)
         except ValueError:
             raise InvalidInput("The role must be peer, coordinator or admin.") from None
-        check_passphrase(passphrase)
+        check_passphrase(passphrase, min_length=self.policy.passphrase_min_length)
         account_id, params = str(uuid.uuid4()), self._fresh_kdf()
         keys = UserKeys.generate()
         sealed = keys.seal_with_passphrase_key(derive(passphrase, params), account_id=account_id)
@@ -164,7 +176,7 @@ class Vault:
 
     def change_passphrase(self, name_or_id: str, old: str, new: str) -> None:
         """Re-wraps the account's keys; no record is re-encrypted."""
-        check_passphrase(new)
+        check_passphrase(new, min_length=self.policy.passphrase_min_length)
         row, keys = self._open_keys(name_or_id, old)
         params = self._fresh_kdf()
         sealed = keys.seal_with_passphrase_key(derive(new, params), account_id=row.id)
