@@ -240,11 +240,13 @@ def cmd_record_unshare(app: App) -> None:
 
 
 def cmd_check(app: App) -> None:
+    file_problems = app.vault.store.file_problems()
     problems = app.desk.check()
-    app.out("\n".join(f"{p.record_id} v{p.version}: {p.problem}" for p in problems)
-            or "Every record you can read passed its integrity check.",
-            {"ok": not problems, "problems": [p.__dict__ for p in problems]})
-    if problems:
+    lines = file_problems + [f"{p.record_id} v{p.version}: {p.problem}" for p in problems]
+    app.out("\n".join(lines) or "The data file and every record you can read passed their checks.",
+            {"ok": not lines, "file_problems": file_problems,
+             "problems": [p.__dict__ for p in problems]})
+    if lines:
         raise SystemExit(4)
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from peerdesk.errors import AlreadyOpen, DiskFull, EnvironmentProblem
+from peerdesk.errors import AlreadyOpen, DiskFull, EnvironmentProblem, IntegrityProblem
 from peerdesk.store import migrate
 
 DB_NAME = "peerdesk.sqlite3"
@@ -72,6 +72,14 @@ class Store:
         with translate_db_errors(), self._sessions.begin() as session:
             yield session
 
+    def file_problems(self) -> list[str]:
+        """SQLite's own check of the file's structure: pages, indexes, free lists."""
+        with self.engine.connect() as conn:
+            rows = [r for (r,) in conn.exec_driver_sql("PRAGMA integrity_check")]
+        if rows == ["ok"]:
+            return []
+        return [f"The data file is damaged: {r}" for r in rows]
+
     def checkpoint(self) -> None:
         """Fold the WAL back into the main file and truncate it (after an erase)."""
         with self.engine.connect() as conn:
@@ -95,4 +103,12 @@ def translate_db_errors() -> Iterator[None]:
             ) from None
         if "locked" in text or "busy" in text:
             raise EnvironmentProblem("The data file is busy. Try again in a moment.") from None
+        raise
+    except DatabaseError as exc:
+        text = str(exc.orig).lower()
+        if "malformed" in text or "not a database" in text:
+            raise IntegrityProblem(
+                "The data file is damaged and cannot be read safely. Ask IT to restore it from "
+                "a backup; nothing further has been written to it."
+            ) from None
         raise

@@ -60,3 +60,26 @@ def test_cli_names_the_damaged_record_and_keeps_the_rest(cli, data_dir: Path) ->
     assert ids[0] not in checked.out and ids[2] not in checked.out
     assert cli("record", "show", ids[0]).code == 0
     assert cli("record", "show", ids[2]).code == 0
+
+
+def test_check_reports_a_damaged_file_structure(cli, data_dir: Path) -> None:
+    cli("user", "add", "Amira")
+    for n in range(3):
+        added = cli("record", "add", "--kind", "diary", "--file", "-",
+                    stdin=json.dumps({"when": f"2026-03-0{n + 1}T10:00", "what_happened": "x"}))
+        assert added.code == 0
+    assert cli("check").code == 0
+    db = data_dir / DB_NAME
+    with sqlite3.connect(db) as conn:
+        root = conn.execute("SELECT rootpage FROM sqlite_master "
+                            "WHERE name = 'ix_records_author_kind'").fetchone()[0]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    raw = bytearray(db.read_bytes())
+    header = (root - 1) * page_size
+    raw[header + 3: header + 5] = b"\x00\x00"  # the index page now claims to hold no cells
+    db.write_bytes(bytes(raw))
+    result = cli("check")
+    assert result.code == 4, result.err
+    assert "data file is damaged" in result.out + result.err
+    assert "Traceback" not in result.err
