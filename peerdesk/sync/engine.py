@@ -125,6 +125,7 @@ def read_manifest(share: Share) -> Manifest:
     try:
         data = share.read(fmt.MANIFEST, max_size=fmt.MAX_SMALL_FILE)
     except ShareUnavailable:
+        share.check()  # gone altogether: that is "not reachable", not "not a team share"
         raise NotATeamShare(f"{share.describe()} is not a PeerDesk team share (or it is not "
                             "mounted). Nothing was changed. An administrator creates one with: "
                             "peerdesk share init LOCATION") from None

@@ -1,0 +1,71 @@
+"""A team on several devices (each its own data folder) around one share folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from peerdesk.clock import utcnow
+from peerdesk.services import Desk, Vault
+from peerdesk.services import sync
+from peerdesk.sync.share import Share
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Team:
+    root: Path
+    location: str
+    vaults: dict[str, Vault] = field(default_factory=dict)
+    desks: dict[str, Desk] = field(default_factory=dict)
+
+    def device(self, name: str, *, clock: Clock = utcnow) -> Vault:
+        vault = Vault(self.root / name, kdf_params=LIGHT_KDF, clock=clock)
+        self.vaults[name] = vault
+        return vault
+
+    def enrol(self, device: str, user: str, *, clock: Clock = utcnow) -> Desk:
+        desk, _ = sync.enrol(self.device(device, clock=clock), self.location, user, PASSPHRASE)
+        self.desks[device] = desk
+        return desk
+
+    def sync(self, *names: str, share: Share | None = None) -> list[sync.SyncReport]:
+        return [sync.run_sync(self.desks[n], share=share) for n in names]
+
+    def sync_all(self, rounds: int = 2) -> None:
+        """Enough rounds that everything reaches everyone."""
+        for _ in range(rounds):
+            self.sync(*self.desks)
+
+    def close(self) -> None:
+        for vault in self.vaults.values():
+            vault.close()
+
+
+def make_team(root: Path, *, location: str | None = None,
+              clocks: dict[str, Clock] | None = None) -> Team:
+    """Ida (admin) sets up the share from the coordinator's PC, where Grace works; Amira
+    signs in on two devices of her own, a1 and a2, with only her passphrase."""
+    clocks = clocks or {}
+    share_dir = root / "share"
+    share_dir.mkdir(parents=True, exist_ok=True)
+    team = Team(root, location or str(share_dir))
+    office = team.device("office", clock=clocks.get("office", utcnow))
+    for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
+        office.create_account(name, role, PASSPHRASE)
+    ida = office.unlock("Ida", PASSPHRASE)
+    sync.init_share(ida, team.location, team_name="Team North")
+    ida.lock()
+    team.desks["office"] = office.unlock("Grace", PASSPHRASE)
+    team.enrol("a1", "Amira", clock=clocks.get("a1", utcnow))
+    team.enrol("a2", "Amira", clock=clocks.get("a2", utcnow))
+    return team
+
+
+
+def diary(text: str, when: str = "2026-03-14T10:30") -> dict[str, str]:
+    return {"when": when, "what_happened": text}
