@@ -8,8 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from peerdesk.clock import utcnow
-from peerdesk.services import Desk, Vault
-from peerdesk.services import sync
+from peerdesk.services import Desk, Vault, sync
 from peerdesk.sync.share import Share
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 
