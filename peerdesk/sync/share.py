@@ -27,6 +27,7 @@ from peerdesk.errors import DiskFull, EnvironmentProblem, InvalidInput
 
 TEMP_PREFIX = ".tmp-"
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_TEMP = re.compile(r"^\.tmp-[A-Za-z0-9]{1,64}$")
 
 
 class ShareUnavailable(EnvironmentProblem):
@@ -55,6 +56,8 @@ class Entry:
 def check_path(path: str) -> str:
     """A relative path whose every part is a plain name; anything else is refused."""
     parts = path.split("/")
+    if parts and _TEMP.match(parts[-1]):
+        parts = parts[:-1]  # a temp name of PeerDesk's own, to clean up after a crash
     if not path or not all(_PART.match(p) and p not in {".", ".."} for p in parts):
         raise InvalidInput(f"Refusing an unsafe name on the share: {path[:80]!r}.")
     return path
