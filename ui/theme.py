@@ -97,13 +97,14 @@ QPushButton, QToolButton {{
     border-radius: 4px; padding: 5px 14px; }}
 QPushButton:focus, QToolButton:focus {{ border: 3px solid {c.focus}; padding: 3px 12px; }}
 QPushButton:hover, QToolButton:hover {{ border-color: {c.focus}; }}
-QPushButton:default {{ font-weight: bold; }}
+QPushButton:default {{ border: 2px solid {c.text}; padding: 4px 13px; }}
 QPushButton:disabled {{ color: #6b6b6b; }}
 QCheckBox:focus, QRadioButton:focus {{ border: 2px solid {c.focus}; }}
 QCheckBox {{ padding: 2px; }}
 QGroupBox {{ font-weight: bold; border: {border}px solid {c.border}; border-radius: 4px;
     margin-top: 1.2em; padding-top: 0.6em; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
+QListWidget::item, QListView::item {{ padding: 3px; }}
 QListWidget#navigation {{ background: {c.alt_base}; padding: 4px; }}
 QListWidget#navigation::item {{ padding: 8px 6px; }}
 QListWidget#navigation::item:selected {{ background: {c.highlight}; color: {c.highlight_text};

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -11,16 +12,31 @@ from ui.models.rows import Row
 
 Index = QModelIndex | QPersistentModelIndex
 
-# key -> (header, value for display and sorting)
-COLUMNS: dict[str, tuple[str, Callable[[Row], str]]] = {
-    "when": ("When", lambda r: r.when.replace("T", " ")),
-    "kind": ("Kind", lambda r: r.kind_label),
-    "person": ("Person", lambda r: r.person),
-    "summary": ("Summary", lambda r: r.summary),
-    "author": ("Written by", lambda r: r.author),
-    "review": ("Review date", lambda r: r.review_on),
-    "pronouns": ("Pronouns", lambda r: str(r.record.fields.get("pronouns", ""))),
+def nice_when(value: str) -> str:
+    """2026-11-16T12:24 -> 16 Nov 2026 12:24 (sorting still uses the ISO text)."""
+    try:
+        if len(value) > 10:
+            return datetime.fromisoformat(value).strftime("%d %b %Y %H:%M").lstrip("0")
+        return date.fromisoformat(value).strftime("%d %b %Y").lstrip("0") if value else ""
+    except ValueError:
+        return value
+
+
+# key -> (header, displayed text, sort key)
+COLUMNS: dict[str, tuple[str, Callable[[Row], str], Callable[[Row], str]]] = {
+    "when": ("When", lambda r: nice_when(r.when), lambda r: r.when),
+    "kind": ("Kind", lambda r: r.kind_label, lambda r: r.kind_label.lower()),
+    "person": ("Person", lambda r: r.person, lambda r: r.person.lower()),
+    "summary": ("Summary", lambda r: r.summary, lambda r: r.summary.lower()),
+    "author": ("Written by", lambda r: r.author, lambda r: r.author.lower()),
+    "review": ("Review date", lambda r: nice_when(r.review_on), lambda r: r.review_on),
+    "pronouns": ("Pronouns", lambda r: str(r.record.fields.get("pronouns", "")),
+                 lambda r: str(r.record.fields.get("pronouns", ""))),
 }
+# Sample text for a column's starting width, measured in the current font.
+WIDTH_SAMPLE = {"when": "28 Nov 2026 22:22", "kind": "Personal recovery plan",
+                "person": "Marguerite Anne", "author": "Written by someone",
+                "review": "28 Nov 2026", "pronouns": "they/them"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -28,7 +44,7 @@ class RecordTableModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[str] = ("when", "kind", "person", "summary"),
                  *, headers: dict[str, str] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
-        self._columns = list(columns)
+        self.columns = self._columns = list(columns)
         self._headers = {k: (headers or {}).get(k, COLUMNS[k][0]) for k in self._columns}
         self._all: list[Row] = []
         self._shown: list[Row] = []
@@ -122,6 +138,6 @@ class RecordTableModel(QAbstractTableModel):
         if self._sort is None:
             return
         column, order = self._sort
-        getter = COLUMNS[self._columns[column]][1]
-        rows.sort(key=lambda r: getter(r).lower(),
+        key = COLUMNS[self._columns[column]][2]
+        rows.sort(key=key,
                   reverse=order == Qt.SortOrder.DescendingOrder)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,7 +41,7 @@ from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
-from ui.windows.pages import ListPage, PeoplePage, TodayPage
+from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
 
 SEARCH_DELAY_MS = 120
 RECENT = 20
@@ -174,8 +175,9 @@ class DeskPage(QWidget):
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
         self.nav.addItems(NAV)
-        self.nav.setMinimumWidth(200)
-        self.nav.setMaximumWidth(300)
+        self.nav.setWordWrap(True)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._fit_nav()
         split.addWidget(self.nav)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Open pages and editors")
@@ -210,6 +212,7 @@ class DeskPage(QWidget):
         self.search_page = ListPage("Search results", "Searched in memory on this computer; "
                                     "nothing is indexed on disk.", self.search_model)
         self.search_page.filter.hide()
+        self.search_page.filter_label.hide()
         self.list_pages: list[ListPage] = [self.people_page, self.diary_page,
                                            self.reflection_page, self.plans_page,
                                            self.shared_page, self.search_page]
@@ -230,6 +233,11 @@ class DeskPage(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
 
     # -- data -----------------------------------------------------------------------------
+
+    def _fit_nav(self) -> None:
+        width = max(self.nav.fontMetrics().horizontalAdvance(t) for t in NAV) + 48
+        self.nav.setMinimumWidth(width)
+        self.nav.setMaximumWidth(width + 80)
 
     def people(self) -> dict[str, str]:
         return {rid: r.person for rid, r in self.rows.items() if r.record.kind is Kind.PERSON}
@@ -542,6 +550,13 @@ class DeskPage(QWidget):
         if isinstance(app, QApplication):
             theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
         self.prefs.set_display(display, self.user.id)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """After a change of text size: widths measured from the font are measured again."""
+        self._fit_nav()
+        for view in self.findChildren(QTableView):
+            fit_columns(view)
 
     # -- lock -----------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class PlanCopyDialog(LockableDialog):
         self.setModal(False)
         self.record: Record | None = record
         self.person = person
+        self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("A copy for the person"))
         layout.addWidget(muted(

@@ -286,7 +286,7 @@ class RecordEditor(QWidget):
                 self.hints_label.setText("No suggestions right now.")
             else:
                 self.hints_label.setText("".join(
-                    f"<p>Instead of “<b>{_esc(h.found)}”</b>, you might write: "
+                    f"<p>Instead of “<b>{_esc(h.found)}</b>”, you might write: "
                     f"<i>{_esc(h.consider)}</i></p>" for h in found[:8]))
         if (self.kind in RISK_KINDS and not self._risk_prompted and not self.read_only
                 and language.mentions_risk(text)):

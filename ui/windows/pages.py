@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from peerdesk.domain import Kind, Record
 from peerdesk.services import Draft
 from ui.models.drafts import DraftListModel
-from ui.models.records import RecordTableModel
+from ui.models.records import WIDTH_SAMPLE, RecordTableModel
 from ui.widgets.common import field_label, heading, muted
 
 
@@ -39,12 +39,26 @@ def record_table(model: RecordTableModel, name: str, *, sort_column: int = 0,
     header = view.horizontalHeader()
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setDefaultSectionSize(170)
     header.setHighlightSections(False)
+    fit_columns(view)
     view.setSortingEnabled(True)
     view.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder if descending
                       else Qt.SortOrder.AscendingOrder)
     return view
+
+
+def fit_columns(view: QTableView) -> None:
+    """Starting widths from the current font (large text gets wider columns), without
+    measuring every row: that would be slow with thousands of records."""
+    model = view.model()
+    if not isinstance(model, RecordTableModel):
+        return
+    metrics = view.fontMetrics()
+    for i, key in enumerate(model.columns[:-1]):
+        sample = WIDTH_SAMPLE.get(key, "Some words of summary text")
+        header = model.headerData(i, Qt.Orientation.Horizontal) or ""
+        view.setColumnWidth(i, max(metrics.horizontalAdvance(sample),
+                                   metrics.horizontalAdvance(str(header)) + 20) + 24)
 
 
 class ListPage(QWidget):
@@ -66,11 +80,13 @@ class ListPage(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Type to filter this list")
         self.filter.setClearButtonEnabled(True)
-        row.addWidget(field_label("Filter", self.filter))
+        self.filter_label = field_label("Filter", self.filter)
+        row.addWidget(self.filter_label)
         row.addWidget(self.filter, 1)
         self.new_buttons: dict[Kind, QPushButton] = {}
         for kind in new_kinds:
-            button = QPushButton(f"New {kind.label.lower()}")
+            label = kind.label[0].lower() + kind.label[1:]  # "person I support"
+            button = QPushButton(f"New {label}")
             button.clicked.connect(lambda _=False, k=kind: self.new_requested.emit(k))
             row.addWidget(button)
             self.new_buttons[kind] = button
