@@ -265,6 +265,53 @@ def cmd_demo(app: App) -> None:
     app.out(summary.text(), summary.as_json())
 
 
+def cmd_sync(app: App) -> None:
+    from peerdesk.services import sync
+
+    location = sync.share_location(app.vault, app.args.share)
+    names = {a.name for a in app.vault.accounts()} | {a.id for a in app.vault.accounts()}
+    if not names or (app.args.user and app.args.user not in names):
+        # A new computer: the account comes from the share, then the records.
+        sync.join_share(app.vault, location)
+    report = sync.run_sync(app.desk, location=location)
+    app.out(report.summary(), report.as_json())
+
+
+def cmd_share_init(app: App) -> None:
+    from peerdesk.services import sync
+
+    fingerprint = sync.init_share(app.desk, app.args.location, team_name=app.args.team)
+    app.out(f"The team share is ready at {app.args.location}.\n"
+            f"Administrator key fingerprint: {fingerprint}\n"
+            "Each person checks this fingerprint on their first sync.",
+            {"location": app.args.location, "admin_key_fingerprint": fingerprint})
+
+
+def cmd_share_status(app: App) -> None:
+    from peerdesk.clock import utcnow
+    from peerdesk.services import sync
+
+    status = sync.sync_status(app.vault)
+    app.out(status.text(utcnow()),
+            {"state": status.state, "waiting": status.waiting, "detail": status.detail,
+             "last_synced": status.last_synced.isoformat() if status.last_synced else None})
+
+
+def cmd_share_password(app: App) -> None:
+    from urllib.parse import urlsplit
+
+    from peerdesk.crypto import keystore
+
+    parts = urlsplit(app.args.location)
+    if parts.scheme != "smb" or not parts.hostname:
+        raise errors.InvalidInput("Only an smb:// share needs a saved password; a mapped or "
+                                  "mounted folder uses the Windows or system sign-in.")
+    password = app.input._secret(keystore.PASSWORD_ENV, "Share password: ")
+    keystore.save_share_credentials(parts.hostname, parts.port or 445, app.args.username,
+                                    password)
+    app.out("The share's password is saved in this computer's keyring.", {"saved": True})
+
+
 def _kind(text: str) -> Kind:
     try:
         return Kind(text.replace("-", "_"))
@@ -350,6 +397,18 @@ def build_parser() -> argparse.ArgumentParser:
     command(sub, "check", cmd_check, "check the integrity of every record you can read")
     audit_cmds = group("audit", "the audit trail")
     command(audit_cmds, "verify", cmd_audit_verify, "verify the audit trail's hash chain")
+    p = command(sub, "sync", cmd_sync, "send and receive changes through the team share")
+    p.add_argument("--share", metavar="LOCATION",
+                   help="folder path or smb://server/share/folder (remembered for next time)")
+    shares = group("share", "the team share")
+    p = command(shares, "init", cmd_share_init, "make a folder the team share (administrator)")
+    p.add_argument("location", metavar="LOCATION")
+    p.add_argument("--team", help="team name, e.g. 'Team North'")
+    command(shares, "status", cmd_share_status, "when this computer last synced, what is waiting")
+    p = command(shares, "password", cmd_share_password,
+                "save an smb:// share's password in the keyring (from PEERDESK_SHARE_PASSWORD)")
+    p.add_argument("location", metavar="LOCATION")
+    p.add_argument("--username", required=True)
     p = command(sub, "demo", cmd_demo, "fill the data folder with fictional demo content")
     p.add_argument("--force", action="store_true", help="add demo content even if accounts exist")
     return parser
