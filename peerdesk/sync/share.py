@@ -17,7 +17,7 @@ import stat
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,10 +305,12 @@ class SmbShare(Share):
                     elif e.is_dir():
                         out.append(Entry(e.name, 0, "dir"))
                     else:
-                        out.append(Entry(e.name, e.stat().st_size, "file"))
+                        out.append(Entry(e.name, e.smb_info.end_of_file, "file"))
                 return out
-            except FileNotFoundError:
-                if folder and smb.path.isdir(self._unc, port=self.port):
+            except OSError as exc:
+                # smbprotocol's errors are OSErrors with an errno, not FileNotFoundError.
+                if exc.errno == errno.ENOENT and folder and smb.path.isdir(self._unc,
+                                                                           port=self.port):
                     return []
                 raise
 
@@ -341,5 +343,9 @@ class SmbShare(Share):
 
     def remove(self, path: str) -> None:
         self._count()
-        with self._call() as smb, suppress(FileNotFoundError):
-            smb.remove(self._p(path), port=self.port)
+        with self._call() as smb:
+            try:
+                smb.remove(self._p(path), port=self.port)
+            except OSError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise
