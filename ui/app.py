@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from peerdesk.config import load_policy
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import default_data_dir
-from ui import tasks, theme
+from ui import selftest, tasks, theme
 from ui.prefs import Prefs
 from ui.windows.shell import ShellWindow
 
@@ -20,10 +21,15 @@ EXIT_START_FAILED = 3
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    special = selftest.special_mode(argv)  # --self-test, --check-policy FILE, --cli ...
+    if special is not None:
+        return special
     parser = argparse.ArgumentParser(prog="peerdesk-app", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="the data folder (default: this user's PeerDesk folder)")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     data_dir: Path = args.data_dir or default_data_dir()
 
@@ -51,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     window.start_failed.connect(start_failed)
     window.resize(1280, 860)
     window.show()
+    if args.quit_after_show or os.environ.get(selftest.QUIT_AFTER_SHOW_ENV):
+        selftest.quit_after_show(window)  # bench/startup.py
     code = app.exec()
     tasks.stop()
     return EXIT_START_FAILED if failed else code

@@ -9,6 +9,7 @@ keys are dropped.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -39,45 +40,55 @@ class CancelToken:
             raise Cancelled("Stopped.")
 
 
-class Task(QObject):
-    """One job's delivery back to the UI thread; lives in the UI thread."""
+class Task:
+    """One job. Plain Python, and only ever released on the UI thread: the job and its
+    callbacks may hold Qt objects, which must not be destroyed from the worker."""
 
-    succeeded = Signal(object)
-    failed = Signal(object)
+    _ids = itertools.count(1)
 
-    def __init__(self, on_success: Callback | None, on_error: Callback | None,
-                 token: CancelToken) -> None:
-        super().__init__()
-        self._on_success, self._on_error = on_success, on_error
+    def __init__(self, fn: Callable[[], Any], on_success: Callback | None,
+                 on_error: Callback | None, token: CancelToken) -> None:
+        self.id = next(self._ids)
+        self.fn: Callable[[], Any] | None = fn
+        self.on_success, self.on_error = on_success, on_error
         self.token = token
+        self.result: tuple[bool, Any] | None = None
         self.done = False
-        # Emitted from the worker, received here: Qt queues the call onto the UI thread.
-        self.succeeded.connect(self._deliver_success)
-        self.failed.connect(self._deliver_failure)
 
     def cancel(self) -> None:
         self.token.cancel()
 
-    @Slot(object)
-    def _deliver_success(self, value: object) -> None:
-        self._finish()
-        if not self.token.cancelled and self._on_success is not None:
-            self._on_success(value)
-
-    @Slot(object)
-    def _deliver_failure(self, exc: object) -> None:
-        self._finish()
-        if isinstance(exc, Cancelled) or self.token.cancelled:
+    def deliver(self) -> None:
+        assert self.result is not None
+        ok, value = self.result
+        self.fn, self.result, self.done = None, None, True
+        if ok:
+            if not self.token.cancelled and self.on_success is not None:
+                self.on_success(value)
             return
-        if self._on_error is not None:
-            self._on_error(exc)
+        if isinstance(value, Cancelled) or self.token.cancelled:
+            return
+        if self.on_error is not None:
+            self.on_error(value)
         else:
             from ui.errors import show_error
-            show_error(None, exc)  # type: ignore[arg-type]
+            show_error(None, value)
 
-    def _finish(self) -> None:
-        self.done = True
-        _live.discard(self)
+
+class _Relay(QObject):
+    """Lives in the UI thread; a signal emitted by the worker is queued to it."""
+
+    finished = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished.connect(self._deliver)
+
+    @Slot(int)
+    def _deliver(self, task_id: int) -> None:
+        task = _live.pop(task_id, None)
+        if task is not None:
+            task.deliver()
 
 
 class _VaultThread(QThread):
@@ -88,51 +99,56 @@ class _VaultThread(QThread):
     one), so a lock taken in one job could not be released in the next.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, relay: _Relay) -> None:
         super().__init__()
         self.setObjectName("PeerDesk vault")
-        self.jobs: queue.Queue[tuple[Task, Callable[[], Any]] | None] = queue.Queue()
+        self._relay = relay
+        self.jobs: queue.Queue[Task | None] = queue.Queue()
         self._idle = threading.Condition()
         self._pending = 0
 
-    def submit(self, task: Task, fn: Callable[[], Any]) -> None:
+    def submit(self, task: Task) -> None:
         with self._idle:
             self._pending += 1
-        self.jobs.put((task, fn))
+        self.jobs.put(task)
 
     def run(self) -> None:
         while True:
-            item = self.jobs.get()
-            if item is None:
+            task = self.jobs.get()
+            if task is None:
                 return
-            task, fn = item
+            fn = task.fn
+            assert fn is not None
             try:
-                value = fn()
+                task.result = (True, fn())
             except BaseException as exc:  # delivered to the UI thread, which decides
-                task.failed.emit(exc)
-            else:
-                task.succeeded.emit(value)
-            finally:
-                del item, task, fn
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+                task.result = (False, exc)
+            task_id = task.id
+            # Drop every reference here before telling the UI thread, so the last one is
+            # always released there.
+            del task, fn
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+            self._relay.finished.emit(task_id)
 
     def wait_idle(self, msecs: int) -> bool:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=msecs / 1000)
 
 
-_live: set[Task] = set()
+_live: dict[int, Task] = {}
+_relay: _Relay | None = None
 _thread: _VaultThread | None = None
 _inline = False
 
 
 def vault_thread() -> _VaultThread:
-    """The single thread that touches the vault."""
-    global _thread
+    """The single thread that touches the vault (created on first use, from the UI thread)."""
+    global _thread, _relay
     if _thread is None:
-        _thread = _VaultThread()
+        _relay = _Relay()
+        _thread = _VaultThread(_relay)
         _thread.start()
     return _thread
 
@@ -145,17 +161,16 @@ def set_inline(inline: bool) -> None:
 
 def start(fn: Callable[[], Any], *, on_success: Callback | None = None,
           on_error: Callback | None = None, token: CancelToken | None = None) -> Task:
-    task = Task(on_success, on_error, token or CancelToken())
+    task = Task(fn, on_success, on_error, token or CancelToken())
     if _inline:
         try:
-            value = fn()
+            task.result = (True, fn())
         except BaseException as exc:
-            task._deliver_failure(exc)
-        else:
-            task._deliver_success(value)
+            task.result = (False, exc)
+        task.deliver()
         return task
-    _live.add(task)
-    vault_thread().submit(task, fn)
+    _live[task.id] = task
+    vault_thread().submit(task)
     return task
 
 
@@ -164,7 +179,8 @@ def busy() -> bool:
 
 
 def wait_idle(msecs: int = 30_000) -> bool:
-    """Blocks until queued jobs finish (shutdown and tests only; never in a handler)."""
+    """Blocks until queued jobs have run (shutdown and tests; never in a handler). Their
+    callbacks run when the event loop next turns."""
     return _thread is None or _thread.wait_idle(msecs)
 
 
