@@ -51,6 +51,8 @@ from peerdesk.sync.share import (
 
 Progress = Callable[[int, int, str], None]
 _CHUNK = 500
+# A device folds its own changesets into one snapshot once it has written this many.
+COMPACT_AFTER = 50
 # A section's body is kept well under the file limit even when every record is long.
 _SECTION_BYTES = 16 * 1024 * 1024
 
@@ -277,6 +279,9 @@ class Engine:
         self.result = RunResult()
         self.report = Reporter(store, self.result, clock)
         self.manifest: Manifest | None = None
+        # Set when this user erased someone (here or on another of her devices): what this
+        # device wrote about them must leave the share, so its folder is compacted.
+        self.compact_now = False
 
     def run(self) -> RunResult:
         manifest = self.manifest = read_manifest(self.share)
@@ -351,7 +356,7 @@ class Engine:
     # -- pull ------------------------------------------------------------------------------
 
     def pull(self) -> None:
-        todo: list[tuple[str, str, int, Entry]] = []
+        todo: list[tuple[str, str, int, Entry, str]] = []
         for d in self.share.list(fmt.DEVICES):
             if d.is_temp or d.name == self.device_id:
                 continue
@@ -360,47 +365,59 @@ class Engine:
                 continue
             todo += self._new_in(d.name)
         total = len(todo)
-        for done, (device, author, seq, entry) in enumerate(todo):
+        for done, (device, author, seq, entry, kind) in enumerate(todo):
             self._check_cancel()
             self.progress(done, total, "Receiving changes from the team share")
-            self._pull_one(device, author, seq, entry)
+            self._pull_one(device, author, seq, entry, kind)
         self.progress(total, total, "Received")
         self._retry_pending()
 
-    def _new_in(self, device: str) -> list[tuple[str, str, int, Entry]]:
+    def _new_in(self, device: str) -> list[tuple[str, str, int, Entry, str]]:
         folder = f"{fmt.DEVICES}/{device}"
         streams: dict[str, list[tuple[int, Entry]]] = defaultdict(list)
+        snapshots: dict[str, tuple[int, Entry]] = {}
         for e in self.share.list(folder):
             if e.is_temp:
                 continue  # a writer's unfinished file; only its writer removes it
             match = fmt.CHANGESET_NAME.match(e.name)
-            if not match:
+            snap = fmt.SNAPSHOT_NAME.match(e.name)
+            if match:
+                streams[match.group(1)].append((int(match.group(2)), e))
+            elif snap:
+                seq = int(snap.group(2))
+                if seq > snapshots.get(snap.group(1), (0, e))[0]:
+                    snapshots[snap.group(1)] = (seq, e)
+            else:
                 _odd_entry(self.report, self._quarantine, folder, e)
-                continue
-            streams[match.group(1)].append((int(match.group(2)), e))
         with self.store.transaction() as s:
             cursors = {c.author_id: c for c in s.scalars(select(CursorRow).where(
                 CursorRow.user_id == self.user_id, CursorRow.device_id == device))}
-        todo = []
-        for author, files in streams.items():
+        todo: list[tuple[str, str, int, Entry, str]] = []
+        for author in set(streams) | set(snapshots):
+            files = streams.get(author, [])
             at = cursors[author].seq if author in cursors else 0
-            newest = max(seq for seq, _ in files)
-            if newest < at:
+            snap_seq, snap_entry = snapshots.get(author, (0, None))
+            if snap_entry is not None and snap_seq > at:
+                # Changesets up to snap_seq were folded into it: read it instead of them.
+                todo.append((device, author, snap_seq, snap_entry, "snapshot"))
+                at = snap_seq
+            newest = max([seq for seq, _ in files] + [snap_seq])
+            if newest < at and snap_seq < at:
                 self.report.once(
                     f"rollback:{device}:{author}:{at}",
                     f"Changes {newest + 1} to {at} from another device ({device[:8]}) have "
                     "disappeared from the team share: removed, or an older copy of the folder "
                     "was put back. Nothing on this computer was changed.")
-            todo += [(device, author, seq, e) for seq, e in sorted(files) if seq > at]
+            todo += [(device, author, seq, e, "changeset") for seq, e in sorted(files) if seq > at]
         for author, cursor in cursors.items():
-            if author not in streams and cursor.seq > 0:
+            if author not in streams and author not in snapshots and cursor.seq > 0:
                 self.report.once(
                     f"rollback:{device}:{author}:{cursor.seq}",
                     f"All changes from another device ({device[:8]}) have disappeared from "
                     "the team share. Nothing on this computer was changed.")
         return todo
 
-    def _pull_one(self, device: str, author: str, seq: int, e: Entry) -> None:
+    def _pull_one(self, device: str, author: str, seq: int, e: Entry, kind: str) -> None:
         folder = f"{fmt.DEVICES}/{device}"
         if e.kind != "file":
             self._quarantine(folder, e.name, "it is not a plain file", e.size)
@@ -414,13 +431,14 @@ class Engine:
             self._quarantine(folder, e.name, f"it is too large ({big.size:,} bytes)", e.size)
             return
         try:
-            self._apply_changeset(data, device, author, seq)
+            self._apply_changeset(data, device, author, seq, kind)
         except fmt.Tampered as exc:
             self._quarantine(folder, e.name, str(exc), e.size)
 
-    def _apply_changeset(self, data: bytes, device: str, author: str, seq: int) -> None:
+    def _apply_changeset(self, data: bytes, device: str, author: str, seq: int,
+                         kind: str = "changeset") -> None:
         assert self.manifest is not None
-        signed, sig = fmt.parse_doc(data, "changeset")
+        signed, sig = fmt.parse_doc(data, kind)
         h = fmt.read_header(signed)
         if (h.device_id, h.author_id, h.seq) != (device, author, seq):
             raise fmt.Tampered("its name does not match its content (moved or replayed)")
@@ -433,12 +451,19 @@ class Engine:
             key = signer.verify_public if signer is not None else None
         if key is None:
             raise fmt.Tampered("it is signed by someone this team's administrator has not added")
-        fmt.check_signature("changeset", signed, sig, key)
+        fmt.check_signature(kind, signed, sig, key)
         entries = fmt.open_sections(signed, h, self.user_id, self.keys)
+        if author == self.user_id and any(e.get("t") == "e" for e in entries):
+            self.compact_now = True
+        digest = fmt.digest(data)
+        if kind == "snapshot":
+            digest = fmt.field(signed, "last", str)
         with self.store.transaction() as s:
             cursor = s.get(CursorRow, (self.user_id, device, author))
             at, prev = (cursor.seq, cursor.digest) if cursor else (0, "")
-            if seq == at + 1 and h.prev != prev:
+            if kind == "snapshot":
+                pass  # it stands for everything up to seq; nothing to chain to
+            elif seq == at + 1 and h.prev != prev:
                 self.report.once(f"fork:{device}:{author}:{seq}",
                                  f"Change {seq} from another device ({device[:8]}) does not follow "
                                  "the one before it; an earlier change may have been replaced.")
@@ -450,7 +475,7 @@ class Engine:
             self.result.pulled += Applier(s, self.user_id, author, self.clock).apply(entries)
             hlc.observe(s, h.hlc, device_id=self.device_id)
             s.merge(CursorRow(user_id=self.user_id, device_id=device, author_id=author, seq=seq,
-                              digest=fmt.digest(data)))
+                              digest=digest))
 
     def _retry_pending(self) -> None:
         with self.store.transaction() as s:
@@ -503,7 +528,73 @@ class Engine:
                                 size=len(data), ops=json.dumps(ops), at=self.clock()))
                 _put(s, f"sync_seq/{self.user_id}", f"{seq} {last_digest}")
             self.result.pushed += sum(len(entries) for _, entries in sections)
+            if any(o["op"] == "erase" for o in ops):
+                self.compact_now = True
         self.progress(total, total, "Sent")
+        mine = [n for n in listing if n.startswith(f"{self.user_id}.") and n.endswith(".pdk")
+                and not n.endswith(".snap.pdk")]
+        if last_seq and (self.compact_now or len(mine) + total >= COMPACT_AFTER):
+            self.compact(folder, last_seq, last_digest)
+
+    def compact(self, folder: str, seq: int, last_digest: str) -> None:
+        """Fold this device's changesets 1..seq (for this user) into one snapshot, built from
+        what the vault holds now: every version this device wrote, every wrapped key, every
+        sharing switch and erasure. Nothing anyone has not pulled is lost: the snapshot holds
+        all of it, and a reader behind it reads the snapshot. Erased records are not in it,
+        so compaction is also how their ciphertext leaves the share."""
+        assert self.manifest is not None
+        me = self.user_id
+        with self.store.transaction() as s:
+            rows: list[OutboxRow] = []
+            for rid, vid in s.execute(select(VersionRow.record_id, VersionRow.vid)
+                                      .join(RecordRow, RecordRow.id == VersionRow.record_id)
+                                      .where(RecordRow.author_id == me,
+                                             RecordRow.erased_at.is_(None),
+                                             VersionRow.device_id == self.device_id)
+                                      .order_by(VersionRow.hlc)):
+                rows.append(OutboxRow(seq=len(rows), op="version", record_id=rid, vid=vid))
+            for rid, vid, reader in s.execute(
+                    select(WrapRow.record_id, VersionRow.vid, WrapRow.reader_id)
+                    .join(VersionRow, (VersionRow.record_id == WrapRow.record_id)
+                          & (VersionRow.version == WrapRow.version))
+                    .join(RecordRow, RecordRow.id == WrapRow.record_id)
+                    .where(RecordRow.author_id == me, WrapRow.reader_id != me,
+                           VersionRow.device_id != self.device_id)):
+                rows.append(OutboxRow(seq=len(rows), op="wrap", record_id=rid, vid=vid,
+                                      reader_id=reader))
+            for clock_row in s.scalars(select(ReaderClockRow).join(
+                    RecordRow, RecordRow.id == ReaderClockRow.record_id)
+                    .where(RecordRow.author_id == me)):
+                rows.append(OutboxRow(seq=len(rows), op="reader", record_id=clock_row.record_id,
+                                      reader_id=clock_row.reader_id))
+            for person in s.scalars(select(ErasedPersonRow.person_id)
+                                    .where(ErasedPersonRow.author_id == me)):
+                rows.append(OutboxRow(seq=len(rows), op="erase", record_id=person))
+            builder = EntryBuilder(s, me, self.device_id, self.clock)
+            groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+            for i in range(0, len(rows), _CHUNK):
+                for readers, entry in builder.build(rows[i:i + _CHUNK]).values():
+                    groups[readers].append(entry)
+            sections = builder.sections(groups)
+        header = fmt.Header(self.manifest.team_id, self.device_id, me, seq, "",
+                            self._max_hlc(sections))
+        data = fmt.build_changeset(header, sections, self.keys, kind="snapshot",
+                                   last=last_digest)
+        if len(data) > fmt.MAX_FILE:
+            return  # too much for one file; the changesets stay (nothing is lost)
+        name = f"{me}.{seq:010d}.snap.pdk"
+        self.share.write(f"{folder}/{name}", data)
+        if fmt.digest(self.share.read(f"{folder}/{name}", max_size=fmt.MAX_FILE)) != \
+                fmt.digest(data):
+            raise ShareUnavailable("The team share did not keep what was written to it. "
+                                   "Your work is safe on this computer; sync will retry.")
+        # Only now, with the snapshot read back, do the changesets it replaces go.
+        for e in self.share.list(folder):
+            match = fmt.CHANGESET_NAME.match(e.name) or fmt.SNAPSHOT_NAME.match(e.name)
+            if match and match.group(1) == me and int(match.group(2)) <= seq and e.name != name:
+                self.share.remove(f"{folder}/{e.name}")
+        with self.store.transaction() as s:
+            s.execute(delete(PushedRow).where(PushedRow.author_id == me, PushedRow.seq <= seq))
 
     @staticmethod
     def _max_hlc(sections: list[tuple[list[tuple[str, bytes]], list[dict[str, Any]]]]) -> str:

@@ -33,6 +33,7 @@ MAX_FILE = 64 * 1024 * 1024
 MAX_SMALL_FILE = 1024 * 1024  # manifest and accounts
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 CHANGESET_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.pdk$")
+SNAPSHOT_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.snap\.pdk$")
 ACCOUNT_NAME = re.compile(rf"^({UUID})\.json$")
 DEVICE_NAME = re.compile(rf"^{UUID}$")
 
@@ -129,9 +130,11 @@ def _section_wrap_context(h: Header, index: int, reader: str) -> bytes:
 
 def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, bytes]],
                                                         list[dict[str, Any]]]],
-                    keys: UserKeys) -> bytes:
+                    keys: UserKeys, *, kind: str = "changeset", last: str | None = None) -> bytes:
     """``sections``: (readers as (account id, X25519 public key), entries). The author always
-    reads her own sections, through her vault key."""
+    reads her own sections, through her vault key. A snapshot (``kind="snapshot"``) stands
+    for changesets 1..seq and carries ``last``, the digest of changeset ``seq``, so the
+    chain goes on after it."""
     out = []
     for index, (readers, entries) in enumerate(sections):
         key = aead.new_key()
@@ -144,11 +147,13 @@ def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, byte
                               "key": b64(envelope.wrap_for_reader(
                                   public, key,
                                   context=_section_wrap_context(h, index, reader_id)))})
-        body = aead.seal(key, canonical(entries), aad=_section_aad(h, index))
-        out.append({"readers": wraps, "body": b64(body)})
-    return seal_doc("changeset", {
-        "team": h.team_id, "device": h.device_id, "author": h.author_id, "seq": h.seq,
-        "prev": h.prev, "hlc": h.hlc, "sections": out}, keys.sign)
+        sealed = aead.seal(key, canonical(entries), aad=_section_aad(h, index))
+        out.append({"readers": wraps, "body": b64(sealed)})
+    body: dict[str, Any] = {"team": h.team_id, "device": h.device_id, "author": h.author_id, "seq": h.seq,
+            "prev": h.prev, "hlc": h.hlc, "sections": out}
+    if last is not None:
+        body["last"] = last
+    return seal_doc(kind, body, keys.sign)
 
 
 def read_header(signed: dict[str, Any]) -> Header:
