@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,15 +62,30 @@ class Loaded:
 
 def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
     """Runs on the worker: decrypt what this user may read and prepare the rows."""
-    accounts = desk.vault.accounts()
-    authors = {a.id: a.name for a in accounts}
-    records = desk.records()
-    if token:
-        token.check()
-    rows = make_rows(records, authors)
-    shared = getattr(desk, "shared_by_me", None)
-    shared_ids = set(shared()) if callable(shared) else set()
-    return Loaded(desk, rows, desk.drafts(), accounts, shared_ids)
+    # A full garbage collection over tens of thousands of new objects holds the interpreter
+    # lock for tens of milliseconds, stalling the UI thread too. None is needed while loading,
+    # and the loaded snapshot is frozen out of later collections until the lock (see thaw()).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        accounts = desk.vault.accounts()
+        authors = {a.id: a.name for a in accounts}
+        records = desk.records()
+        if token:
+            token.check()
+        rows = make_rows(records, authors)
+        shared = getattr(desk, "shared_by_me", None)
+        shared_ids = set(shared()) if callable(shared) else set()
+        return Loaded(desk, rows, desk.drafts(), accounts, shared_ids)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def thaw() -> None:
+    """On lock: let the collector see (and free) what was loaded."""
+    gc.unfreeze()
 
 
 class DeskPage(QWidget):
@@ -190,47 +206,99 @@ class DeskPage(QWidget):
         split.setStretchFactor(1, 1)
         layout.addWidget(split, 1)
 
-        self.today = TodayPage(self.drafts_model, self.reviews_model, self.recent_model)
-        self.people_page = PeoplePage(self.people_model, self.person_records_model)
-        self.diary_page = ListPage("Diary", "Session diaries: significant moments with the "
-                                   "people you support, in everyday words.",
-                                   self.diary_model, new_kinds=(Kind.DIARY,))
-        self.reflection_page = ListPage(
-            "Reflections", "Boundary reflections, for you and, when you choose, for "
-            "supervision.", self.reflection_model, new_kinds=(Kind.REFLECTION,))
-        self.plans_page = ListPage(
-            "Plans", "Discharge, crisis and personal recovery plans. Each one belongs to the "
-            "person, is written in their words, and they choose who sees it.", self.plans_model,
-            new_kinds=(Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN))
-        coordinator = self.user.role is Role.COORDINATOR
-        self.shared_page = ListPage(
-            "Shared with supervision",
-            "Diaries and reflections peers have chosen to share with you for supervision."
-            if coordinator else
-            "Diaries and reflections you have shared with your coordinator, or marked to bring "
-            "to supervision.", self.shared_model)
-        self.search_page = ListPage("Search results", "Searched in memory on this computer; "
-                                    "nothing is indexed on disk.", self.search_model)
-        self.search_page.filter.hide()
-        self.search_page.filter_label.hide()
-        self.list_pages: list[ListPage] = [self.people_page, self.diary_page,
-                                           self.reflection_page, self.plans_page,
-                                           self.shared_page, self.search_page]
-        for page in [self.today, *self.list_pages]:
-            self.pages.addWidget(page)
-            page.open_requested.connect(self.open_record)
-        for page in self.list_pages:
-            page.new_requested.connect(self.new_record)
-        self.today.draft_requested.connect(self.open_draft)
-        self.today.discard_requested.connect(self._confirm_discard)
+        # Pages are built when first shown: building every page at unlock would hold up the
+        # UI thread for longer than a peer should wait.
+        self._built: dict[str, QWidget] = {}
+        today = self.page_for("Today")
+        assert isinstance(today, TodayPage)
+        self.today = today
         self.nav.currentRowChanged.connect(self._nav_changed)
-        self.people_page.view.selectionModel().selectionChanged.connect(self._person_selected)
         self.nav.setCurrentRow(0)
 
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
+
+    def page_for(self, name: str) -> QWidget:
+        if name not in self._built:
+            page = self._built[name] = self._make_page(name)
+            self.pages.addWidget(page)
+            page.open_requested.connect(self.open_record)  # type: ignore[attr-defined]
+            if isinstance(page, ListPage):
+                page.new_requested.connect(self.new_record)
+        return self._built[name]
+
+    def _make_page(self, name: str) -> QWidget:
+        match name:
+            case "Today":
+                today = TodayPage(self.drafts_model, self.reviews_model, self.recent_model)
+                today.draft_requested.connect(self.open_draft)
+                today.discard_requested.connect(self._confirm_discard)
+                return today
+            case "People I support":
+                people = PeoplePage(self.people_model, self.person_records_model)
+                people.view.selectionModel().selectionChanged.connect(self._person_selected)
+                return people
+            case "Diary":
+                return ListPage("Diary", "Session diaries: significant moments with the people "
+                                "you support, in everyday words.", self.diary_model,
+                                new_kinds=(Kind.DIARY,))
+            case "Reflections":
+                return ListPage("Reflections", "Boundary reflections, for you and, when you "
+                                "choose, for supervision.", self.reflection_model,
+                                new_kinds=(Kind.REFLECTION,))
+            case "Plans":
+                return ListPage(
+                    "Plans", "Discharge, crisis and personal recovery plans. Each one belongs "
+                    "to the person, is written in their words, and they choose who sees it.",
+                    self.plans_model,
+                    new_kinds=(Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN))
+            case "Shared with supervision":
+                return ListPage(
+                    "Shared with supervision",
+                    "Diaries and reflections peers have chosen to share with you for "
+                    "supervision." if self.user.role is Role.COORDINATOR else
+                    "Diaries and reflections you have shared with your coordinator, or marked "
+                    "to bring to supervision.", self.shared_model)
+            case "Search results":
+                search = ListPage("Search results", "Searched in memory on this computer; "
+                                  "nothing is indexed on disk.", self.search_model)
+                search.filter.hide()
+                search.filter_label.hide()
+                return search
+        raise KeyError(name)
+
+    @property
+    def people_page(self) -> PeoplePage:
+        page = self.page_for("People I support")
+        assert isinstance(page, PeoplePage)
+        return page
+
+    def _list_page(self, name: str) -> ListPage:
+        page = self.page_for(name)
+        assert isinstance(page, ListPage)
+        return page
+
+    @property
+    def diary_page(self) -> ListPage:
+        return self._list_page("Diary")
+
+    @property
+    def reflection_page(self) -> ListPage:
+        return self._list_page("Reflections")
+
+    @property
+    def plans_page(self) -> ListPage:
+        return self._list_page("Plans")
+
+    @property
+    def shared_page(self) -> ListPage:
+        return self._list_page("Shared with supervision")
+
+    @property
+    def search_page(self) -> ListPage:
+        return self._list_page("Search results")
 
     # -- data -----------------------------------------------------------------------------
 
@@ -284,7 +352,8 @@ class DeskPage(QWidget):
         self.refresh()
 
     def _person_selected(self, *_: object) -> None:
-        person = self.people_page.selected_person()
+        page = self._built.get("People I support")
+        person = page.selected_person() if isinstance(page, PeoplePage) else None
         self.person_records_model.set_rows(
             [] if person is None else
             [r for r in self.rows.values() if r.record.person_id == person.id])
@@ -294,7 +363,7 @@ class DeskPage(QWidget):
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.pages.setCurrentIndex(row)
+        self.pages.setCurrentWidget(self.page_for(NAV[row]))
         self.tabs.setCurrentIndex(0)
 
     def show_section(self, name: str) -> None:
@@ -310,7 +379,7 @@ class DeskPage(QWidget):
             self.nav.blockSignals(False)
             self.pages.setCurrentWidget(self.search_page)
             self.tabs.setCurrentIndex(0)
-        elif self.pages.currentWidget() is self.search_page:
+        elif self.pages.currentWidget() is self._built.get("Search results"):
             self.nav.setCurrentRow(0)
 
     # -- editors --------------------------------------------------------------------------
@@ -354,8 +423,9 @@ class DeskPage(QWidget):
 
     def new_record(self, kind: Kind) -> RecordEditor:
         person_id = None
-        if self.pages.currentWidget() is self.people_page:
-            person = self.people_page.selected_person()
+        current = self.pages.currentWidget()
+        if isinstance(current, PeoplePage):
+            person = current.selected_person()
             person_id = person.id if person else None
         editor = self._make_editor(kind, None, person_id)
         return self._add_editor(editor, f"New {kind.label.lower()}")
@@ -578,8 +648,8 @@ class DeskPage(QWidget):
             dialog.reject()
         for editor in list(self.editors):
             self._remove_editor(editor)
-        for page in [self.today, *self.list_pages]:
-            page.wipe()
+        for page in self._built.values():
+            page.wipe()  # type: ignore[attr-defined]
         self.search.clear()
         self.banner.clear()
         self.rows, self.drafts = {}, {}

@@ -27,7 +27,7 @@ from ui.errors import message_for, show_error
 from ui.prefs import Prefs
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
-from ui.windows.desk import DeskPage, Loaded, load
+from ui.windows.desk import DeskPage, Loaded, load, thaw
 from ui.windows.signin import AccountPage, SignInPage
 
 TITLE = "PeerDesk"  # never a record's content or a person's name
@@ -276,6 +276,7 @@ class ShellWindow(QMainWindow):
         page.setParent(None)  # type: ignore[call-overload]
         page.deleteLater()
         self.desk_page = None
+        thaw()
         self.clear_clipboard(only_ours=True)
         # Popups and menus opened from the desk belong to it; anything left is closed too.
         for widget in QApplication.topLevelWidgets():
