@@ -711,6 +711,10 @@ class EntryBuilder:
         wraps: dict[tuple[str, int], list[WrapRow]] = defaultdict(list)
         for w in s.scalars(select(WrapRow).where(WrapRow.record_id.in_(rids))):
             wraps[(w.record_id, w.version)].append(w)
+        sharing: dict[str, set[str]] = defaultdict(set)
+        for rid, reader in s.execute(select(ReaderRow.record_id, ReaderRow.reader_id)
+                                     .where(ReaderRow.record_id.in_(rids))):
+            sharing[rid].add(reader)
         out: dict[int, tuple[frozenset[str], dict[str, Any]]] = {}
         for row in rows:
             rec = records.get(row.record_id)
@@ -730,7 +734,10 @@ class EntryBuilder:
                 if ver is None:
                     continue
                 ws = wraps.get((ver.record_id, ver.version), [])
-                out[row.seq] = (frozenset(w.reader_id for w in ws if w.reader_id != me), {
+                # Whoever holds its key, and whoever it is shared with now (so a deletion
+                # reaches the coordinator too).
+                readers = {w.reader_id for w in ws if w.reader_id != me} | sharing[rec.id]
+                out[row.seq] = (frozenset(readers), {
                     "t": "v", "r": rec.id, "k": rec.kind, "a": me, "p": rec.person_id,
                     "c": _iso(rec.created_at), "vid": ver.vid, "hlc": ver.hlc,
                     "dev": ver.device_id, "par": merge.parse_parents(ver.parents),

@@ -269,3 +269,15 @@ def test_a_second_team_cannot_take_over_the_share(team: Team, tmp_path: Path) ->
             sync.init_share(other.unlock("Mallory", PASSPHRASE), team.location)
     finally:
         other.close()
+
+
+def test_a_deletion_reaches_the_coordinator_it_was_shared_with(team: Team) -> None:
+    a1, grace = team.desks["a1"], team.desks["office"]
+    rec = a1.add("diary", diary("shared, then deleted"))
+    a1.share(rec.id, "Grace")
+    team.sync("a1", "office")
+    assert [r.id for r in grace.records()] == [rec.id]
+    a1.delete(rec.id)
+    team.sync("a1", "office")
+    assert grace.records() == []
+    assert grace.get(rec.id).deleted
