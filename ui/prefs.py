@@ -31,9 +31,11 @@ class Prefs:
 
     def display(self, account_id: str | None = None) -> Display:
         data = self._read()
-        entry = data.get("users", {}).get(account_id) if account_id else data.get("device")
+        users = data.get("users")
+        entry = users.get(account_id) if account_id and isinstance(users, dict) else None
         if not isinstance(entry, dict):
-            entry = data.get("device") if isinstance(data.get("device"), dict) else {}
+            device = data.get("device")
+            entry = device if isinstance(device, dict) else {}
         return Display(bool(entry.get("large_text")), bool(entry.get("high_contrast")))
 
     def share_location(self) -> str:

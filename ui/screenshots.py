@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from peerdesk.config import Policy
     from peerdesk.domain import Kind
     from ui import plan_document, tasks, theme
+    from ui.windows.desk import DeskPage
     from ui.windows.shell import ShellWindow
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -81,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         page.unlock_button.click()
         _wait(app, lambda: shell.desk_page is not None)
 
+    def desk_of(shell: ShellWindow) -> DeskPage:
+        assert shell.desk_page is not None
+        return shell.desk_page
+
     try:
         first = open_shell(work / "empty")
         shot("01-first-run", first)
@@ -91,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         shell.signin.accounts.setCurrentRow(0)
         shot("02-sign-in", shell)
         sign_in(shell, "Amira")
-        page = shell.desk_page
-        assert page is not None
+        page = desk_of(shell)
         shot("03-today", page.window())
         page.show_section("People I support")
         page.people_page.view.selectRow(0)
@@ -161,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         _wait(app, lambda: shell.signin.isVisible())
         shot("13-locked-draft-kept", shell)
         sign_in(shell, "Amira")
-        page = shell.desk_page
-        assert page is not None
+        page = desk_of(shell)
         shot("14-draft-offered-back", shell)
         theme.apply(app, large_text=True, high_contrast=True)
         page.restyle()
@@ -172,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         shell.lock()
 
         sign_in(shell, "Grace")
-        page = shell.desk_page
-        assert page is not None
+        page = desk_of(shell)
         page.show_section("Shared with supervision")
         shot("16-coordinator-shared-with-supervision", shell)
         shell.close()

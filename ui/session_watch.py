@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractNativeEventFilter, QObject, Slot
+from PySide6.QtCore import SLOT, QAbstractNativeEventFilter, QObject, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
 WM_WTSSESSION_CHANGE = 0x02B1
@@ -72,5 +72,6 @@ def watch_session_lock(window: QWidget, on_lock: Callable[[], None]) -> None:
     saver = _ScreenSaver(on_lock)
     for service, path in (("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
                           ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver")):
-        bus.connect(service, path, service, "ActiveChanged", saver, "active_changed(bool)")
+        bus.connect(service, path, service, "ActiveChanged", saver,
+                    SLOT("active_changed(bool)").encode())
     _keep.append(saver)

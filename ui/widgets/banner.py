@@ -29,7 +29,8 @@ class MessageBanner(QFrame):
         self.close_button.setAccessibleName("Dismiss message")
         self.close_button.clicked.connect(self.hide)
         layout.addWidget(self.close_button)
-        self._timer = QTimer(self, singleShot=True, timeout=self.hide)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
         self._slot: Any = None
         self.hide()
 

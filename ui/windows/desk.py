@@ -151,7 +151,7 @@ class DeskPage(QWidget):
         for kind, keys in [(Kind.DIARY, "Ctrl+N"), (Kind.REFLECTION, ""), (Kind.PERSON, ""),
                            (Kind.DISCHARGE_PLAN, ""), (Kind.CRISIS_PLAN, ""),
                            (Kind.RECOVERY_PLAN, "")]:
-            action = menu.addAction(kind.label, lambda k=kind: self.new_record(k))
+            action = menu.addAction(kind.label, self._new_action(kind))
             if keys:
                 action.setShortcut(QKeySequence(keys))
         self.new_button.setMenu(menu)
@@ -218,7 +218,13 @@ class DeskPage(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
+        QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.search.setFocus)
+
+    def _new_action(self, kind: Kind) -> Callable[[], None]:
+        return lambda: self._new_from_menu(kind)
+
+    def _new_from_menu(self, kind: Kind) -> None:
+        self.new_record(kind)
 
     def page_for(self, name: str) -> QWidget:
         if name not in self._built:
@@ -387,8 +393,16 @@ class DeskPage(QWidget):
     def _run(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
              where: QWidget | None = None) -> None:
         target = where or self
-        tasks.start(fn, on_success=lambda v: self.desk and on_success(v),
-                    on_error=lambda e: self.desk and show_error(target, e))
+
+        def succeeded(value: Any) -> None:
+            if self.desk is not None:  # not locked in the meantime
+                on_success(value)
+
+        def failed(exc: Any) -> None:
+            if self.desk is not None:
+                show_error(target, exc)
+
+        tasks.start(fn, on_success=succeeded, on_error=failed)
 
     def _people_choices(self) -> list[tuple[str, str]]:
         return sorted(self.people().items(), key=lambda p: p[1].lower())
@@ -493,8 +507,12 @@ class DeskPage(QWidget):
         if editor.draft_id is None:
             editor.draft_id = str(uuid.uuid4())
         snap = editor.snapshot()
-        self._store_draft(snap, on_saved=lambda: editor in self.editors
-                          and editor.mark_draft_saved(snap.draft_id or ""))
+
+        def saved() -> None:
+            if editor in self.editors:
+                editor.mark_draft_saved(snap.draft_id or "")
+
+        self._store_draft(snap, on_saved=saved)
 
     def _store_draft(self, snap: Snapshot, on_saved: Callable[[], Any] | None = None) -> None:
         desk = self.desk
@@ -531,7 +549,7 @@ class DeskPage(QWidget):
         if index > 0:
             self.tabs.removeTab(index)
         editor.wipe()
-        editor.setParent(None)  # type: ignore[call-overload]
+        editor.setParent(None)
         editor.deleteLater()
 
     def _tab_close_requested(self, index: int) -> None:

@@ -113,7 +113,7 @@ class PlanCopyDialog(LockableDialog):
                 plan_document.print_plan(printer, self.record, person=self.person,
                                          large_print=self.large.isChecked())
         dialog.accepted.connect(go)
-        dialog.open()
+        dialog.show()
 
     def wipe(self) -> None:
         self.record = None
@@ -156,7 +156,7 @@ def _as_text(field: Any, value: Any) -> str:
     if value is None:
         return ""
     if field.type is FieldType.CHOICE:
-        return labels.get(value, str(value))
+        return str(labels.get(value, value))
     if field.type is FieldType.TAGS:
         return "\n".join(labels.get(v, v) for v in value)
     if field.type is FieldType.LIST:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,8 +165,7 @@ class RecordEditor(QWidget):
             self.share_button = QPushButton("Share for supervision…")
             menu = QMenu(self.share_button)
             for name in coordinators:
-                menu.addAction(f"Share with {name}",
-                               lambda n=name: self.share_requested.emit(self, n))
+                menu.addAction(f"Share with {name}", self._share_with(name))
             if not coordinators:
                 menu.addAction("No coordinator on this computer yet").setEnabled(False)
             self.share_button.setMenu(menu)
@@ -183,8 +182,8 @@ class RecordEditor(QWidget):
         self.save_close_button.clicked.connect(lambda: self.save_requested.emit(self, True))
         self.close_button.clicked.connect(lambda: self.close_requested.emit(self))
         self.versions_button.clicked.connect(lambda: self.versions_requested.emit(self))
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_button.click)
-        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close_button.click)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save_button.click)
+        QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close_button.click)
 
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(lambda: self.draft_due.emit(self))
@@ -197,6 +196,9 @@ class RecordEditor(QWidget):
         self._show_prompts()
         self._update_hints()
         self._show_saved_state()
+
+    def _share_with(self, name: str) -> Callable[[], None]:
+        return lambda: self.share_requested.emit(self, name)
 
     # -- state ----------------------------------------------------------------------------
 

@@ -89,7 +89,8 @@ class ShellWindow(QMainWindow):
         self.signin.create_requested.connect(lambda: self._show_account_page(first_run=False))
         self.signin.cancel_requested.connect(self._cancel_unlock)
 
-        lock = QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        lock = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock.activated.connect(self.lock)
         lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.idle_timer = QTimer(self, singleShot=True,
                                  interval=self.policy.auto_lock_minutes * 60_000)
@@ -273,7 +274,7 @@ class ShellWindow(QMainWindow):
         page.wipe()
         self.stack.removeWidget(page)
         page.hide()
-        page.setParent(None)  # type: ignore[call-overload]
+        page.setParent(None)
         page.deleteLater()
         self.desk_page = None
         thaw()

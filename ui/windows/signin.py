@@ -91,7 +91,8 @@ class SignInPage(QWidget):
         layout.addStretch(2)
         self._demo: dict[str, str] = {}
         self._wait = 0
-        self._countdown = QTimer(self, interval=1000, timeout=self._tick)
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(self._tick)
 
         self.unlock_button.clicked.connect(self._unlock)
         self.passphrase.returnPressed.connect(self._unlock)
@@ -112,7 +113,7 @@ class SignInPage(QWidget):
                 f"  {n}: {p}" for n, p in self._demo.items()))
         self.demo.setVisible(bool(self._demo))
         if names:
-            row = list(names).index(select) if select in names else 0
+            row = list(names).index(select) if select is not None and select in names else 0
             self.accounts.setCurrentRow(row)
         self.passphrase.clear()
 
@@ -139,10 +140,10 @@ class SignInPage(QWidget):
             self.passphrase.setFocus()
 
     def set_busy(self, busy: bool) -> None:
-        for w in (self.progress, self.busy_label, self.cancel_button):
-            w.setVisible(busy)
-        for w in (self.accounts, self.passphrase, self.create_button, self.demo_fill):
-            w.setEnabled(not busy)
+        for shown in (self.progress, self.busy_label, self.cancel_button):
+            shown.setVisible(busy)
+        for usable in (self.accounts, self.passphrase, self.create_button, self.demo_fill):
+            usable.setEnabled(not busy)
         self.unlock_button.setEnabled(not busy and self._wait == 0)
         if busy:
             self.banner.hide()
