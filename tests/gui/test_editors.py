@@ -85,3 +85,7 @@ def test_sharing_for_supervision_shows_who_can_read(qtbot, make_shell, prepared_
     action.trigger()
     qtbot.waitUntil(lambda: "Grace" in editor.shared_label.text(), timeout=WAIT_MS)
     assert "private" in editor.shared_label.text()
+    assert [r.record.id for r in page.shared_model.rows()] == [editor.record.id]
+    shell.lock()
+    sign_in(qtbot, shell)  # still listed after unlock: sharing is read from the vault
+    assert len(shell.desk_page.shared_model.rows()) == 1

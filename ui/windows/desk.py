@@ -74,9 +74,7 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
         if token:
             token.check()
         rows = make_rows(records, authors)
-        shared = getattr(desk, "shared_by_me", None)
-        shared_ids = set(shared()) if callable(shared) else set()
-        return Loaded(desk, rows, desk.drafts(), accounts, shared_ids)
+        return Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
     finally:
         gc.freeze()
         if enabled:
