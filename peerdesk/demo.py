@@ -156,7 +156,9 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSumm
     rng = random.Random(2026)
     vault.set_team(TEAM)
     real_clock = vault.clock
-    start = real_clock() - timedelta(weeks=weeks)
+    # Midnight, so entries land in working hours whatever time the demo is built.
+    start = (real_clock() - timedelta(weeks=weeks)).replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)
     clock = _StepClock(start)
     counts: dict[str, int] = {}
     try:
@@ -189,7 +191,8 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
         # Later people are earlier in their journey.
         steps = JOURNEY[: max(2, len(JOURNEY) - index)]
         for step in steps:
-            clock.now += timedelta(days=rng.randint(4, 9), hours=rng.randint(0, 6))
+            day = clock.now.replace(hour=0, minute=0) + timedelta(days=rng.randint(4, 9))
+            clock.now = day + timedelta(hours=rng.randint(9, 16), minutes=rng.choice((0, 15, 30, 45)))
             fields = {k: v.format(name=name) if isinstance(v, str) else v for k, v in step.items()}
             fields["when"] = clock.now.isoformat(timespec="minutes")
             diary = desk.add(Kind.DIARY, fields, person_id=person.id)
