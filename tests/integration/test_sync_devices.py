@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from peerdesk.clock import utcnow
-from peerdesk.errors import NotFound, NotSharedWithYou, WrongPassphrase
+from peerdesk.errors import Cancelled, NotFound, NotSharedWithYou, WrongPassphrase
 from peerdesk.services import sync
 from peerdesk.services.vault import Vault
 from peerdesk.store.models import VersionRow, WrapRow
@@ -281,3 +281,34 @@ def test_a_deletion_reaches_the_coordinator_it_was_shared_with(team: Team) -> No
     team.sync("a1", "office")
     assert grace.records() == []
     assert grace.get(rec.id).deleted
+
+
+class StopAfter:
+    """A cancel token the user presses after a number of progress steps."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps, self.seen = steps, 0
+
+    def progress(self, done: int, total: int, text: str) -> None:
+        self.seen += 1
+
+    def is_set(self) -> bool:
+        return self.seen >= self.steps
+
+
+def test_a_long_first_sync_reports_progress_and_can_be_stopped(team: Team) -> None:
+    a1 = team.desks["a1"]
+    for i in range(3):
+        a1.add("diary", diary(f"batch {i}"))
+        team.sync("a1")  # three changesets
+    fresh = team.device("a3")
+    sync.join_share(fresh, team.location)
+    desk = fresh.unlock("Amira", PASSPHRASE)
+    stop = StopAfter(2)
+    with pytest.raises(Cancelled):
+        sync.run_sync(desk, progress=stop.progress, cancel=stop)
+    assert 0 < len(desk.records()) < 3  # what was received is kept, consistently
+    seen: list[tuple[int, int]] = []
+    sync.run_sync(desk, progress=lambda done, total, text: seen.append((done, total)))
+    assert len(desk.records()) == 3
+    assert seen[-1][0] == seen[-1][1]
