@@ -1,7 +1,8 @@
 """Entry point of the console executable (``peerdesk-cli``) in a built PeerDesk.
 
 The same commands as ``peerdesk`` from a source install, plus the app's special modes, which
-need a console on Windows to be read: ``--self-test`` and ``--check-policy FILE``.
+need a console on Windows to be read: ``--self-test`` and ``--check-policy FILE``; and the
+recovery-key tool for IG (``peerdesk-cli recovery keygen|open|rewrap``, installers/tools).
 """
 
 import sys
@@ -15,6 +16,10 @@ def main() -> int:
         code = special_mode(argv)
         assert code is not None
         return code
+    if argv[:1] == ["recovery"]:
+        import recovery  # installers/tools/recovery.py, bundled by the spec
+
+        return recovery.main(argv[1:])
     from peerdesk.cli import main as cli
 
     return cli(argv)

@@ -267,3 +267,47 @@ def test_a_bad_policy_stops_the_command_line_with_the_field_named(tmp_path: Path
     assert result.err.strip().splitlines() == [
         "peerdesk: Policy setting 'passphrase_min_length' must be a whole number from 8 to 128."]
     assert not (tmp_path / "data").exists(), "nothing is created under a bad policy"
+
+
+def _recovery_tool():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    location = ROOT / "installers" / "tools" / "recovery.py"
+    module_spec = importlib.util.spec_from_file_location("peerdesk_recovery_tool", location)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_information_governance_can_recover_and_rotate_the_key(tmp_path: Path) -> None:
+    tool = _recovery_tool()
+    old_public = tool.keygen(tmp_path / "old.pem", b"a long recovery passphrase")
+    with pytest.raises(SystemExit, match="never overwritten"):
+        tool.keygen(tmp_path / "old.pem", b"a long recovery passphrase")
+    old = tool.load_key(tmp_path / "old.pem", b"a long recovery passphrase")
+    policy = policy_from(tmp_path, recovery_public_key=old_public)
+    data = tmp_path / "data"
+    with Vault(data, kdf_params=LIGHT_KDF, policy=policy) as vault:
+        vault.create_account("Amira", "peer", PASSPHRASE)
+        desk = vault.unlock("Amira", PASSPHRASE)
+        person = desk.add(Kind.PERSON, {"label": "R"})
+        diary = desk.add(Kind.DIARY, {"when": "2026-03-02T09:00", "what_happened": "first"},
+                         person_id=person.id)
+        desk.update(diary.id, {"when": "2026-03-02T09:00", "what_happened": "second"})
+        desk.lock()
+    # A leaver's passphrase is gone: IG reads her records with the recovery key.
+    found = {r["record_id"]: r for r in tool.records(data, old)}
+    assert found[diary.id]["fields"]["what_happened"] == "second"
+    assert found[diary.id]["author"] == "Amira" and found[person.id]["fields"] == {"label": "R"}
+    history = [r["fields"]["what_happened"]
+               for r in tool.records(data, old, record_id=diary.id, every_version=True)]
+    assert history == ["first", "second"]
+    # Rotation: the new key gets a copy of every key the old one has; then the old can go.
+    new_public = tool.keygen(tmp_path / "new.pem", b"another long passphrase")
+    assert tool.rewrap(data, old, bytes.fromhex(new_public)) == 3
+    assert tool.rewrap(data, old, bytes.fromhex(new_public)) == 0  # idempotent
+    new = tool.load_key(tmp_path / "new.pem", b"another long passphrase")
+    assert {r["record_id"] for r in tool.records(data, new)} == {person.id, diary.id}
+    with Vault(data, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
+        assert vault.unlock("Amira", PASSPHRASE).check() == []
