@@ -89,3 +89,28 @@ def test_sharing_for_supervision_shows_who_can_read(qtbot, make_shell, prepared_
     shell.lock()
     sign_in(qtbot, shell)  # still listed after unlock: sharing is read from the vault
     assert len(shell.desk_page.shared_model.rows()) == 1
+
+
+def test_a_person_withdrawing_erases_them_and_their_plans(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from peerdesk.services import Vault
+    from tests.conftest import LIGHT_KDF, PASSPHRASE
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    person = page.new_record(Kind.PERSON)
+    person.form.widget_for("label").setText("Jo")
+    person.save_button.click()
+    qtbot.waitUntil(lambda: person.record is not None, timeout=WAIT_MS)
+    plan = page.new_record(Kind.CRISIS_PLAN)
+    plan.person_box.setCurrentIndex(plan.person_box.findText("Jo"))
+    plan.form.section_edits["helps"].setPlainText("Tea")
+    plan.save_button.click()
+    qtbot.waitUntil(lambda: plan.record is not None, timeout=WAIT_MS)
+    assert page.plans_model.rowCount() == 1
+    page.delete(person)  # as after confirming "Erase everything"
+    qtbot.waitUntil(lambda: "Erased 2 records" in page.banner.text(), timeout=WAIT_MS)
+    assert page.plans_model.rowCount() == 0 and page.people_model.rowCount() == 0
+    assert page.editors == []
+    shell.close()
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        assert vault.unlock("Amira", PASSPHRASE).records() == []

@@ -164,6 +164,8 @@ def test_clipboard_cleared_after_policy_delay(qtbot, make_shell, private_dir: Pa
     page.open_record(next(r.record for r in page.rows.values() if r.record.kind is Kind.DIARY))
     qtbot.waitUntil(lambda: bool(page.editors), timeout=WAIT_MS)
     text = page.editors[0].form.widget_for("what_happened")
+    shell.activateWindow()
+    qtbot.waitUntil(shell.isActiveWindow, timeout=WAIT_MS)
     text.setFocus()
     text.selectAll()
     text.copy()

@@ -416,6 +416,7 @@ class DeskPage(QWidget):
         editor.versions_requested.connect(self._versions)
         editor.copy_requested.connect(self._copy)
         editor.share_requested.connect(self._share)
+        editor.delete_requested.connect(self._confirm_delete)
         self.editors.append(editor)
         index = self.tabs.addTab(editor, title)
         self.tabs.setCurrentIndex(index)
@@ -610,6 +611,59 @@ class DeskPage(QWidget):
             dialog.wipe()
             dialog.deleteLater()
 
+    def _confirm_delete(self, editor: RecordEditor) -> None:
+        record = editor.record
+        if record is None:
+            return
+        if record.kind is Kind.PERSON:
+            text = ("Erase everything about this person? Their plans, the diaries about them and "
+                    "every earlier version become unreadable everywhere, including the team "
+                    "share. This cannot be undone. Copies already given to the person are "
+                    "theirs to keep.")
+            yes = QMessageBox.StandardButton.Yes
+        else:
+            text = (f"Delete this {record.kind.label.lower()}? It leaves your lists; earlier "
+                    "versions stay in its history.")
+            yes = QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Warning, "PeerDesk", text,
+                          yes | QMessageBox.StandardButton.Cancel, self)
+        box.button(yes).setText("Erase everything" if record.kind is Kind.PERSON else "Delete")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAccessibleName("Confirm")
+
+        def answered(result: int) -> None:
+            if result == yes and self.desk is not None and editor in self.editors:
+                self.delete(editor)
+        box.finished.connect(answered)
+        box.open()
+
+    def delete(self, editor: RecordEditor) -> None:
+        desk, record = self.desk, editor.record
+        if desk is None or record is None:
+            return
+        rid = record.id
+        if record.kind is Kind.PERSON:
+            def erased(count: int) -> None:
+                gone = {r for r, row in self.rows.items() if r == rid or row.record.person_id == rid}
+                for other in [e for e in self.editors if e.record_id in gone
+                              or e.person_id() == rid]:
+                    self._remove_editor(other)
+                for r in gone:
+                    self.rows.pop(r, None)
+                self.drafts = {k: d for k, d in self.drafts.items() if d.person_id != rid}
+                self.refresh()
+                self.banner.show_done(f"Erased {count} records about the person, and every "
+                                      "earlier version of them.")
+            self._run(lambda: desk.erase_person(rid), erased, editor)
+            return
+
+        def deleted(_: object) -> None:
+            self.rows.pop(rid, None)
+            self._remove_editor(editor)
+            self.refresh()
+            self.banner.show_done("Deleted. Earlier versions stay in its history.")
+        self._run(lambda: desk.delete(rid), deleted, editor)
+
     def _share(self, editor: RecordEditor, coordinator: str) -> None:
         desk, rid = self.desk, editor.record_id
         if desk is None or rid is None:
@@ -666,6 +720,11 @@ class DeskPage(QWidget):
             self._remove_editor(editor)
         for page in self._built.values():
             page.wipe()  # type: ignore[attr-defined]
+        for model in (self.recent_model, self.reviews_model, self.drafts_model,
+                      self.people_model, self.person_records_model, self.diary_model,
+                      self.reflection_model, self.plans_model, self.shared_model,
+                      self.search_model):
+            model.clear()  # the models of pages never opened hold data too
         self.search.clear()
         self.banner.clear()
         self.rows, self.drafts = {}, {}

@@ -52,6 +52,7 @@ class RecordEditor(QWidget):
     versions_requested = Signal(object)
     copy_requested = Signal(object)
     share_requested = Signal(object, str)
+    delete_requested = Signal(object)
 
     def __init__(self, kind: Kind, *, record: Record | None = None,
                  people: Sequence[tuple[str, str]] = (), person_id: str | None = None,
@@ -172,6 +173,17 @@ class RecordEditor(QWidget):
             buttons.addWidget(self.share_button)
         buttons.addWidget(self.versions_button)
         buttons.addStretch(1)
+        # A person withdrawing erases everything about them; anything else is deleted with
+        # its history kept.
+        self.delete_button = QPushButton("The person withdraws: erase…" if kind is Kind.PERSON
+                                         else "Delete…")
+        self.delete_button.setAccessibleDescription(
+            "Erases this person and every plan and diary about them, on this computer and the "
+            "share. It cannot be undone." if kind is Kind.PERSON else
+            "Removes it from your lists; earlier versions stay in its history.")
+        self.delete_button.setVisible(not read_only)
+        self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self))
+        buttons.addWidget(self.delete_button)
         buttons.addWidget(self.close_button)
         outer.addLayout(buttons)
         self.shared_label = muted("")
@@ -257,6 +269,7 @@ class RecordEditor(QWidget):
 
     def _show_saved_state(self) -> None:
         self.versions_button.setEnabled(self.record is not None)
+        self.delete_button.setEnabled(self.record is not None)
         if self.copy_button is not None:
             self.copy_button.setEnabled(self.record is not None)
         if self.share_button is not None:

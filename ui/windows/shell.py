@@ -315,8 +315,7 @@ class ShellWindow(QMainWindow):
     def _clipboard_changed(self) -> None:
         if self.desk_page is None:
             return
-        app = QGuiApplication.instance()
-        if not isinstance(app, QGuiApplication) or app.focusWindow() is None:
+        if QGuiApplication.focusWindow() is None and QApplication.focusWidget() is None:
             return  # copied in another program, not from PeerDesk
         self._clipboard_text = QGuiApplication.clipboard().text()
         if self._clipboard_text:
