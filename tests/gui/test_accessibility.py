@@ -115,6 +115,17 @@ def test_keyboard_only_sign_in_and_lock(qtbot, make_shell, prepared_dir: Path) -
     assert shell.desk_page is None
 
 
+def test_display_can_change_before_sign_in(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell: ShellWindow = make_shell(prepared_dir)
+    qtbot.waitUntil(lambda: shell.signin.accounts.count() > 0, timeout=WAIT_MS)
+    shell.signin.contrast_action.trigger()
+    app = QApplication.instance()
+    assert app.property("peerdesk_high_contrast") is True
+    assert app.palette().window().color().name() == theme.HIGH_CONTRAST.window
+    assert shell.prefs.display().high_contrast  # remembered for this computer's sign-in
+    theme.apply(app)
+
+
 def test_large_text_is_remembered_per_user(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     shell: ShellWindow = make_shell(prepared_dir)
     sign_in(qtbot, shell)

@@ -24,7 +24,7 @@ from peerdesk.errors import TooManyAttempts
 from peerdesk.services import Desk, Vault
 from ui import tasks, theme
 from ui.errors import message_for, show_error
-from ui.prefs import Prefs
+from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
 from ui.windows.desk import DeskPage, Loaded, load, thaw
@@ -88,6 +88,7 @@ class ShellWindow(QMainWindow):
         self.signin.unlock_requested.connect(self.unlock)
         self.signin.create_requested.connect(lambda: self._show_account_page(first_run=False))
         self.signin.cancel_requested.connect(self._cancel_unlock)
+        self.signin.display_changed.connect(self._device_display)
 
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
         lock.activated.connect(self.lock)
@@ -149,8 +150,18 @@ class ShellWindow(QMainWindow):
         if names is not None:
             self.signin.set_accounts(names, team=team, demo=self._demo, select=select)
         self.signin.reset()
+        app = QApplication.instance()
+        if app is not None:
+            self.signin.show_display(large_text=bool(app.property("peerdesk_large_text")),
+                                     high_contrast=bool(app.property("peerdesk_high_contrast")))
         self.stack.setCurrentWidget(self.signin)
         self.signin.passphrase.setFocus()
+
+    def _device_display(self, large_text: bool, high_contrast: bool) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, large_text=large_text, high_contrast=high_contrast)
+        self.prefs.set_display(Display(large_text, high_contrast))
 
     def _refresh_signin(self, select: str | None = None) -> None:
         vault = self.vault

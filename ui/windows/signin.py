@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -35,6 +36,7 @@ class SignInPage(QWidget):
     unlock_requested = Signal(str, str)
     create_requested = Signal()
     cancel_requested = Signal()
+    display_changed = Signal(bool, bool)  # large text, high contrast
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +47,19 @@ class SignInPage(QWidget):
         outer.addWidget(box, 3)
         outer.addStretch(1)
         layout.addStretch(1)
-        layout.addWidget(heading("PeerDesk"))
+        title = QHBoxLayout()
+        title.addWidget(heading("PeerDesk"), 1)
+        self.display_button = QPushButton("Display")
+        self.display_button.setAccessibleName("Display settings: larger text and high contrast")
+        menu = QMenu(self.display_button)
+        self.large_action = menu.addAction("Larger text")
+        self.contrast_action = menu.addAction("High contrast")
+        for action in (self.large_action, self.contrast_action):
+            action.setCheckable(True)
+            action.toggled.connect(self._display_toggled)
+        self.display_button.setMenu(menu)
+        title.addWidget(self.display_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(title)
         self.team = muted("")
         layout.addWidget(self.team)
         layout.addWidget(muted("Choose your name, type your passphrase and press Enter."))
@@ -116,6 +130,15 @@ class SignInPage(QWidget):
             row = list(names).index(select) if select is not None and select in names else 0
             self.accounts.setCurrentRow(row)
         self.passphrase.clear()
+
+    def show_display(self, *, large_text: bool, high_contrast: bool) -> None:
+        for action, on in ((self.large_action, large_text), (self.contrast_action, high_contrast)):
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+
+    def _display_toggled(self) -> None:
+        self.display_changed.emit(self.large_action.isChecked(), self.contrast_action.isChecked())
 
     def selected(self) -> str | None:
         item = self.accounts.currentItem()
