@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
 
     def open_shell(folder: Path) -> ShellWindow:
-        shell = ShellWindow(folder, policy=Policy(), export_dir=work / "exports")
+        # The default place offered for a copy: the person's own memory stick, say.
+        shell = ShellWindow(folder, policy=Policy(), export_dir=Path("/media/usb-stick"))
         shell.resize(*SIZE)
         shell.show()
         _wait(app, lambda: shell.vault is not None)

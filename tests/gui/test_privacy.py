@@ -211,3 +211,14 @@ def test_wrong_passphrase_is_a_clear_sentence_then_waits(qtbot, make_shell, priv
             assert "passphrase is not right" in page.banner.text()
     qtbot.waitUntil(lambda: "try again in" in page.banner.text(), timeout=WAIT_MS)
     assert not page.unlock_button.isEnabled()
+
+
+def test_second_window_on_the_same_folder_is_told_plainly(qtbot, private_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from ui.windows.shell import ShellWindow
+    with Vault(private_dir, kdf_params=LIGHT_KDF):
+        shell = ShellWindow(private_dir, kdf_params=LIGHT_KDF)
+        qtbot.addWidget(shell)
+        with qtbot.waitSignal(shell.start_failed, timeout=WAIT_MS) as failed:
+            pass
+        assert "already open" in failed.args[0]
+        assert "already open" in shell.banner.text()
