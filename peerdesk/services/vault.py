@@ -168,11 +168,28 @@ class Vault:
     def unlock(self, name_or_id: str, passphrase: str) -> Desk:
         """Slow on purpose (key derivation): run it off the UI thread."""
         row, keys = self._open_keys(name_or_id, passphrase)
+        # If the machine policy now asks for stronger key derivation than this passphrase was
+        # set with, re-seal under it while the passphrase is at hand (never weaker).
+        stronger = self._stronger_kdf(KdfParams.from_json(row.kdf))
+        sealed = None if stronger is None else keys.seal_with_passphrase_key(
+            derive(passphrase, stronger), account_id=row.id)
         with self.store.transaction() as s:
             fresh = self._row(s, row.id)
             fresh.failed_attempts, fresh.retry_after = 0, None
             audit.append(s, at=self.clock(), actor_id=row.id, action=audit.UNLOCK, sign=keys.sign)
+            if stronger is not None and sealed is not None:
+                fresh.kdf, fresh.secrets = stronger.to_json(), sealed
+                audit.append(s, at=self.clock(), actor_id=row.id, action=audit.PASSPHRASE_CHANGED,
+                             detail="stronger key derivation (machine policy)", sign=keys.sign)
         return Desk(self, _to_account(row), keys)
+
+    def _stronger_kdf(self, current: KdfParams) -> KdfParams | None:
+        wanted = self._fresh_kdf()
+        if wanted.memory_kib <= current.memory_kib and wanted.iterations <= current.iterations:
+            return None
+        return KdfParams.fresh(memory_kib=max(wanted.memory_kib, current.memory_kib),
+                               iterations=max(wanted.iterations, current.iterations),
+                               lanes=current.lanes)
 
     def change_passphrase(self, name_or_id: str, old: str, new: str) -> None:
         """Re-wraps the account's keys; no record is re-encrypted."""

@@ -225,6 +225,32 @@ def test_kdf_strength_is_used_for_new_passphrases(tmp_path: Path) -> None:
         assert vault._fresh_kdf().memory_kib == 64 * 1024
 
 
+def test_raising_kdf_strength_reaches_existing_passphrases_at_sign_in(tmp_path: Path) -> None:
+    from peerdesk.store.models import AccountRow
+
+    def stored(vault: Vault) -> tuple[int, int]:
+        with vault.store.transaction() as s:
+            row = s.scalars(select(AccountRow)).one()
+            params = KdfParams.from_json(row.kdf)
+        return params.memory_kib // 1024, params.iterations
+
+    data = tmp_path / "data"
+    with Vault(data, policy=policy_from(tmp_path, **LIGHT_POLICY_KDF)) as vault:
+        vault.create_account("Amira", "peer", PASSPHRASE)
+        assert stored(vault) == (19, 2)
+    with Vault(data, policy=policy_from(tmp_path, kdf_memory_mib=24, kdf_iterations=3)) as vault:
+        vault.unlock("Amira", PASSPHRASE).lock()
+        assert stored(vault) == (24, 3)
+        vault.unlock("Amira", PASSPHRASE).lock()  # the same passphrase, now under the new key
+        assert vault.verify_audit() == []
+    with Vault(data, policy=policy_from(tmp_path, kdf_memory_mib=38, kdf_iterations=1)) as vault:
+        vault.unlock("Amira", PASSPHRASE).lock()
+        assert stored(vault) == (38, 3)  # raised where asked, never lowered
+    with Vault(data, policy=policy_from(tmp_path, **LIGHT_POLICY_KDF)) as vault:
+        vault.unlock("Amira", PASSPHRASE).lock()
+        assert stored(vault) == (38, 3)
+
+
 def test_kdf_cannot_be_set_below_the_floor(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="'kdf_memory_mib' x 'kdf_iterations'"):
         policy_from(tmp_path, kdf_memory_mib=19, kdf_iterations=1)
