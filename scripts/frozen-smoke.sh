@@ -11,7 +11,7 @@ EXE=""; [[ "${OS:-}" == "Windows_NT" ]] && EXE=".exe"
 
 if [[ "${1:-}" != "--no-build" ]]; then
     started=$(date +%s)
-    if make -n package >/dev/null 2>&1; then
+    if make -n package 2>/dev/null | grep -q pyinstaller; then
         make package
     else  # until the Makefile has the target
         .venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build \
