@@ -50,6 +50,17 @@ def test_risk_prompts_once_with_the_policy_text(qtbot) -> None:  # type: ignore[
     qtbot.keyClicks(box, " Also mentioned an overdose last year.")
     qtbot.wait(500)
     assert not editor.safety.isVisible()  # once per diary, never nagging
+    from datetime import datetime
+
+    from peerdesk.domain import Record
+    saved = Record("r", Kind.DIARY, "a", None, 1, datetime(2026, 1, 1),
+                   {"when": "2026-01-01T10:00", "what_happened": box.toPlainText()})
+    reopened = RecordEditor(Kind.DIARY, record=saved, escalation_text="Tell the nurse.")
+    qtbot.addWidget(reopened)
+    reopened.show()
+    qtbot.keyClicks(reopened.form.widget_for("what_happened"), " More self-harm talk.")
+    qtbot.wait(500)
+    assert not reopened.safety.isVisible()  # prompted when it was first written
     assert language.mentions_risk("talked about gardening") is False
 
 
@@ -88,7 +99,16 @@ def test_sharing_for_supervision_shows_who_can_read(qtbot, make_shell, prepared_
     assert [r.record.id for r in page.shared_model.rows()] == [editor.record.id]
     shell.lock()
     sign_in(qtbot, shell)  # still listed after unlock: sharing is read from the vault
-    assert len(shell.desk_page.shared_model.rows()) == 1
+    page = shell.desk_page
+    assert len(page.shared_model.rows()) == 1
+    page.open_record(page.shared_model.rows()[0].record)
+    qtbot.waitUntil(lambda: bool(page.editors), timeout=WAIT_MS)
+    editor = page.editors[-1]
+    stop = editor.share_button.menu().actions()[0]
+    assert stop.text() == "Stop sharing with Grace"
+    stop.trigger()
+    qtbot.waitUntil(lambda: "Only you" in editor.shared_label.text(), timeout=WAIT_MS)
+    assert page.shared_model.rowCount() == 0
 
 
 def test_a_person_withdrawing_erases_them_and_their_plans(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -416,6 +416,7 @@ class DeskPage(QWidget):
         editor.versions_requested.connect(self._versions)
         editor.copy_requested.connect(self._copy)
         editor.share_requested.connect(self._share)
+        editor.unshare_requested.connect(self._unshare)
         editor.delete_requested.connect(self._confirm_delete)
         self.editors.append(editor)
         index = self.tabs.addTab(editor, title)
@@ -663,6 +664,26 @@ class DeskPage(QWidget):
             self.refresh()
             self.banner.show_done("Deleted. Earlier versions stay in its history.")
         self._run(lambda: desk.delete(rid), deleted, editor)
+
+    def _unshare(self, editor: RecordEditor, coordinator: str) -> None:
+        desk, rid = self.desk, editor.record_id
+        if desk is None or rid is None:
+            return
+
+        def job() -> Record:
+            desk.unshare(rid, coordinator)
+            return desk.get(rid)
+
+        def done(record: Record) -> None:
+            if not record.readers:
+                self.shared_ids.discard(record.id)
+            self._upsert(record)
+            if editor in self.editors:
+                editor.set_readers([self.authors.get(r, "") for r in record.readers])
+                editor.banner.show_done(
+                    f"No longer shared with {coordinator} from the next version on. What "
+                    f"{coordinator} could already read stays readable to them.")
+        self._run(job, done, editor)
 
     def _share(self, editor: RecordEditor, coordinator: str) -> None:
         desk, rid = self.desk, editor.record_id

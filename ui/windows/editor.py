@@ -52,6 +52,7 @@ class RecordEditor(QWidget):
     versions_requested = Signal(object)
     copy_requested = Signal(object)
     share_requested = Signal(object, str)
+    unshare_requested = Signal(object, str)
     delete_requested = Signal(object)
 
     def __init__(self, kind: Kind, *, record: Record | None = None,
@@ -164,13 +165,10 @@ class RecordEditor(QWidget):
         self.share_button: QPushButton | None = None
         if kind in SHAREABLE and not read_only:
             self.share_button = QPushButton("Share for supervision…")
-            menu = QMenu(self.share_button)
-            for name in coordinators:
-                menu.addAction(f"Share with {name}", self._share_with(name))
-            if not coordinators:
-                menu.addAction("No coordinator on this computer yet").setEnabled(False)
-            self.share_button.setMenu(menu)
+            self.share_button.setMenu(QMenu(self.share_button))
             buttons.addWidget(self.share_button)
+        self._coordinators = list(coordinators)
+        self._fill_share_menu(())
         buttons.addWidget(self.versions_button)
         buttons.addStretch(1)
         # A person withdrawing erases everything about them; anything else is deleted with
@@ -204,13 +202,30 @@ class RecordEditor(QWidget):
 
         if record is not None:
             self.form.set_values(record.fields)
+            # Once per diary: a risk already in a saved diary was prompted for when written.
+            self._risk_prompted = language.mentions_risk(
+                "\n".join(e.toPlainText() for e in self.form.long_texts))
         self.form.changed.connect(self._on_changed)
         self._show_prompts()
         self._update_hints()
         self._show_saved_state()
 
-    def _share_with(self, name: str) -> Callable[[], None]:
-        return lambda: self.share_requested.emit(self, name)
+    def _share_with(self, name: str, *, stop: bool = False) -> Callable[[], None]:
+        signal = self.unshare_requested if stop else self.share_requested
+        return lambda: signal.emit(self, name)
+
+    def _fill_share_menu(self, readers: Sequence[str]) -> None:
+        if self.share_button is None:
+            return
+        menu = self.share_button.menu()
+        menu.clear()
+        for name in self._coordinators:
+            if name in readers:
+                menu.addAction(f"Stop sharing with {name}", self._share_with(name, stop=True))
+            else:
+                menu.addAction(f"Share with {name}", self._share_with(name))
+        if not self._coordinators:
+            menu.addAction("No coordinator on this computer yet").setEnabled(False)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -260,6 +275,7 @@ class RecordEditor(QWidget):
         self.banner.show_done(f"Saved (version {record.version}).")
 
     def set_readers(self, names: Sequence[str]) -> None:
+        self._fill_share_menu(names)
         if self.kind in SHAREABLE:
             self.shared_label.setText(
                 "Only you can read this." if not names else
