@@ -164,6 +164,12 @@ class Desk:
                           readers=self._readers(s, record_id))
 
     @staticmethod
+    def _newest_reading(s: Session, record_id: str) -> str | None:
+        # A new version always sorts after every version of the record this device holds,
+        # whatever any clock says.
+        return s.scalar(select(func.max(VersionRow.hlc)).where(VersionRow.record_id == record_id))
+
+    @staticmethod
     def _next_version(s: Session, record_id: str) -> int:
         # Versions are numbered on this device in the order they arrive; vids name them globally.
         return int(s.scalar(select(func.max(VersionRow.version))
@@ -175,7 +181,8 @@ class Desk:
         heads = parents if parents is not None else tuple(
             h.vid for h in merge.outcome(s, record_id).heads)
         version = self._next_version(s, record_id)
-        reading = hlc.tick(s, now=now, device_id=self.vault.device_id)
+        reading = hlc.tick(s, now=now, device_id=self.vault.device_id,
+                           after=self._newest_reading(s, record_id))
         s.add(VersionRow(record_id=record_id, version=version, vid=reading, hlc=reading,
                          device_id=self.vault.device_id, parents=" ".join(heads),
                          author_id=self.user.id, saved_at=now, suite=aead.SUITE,
@@ -194,7 +201,8 @@ class Desk:
         private = {k: v for k, v in fields.items() if kind_spec.by_name[k].private}
         content_key = aead.new_key()
         # The vid is the version's name on every device: encryption binds it, not the number.
-        vid = hlc.tick(s, now=now, device_id=self.vault.device_id)
+        vid = hlc.tick(s, now=now, device_id=self.vault.device_id,
+                       after=self._newest_reading(s, record_id))
         s.add(VersionRow(
             record_id=record_id, version=version, vid=vid, hlc=vid,
             device_id=self.vault.device_id, parents=" ".join(parents),

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from peerdesk import audit
 from peerdesk.config import load_policy
 from peerdesk.crypto import keystore
 from peerdesk.domain import Kind, Record, Role
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 LOCATION_KEY = "share_location"
+SYNC_AUDIT = "sync"
 _LAST_OK, _LAST_STATE, _LAST_ERROR = "sync_last_ok", "sync_last_state", "sync_last_error"
 
 
@@ -242,6 +244,12 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
     if location is not None:
         _remember(vault, location)
     _record(vault, "synced", "")
+    with vault.store.transaction() as s:
+        # Counts only: the audit trail never holds content.
+        audit.append(s, at=vault.clock(), actor_id=desk.user.id, action=SYNC_AUDIT,
+                     detail=f"pulled={result.pulled} pushed={result.pushed} "
+                            f"conflicts={result.conflicts} quarantined={result.quarantined}",
+                     sign=desk.keys.sign)
     return _report(result)
 
 

@@ -444,7 +444,7 @@ class Engine:
             raise fmt.Tampered("its name does not match its content (moved or replayed)")
         if h.team_id != self.manifest.team_id:
             raise fmt.Tampered("it belongs to another team share")
-        if not hlc.PATTERN.match(h.hlc):
+        if not hlc.sane(h.hlc):
             raise fmt.Tampered("its clock reading is damaged")
         with self.store.transaction() as s:
             signer = s.get(AccountRow, author)
@@ -473,7 +473,7 @@ class Engine:
                                  f"({device[:8]}) are missing from the team share; they will "
                                  "come when that device syncs again.")
             self.result.pulled += Applier(s, self.user_id, author, self.clock).apply(entries)
-            hlc.observe(s, h.hlc, device_id=self.device_id)
+            hlc.observe(s, h.hlc, device_id=self.device_id, now=self.clock())
             s.merge(CursorRow(user_id=self.user_id, device_id=device, author_id=author, seq=seq,
                               digest=digest))
 
@@ -846,7 +846,7 @@ class Applier:
                                     "conflict": False})
                 records[rid] = (author, kind.value, person, False)
             reading = fmt.field(e, "hlc", str)
-            if not hlc.PATTERN.match(reading) or len(vid) > 64:
+            if not hlc.sane(reading) or len(vid) > 64:
                 raise fmt.Tampered("a version's clock reading is damaged")
             parents = fmt.field(e, "par", list)
             if not all(isinstance(p, str) and " " not in p for p in parents):
@@ -859,6 +859,8 @@ class Applier:
                 version = maxver[rid] = maxver.get(rid, 0) + 1
                 have.add((rid, vid))
                 ct, pct = e.get("ct"), e.get("pct")
+                if ct is None and not e.get("tomb"):
+                    raise fmt.Tampered("a version in it has no content")
                 new_versions.append({
                     "record_id": rid, "version": version, "vid": vid, "hlc": reading,
                     "device_id": fmt.field(e, "dev", str)[:36], "parents": " ".join(parents),

@@ -17,7 +17,11 @@ from peerdesk.store.models import Setting
 
 _KEY = "hlc"
 _MAX_COUNTER = 0xFFFF
+# Clocks a day or two wrong are ordinary; a year ahead is a broken clock (or an attack).
+MAX_AHEAD_MS = 90 * 24 * 3600 * 1000
 PATTERN = re.compile(r"^[0-9a-f]{16}\.[0-9a-f-]{1,36}$")
+# Readings beyond this (the year 10000 and on) are refused, so a clock never runs out of digits.
+LIMIT_MS = 253_402_300_800_000
 
 
 def wall_ms(at: datetime) -> int:
@@ -26,6 +30,10 @@ def wall_ms(at: datetime) -> int:
 
 def encode(ms: int, counter: int, device_id: str) -> str:
     return f"{ms:012x}{counter:04x}.{device_id}"
+
+
+def sane(reading: str) -> bool:
+    return bool(PATTERN.match(reading)) and decode(reading)[0] < LIMIT_MS
 
 
 def decode(reading: str) -> tuple[int, int]:
@@ -41,20 +49,31 @@ def _advance(last: tuple[int, int], wall: int) -> tuple[int, int]:
     return ms, counter + 1
 
 
-def tick(s: Session, *, now: datetime, device_id: str) -> str:
-    """The next reading for something saved on this device; kept in the same transaction."""
+def tick(s: Session, *, now: datetime, device_id: str, after: str | None = None) -> str:
+    """The next reading for something saved on this device; kept in the same transaction.
+    ``after``: a reading the new one must sort after (the newest version it is saved over)."""
     row = s.get(Setting, _KEY)
     last = decode(row.value) if row else (0, 0)
-    ms, counter = _advance(last, wall_ms(now))
+    wall = wall_ms(now)
+    if after is not None:
+        last = max(last, decode(after))
+    ms, counter = _advance(last, wall)
     reading = encode(ms, counter, device_id)
-    s.merge(Setting(key=_KEY, value=reading))
+    if ms <= wall + MAX_AHEAD_MS:
+        # A reading pushed far ahead by a broken clock elsewhere orders this one version
+        # after it, but does not become this device's clock.
+        s.merge(Setting(key=_KEY, value=reading))
     return reading
 
 
-def observe(s: Session, remote: str, *, device_id: str) -> None:
-    """Move this device's clock past a reading seen from elsewhere."""
+def observe(s: Session, remote: str, *, device_id: str, now: datetime) -> None:
+    """Move this device's clock past a reading seen from elsewhere, unless that reading is
+    absurdly far ahead (a broken clock must not drag every device's clock to the year 9999;
+    its versions still sort by their own readings)."""
     row = s.get(Setting, _KEY)
     last = decode(row.value) if row else (0, 0)
     seen = decode(remote)
+    if seen[0] > wall_ms(now) + MAX_AHEAD_MS:
+        return
     if seen > last:
         s.merge(Setting(key=_KEY, value=encode(*seen, device_id)))

@@ -15,6 +15,7 @@ from peerdesk.errors import Cancelled, NotFound, NotSharedWithYou, WrongPassphra
 from peerdesk.services import sync
 from peerdesk.services.vault import Vault
 from peerdesk.store.models import VersionRow, WrapRow
+from peerdesk.sync import hlc
 from peerdesk.sync.engine import NotATeamShare
 from peerdesk.sync.share import FolderShare, ShareFull, ShareReadOnly, ShareUnavailable
 from tests.conftest import LIGHT_KDF, PASSPHRASE, find_marker
@@ -312,3 +313,24 @@ def test_a_long_first_sync_reports_progress_and_can_be_stopped(team: Team) -> No
     sync.run_sync(desk, progress=lambda done, total, text: seen.append((done, total)))
     assert len(desk.records()) == 3
     assert seen[-1][0] == seen[-1][1]
+
+
+def test_a_broken_clock_far_ahead_does_not_drag_the_others_along(tmp_path: Path) -> None:
+    broken = lambda: utcnow() + timedelta(days=400)  # noqa: E731
+    team = make_team(tmp_path, clocks={"a2": broken})
+    try:
+        a1, a2 = team.desks["a1"], team.desks["a2"]
+        rec = a2.add("diary", diary("from the broken laptop"))
+        team.sync("a2", "a1")
+        a1.update(rec.id, diary("corrected on the ward"))
+        other = a1.add("diary", diary("unrelated"))
+        team.sync("a1", "a2")
+        for desk in (a1, a2):
+            assert desk.get(rec.id).fields["what_happened"] == "corrected on the ward"
+            assert sync.conflicts(desk) == []
+        with team.vaults["a1"].store.transaction() as s:
+            reading = s.query(VersionRow).filter_by(record_id=other.id).one().hlc
+        ahead = hlc.decode(reading)[0] - hlc.wall_ms(utcnow())
+        assert ahead < 60_000  # this device's own clock stayed its own
+    finally:
+        team.close()
