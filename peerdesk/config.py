@@ -127,8 +127,8 @@ class Policy:
         return cls(**values)
 
     def describe(self) -> dict[str, Any]:
-        """The settings in force, for `peerdesk policy show` and support calls (no secrets
-        here: the recovery key is public)."""
+        """The settings in force, for ``--check-policy`` and support calls (no secrets here:
+        the recovery key is public)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
