@@ -197,6 +197,7 @@ def sync_accounts(store: Store, share: Share, manifest: Manifest, reporter: Repo
     added = 0
     with store.transaction() as s:
         seen: dict[str, int] = json.loads(_setting(s, "share_accounts_seen") or "{}")
+        issued_at: dict[str, str] = json.loads(_setting(s, "share_accounts_issued") or "{}")
     for e in share.list(fmt.ACCOUNTS):
         if e.is_temp:
             continue
@@ -218,6 +219,14 @@ def sync_accounts(store: Store, share: Share, manifest: Manifest, reporter: Repo
             role = fmt.field(signed, "role", str)
             if role not in {r.value for r in Role}:
                 raise fmt.Tampered("its role is unknown")
+            issued = fmt.field(signed, "issued", str)
+            if issued < issued_at.get(match.group(1), ""):
+                # Genuine but older than one already seen: an old copy put back.
+                reporter.once(f"account-rollback:{e.name}:{issued}",
+                              f"An older copy of an account was put back on the team share "
+                              f"({fmt.ACCOUNTS}/{e.name}); it was ignored.")
+                continue
+            issued_at[match.group(1)] = issued
             added += _import_account(store, signed, role, reporter)
         except FileTooLarge:
             quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
@@ -229,6 +238,7 @@ def sync_accounts(store: Store, share: Share, manifest: Manifest, reporter: Repo
         seen[e.name] = e.size
     with store.transaction() as s:
         _put(s, "share_accounts_seen", json.dumps(seen, sort_keys=True))
+        _put(s, "share_accounts_issued", json.dumps(issued_at, sort_keys=True))
     return added
 
 

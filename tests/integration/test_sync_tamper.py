@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,20 @@ def test_quarantine_never_reaches_outside_the_share(team: Team) -> None:
         assert Path(team.location) in path.parents
     shutil.rmtree(Path(team.location) / "quarantine")
     assert os.listdir(Path(team.location))
+
+
+def test_an_older_signed_account_put_back_is_ignored(team: Team) -> None:
+    ida = team.vaults["office"].unlock("Ida", "a long enough passphrase")
+    with team.vaults["office"].store.transaction() as s:
+        row = s.query(AccountRow).filter_by(name="Amira").one()
+        team_id = s.get(Setting, "share_team_id").value
+        # What an old copy might have said (made up for the test): a coordinator.
+        copy = AccountRow(id=row.id, name=row.name, role="coordinator", created_at=row.created_at,
+                          kdf=row.kdf, secrets=row.secrets, receive_public=row.receive_public,
+                          verify_public=row.verify_public, failed_attempts=0)
+        old = account_doc(copy, team_id, ida.keys.sign, utcnow() - timedelta(days=30))
+    team.sync("a1")  # a1 has seen the current copy
+    (Path(team.location) / "accounts" / f"{copy.id}.json").write_bytes(old)
+    (report,) = team.sync("a1")
+    assert any("older copy of an account" in p for p in report.problems)
+    assert team.vaults["a1"].account("Amira").role.value == "peer"
