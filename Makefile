@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO := .demo
 
-.PHONY: run test lint bench screenshots package clean
+.PHONY: run test lint bench screenshots package package-linux clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP)
-	scripts/system-packages.sh samba
+	scripts/system-packages.sh samba binutils
 	$(MAKE) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+	scripts/frozen-smoke.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -36,6 +37,14 @@ bench: $(STAMP)
 screenshots: $(STAMP) $(DEMO)/demo.json
 	scripts/system-packages.sh xvfb
 	$(BIN)/python -m ui.screenshots --data-dir $(DEMO) --out docs/screenshots
+
+package: $(STAMP)
+	scripts/system-packages.sh binutils
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build installers/peerdesk.spec
+	@du -sh dist/PeerDesk
+
+package-linux: package
+	scripts/package-linux.sh --no-build
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist .pytest_cache .mypy_cache .ruff_cache
