@@ -164,7 +164,10 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> st
     if desk.user.role is not Role.ADMIN:
         raise NotAllowed("Only an administrator can create the team share.")
     share = open_share(location)
-    share.check()
+    try:
+        share.check()
+    except ShareUnavailable:
+        share.create()  # a new team folder inside a share that is there
     try:
         existing = engine.read_manifest(share)
     except engine.NotATeamShare:

@@ -85,6 +85,10 @@ class Share(ABC):
         """Raise ShareUnavailable unless the share's top folder is there."""
 
     @abstractmethod
+    def create(self) -> None:
+        """Make the share's own folder (``share init``); its parent must already exist."""
+
+    @abstractmethod
     def list(self, folder: str) -> list[Entry]:
         """The entries of a folder; [] if the folder does not exist (but the share does)."""
 
@@ -147,6 +151,19 @@ class FolderShare(Share):
             raise ShareUnavailable(f"The team share {self.location} is not reachable. Your work "
                                    "is safe on this computer and will be sent at the next sync.")
 
+    def create(self) -> None:
+        self._count()
+        with _translated(self.location):
+            self.root.mkdir(exist_ok=True)
+
+    def _mkdirs(self, folder: Path) -> None:
+        # One level at a time from the share's folder down, never creating the share's folder
+        # itself: if it is gone (unmounted, unplugged), that is an error, not a new folder.
+        current = self.root
+        for part in folder.relative_to(self.root).parts:
+            current = current / part
+            current.mkdir(exist_ok=True)
+
     def list(self, folder: str) -> list[Entry]:
         self._count()
         target = self.root if folder == "" else self._path(folder)
@@ -189,7 +206,7 @@ class FolderShare(Share):
         with _translated(self.location):
             if not self.root.is_dir():
                 raise FileNotFoundError(errno.ENOENT, "share gone")
-            final.parent.mkdir(parents=True, exist_ok=True)
+            self._mkdirs(final.parent)
             temp = final.with_name(TEMP_PREFIX + secrets.token_hex(8))
             try:
                 with open(temp, "xb") as f:
@@ -206,7 +223,7 @@ class FolderShare(Share):
         self._count()
         with _translated(self.location):
             target = self._path(dst)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._mkdirs(target.parent)
             os.replace(self._path(src), target)
 
     def remove(self, path: str) -> None:
@@ -287,6 +304,11 @@ class SmbShare(Share):
             raise ShareUnavailable(f"The team share {self.location} stopped answering. Your work "
                                    "is safe on this computer and will be sent at the next sync."
                                    ) from None
+
+    def create(self) -> None:
+        self._count()
+        with self._call() as smb:
+            smb.makedirs(self._unc, exist_ok=True, port=self.port)
 
     def check(self) -> None:
         self._count()

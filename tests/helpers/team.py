@@ -50,8 +50,7 @@ def make_team(root: Path, *, location: str | None = None,
     """Ida (admin) sets up the share from the coordinator's PC, where Grace works; Amira
     signs in on two devices of her own, a1 and a2, with only her passphrase."""
     clocks = clocks or {}
-    share_dir = root / "share"
-    share_dir.mkdir(parents=True, exist_ok=True)
+    share_dir = root / "share"  # share init makes it
     team = Team(root, location or str(share_dir))
     office = team.device("office", clock=clocks.get("office", utcnow))
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):

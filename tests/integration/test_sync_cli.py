@@ -16,7 +16,7 @@ def one_clear_line(err: str) -> bool:
 
 def test_share_init_then_sync_from_a_new_computer(tmp_path: Path) -> None:
     office, laptop, share = tmp_path / "office", tmp_path / "laptop", tmp_path / "share"
-    share.mkdir()
+    # share init makes the team folder inside a share that exists
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
         assert run_cli(office, "user", "add", name, "--role", role).code == 0
 

@@ -130,9 +130,9 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 def test_three_devices_through_a_real_samba_share(samba: Samba, memory_keyring: MemoryKeyring,
                                                    tmp_path: Path) -> None:
-    # IT saves the share's password in each computer's keyring once; the team folder exists.
+    # IT saves the share's password in each computer's keyring once; share init makes the
+    # team's folder.
     keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
-    (samba.root / "team-north").mkdir()
     url = f"smb://127.0.0.1:{samba.port}/share/team-north"
 
     team = make_team(tmp_path, location=url)
