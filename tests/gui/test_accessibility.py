@@ -139,3 +139,25 @@ def test_large_text_is_remembered_per_user(qtbot, make_shell, prepared_dir: Path
     assert app.font().pointSize() == theme.LARGE_PT
     assert shell.desk_page.large_action.isChecked()
     theme.apply(app)
+
+
+def test_tab_order_follows_the_form_then_the_buttons(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.windows.editor import RecordEditor
+    editor = RecordEditor(Kind.DIARY, people=[("p1", "Jo")])
+    qtbot.addWidget(editor)
+    editor.show()
+    order: list[str] = []
+    widget: QWidget = editor.person_box
+    for _ in range(500):
+        if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus \
+                and not isinstance(widget.parentWidget(), QAbstractSpinBox):
+            order.append(widget.accessibleName() or getattr(widget, "text", lambda: "")())
+        widget = widget.nextInFocusChain()
+        if widget is editor.person_box:
+            break
+    labels = [f.label for f in editor.kind_spec.fields]
+    named = [n.removesuffix(" (needed)") for n in order if n.removesuffix(" (needed)") in labels]
+    expected = [lbl for lbl in labels if lbl in named]
+    assert named[: len(expected)] == expected  # fields in the order they are shown
+    assert order[0] == "Person this is about"
+    assert order.index("&Save") > order.index("Preparing for the ending of support")
