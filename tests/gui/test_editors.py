@@ -134,3 +134,15 @@ def test_a_person_withdrawing_erases_them_and_their_plans(qtbot, make_shell, pre
     shell.close()
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
         assert vault.unlock("Amira", PASSPHRASE).records() == []
+
+
+def test_a_missing_field_is_a_sentence_in_the_editor(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    editor = shell.desk_page.new_record(Kind.REFLECTION)
+    qtbot.keyClicks(editor.form.widget_for("what_happened"), "Something happened")
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.banner.isVisible(), timeout=WAIT_MS)
+    assert "Problem:" in editor.banner.text() and "Boundary area is needed" in editor.banner.text()
+    assert editor.record is None and editor.dirty  # nothing lost; the text is still there
+    assert editor.form.widget_for("what_happened").toPlainText() == "Something happened"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
@@ -114,6 +116,11 @@ def test_first_run_to_plan_copy_and_back_after_lock(qtbot, make_shell, data_dir:
     assert dialog.large.isChecked()  # type: ignore[attr-defined]
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2000
     assert "Saved" in dialog.banner.text()  # type: ignore[attr-defined]
+    if shutil.which("pdftotext"):  # poppler-utils, where installed: the words are in the PDF
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "This plan belongs to Jo." in text and "Someone sitting with me" in text
+        assert "My sister" in text
     dialog.reject()
     _save_and_close(qtbot, shell, plan)
 
