@@ -174,7 +174,9 @@ class ShellWindow(QMainWindow):
             self.stack.removeWidget(self.account_page)
             self.account_page.deleteLater()
         page = self.account_page = AccountPage(first_run=first_run,
-                                               min_length=self.policy.passphrase_min_length)
+                                               min_length=self.policy.passphrase_min_length,
+                                               team=self.policy.team or "",
+                                               share=self.policy.share_location or "")
         page.submitted.connect(self._create_account)
         page.back_requested.connect(lambda: self._show_signin())
         self.stack.addWidget(page)

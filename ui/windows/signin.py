@@ -202,8 +202,8 @@ class AccountPage(QWidget):
     submitted = Signal(dict)
     back_requested = Signal()
 
-    def __init__(self, *, first_run: bool, min_length: int = 12,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, *, first_run: bool, min_length: int = 12, team: str = "",
+                 share: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.first_run = first_run
         self.min_length = min_length
@@ -225,6 +225,9 @@ class AccountPage(QWidget):
         self.team = QLineEdit()
         self.share = QLineEdit()
         self.share.setPlaceholderText(r"for example \\trust-fs01\peerdesk\team-north")
+        # Trust IT may have set both in the machine policy.
+        self.team.setText(team)
+        self.share.setText(share)
         if first_run:
             layout.addWidget(field_label("Team name", self.team))
             layout.addWidget(self.team)
