@@ -21,6 +21,7 @@ step = st.one_of(
     st.tuples(st.just("add"), st.sampled_from(DEVICES), st.booleans()),
     st.tuples(st.just("edit"), st.sampled_from(DEVICES), st.integers(0, 5)),
     st.tuples(st.just("delete"), st.sampled_from(DEVICES), st.integers(0, 5)),
+    st.tuples(st.just("toggle-sharing"), st.sampled_from(DEVICES), st.integers(0, 5)),
     st.tuples(st.just("sync"), st.sampled_from((*DEVICES, "office")), st.just(0)),
     st.tuples(st.just("crash-mid-sync"), st.sampled_from(DEVICES), st.integers(1, 9)),
     st.tuples(st.just("restart"), st.sampled_from(DEVICES), st.just(0)),
@@ -34,7 +35,8 @@ def state(team: Team, device: str) -> dict[str, tuple[object, ...]]:
         history = desk.history(rec.id)
         out[rec.id] = (rec.deleted, dict(rec.fields),
                        sorted(h.fields.get("what_happened", "") for h in history),
-                       bool([c for c in sync.conflicts(desk) if c.record_id == rec.id]))
+                       bool([c for c in sync.conflicts(desk) if c.record_id == rec.id]),
+                       sorted(desk.get(rec.id).readers))
     return out
 
 
@@ -75,6 +77,14 @@ def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str
                     live = desk.records()
                     if live:
                         desk.delete(live[int(str(arg)) % len(live)].id)
+                elif action == "toggle-sharing":
+                    live = desk.records()
+                    if live:
+                        rec = live[int(str(arg)) % len(live)]
+                        if desk.get(rec.id).readers:
+                            desk.unshare(rec.id, "Grace")
+                        else:
+                            desk.share(rec.id, "Grace")
                 elif action == "sync":
                     team.sync(device)
                 elif action == "crash-mid-sync":
@@ -88,7 +98,7 @@ def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str
             for _ in range(3):
                 team.sync("a1", "a2", "office")
             assert state(team, "a1") == state(team, "a2")
-            everything = {t for _, _, texts, _ in state(team, "a1").values() for t in texts}
+            everything = {t for _, _, texts, _, _ in state(team, "a1").values() for t in texts}
             assert saved <= everything
             # Grace reads only versions Amira saved, and only of records shared with her.
             mine = state(team, "a1")
