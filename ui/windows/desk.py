@@ -74,9 +74,10 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
         if token:
             token.check()
         rows = make_rows(records, authors)
-        return Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
-    finally:
+        loaded = Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
         gc.freeze()
+        return loaded
+    finally:
         if enabled:
             gc.enable()
 
