@@ -49,7 +49,8 @@ class Store:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise EnvironmentProblem(f"Cannot create the data folder {data_dir}: {exc.strerror}.") from None
-        self._lock = FileLock(str(data_dir / LOCK_NAME))
+        # Not thread-local: the app may open the vault on one worker thread and close it on another.
+        self._lock = FileLock(str(data_dir / LOCK_NAME), thread_local=False)
         try:
             self._lock.acquire(timeout=0)
         except Timeout:

@@ -117,3 +117,17 @@ def test_data_from_a_newer_version_is_refused_and_left_untouched(data_dir: Path)
     # and the folder is not left locked
     with pytest.raises(NewerSchema):
         Vault(data_dir)
+
+
+def test_a_vault_closed_on_another_thread_can_be_opened_again(data_dir: Path) -> None:
+    import threading
+
+    opened: list[Vault] = []
+    worker = threading.Thread(target=lambda: opened.append(Vault(data_dir, kdf_params=LIGHT_KDF)))
+    worker.start()
+    worker.join()
+    closer = threading.Thread(target=opened[0].close)
+    closer.start()
+    closer.join()
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as again:
+        assert again.accounts() == []
