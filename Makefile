@@ -35,7 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 screenshots: $(STAMP) $(DEMO)/demo.json
-	scripts/system-packages.sh xvfb
+	scripts/system-packages.sh xvfb poppler-utils
 	$(BIN)/python -m ui.screenshots --data-dir $(DEMO) --out docs/screenshots
 
 package: $(STAMP)
