@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from peerdesk.clock import utcnow
 from peerdesk.errors import PeerDeskError
 from peerdesk.services import sync
 from tests.conftest import PASSPHRASE
@@ -50,11 +52,15 @@ def restart(team: Team, device: str) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(step, min_size=1, max_size=14))
-def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str, object]]
-                                                      ) -> None:
+@given(st.lists(step, min_size=1, max_size=14),
+       st.lists(st.sampled_from((-26, -1, 0, 0, 3, 30)), min_size=3, max_size=3))
+def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str, object]],
+                                                      skews: list[int]) -> None:
+    # Each device's clock is off by some hours, as ward PCs and laptops are.
+    clocks = {name: (lambda h=hours: utcnow() + timedelta(hours=h))
+              for name, hours in zip(("office", "a1", "a2"), skews, strict=True)}
     with tempfile.TemporaryDirectory() as tmp:
-        team = make_team(Path(tmp))
+        team = make_team(Path(tmp), clocks=clocks)
         try:
             saved: set[str] = set()
             counter = 0
