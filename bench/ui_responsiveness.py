@@ -68,7 +68,8 @@ class Heartbeat:
         self.timer = QTimer(interval=HEARTBEAT_MS)
         self.timer.setTimerType(self.timer.timerType().PreciseTimer)
         self.timer.timeout.connect(self._tick)
-        self.reset()
+        self.last = time.perf_counter()
+        self.longest = 0.0
         self.timer.start()
 
     def _tick(self) -> None:
@@ -98,7 +99,8 @@ def run_until(cond: Callable[[], bool], timeout_s: float = 120.0, settle_ms: int
         if done_at and now - done_at[0] >= settle_ms / 1000:
             loop.quit()
 
-    timer = QTimer(interval=10, timeout=poll)
+    timer = QTimer(interval=10)
+    timer.timeout.connect(poll)
     timer.start()
     loop.exec()
     timer.stop()
@@ -146,7 +148,8 @@ def measure(data_dir: Path) -> dict[str, float]:
             typed.append(ch)
             QTest.keyClicks(desk_page.search, ch)
 
-    keys = QTimer(interval=80, timeout=type_next)
+    keys = QTimer(interval=80)
+    keys.timeout.connect(type_next)
     desk_page.search.setFocus()
     beat.reset()
     t0 = time.perf_counter()

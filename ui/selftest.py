@@ -109,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     choose_platform()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "PeerDesk"])
+    assert isinstance(app, QApplication)
     test = SelfTest(keep="--keep" in args)
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
