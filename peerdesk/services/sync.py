@@ -33,10 +33,12 @@ __all__ = [
     "Progress",
     "SyncReport",
     "SyncStatus",
+    "conflict_count",
     "conflicts",
     "enrol",
     "init_share",
     "join_share",
+    "merged_fields",
     "open_share",
     "reachable",
     "resolve_conflict",
@@ -290,6 +292,33 @@ class Conflict:
     record_id: str
     kind: Kind
     versions: tuple[Record, ...] = field(default_factory=tuple)
+
+
+def conflict_count(desk: Desk) -> int:
+    """Cheap (nothing decrypted): for a badge on the status line."""
+    with desk.vault.store.transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(RecordRow).where(
+            RecordRow.author_id == desk.user.id, RecordRow.conflict.is_(True),
+            RecordRow.erased_at.is_(None))) or 0)
+
+
+def merged_fields(conflict: Conflict) -> dict[str, Any]:
+    """A starting point for merging by hand: the shown version, with the text of every other
+    version's differing text fields added below its own, marked. The user edits from there."""
+    live = [v for v in conflict.versions if not v.deleted]
+    if not live:
+        return {}
+    merged = dict(live[0].fields)
+    for other in live[1:]:
+        for name, value in other.fields.items():
+            mine = merged.get(name)
+            if value == mine:
+                continue
+            if isinstance(value, str) and isinstance(mine, str):
+                merged[name] = f"{mine}\n\n[From the other version:]\n{value}"
+            elif mine is None:
+                merged[name] = value
+    return merged
 
 
 def conflicts(desk: Desk) -> list[Conflict]:

@@ -334,3 +334,21 @@ def test_a_broken_clock_far_ahead_does_not_drag_the_others_along(tmp_path: Path)
         assert ahead < 60_000  # this device's own clock stayed its own
     finally:
         team.close()
+
+
+def test_a_conflict_can_be_merged_by_hand(team: Team) -> None:
+    a1, a2 = team.desks["a1"], team.desks["a2"]
+    rec = a1.add("diary", diary("first"))
+    team.sync("a1", "a2")
+    a1.update(rec.id, {**diary("ward text"), "follow_up": "call Tuesday"})
+    a2.update(rec.id, diary("laptop text"))
+    team.sync("a1", "a2", "a1")
+    assert sync.conflict_count(a1) == 1
+    (conflict,) = sync.conflicts(a1)
+    merged = sync.merged_fields(conflict)
+    assert "ward text" in merged["what_happened"] and "laptop text" in merged["what_happened"]
+    assert merged["follow_up"] == "call Tuesday"
+    sync.resolve_conflict(a1, rec.id, merged)
+    team.sync("a1", "a2")
+    assert sync.conflict_count(a1) == sync.conflict_count(a2) == 0
+    assert a2.get(rec.id).fields == merged
