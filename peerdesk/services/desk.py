@@ -490,6 +490,13 @@ class Desk:
 
     # -- integrity ------------------------------------------------------------------------
 
+    def note_export(self, record_id: str, how: str) -> None:
+        """A copy left PeerDesk (a PDF or a print): the audit trail says so, without content."""
+        with self._transaction() as s:
+            if s.get(RecordRow, record_id) is None:
+                raise NotFound("There is no record with that id on this computer.")
+            self._audit(s, audit.EXPORT, record_id, how)
+
     def check(self) -> list[CheckProblem]:
         """Open every version this user may read; report each one that fails."""
         problems = []

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QWidget
 
+from peerdesk import audit
 from peerdesk.domain import Kind
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 from ui.windows.editor import RecordEditor
@@ -121,6 +122,16 @@ def test_first_run_to_plan_copy_and_back_after_lock(qtbot, make_shell, data_dir:
                               check=True).stdout
         assert "This plan belongs to Jo." in text and "Someone sitting with me" in text
         assert "My sister" in text
+    # The copy that left PeerDesk is in the audit trail: which plan, how, and no content.
+    assert shell.vault is not None and plan.record is not None
+    vault, plan_id = shell.vault, plan.record.id
+
+    def exports() -> list[audit.AuditEntry]:
+        with vault.store.transaction() as s:
+            return [e for e in audit.entries(s, record_id=plan_id) if e.action == audit.EXPORT]
+
+    qtbot.waitUntil(lambda: bool(exports()), timeout=WAIT_MS)
+    assert [e.detail for e in exports()] == ["pdf, large print"]
     dialog.reject()
     _save_and_close(qtbot, shell, plan)
 

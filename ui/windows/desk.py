@@ -599,8 +599,15 @@ class DeskPage(QWidget):
         person = self.people().get(editor.record.person_id or "", "")
         dialog = PlanCopyDialog(editor.record, person=person, default_dir=self.export_dir,
                                 parent=self)
+        record_id = editor.record.id
+        dialog.exported.connect(lambda how: self._note_export(record_id, how))
         self._keep(dialog)
         return dialog
+
+    def _note_export(self, record_id: str, how: str) -> None:
+        desk = self.desk
+        if desk is not None:
+            self._run(lambda: desk.note_export(record_id, how), lambda _none: None)
 
     def _keep(self, dialog: LockableDialog) -> None:
         self.dialogs.append(dialog)

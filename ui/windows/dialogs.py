@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,8 @@ class LockableDialog(QDialog):
 
 class PlanCopyDialog(LockableDialog):
     """A copy for the person: PDF to a place they choose, or print; large print if wanted."""
+
+    exported = Signal(str)  # how: "pdf", "pdf, large print", "print"…; for the audit trail
 
     def __init__(self, record: Record, *, person: str, default_dir: Path,
                  parent: QWidget | None = None) -> None:
@@ -102,7 +104,11 @@ class PlanCopyDialog(LockableDialog):
             return None
         self.banner.show_done(f"Saved {path.name}. Remember to remove it from this computer "
                               "once the person has it.")
+        self.exported.emit(self._how("pdf"))
         return path
+
+    def _how(self, medium: str) -> str:
+        return f"{medium}, large print" if self.large.isChecked() else medium
 
     def _print(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -112,6 +118,7 @@ class PlanCopyDialog(LockableDialog):
             if self.record is not None:
                 plan_document.print_plan(printer, self.record, person=self.person,
                                          large_print=self.large.isChecked())
+                self.exported.emit(self._how("print"))
         dialog.accepted.connect(go)
         dialog.show()
 
