@@ -16,6 +16,9 @@ from peerdesk.crypto.keys import verify
 from peerdesk.store.models import AuditRow
 
 GENESIS = b"\x00" * 32
+# Built once: an entry is appended inside every save.
+_LAST = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+_INSERT = insert(AuditRow)
 
 # What is audited. Reads are single-record opens; lists are one entry, not one per row.
 UNLOCK, UNLOCK_FAILED, LOCK = "unlock", "unlock-failed", "lock"
@@ -43,14 +46,11 @@ def _digest(prev: bytes, seq: int, at: datetime, actor: str | None, action: str,
 def append(session: Session, *, at: datetime, actor_id: str | None, action: str,
            record_id: str | None = None, detail: str = "",
            sign: Callable[[bytes], bytes] | None = None) -> None:
-    # Core statements on the session's connection: this runs inside every save.
     conn = session.connection()
-    last = conn.execute(
-        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-    ).first()
+    last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = _digest(prev, seq, at, actor_id, action, record_id, detail)
-    conn.execute(insert(AuditRow), {
+    conn.execute(_INSERT, {
         "seq": seq, "at": at, "actor_id": actor_id, "action": action, "record_id": record_id,
         "detail": detail, "prev_hash": prev, "hash": digest,
         "signature": sign(digest) if sign else None})

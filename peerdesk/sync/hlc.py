@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from peerdesk.store.models import Setting
@@ -19,6 +21,10 @@ _KEY = "hlc"
 _MAX_COUNTER = 0xFFFF
 # Clocks a day or two wrong are ordinary; a year ahead is a broken clock (or an attack).
 MAX_AHEAD_MS = 90 * 24 * 3600 * 1000
+# Built once: tick() runs inside every save.
+_READ = select(Setting.value).where(Setting.key == _KEY)
+_WRITE = sqlite_insert(Setting).values(key=_KEY, value=bindparam("reading")).on_conflict_do_update(
+    index_elements=[Setting.key], set_={"value": bindparam("reading")})
 PATTERN = re.compile(r"^[0-9a-f]{16}\.[0-9a-f-]{1,36}$")
 # Readings beyond this (the year 10000 and on) are refused, so a clock never runs out of digits.
 LIMIT_MS = 253_402_300_800_000
@@ -52,8 +58,9 @@ def _advance(last: tuple[int, int], wall: int) -> tuple[int, int]:
 def tick(s: Session, *, now: datetime, device_id: str, after: str | None = None) -> str:
     """The next reading for something saved on this device; kept in the same transaction.
     ``after``: a reading the new one must sort after (the newest version it is saved over)."""
-    row = s.get(Setting, _KEY)
-    last = decode(row.value) if row else (0, 0)
+    conn = s.connection()
+    value = conn.execute(_READ).scalar()
+    last = decode(value) if value else (0, 0)
     wall = wall_ms(now)
     if after is not None:
         last = max(last, decode(after))
@@ -62,7 +69,7 @@ def tick(s: Session, *, now: datetime, device_id: str, after: str | None = None)
     if ms <= wall + MAX_AHEAD_MS:
         # A reading pushed far ahead by a broken clock elsewhere orders this one version
         # after it, but does not become this device's clock.
-        s.merge(Setting(key=_KEY, value=reading))
+        conn.execute(_WRITE, {"reading": reading})
     return reading
 
 
