@@ -60,7 +60,7 @@ def per_save_ms(fn: object, n: int) -> float:
     return (time.perf_counter() - start) * 1000 / n
 
 
-def bench_save(root: Path, rounds: int = 7, batch: int = 60) -> None:
+def bench_save(root: Path, rounds: int = 15, batch: int = 80) -> None:
     engine = make_engine(root / "plain.sqlite3")
     Base.metadata.create_all(engine)
 
