@@ -112,8 +112,17 @@ class Share(ABC):
         return self.location
 
 
+# NTSTATUS codes that smbprotocol leaves without an errno.
+_NTSTATUS_ERRNO = {
+    0xC0000022: errno.EACCES,  # STATUS_ACCESS_DENIED (a read-only share, or no permission)
+    0xC00000A2: errno.EROFS,  # STATUS_MEDIA_WRITE_PROTECTED
+    0xC000007F: errno.ENOSPC,  # STATUS_DISK_FULL
+    0xC0000044: errno.ENOSPC,  # STATUS_QUOTA_EXCEEDED
+}
+
+
 def _translate(exc: OSError, location: str) -> EnvironmentProblem:
-    code = exc.errno
+    code = exc.errno or _NTSTATUS_ERRNO.get(getattr(exc, "ntstatus", 0) or 0)
     if code in (errno.EROFS, errno.EACCES, errno.EPERM):
         return ShareReadOnly(f"PeerDesk cannot write to the team share {location}: it is read-only "
                              "or you do not have permission. Your work is safe on this computer.")

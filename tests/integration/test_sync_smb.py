@@ -22,7 +22,7 @@ import pytest
 
 from peerdesk.crypto import keystore
 from peerdesk.services import sync
-from peerdesk.sync.share import SmbShare
+from peerdesk.sync.share import ShareReadOnly, SmbShare
 from tests.conftest import find_marker
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.team import diary, make_team
@@ -82,6 +82,10 @@ def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samba]:
 [share]
   path = {base}/share
   read only = no
+  force user = {getpass.getuser()}
+[readonly]
+  path = {base}/share
+  read only = yes
   force user = {getpass.getuser()}
 """)
     if _run("id", SMB_USER).returncode != 0:
@@ -171,3 +175,20 @@ def test_three_devices_through_a_real_samba_share(samba: Samba, memory_keyring: 
 def test_an_smb_share_that_does_not_answer_is_offline(memory_keyring: MemoryKeyring) -> None:
     keystore.save_share_credentials("127.0.0.1", 9, SMB_USER, SMB_PASSWORD)
     assert not sync.reachable("smb://127.0.0.1:9/share/none", timeout=3)
+
+
+def test_a_read_only_smb_share_sends_nothing_and_loses_nothing(
+        samba: Samba, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+    keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
+    team = make_team(tmp_path, location=f"smb://127.0.0.1:{samba.port}/share/team-south")
+    try:
+        a1 = team.desks["a1"]
+        a1.add("diary", diary("kept while the share is read-only"))
+        read_only = SmbShare(f"smb://127.0.0.1:{samba.port}/readonly/team-south",
+                             credentials=keystore.share_credentials)
+        with pytest.raises(ShareReadOnly, match="read-only"):
+            sync.run_sync(a1, share=read_only)
+        assert sync.sync_status(team.vaults["a1"], a1.user.id).waiting == 1
+        assert sync.run_sync(a1).pushed == 1
+    finally:
+        team.close()
