@@ -12,15 +12,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peerdesk.clock import utcnow
+from peerdesk.domain import Kind
 from peerdesk.errors import PeerDeskError
 from peerdesk.services import sync
+from peerdesk.sync import engine
 from tests.conftest import PASSPHRASE
 from tests.helpers.shares import FailingShare
 from tests.helpers.team import Team, diary, make_team
 
 DEVICES = ("a1", "a2")  # Amira's two; Grace on "office" reads what is shared
 step = st.one_of(
-    st.tuples(st.just("add"), st.sampled_from(DEVICES), st.booleans()),
+    st.tuples(st.just("add"), st.sampled_from(DEVICES), st.integers(0, 7)),
+    st.tuples(st.just("add-person"), st.sampled_from(DEVICES), st.just(0)),
+    st.tuples(st.just("erase"), st.sampled_from(DEVICES), st.integers(0, 3)),
     st.tuples(st.just("edit"), st.sampled_from(DEVICES), st.integers(0, 5)),
     st.tuples(st.just("delete"), st.sampled_from(DEVICES), st.integers(0, 5)),
     st.tuples(st.just("toggle-sharing"), st.sampled_from(DEVICES), st.integers(0, 5)),
@@ -59,10 +63,13 @@ def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str
     # Each device's clock is off by some hours, as ward PCs and laptops are.
     clocks = {name: (lambda h=hours: utcnow() + timedelta(hours=h))
               for name, hours in zip(("office", "a1", "a2"), skews, strict=True)}
+    compact_after = engine.COMPACT_AFTER
+    engine.COMPACT_AFTER = 3  # compaction happens often, in the middle of everything
     with tempfile.TemporaryDirectory() as tmp:
         team = make_team(Path(tmp), clocks=clocks)
         try:
-            saved: set[str] = set()
+            saved: dict[str, tuple[str, str | None]] = {}  # text -> record, person
+            erased: set[str] = set()
             counter = 0
             for action, device, arg in steps:
                 desk = team.desks[device]
@@ -70,21 +77,34 @@ def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str
                     counter += 1
                     text = f"{device}-{action}-{counter}"
                     if action == "add":
-                        rec = desk.add("diary", diary(text))
-                        if arg:
+                        choice = int(str(arg))
+                        people = desk.records(Kind.PERSON)
+                        person = people[choice // 2 % len(people)].id \
+                            if people and choice >= 2 else None
+                        rec = desk.add("diary", diary(text), person_id=person)
+                        if choice % 2:
                             desk.share(rec.id, "Grace")
                     else:
-                        live = desk.records()
+                        live = [r for r in desk.records() if r.kind is Kind.DIARY]
                         if not live:
                             continue
-                        desk.update(live[int(str(arg)) % len(live)].id, diary(text))
-                    saved.add(text)  # acknowledged: the call returned
+                        rec = desk.update(live[int(str(arg)) % len(live)].id, diary(text))
+                    saved[text] = (rec.id, rec.person_id)  # acknowledged: the call returned
+                elif action == "add-person":
+                    counter += 1
+                    desk.add("person", {"label": f"person {counter}"})
+                elif action == "erase":
+                    people = desk.records(Kind.PERSON)
+                    if people:
+                        person = people[int(str(arg)) % len(people)].id
+                        desk.erase_person(person)
+                        erased.add(person)
                 elif action == "delete":
-                    live = desk.records()
+                    live = [r for r in desk.records() if r.kind is Kind.DIARY]
                     if live:
                         desk.delete(live[int(str(arg)) % len(live)].id)
                 elif action == "toggle-sharing":
-                    live = desk.records()
+                    live = [r for r in desk.records() if r.kind is Kind.DIARY]
                     if live:
                         rec = live[int(str(arg)) % len(live)]
                         if desk.get(rec.id).readers:
@@ -105,11 +125,17 @@ def test_any_interleaving_converges_and_loses_nothing(steps: list[tuple[str, str
                 team.sync("a1", "a2", "office")
             assert state(team, "a1") == state(team, "a2")
             everything = {t for _, _, texts, _, _ in state(team, "a1").values() for t in texts}
-            assert saved <= everything
+            for text, (rid, person) in saved.items():
+                gone = person in erased or rid in erased
+                assert (text in everything) is not gone, (text, gone)
             # Grace reads only versions Amira saved, and only of records shared with her.
             mine = state(team, "a1")
             for rec in team.desks["office"].records(include_deleted=True):
                 assert rec.id in mine
                 assert rec.fields["what_happened"] in mine[rec.id][2]
+            for device in ("a1", "a2", "office"):
+                visible = {r.id for r in team.desks[device].records(include_deleted=True)}
+                assert not visible & {rid for rid, person in saved.values() if person in erased}
         finally:
+            engine.COMPACT_AFTER = compact_after
             team.close()
