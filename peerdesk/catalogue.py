@@ -26,6 +26,13 @@ def choices(list_name: str) -> tuple[Choice, ...]:
     )
 
 
+_MEETING = (Choice("invited", "The person invited me"),
+            Choice("not_invited", "The person chose not to invite me"),
+            Choice("no_meeting", "There was no meeting"))
+_PLANS = tuple(Choice(k.value, k.label) for k in (Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN,
+                                                  Kind.RECOVERY_PLAN))
+
+
 def _person() -> KindSpec:
     return KindSpec(Kind.PERSON, Kind.PERSON.label, (
         FieldSpec("label", "Name or label", T.TEXT, required=True,
@@ -35,6 +42,20 @@ def _person() -> KindSpec:
         FieldSpec("pronouns", "Pronouns", T.TEXT),
         FieldSpec("support_started", "Peer support started", T.DATE),
         FieldSpec("what_matters", "What matters to them, in their words", T.LONG_TEXT),
+        # The support journey's few facts a diary cannot give; the rest is read from diaries
+        # and plans (peerdesk/services/journey.py), never asked for twice.
+        FieldSpec("admission_ward", "Ward during the admission", T.TEXT),
+        FieldSpec("planned_discharge", "Planned discharge date", T.DATE),
+        FieldSpec("discharged_on", "Date of discharge", T.DATE),
+        FieldSpec("discharge_meeting", "Discharge or care-planning meeting", T.CHOICE,
+                  choices=_MEETING,
+                  help="Whether the person invited you. A diary entry says if you went."),
+        FieldSpec("plans_offered", "Plans offered to the person", T.TAGS, choices=_PLANS),
+        FieldSpec("plans_declined", "Plans the person chose not to use", T.TAGS, choices=_PLANS),
+        FieldSpec("planned_end", "Planned end of peer support", T.DATE),
+        FieldSpec("ended_on", "Peer support ended on", T.DATE),
+        FieldSpec("transition_summary", "Transition summary: who is in their corner now",
+                  T.LONG_TEXT),
     ))
 
 

@@ -105,6 +105,8 @@ REFLECTIONS: list[dict[str, Any]] = [
      "keeping_myself_well": "Early nights; called my sister."},
 ]
 
+WARDS = ["Willow ward", "Cedar ward", "Rowan ward"]
+
 PLAN_TEXT = {
     Kind.DISCHARGE_PLAN: {"goals": "Go home and get back to the allotment.",
                           "home": "Check the boiler, get a food shop in.",
@@ -185,8 +187,10 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
 
     for index, (name, pronouns) in enumerate(people):
         clock.now = start + timedelta(days=index * 3, hours=9)
-        person = desk.add(Kind.PERSON, {"label": name, "pronouns": pronouns,
-                                        "support_started": clock.now.date().isoformat()})
+        facts: dict[str, Any] = {"label": name, "pronouns": pronouns,
+                                 "support_started": clock.now.date().isoformat(),
+                                 "admission_ward": WARDS[index % len(WARDS)]}
+        person = desk.add(Kind.PERSON, facts)
         bump(Kind.PERSON)
         # Later people are earlier in their journey.
         steps = JOURNEY[: max(2, len(JOURNEY) - index)]
@@ -197,6 +201,16 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
             fields["when"] = clock.now.isoformat(timespec="minutes")
             diary = desk.add(Kind.DIARY, fields, person_id=person.id)
             bump(Kind.DIARY)
+            # The few journey facts a diary cannot give, on the person's record.
+            if step["contact_type"] == "discharge_meeting":
+                facts["discharge_meeting"] = "invited"
+                facts["planned_discharge"] = (clock.now + timedelta(days=7)).date().isoformat()
+            if step["contact_type"] == "first_post_discharge":
+                facts["discharged_on"] = (clock.now - timedelta(days=rng.randint(2, 9))
+                                          ).date().isoformat()
+                facts["planned_end"] = (clock.now + timedelta(weeks=16)).date().isoformat()
+                if index % 2:
+                    facts["plans_declined"] = ["recovery_plan"]
             if step["contact_type"] == "discharge_meeting" and index % 2 == 0:
                 desk.share(diary.id, "Grace")
             if step["contact_type"] == "plan_work":
@@ -208,6 +222,8 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
                                     "review_on": (clock.now + timedelta(weeks=6)).date().isoformat()},
                              person_id=person.id)
                     bump(kind)
+        if len(facts) > 4:
+            desk.update(person.id, facts)
     for offset, reflection in enumerate(REFLECTIONS):
         clock.now = start + timedelta(weeks=offset * 2 + 1, hours=16)
         saved = desk.add(Kind.REFLECTION, reflection | {"when": clock.now.date().isoformat()})

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
-from peerdesk.services import Desk, Draft
+from peerdesk.services import Desk, Draft, journey
 from ui import tasks, theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
@@ -362,6 +362,10 @@ class DeskPage(QWidget):
         self.person_records_model.set_rows(
             [] if person is None else
             [r for r in self.rows.values() if r.record.person_id == person.id])
+        if isinstance(page, PeoplePage):
+            page.journey.show_journey(None if person is None else journey.build(
+                person.id, [r.record for r in self.rows.values()
+                            if r.record.person_id == person.id], person=person))
 
     # -- navigation and search ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from peerdesk.services import Draft
 from ui.models.drafts import DraftListModel
 from ui.models.records import WIDTH_SAMPLE, RecordTableModel
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.journey_view import JourneyView
 
 
 def record_table(model: RecordTableModel, name: str, *, sort_column: int = 0,
@@ -130,9 +131,15 @@ class PeoplePage(ListPage):
         self.records = records
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.addWidget(heading("Diaries and plans for the person selected", role="subheading"))
+        below = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(heading("Diaries and plans for the person selected", role="subheading"))
         self.records_view = record_table(records, "Diaries and plans for the person selected")
-        layout.addWidget(self.records_view, 1)
+        left.addWidget(self.records_view, 1)
+        below.addLayout(left, 3)
+        self.journey = JourneyView()
+        below.addWidget(self.journey, 2)
+        layout.addLayout(below, 1)
         self.records_view.activated.connect(self._record_activated)
 
     def _record_activated(self, index: QModelIndex) -> None:
@@ -148,6 +155,7 @@ class PeoplePage(ListPage):
     def wipe(self) -> None:
         super().wipe()
         self.records.clear()
+        self.journey.clear()
 
 
 class TodayPage(QWidget):
