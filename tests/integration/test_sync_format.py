@@ -86,3 +86,18 @@ def test_a_changeset_opens_for_its_readers_and_any_change_is_caught(
         fmt.check_signature("changeset", s2, sig2, author.public().verify)
         h2 = fmt.read_header(s2)
         fmt.open_sections(s2, h2, "grace", coordinator)
+
+
+def test_the_status_line_reads_as_the_app_shows_it() -> None:
+    from datetime import timedelta
+
+    from peerdesk.services.sync import SyncStatus
+
+    now = datetime(2026, 3, 2, 10, 30)
+    assert SyncStatus("synced", now - timedelta(minutes=2), 0).text(now) == "Synced 2 min ago"
+    assert SyncStatus("synced", now - timedelta(hours=3), 1).text(now) == \
+        "Synced 3 h ago — 1 change waiting"
+    assert SyncStatus("unreachable", now, 4).text(now) == "Offline — 4 changes waiting"
+    assert SyncStatus("unreachable", now, 0).text(now) == "Share not reachable"
+    assert SyncStatus("never", None, 0).text(now) == "Not synced yet"
+    assert SyncStatus("no-share", None, 2).text(now) == "No team share set up — 2 changes waiting"
