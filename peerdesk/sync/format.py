@@ -138,12 +138,15 @@ def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, byte
     out = []
     for index, (readers, entries) in enumerate(sections):
         key = aead.new_key()
-        wraps = [{"id": h.author_id, "suite": envelope.OWNER_SUITE,
+        # Wraps carry no reader ids: someone browsing the share cannot tell who a section
+        # is for. Each reader tries the wraps of a suite she can open (the signature has
+        # already vouched for all of them, so a wrap that does not open is simply not hers).
+        wraps = [{"suite": envelope.OWNER_SUITE,
                   "key": b64(envelope.wrap_for_owner(
                       keys.vault, key, context=_section_wrap_context(h, index, h.author_id)))}]
         for reader_id, public in readers:
             if reader_id != h.author_id:
-                wraps.append({"id": reader_id, "suite": envelope.HPKE_SUITE,
+                wraps.append({"suite": envelope.HPKE_SUITE,
                               "key": b64(envelope.wrap_for_reader(
                                   public, key,
                                   context=_section_wrap_context(h, index, reader_id)))})
@@ -164,21 +167,28 @@ def read_header(signed: dict[str, Any]) -> Header:
 
 def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
                   keys: UserKeys) -> list[dict[str, Any]]:
-    """Every entry in the sections this reader holds a key for; others are skipped unread."""
+    """Every entry in the sections this reader holds a key for; others are skipped unread.
+    Call only after the signature was checked."""
     entries: list[dict[str, Any]] = []
     sections = field(signed, "sections", list)
+    own_suite = envelope.OWNER_SUITE if reader_id == h.author_id else envelope.HPKE_SUITE
     for index, section in enumerate(sections):
         if not isinstance(section, dict):
             raise Tampered("a section is damaged")
-        mine = [w for w in field(section, "readers", list)
-                if isinstance(w, dict) and w.get("id") == reader_id]
-        if not mine:
+        key = None
+        context = _section_wrap_context(h, index, reader_id)
+        for wrap in field(section, "readers", list):
+            if not isinstance(wrap, dict) or wrap.get("suite") != own_suite:
+                continue
+            try:
+                key = envelope.unwrap(own_suite, unb64(wrap.get("key")), vault=keys.vault,
+                                      receive_key=keys.receive_key, context=context)
+                break
+            except DecryptionFailed:
+                continue  # someone else's
+        if key is None:
             continue
-        wrap = mine[0]
         try:
-            key = envelope.unwrap(field(wrap, "suite", str), unb64(wrap.get("key")),
-                                  vault=keys.vault, receive_key=keys.receive_key,
-                                  context=_section_wrap_context(h, index, reader_id))
             plain = aead.open_(AESGCM(key), unb64(section.get("body")),
                                aad=_section_aad(h, index))
         except DecryptionFailed:
