@@ -312,6 +312,32 @@ def cmd_share_password(app: App) -> None:
     app.out("The share's password is saved in this computer's keyring.", {"saved": True})
 
 
+def _day(text: str | None) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise errors.InvalidInput(f"{text!r} is not a date like 2026-03-14.") from None
+
+
+def cmd_report_fidelity(app: App) -> None:
+    from peerdesk.services import fidelity
+
+    period = fidelity.Period(_day(app.args.from_), _day(app.args.to))
+    report = fidelity.for_desk(app.desk, period=period, peer=app.args.peer)
+    # A team-level report suppresses small numbers; one peer's own report does not.
+    suppress = app.args.peer is None
+    if app.args.csv:
+        print(report.csv(suppress=suppress), end="")
+        return
+    data = report.as_json(suppress=suppress)
+    team = data["team"]
+    app.out(f"Fidelity and engagement, {period.text()}: {team['people']} people, "
+            f"{team['sessions']} sessions ({report.basis}). Use --json or --csv for the figures.",
+            data)
+
+
 def _kind(text: str) -> Kind:
     try:
         return Kind(text.replace("-", "_"))
@@ -366,6 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(people, "erase", cmd_person_erase, "the person withdraws: erase everything about them")
     p.add_argument("id")
     p.add_argument("--yes", action="store_true", help="confirm; this cannot be undone")
+
+    reports = group("report", "figures for supervision and service review")
+    p = command(reports, "fidelity", cmd_report_fidelity,
+                "ENRICH delivery checklist, engagement and fidelity evidence")
+    p.add_argument("--from", dest="from_", help="first day, e.g. 2026-03-01")
+    p.add_argument("--to", help="last day, e.g. 2026-03-31")
+    p.add_argument("--peer", help="one peer's own figures (small numbers are not hidden)")
+    p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
 
     records = group("record", "diaries, reflections and plans")
     p = command(records, "schema", cmd_record_schema, "print the JSON Schema of a kind's fields")

@@ -40,13 +40,15 @@ from ui.models.records import RecordTableModel
 from ui.models.rows import Row, make_row, make_rows, reviews_due
 from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
+from ui.windows.coordinator import FidelityPage
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
 
 SEARCH_DELAY_MS = 120
 RECENT = 20
-NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision"]
+NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision",
+       "Fidelity and engagement"]
 
 
 @dataclass
@@ -266,6 +268,9 @@ class DeskPage(QWidget):
                     "supervision." if self.user.role is Role.COORDINATOR else
                     "Diaries and reflections you have shared with your coordinator, or marked "
                     "to bring to supervision.", self.shared_model)
+            case "Fidelity and engagement":
+                return FidelityPage(lambda: [r.record for r in self.rows.values()],
+                                    self.authors, export_dir=self.export_dir)
             case "Search results":
                 search = ListPage("Search results", "Searched in memory on this computer; "
                                   "nothing is indexed on disk.", self.search_model)
@@ -372,7 +377,10 @@ class DeskPage(QWidget):
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.pages.setCurrentWidget(self.page_for(NAV[row]))
+        page = self.page_for(NAV[row])
+        if isinstance(page, FidelityPage):
+            page.refresh()  # figures from what is loaded now
+        self.pages.setCurrentWidget(page)
         self.tabs.setCurrentIndex(0)
 
     def show_section(self, name: str) -> None:

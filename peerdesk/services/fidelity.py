@@ -1,0 +1,265 @@
+"""Fidelity and engagement: the ENRICH delivery checklist and evidence per fidelity domain,
+per peer and for the team, over a period, from the records the signed-in user can read.
+
+Numbers only, never names or words from a record. Team-level exports suppress small numbers
+(1 to 4) as NHS statistics do, so that nobody can be picked out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from peerdesk.domain import Kind, Record
+from peerdesk.errors import InvalidInput
+from peerdesk.paths import resource_dir
+from peerdesk.services.journey import NOT_A_SESSION, Journey, build
+
+if TYPE_CHECKING:
+    from peerdesk.services.desk import Desk
+
+SMALL = 5  # counts from 1 to SMALL - 1 are suppressed in team-level exports
+SUPPRESSED = "*"
+
+# The delivery checklist of ENRICH's core components (DOMAIN.md C8), one question per person.
+COMPONENTS: tuple[tuple[str, str, Callable[[Journey], bool]], ...] = (
+    ("met_on_ward", "Met on the ward before discharge",
+     lambda j: j.met_on_ward_before_discharge),
+    ("meeting_invited", "Invited to the discharge meeting by the person",
+     lambda j: j.discharge_meeting == "invited" or j.discharge_meeting_attended is not None),
+    ("meeting_attended", "Went to the discharge meeting", lambda j: bool(j.discharge_meeting_attended)),
+    ("plan_offered", "At least one plan offered",
+     lambda j: any(u != "not offered" for u in j.plans.values())),
+    ("plan_used", "At least one plan used", lambda j: "used" in j.plans.values()),
+    ("ending_from_outset", "Ending talked about at the first meeting",
+     lambda j: j.ending_discussed_at_first_meeting),
+    ("strengths", "Strengths noted", lambda j: j.strengths_noted),
+    ("signposted", "Signposted or went along to community activities", lambda j: j.signposted),
+    ("accompanied", "Went along to an activity or service", lambda j: j.accompanied),
+    ("first_post_discharge", "First meeting after discharge",
+     lambda j: j.first_post_discharge is not None),
+    ("engaged", "Two or more sessions (engagement)", lambda j: j.engaged),
+    ("transition_summary", "Ended with a transition summary",
+     lambda j: bool(j.ended_on and j.transition_summary)),
+)
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    label: str
+    peer_brought: frozenset[str]
+    mechanisms: frozenset[str]
+    contact_types: frozenset[str]
+    text_fields: tuple[str, ...]
+
+    def evidenced_by(self, diary: Record) -> bool:
+        f = diary.fields
+        return bool(self.peer_brought & set(f.get("peer_brought", ()))
+                    or self.mechanisms & set(f.get("mechanisms", ()))
+                    or f.get("contact_type") in self.contact_types
+                    or any(f.get(name) for name in self.text_fields))
+
+
+@cache
+def domains() -> tuple[Domain, ...]:
+    data = json.loads((resource_dir() / "lists/fidelity_domains.json").read_text("utf-8"))
+    return tuple(Domain(c["id"], c["label"], frozenset(c["peer_brought"]),
+                        frozenset(c["mechanisms"]), frozenset(c["contact_types"]),
+                        tuple(c["text_fields"])) for c in data["choices"])
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None = None
+    end: date | None = None
+
+    def holds(self, day: str) -> bool:
+        d = date.fromisoformat(day[:10])
+        return (self.start is None or d >= self.start) and (self.end is None or d <= self.end)
+
+    def until(self, day: str) -> bool:
+        return self.end is None or date.fromisoformat(day[:10]) <= self.end
+
+    def text(self) -> str:
+        start = self.start.isoformat() if self.start else "the beginning"
+        end = self.end.isoformat() if self.end else "today"
+        return f"{start} to {end}"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One column of the report: a peer, or the team."""
+
+    name: str
+    people: int
+    sessions: int
+    did_not_meet: int
+    components: Mapping[str, int]
+    domains: Mapping[str, int]  # sessions with evidence for the domain
+    days_to_first_post_discharge: tuple[int, ...]
+    supervision_attended: int | None = None
+
+    def percent(self, count: int, of: int) -> int | None:
+        return round(100 * count / of) if of else None
+
+    @property
+    def median_days(self) -> float | None:
+        days = self.days_to_first_post_discharge
+        return statistics.median(days) if days else None
+
+    def as_json(self, *, suppress: bool) -> dict[str, Any]:
+        s = _suppressor(suppress)
+
+        def share(count: int, of: int) -> dict[str, Any]:
+            hidden = suppress and (0 < count < SMALL or 0 < of < SMALL)
+            return {"count": s(count),
+                    "percent": SUPPRESSED if hidden else self.percent(count, of)}
+
+        days = self.days_to_first_post_discharge
+        return {
+            "name": self.name,
+            "people": s(self.people),
+            "sessions": s(self.sessions),
+            "did_not_meet": s(self.did_not_meet),
+            "components": {key: share(self.components[key], self.people)
+                           for key, _, _ in COMPONENTS},
+            "fidelity_domains": {d.id: share(self.domains[d.id], self.sessions)
+                                 for d in domains()},
+            "days_discharge_to_first_meeting": {
+                "people": s(len(days)),
+                "median": SUPPRESSED if suppress and 0 < len(days) < SMALL else self.median_days,
+            },
+            "supervision_attended": (None if self.supervision_attended is None
+                                     else s(self.supervision_attended)),
+        }
+
+
+def _suppressor(suppress: bool) -> Callable[[int], int | str]:
+    def s(n: int) -> int | str:
+        return SUPPRESSED if suppress and 0 < n < SMALL else n
+    return s
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    team: Figures
+    peers: tuple[Figures, ...]
+    basis: str = ""  # what the figures rest on, in a sentence
+    notes: tuple[str, ...] = field(default=())
+
+    def as_json(self, *, suppress: bool = True) -> dict[str, Any]:
+        return {
+            "period": {"from": self.period.start.isoformat() if self.period.start else None,
+                       "to": self.period.end.isoformat() if self.period.end else None},
+            "basis": self.basis,
+            "small_numbers_suppressed": suppress,
+            "team": self.team.as_json(suppress=suppress),
+            "peers": [p.as_json(suppress=suppress) for p in self.peers],
+        }
+
+    def csv(self, *, suppress: bool = True) -> str:
+        """One row per figure, one column per peer and the team: opens in any spreadsheet."""
+        columns = [self.team, *self.peers]
+        data = [c.as_json(suppress=suppress) for c in columns]
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["Figure", *[c.name for c in columns]])
+        w.writerow(["Period", *[self.period.text()] * len(columns)])
+        for key, label in (("people", "People supported"), ("sessions", "Sessions"),
+                           ("did_not_meet", "Times we didn't meet")):
+            w.writerow([label, *[d[key] for d in data]])
+        for key, label, _ in COMPONENTS:
+            w.writerow([f"{label}: people", *[d["components"][key]["count"] for d in data]])
+            w.writerow([f"{label}: %", *[_pc(d["components"][key]["percent"]) for d in data]])
+        for dom in domains():
+            w.writerow([f"Evidence, {dom.label}: sessions",
+                        *[d["fidelity_domains"][dom.id]["count"] for d in data]])
+            w.writerow([f"Evidence, {dom.label}: % of sessions",
+                        *[_pc(d["fidelity_domains"][dom.id]["percent"]) for d in data]])
+        w.writerow(["Days from discharge to first meeting after: median",
+                    *["" if d["days_discharge_to_first_meeting"]["median"] is None else
+                      d["days_discharge_to_first_meeting"]["median"] for d in data]])
+        if any(d["supervision_attended"] is not None for d in data):
+            w.writerow(["Group supervision sessions attended",
+                        *["" if d["supervision_attended"] is None else d["supervision_attended"]
+                          for d in data]])
+        if suppress:
+            w.writerow([f"{SUPPRESSED} = fewer than {SMALL}, not shown so that nobody can be "
+                        "identified"])
+        return out.getvalue()
+
+
+def _pc(value: object) -> object:
+    return "" if value is None else value
+
+
+def figures(name: str, journeys: Sequence[Journey], diaries: Sequence[Record], *,
+            supervision_attended: int | None = None) -> Figures:
+    sessions = [d for d in diaries if d.fields.get("contact_type") not in NOT_A_SESSION]
+    return Figures(
+        name=name,
+        people=len(journeys),
+        sessions=len(sessions),
+        did_not_meet=len(diaries) - len(sessions),
+        components={key: sum(1 for j in journeys if test(j)) for key, _, test in COMPONENTS},
+        domains={d.id: sum(1 for s in sessions if d.evidenced_by(s)) for d in domains()},
+        days_to_first_post_discharge=tuple(
+            sorted(n for j in journeys if (n := j.days_to_first_post_discharge) is not None)),
+        supervision_attended=supervision_attended,
+    )
+
+
+def report(records: Sequence[Record], *, period: Period = Period(),
+           authors: Mapping[str, str] | None = None, peer_id: str | None = None,
+           supervision: Mapping[str, int] | None = None) -> Report:
+    """People count in a period when they had a diary entry in it; each person's journey is
+    read from everything up to the end of the period (a first ward contact often comes before).
+    Sessions and domain evidence count the diary entries inside the period."""
+    authors = authors or {}
+    live = [r for r in records if not r.deleted]
+    upto = [r for r in live if r.kind is not Kind.DIARY
+            or (r.fields.get("when") and period.until(str(r.fields["when"])))]
+    diaries = [r for r in live if r.kind is Kind.DIARY and r.person_id and r.fields.get("when")
+               and period.holds(str(r.fields["when"]))
+               and (peer_id is None or r.author_id == peer_id)]
+    people = {r.id: r for r in live if r.kind is Kind.PERSON}
+    active = sorted({(d.author_id, str(d.person_id)) for d in diaries})
+    journeys = {pid: build(pid, upto, person=people.get(pid), author_id=author)
+                for author, pid in active}
+    by_peer: dict[str, list[str]] = {}
+    for author, pid in active:
+        by_peer.setdefault(author, []).append(pid)
+    supervision = supervision or {}
+    peers = tuple(
+        figures(authors.get(author, "Unknown peer"), [journeys[p] for p in pids],
+                [d for d in diaries if d.author_id == author],
+                supervision_attended=supervision.get(author))
+        for author, pids in sorted(by_peer.items(), key=lambda a: authors.get(a[0], a[0])))
+    team = figures("Team", list(journeys.values()), diaries,
+                   supervision_attended=sum(supervision.values()) if supervision else None)
+    return Report(period, team, peers,
+                  basis=f"{len(diaries)} diary entries about {len(journeys)} people, from "
+                        f"what you can read on this computer")
+
+
+def for_desk(desk: Desk, *, period: Period = Period(), peer: str | None = None) -> Report:
+    """The report over what the signed-in user can read; ``peer`` (a name) narrows it to one
+    peer's own work."""
+    accounts = desk.vault.accounts()
+    authors = {a.id: a.name for a in accounts}
+    peer_id = None
+    if peer is not None:
+        match = [a.id for a in accounts if peer in (a.name, a.id)]
+        if not match:
+            raise InvalidInput(f"There is no account called {peer!r} on this computer.")
+        peer_id = match[0]
+    return report(desk.records(), period=period, authors=authors, peer_id=peer_id)

@@ -1,0 +1,45 @@
+"""The fidelity view: figures, two charts, and exports that hide small numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+
+from peerdesk.domain import Kind
+from peerdesk.services import Vault
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.gui.conftest import settle, sign_in
+from ui.windows.coordinator import FidelityPage
+
+
+def test_fidelity_page_and_exports(qtbot, make_shell, prepared_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        desk = vault.unlock("Amira", PASSPHRASE)
+        for label in ("Jo", "Dev"):
+            person = desk.add(Kind.PERSON, {"label": label, "local_id": f"ID-{label}"})
+            for day, contact in (("01", "first_ward_contact"), ("09", "everyday_activity")):
+                desk.add(Kind.DIARY, {"when": f"2026-03-{day}T10:00", "contact_type": contact,
+                                      "strengths": "Kind"}, person_id=person.id)
+        desk.lock()
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    assert page is not None
+    page.show_section("Fidelity and engagement")
+    settle(qtbot)
+    fid = page.pages.currentWidget()
+    assert isinstance(fid, FidelityPage)
+    fid.start.setDate(QDate(2026, 3, 1))
+    fid.end.setDate(QDate(2026, 3, 31))
+    settle(qtbot)
+    cells = {fid.table.item(r, 0).text(): fid.table.item(r, 1).text()
+             for r in range(fid.table.rowCount())}
+    assert cells["People supported"] == "2" and cells["Sessions"] == "4"
+    assert cells["Two or more sessions (engagement)"] == "2 (100%)"
+    assert "2 of 2" in fid.components_chart.accessibleDescription()
+    assert fid.components_chart.isVisible() and fid.domains_chart.height() > 50
+    text = fid.export_csv(tmp_path / "f.csv").read_text()
+    assert "People supported,*,*" in text and "Jo" not in text and "ID-Jo" not in text
+    pdf = fid.export_pdf(tmp_path / "f.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -1,0 +1,210 @@
+"""Fidelity and engagement: the ENRICH delivery checklist, per peer and for the team."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QMarginsF, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.domain import Record
+from peerdesk.services import fidelity
+from ui.widgets.bars import BarChart
+from ui.widgets.common import field_label, heading, muted
+
+TEAM = "The team"
+
+
+def _pc(value: object) -> str:
+    return "" if value is None else f"{value}%" if value != fidelity.SUPPRESSED else str(value)
+
+
+class FidelityPage(QWidget):
+    """Figures from the records this user can read; exports hide small numbers."""
+
+    open_requested = Signal(object)  # every desk page has it; nothing to open here
+
+    def __init__(self, records: Callable[[], Sequence[Record]], authors: dict[str, str], *,
+                 export_dir: Path, today: date | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._records = records
+        self.authors = authors
+        self.export_dir = export_dir
+        today = today or date.today()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.addWidget(heading("Fidelity and engagement"))
+        layout.addWidget(muted(
+            "How peer support is being delivered, against the ENRICH core components. "
+            "Figures come from diary entries and plans you can read on this computer: they "
+            "support a conversation in supervision, and never replace one."))
+        row = QHBoxLayout()
+        self.start = QDateEdit(QDate(today.year, today.month, 1).addMonths(-2))
+        self.end = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+        self.whose = QComboBox()
+        row.addWidget(field_label("From", self.start))
+        row.addWidget(self.start)
+        row.addWidget(field_label("To", self.end))
+        row.addWidget(self.end)
+        row.addWidget(field_label("Whose figures", self.whose))
+        row.addWidget(self.whose, 1)
+        self.csv_button = QPushButton("Export CSV")
+        self.pdf_button = QPushButton("Export PDF")
+        for b in (self.csv_button, self.pdf_button):
+            b.setAccessibleDescription("Small numbers (fewer than 5) are hidden in the export")
+            row.addWidget(b)
+        layout.addLayout(row)
+        self.basis = muted("")
+        layout.addWidget(self.basis)
+        charts = QHBoxLayout()
+        self.components_chart = BarChart("People with each component (%)")
+        self.domains_chart = BarChart("Sessions with evidence per fidelity domain (%)")
+        charts.addWidget(self.components_chart, 3)
+        charts.addWidget(self.domains_chart, 2)
+        layout.addLayout(charts)
+        layout.addWidget(heading("The figures", role="subheading"))
+        self.table = QTableWidget()
+        self.table.setAccessibleName("Fidelity and engagement figures")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        self.table.setMinimumHeight(420)
+        layout.addWidget(self.table, 1)
+        self.saved = muted("")
+        layout.addWidget(self.saved)
+        self.report: fidelity.Report | None = None
+        self.start.dateChanged.connect(self.refresh)
+        self.end.dateChanged.connect(self.refresh)
+        self.whose.currentIndexChanged.connect(self._show)
+        self.csv_button.clicked.connect(lambda: self.export_csv())
+        self.pdf_button.clicked.connect(lambda: self.export_pdf())
+
+    def period(self) -> fidelity.Period:
+        return fidelity.Period(self.start.date().toPython(),  # type: ignore[arg-type]
+                               self.end.date().toPython())  # type: ignore[arg-type]
+
+    def refresh(self) -> None:
+        self.report = fidelity.report(self._records(), period=self.period(), authors=self.authors)
+        chosen = self.whose.currentText()
+        self.whose.blockSignals(True)
+        self.whose.clear()
+        self.whose.addItems([TEAM, *[p.name for p in self.report.peers]])
+        self.whose.setCurrentIndex(max(0, self.whose.findText(chosen)))
+        self.whose.blockSignals(False)
+        self.basis.setText(f"{self.report.period.text()}: {self.report.basis}.")
+        self._show()
+
+    def figures(self) -> fidelity.Figures | None:
+        if self.report is None:
+            return None
+        name = self.whose.currentText()
+        return next((p for p in self.report.peers if p.name == name), self.report.team)
+
+    def _show(self) -> None:
+        report, shown = self.report, self.figures()
+        if report is None or shown is None:
+            return
+        self.components_chart.set_bars([
+            (label, shown.components[key] / shown.people if shown.people else 0.0,
+             f"{shown.components[key]} of {shown.people}")
+            for key, label, _ in fidelity.COMPONENTS])
+        self.domains_chart.set_bars([
+            (d.label, shown.domains[d.id] / shown.sessions if shown.sessions else 0.0,
+             f"{shown.domains[d.id]} of {shown.sessions}") for d in fidelity.domains()])
+        columns = [report.team, *report.peers]
+        data = [c.as_json(suppress=False) for c in columns]
+        rows: list[tuple[str, list[str]]] = [
+            ("People supported", [str(d["people"]) for d in data]),
+            ("Sessions", [str(d["sessions"]) for d in data]),
+            ("Times we didn't meet", [str(d["did_not_meet"]) for d in data])]
+        rows += [(label, [f"{d['components'][key]['count']} "
+                          f"({_pc(d['components'][key]['percent'])})" for d in data])
+                 for key, label, _ in fidelity.COMPONENTS]
+        rows += [(f"Evidence: {dom.label}",
+                  [f"{d['fidelity_domains'][dom.id]['count']} sessions" for d in data])
+                 for dom in fidelity.domains()]
+        rows.append(("Days from discharge to first meeting after (median)",
+                     ["" if (m := d["days_discharge_to_first_meeting"]["median"]) is None
+                      else f"{m:g}" for d in data]))
+        self.table.clear()
+        self.table.setColumnCount(len(columns) + 1)
+        self.table.setRowCount(len(rows))
+        self.table.setHorizontalHeaderLabels(["", *[TEAM if c is report.team else c.name
+                                                    for c in columns]])
+        for i, (label, values) in enumerate(rows):
+            self.table.setItem(i, 0, QTableWidgetItem(label))
+            for j, value in enumerate(values):
+                self.table.setItem(i, j + 1, QTableWidgetItem(value))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for j in range(1, len(columns) + 1):
+            header.setSectionResizeMode(j, QHeaderView.ResizeMode.Stretch)
+
+    # -- exports: team-level, so small numbers are hidden ----------------------------------
+
+    def _path(self, suffix: str) -> Path:
+        p = self.period()
+        return self.export_dir / f"fidelity-{p.start}-to-{p.end}.{suffix}"
+
+    def export_csv(self, path: Path | None = None) -> Path:
+        assert self.report is not None
+        path = path or self._path("csv")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.report.csv(suppress=True), encoding="utf-8")
+        self.saved.setText(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
+        return path
+
+    def html(self) -> str:
+        assert self.report is not None
+        rows = list(__import__("csv").reader(self.report.csv(suppress=True).splitlines()))
+        head = "".join(f"<th align='left'>{escape(c)}</th>" for c in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>"
+                       for r in rows[1:])
+        return (f"<h1>Fidelity and engagement</h1><p>{escape(self.report.period.text())}. "
+                f"{escape(self.report.basis)}.</p><table border='1' cellpadding='4' "
+                f"cellspacing='0' width='100%'><tr>{head}</tr>{body}</table>")
+
+    def export_pdf(self, path: Path | None = None) -> Path:
+        path = path or self._path("pdf")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = QPdfWriter(str(path))
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                         QPageLayout.Orientation.Landscape, QMarginsF(15, 15, 15, 15),
+                                         QPageLayout.Unit.Millimeter))
+        doc = QTextDocument()
+        doc.setHtml(self.html())
+        doc.print_(writer)
+        self.saved.setText(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
+        return path
+
+    def wipe(self) -> None:
+        self.report = None
+        self.table.clear()
+        self.components_chart.set_bars([])
+        self.domains_chart.set_bars([])
