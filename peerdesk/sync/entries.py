@@ -26,6 +26,7 @@ from peerdesk.store.models import (
 )
 from peerdesk.sync import format as fmt
 from peerdesk.sync import hlc, merge
+from peerdesk.sync.merge import table
 from peerdesk.sync.trust import ident, iso, parse_time
 
 _CHUNK = 500
@@ -226,11 +227,11 @@ class Applier:
                     self._wrap({"t": "w", "r": rid, "vid": vid, "rd": w[0], "s": w[1],
                                 "x": w[2]}, touched)
         if new_records:
-            s.execute(insert(RecordRow), new_records)
+            s.execute(insert(table(RecordRow)), new_records)  # Core: executemany, no ORM
         if new_versions:
-            s.execute(insert(VersionRow), new_versions)
+            s.execute(insert(table(VersionRow)), new_versions)
         if new_wraps:
-            s.execute(insert(WrapRow), new_wraps)
+            s.execute(insert(table(WrapRow)), new_wraps)
         return added
 
     def _wrap(self, e: dict[str, Any], touched: set[str]) -> None:
