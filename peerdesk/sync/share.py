@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from peerdesk.errors import DiskFull, EnvironmentProblem, InvalidInput
+from peerdesk.errors import DiskFull, EnvironmentProblem, IntegrityProblem, InvalidInput
 
 TEMP_PREFIX = ".tmp-"
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -36,6 +36,10 @@ class ShareUnavailable(EnvironmentProblem):
 
 class ShareReadOnly(EnvironmentProblem):
     pass
+
+
+class UnsafePath(IntegrityProblem):
+    """A link on the share that leads outside it: never followed."""
 
 
 class ShareFull(DiskFull):
@@ -151,8 +155,18 @@ class FolderShare(Share):
         self.root = Path(root)
         self.location = str(root)
 
-    def _path(self, path: str) -> Path:
-        return self.root.joinpath(*check_path(path).split("/"))
+    def _path(self, path: str, *, item: bool = False) -> Path:
+        """The path inside the share, refused if a link anywhere on the way leads out of it.
+        ``item``: the last part is renamed or removed, never followed, so only the folders
+        above it must stay inside."""
+        target = self.root.joinpath(*check_path(path).split("/"))
+        inside = os.path.realpath(self.root)
+        where = os.path.realpath(target.parent if item else target)
+        if where != inside and not where.startswith(inside.rstrip(os.sep) + os.sep):
+            raise UnsafePath(f"{path.split('/')[0]!r} on the team share {self.location} leads "
+                             "outside it, so PeerDesk stopped without reading or writing there. "
+                             "Tell your administrator.")
+        return target
 
     def check(self) -> None:
         self._count()
@@ -233,12 +247,12 @@ class FolderShare(Share):
         with _translated(self.location):
             target = self._path(dst)
             self._mkdirs(target.parent)
-            os.replace(self._path(src), target)
+            os.replace(self._path(src, item=True), target)
 
     def remove(self, path: str) -> None:
         self._count()
         with _translated(self.location):
-            self._path(path).unlink(missing_ok=True)
+            self._path(path, item=True).unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -19,7 +19,7 @@ from peerdesk.services import sync
 from peerdesk.store.models import AccountRow, Setting
 from peerdesk.sync import format as fmt
 from peerdesk.sync.engine import AdminKeyChanged, account_doc, write_manifest
-from peerdesk.sync.share import FolderShare
+from peerdesk.sync.share import FolderShare, UnsafePath
 from tests.helpers.team import Team, diary, make_team
 
 
@@ -263,3 +263,18 @@ def test_an_older_signed_account_put_back_is_ignored(team: Team) -> None:
     (report,) = team.sync("a1")
     assert any("older copy of an account" in p for p in report.problems)
     assert team.vaults["a1"].account("Amira").role.value == "peer"
+
+
+def test_a_folder_on_the_share_linked_to_elsewhere_is_never_followed(team: Team,
+                                                                      tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    bait = elsewhere / f"{uuid.uuid4()}.json"
+    bait.write_text("{}")
+    accounts = Path(team.location) / "accounts"
+    shutil.move(accounts, tmp_path / "real-accounts")
+    accounts.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(UnsafePath, match="leads outside it"):
+        team.sync("a1")
+    assert bait.read_text() == "{}" and sorted(elsewhere.iterdir()) == [bait]
+    assert not (Path(team.location) / "quarantine").exists()
