@@ -24,6 +24,9 @@ _INSERT = insert(AuditRow)
 UNLOCK, UNLOCK_FAILED, LOCK = "unlock", "unlock-failed", "lock"
 READ, SAVE, DELETE, SHARE, UNSHARE = "read", "save", "delete", "share", "unshare"
 EXPORT, ERASE, PASSPHRASE_CHANGED, ACCOUNT_CREATED = "export", "erase", "passphrase", "account"
+# Information governance (peerdesk/services/consent.py, governance.py).
+CONSENT, EXPORT_REFUSED, BREAK_GLASS = "consent", "export-refused", "break-glass"
+SUBJECT_ACCESS, DISPOSE, AUDIT_EXPORT = "subject-access", "dispose", "audit-export"
 
 
 @dataclass(frozen=True)

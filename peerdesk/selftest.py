@@ -58,6 +58,9 @@ def sample_value(field: FieldSpec) -> Any:
             return [text]
         case FieldType.SECTIONS:
             return {s.id: f"{text} ({s.title})" for s in field.sections}
+        case FieldType.CONSENTS:
+            return [{"id": "c-selftest", "recipient": text, "role": field.choices[0].id,
+                     "given_on": "2026-03-02"}]
     raise AssertionError(f"no sample for {field.type}")
 
 

@@ -24,6 +24,9 @@ class FieldType(StrEnum):
     BOOL = "bool"
     LIST = "list"  # free strings, e.g. who the person chose to share a plan with
     SECTIONS = "sections"  # plan sections, id -> the person's own words
+    # A plan's consent ledger: who the person agreed may see it (peerdesk/services/consent.py).
+    # Changed only through the consent service, so editors do not show it as a form field.
+    CONSENTS = "consents"
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,58 @@ def _check(spec: FieldSpec, value: Any) -> Any:
             ):
                 raise InvalidInput(f"{label} must map this plan's section names to text.")
             return {k: v for k, v in value.items() if v.strip()}
+        case FieldType.CONSENTS:
+            if not isinstance(value, list):
+                raise InvalidInput(f"{label} must be a list of consent entries.")
+            return [_check_consent(spec, entry) for entry in value]
     raise AssertionError(spec.type)  # pragma: no cover
+
+
+CONSENT_KEYS = ("id", "recipient", "role", "scope", "purpose", "given_on", "expires_on",
+                "withdrawn_on")
+
+
+def _check_consent(spec: FieldSpec, entry: Any) -> dict[str, Any]:
+    """One entry of a consent ledger: who, in what role, which sections (none listed: the
+    whole plan), why, and from when until when."""
+    label = spec.label
+    if not isinstance(entry, Mapping):
+        raise InvalidInput(f"{label}: each entry must be an object.")
+    unknown = sorted(set(entry) - set(CONSENT_KEYS))
+    if unknown:
+        raise InvalidInput(f"{label}: an entry has no field called {unknown[0]!r}.")
+    out: dict[str, Any] = {}
+    for key in ("id", "recipient"):
+        text = entry.get(key)
+        if not isinstance(text, str) or not text.strip() or len(text) > 200:
+            raise InvalidInput(f"{label}: each entry needs a {key} (text of at most 200 "
+                               "characters).")
+        out[key] = " ".join(text.split())
+    if entry.get("role") not in {c.id for c in spec.choices}:
+        raise InvalidInput(f"{label}: {entry.get('role')!r} is not one of the recipient roles.")
+    out["role"] = entry["role"]
+    scope = entry.get("scope") or []
+    section_ids = {s.id for s in spec.sections}
+    if not isinstance(scope, list) or not all(s in section_ids for s in scope):
+        raise InvalidInput(f"{label}: the scope must list this plan's section names, or be "
+                           "empty for the whole plan.")
+    out["scope"] = list(dict.fromkeys(scope))
+    purpose = entry.get("purpose") or ""
+    if not isinstance(purpose, str) or len(purpose) > 2000:
+        raise InvalidInput(f"{label}: the purpose must be text of at most 2,000 characters.")
+    out["purpose"] = purpose.strip()
+    for key in ("given_on", "expires_on", "withdrawn_on"):
+        value = entry.get(key)
+        if value in (None, ""):
+            if key == "given_on":
+                raise InvalidInput(f"{label}: each entry needs the date consent was given.")
+            out[key] = None
+            continue
+        try:
+            out[key] = date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise InvalidInput(f"{label}: {key} must be a date like 2026-03-14.") from None
+    return out
 
 
 def _schema(spec: FieldSpec) -> dict[str, Any]:
@@ -164,4 +218,15 @@ def _schema(spec: FieldSpec) -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": {s.id: {"type": "string", "title": s.title} for s in spec.sections},
             }
+        case FieldType.CONSENTS:
+            date_or_null = {"type": ["string", "null"], "format": "date"}
+            base |= {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["id", "recipient", "role", "given_on"],
+                "properties": {
+                    "id": {"type": "string"}, "recipient": {"type": "string"},
+                    "role": {"enum": [c.id for c in spec.choices]},
+                    "scope": {"type": "array", "items": {"enum": [s.id for s in spec.sections]}},
+                    "purpose": {"type": "string"}, "given_on": {"type": "string", "format": "date"},
+                    "expires_on": date_or_null, "withdrawn_on": date_or_null}}}
     return base

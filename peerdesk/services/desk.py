@@ -17,7 +17,8 @@ from peerdesk.catalogue import spec
 from peerdesk.crypto import aead, envelope
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import open_fields, record_aad, seal_fields
-from peerdesk.domain import Account, Kind, Record, Role
+from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
+from peerdesk.domain import consent as consent_rules
 from peerdesk.errors import (
     DecryptionFailed,
     InvalidInput,
@@ -134,19 +135,28 @@ class Desk:
             self._audit(s, audit.SAVE, record_id, "version=1")
         return Record(record_id, kind, self.user.id, person_id, 1, now, clean)
 
-    def update(self, record_id: str, fields: Mapping[str, Any]) -> Record:
+    def update(self, record_id: str, fields: Mapping[str, Any], *,
+               consent_change: str | None = None) -> Record:
         """A new version over the one shown. If the record is in conflict, the other heads
-        stay in conflict: only resolve_conflict() settles it."""
+        stay in conflict: only resolve_conflict() settles it. A plan's consent ledger is kept
+        as it is, unless the consent service changes it (``consent_change`` says how)."""
         now = self.vault.clock()
         with self._transaction() as s:
             row = self._own_live(s, record_id)
             kind = Kind(row.kind)
             clean = spec(kind).validate(fields)
             shown = merge.outcome(s, record_id).winner
+            if kind in PLAN_KINDS:
+                clean = consent_rules.keep_ledger(
+                    self._fields_of(s, row, [shown.version]), clean,
+                    changing=consent_change is not None)
             version = self._next_version(s, record_id)
             self._write_version(s, record_id, kind, version, clean, now, parents=(shown.vid,))
             merge.refresh(s, [record_id])
-            self._audit(s, audit.SAVE, record_id, f"version={version}")
+            if consent_change is not None:
+                self._audit(s, audit.CONSENT, record_id, f"version={version} {consent_change}")
+            else:
+                self._audit(s, audit.SAVE, record_id, f"version={version}")
             return Record(record_id, kind, self.user.id, row.person_id, version, now,
                           clean, readers=self._readers(s, record_id))
 
@@ -171,6 +181,10 @@ class Desk:
                 return None
             kind = Kind(row.kind)
             clean = spec(kind).validate(fields)
+            if kind in PLAN_KINDS:
+                # Every head's ledger, merged: a withdrawal on any device is never lost.
+                versions = [h.version for h in merge.outcome(s, record_id).heads]
+                clean = consent_rules.merge_ledgers(self._fields_of(s, row, versions), clean)
             version = self._next_version(s, record_id)
             self._write_version(s, record_id, kind, version, clean, now, parents=heads)
             merge.refresh(s, [record_id])
@@ -508,6 +522,12 @@ class Desk:
                 raise NotFound("There is no record with that id on this computer.")
             self._audit(s, audit.EXPORT, record_id, how)
 
+    def note(self, action: str, record_id: str | None, detail: str = "") -> None:
+        """An information-governance event for the audit trail (ids and reasons, no record
+        text): a refused export, a subject access bundle, a break-glass opening."""
+        with self._transaction() as s:
+            self._audit(s, action, record_id, detail)
+
     def check(self) -> list[CheckProblem]:
         """Open every version this user may read; report each one that fails."""
         problems = []
@@ -531,6 +551,19 @@ class Desk:
         return problems
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _fields_of(self, s: Session, row: Any, versions: list[int]) -> list[dict[str, Any]]:
+        """The fields of some of this user's versions of a record (tombstones skipped)."""
+        out = []
+        for number in versions:
+            ver = s.get(VersionRow, (row.id, number))
+            wrap = s.get(WrapRow, (row.id, number, self.user.id))
+            if ver is None or ver.ciphertext is None or wrap is None:
+                continue
+            out.append(self._decrypt(Kind(row.kind), row.id, row.author_id, ver.vid,
+                                     ver.ciphertext, ver.private_ciphertext, wrap.suite,
+                                     wrap.wrapped))
+        return out
 
     def _own_live(self, s: Session, record_id: str, *, expect: Kind | None = None) -> Any:
         """The record's state row (id, kind, author, person, head version, deleted, erased)."""

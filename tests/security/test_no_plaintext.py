@@ -19,6 +19,8 @@ def fill_from_schema(schema: dict[str, Any], marker: str) -> dict[str, Any]:
     def value(name: str, prop: dict[str, Any]) -> Any:
         if "enum" in prop:
             return prop["enum"][0]
+        if isinstance(prop.get("type"), list):  # e.g. ["string", "null"]: fill it
+            prop = prop | {"type": prop["type"][0]}
         match prop.get("type"):
             case "string" if prop.get("format") == "date":
                 return "2026-03-02"
@@ -30,10 +32,12 @@ def fill_from_schema(schema: dict[str, Any], marker: str) -> dict[str, Any]:
                 return True
             case "array" if "enum" in prop["items"]:
                 return prop["items"]["enum"][:2]
+            case "array" if prop["items"].get("type") == "object":  # a plan's consent ledger
+                return [value(name, prop["items"])]
             case "array":
                 return [f"{marker}-{name}"]
             case "object":
-                return {k: f"{marker}-{name}.{k}" for k in prop["properties"]}
+                return {k: value(f"{name}.{k}", p) for k, p in prop["properties"].items()}
         raise AssertionError(prop)
 
     return {name: value(name, prop) for name, prop in schema["properties"].items()}

@@ -46,6 +46,8 @@ class SpecForm(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.long_texts: list[QPlainTextEdit] = []
         for spec in kind_spec.fields:
+            if spec.type is FieldType.CONSENTS:
+                continue  # changed through the consent service, kept by every save
             self._fields[spec.name] = self._build(spec)
         self._layout.addStretch(1)
         if read_only:

@@ -4,6 +4,7 @@ Non-modal on purpose: a lock closes them without waiting for anyone."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ from PySide6.QtWidgets import (
 
 from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Record
+from peerdesk.domain.consent import active as active_consents
+from peerdesk.errors import NotAllowed
+from peerdesk.services import consent
 from ui import plan_document, theme
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
@@ -56,6 +60,14 @@ class PlanCopyDialog(LockableDialog):
             "stick, or print it, and don't leave it on this computer."))
         self.banner = MessageBanner()
         layout.addWidget(self.banner)
+        # Who the copy is for: the person, or someone on the plan's consent ledger today.
+        self.recipient = QComboBox()
+        self.recipient.addItem("The person (their own copy, the whole plan)", None)
+        for c in active_consents(record.fields, date.today()):
+            self.recipient.addItem(f"{c.recipient} ({consent.role_label(c.role)})", c.id)
+        layout.addWidget(field_label("Who is this copy for?", self.recipient,
+                                     description="Only people the person agreed can see it"))
+        layout.addWidget(self.recipient)
         self.large = QCheckBox("Large print")
         self.large.setAccessibleDescription("Bigger text and headings, for easier reading")
         layout.addWidget(self.large)
@@ -88,14 +100,25 @@ class PlanCopyDialog(LockableDialog):
         dialog.fileSelected.connect(self.path.setText)
         dialog.open()
 
-    def save_pdf(self) -> Path | None:
+    def _copy(self) -> consent.PlanCopy | None:
+        """The consent check the command line makes too; a refusal is shown, not written."""
         if self.record is None:
+            return None
+        try:
+            return consent.copy_for(self.record, self.recipient.currentData(), on=date.today())
+        except NotAllowed as exc:
+            self.banner.show_problem(str(exc))
+            return None
+
+    def save_pdf(self) -> Path | None:
+        copy = self._copy()
+        if self.record is None or copy is None:
             return None
         path = Path(self.path.text().strip()).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            plan_document.write_pdf(path, self.record, person=self.person,
-                                    large_print=self.large.isChecked())
+            plan_document.write_pdf(path, copy.record, person=self.person,
+                                    large_print=self.large.isChecked(), copy=copy)
         except OSError as exc:
             self.banner.show_problem(f"The PDF could not be saved there: {exc.strerror}.")
             return None
@@ -104,7 +127,7 @@ class PlanCopyDialog(LockableDialog):
             return None
         self.banner.show_done(f"Saved {path.name}. Remember to remove it from this computer "
                               "once the person has it.")
-        self.exported.emit(self._how("pdf"))
+        self.exported.emit(consent.export_detail(copy, self._how("pdf")))
         return path
 
     def _how(self, medium: str) -> str:
@@ -115,10 +138,11 @@ class PlanCopyDialog(LockableDialog):
         dialog = QPrintDialog(printer, self)
 
         def go() -> None:
-            if self.record is not None:
-                plan_document.print_plan(printer, self.record, person=self.person,
-                                         large_print=self.large.isChecked())
-                self.exported.emit(self._how("print"))
+            copy = self._copy()
+            if copy is not None:
+                plan_document.print_plan(printer, copy.record, person=self.person,
+                                         large_print=self.large.isChecked(), copy=copy)
+                self.exported.emit(consent.export_detail(copy, self._how("print")))
         dialog.accepted.connect(go)
         dialog.show()
 

@@ -1,0 +1,228 @@
+"""Consent per plan: record who the person agreed may see it, withdraw that, and make every
+copy of a plan through one door that checks the ledger (peerdesk/domain/consent.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from peerdesk import audit
+from peerdesk.catalogue import choices, spec
+from peerdesk.domain import PLAN_KINDS, Record
+from peerdesk.domain.consent import ACTIVE, EXPIRED, NOT_YET, WITHDRAWN, Consent, active, ledger
+from peerdesk.domain.consent import agreement as agreement_of
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.services.desk import Desk
+
+FOR_THE_PERSON = "the person"
+
+
+@dataclass(frozen=True)
+class PlanCopy:
+    """What one copy of a plan may show. ``record`` is cut to the consent's scope; the person's
+    own copy is the whole plan and lists everyone who can see it ("who can see this")."""
+
+    record: Record
+    recipient: str  # FOR_THE_PERSON, or the consent's recipient
+    consent: Consent | None
+    who_can_see: tuple[Consent, ...]
+    agreed_on: date | None
+    changed_since_agreed: bool
+    on: date
+
+    @property
+    def for_the_person(self) -> bool:
+        return self.consent is None
+
+
+def role_label(role: str) -> str:
+    return {c.id: c.label for c in choices("recipient_roles")}.get(role, role)
+
+
+def _plan(desk: Desk, plan_id: str) -> Record:
+    record = desk.get(plan_id)
+    if record.kind not in PLAN_KINDS:
+        raise InvalidInput("Consent is recorded on plans: discharge, crisis and recovery plans.")
+    return record
+
+
+def _today(desk: Desk, on: date | None) -> date:
+    return on or desk.vault.clock().date()
+
+
+def add_consent(desk: Desk, plan_id: str, *, recipient: str, role: str,
+                scope: Sequence[str] = (), purpose: str = "", given_on: date | None = None,
+                expires_on: date | None = None) -> Consent:
+    """The person agreed that ``recipient`` may see this plan (or some of its sections)."""
+    record = _plan(desk, plan_id)
+    given = _today(desk, given_on)
+    if expires_on is not None and expires_on < given:
+        raise InvalidInput("The agreement cannot end before it starts.")
+    entry = {"id": "c-" + uuid.uuid4().hex[:8], "recipient": recipient, "role": role,
+             "scope": list(scope), "purpose": purpose, "given_on": given.isoformat(),
+             "expires_on": expires_on.isoformat() if expires_on else None,
+             "withdrawn_on": None}
+    fields = dict(record.fields)
+    fields["consents"] = [*(record.fields.get("consents") or ()), entry]
+    saved = desk.update(plan_id, fields, consent_change=f"add={entry['id']} role={role}")
+    return next(c for c in ledger(saved.fields) if c.id == entry["id"])
+
+
+def withdraw_consent(desk: Desk, plan_id: str, consent_id: str, *,
+                     on: date | None = None) -> Consent:
+    """The person no longer agrees: from ``on`` (today) no copy is made for that recipient.
+    The entry stays in the ledger, so who could see the plan, and when, stays on record."""
+    record = _plan(desk, plan_id)
+    when = _today(desk, on)
+    entries: list[dict[str, Any]] = [dict(e) for e in record.fields.get("consents") or ()]
+    found = [e for e in entries if e["id"] == consent_id or (Consent.from_entry(e).matches(
+        consent_id) and Consent.from_entry(e).state(when) == ACTIVE)]
+    if not found:
+        raise NotFound(f"This plan's consent ledger has no current entry {consent_id!r}.")
+    for e in found:
+        if e.get("withdrawn_on") is None:
+            e["withdrawn_on"] = when.isoformat()
+    saved = desk.update(plan_id, dict(record.fields) | {"consents": entries},
+                        consent_change="withdraw=" + ",".join(e["id"] for e in found))
+    return next(c for c in ledger(saved.fields) if c.id == found[0]["id"])
+
+
+def _refusal(recipient: str, matching: list[Consent], on: date) -> str:
+    if not matching:
+        return (f"{recipient} is not on this plan's consent ledger: the person has not agreed "
+                "that they can see it. Ask the person, and record their agreement first.")
+    last = max(matching, key=lambda c: c.given_on)
+    match last.state(on):
+        case "withdrawn":
+            return (f"The person withdrew their agreement for {last.recipient} to see this plan "
+                    f"on {last.withdrawn_on:%d %B %Y}.")
+        case "expired":
+            return (f"The person's agreement for {last.recipient} to see this plan ended on "
+                    f"{last.expires_on:%d %B %Y}. Ask them again before sending a copy.")
+        case _:
+            return (f"The person's agreement for {last.recipient} to see this plan starts on "
+                    f"{last.given_on:%d %B %Y}.")
+
+
+def _cut(record: Record, consent: Consent) -> Record:
+    """Only what the consent covers: its sections, and no other recipient's name."""
+    fields = {k: v for k, v in record.fields.items() if k not in ("shared_with", "consents")}
+    if consent.scope:
+        sections = record.fields.get("sections") or {}
+        fields["sections"] = {k: v for k, v in sections.items() if k in consent.scope}
+        fields["peer_notes"] = [s for s in record.fields.get("peer_notes") or ()
+                                if s in consent.scope]
+    fields["consents"] = [consent.entry()]
+    return replace(record, fields=fields)
+
+
+def copy_for(record: Record, recipient: str | None, *, on: date,
+             history: Sequence[Mapping[str, Any]] = ()) -> PlanCopy:
+    """The consent check itself, on a plan already read (no store access, so the app's copy
+    dialog runs it too). Raises NotAllowed with the reason when the ledger does not allow it.
+    ``history`` is the plan's versions, oldest first, for "agreed by me on"."""
+    agreed, changed = agreement_of(list(history) or [record.fields])
+    if recipient is None or recipient.strip().casefold() in (FOR_THE_PERSON, "person", "self"):
+        return PlanCopy(record, FOR_THE_PERSON, None, tuple(active(record.fields, on)), agreed,
+                        changed, on)
+    matching = [c for c in ledger(record.fields) if c.matches(recipient)]
+    current = [c for c in matching if c.state(on) == ACTIVE]
+    if not current:
+        raise NotAllowed(_refusal(recipient.strip(), matching, on))
+    consent = max(current, key=lambda c: (c.whole_plan, c.given_on))
+    return PlanCopy(_cut(record, consent), consent.recipient, consent, (consent,), agreed,
+                    changed, on)
+
+
+def export_detail(copy: PlanCopy, how: str) -> str:
+    """The audit entry's detail: how, and for whom by consent id (never a name); no "for"
+    is the person's own copy."""
+    return how if copy.consent is None else f"{how}; for=consent:{copy.consent.id}"
+
+
+def export_plan(desk: Desk, plan_id: str, recipient: str | None = None, *, how: str,
+                on: date | None = None) -> PlanCopy:
+    """The one door for a copy of a plan leaving PeerDesk. ``recipient`` None is the person's
+    own copy (always theirs to have); anyone else must be on the ledger, agreed and current,
+    or the copy is refused with the reason, and the refusal is audited."""
+    today = _today(desk, on)
+    record = _plan(desk, plan_id)
+    history = [r.fields for r in desk.history(plan_id) if not r.deleted]
+    try:
+        copy = copy_for(record, recipient, on=today, history=history)
+    except NotAllowed:
+        states = sorted({c.state(today) for c in ledger(record.fields)
+                         if recipient and c.matches(recipient)})
+        desk.note(audit.EXPORT_REFUSED, plan_id, f"{how}; consent={','.join(states) or 'none'}")
+        raise
+    desk.note_export(plan_id, export_detail(copy, how))
+    return copy
+
+
+def copy_text(copy: PlanCopy, *, person: str = "") -> str:
+    """The copy as plain text (the command line's export; the app lays out the same facts as
+    a PDF in ui/plan_document.py)."""
+    record, f = copy.record, copy.record.fields
+    kind_spec = spec(record.kind)
+    lines = [kind_spec.title, "=" * len(kind_spec.title)]
+    if person and copy.for_the_person:
+        lines.append(f"This plan belongs to {person}.")
+    lines.append(agreement_line(copy))
+    if f.get("review_on"):
+        lines.append(f"To look at again on: {f['review_on']}")
+    lines += ["", *who_can_see_lines(copy), ""]
+    notes = set(f.get("peer_notes") or ())
+    for section in kind_spec.by_name["sections"].sections:
+        text = str((f.get("sections") or {}).get(section.id, "")).strip()
+        if text:
+            whose = "peer worker note" if section.id in notes else "in my words"
+            lines += [f"{section.title} ({whose})", text, ""]
+    lines.append(f"Version {record.version}. Copy made on {copy.on:%d %B %Y}.")
+    return "\n".join(lines) + "\n"
+
+
+def agreement_line(copy: PlanCopy) -> str:
+    if copy.agreed_on is None:
+        return "Not yet marked as agreed by the person."
+    if copy.changed_since_agreed:
+        return (f"Agreed by me on {copy.agreed_on:%d %B %Y}; changed since then, "
+                "not yet agreed again.")
+    return f"Agreed by me on {copy.agreed_on:%d %B %Y}."
+
+
+def who_can_see_lines(copy: PlanCopy) -> list[str]:
+    """"Who can see this", in plain English (Caldicott principle 8)."""
+    if not copy.for_the_person and copy.consent is not None:
+        c = copy.consent
+        part = "the whole plan" if c.whole_plan else "some sections of this plan"
+        out = [f"Shared with {c.recipient} ({role_label(c.role)}), by the person's choice, "
+               f"on {c.given_on:%d %B %Y}: {part}."]
+        if c.purpose:
+            out.append(f"Why: {c.purpose}")
+        if c.expires_on:
+            out.append(f"Until: {c.expires_on:%d %B %Y}.")
+        return out
+    out = ["Who can see this:"]
+    if not copy.who_can_see:
+        out.append("  Only you and your peer support worker. Nobody else has a copy through "
+                   "PeerDesk.")
+    for c in copy.who_can_see:
+        part = "the whole plan" if c.whole_plan else "some sections"
+        until = f", until {c.expires_on:%d %B %Y}" if c.expires_on else ""
+        out.append(f"  {c.recipient} ({role_label(c.role)}): {part}, since "
+                   f"{c.given_on:%d %B %Y}{until}.")
+    named = copy.record.fields.get("shared_with") or []
+    if named:
+        out.append("  Also named in your plan as people to share it with: "
+                   + ", ".join(named) + ".")
+    out.append("  If someone is at serious risk, staff may have to share information needed "
+               "to keep people safe, even without agreement; you would normally be told.")
+    return out
+
+
+__all__ = ["ACTIVE", "EXPIRED", "FOR_THE_PERSON", "NOT_YET", "WITHDRAWN", "PlanCopy",
+           "add_consent", "agreement_line", "copy_for", "copy_text", "export_detail",
+           "export_plan", "role_label", "who_can_see_lines", "withdraw_consent"]

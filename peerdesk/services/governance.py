@@ -1,0 +1,293 @@
+"""Information governance on one device: audit export for an incident review, break-glass
+opening with the trust recovery key, and the Caldicott Guardian's break-glass report.
+
+Break-glass, in one paragraph: a coordinator or administrator who holds the trust recovery key
+(the private half is a passphrase-protected file that IG keeps offline; its public half is in
+the machine policy and every version is wrapped for it) may open a record not shared with her
+only by giving a reason. The audit entry is written before anything is decrypted. The reason
+is sealed twice with HPKE: for the recovery key (the Guardian's report) and for the record's
+author (her own view of who opened her records), so the plaintext audit table holds no words
+about a person.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+from sqlalchemy import select
+
+from peerdesk import audit
+from peerdesk.config import recovery_reader_id
+from peerdesk.crypto import envelope
+from peerdesk.crypto.payload import open_fields, record_aad
+from peerdesk.domain import Kind, Record, Role
+from peerdesk.errors import (
+    DecryptionFailed,
+    IntegrityProblem,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+)
+from peerdesk.services.desk import Desk
+from peerdesk.services.vault import Vault
+from peerdesk.store.models import AccountRow, AuditRow, RecordRow, VersionRow, WrapRow
+
+RECOVERY_PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"
+MIN_REASON = 10
+_HPKE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
+STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+# -- the recovery key -----------------------------------------------------------------------
+
+def load_recovery_key(path: Path, passphrase: str | bytes) -> x25519.X25519PrivateKey:
+    """The trust recovery key file made by ``recovery.py keygen`` (PKCS#8 PEM under a
+    passphrase)."""
+    secret = passphrase.encode() if isinstance(passphrase, str) else passphrase
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=secret)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read the recovery key file {path}: {exc.strerror}.") from None
+    except (ValueError, TypeError):
+        raise NotAllowed("The recovery key file could not be opened: wrong passphrase, or not "
+                         "a PeerDesk recovery key.") from None
+    if not isinstance(key, x25519.X25519PrivateKey):
+        raise InvalidInput(f"{path} is not a PeerDesk recovery key.")
+    return key
+
+
+def _check_recovery_key(vault: Vault, key: x25519.X25519PrivateKey) -> str:
+    expected = vault.policy.recovery_key
+    if expected is None:
+        raise NotAllowed("This computer's policy sets no trust recovery key, so records here "
+                         "cannot be opened with one.")
+    if key.public_key().public_bytes_raw() != expected:
+        raise NotAllowed("This is not the trust recovery key named in this computer's policy.")
+    return recovery_reader_id(expected)
+
+
+def _seal_reason(reason: str, public: bytes, context: str) -> str:
+    blob = _HPKE.encrypt(reason.encode(), x25519.X25519PublicKey.from_public_bytes(public),
+                         info=context.encode())
+    return base64.b64encode(blob).decode()
+
+
+def _open_reason(sealed: str, key: x25519.X25519PrivateKey, context: str) -> str:
+    try:
+        return _HPKE.decrypt(base64.b64decode(sealed), key, info=context.encode()).decode()
+    except Exception:  # the HPKE layer raises several types for a bad envelope
+        raise DecryptionFailed("A break-glass reason failed its integrity check.") from None
+
+
+def _detail_fields(detail: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in detail.split("; ") if "=" in part)
+
+
+# -- break-glass ----------------------------------------------------------------------------
+
+def break_glass(desk: Desk, record_id: str, *, recovery_key: x25519.X25519PrivateKey,
+                reason: str) -> list[Record]:
+    """Open every version of a record that is not shared with this user, with the trust
+    recovery key and a reason. Logged first; the author sees it in her own view."""
+    if desk.user.role not in STAFF:
+        raise NotAllowed("Only a Peer Worker Coordinator or an administrator can open a record "
+                         "with the trust recovery key.")
+    reason = " ".join(reason.split())
+    if len(reason) < MIN_REASON:
+        raise InvalidInput("Say why you need to open this record (at least a short sentence). "
+                           "The reason is shown to its author and to the Caldicott Guardian.")
+    vault = desk.vault
+    reader = _check_recovery_key(vault, recovery_key)
+    with vault.store.transaction() as s:
+        row = s.get(RecordRow, record_id)
+        if row is None or row.erased_at is not None:
+            raise NotFound("There is no record with that id on this computer.")
+        if row.author_id == desk.user.id or s.scalar(select(WrapRow.version).where(
+                WrapRow.record_id == record_id, WrapRow.reader_id == desk.user.id).limit(1)):
+            raise InvalidInput("This record is already yours to read: open it normally.")
+        author = s.get(AccountRow, row.author_id)
+        assert author is not None
+        kind, author_id, person_id = Kind(row.kind), row.author_id, row.person_id
+        recovery_public = vault.policy.recovery_key
+        assert recovery_public is not None
+    context = f"peerdesk/break-glass/v1|{record_id}|{desk.user.id}"
+    desk.note(audit.BREAK_GLASS, record_id,
+              f"role={desk.user.role.value}; for-ig={_seal_reason(reason, recovery_public, context)}"
+              f"; for-author={_seal_reason(reason, author.receive_public, context)}")
+    return _open_all(vault, record_id, kind, author_id, person_id, reader, recovery_key)
+
+
+def _open_all(vault: Vault, record_id: str, kind: Kind, author_id: str, person_id: str | None,
+              reader: str, key: x25519.X25519PrivateKey) -> list[Record]:
+    out = []
+    with vault.store.transaction() as s:
+        rows = s.execute(
+            select(VersionRow, WrapRow.suite, WrapRow.wrapped)
+            .join(WrapRow, (WrapRow.record_id == VersionRow.record_id)
+                  & (WrapRow.version == VersionRow.version) & (WrapRow.reader_id == reader))
+            .where(VersionRow.record_id == record_id).order_by(VersionRow.hlc)).all()
+        for ver, suite, wrapped in rows:
+            if ver.ciphertext is None:
+                continue
+            content_key = envelope.unwrap(
+                suite, wrapped, vault=None, receive_key=key,  # type: ignore[arg-type]
+                context=envelope.wrap_context(record_id, ver.vid, reader))
+            fields = open_fields(content_key, ver.ciphertext,
+                                 aad=record_aad(record_id, kind, ver.vid, author_id))
+            out.append(Record(record_id, kind, author_id, person_id, ver.version, ver.saved_at,
+                              fields, deleted=ver.tombstone))
+    if not out:
+        raise NotFound("No version of this record was wrapped for the recovery key (it was "
+                       "written before the policy set one).")
+    return out
+
+
+@dataclass(frozen=True)
+class AccessEvent:
+    """Someone other than the author did something with one of her records."""
+
+    at: datetime
+    who: str
+    role: str
+    action: str
+    record_id: str
+    kind: str
+    reason: str  # break-glass only: the reason, opened with the author's own key
+
+
+def access_to_my_records(desk: Desk) -> list[AccessEvent]:
+    """The author's view: every read, export and break-glass opening of her records by
+    someone else on this computer, newest first."""
+    out = []
+    with desk.vault.store.transaction() as s:
+        names = {a.id: (a.name, a.role) for a in s.scalars(select(AccountRow))}
+        mine = {rid: kind for rid, kind in s.execute(
+            select(RecordRow.id, RecordRow.kind).where(RecordRow.author_id == desk.user.id))}
+        rows = s.scalars(select(AuditRow).where(
+            AuditRow.record_id.in_(list(mine)), AuditRow.actor_id != desk.user.id,
+            AuditRow.action.in_([audit.READ, audit.EXPORT, audit.BREAK_GLASS])))
+        for r in rows:
+            reason = ""
+            if r.action == audit.BREAK_GLASS:
+                sealed = _detail_fields(r.detail).get("for-author", "")
+                reason = _open_reason(sealed, desk.keys.receive_key,
+                                      f"peerdesk/break-glass/v1|{r.record_id}|{r.actor_id}")
+            name, role = names.get(r.actor_id or "", ("(unknown account)", ""))
+            out.append(AccessEvent(r.at, name, role, r.action, r.record_id or "",
+                                   mine[r.record_id or ""], reason))
+    return sorted(out, key=lambda e: e.at, reverse=True)
+
+
+@dataclass(frozen=True)
+class BreakGlassEvent:
+    seq: int
+    at: datetime
+    who: str
+    role: str
+    record_id: str
+    kind: str
+    author: str
+    reason: str
+
+
+def break_glass_report(vault: Vault, recovery_key: x25519.X25519PrivateKey, *,
+                       start: date | None = None, end: date | None = None,
+                       ) -> tuple[list[BreakGlassEvent], list[str]]:
+    """For the Caldicott Guardian: every break-glass opening on this computer, with the reason
+    (opened with the recovery key), and the audit trail's own check."""
+    _check_recovery_key(vault, recovery_key)
+    problems = vault.verify_audit()
+    out = []
+    with vault.store.transaction() as s:
+        names = {a.id: (a.name, a.role) for a in s.scalars(select(AccountRow))}
+        query = select(AuditRow).where(AuditRow.action == audit.BREAK_GLASS)
+        query = _between(query, start, end).order_by(AuditRow.seq)
+        for r in s.scalars(query):
+            record = s.get(RecordRow, r.record_id)
+            sealed = _detail_fields(r.detail).get("for-ig", "")
+            reason = _open_reason(sealed, recovery_key,
+                                  f"peerdesk/break-glass/v1|{r.record_id}|{r.actor_id}")
+            who, role = names.get(r.actor_id or "", ("(unknown account)", ""))
+            author = names.get(record.author_id, ("(unknown)", ""))[0] if record else "(erased)"
+            out.append(BreakGlassEvent(r.seq, r.at, who, role, r.record_id or "",
+                                       record.kind if record else "", author, reason))
+    return out, problems
+
+
+# -- audit export ---------------------------------------------------------------------------
+
+def _between(query: Any, start: date | None, end: date | None) -> Any:
+    if start is not None:
+        query = query.where(AuditRow.at >= datetime.combine(start, time()))
+    if end is not None:
+        query = query.where(AuditRow.at < datetime.combine(end + timedelta(days=1), time()))
+    return query
+
+
+CSV_COLUMNS = ("seq", "at_utc", "actor_id", "actor_name", "actor_role", "action", "record_id",
+               "record_kind", "detail", "signed", "hash")
+
+
+def _cell(value: object) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula: never let it.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_audit(desk: Desk, out: Path, *, start: date | None = None,
+                 end: date | None = None) -> tuple[int, str]:
+    """The audit trail of a period as CSV, for an incident review. The whole chain is verified
+    first; a broken chain is refused. Returns (entries written, hash of the chain's head)."""
+    if desk.user.role not in STAFF:
+        raise NotAllowed("Only a Peer Worker Coordinator or an administrator can export the "
+                         "audit trail.")
+    problems = desk.vault.verify_audit()
+    if problems:
+        raise IntegrityProblem("The audit trail failed its check, so it was not exported: "
+                               + problems[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    with desk.vault.store.transaction() as s:
+        names = {a.id: (a.name, a.role) for a in s.scalars(select(AccountRow))}
+        kinds = {rid: kind for rid, kind in s.execute(select(RecordRow.id, RecordRow.kind))}
+        head = s.scalar(select(AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)) or b""
+        count = 0
+        for r in s.scalars(_between(select(AuditRow), start, end).order_by(AuditRow.seq)):
+            name, role = names.get(r.actor_id or "", ("", ""))
+            writer.writerow([_cell(v) for v in (
+                r.seq, r.at.isoformat(timespec="seconds"), r.actor_id, name, role, r.action,
+                r.record_id, kinds.get(r.record_id or "", ""), r.detail,
+                "yes" if r.signature else "no", r.hash.hex())])
+            count += 1
+    _write_atomic(out, buffer.getvalue().encode("utf-8-sig"))
+    desk.note(audit.AUDIT_EXPORT, None, f"entries={count}; from={start or ''}; to={end or ''}")
+    return count, head.hex()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.peerdesk-tmp")
+    with open(temp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, path)
+
+
+def role_label(role: str) -> str:
+    try:
+        return Role(role).label
+    except ValueError:
+        return role
+

@@ -1,0 +1,134 @@
+"""The consent ledger of a plan: recorded, withdrawn, kept by every save, and checked at
+every copy that leaves PeerDesk."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from peerdesk import audit
+from peerdesk.domain import Kind
+from peerdesk.domain.consent import Consent, agreement, merge_ledgers
+from peerdesk.errors import InvalidInput, NotAllowed
+from peerdesk.services import Desk
+from peerdesk.services import consent as consents
+
+FORGED = [{"id": "c-forged", "recipient": "Anyone", "role": "other", "given_on": "2026-01-01"}]
+PLAN = {"sections": {"signs": "I stop answering the phone.", "helps": "A walk with my sister.",
+                     "treatment": "No depot injections, please."},
+        "agreed_on": "2026-03-02", "peer_notes": ["treatment"]}
+
+
+def _plan(peer: Desk) -> str:
+    person = peer.add(Kind.PERSON, {"label": "Jo"})
+    return peer.add(Kind.CRISIS_PLAN, PLAN, person_id=person.id).id
+
+
+def _actions(peer: Desk, record_id: str) -> list[tuple[str, str]]:
+    with peer.vault.store.transaction() as s:
+        return [(e.action, e.detail) for e in audit.entries(s, record_id=record_id)]
+
+
+def test_export_to_a_recipient_without_consent_is_refused_with_the_reason(peer: Desk) -> None:
+    plan_id = _plan(peer)
+    with pytest.raises(NotAllowed, match="not on this plan's consent ledger"):
+        consents.export_plan(peer, plan_id, "Dr Okafor", how="pdf")
+    assert (audit.EXPORT_REFUSED, "pdf; consent=none") in _actions(peer, plan_id)
+    # The person's own copy is always theirs to have.
+    own = consents.export_plan(peer, plan_id, None, how="pdf")
+    assert own.for_the_person and own.who_can_see == ()
+    assert "Only you and your peer support worker" in consents.copy_text(own)
+
+
+def test_consent_scope_expiry_and_withdrawal(peer: Desk) -> None:
+    plan_id = _plan(peer)
+    gp = consents.add_consent(peer, plan_id, recipient="Dr Okafor", role="gp",
+                              scope=["treatment"], purpose="So my GP knows my wishes",
+                              given_on=date(2026, 3, 2), expires_on=date(2027, 3, 2))
+    consents.add_consent(peer, plan_id, recipient="Mum", role="family_friend",
+                         given_on=date(2026, 3, 2))
+    copy = consents.export_plan(peer, plan_id, "dr okafor", how="pdf", on=date(2026, 4, 1))
+    # Only the sections she agreed to, and no other recipient's name.
+    assert set(copy.record.fields["sections"]) == {"treatment"}
+    assert "Mum" not in json.dumps(dict(copy.record.fields)) and copy.consent == gp
+    text = consents.copy_text(copy)
+    assert "Shared with Dr Okafor (GP), by the person's choice" in text
+    assert "(peer worker note)" in text and "stop answering" not in text
+    own = consents.export_plan(peer, plan_id, None, how="print", on=date(2026, 4, 1))
+    assert [c.recipient for c in own.who_can_see] == ["Dr Okafor", "Mum"]
+    assert "A walk with my sister." in consents.copy_text(own)
+
+    with pytest.raises(NotAllowed, match="ended on 02 March 2027"):
+        consents.export_plan(peer, plan_id, "Dr Okafor", how="pdf", on=date(2027, 3, 3))
+    consents.withdraw_consent(peer, plan_id, "Mum", on=date(2026, 5, 1))
+    with pytest.raises(NotAllowed, match="withdrew their agreement for Mum"):
+        consents.export_plan(peer, plan_id, "Mum", how="pdf", on=date(2026, 5, 2))
+    # The entry stays: who could see the plan, and when, is still on record.
+    ledger = peer.get(plan_id).fields["consents"]
+    assert [(c["recipient"], c["withdrawn_on"]) for c in ledger] == [
+        ("Dr Okafor", None), ("Mum", "2026-05-01")]
+    actions = [a for a, _ in _actions(peer, plan_id)]
+    assert actions.count(audit.CONSENT) == 3 and actions.count(audit.EXPORT_REFUSED) == 2
+
+
+def test_every_save_keeps_the_ledger_and_only_the_consent_service_changes_it(peer: Desk) -> None:
+    plan_id = _plan(peer)
+    consents.add_consent(peer, plan_id, recipient="Ward 3", role="ward")
+    # An editor that does not show the ledger (the desktop form) saves without it.
+    saved = peer.update(plan_id, PLAN | {"review_on": "2026-06-01"})
+    assert [c["recipient"] for c in saved.fields["consents"]] == ["Ward 3"]
+    with pytest.raises(InvalidInput, match="plan consent add"):
+        peer.update(plan_id, PLAN | {"consents": FORGED})
+
+
+def test_old_plan_versions_without_the_new_fields_still_read(peer: Desk) -> None:
+    person = peer.add(Kind.PERSON, {"label": "Jo"})
+    plan = peer.add(Kind.CRISIS_PLAN, {"sections": {"signs": "Quiet."}, "shared_with": ["GP"]},
+                    person_id=person.id)
+    copy = consents.export_plan(peer, plan.id, None, how="pdf")
+    assert copy.who_can_see == () and "Quiet. " not in consents.copy_text(copy)
+    assert "Quiet." in consents.copy_text(copy) and "(in my words)" in consents.copy_text(copy)
+
+
+def test_agreed_by_me_on_does_not_carry_over_changed_words() -> None:
+    v1 = {"sections": {"signs": "a"}, "agreed_on": "2026-03-02"}
+    assert agreement([v1]) == (date(2026, 3, 2), False)
+    v2 = {"sections": {"signs": "b"}, "agreed_on": "2026-03-02"}
+    assert agreement([v1, v2]) == (date(2026, 3, 2), True)
+    v3 = v2 | {"agreed_on": "2026-03-09"}
+    assert agreement([v1, v2, v3]) == (date(2026, 3, 9), False)
+
+
+def test_a_withdrawal_on_any_device_survives_a_merge() -> None:
+    base = {"id": "c-1", "recipient": "Mum", "role": "family_friend", "scope": [],
+            "purpose": "", "given_on": "2026-03-02", "expires_on": None, "withdrawn_on": None}
+    withdrawn = base | {"withdrawn_on": "2026-04-01"}
+    merged = merge_ledgers([{"consents": [withdrawn]}], {"consents": [base], "sections": {}})
+    assert Consent.from_entry(merged["consents"][0]).withdrawn_on == date(2026, 4, 1)
+
+
+def test_consent_through_the_cli(cli) -> None:
+    assert cli("user", "add", "Amira").code == 0
+    person = cli("person", "add", "--label", "Jo").out.strip()
+    plan = json.loads(cli("record", "add", "--kind", "crisis_plan", "--person", person,
+                          "--file", "-", "--json", stdin=json.dumps(PLAN)).out)["id"]
+    refused = cli("plan", "export", plan, "--for", "Dr Okafor")
+    assert refused.code == 3 and "has not agreed" in refused.err
+    assert refused.err.startswith("peerdesk: ") and refused.err.count("\n") == 1
+    added = cli("plan", "consent", "add", plan, "--recipient", "Dr Okafor", "--role", "gp",
+                "--sections", "treatment,helps", "--json")
+    assert added.code == 0, added.err
+    listed = json.loads(cli("plan", "consent", "list", plan, "--json").out)
+    assert [(c["recipient"], c["state"]) for c in listed] == [("Dr Okafor", "active")]
+    copy = cli("plan", "export", plan, "--for", "Dr Okafor")
+    assert copy.code == 0 and "No depot injections" in copy.out and "stop answering" not in copy.out
+    own = cli("plan", "export", plan)
+    assert "This plan belongs to Jo." in own.out and "Dr Okafor (GP)" in own.out
+    assert cli("plan", "consent", "withdraw", plan, json.loads(added.out)["id"]).code == 0
+    assert cli("plan", "export", plan, "--for", "Dr Okafor").code == 3
+    changed = cli("record", "update", plan, "--file", "-",
+                  stdin=json.dumps(PLAN | {"consents": FORGED}))
+    assert changed.code == 2 and "plan consent add" in changed.err
+    assert cli("audit", "verify").code == 0
