@@ -96,6 +96,45 @@ def _reflection() -> KindSpec:
     ))
 
 
+def _comment() -> KindSpec:
+    return KindSpec(Kind.COMMENT, Kind.COMMENT.label, (
+        FieldSpec("about", "Shared item this comment is on", T.TEXT, required=True,
+                  help="The id of the diary or reflection shared for supervision."),
+        FieldSpec("text", "Comment", T.LONG_TEXT, required=True,
+                  help="Seen by the peer who shared the item, and by you."),
+    ))
+
+
+def _supervision() -> KindSpec:
+    return KindSpec(Kind.SUPERVISION, Kind.SUPERVISION.label, (
+        FieldSpec("when", "Date", T.DATE, required=True),
+        FieldSpec("attendees", "Who attended", T.LIST),
+        FieldSpec("agenda", "Items peers chose to bring", T.LIST,
+                  help="Shared diaries and reflections, by id; the supervision page lists them."),
+        FieldSpec("themes", "Themes discussed", T.TAGS, choices=choices("supervision_themes")),
+        FieldSpec("notes", "Notes", T.LONG_TEXT,
+                  help="About the work and the learning; people supported are not named here."),
+    ))
+
+
+def _action() -> KindSpec:
+    return KindSpec(Kind.ACTION, Kind.ACTION.label, (
+        FieldSpec("text", "What we agreed", T.LONG_TEXT, required=True),
+        FieldSpec("owner", "Who will do it", T.TEXT, required=True),
+        FieldSpec("due", "By when", T.DATE),
+        FieldSpec("session", "Agreed at session", T.TEXT,
+                  help="The supervision session's id; open actions carry to the next one."),
+        FieldSpec("done", "Done", T.BOOL),
+    ))
+
+
+def _summary() -> KindSpec:
+    return KindSpec(Kind.SUMMARY, Kind.SUMMARY.label, (
+        FieldSpec("data", "Dates, list choices and yes/no marks, as JSON", T.LONG_TEXT,
+                  required=True, help="Made by PeerDesk for the fidelity report."),
+    ))
+
+
 def _plan(kind: Kind) -> KindSpec:
     template = _load(f"templates/{kind.value}.json")
     sections = tuple(Section(s["id"], s["title"], s.get("prompt", ""))
@@ -106,13 +145,6 @@ def _plan(kind: Kind) -> KindSpec:
         FieldSpec("shared_with", "Who the person has chosen to share this plan with", T.LIST),
         FieldSpec("agreed_on", "Agreed by the person on", T.DATE),
         FieldSpec("review_on", "Review date", T.DATE),
-        # Authorship per section: unticked sections are in the person's own words.
-        FieldSpec("peer_notes", "Sections that are a peer worker note, not the person's words",
-                  T.TAGS, choices=tuple(Choice(s.id, s.title) for s in sections),
-                  help="Leave a section unticked when it is in the person's own words."),
-        # The consent ledger: changed only through peerdesk/services/consent.py.
-        FieldSpec("consents", "Who the person has agreed can see this plan", T.CONSENTS,
-                  choices=choices("recipient_roles"), sections=sections),
     ), intro=template.get("intro", ""))
 
 
@@ -126,5 +158,13 @@ def spec(kind: Kind | str) -> KindSpec:
             return _diary()
         case Kind.REFLECTION:
             return _reflection()
+        case Kind.COMMENT:
+            return _comment()
+        case Kind.SUPERVISION:
+            return _supervision()
+        case Kind.ACTION:
+            return _action()
+        case Kind.SUMMARY:
+            return _summary()
         case _:
             return _plan(kind)

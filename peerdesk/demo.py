@@ -11,7 +11,7 @@ from typing import Any
 
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput
-from peerdesk.services import Desk, Vault
+from peerdesk.services import Desk, Vault, fidelity
 
 DEMO_FILE = "demo.json"
 TEAM = "Team North (demo)"
@@ -171,13 +171,56 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSumm
             passphrase = next(p for n, _, p in ACCOUNTS if n == peer)
             desk = vault.unlock(peer, passphrase)
             _fill(desk, people, clock, start, weeks, rng, counts)
+            fidelity.publish(desk)  # the figures Grace's fidelity view counts
             desk.lock()
+        grace = vault.unlock("Grace", next(p for n, _, p in ACCOUNTS if n == "Grace"))
+        _supervise(grace, clock, start, weeks)
+        grace.lock()
     finally:
         vault.clock = real_clock
     accounts = [{"name": n, "role": r, "passphrase": p} for n, r, p in ACCOUNTS]
     # Demo only: the sign-in screen shows these so a newcomer can look around at once.
     (vault.store.data_dir / DEMO_FILE).write_text(json.dumps({"accounts": accounts}, indent=2))
     return DemoSummary(accounts, counts)
+
+
+SESSIONS: list[dict[str, Any]] = [
+    {"week": 3, "attendees": ["Amira", "Tom"], "themes": ["self_disclosure", "in_not_of"],
+     "notes": "How much of our own story to share, and when. Being asked to help with "
+              "observations: we practised saying what the peer role is and isn't.",
+     "actions": [("Ask the ward manager to brief staff on the peer role", "Grace", 14, True),
+                 ("Bring a plan for what I'm willing to share", "Amira", 14, False)]},
+    {"week": 6, "attendees": ["Amira", "Tom"], "themes": ["contact_outside_hours",
+                                                        "own_wellbeing"],
+     "notes": "Contact outside agreed hours; looking after ourselves when the ward is tense.",
+     "actions": [("Find out about a quiet room for breaks off the ward", "Tom", 14, False)]},
+]
+
+
+def _supervise(grace: Desk, clock: _StepClock, start: datetime, weeks: int) -> None:
+    """Grace's side: a comment on a shared item and two group supervision sessions."""
+    from peerdesk.services import supervision
+
+    shared = sorted(grace.shared_with_me(), key=lambda r: r.saved_at)
+    brought = [r for r in shared if r.fields.get("bring_to_supervision")]
+    for index, plan in enumerate(SESSIONS):
+        clock.now = start + timedelta(weeks=int(plan["week"]), hours=14)
+        agenda = [r.id for r in brought[index::2]][:3]
+        if index == 0:
+            agenda += [r.id for r in shared if r.kind is Kind.DIARY][:1]
+        session = supervision.start_session(grace, clock.now.date(), plan["attendees"],
+                                            agenda=agenda)
+        grace.update(session.id, dict(session.fields) | {"themes": plan["themes"],
+                                                          "notes": plan["notes"]})
+        for text, owner, days, done in plan["actions"]:
+            action = supervision.add_action(grace, session.id, text, owner,
+                                            (clock.now + timedelta(days=days)).date())
+            if done:
+                grace.update(action.id, dict(action.fields) | {"done": True})
+    for record in shared[:2]:
+        clock.now += timedelta(hours=1)
+        supervision.comment(grace, record.id, "Thank you for sharing this. You kept the "
+                            "focus on what the person wanted; let's talk about it on Tuesday.")
 
 
 def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: datetime,

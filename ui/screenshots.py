@@ -179,6 +179,23 @@ def main(argv: list[str] | None = None) -> int:
         page = desk_of(shell)
         page.show_section("Shared with supervision")
         shot("16-coordinator-shared-with-supervision", shell)
+        page.show_section("Supervision inbox")
+        inbox = page.pages.currentWidget()
+        tree = getattr(inbox, "tree", None)
+        if tree is not None and tree.topLevelItemCount() > 1:
+            tree.setCurrentItem(tree.topLevelItem(1).child(0))  # a diary with a comment
+        shot("17-coordinator-inbox", shell)
+        page.show_section("Group supervision")
+        shot("18-group-supervision-session", shell)
+        session = getattr(page.pages.currentWidget(), "view", None)
+        if session is not None:
+            window = page.present(session)
+            window.resize(*SIZE)
+            _wait(app, window.isVisible)
+            shot("19-presentation-mode", window)
+            window.wipe()
+        page.show_section("Fidelity and engagement")
+        shot("20-fidelity-and-engagement", shell)
         shell.close()
     finally:
         tasks.stop()

@@ -16,6 +16,10 @@ class Kind(StrEnum):
     DISCHARGE_PLAN = "discharge_plan"
     CRISIS_PLAN = "crisis_plan"
     RECOVERY_PLAN = "recovery_plan"
+    COMMENT = "comment"
+    SUPERVISION = "supervision"
+    ACTION = "action"
+    SUMMARY = "delivery_summary"
 
     @property
     def label(self) -> str:
@@ -29,9 +33,16 @@ _KIND_LABELS = {
     Kind.DISCHARGE_PLAN: "Discharge plan",
     Kind.CRISIS_PLAN: "Crisis plan",
     Kind.RECOVERY_PLAN: "Personal recovery plan",
+    Kind.COMMENT: "Comment from supervision",
+    Kind.SUPERVISION: "Group supervision session",
+    Kind.ACTION: "Supervision action",
+    Kind.SUMMARY: "Delivery figures (no names or words)",
 }
 
 PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})
+# Kinds never about one person: the editor offers no person to choose.
+NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind.SUPERVISION,
+                                Kind.ACTION})
 
 
 class Role(StrEnum):

@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from peerdesk.domain import Kind, Record
+from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.errors import InvalidInput
 from peerdesk.paths import resource_dir
 from peerdesk.services.journey import NOT_A_SESSION, Journey, build
@@ -59,6 +59,7 @@ class Domain:
     mechanisms: frozenset[str]
     contact_types: frozenset[str]
     text_fields: tuple[str, ...]
+    short: str = ""
 
     def evidenced_by(self, diary: Record) -> bool:
         f = diary.fields
@@ -73,7 +74,8 @@ def domains() -> tuple[Domain, ...]:
     data = json.loads((resource_dir() / "lists/fidelity_domains.json").read_text("utf-8"))
     return tuple(Domain(c["id"], c["label"], frozenset(c["peer_brought"]),
                         frozenset(c["mechanisms"]), frozenset(c["contact_types"]),
-                        tuple(c["text_fields"])) for c in data["choices"])
+                        tuple(c["text_fields"]), c.get("short", c["label"]))
+                 for c in data["choices"])
 
 
 @dataclass(frozen=True)
@@ -262,4 +264,88 @@ def for_desk(desk: Desk, *, period: Period = Period(), peer: str | None = None) 
         if not match:
             raise InvalidInput(f"There is no account called {peer!r} on this computer.")
         peer_id = match[0]
-    return report(desk.records(), period=period, authors=authors, peer_id=peer_id)
+    from peerdesk.services.supervision import attendance
+
+    records = desk.records()
+    return report(expand(records, desk.user.id), period=period, authors=authors,
+                  peer_id=peer_id, supervision=attendance(records, authors) or None)
+
+
+# -- figures for the coordinator ----------------------------------------------------------
+# A coordinator reads only what peers chose to share, so a team report from her computer
+# would count almost nothing. Each peer therefore sends, per person, a summary made only of
+# dates, list choices and yes/no marks: no name, no label, no free text. It is a record about
+# the person (so erasing the person erases it everywhere), readable by the coordinators.
+
+SUMMARY_TEXT = "✓"  # stands for "something was written here"
+_DIARY_TEXT = ("ending", "strengths", "signposting", "lived_experience")
+_PERSON_FACTS = ("planned_discharge", "discharged_on", "discharge_meeting", "plans_offered",
+                 "plans_declined", "planned_end", "ended_on")
+
+
+def summarise(person: Record, records: Sequence[Record]) -> dict[str, Any]:
+    facts = {k: person.fields[k] for k in _PERSON_FACTS if person.fields.get(k)}
+    if person.fields.get("transition_summary"):
+        facts["transition_summary"] = SUMMARY_TEXT
+    about = [r for r in records if r.person_id == person.id and not r.deleted]
+    sessions = []
+    for d in sorted((r for r in about if r.kind is Kind.DIARY and r.fields.get("when")),
+                    key=lambda r: str(r.fields["when"])):
+        f = d.fields
+        entry: dict[str, Any] = {"when": str(f["when"])[:10]}
+        for key in ("contact_type", "peer_brought", "mechanisms"):
+            if f.get(key):
+                entry[key] = f[key]
+        entry |= {k: SUMMARY_TEXT for k in _DIARY_TEXT if f.get(k)}
+        sessions.append(entry)
+    plans = sorted({r.kind.value for r in about if r.kind in PLAN_KINDS})
+    return {"v": 1, "facts": facts, "sessions": sessions, "plans": plans}
+
+
+def publish(desk: Desk) -> int:
+    """Save or refresh the summary of each person this peer supports, readable by every
+    coordinator. Returns how many summaries changed."""
+    from peerdesk.domain import Role
+    from peerdesk.services.supervision import give_reader
+
+    coordinators = [a.id for a in desk.vault.accounts() if a.role is Role.COORDINATOR]
+    records = [r for r in desk.records() if r.author_id == desk.user.id]
+    existing = {r.person_id: r for r in records if r.kind is Kind.SUMMARY}
+    changed = 0
+    for person in (r for r in records if r.kind is Kind.PERSON and not r.deleted):
+        data = json.dumps(summarise(person, records), sort_keys=True, ensure_ascii=False)
+        old = existing.get(person.id)
+        if old is not None and old.fields.get("data") == data:
+            saved = old
+        elif old is not None:
+            saved = desk.update(old.id, {"data": data})
+            changed += 1
+        else:
+            saved = desk.add(Kind.SUMMARY, {"data": data}, person_id=person.id)
+            changed += 1
+        for coordinator in coordinators:
+            give_reader(desk, saved.id, coordinator)
+    return changed
+
+
+def expand(records: Sequence[Record], me: str) -> list[Record]:
+    """The records a report counts: one's own as they are; for other peers, the stand-ins
+    rebuilt from their summaries (their shared diaries would count twice, so are left out)."""
+    from dataclasses import replace
+
+    summarised = {r.author_id for r in records if r.kind is Kind.SUMMARY and r.author_id != me}
+    out = [r for r in records if r.kind is not Kind.SUMMARY
+           and (r.author_id == me or r.author_id not in summarised)]
+    for s in records:
+        if s.kind is not Kind.SUMMARY or s.author_id == me or s.deleted or not s.person_id:
+            continue
+        data = json.loads(str(s.fields.get("data", "{}")))
+        base = replace(s, kind=Kind.PERSON, id=s.person_id, person_id=None,
+                       fields=dict(data.get("facts", {})))
+        out.append(base)
+        for i, entry in enumerate(data.get("sessions", ())):
+            out.append(replace(s, kind=Kind.DIARY, id=f"{s.id}/{i}",
+                               fields=dict(entry) | {"when": f"{entry['when']}T00:00"}))
+        for kind in data.get("plans", ()):
+            out.append(replace(s, kind=Kind(kind), id=f"{s.id}/{kind}", fields={}))
+    return out

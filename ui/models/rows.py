@@ -47,6 +47,10 @@ def _summary(record: Record) -> str:
             text = str(f.get("what_happened") or f.get("what_mattered") or "")
             if not text and f.get("contact_type"):
                 text = _choice_label(Kind.DIARY, "contact_type", f["contact_type"])
+        case Kind.COMMENT | Kind.ACTION:
+            text = str(f.get("text", ""))
+        case Kind.SUPERVISION:
+            text = str(f.get("notes", ""))
         case Kind.REFLECTION:
             area = _choice_label(Kind.REFLECTION, "boundary_area", f.get("boundary_area", ""))
             text = f"{area}: {f.get('what_happened', '')}".strip(": ")

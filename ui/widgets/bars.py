@@ -53,7 +53,7 @@ class BarChart(QWidget):
         font.setBold(False)
         p.setFont(font)
         label_w = min(max((metrics.horizontalAdvance(b[0]) for b in self.bars), default=0) + 12,
-                      self.width() // 2)
+                      int(self.width() * 0.6))
         value_w = max((metrics.horizontalAdvance(b[2]) for b in self.bars), default=0) + 12
         span = max(self.width() - label_w - value_w - 8, 20)
         for i, (label, value, shown) in enumerate(self.bars):

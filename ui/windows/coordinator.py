@@ -42,9 +42,11 @@ class FidelityPage(QWidget):
 
     def __init__(self, records: Callable[[], Sequence[Record]], authors: dict[str, str], *,
                  export_dir: Path, today: date | None = None,
+                 attendance: Callable[[], dict[str, int]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._records = records
+        self._attendance = attendance
         self.authors = authors
         self.export_dir = export_dir
         today = today or date.today()
@@ -98,6 +100,12 @@ class FidelityPage(QWidget):
         layout.addWidget(self.table, 1)
         self.saved = muted("")
         layout.addWidget(self.saved)
+        self.publish_button = QPushButton("Send my figures to supervision")
+        self.publish_button.setAccessibleDescription(
+            "Dates, list choices and yes or no marks for each person: no names and no words "
+            "you wrote. Your coordinator needs them for the team's figures.")
+        self.publish_button.hide()
+        layout.addWidget(self.publish_button)
         self.report: fidelity.Report | None = None
         self.start.dateChanged.connect(self.refresh)
         self.end.dateChanged.connect(self.refresh)
@@ -105,12 +113,22 @@ class FidelityPage(QWidget):
         self.csv_button.clicked.connect(lambda: self.export_csv())
         self.pdf_button.clicked.connect(lambda: self.export_pdf())
 
+    def enable_publish(self, publish: Callable[[], None]) -> None:
+        self.publish_button.show()
+        self.publish_button.clicked.connect(publish)
+
+    def published(self, changed: int) -> None:
+        self.saved.setText(f"Sent: {changed} person summaries changed. They reach your "
+                           "coordinator at the next sync. No names or words are in them.")
+
     def period(self) -> fidelity.Period:
         return fidelity.Period(self.start.date().toPython(),  # type: ignore[arg-type]
                                self.end.date().toPython())  # type: ignore[arg-type]
 
     def refresh(self) -> None:
-        self.report = fidelity.report(self._records(), period=self.period(), authors=self.authors)
+        attended = self._attendance() if self._attendance else None
+        self.report = fidelity.report(self._records(), period=self.period(), authors=self.authors,
+                                      supervision=attended or None)
         chosen = self.whose.currentText()
         self.whose.blockSignals(True)
         self.whose.clear()
@@ -135,7 +153,7 @@ class FidelityPage(QWidget):
              f"{shown.components[key]} of {shown.people}")
             for key, label, _ in fidelity.COMPONENTS])
         self.domains_chart.set_bars([
-            (d.label, shown.domains[d.id] / shown.sessions if shown.sessions else 0.0,
+            (d.short, shown.domains[d.id] / shown.sessions if shown.sessions else 0.0,
              f"{shown.domains[d.id]} of {shown.sessions}") for d in fidelity.domains()])
         columns = [report.team, *report.peers]
         data = [c.as_json(suppress=False) for c in columns]
@@ -152,6 +170,10 @@ class FidelityPage(QWidget):
         rows.append(("Days from discharge to first meeting after (median)",
                      ["" if (m := d["days_discharge_to_first_meeting"]["median"]) is None
                       else f"{m:g}" for d in data]))
+        if any(d["supervision_attended"] is not None for d in data):
+            rows.append(("Group supervision sessions attended",
+                         ["" if d["supervision_attended"] is None else str(d["supervision_attended"])
+                          for d in data]))
         self.table.clear()
         self.table.setColumnCount(len(columns) + 1)
         self.table.setRowCount(len(rows))

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
-from peerdesk.services import Desk, Draft, journey
+from peerdesk.errors import AccessProblem
+from peerdesk.services import Desk, Draft, fidelity, journey, supervision
 from ui import tasks, theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
@@ -44,11 +45,19 @@ from ui.windows.coordinator import FidelityPage
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
+from ui.windows.supervision import (
+    InboxPage,
+    PresentationWindow,
+    SessionJobs,
+    SupervisionPage,
+    passphrase_checker,
+)
 
 SEARCH_DELAY_MS = 120
 RECENT = 20
 NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision",
        "Fidelity and engagement"]
+COORDINATOR_NAV = ["Supervision inbox", "Group supervision"]
 
 
 @dataclass
@@ -191,7 +200,8 @@ class DeskPage(QWidget):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
-        self.nav.addItems(NAV)
+        self.nav_items = NAV + (COORDINATOR_NAV if self.user.role is Role.COORDINATOR else [])
+        self.nav.addItems(self.nav_items)
         self.nav.setWordWrap(True)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._fit_nav()
@@ -269,8 +279,16 @@ class DeskPage(QWidget):
                     "Diaries and reflections you have shared with your coordinator, or marked "
                     "to bring to supervision.", self.shared_model)
             case "Fidelity and engagement":
-                return FidelityPage(lambda: [r.record for r in self.rows.values()],
-                                    self.authors, export_dir=self.export_dir)
+                fid = FidelityPage(lambda: fidelity.expand(self._all_records(), self.user.id),
+                                   self.authors, export_dir=self.export_dir,
+                                   attendance=lambda: supervision.attendance(
+                                       self._all_records(), self.authors))
+                if self.user.role is Role.PEER:
+                    fid.enable_publish(lambda: self._run(
+                        lambda: fidelity.publish(self._live()), fid.published))
+                return fid
+            case "Supervision inbox" | "Group supervision":
+                return self._supervision_page(name)
             case "Search results":
                 search = ListPage("Search results", "Searched in memory on this computer; "
                                   "nothing is indexed on disk.", self.search_model)
@@ -278,6 +296,49 @@ class DeskPage(QWidget):
                 search.filter_label.hide()
                 return search
         raise KeyError(name)
+
+    def _live(self) -> Desk:
+        assert self.desk is not None, "locked"
+        return self.desk
+
+    def _all_records(self) -> list[Record]:
+        return [r.record for r in self.rows.values()]
+
+    def _supervision_page(self, name: str) -> QWidget:
+        if name == "Supervision inbox":
+            return InboxPage(self._all_records, self.authors, self.user.id, self._run,
+                             self._upsert, lambda rid, text: supervision.comment(
+                                 self._live(), rid, text))
+        jobs = SessionJobs(
+            start=lambda when, peers: supervision.start_session(self._live(), when, []),
+            save=lambda rid, fields: self._live().update(rid, fields),
+            add_action=lambda sid, text, owner, due: supervision.add_action(
+                self._live(), sid, text, owner, due),
+            set_done=lambda rid: self._live().update(
+                rid, dict(self._live().get(rid).fields) | {"done": True}))
+        peers = sorted(a.name for a in self.accounts if a.role is Role.PEER)
+        page = SupervisionPage(self._all_records, self.authors, self.user.id, peers, self._run,
+                               self._upsert, jobs, export_dir=self.export_dir)
+        page.present_requested.connect(self.present)
+        return page
+
+    def present(self, view: supervision.Session) -> PresentationWindow:
+        """Presentation mode: leaving it needs this coordinator's passphrase."""
+        vault, name = self._live().vault, self.user.name
+
+        def verify(text: str) -> bool:
+            try:
+                vault.unlock(name, text).lock()
+            except AccessProblem:
+                return False
+            return True
+
+        window = PresentationWindow(view, self.authors, parent=self,
+                                    check_passphrase=passphrase_checker(verify, self._run),
+                                    known_names=list(self.people().values()))
+        self.presentation = window
+        window.showMaximized()
+        return window
 
     @property
     def people_page(self) -> PeoplePage:
@@ -313,7 +374,7 @@ class DeskPage(QWidget):
     # -- data -----------------------------------------------------------------------------
 
     def _fit_nav(self) -> None:
-        width = max(self.nav.fontMetrics().horizontalAdvance(t) for t in NAV) + 48
+        width = max(self.nav.fontMetrics().horizontalAdvance(t) for t in self.nav_items) + 48
         self.nav.setMinimumWidth(width)
         self.nav.setMaximumWidth(width + 80)
 
@@ -321,7 +382,8 @@ class DeskPage(QWidget):
         return {rid: r.person for rid, r in self.rows.items() if r.record.kind is Kind.PERSON}
 
     def refresh(self) -> None:
-        rows = list(self.rows.values())
+        # Delivery summaries feed the fidelity page only; no list shows them.
+        rows = [r for r in self.rows.values() if r.record.kind is not Kind.SUMMARY]
         mine = self.user.id
         by_kind: dict[Kind, list[Row]] = {}
         for r in rows:
@@ -341,9 +403,10 @@ class DeskPage(QWidget):
         if self.user.role is Role.COORDINATOR:
             shared = [r for r in rows if r.record.author_id != mine]
         else:
-            shared = [r for r in rows if r.record.kind in (Kind.DIARY, Kind.REFLECTION)
+            shared = [r for r in rows if (r.record.kind in (Kind.DIARY, Kind.REFLECTION)
                       and (r.record.id in self.shared_ids
-                           or r.record.fields.get("bring_to_supervision"))]
+                           or r.record.fields.get("bring_to_supervision")))
+                      or r.record.kind is Kind.COMMENT]  # the coordinator's, on my items
         self.shared_model.set_rows(shared)
         self.search_model.set_rows(rows)
         self._person_selected()
@@ -366,7 +429,8 @@ class DeskPage(QWidget):
         person = page.selected_person() if isinstance(page, PeoplePage) else None
         self.person_records_model.set_rows(
             [] if person is None else
-            [r for r in self.rows.values() if r.record.person_id == person.id])
+            [r for r in self.rows.values() if r.record.person_id == person.id
+             and r.record.kind is not Kind.SUMMARY])
         if isinstance(page, PeoplePage):
             page.journey.show_journey(None if person is None else journey.build(
                 person.id, [r.record for r in self.rows.values()
@@ -377,14 +441,14 @@ class DeskPage(QWidget):
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        page = self.page_for(NAV[row])
-        if isinstance(page, FidelityPage):
+        page = self.page_for(self.nav_items[row])
+        if isinstance(page, FidelityPage | InboxPage | SupervisionPage):
             page.refresh()  # figures from what is loaded now
         self.pages.setCurrentWidget(page)
         self.tabs.setCurrentIndex(0)
 
     def show_section(self, name: str) -> None:
-        self.nav.setCurrentRow(NAV.index(name))
+        self.nav.setCurrentRow(self.nav_items.index(name))
 
     def _run_search(self) -> None:
         text = self.search.text()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from peerdesk.catalogue import spec
 from peerdesk.domain import PLAN_KINDS, Kind, Record
+from peerdesk.domain.records import NOT_ABOUT_A_PERSON
 from ui import language
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
@@ -93,7 +94,7 @@ class RecordEditor(QWidget):
         body = QHBoxLayout()
         column = QVBoxLayout()
         self.person_box: QComboBox | None = None
-        if kind not in (Kind.PERSON, Kind.REFLECTION):
+        if kind not in NOT_ABOUT_A_PERSON:
             self.person_box = QComboBox()
             self.person_box.addItem("Not about one person", None)
             for pid, label in people:
