@@ -145,6 +145,13 @@ def _plan(kind: Kind) -> KindSpec:
         FieldSpec("shared_with", "Who the person has chosen to share this plan with", T.LIST),
         FieldSpec("agreed_on", "Agreed by the person on", T.DATE),
         FieldSpec("review_on", "Review date", T.DATE),
+        # Authorship per section: unticked sections are in the person's own words.
+        FieldSpec("peer_notes", "Sections that are a peer worker note, not the person's words",
+                  T.TAGS, choices=tuple(Choice(s.id, s.title) for s in sections),
+                  help="Leave a section unticked when it is in the person's own words."),
+        # The consent ledger: changed only through peerdesk/services/consent.py.
+        FieldSpec("consents", "Who the person has agreed can see this plan", T.CONSENTS,
+                  choices=choices("recipient_roles"), sections=sections),
     ), intro=template.get("intro", ""))
 
 

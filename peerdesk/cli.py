@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from peerdesk import errors
 from peerdesk.catalogue import spec
-from peerdesk.domain import Kind, Record, Role
+from peerdesk.domain import FieldType, Kind, Record, Role
 from peerdesk.paths import default_data_dir
 from peerdesk.services import Desk, Vault
 
@@ -126,7 +126,12 @@ def record_text(record: Record) -> str:
         value = record.fields.get(field.name)
         if value in (None, "", [], {}):
             continue
-        if field.sections:
+        if field.type is FieldType.CONSENTS:
+            lines.append(f"{field.label}:")
+            lines += [f"  {c['recipient']} ({c['role']}) since {c['given_on']}"
+                      + (f", withdrawn {c['withdrawn_on']}" if c.get("withdrawn_on") else "")
+                      for c in value]
+        elif field.sections:
             lines.append(f"{field.label}:")
             lines += [f"  {s.title}: {value[s.id]}" for s in field.sections if s.id in value]
         else:
@@ -312,6 +317,81 @@ def cmd_share_password(app: App) -> None:
     app.out("The share's password is saved in this computer's keyring.", {"saved": True})
 
 
+def _date(text: str | None) -> Any:
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise errors.InvalidInput(f"{text!r} is not a date like 2026-03-14.") from None
+
+
+def _consent_json(c: Any) -> dict[str, Any]:
+    return dict(c.entry())
+
+
+def cmd_plan_consent_add(app: App) -> None:
+    from peerdesk.services import consent
+
+    scope = [s.strip() for s in (app.args.sections or "").split(",") if s.strip()]
+    entry = consent.add_consent(app.desk, app.args.id, recipient=app.args.recipient,
+                                role=app.args.role, scope=scope, purpose=app.args.purpose or "",
+                                given_on=_date(app.args.given), expires_on=_date(app.args.expires))
+    app.out(f"Recorded: the person agreed that {entry.recipient} can see "
+            f"{'this plan' if entry.whole_plan else 'the listed sections'} ({entry.id}).",
+            _consent_json(entry))
+
+
+def cmd_plan_consent_withdraw(app: App) -> None:
+    from peerdesk.services import consent
+
+    entry = consent.withdraw_consent(app.desk, app.args.id, app.args.consent, on=_date(app.args.on))
+    app.out(f"Withdrawn: no copy of this plan will be made for {entry.recipient} from "
+            f"{entry.withdrawn_on}.", _consent_json(entry))
+
+
+def cmd_plan_consent_list(app: App) -> None:
+    from peerdesk.domain.consent import ledger
+    from peerdesk.services import consent
+
+    record = app.desk.get(app.args.id)
+    today = app.vault.clock().date()
+    entries = ledger(record.fields)
+    human = "\n".join(
+        f"{c.id}\t{c.state(today)}\t{c.recipient}\t{consent.role_label(c.role)}\t"
+        f"{'whole plan' if c.whole_plan else ','.join(c.scope)}\tsince {c.given_on}"
+        + (f"\tuntil {c.expires_on}" if c.expires_on else "")
+        + (f"\twithdrawn {c.withdrawn_on}" if c.withdrawn_on else "") for c in entries)
+    app.out(human or "Nobody yet: the person has not agreed to share this plan with anyone.",
+            [_consent_json(c) | {"state": c.state(today)} for c in entries])
+
+
+def cmd_plan_export(app: App) -> None:
+    from peerdesk.services import consent
+
+    out = Path(app.args.out) if app.args.out else None
+    copy = consent.export_plan(app.desk, app.args.id, app.args.for_,
+                               how=f"file ({out.suffix.lstrip('.') or 'text'})" if out else "text")
+    person = ""
+    if copy.for_the_person and copy.record.person_id:
+        person = str(app.desk.get(copy.record.person_id).fields.get("label", ""))
+    text = consent.copy_text(copy, person=person)
+    data = {"recipient": copy.recipient, "record": record_json(copy.record),
+            "who_can_see": [c.entry() for c in copy.who_can_see]}
+    if out is None:
+        app.out(text, data)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".json":
+        out.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    else:
+        out.write_text(text, encoding="utf-8")
+    app.out(f"Wrote the copy for {copy.recipient} to {out}. It is not encrypted: give it to "
+            "them and remove it from this computer.", {"path": str(out)} | data)
+
+
 def _day(text: str | None) -> Any:
     from datetime import date
 
@@ -336,6 +416,60 @@ def cmd_report_fidelity(app: App) -> None:
     app.out(f"Fidelity and engagement, {period.text()}: {team['people']} people, "
             f"{team['sessions']} sessions ({report.basis}). Use --json or --csv for the figures.",
             data)
+
+
+def _recovery_key(app: App) -> Any:
+    from peerdesk.services import governance
+
+    secret = app.input._secret(governance.RECOVERY_PASSPHRASE_ENV,
+                               "Passphrase for the recovery key file: ")
+    return governance.load_recovery_key(Path(app.args.recovery_key), secret)
+
+
+def cmd_audit_export(app: App) -> None:
+    from peerdesk.services import governance
+
+    count, head = governance.export_audit(app.desk, Path(app.args.out),
+                                          start=_date(app.args.from_), end=_date(app.args.to))
+    app.out(f"The audit trail is intact. Wrote {count} entries to {app.args.out}.\n"
+            f"Chain head: {head}", {"entries": count, "chain_head": head, "path": app.args.out})
+
+
+def cmd_audit_access(app: App) -> None:
+    from peerdesk.services import governance
+
+    events = governance.access_to_my_records(app.desk)
+    lines = [f"{e.at:%Y-%m-%d %H:%M}\t{e.who} ({governance.role_label(e.role)})\t{e.action}\t"
+             f"{e.kind}\t{e.record_id}" + (f"\treason: {e.reason}" if e.reason else "")
+             for e in events]
+    app.out("\n".join(lines) or "Nobody else has opened your records on this computer.",
+            [{"at": e.at.isoformat(timespec="seconds"), "who": e.who, "role": e.role,
+              "action": e.action, "record_id": e.record_id, "kind": e.kind,
+              "reason": e.reason} for e in events])
+
+
+def cmd_break_glass(app: App) -> None:
+    from peerdesk.services import governance
+
+    key = _recovery_key(app)
+    versions = governance.break_glass(app.desk, app.args.id, recovery_key=key,
+                                      reason=app.args.reason)
+    app.out("Opened with the trust recovery key; this is logged and shown to the author.\n\n"
+            + "\n\n".join(record_text(r) for r in versions),
+            [record_json(r) for r in versions])
+
+
+def cmd_report_break_glass(app: App) -> None:
+    from peerdesk.services import governance
+
+    events, problems = governance.break_glass_report(
+        app.vault, _recovery_key(app), start=_date(app.args.from_), end=_date(app.args.to))
+    lines = [f"{e.at:%Y-%m-%d %H:%M}\t{e.who} ({governance.role_label(e.role)})\t{e.kind} "
+             f"{e.record_id} by {e.author}\treason: {e.reason}" for e in events]
+    lines = problems + (lines or ["No record was opened with the recovery key in this period."])
+    app.out("\n".join(lines),
+            {"audit_ok": not problems, "problems": problems,
+             "events": [e.__dict__ | {"at": e.at.isoformat(timespec="seconds")} for e in events]})
 
 
 def cmd_report_publish(app: App) -> None:
@@ -438,9 +572,52 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id")
         p.add_argument("--with", dest="with_", required=True, metavar="NAME")
 
+    plans = group("plan", "the person's plans: consent and copies")
+    p = command(plans, "export", cmd_plan_export,
+                "a copy of a plan for the person, or for someone they agreed can see it")
+    p.add_argument("id")
+    p.add_argument("--for", dest="for_", metavar="RECIPIENT",
+                   help="a recipient on the plan's consent ledger (name or consent id); "
+                        "without it, the person's own copy")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (.txt or .json) instead of stdout")
+    consents = plans.add_parser("consent", help="who the person agreed can see a plan") \
+        .add_subparsers(dest="consent_action", required=True, metavar="ACTION")
+    p = command(consents, "add", cmd_plan_consent_add, "the person agreed that someone can see it")
+    p.add_argument("id")
+    p.add_argument("--recipient", required=True, help="who, e.g. 'Dr Okafor (GP)' or 'Mum'")
+    p.add_argument("--role", required=True,
+                   choices=[c.id for c in spec(Kind.CRISIS_PLAN).by_name["consents"].choices])
+    p.add_argument("--sections", help="comma-separated section names; without it, the whole plan")
+    p.add_argument("--purpose", help="why, in the person's words")
+    p.add_argument("--given", metavar="DATE", help="when the person agreed (default: today)")
+    p.add_argument("--expires", metavar="DATE", help="when the agreement ends")
+    p = command(consents, "withdraw", cmd_plan_consent_withdraw, "the person no longer agrees")
+    p.add_argument("id")
+    p.add_argument("consent", metavar="CONSENT", help="the consent id, or the recipient's name")
+    p.add_argument("--on", metavar="DATE", help="from when (default: today)")
+    p = command(consents, "list", cmd_plan_consent_list, "the plan's consent ledger")
+    p.add_argument("id")
+
     command(sub, "check", cmd_check, "check the integrity of every record you can read")
     audit_cmds = group("audit", "the audit trail")
     command(audit_cmds, "verify", cmd_audit_verify, "verify the audit trail's hash chain")
+    p = command(audit_cmds, "export", cmd_audit_export,
+                "a period of the audit trail as CSV, verified first (coordinator or admin)")
+    p.add_argument("--from", dest="from_", metavar="DATE")
+    p.add_argument("--to", metavar="DATE")
+    p.add_argument("--out", required=True, metavar="FILE.csv")
+    command(audit_cmds, "access", cmd_audit_access,
+            "who else has opened or copied your records on this computer, and why")
+    p = command(sub, "break-glass", cmd_break_glass,
+                "open a record not shared with you, with the trust recovery key and a reason")
+    p.add_argument("id")
+    p.add_argument("--recovery-key", required=True, metavar="FILE")
+    p.add_argument("--reason", required=True, help="why; shown to the author and the Guardian")
+    p = command(reports, "break-glass", cmd_report_break_glass,
+                "every break-glass opening, with reasons (needs the recovery key)")
+    p.add_argument("--recovery-key", required=True, metavar="FILE")
+    p.add_argument("--from", dest="from_", metavar="DATE")
+    p.add_argument("--to", metavar="DATE")
     p = command(sub, "sync", cmd_sync, "send and receive changes through the team share")
     p.add_argument("--share", metavar="LOCATION",
                    help="folder path or smb://server/share/folder (remembered for next time)")
