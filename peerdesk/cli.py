@@ -480,6 +480,20 @@ def cmd_report_publish(app: App) -> None:
             "They reach the coordinator at the next sync.", {"changed": changed})
 
 
+def cmd_sar(app: App) -> None:
+    from peerdesk.services import sar
+
+    key = _recovery_key(app) if app.args.recovery_key else None
+    bundle = sar.collect(app.desk, app.args.person, recovery_key=key)
+    paths = sar.write(bundle, Path(app.args.out))
+    app.out(f"Wrote {len(bundle.records)} records ({bundle.version_count} versions) and "
+            f"{len(bundle.audit)} audit entries to:\n" + "\n".join(str(p) for p in paths)
+            + "\nThey are not encrypted: check them (serious-harm test, third parties), hand "
+              "them over, then remove them from this computer.",
+            {"records": len(bundle.records), "versions": bundle.version_count,
+             "audit_entries": len(bundle.audit), "files": [str(p) for p in paths]})
+
+
 def _kind(text: str) -> Kind:
     try:
         return Kind(text.replace("-", "_"))
@@ -608,6 +622,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.csv")
     command(audit_cmds, "access", cmd_audit_access,
             "who else has opened or copied your records on this computer, and why")
+    p = command(sub, "sar", cmd_sar,
+                "subject access: everything held about a person, as PDF, HTML and JSON")
+    p.add_argument("person", metavar="PERSON", help="the person's id")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--recovery-key", metavar="FILE",
+                   help="coordinator or admin: open records written by others with the trust key")
     p = command(sub, "break-glass", cmd_break_glass,
                 "open a record not shared with you, with the trust recovery key and a reason")
     p.add_argument("id")

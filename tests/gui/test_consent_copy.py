@@ -71,3 +71,34 @@ def test_plan_html_without_a_copy_shows_who_can_see_this(peer: Desk) -> None:
     consents.add_consent(peer, plan_id, recipient="Ward 3", role="ward", given_on=date.today())
     html = plan_document.plan_html(peer.get(plan_id), person="Jo")
     assert "Who can see this, by your choice" in html and "Ward 3 (The ward)" in html
+
+
+def test_person_editor_writes_the_subject_access_bundle(
+        qtbot, make_shell, prepared_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from peerdesk.services import Vault
+    from tests.conftest import LIGHT_KDF, PASSPHRASE
+    from tests.gui.conftest import WAIT_MS, sign_in
+
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        amira = vault.unlock("Amira", PASSPHRASE)
+        person = amira.add(Kind.PERSON, {"label": "Jo"})
+        amira.update(person.id, {"label": "Jo", "pronouns": "she/her"})
+        amira.add(Kind.PERSON, {"label": "Kit"})
+        amira.lock()
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    assert page is not None
+    page.open_record(person)
+    qtbot.waitUntil(lambda: page.editor_for(person.id) is not None, timeout=WAIT_MS)
+    editor = page.editor_for(person.id)
+    assert editor is not None and editor.sar_button is not None
+    assert editor.sar_button.isEnabled() and editor.sar_button.accessibleDescription()
+    qtbot.mouseClick(editor.sar_button, Qt.MouseButton.LeftButton)
+    bundle = tmp_path / "exports" / f"subject-access-{date.today():%Y-%m-%d}"
+    qtbot.waitUntil(lambda: (bundle / "subject-access.pdf").exists(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Saved everything held" in editor.banner.text(), timeout=WAIT_MS)
+    data = (bundle / "subject-access.json").read_text("utf-8")
+    assert "she/her" in data and "Kit" not in data

@@ -34,6 +34,7 @@ from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
 from peerdesk.services import Desk, Draft, fidelity, journey, supervision
+from peerdesk.services import sar as sar_service
 from ui import tasks, theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
@@ -492,6 +493,7 @@ class DeskPage(QWidget):
         editor.close_requested.connect(self.close_editor)
         editor.versions_requested.connect(self._versions)
         editor.copy_requested.connect(self._copy)
+        editor.sar_requested.connect(self._subject_access)
         editor.share_requested.connect(self._share)
         editor.unshare_requested.connect(self._unshare)
         editor.delete_requested.connect(self._confirm_delete)
@@ -679,6 +681,22 @@ class DeskPage(QWidget):
         dialog.exported.connect(lambda how: self._note_export(record_id, how))
         self._keep(dialog)
         return dialog
+
+    def _subject_access(self, editor: RecordEditor) -> None:
+        """The same bundle as `peerdesk sar`, into the export folder."""
+        desk = self.desk
+        if editor.record is None or desk is None:
+            return
+        person_id = editor.record.id
+        out = self.export_dir / f"subject-access-{date.today():%Y-%m-%d}"
+
+        def make() -> list[Path]:
+            return sar_service.write(sar_service.collect(desk, person_id), out)
+
+        self._run(make, lambda _paths: editor.banner.show_done(
+            f"Saved everything held about this person in {out} (PDF, web page and JSON). It "
+            "is not encrypted: check it, hand it over, then remove it from this computer."),
+            editor)
 
     def _note_export(self, record_id: str, how: str) -> None:
         desk = self.desk

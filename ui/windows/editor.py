@@ -52,6 +52,7 @@ class RecordEditor(QWidget):
     close_requested = Signal(object)
     versions_requested = Signal(object)
     copy_requested = Signal(object)
+    sar_requested = Signal(object)  # a person's subject access bundle
     share_requested = Signal(object, str)
     unshare_requested = Signal(object, str)
     delete_requested = Signal(object)
@@ -163,6 +164,14 @@ class RecordEditor(QWidget):
             self.copy_button = QPushButton("Copy for the person (PDF or print)…")
             self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
             buttons.addWidget(self.copy_button)
+        self.sar_button: QPushButton | None = None
+        if kind is Kind.PERSON and not read_only:
+            self.sar_button = QPushButton("Everything held about them…")
+            self.sar_button.setAccessibleDescription(
+                "For a subject access request: a PDF, a web page and JSON of every record and "
+                "version about this person, and who saw them")
+            self.sar_button.clicked.connect(lambda: self.sar_requested.emit(self))
+            buttons.addWidget(self.sar_button)
         self.share_button: QPushButton | None = None
         if kind in SHAREABLE and not read_only:
             self.share_button = QPushButton("Share for supervision…")
@@ -289,6 +298,8 @@ class RecordEditor(QWidget):
         self.delete_button.setEnabled(self.record is not None)
         if self.copy_button is not None:
             self.copy_button.setEnabled(self.record is not None)
+        if self.sar_button is not None:
+            self.sar_button.setEnabled(self.record is not None)
         if self.share_button is not None:
             self.share_button.setEnabled(self.record is not None)
         if self.record is None:

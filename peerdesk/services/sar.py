@@ -1,0 +1,218 @@
+"""Subject access: everything this computer holds about one person, as a bundle they can read
+(PDF and HTML) and a complete machine-readable copy (JSON).
+
+Run by the peer who supports the person (her own keys open every version she wrote), or by a
+coordinator or administrator with the trust recovery key (for a leaver's records). What is in
+it: the person's record and every record about them, every version (deletions included), who
+each was shared with and when, each plan's consent ledger, records erased at the person's
+request (their dates only: nothing else is left), and every audit entry that touched any of
+them. Nothing about anyone else: records are chosen by the person's id, and audit entries carry
+ids and actions only. Withholding under the serious-harm test is a human decision made on the
+bundle before it is handed over; the app does not make it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import x25519
+from sqlalchemy import or_, select
+
+from peerdesk import audit, textpdf
+from peerdesk.catalogue import spec
+from peerdesk.domain import FieldType, Kind, Record
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.services import governance
+from peerdesk.services.desk import Desk
+from peerdesk.store.models import AccountRow, AuditRow, ReaderClockRow, RecordRow
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    id: str
+    kind: Kind
+    author: str
+    erased_at: datetime | None
+    versions: tuple[Record, ...]
+    shared: tuple[dict[str, Any], ...]  # reader, since/until as far as this computer knows
+
+
+@dataclass(frozen=True)
+class Bundle:
+    person_id: str
+    label: str
+    made_at: datetime
+    made_by: str
+    records: tuple[HeldRecord, ...]
+    audit: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def version_count(self) -> int:
+        return sum(len(r.versions) for r in self.records)
+
+
+def collect(desk: Desk, person_id: str, *,
+            recovery_key: x25519.X25519PrivateKey | None = None, reason: str = "") -> Bundle:
+    """Everything held about one person. Without a recovery key, only the peer who supports
+    the person can collect it."""
+    vault = desk.vault
+    with vault.store.transaction() as s:
+        person = s.get(RecordRow, person_id)
+        if person is None or person.kind != Kind.PERSON.value:
+            raise NotFound("There is no person with that id on this computer.")
+        names = {a.id: a.name for a in s.scalars(select(AccountRow))}
+        rows = list(s.scalars(select(RecordRow).where(or_(
+            RecordRow.id == person_id, RecordRow.person_id == person_id)).order_by(
+            RecordRow.created_at)))
+        ids = [r.id for r in rows]
+        clocks = list(s.scalars(select(ReaderClockRow).where(ReaderClockRow.record_id.in_(ids))))
+        entries = list(s.scalars(select(AuditRow).where(AuditRow.record_id.in_(ids))
+                                 .order_by(AuditRow.seq)))
+        meta = [(r.id, Kind(r.kind), r.author_id, r.erased_at) for r in rows]
+    if recovery_key is None and person.author_id != desk.user.id:
+        raise NotAllowed("Only the peer who supports this person, or a coordinator or "
+                         "administrator with the trust recovery key, can make their subject "
+                         "access bundle.")
+    if recovery_key is not None and desk.user.role not in governance.STAFF:
+        raise NotAllowed("Only a Peer Worker Coordinator or an administrator can use the trust "
+                         "recovery key.")
+    desk.note(audit.SUBJECT_ACCESS, person_id,
+              "by=author" if recovery_key is None else "by=recovery-key")
+    held, missing = [], []
+    for rid, kind, author_id, erased_at in meta:
+        versions: list[Record] = []
+        if erased_at is None:
+            if recovery_key is not None and author_id != desk.user.id:
+                try:
+                    versions = governance.open_with_recovery_key(
+                        desk, rid, recovery_key=recovery_key, why="subject access")
+                except NotFound:
+                    missing.append(rid)
+            else:
+                versions = desk.history(rid)
+        shared = tuple({"reader": names.get(c.reader_id, c.reader_id),
+                        "sharing": "on" if c.active else "off"}
+                       for c in clocks if c.record_id == rid)
+        held.append(HeldRecord(rid, kind, names.get(author_id, author_id), erased_at,
+                               tuple(versions), shared))
+    label = ""
+    if held and held[0].versions:
+        label = str(next((v.fields.get("label") for v in reversed(held[0].versions)
+                          if v.fields.get("label")), ""))
+    trail = tuple({"seq": e.seq, "at": e.at.isoformat(timespec="seconds"),
+                   "who": names.get(e.actor_id or "", e.actor_id or ""), "action": e.action,
+                   "record_id": e.record_id,
+                   # A break-glass reason is sealed; the bundle says one was given.
+                   "detail": "reason given" if e.action == audit.BREAK_GLASS else e.detail}
+                  for e in entries)
+    notes = []
+    if recovery_key is not None:
+        notes.append("Private reflection fields are sealed for their author alone and are not "
+                     "recoverable with the trust key.")
+    if missing:
+        notes.append(f"{len(missing)} records were written before the trust recovery key was "
+                     "set and could not be opened: ask their author. Ids: " + ", ".join(missing))
+    return Bundle(person_id, label, vault.clock(), desk.user.name, tuple(held), trail,
+                  tuple(notes))
+
+
+# -- the readable bundle ----------------------------------------------------------------------
+
+def _value_text(kind: Kind, name: str, value: Any) -> tuple[str, str]:
+    f = spec(kind).by_name.get(name)
+    if f is None:
+        return name, json.dumps(value, ensure_ascii=False)
+    labels = {c.id: c.label for c in f.choices}
+    if f.type is FieldType.SECTIONS:
+        titles = {s.id: s.title for s in f.sections}
+        return f.label, "\n".join(f"{titles.get(k, k)}: {v}" for k, v in value.items())
+    if f.type is FieldType.CONSENTS:
+        return f.label, "\n".join(
+            f"{c['recipient']} ({labels.get(c['role'], c['role'])}), since {c['given_on']}"
+            + (f", until {c['expires_on']}" if c.get("expires_on") else "")
+            + (f", withdrawn {c['withdrawn_on']}" if c.get("withdrawn_on") else "")
+            for c in value)
+    if isinstance(value, list):
+        return f.label, ", ".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        return f.label, "Yes" if value else "No"
+    return f.label, str(labels.get(value, value))
+
+
+def blocks(bundle: Bundle) -> list[tuple[str, str]]:
+    """The bundle as headings and paragraphs, for the PDF and the HTML."""
+    who = bundle.label or "this person"
+    out = [("h", f"Everything PeerDesk holds about {who} on this computer"),
+           ("p", f"Made on {bundle.made_at:%d %B %Y at %H:%M} UTC by {bundle.made_by}. "
+                 f"Person id {bundle.person_id}. {len(bundle.records)} records, "
+                 f"{bundle.version_count} versions, {len(bundle.audit)} audit entries."),
+           ("p", "Every saved version is here, oldest first, including deleted ones. Peer "
+                 "support records are written to be read by the person they are about.")]
+    out += [("p", n) for n in bundle.notes]
+    for r in bundle.records:
+        out.append(("h", f"{r.kind.label} (written by {r.author}) · id {r.id}"))
+        if r.erased_at is not None:
+            out.append(("p", f"Erased on {r.erased_at:%d %B %Y} at the person's request. "
+                             "Only this line is left."))
+            continue
+        if r.shared:
+            out.append(("p", "Shared for supervision: " + "; ".join(
+                f"{s['reader']} (sharing now {s['sharing']})" for s in r.shared)))
+        for v in r.versions:
+            out.append(("p", f"Version {v.version}, saved {v.saved_at:%d %B %Y %H:%M} UTC"
+                             + (" — deleted in this version" if v.deleted else "")))
+            for name, value in v.fields.items():
+                label, text = _value_text(r.kind, name, value)
+                out.append(("p", f"{label}: {text}"))
+    out.append(("h", "Who did what with these records (audit trail)"))
+    out += [("p", f"{e['at']}  {e['who']}  {e['action']}  {e['record_id']}  {e['detail']}")
+            for e in bundle.audit]
+    return out
+
+
+def as_json(bundle: Bundle) -> dict[str, Any]:
+    return {
+        "person_id": bundle.person_id, "label": bundle.label,
+        "made_at": bundle.made_at.isoformat(timespec="seconds"), "made_by": bundle.made_by,
+        "notes": list(bundle.notes),
+        "records": [{
+            "id": r.id, "kind": r.kind.value, "author": r.author,
+            "erased_at": r.erased_at.isoformat(timespec="seconds") if r.erased_at else None,
+            "shared_for_supervision": list(r.shared),
+            "versions": [{"version": v.version,
+                          "saved_at": v.saved_at.isoformat(timespec="seconds"),
+                          "deleted": v.deleted, "fields": dict(v.fields)} for v in r.versions],
+        } for r in bundle.records],
+        "audit": list(bundle.audit),
+    }
+
+
+def as_html(bundle: Bundle) -> str:
+    body = "".join(f"<h2>{escape(t)}</h2>" if s == "h" else
+                   "<p>" + escape(t).replace("\n", "<br>") + "</p>" for s, t in blocks(bundle))
+    return (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Subject access"
+            f"</title><body style='font-family: sans-serif; max-width: 50em'>{body}</body></html>")
+
+
+def write(bundle: Bundle, out_dir: Path) -> list[Path]:
+    """subject-access.json, .html and .pdf in ``out_dir`` (made if needed; files there of the
+    same names are replaced). None of them is encrypted: hand them over, then remove them."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"{out_dir} is a file, not a folder.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / "subject-access"
+    files = {".json": json.dumps(as_json(bundle), indent=2, ensure_ascii=False).encode(),
+             ".html": as_html(bundle).encode(),
+             ".pdf": textpdf.write(blocks(bundle), title="Subject access")}
+    paths = []
+    for suffix, data in files.items():
+        path = stem.with_suffix(suffix)
+        governance.write_atomic(path, data)
+        paths.append(path)
+    return paths
