@@ -494,6 +494,28 @@ def cmd_sar(app: App) -> None:
              "audit_entries": len(bundle.audit), "files": [str(p) for p in paths]})
 
 
+def cmd_report_retention(app: App) -> None:
+    from peerdesk.services import retention
+
+    on = _date(app.args.on) or app.vault.clock().date()
+    items = (retention.due(app.desk, on=on, everyone=app.args.all) if not app.args.schedule
+             else retention.schedule(app.desk, everyone=app.args.all))
+    human = "\n".join(f"{d.due_on}\t{d.record_class}\t{d.kind}\t{d.subject_id}\t{d.author}\t"
+                      f"{d.records} records\tlast {d.last_activity:%Y-%m-%d}" for d in items)
+    app.out(human or f"Nothing is due for review on {on}.",
+            [d.__dict__ | {"last_activity": d.last_activity.isoformat(timespec="seconds"),
+                           "due_on": d.due_on.isoformat()} for d in items])
+
+
+def cmd_dispose(app: App) -> None:
+    from peerdesk.services import retention
+
+    count = retention.dispose(app.desk, app.args.id, authorised_by=app.args.authorised_by)
+    app.out(f"Disposed of {count} records at the end of their retention period; the audit "
+            "trail keeps what, when and who authorised it. The next sync carries it to every "
+            "other computer.", {"disposed": count})
+
+
 def _kind(text: str) -> Kind:
     try:
         return Kind(text.replace("-", "_"))
@@ -622,6 +644,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.csv")
     command(audit_cmds, "access", cmd_audit_access,
             "who else has opened or copied your records on this computer, and why")
+    p = command(reports, "retention", cmd_report_retention,
+                "records due for review under the retention rules in the machine policy")
+    p.add_argument("--on", metavar="DATE", help="due on this day (default: today)")
+    p.add_argument("--all", action="store_true",
+                   help="every account's records (coordinator or admin; dates and ids only)")
+    p.add_argument("--schedule", action="store_true", help="every clock, due or not")
+    p = command(sub, "dispose", cmd_dispose,
+                "dispose of a person's records (or a staff record) whose retention has ended")
+    p.add_argument("id", help="the person's id, or a reflection's id")
+    p.add_argument("--authorised-by", required=True, metavar="REF",
+                   help="the records manager's decision that authorised it")
     p = command(sub, "sar", cmd_sar,
                 "subject access: everything held about a person, as PDF, HTML and JSON")
     p.add_argument("person", metavar="PERSON", help="the person's id")

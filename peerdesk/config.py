@@ -39,6 +39,8 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "passphrase_min_length": (8, 128),
     "kdf_memory_mib": (19, 1024),
     "kdf_iterations": (1, 20),
+    "retention_care_years": (1, 100),
+    "retention_staff_years": (1, 100),
 }
 # OWASP's floor for Argon2id is 19 MiB with 2 passes (or 46 MiB with one): memory x passes.
 KDF_MIN_WORK = 38
@@ -57,6 +59,12 @@ class Policy:
     recovery_public_key: str | None = None  # hex X25519; its private half is held offline by IG
     kdf_memory_mib: int = 64
     kdf_iterations: int = 3
+    # Retention (peerdesk/services/retention.py): records about a person are part of their
+    # mental health care record, 20 years after last contact (Records Management Code of
+    # Practice 2021, Appendix II); reflections and supervision are staff records, a class the
+    # trust's records manager agrees (6 years is a placeholder, not a Code figure).
+    retention_care_years: int = 20
+    retention_staff_years: int = 6
 
     def __post_init__(self) -> None:
         for name, (low, high) in BOUNDS.items():

@@ -419,6 +419,13 @@ class Desk:
             head = s.get(VersionRow, (record_id, row.head_version))
             assert head is not None
             self.wrap_for(s, head, target.id, target.receive_public)
+            # If the version already went to the share, it was sealed for the readers of that
+            # time: send it again, now for her too (receivers skip a vid they hold).
+            if s.scalar(select(OutboxRow.seq).where(
+                    OutboxRow.op == "version", OutboxRow.record_id == record_id,
+                    OutboxRow.vid == head.vid).limit(1)) is None:
+                s.add(OutboxRow(user_id=self.user.id, op="version", record_id=record_id,
+                                vid=head.vid))
             self._audit(s, audit.SHARE, record_id, f"with={target.id}")
 
     def wrap_for(self, s: Session, ver: VersionRow, reader_id: str, public: bytes) -> None:
@@ -467,13 +474,25 @@ class Desk:
     def erase_person(self, person_id: str) -> int:
         """The person withdraws: destroy every content key of every version of every record
         about them, and the ciphertext with it. Returns how many records were erased."""
+        return self._erase(person_id, expect=Kind.PERSON)
+
+    def erase_record(self, record_id: str) -> int:
+        """Disposal of one record about no person (a reflection whose retention has ended):
+        the same destruction as erase_person, carried to other devices the same way."""
+        return self._erase(record_id, expect=None)
+
+    def _erase(self, person_id: str, *, expect: Kind | None) -> int:
         now = self.vault.clock()
         with self._transaction() as s:
-            self._own_live(s, person_id, expect=Kind.PERSON)
+            # Deleted records too: a tombstone keeps the history, which this destroys.
+            row = self._own_live(s, person_id, expect=expect, deleted_ok=True)
+            if expect is None and (row.kind == Kind.PERSON.value or row.person_id is not None):
+                raise InvalidInput("A record about a person is erased with the person.")
             ids = list(s.scalars(select(RecordRow.id).where(
                 (RecordRow.id == person_id) | (RecordRow.person_id == person_id))))
             merge.erase_records(s, ids, now=now)
-            s.execute(delete(DraftRow).where(DraftRow.person_id == person_id))
+            s.execute(delete(DraftRow).where((DraftRow.person_id == person_id)
+                                             | DraftRow.record_id.in_(ids)))
             # Remembered, so versions about this person that arrive later are dropped unread;
             # and queued, so every other device that syncs erases them too.
             reading = hlc.tick(s, now=now, device_id=self.vault.device_id)
@@ -565,14 +584,15 @@ class Desk:
                                      wrap.wrapped))
         return out
 
-    def _own_live(self, s: Session, record_id: str, *, expect: Kind | None = None) -> Any:
+    def _own_live(self, s: Session, record_id: str, *, expect: Kind | None = None,
+                  deleted_ok: bool = False) -> Any:
         """The record's state row (id, kind, author, person, head version, deleted, erased)."""
         row = s.connection().execute(_RECORD_STATE, {"record_id": record_id}).first()
         if row is None or row.erased_at is not None:
             raise NotFound("There is no record with that id on this computer.")
         if row.author_id != self.user.id:
             raise NotAllowed("Only the person who wrote this record can change it.")
-        if row.deleted_at is not None:
+        if row.deleted_at is not None and not deleted_ok:
             raise InvalidInput("This record was deleted; its history is still readable.")
         if expect is not None and row.kind != expect.value:
             raise InvalidInput(f"That id is not a {expect.label.lower()}.")
