@@ -74,14 +74,22 @@ class EntryBuilder:
                 continue
             if rec is None or rec.erased_at is not None or rec.author_id != me:
                 continue  # erased since: nothing of it may leave this computer
-            if row.op == "version":
+            if row.op in {"version", "wrap"}:
                 ver = versions.get((row.record_id, row.vid or ""))
                 if ver is None:
                     continue
                 ws = wraps.get((ver.record_id, ver.version), [])
-                # Whoever holds its key, and whoever it is shared with now (so a deletion
-                # reaches the coordinator too).
-                readers = {w.reader_id for w in ws if w.reader_id != me} | sharing[rec.id]
+                if row.op == "version":
+                    # Whoever holds its key, and whoever it is shared with now (so a deletion
+                    # reaches the coordinator too).
+                    readers = {w.reader_id for w in ws if w.reader_id != me} | sharing[rec.id]
+                else:
+                    # A key given to one more reader (sharing, or a version from another
+                    # device after sharing reached it): she gets the whole version, since the
+                    # version itself may have gone out before she could read it.
+                    if not any(w.reader_id == row.reader_id for w in ws):
+                        continue
+                    readers = {row.reader_id or ""}
                 out[row.seq] = (frozenset(readers), {
                     "t": "v", "r": rec.id, "k": rec.kind, "a": me, "p": rec.person_id,
                     "c": iso(rec.created_at), "vid": ver.vid, "hlc": ver.hlc,
@@ -91,14 +99,6 @@ class EntryBuilder:
                     "pct": (fmt.b64(ver.private_ciphertext)
                             if ver.private_ciphertext is not None else None),
                     "w": [[w.reader_id, w.suite, fmt.b64(w.wrapped)] for w in ws]})
-            elif row.op == "wrap":
-                ver = versions.get((row.record_id, row.vid or ""))
-                wrap = s.get(WrapRow, (row.record_id, ver.version, row.reader_id)) if ver else None
-                if ver is None or wrap is None:
-                    continue
-                out[row.seq] = (frozenset({wrap.reader_id}), {
-                    "t": "w", "r": rec.id, "vid": ver.vid, "rd": wrap.reader_id,
-                    "s": wrap.suite, "x": fmt.b64(wrap.wrapped)})
             elif row.op == "reader" and row.reader_id:
                 clock_row = s.get(ReaderClockRow, (rec.id, row.reader_id))
                 if clock_row is None:  # shared before sync existed

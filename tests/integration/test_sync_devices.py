@@ -352,3 +352,17 @@ def test_a_conflict_can_be_merged_by_hand(team: Team) -> None:
     team.sync("a1", "a2")
     assert sync.conflict_count(a1) == sync.conflict_count(a2) == 0
     assert a2.get(rec.id).fields == merged
+
+
+def test_sharing_a_version_already_on_the_share_reaches_the_coordinator(team: Team) -> None:
+    a1, a2, grace = team.desks["a1"], team.desks["a2"], team.desks["office"]
+    rec = a1.add("diary", diary("v1, synced before sharing"))
+    team.sync("a1", "a2", "office")
+    a2.update(rec.id, diary("v2, laptop, synced before the sharing reached it"))
+    team.sync("a2")
+    a1.share(rec.id, "Grace")  # a1 has not seen v2 yet
+    team.sync("a1", "office")
+    assert grace.get(rec.id).fields["what_happened"] == \
+        "v2, laptop, synced before the sharing reached it"
+    assert [r.fields["what_happened"] for r in grace.history(rec.id)] == [
+        "v1, synced before sharing", "v2, laptop, synced before the sharing reached it"]
