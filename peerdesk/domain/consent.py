@@ -87,8 +87,9 @@ def keep_ledger(previous: Sequence[Mapping[str, Any]], fields: dict[str, Any], *
     given = fields.get("consents")
     if given is not None and given != before:
         raise InvalidInput("Consent is recorded with `peerdesk plan consent add` or `withdraw` "
-                           "(or the plan's consent panel), so every change is its own step in "
-                           "the audit trail. Leave 'consents' out of the record or unchanged.")
+                           "(or 'Who can see this' on the plan in the app), so every change is "
+                           "its own step in the audit trail. Leave 'consents' out of the record "
+                           "or unchanged.")
     out = {k: v for k, v in fields.items() if k != "consents"}
     if before:
         out["consents"] = before

@@ -102,3 +102,41 @@ def test_person_editor_writes_the_subject_access_bundle(
     qtbot.waitUntil(lambda: "Saved everything held" in editor.banner.text(), timeout=WAIT_MS)
     data = (bundle / "subject-access.json").read_text("utf-8")
     assert "she/her" in data and "Kit" not in data
+
+
+def test_consent_panel_records_and_withdraws_agreement(
+        qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from peerdesk.services import Vault
+    from tests.conftest import LIGHT_KDF, PASSPHRASE
+    from tests.gui.conftest import WAIT_MS, sign_in
+    from ui.windows.consent import ConsentDialog
+
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        amira = vault.unlock("Amira", PASSPHRASE)
+        person = amira.add(Kind.PERSON, {"label": "Jo"})
+        plan = amira.add(Kind.CRISIS_PLAN, PLAN, person_id=person.id)
+        amira.lock()
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    assert page is not None
+    page.open_record(plan)
+    qtbot.waitUntil(lambda: page.editor_for(plan.id) is not None, timeout=WAIT_MS)
+    editor = page.editor_for(plan.id)
+    assert editor is not None and editor.consent_button is not None
+    qtbot.mouseClick(editor.consent_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialogs[-1]
+    assert isinstance(dialog, ConsentDialog)
+    assert dialog.entries.item(0).text().startswith("Nobody yet")
+    qtbot.keyClicks(dialog.recipient, "Dr Okafor")
+    dialog.role.setCurrentIndex(dialog.role.findData("gp"))
+    dialog.sections.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Dr Okafor (GP)" in dialog.entries.item(0).text(), timeout=WAIT_MS)
+    assert "agreed" in dialog.entries.item(0).text() and "1 sections" in dialog.entries.item(0).text()
+    dialog.entries.setCurrentRow(0)
+    qtbot.mouseClick(dialog.withdraw_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "withdrawn" in dialog.entries.item(0).text(), timeout=WAIT_MS)
+    assert "new version" in dialog.banner.text()

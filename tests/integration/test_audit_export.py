@@ -57,3 +57,8 @@ def test_a_broken_chain_is_refused_through_the_cli(cli, data_dir: Path, tmp_path
     out.unlink()
     refused = cli("audit", "export", "--out", str(out))
     assert refused.code == 4 and "not exported" in refused.err and not out.exists()
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised() -> None:
+    assert [gov._cell(v) for v in ("=HYPERLINK(1)", "+1", "-2", "@x", "plain", None, 7)] == [
+        "'=HYPERLINK(1)", "'+1", "'-2", "'@x", "plain", "", "7"]

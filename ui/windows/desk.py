@@ -34,6 +34,7 @@ from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
 from peerdesk.services import Desk, Draft, fidelity, journey, supervision
+from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
 from ui import tasks, theme
 from ui.errors import show_error
@@ -42,6 +43,7 @@ from ui.models.records import RecordTableModel
 from ui.models.rows import Row, make_row, make_rows, reviews_due
 from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
+from ui.windows.consent import ConsentDialog
 from ui.windows.coordinator import FidelityPage
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
@@ -494,6 +496,7 @@ class DeskPage(QWidget):
         editor.versions_requested.connect(self._versions)
         editor.copy_requested.connect(self._copy)
         editor.sar_requested.connect(self._subject_access)
+        editor.consent_requested.connect(self._consents)
         editor.share_requested.connect(self._share)
         editor.unshare_requested.connect(self._unshare)
         editor.delete_requested.connect(self._confirm_delete)
@@ -679,6 +682,26 @@ class DeskPage(QWidget):
                                 parent=self)
         record_id = editor.record.id
         dialog.exported.connect(lambda how: self._note_export(record_id, how))
+        self._keep(dialog)
+        return dialog
+
+    def _consents(self, editor: RecordEditor) -> ConsentDialog | None:
+        """The plan's consent panel; each change is a new version, through the service."""
+        desk = self.desk
+        if editor.record is None or desk is None:
+            return None
+        plan_id = editor.record.id
+        dialog = ConsentDialog(editor.record, parent=self)
+
+        def refresh(_changed: object) -> None:
+            dialog.banner.show_done("Saved as a new version of the plan; the audit trail "
+                                    "records the change.")
+            self._run(lambda: desk.get(plan_id), dialog.show_record, dialog)
+
+        dialog.add_requested.connect(lambda kw: self._run(
+            lambda: consent_service.add_consent(desk, plan_id, **kw), refresh, dialog))
+        dialog.withdraw_requested.connect(lambda cid: self._run(
+            lambda: consent_service.withdraw_consent(desk, plan_id, cid), refresh, dialog))
         self._keep(dialog)
         return dialog
 

@@ -53,6 +53,7 @@ class RecordEditor(QWidget):
     versions_requested = Signal(object)
     copy_requested = Signal(object)
     sar_requested = Signal(object)  # a person's subject access bundle
+    consent_requested = Signal(object)  # a plan's consent panel
     share_requested = Signal(object, str)
     unshare_requested = Signal(object, str)
     delete_requested = Signal(object)
@@ -164,6 +165,13 @@ class RecordEditor(QWidget):
             self.copy_button = QPushButton("Copy for the person (PDF or print)…")
             self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
             buttons.addWidget(self.copy_button)
+        self.consent_button: QPushButton | None = None
+        if kind in PLAN_KINDS and not read_only:
+            self.consent_button = QPushButton("Who can see this…")
+            self.consent_button.setAccessibleDescription(
+                "The people the person agreed can have a copy of this plan")
+            self.consent_button.clicked.connect(lambda: self.consent_requested.emit(self))
+            buttons.addWidget(self.consent_button)
         self.sar_button: QPushButton | None = None
         if kind is Kind.PERSON and not read_only:
             self.sar_button = QPushButton("Everything held about them…")
@@ -300,6 +308,8 @@ class RecordEditor(QWidget):
             self.copy_button.setEnabled(self.record is not None)
         if self.sar_button is not None:
             self.sar_button.setEnabled(self.record is not None)
+        if self.consent_button is not None:
+            self.consent_button.setEnabled(self.record is not None)
         if self.share_button is not None:
             self.share_button.setEnabled(self.record is not None)
         if self.record is None:
