@@ -36,6 +36,7 @@ from peerdesk.errors import AccessProblem
 from peerdesk.services import Desk, Draft, fidelity, journey, supervision
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
+from peerdesk.services.governance import access_to_my_records
 from ui import tasks, theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
@@ -43,6 +44,7 @@ from ui.models.records import RecordTableModel
 from ui.models.rows import Row, make_row, make_rows, reviews_due
 from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
+from ui.windows.access import AccessDialog
 from ui.windows.consent import ConsentDialog
 from ui.windows.coordinator import FidelityPage
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
@@ -184,6 +186,12 @@ class DeskPage(QWidget):
         self.contrast_action.toggled.connect(self._display_changed)
         self.display_button.setMenu(display_menu)
         top.addWidget(self.display_button)
+        self.access_button = QPushButton("Access log")
+        self.access_button.setAccessibleName("Who opened my records")
+        self.access_button.setAccessibleDescription(
+            "Anyone else who opened or copied your records on this computer, and why")
+        self.access_button.clicked.connect(self.show_access)
+        top.addWidget(self.access_button)
         self.switch_button = QPushButton("Switch user")
         self.switch_button.setAccessibleDescription("Locks PeerDesk and goes back to sign-in")
         self.switch_button.clicked.connect(self.switch_user_requested)
@@ -684,6 +692,13 @@ class DeskPage(QWidget):
         dialog.exported.connect(lambda how: self._note_export(record_id, how))
         self._keep(dialog)
         return dialog
+
+    def show_access(self) -> None:
+        """The author's view of reads, copies and break-glass openings by anyone else."""
+        desk = self.desk
+        if desk is not None:
+            self._run(lambda: access_to_my_records(desk),
+                      lambda events: self._keep(AccessDialog(events, parent=self)))
 
     def _consents(self, editor: RecordEditor) -> ConsentDialog | None:
         """The plan's consent panel; each change is a new version, through the service."""
