@@ -10,10 +10,16 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from peerdesk.errors import AlreadyOpen, DiskFull, EnvironmentProblem, IntegrityProblem
+from peerdesk.errors import (
+    AlreadyOpen,
+    DiskFull,
+    EnvironmentProblem,
+    IntegrityProblem,
+    PeerDeskError,
+)
 from peerdesk.store import migrate
 
 DB_NAME = "peerdesk.sqlite3"
@@ -91,25 +97,28 @@ class Store:
         self._lock.release()
 
 
+# SQLite's words for a problem, and the sentence (and kind) a person is shown instead.
+_DB_PROBLEMS: list[tuple[tuple[str, ...], type[PeerDeskError], str]] = [
+    (("disk is full",), DiskFull,
+     "The disk is full, so this was not saved. Free some space and try again; what you typed "
+     "is still on screen."),
+    (("disk i/o",), EnvironmentProblem,
+     "The disk could not be written to, so this was not saved. Try again; if it keeps "
+     "happening, ask IT to check this computer's disk."),
+    (("locked", "busy"), EnvironmentProblem, "The data file is busy. Try again in a moment."),
+    (("malformed", "not a database"), IntegrityProblem,
+     "The data file is damaged and cannot be read safely. Ask IT to restore it from a backup; "
+     "nothing further has been written to it."),
+]
+
+
 @contextmanager
 def translate_db_errors() -> Iterator[None]:
     try:
         yield
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError is one of these
         text = str(exc.orig).lower()
-        if "disk is full" in text or "disk i/o" in text:
-            raise DiskFull(
-                "The disk is full, so this was not saved. Free some space and try again; "
-                "what you typed is still on screen."
-            ) from None
-        if "locked" in text or "busy" in text:
-            raise EnvironmentProblem("The data file is busy. Try again in a moment.") from None
-        raise
-    except DatabaseError as exc:
-        text = str(exc.orig).lower()
-        if "malformed" in text or "not a database" in text:
-            raise IntegrityProblem(
-                "The data file is damaged and cannot be read safely. Ask IT to restore it from "
-                "a backup; nothing further has been written to it."
-            ) from None
+        for words, kind, sentence in _DB_PROBLEMS:
+            if any(w in text for w in words):
+                raise kind(sentence) from None
         raise

@@ -7,6 +7,7 @@ import hashlib
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.config import Config
@@ -131,3 +132,30 @@ def test_a_vault_closed_on_another_thread_can_be_opened_again(data_dir: Path) ->
     closer.join()
     with Vault(data_dir, kdf_params=LIGHT_KDF) as again:
         assert again.accounts() == []
+
+
+def test_a_full_disk_gives_one_sentence_and_keeps_what_was_saved(vault: Vault) -> None:
+    from sqlalchemy import event
+
+    from peerdesk.domain import Kind
+    from peerdesk.errors import DiskFull
+
+    vault.create_account("Tom", "peer", PASSPHRASE)
+    desk = vault.unlock("Tom", PASSPHRASE)
+    kept = desk.add(Kind.DIARY, {"when": "2026-03-02T10:00", "what_happened": "kept"})
+    engine = vault.store.engine
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    def no_room(dbapi: Any, _record: Any) -> None:
+        dbapi.execute(f"PRAGMA max_page_count = {pages}")
+
+    engine.dispose()  # every new connection now sees a disk with no room left
+    event.listen(engine, "connect", no_room)
+    with pytest.raises(DiskFull, match="The disk is full, so this was not saved"):
+        for _ in range(50):
+            desk.add(Kind.DIARY, {"when": "2026-03-02T11:00", "what_happened": "x" * 20_000})
+    event.remove(engine, "connect", no_room)
+    engine.dispose()
+    assert [r.fields["what_happened"] for r in desk.records(Kind.DIARY)
+            if r.id == kept.id] == ["kept"]
+    assert desk.check() == []
