@@ -386,6 +386,12 @@ def cmd_plan_export(app: App) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".json":
         out.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    elif out.suffix.lower() == ".pdf":
+        from peerdesk import textpdf
+
+        title, _rule, *body = text.splitlines()
+        out.write_bytes(textpdf.write([("h", title), *(("p", line) for line in body)],
+                                      title=title))
     else:
         out.write_text(text, encoding="utf-8")
     app.out(f"Wrote the copy for {copy.recipient} to {out}. It is not encrypted: give it to "
@@ -615,7 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--for", dest="for_", metavar="RECIPIENT",
                    help="a recipient on the plan's consent ledger (name or consent id); "
                         "without it, the person's own copy")
-    p.add_argument("--out", metavar="FILE", help="write to FILE (.txt or .json) instead of stdout")
+    p.add_argument("--out", metavar="FILE",
+                   help="write to FILE (.pdf, .txt or .json) instead of stdout")
     consents = plans.add_parser("consent", help="who the person agreed can see a plan") \
         .add_subparsers(dest="consent_action", required=True, metavar="ACTION")
     p = command(consents, "add", cmd_plan_consent_add, "the person agreed that someone can see it")

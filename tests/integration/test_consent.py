@@ -132,3 +132,21 @@ def test_consent_through_the_cli(cli) -> None:
                   stdin=json.dumps(PLAN | {"consents": FORGED}))
     assert changed.code == 2 and "plan consent add" in changed.err
     assert cli("audit", "verify").code == 0
+
+
+def test_plan_export_to_a_pdf_file(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+
+    assert cli("user", "add", "Amira").code == 0
+    person = cli("person", "add", "--label", "Jo").out.strip()
+    plan = json.loads(cli("record", "add", "--kind", "crisis_plan", "--person", person,
+                          "--file", "-", "--json", stdin=json.dumps(PLAN)).out)["id"]
+    out = tmp_path / "copy" / "crisis plan.pdf"
+    assert cli("plan", "export", plan, "--out", str(out)).code == 0
+    assert out.read_bytes().startswith(b"%PDF-")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "My crisis plan" in text and "A walk with my sister." in text
+        assert "This plan belongs to Jo." in text and "Who can see this" in text
