@@ -75,6 +75,8 @@ def _diary() -> KindSpec:
                   choices=choices("mechanisms")),
         FieldSpec("signposting", "Signposting or going along to activities", T.LONG_TEXT,
                   help="Community groups, services or opportunities from the resource pack."),
+        FieldSpec("resources", "Resource pack entries", T.LIST,
+                  help="Names of entries in the resource pack you shared or went along to."),
         FieldSpec("follow_up", "Follow-up agreed", T.LONG_TEXT),
         FieldSpec("ending", "Preparing for the ending of support", T.LONG_TEXT,
                   help="Endings are on the agenda from the first meeting."),
@@ -135,6 +137,46 @@ def _summary() -> KindSpec:
     ))
 
 
+def _checkin() -> KindSpec:
+    # Every field private: sealed for the peer alone, so not even the trust's recovery key
+    # opens it, and no report, export or share ever holds it.
+    return KindSpec(Kind.CHECKIN, Kind.CHECKIN.label, (
+        FieldSpec("when", "When", T.DATE, required=True, private=True),
+        FieldSpec("how_i_am", "How I am doing", T.CHOICE, private=True, choices=(
+            Choice("well", "Doing well"), Choice("okay", "Okay"),
+            Choice("hard", "Finding things hard"), Choice("need_support", "I need some support"))),
+        FieldSpec("what_helps", "What is helping, or would help", T.LONG_TEXT, private=True),
+        FieldSpec("next_step", "One thing I will do for myself", T.TEXT, private=True),
+    ), intro="Only you can ever read this: it is never shared, reported or synced to anyone "
+             "else's computer in a form they can open.")
+
+
+def _resource() -> KindSpec:
+    return KindSpec(Kind.RESOURCE, Kind.RESOURCE.label, (
+        FieldSpec("name", "Name", T.TEXT, required=True),
+        FieldSpec("category", "Kind of resource", T.CHOICE,
+                  choices=choices("resource_categories")),
+        FieldSpec("area", "Area", T.TEXT),
+        FieldSpec("what_happens", "What happens there", T.LONG_TEXT),
+        FieldSpec("opening_times", "When it is open", T.TEXT),
+        FieldSpec("contact", "How to get in touch", T.TEXT),
+        FieldSpec("accessibility", "Getting there and accessibility", T.LONG_TEXT),
+        FieldSpec("cost", "Cost", T.TEXT),
+        FieldSpec("last_checked", "Last checked", T.DATE,
+                  help="Entries not checked for six months are flagged to check again."),
+    ), intro="The team's local resource pack: the coordinator keeps it, every peer has it.")
+
+
+def _cover() -> KindSpec:
+    return KindSpec(Kind.COVER, Kind.COVER.label, (
+        FieldSpec("cover", "Covering coordinator", T.TEXT, required=True),
+        FieldSpec("starts", "From", T.DATE, required=True),
+        FieldSpec("ends", "Until (the cover ends by itself after this day)", T.DATE,
+                  required=True),
+        FieldSpec("note", "Note for peers", T.TEXT),
+    ))
+
+
 def _plan(kind: Kind) -> KindSpec:
     template = _load(f"templates/{kind.value}.json")
     sections = tuple(Section(s["id"], s["title"], s.get("prompt", ""))
@@ -173,5 +215,11 @@ def spec(kind: Kind | str) -> KindSpec:
             return _action()
         case Kind.SUMMARY:
             return _summary()
+        case Kind.CHECKIN:
+            return _checkin()
+        case Kind.RESOURCE:
+            return _resource()
+        case Kind.COVER:
+            return _cover()
         case _:
             return _plan(kind)

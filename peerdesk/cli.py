@@ -522,6 +522,35 @@ def cmd_dispose(app: App) -> None:
             "other computer.", {"disposed": count})
 
 
+def cmd_cover_grant(app: App) -> None:
+    from peerdesk.services import cover
+
+    start, end = _day(app.args.from_), _day(app.args.to)
+    if start is None or end is None:
+        raise errors.InvalidInput("Give the cover's first and last day: --from and --to.")
+    record = cover.grant(app.desk, app.args.name, start, end, note=app.args.note or "")
+    app.out(f"{app.args.name} covers from {start} to {end}; peers see it after their next "
+            "sync, and it ends by itself.", {"id": record.id} | dict(record.fields))
+
+
+def cmd_cover_end(app: App) -> None:
+    from peerdesk.services import cover
+
+    record = cover.end(app.desk, app.args.id)
+    app.out(f"The cover ended on {record.fields['ends']}.", dict(record.fields))
+
+
+def cmd_cover_list(app: App) -> None:
+    from peerdesk.services import cover
+
+    today = app.vault.clock().date()
+    grants = cover.grants(app.desk.records())
+    app.out("\n".join(f"{g.id}\t{g.fields['cover']}\t{g.fields['starts']} to {g.fields['ends']}"
+                      f"\t{'running' if cover.is_active(g, today) else 'not running'}"
+                      for g in grants) or "No cover arranged.",
+            [{"id": g.id, **g.fields, "running": cover.is_active(g, today)} for g in grants])
+
+
 def _kind(text: str) -> Kind:
     try:
         return Kind(text.replace("-", "_"))
@@ -576,6 +605,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(people, "erase", cmd_person_erase, "the person withdraws: erase everything about them")
     p.add_argument("id")
     p.add_argument("--yes", action="store_true", help="confirm; this cannot be undone")
+
+    covers = group("cover", "cover while the coordinator is away")
+    p = command(covers, "grant", cmd_cover_grant, "name a cover coordinator for a period")
+    p.add_argument("name", help="the covering coordinator's account")
+    p.add_argument("--from", dest="from_", required=True)
+    p.add_argument("--to", required=True)
+    p.add_argument("--note")
+    p = command(covers, "end", cmd_cover_end, "end a cover early")
+    p.add_argument("id")
+    command(covers, "list", cmd_cover_list, "cover arranged, running or not")
 
     reports = group("report", "figures for supervision and service review")
     p = command(reports, "fidelity", cmd_report_fidelity,

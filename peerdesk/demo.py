@@ -11,7 +11,7 @@ from typing import Any
 
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput
-from peerdesk.services import Desk, Vault, fidelity
+from peerdesk.services import Desk, Vault, fidelity, resources
 
 DEMO_FILE = "demo.json"
 TEAM = "Team North (demo)"
@@ -62,13 +62,15 @@ JOURNEY: list[dict[str, Any]] = [
      "strengths": "Grew vegetables for years; neighbours know them there.",
      "peer_brought": ["practical_support", "signposting"],
      "signposting": "Community allotment group, Tuesdays 10-12.",
+     "resources": ["Allotment group"],
      "follow_up": "Go along to the allotment group together next Tuesday."},
     {"setting": "community_activity", "contact_type": "accompanied",
      "what_happened": "Went with {name} to the allotment group. They did most of the talking "
                       "by the end.",
      "what_mattered": "Being useful: showed someone how to plant out leeks.",
      "peer_brought": ["accompanying", "hope"], "mechanisms": ["strengths_support", "helper_role"],
-     "signposting": "Allotment group; also mentioned the library's reading group."},
+     "signposting": "Allotment group; also mentioned the library's reading group.",
+     "resources": ["Allotment group", "Library reading group"]},
     {"setting": "community", "contact_type": "ending",
      "what_happened": "Talked about our last few meetings and who else is in {name}'s corner now.",
      "what_mattered": "Keeping the allotment friends.",
@@ -175,6 +177,9 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSumm
             desk.lock()
         grace = vault.unlock("Grace", next(p for n, _, p in ACCOUNTS if n == "Grace"))
         _supervise(grace, clock, start, weeks)
+        clock.now = start + timedelta(days=1, hours=11)
+        for entry in PACK:
+            resources.save(grace, entry)
         grace.lock()
     finally:
         vault.clock = real_clock
@@ -183,6 +188,31 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSumm
     (vault.store.data_dir / DEMO_FILE).write_text(json.dumps({"accounts": accounts}, indent=2))
     return DemoSummary(accounts, counts)
 
+
+PACK: list[dict[str, Any]] = [
+    {"name": "Allotment group", "category": "nature", "area": "Northside",
+     "what_happens": "Shared plots and a tea hut; newcomers welcome.",
+     "opening_times": "Tuesdays 10:00-12:00", "contact": "01632 960 123",
+     "accessibility": "Step-free main path; raised beds.", "cost": "Free",
+     "last_checked": "2026-10-02"},
+    {"name": "Library reading group", "category": "learning", "area": "Town centre",
+     "what_happens": "A relaxed monthly book chat.", "opening_times": "First Thursday, 18:00",
+     "contact": "Ask at the library desk", "accessibility": "Lift to first floor.",
+     "cost": "Free", "last_checked": "2026-01-15"},
+    {"name": "Riverside community café", "category": "food", "area": "Northside",
+     "what_happens": "Pay-as-you-can lunches; volunteers wanted.",
+     "opening_times": "Mon-Fri 11:00-15:00", "contact": "01632 960 456",
+     "accessibility": "Ramp at the side door.", "cost": "Pay what you can",
+     "last_checked": "2026-09-20"},
+    {"name": "Hearing Voices group", "category": "peer_group", "area": "Southside",
+     "what_happens": "Peer-led group for people who hear voices.",
+     "opening_times": "Wednesdays 14:00", "contact": "01632 960 789",
+     "accessibility": "Ground floor.", "cost": "Free", "last_checked": "2025-12-01"},
+    {"name": "Welfare rights drop-in", "category": "money_housing", "area": "Town centre",
+     "what_happens": "Help with benefits forms and appeals.", "opening_times": "Fridays 9-12",
+     "contact": "01632 960 321", "accessibility": "Hearing loop.", "cost": "Free",
+     "last_checked": "2026-08-11"},
+]
 
 SESSIONS: list[dict[str, Any]] = [
     {"week": 3, "attendees": ["Amira", "Tom"], "themes": ["self_disclosure", "in_not_of"],

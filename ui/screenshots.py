@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         shot("04-people", shell)
         page.show_section("Plans")
         shot("05-plans", shell)
+        page.show_section("Resource pack")
+        shot("21-resource-pack", shell)
 
         diary = page.new_record(Kind.DIARY)
         assert diary.person_box is not None
@@ -183,13 +185,14 @@ def main(argv: list[str] | None = None) -> int:
         inbox = page.pages.currentWidget()
         tree = getattr(inbox, "tree", None)
         if tree is not None and tree.topLevelItemCount() > 1:
-            tree.setCurrentItem(tree.topLevelItem(1).child(0))  # a diary with a comment
+            tree.setCurrentItem(tree.topLevelItem(0).child(2))  # an item with a comment
         shot("17-coordinator-inbox", shell)
         page.show_section("Group supervision")
         shot("18-group-supervision-session", shell)
         session = getattr(page.pages.currentWidget(), "view", None)
         if session is not None:
             window = page.present(session)
+            window.showNormal()
             window.resize(*SIZE)
             _wait(app, window.isVisible)
             shot("19-presentation-mode", window)

@@ -20,6 +20,9 @@ class Kind(StrEnum):
     SUPERVISION = "supervision"
     ACTION = "action"
     SUMMARY = "delivery_summary"
+    CHECKIN = "wellbeing_checkin"
+    RESOURCE = "resource"
+    COVER = "cover"
 
     @property
     def label(self) -> str:
@@ -37,12 +40,15 @@ _KIND_LABELS = {
     Kind.SUPERVISION: "Group supervision session",
     Kind.ACTION: "Supervision action",
     Kind.SUMMARY: "Delivery figures (no names or words)",
+    Kind.CHECKIN: "My wellbeing check-in (private)",
+    Kind.RESOURCE: "Resource pack entry",
+    Kind.COVER: "Cover while the coordinator is away",
 }
 
 PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})
 # Kinds never about one person: the editor offers no person to choose.
 NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind.SUPERVISION,
-                                Kind.ACTION})
+                                Kind.ACTION, Kind.CHECKIN, Kind.RESOURCE, Kind.COVER})
 
 
 class Role(StrEnum):

@@ -293,7 +293,7 @@ def summarise(person: Record, records: Sequence[Record]) -> dict[str, Any]:
                     key=lambda r: str(r.fields["when"])):
         f = d.fields
         entry: dict[str, Any] = {"when": str(f["when"])[:10]}
-        for key in ("contact_type", "peer_brought", "mechanisms"):
+        for key in ("contact_type", "peer_brought", "mechanisms", "resources"):
             if f.get(key):
                 entry[key] = f[key]
         entry |= {k: SUMMARY_TEXT for k in _DIARY_TEXT if f.get(k)}
@@ -349,3 +349,14 @@ def expand(records: Sequence[Record], me: str) -> list[Record]:
         for kind in data.get("plans", ()):
             out.append(replace(s, kind=Kind(kind), id=f"{s.id}/{kind}", fields={}))
     return out
+
+
+def sessions_by_month(records: Sequence[Record], period: Period = Period()) -> list[tuple[str, int]]:
+    """Contacts over time: sessions (not "we didn't meet") per month within the period."""
+    months: dict[str, int] = {}
+    for d in records:
+        when = str(d.fields.get("when") or "")
+        if (d.kind is Kind.DIARY and not d.deleted and when and period.holds(when)
+                and d.fields.get("contact_type") not in NOT_A_SESSION):
+            months[when[:7]] = months.get(when[:7], 0) + 1
+    return sorted(months.items())

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from peerdesk import audit
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.store.models import AccountRow, ReaderRow, VersionRow
+from peerdesk.store.models import AccountRow, OutboxRow, ReaderRow, VersionRow
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
@@ -28,9 +30,10 @@ def give_reader(desk: Desk, record_id: str, account_id: str) -> None:
     same path as sharing for supervision, which only goes the other way (peer to coordinator)."""
     with desk._transaction() as s:
         row = desk._own_live(s, record_id)
-        if Kind(row.kind) not in (Kind.COMMENT, Kind.ACTION, Kind.SUMMARY):
-            raise NotAllowed("Only comments, supervision actions and delivery figures are "
-                             "given to another reader this way.")
+        if Kind(row.kind) not in (Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE,
+                                  Kind.COVER):
+            raise NotAllowed("Only comments, supervision actions, delivery figures and the "
+                             "resource pack are given to another reader this way.")
         target = s.get(AccountRow, account_id)
         if target is None:
             raise InvalidInput("There is no such account on this computer.")
@@ -41,6 +44,12 @@ def give_reader(desk: Desk, record_id: str, account_id: str) -> None:
         head = s.get(VersionRow, (record_id, row.head_version))
         assert head is not None
         desk.wrap_for(s, head, target.id, target.receive_public)
+        # If the version already went to the share, send it again for the new reader.
+        if s.scalar(select(OutboxRow.seq).where(
+                OutboxRow.op == "version", OutboxRow.record_id == record_id,
+                OutboxRow.vid == head.vid).limit(1)) is None:
+            s.add(OutboxRow(user_id=desk.user.id, op="version", record_id=record_id,
+                            vid=head.vid))
         desk._audit(s, audit.SHARE, record_id, f"with={target.id}")
 
 

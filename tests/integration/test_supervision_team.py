@@ -128,3 +128,32 @@ def test_team_figures_reach_the_coordinator_without_names_or_words(team: Team) -
     amira.erase_person(jo.id)
     team.sync_all()
     assert len([r for r in grace.records() if r.kind is Kind.SUMMARY]) == 1
+
+
+def test_wellbeing_checkin_is_in_no_report_export_or_shared_file(team: Team,
+                                                                 tmp_path: Path) -> None:
+    from peerdesk.errors import NotAllowed
+
+    amira, grace = team.desks["a1"], team.desks["office"]
+    person = amira.add(Kind.PERSON, {"label": "Dev"})
+    amira.add(Kind.DIARY, {"when": "2026-03-01T10:00", "contact_type": "first_ward_contact"},
+              person_id=person.id)
+    check = amira.add(Kind.CHECKIN, {"when": "2026-03-02", "how_i_am": "hard",
+                                     "what_helps": "MARKER-wellbeing"})
+    with pytest.raises(NotAllowed):
+        amira.share(check.id, "Grace")
+    fidelity.publish(amira)
+    team.sync_all()
+    # On her other computer she reads it; nobody else can.
+    assert team.desks["a2"].get(check.id).fields["what_helps"] == "MARKER-wellbeing"
+    with pytest.raises((NotFound, NotSharedWithYou)):
+        grace.get(check.id)
+    assert not any(r.kind is Kind.CHECKIN for r in grace.records())
+    outputs = []
+    for desk in (amira, grace):
+        rep = fidelity.for_desk(desk)
+        outputs += [rep.csv(suppress=True), rep.csv(suppress=False),
+                    str(rep.as_json(suppress=False))]
+    outputs += [str(r.fields) for r in grace.records()]
+    assert not any("MARKER" in text or "wellbeing_checkin" in text for text in outputs)
+    assert find_marker(tmp_path, "MARKER-wellbeing") == []  # no file holds it readable

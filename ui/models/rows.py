@@ -51,6 +51,12 @@ def _summary(record: Record) -> str:
             text = str(f.get("text", ""))
         case Kind.SUPERVISION:
             text = str(f.get("notes", ""))
+        case Kind.COVER:
+            text = f"{f.get('cover', '')} covers from {f.get('starts', '')} to {f.get('ends', '')}"
+        case Kind.RESOURCE:
+            text = " · ".join(str(f[k]) for k in ("name", "area", "opening_times") if f.get(k))
+        case Kind.CHECKIN:
+            text = _choice_label(Kind.CHECKIN, "how_i_am", str(f.get("how_i_am", "")))
         case Kind.REFLECTION:
             area = _choice_label(Kind.REFLECTION, "boundary_area", f.get("boundary_area", ""))
             text = f"{area}: {f.get('what_happened', '')}".strip(": ")

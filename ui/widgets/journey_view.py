@@ -15,8 +15,8 @@ from peerdesk.services.journey import Journey
 from ui.models.records import nice_when
 from ui.widgets.common import heading, muted
 
-SOURCES = {"diary": "From a diary entry", "plan": "From the person's plans",
-           "person record": "From the person's record", "": "Not known yet"}
+SOURCES = {"diary": "Diary", "plan": "Plans", "person record": "Person's record",
+           "": "Not known yet"}
 
 
 class JourneyView(QWidget):
@@ -29,7 +29,7 @@ class JourneyView(QWidget):
         layout.addWidget(self.hint)
         self.table = QTableWidget(0, 3)
         self.table.setAccessibleName("Support journey of the person selected")
-        self.table.setHorizontalHeaderLabels(["Step", "When", "Where this comes from"])
+        self.table.setHorizontalHeaderLabels(["Step", "When", "From"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)

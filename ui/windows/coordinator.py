@@ -88,7 +88,12 @@ class FidelityPage(QWidget):
         self.components_chart = BarChart("People with each component (%)")
         self.domains_chart = BarChart("Sessions with evidence per fidelity domain (%)")
         charts.addWidget(self.components_chart, 3)
-        charts.addWidget(self.domains_chart, 2)
+        right = QVBoxLayout()
+        right.addWidget(self.domains_chart)
+        self.months_chart = BarChart("Sessions per month")
+        right.addWidget(self.months_chart)
+        right.addStretch(1)
+        charts.addLayout(right, 2)
         layout.addLayout(charts)
         layout.addWidget(heading("The figures", role="subheading"))
         self.table = QTableWidget()
@@ -155,6 +160,13 @@ class FidelityPage(QWidget):
         self.domains_chart.set_bars([
             (d.short, shown.domains[d.id] / shown.sessions if shown.sessions else 0.0,
              f"{shown.domains[d.id]} of {shown.sessions}") for d in fidelity.domains()])
+        peer = next((k for k, v in self.authors.items() if v == shown.name), None)
+        months = fidelity.sessions_by_month(
+            [r for r in self._records() if peer is None or r.author_id == peer], report.period)
+        most = max((n for _, n in months), default=0)
+        self.months_chart.set_bars(
+            [(date.fromisoformat(f"{m}-01").strftime("%b %Y"), n / most if most else 0.0, str(n))
+             for m, n in months])
         columns = [report.team, *report.peers]
         data = [c.as_json(suppress=False) for c in columns]
         rows: list[tuple[str, list[str]]] = [
@@ -230,3 +242,4 @@ class FidelityPage(QWidget):
         self.table.clear()
         self.components_chart.set_bars([])
         self.domains_chart.set_bars([])
+        self.months_chart.set_bars([])

@@ -33,7 +33,7 @@ from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
-from peerdesk.services import Desk, Draft, fidelity, journey, supervision
+from peerdesk.services import Desk, Draft, cover, fidelity, journey, resources, supervision
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
 from peerdesk.services.governance import access_to_my_records
@@ -50,6 +50,7 @@ from ui.windows.coordinator import FidelityPage
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
+from ui.windows.resources_page import PackJobs, ResourcePackPage
 from ui.windows.supervision import (
     InboxPage,
     PresentationWindow,
@@ -61,7 +62,7 @@ from ui.windows.supervision import (
 SEARCH_DELAY_MS = 120
 RECENT = 20
 NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision",
-       "Fidelity and engagement"]
+       "Fidelity and engagement", "Resource pack"]
 COORDINATOR_NAV = ["Supervision inbox", "Group supervision"]
 
 
@@ -90,6 +91,8 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
         if token:
             token.check()
         rows = make_rows(records, authors)
+        if desk.user.role is Role.PEER:
+            cover.apply(desk)  # share with a cover coordinator, or stop when the cover ended
         loaded = Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
         gc.freeze()
         return loaded
@@ -138,6 +141,9 @@ class DeskPage(QWidget):
         self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
         self._build()
         self.refresh()
+        away = cover.notice(self._all_records(), self.authors, date.today())
+        if away:
+            self.banner.show_info(away)
         if self.drafts:
             n = len(self.drafts)
             self.banner.show_info(
@@ -165,7 +171,7 @@ class DeskPage(QWidget):
         menu = QMenu(self.new_button)
         for kind, keys in [(Kind.DIARY, "Ctrl+N"), (Kind.REFLECTION, ""), (Kind.PERSON, ""),
                            (Kind.DISCHARGE_PLAN, ""), (Kind.CRISIS_PLAN, ""),
-                           (Kind.RECOVERY_PLAN, "")]:
+                           (Kind.RECOVERY_PLAN, ""), (Kind.CHECKIN, "")]:
             action = menu.addAction(kind.label, self._new_action(kind))
             if keys:
                 action.setShortcut(QKeySequence(keys))
@@ -300,6 +306,8 @@ class DeskPage(QWidget):
                 return fid
             case "Supervision inbox" | "Group supervision":
                 return self._supervision_page(name)
+            case "Resource pack":
+                return self._resource_page()
             case "Search results":
                 search = ListPage("Search results", "Searched in memory on this computer; "
                                   "nothing is indexed on disk.", self.search_model)
@@ -326,11 +334,32 @@ class DeskPage(QWidget):
             add_action=lambda sid, text, owner, due: supervision.add_action(
                 self._live(), sid, text, owner, due),
             set_done=lambda rid: self._live().update(
-                rid, dict(self._live().get(rid).fields) | {"done": True}))
+                rid, dict(self._live().get(rid).fields) | {"done": True}),
+            grant_cover=lambda who, start, end: cover.grant(self._live(), who, start, end))
         peers = sorted(a.name for a in self.accounts if a.role is Role.PEER)
         page = SupervisionPage(self._all_records, self.authors, self.user.id, peers, self._run,
-                               self._upsert, jobs, export_dir=self.export_dir)
+                               self._upsert, jobs, export_dir=self.export_dir,
+                               coordinators=self._coordinators())
         page.present_requested.connect(self.present)
+        return page
+
+    def _resource_page(self) -> ResourcePackPage:
+        def import_csv(text: str) -> tuple[tuple[int, int], list[Record]]:
+            counts = resources.import_csv(self._live(), text)
+            return counts, self._live().records(Kind.RESOURCE)
+
+        def saved(pack: list[Record]) -> None:
+            for record in pack:
+                self.rows[record.id] = make_row(record, self.people(), self.authors)
+            self.refresh()
+
+        page = ResourcePackPage(
+            # Other peers' diaries count through their name-free summaries.
+            lambda: fidelity.expand(self._all_records(), self.user.id),
+            keeper=self.user.role is Role.COORDINATOR, run=self._run,
+            jobs=PackJobs(import_csv, lambda: resources.share_all(self._live()), saved),
+            export_dir=self.export_dir)
+        page.new_requested.connect(self.new_record)
         return page
 
     def present(self, view: supervision.Session) -> PresentationWindow:
@@ -399,7 +428,7 @@ class DeskPage(QWidget):
         by_kind: dict[Kind, list[Row]] = {}
         for r in rows:
             by_kind.setdefault(r.record.kind, []).append(r)
-        recent = sorted((r for r in rows if r.record.kind is not Kind.PERSON),
+        recent = sorted((r for r in rows if r.record.kind not in (Kind.PERSON, Kind.RESOURCE)),
                         key=lambda r: r.record.saved_at, reverse=True)[:RECENT]
         self.recent_model.set_rows(recent)
         self.reviews_model.set_rows(reviews_due(rows, today=date.today()))
@@ -453,7 +482,7 @@ class DeskPage(QWidget):
         if row < 0:
             return
         page = self.page_for(self.nav_items[row])
-        if isinstance(page, FidelityPage | InboxPage | SupervisionPage):
+        if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage):
             page.refresh()  # figures from what is loaded now
         self.pages.setCurrentWidget(page)
         self.tabs.setCurrentIndex(0)
@@ -574,6 +603,8 @@ class DeskPage(QWidget):
                 record = desk.update(snap.record_id, snap.fields)
             else:
                 record = desk.add(snap.kind, snap.fields, person_id=snap.person_id)
+            if record.kind is Kind.RESOURCE and desk.user.role is Role.COORDINATOR:
+                resources.share_with_team(desk, record.id)  # the pack reaches every peer
             if snap.draft_id:
                 desk.discard_draft(snap.draft_id)
             return record

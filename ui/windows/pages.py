@@ -136,9 +136,9 @@ class PeoplePage(ListPage):
         left.addWidget(heading("Diaries and plans for the person selected", role="subheading"))
         self.records_view = record_table(records, "Diaries and plans for the person selected")
         left.addWidget(self.records_view, 1)
-        below.addLayout(left, 3)
+        below.addLayout(left, 1)
         self.journey = JourneyView()
-        below.addWidget(self.journey, 2)
+        below.addWidget(self.journey, 1)
         layout.addLayout(below, 1)
         self.records_view.activated.connect(self._record_activated)
 

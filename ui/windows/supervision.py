@@ -68,7 +68,9 @@ def record_html(record: Record) -> str:
         if value in (None, "", [], {}) or field.private:
             continue
         shown = ("yes" if value is True else _label(record.kind, field.name, value)
-                 if field.type in (FieldType.CHOICE, FieldType.TAGS) else str(value))
+                 if field.type in (FieldType.CHOICE, FieldType.TAGS)
+                 else nice_when(str(value)) if field.type in (FieldType.DATE, FieldType.DATETIME)
+                 else str(value))
         parts.append(f"<p><b>{escape(field.label)}</b><br>{escape(shown)}</p>")
     return "".join(parts)
 
@@ -112,6 +114,7 @@ class InboxPage(QWidget):
         self.comments = QListWidget()
         self.comments.setAccessibleName("Comments on this item")
         self.comments.setWordWrap(True)
+        self.comments.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column.addWidget(self.comments, 1)
         self.comment_box = QPlainTextEdit()
         self.comment_box.setPlaceholderText("A comment for the peer who shared this")
@@ -225,6 +228,7 @@ class SessionJobs:
     save: Callable[[str, dict[str, Any]], Record]
     add_action: Callable[[str, str, str, date | None], Record]
     set_done: Callable[[str], Record]
+    grant_cover: Callable[[str, date, date], Record] | None = None
 
 
 class SupervisionPage(QWidget):
@@ -236,7 +240,8 @@ class SupervisionPage(QWidget):
 
     def __init__(self, records: Callable[[], Sequence[Record]], authors: dict[str, str],
                  me: str, peers: Sequence[str], run: Run, saved: Callable[[Record], None],
-                 jobs: SessionJobs, *, export_dir: Path, parent: QWidget | None = None) -> None:
+                 jobs: SessionJobs, *, export_dir: Path, coordinators: Sequence[str] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._records, self.authors, self.me, self.peers = records, authors, me, list(peers)
         self._run, self._saved, self.export_dir = run, saved, export_dir
@@ -291,6 +296,7 @@ class SupervisionPage(QWidget):
         agenda_col = QVBoxLayout()
         self.agenda = QListWidget()
         self.agenda.setWordWrap(True)
+        self.agenda.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         agenda_col.addWidget(field_label("Agenda: items peers chose to bring", self.agenda))
         agenda_col.addWidget(self.agenda)
         lists.addLayout(agenda_col, 2)
@@ -326,9 +332,31 @@ class SupervisionPage(QWidget):
         form.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
         self.saved_note = muted("")
         form.addWidget(self.saved_note)
+        cover_row = QHBoxLayout()
+        self.cover_who = QComboBox()
+        self.cover_who.addItems(list(coordinators))
+        self.cover_from = QDateEdit(QDate.currentDate())
+        self.cover_to = QDateEdit(QDate.currentDate().addDays(14))
+        for edit in (self.cover_from, self.cover_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+        self.cover_button = QPushButton("Arrange cover")
+        self.cover_button.setAccessibleDescription(
+            "Peers see who is covering; it ends by itself after the last day")
+        cover_row.addWidget(field_label("Cover while I'm away", self.cover_who))
+        cover_row.addWidget(self.cover_who, 1)
+        cover_row.addWidget(field_label("from", self.cover_from))
+        cover_row.addWidget(self.cover_from)
+        cover_row.addWidget(field_label("to", self.cover_to))
+        cover_row.addWidget(self.cover_to)
+        cover_row.addWidget(self.cover_button)
+        form.addLayout(cover_row)
+        for control in (self.cover_who, self.cover_from, self.cover_to, self.cover_button):
+            control.setEnabled(bool(coordinators) and jobs.grant_cover is not None)
+        self.cover_button.clicked.connect(self._grant_cover)
         split.addWidget(body)
         split.setStretchFactor(1, 1)
-        split.setSizes([190, 1010])
+        split.setSizes([230, 970])
         layout.addWidget(split, 1)
         self.view: supervision.Session | None = None
         self.list.currentRowChanged.connect(lambda _r: self._show())
@@ -347,8 +375,8 @@ class SupervisionPage(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for s in supervision.sessions(self._records()):
-            item = QListWidgetItem(f"{nice_when(str(s.fields.get('when', '')))} · "
-                                   f"{len(s.fields.get('attendees', []))} attended")
+            item = QListWidgetItem(f"{nice_when(str(s.fields.get('when', '')))} "
+                                   f"({len(s.fields.get('attendees', []))} came)")
             item.setData(ID_ROLE, s.id)
             self.list.addItem(item)
             if s.id == chosen:
@@ -471,6 +499,22 @@ class SupervisionPage(QWidget):
 
         self._run(lambda: self.jobs.add_action(sid, text, owner, due), done)
 
+    def _grant_cover(self) -> None:
+        grant = self.jobs.grant_cover
+        if grant is None or not self.cover_who.currentText():
+            return
+        who = self.cover_who.currentText()
+        start = date.fromisoformat(self.cover_from.date().toString("yyyy-MM-dd"))
+        end = date.fromisoformat(self.cover_to.date().toString("yyyy-MM-dd"))
+
+        def done(record: Record) -> None:
+            self._saved(record)
+            self.saved_note.setText(f"{who} covers from {nice_when(start.isoformat())} to "
+                                    f"{nice_when(end.isoformat())}. Peers see it after their "
+                                    "next sync; it ends by itself.")
+
+        self._run(lambda: grant(who, start, end), done)
+
     def _done(self) -> None:
         item = self.action_list.currentItem()
         if item is None:
@@ -558,8 +602,12 @@ class PresentationWindow(QDialog):
         # A style sheet, so the app's theme cannot shrink it back.
         self.setStyleSheet(f"QWidget {{ font-size: {PRESENT_PT}pt; }}")
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 32, 40, 32)
+        layout.setSpacing(18)
         self.position = QLabel()
+        self.position.setStyleSheet(f"font-size: {PRESENT_PT - 6}pt; color: palette(mid);")
         self.title = QLabel()
+        self.title.setStyleSheet(f"font-size: {PRESENT_PT + 4}pt; font-weight: bold;")
         self.title.setWordWrap(True)
         self.body = QLabel()
         self.body.setWordWrap(True)

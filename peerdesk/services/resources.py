@@ -1,0 +1,131 @@
+"""The local resource pack (community asset map): kept by the coordinator as records she
+gives every peer in the team, so each peer's computer holds it, searchable offline."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from peerdesk.catalogue import spec
+from peerdesk.domain import Kind, Record, Role
+from peerdesk.errors import InvalidInput, NotAllowed
+
+if TYPE_CHECKING:
+    from peerdesk.services.desk import Desk
+
+STALE_AFTER = timedelta(days=183)  # "not checked in six months"
+COLUMNS = ("name", "category", "area", "what_happens", "opening_times", "contact",
+           "accessibility", "cost", "last_checked")
+
+
+def _coordinator(desk: Desk) -> None:
+    if desk.user.role is not Role.COORDINATOR:
+        raise NotAllowed("The resource pack is kept by the Peer Worker Coordinator.")
+
+
+def share_with_team(desk: Desk, record_id: str) -> int:
+    """Give one entry to every other account in the team; returns how many were new."""
+    from peerdesk.services.supervision import give_reader
+
+    before = len(desk.get(record_id).readers)
+    for account in desk.vault.accounts():
+        if account.id != desk.user.id and account.role is not Role.ADMIN:
+            give_reader(desk, record_id, account.id)
+    return len(desk.get(record_id).readers) - before
+
+
+def save(desk: Desk, fields: dict[str, object], *, record_id: str | None = None) -> Record:
+    _coordinator(desk)
+    saved = (desk.update(record_id, fields) if record_id
+             else desk.add(Kind.RESOURCE, fields))
+    share_with_team(desk, saved.id)
+    return saved
+
+
+def share_all(desk: Desk) -> int:
+    """After a new peer joins: every entry of the pack to every account."""
+    _coordinator(desk)
+    return sum(share_with_team(desk, r.id) for r in desk.records(Kind.RESOURCE)
+               if r.author_id == desk.user.id)
+
+
+def entries(records: Iterable[Record]) -> list[Record]:
+    return sorted((r for r in records if r.kind is Kind.RESOURCE and not r.deleted),
+                  key=lambda r: str(r.fields.get("name", "")).lower())
+
+
+def is_stale(entry: Record, today: date) -> bool:
+    checked = entry.fields.get("last_checked")
+    return checked is None or date.fromisoformat(str(checked)) < today - STALE_AFTER
+
+
+def search(records: Iterable[Record], text: str) -> list[Record]:
+    """Every word must appear somewhere in the entry (any field, any case)."""
+    words = text.lower().split()
+    labels = {c.id: c.label for c in spec(Kind.RESOURCE).by_name["category"].choices}
+    out = []
+    for entry in entries(records):
+        hay = " ".join([*(str(v) for v in entry.fields.values()),
+                        labels.get(str(entry.fields.get("category")), "")]).lower()
+        if all(w in hay for w in words):
+            out.append(entry)
+    return out
+
+
+def usage(records: Sequence[Record]) -> dict[str, int]:
+    """How many diary entries link each resource (by name), from what this user can read."""
+    names = {str(e.fields.get("name", "")).lower(): e.id for e in entries(records)}
+    used = dict.fromkeys(names.values(), 0)
+    for diary in records:
+        if diary.kind is not Kind.DIARY or diary.deleted:
+            continue
+        for name in {str(n).lower() for n in diary.fields.get("resources", ())}:
+            if name in names:
+                used[names[name]] += 1
+    return used
+
+
+def to_csv(records: Iterable[Record]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for entry in entries(records):
+        writer.writerow({k: entry.fields.get(k, "") for k in COLUMNS})
+    return out.getvalue()
+
+
+def import_csv(desk: Desk, text: str) -> tuple[int, int]:
+    """Rows with a name already in the pack update it; others are added. Returns (added,
+    updated). A category may be given by its id or its label."""
+    _coordinator(desk)
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("name",) if c not in (reader.fieldnames or ())]
+    if missing:
+        raise InvalidInput("The CSV needs a 'name' column (and may have: "
+                           + ", ".join(COLUMNS[1:]) + ").")
+    kind_spec = spec(Kind.RESOURCE)
+    by_label = {c.label.lower(): c.id for c in kind_spec.by_name["category"].choices}
+    existing = {str(r.fields.get("name", "")).lower(): r for r in desk.records(Kind.RESOURCE)
+                if r.author_id == desk.user.id}
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        fields = {k: (row.get(k) or "").strip() for k in COLUMNS if (row.get(k) or "").strip()}
+        if "category" in fields:
+            fields["category"] = by_label.get(fields["category"].lower(), fields["category"])
+        try:
+            rows.append(kind_spec.validate(fields))
+        except InvalidInput as exc:
+            raise InvalidInput(f"Line {number}: {exc}") from None
+    added = updated = 0
+    for fields in rows:  # every row checked before anything is saved
+        old = existing.get(str(fields["name"]).lower())
+        if old is not None:
+            save(desk, dict(old.fields) | fields, record_id=old.id)
+            updated += 1
+        else:
+            save(desk, fields)
+            added += 1
+    return added, updated

@@ -1,0 +1,75 @@
+"""The resource pack: kept by the coordinator, on every peer's computer after a sync,
+searchable offline, stale entries flagged, CSV in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from peerdesk.domain import Kind
+from peerdesk.errors import InvalidInput, NotAllowed
+from peerdesk.services import fidelity, resources, sync
+from tests.conftest import PASSPHRASE
+from tests.helpers.team import Team, make_team
+
+CSV = (
+    "name,category,area,what_happens,opening_times,contact,accessibility,cost,last_checked\n"
+    'Allotment group,"Gardening, nature and the outdoors",Northside,Shared plots,Tue 10-12,'
+    "01632 960000,Step-free paths,Free,2026-03-01\n"
+    "Library reading group,learning,Town centre,Monthly book chat,First Thu 6pm,library desk,"
+    "Lift,Free,2025-06-01\n")
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    t = make_team(tmp_path)
+    office = t.vaults["office"]
+    office.create_account("Tom", "peer", PASSPHRASE)
+    ida = office.unlock("Ida", PASSPHRASE)
+    sync.init_share(ida, t.location)
+    ida.lock()
+    t.enrol("t1", "Tom")
+    yield t
+    t.close()
+
+
+def test_pack_reaches_every_peer_and_is_searchable(team: Team, tmp_path: Path) -> None:
+    amira, tom, grace = team.desks["a1"], team.desks["t1"], team.desks["office"]
+    assert resources.import_csv(grace, CSV) == (2, 0)
+    cafe = resources.save(grace, {"name": "Riverside café", "category": "food",
+                                  "area": "Northside", "last_checked": "2026-02-10"})
+    with pytest.raises(NotAllowed):
+        resources.save(amira, {"name": "My own entry"})
+    team.sync_all()
+    for desk in (amira, team.desks["a2"], tom):
+        pack = resources.entries(desk.records())
+        assert [e.fields["name"] for e in pack] == ["Allotment group", "Library reading group",
+                                                   "Riverside café"]
+        assert [e.fields["name"] for e in resources.search(desk.records(), "northside")] == [
+            "Allotment group", "Riverside café"]
+        assert [e.fields["name"] for e in resources.search(desk.records(), "garden free")] == [
+            "Allotment group"]
+    today = date(2026, 3, 14)
+    assert [resources.is_stale(e, today) for e in resources.entries(tom.records())] == [
+        False, True, False]
+    # A diary links entries by name; the coordinator's counts come from what she can read.
+    person = amira.add(Kind.PERSON, {"label": "Jo"})
+    amira.add(Kind.DIARY, {"when": "2026-03-10T10:00", "contact_type": "accompanied",
+                           "resources": ["allotment group"]}, person_id=person.id)
+    used = resources.usage(amira.records())
+    assert used[cafe.id] == 0 and sorted(used.values()) == [0, 0, 1]
+    # Grace cannot read the diary; the name-free summary carries which entries were used.
+    fidelity.publish(amira)
+    team.sync_all()
+    assert sorted(resources.usage(fidelity.expand(grace.records(), grace.user.id)).values()) == [
+        0, 0, 1]
+    # Updating by CSV: same name updates; a bad row stops the whole import.
+    assert resources.import_csv(grace, CSV.replace("2025-06-01", "2026-03-12")) == (0, 2)
+    with pytest.raises(InvalidInput, match="Line 2"):
+        resources.import_csv(grace, "name,category\nSomething,not a category\n")
+    text = resources.to_csv(grace.records())
+    assert text.splitlines()[0].startswith("name,category,area")
+    assert "2026-03-12" in text and "Riverside café" in text
