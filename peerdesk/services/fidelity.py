@@ -283,11 +283,12 @@ _PERSON_FACTS = ("planned_discharge", "discharged_on", "discharge_meeting", "pla
                  "plans_declined", "planned_end", "ended_on")
 
 
-def summarise(person: Record, records: Sequence[Record]) -> dict[str, Any]:
+def summarise(person: Record, about: Sequence[Record]) -> dict[str, Any]:
+    """``about``: the records about this person (others are ignored)."""
     facts = {k: person.fields[k] for k in _PERSON_FACTS if person.fields.get(k)}
     if person.fields.get("transition_summary"):
         facts["transition_summary"] = SUMMARY_TEXT
-    about = [r for r in records if r.person_id == person.id and not r.deleted]
+    about = [r for r in about if r.person_id == person.id and not r.deleted]
     sessions = []
     for d in sorted((r for r in about if r.kind is Kind.DIARY and r.fields.get("when")),
                     key=lambda r: str(r.fields["when"])):
@@ -302,18 +303,25 @@ def summarise(person: Record, records: Sequence[Record]) -> dict[str, Any]:
     return {"v": 1, "facts": facts, "sessions": sessions, "plans": plans}
 
 
-def publish(desk: Desk) -> int:
+def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
     """Save or refresh the summary of each person this peer supports, readable by every
-    coordinator. Returns how many summaries changed."""
+    coordinator; only what changed is written. ``records``: what was already decrypted (the
+    app passes what it loaded at unlock). Returns how many summaries changed."""
     from peerdesk.domain import Role
     from peerdesk.services.supervision import give_reader
 
-    coordinators = [a.id for a in desk.vault.accounts() if a.role is Role.COORDINATOR]
-    records = [r for r in desk.records() if r.author_id == desk.user.id]
-    existing = {r.person_id: r for r in records if r.kind is Kind.SUMMARY}
+    coordinators = {a.id for a in desk.vault.accounts() if a.role is Role.COORDINATOR}
+    mine = [r for r in (desk.records() if records is None else records)
+            if r.author_id == desk.user.id]
+    by_person: dict[str | None, list[Record]] = {}
+    for r in mine:
+        by_person.setdefault(r.person_id, []).append(r)
+    existing = {r.person_id: r for r in mine if r.kind is Kind.SUMMARY and not r.deleted}
+    readers = desk.shared_by_me()
     changed = 0
-    for person in (r for r in records if r.kind is Kind.PERSON and not r.deleted):
-        data = json.dumps(summarise(person, records), sort_keys=True, ensure_ascii=False)
+    for person in (r for r in mine if r.kind is Kind.PERSON and not r.deleted):
+        data = json.dumps(summarise(person, by_person.get(person.id, [])), sort_keys=True,
+                          ensure_ascii=False)
         old = existing.get(person.id)
         if old is not None and old.fields.get("data") == data:
             saved = old
@@ -323,7 +331,7 @@ def publish(desk: Desk) -> int:
         else:
             saved = desk.add(Kind.SUMMARY, {"data": data}, person_id=person.id)
             changed += 1
-        for coordinator in coordinators:
+        for coordinator in coordinators - set(readers.get(saved.id, ())):
             give_reader(desk, saved.id, coordinator)
     return changed
 

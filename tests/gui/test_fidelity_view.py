@@ -43,3 +43,19 @@ def test_fidelity_page_and_exports(qtbot, make_shell, prepared_dir: Path, tmp_pa
     assert "People supported,*,*" in text and "Jo" not in text and "ID-Jo" not in text
     pdf = fid.export_pdf(tmp_path / "f.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_signing_in_refreshes_the_name_free_figures(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        desk = vault.unlock("Amira", PASSPHRASE)
+        person = desk.add(Kind.PERSON, {"label": "Jo"})
+        desk.add(Kind.DIARY, {"when": "2026-03-01T10:00", "contact_type": "first_ward_contact"},
+                 person_id=person.id)
+        desk.lock()
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    settle(qtbot)
+    assert shell.vault is not None
+    grace = shell.vault.unlock("Grace", PASSPHRASE)
+    [summary] = grace.records(Kind.SUMMARY)
+    assert summary.person_id == person.id and "Jo" not in str(summary.fields)

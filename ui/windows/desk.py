@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
-from peerdesk.errors import AccessProblem
+from peerdesk.errors import AccessProblem, PeerDeskError
 from peerdesk.services import Desk, Draft, cover, fidelity, journey, resources, supervision
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
@@ -93,6 +94,11 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
         rows = make_rows(records, authors)
         if desk.user.role is Role.PEER:
             cover.apply(desk)  # share with a cover coordinator, or stop when the cover ended
+            # The name-free figures the coordinator's fidelity view counts, refreshed at each
+            # unlock (only what changed is written). A failure here must not stop the peer
+            # signing in; the Fidelity page's button sends them again and says why.
+            with contextlib.suppress(PeerDeskError):
+                fidelity.publish(desk, records)
         loaded = Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
         gc.freeze()
         return loaded
