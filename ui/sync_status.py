@@ -1,0 +1,360 @@
+"""The team share on the desk: a status line, "Sync now", background sync, and conflicts.
+
+Share I/O never runs on the UI thread. Whether the share answers is checked on a thread of
+its own with a timeout (an SMB path or a dead mapped drive can hang for minutes); only then
+is the sync queued on the vault thread (ui/tasks.py), reporting progress by signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import suppress
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.catalogue import spec
+from peerdesk.clock import utcnow
+from peerdesk.domain import Record
+from peerdesk.errors import AccessProblem, Cancelled, EnvironmentProblem, PeerDeskError
+from peerdesk.services import Desk, sync
+from ui import tasks
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_MS = 5 * 60_000  # poll the share, as KeePassXC does, rather than trust SMB notifications
+STATUS_MS = 30_000
+REACH_TIMEOUT_S = 5.0
+
+
+class _Token:
+    """The engine's cancel protocol over the UI's token."""
+
+    def __init__(self, token: tasks.CancelToken) -> None:
+        self._token = token
+
+    def is_set(self) -> bool:
+        return self._token.cancelled
+
+
+class SyncStatus(QWidget):
+    synced = Signal(object)  # a SyncReport, after something arrived: the desk reloads
+    message = Signal(str)  # problems worth a banner (set-aside files, rollbacks)
+    _reached = Signal(bool, bool, int)  # reachable, a share is set up, which attempt
+    _progressed = Signal(int, int, str)
+
+    def __init__(self, desk: Desk, *, location: str | None = None,
+                 background_ms: int = BACKGROUND_MS, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.location = location or None
+        self._running = False
+        self._attempt = 0
+        self._token: tasks.CancelToken | None = None
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("Checking the team share…")
+        self.label.setAccessibleName("Sync status")
+        layout.addWidget(self.label)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(140)
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setAccessibleDescription("Send and receive changes through the team share")
+        self.sync_button.clicked.connect(self.sync_now)
+        layout.addWidget(self.sync_button)
+        self.conflicts_button = QPushButton("Conflicts")
+        self.conflicts_button.setAccessibleDescription(
+            "Records saved differently on two of your computers: choose or merge")
+        self.conflicts_button.clicked.connect(self.open_conflicts)
+        self.conflicts_button.hide()
+        layout.addWidget(self.conflicts_button)
+
+        self._reached.connect(self._after_reach)
+        self._progressed.connect(self._show_progress)
+        self.background = QTimer(self, interval=background_ms)
+        self.background.timeout.connect(self.sync_now)
+        self.status_timer = QTimer(self, interval=STATUS_MS)
+        self.status_timer.timeout.connect(self.refresh_status)
+        self.background.start()
+        self.status_timer.start()
+        self.refresh_status()
+        QTimer.singleShot(1500, self, self.sync_now)
+
+    # -- status ---------------------------------------------------------------------------
+
+    def _live_desk(self) -> Desk | None:
+        desk = self.desk
+        return None if desk is None or desk.locked else desk
+
+    def refresh_status(self) -> None:
+        desk = self._live_desk()
+        if desk is None or self._running:
+            return
+
+        def job() -> tuple[str, int]:
+            status = sync.sync_status(desk.vault, desk.user.id)
+            return status.text(utcnow()), sync.conflict_count(desk)
+
+        tasks.start(job, on_success=self._show_status, on_error=self._quiet)
+
+    def _show_status(self, result: tuple[str, int]) -> None:
+        text, conflicts = result
+        self.label.setText(text)
+        self.conflicts_button.setText(f"Conflicts ({conflicts})")
+        self.conflicts_button.setVisible(conflicts > 0)
+
+    def _quiet(self, exc: BaseException) -> None:
+        """Background work never opens a dialog: a calm line here, details in the log."""
+        if isinstance(exc, (AccessProblem, Cancelled)) or self._live_desk() is None:
+            return  # locked meanwhile: nothing to say
+        if isinstance(exc, PeerDeskError):
+            self.label.setText(f"Sync failed — {exc}")
+        else:
+            log.error("Sync status failed", exc_info=exc)
+            self.label.setText("Sync failed — PeerDesk will try again later")
+
+    # -- syncing --------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        desk = self._live_desk()
+        if desk is None or self._running:
+            return
+        self._running = True
+        self._attempt += 1
+        attempt = self._attempt
+        self.sync_button.setEnabled(False)
+        self.label.setText("Looking for the team share…")
+        location = self.location
+
+        def probe() -> None:
+            try:
+                where = location or sync.share_location(desk.vault)
+                answer = (sync.reachable(where, timeout=REACH_TIMEOUT_S), True)
+            except PeerDeskError:
+                answer = (False, False)
+            with suppress(RuntimeError):  # the window closed while the share was checked
+                self._reached.emit(*answer, attempt)
+
+        # Not the vault thread: a hanging share must not hold up saving and reading.
+        threading.Thread(target=probe, name="peerdesk-share-probe", daemon=True).start()
+
+    @Slot(bool, bool, int)
+    def _after_reach(self, ok: bool, configured: bool, attempt: int) -> None:
+        desk = self._live_desk()
+        if attempt != self._attempt or desk is None:
+            self._finish()
+            return
+        if not configured:
+            self._finish()
+            self.refresh_status()  # "No team share set up"
+            return
+        if not ok:
+            self._finish()
+            tasks.start(lambda: sync.sync_status(desk.vault, desk.user.id).waiting,
+                        on_success=self._unreachable, on_error=self._quiet)
+            return
+        self.label.setText("Syncing…")
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        token = self._token = tasks.CancelToken()
+        location = self.location
+
+        def progress(done: int, total: int, text: str) -> None:
+            with suppress(RuntimeError):  # the window closed mid-sync; the sync goes on
+                self._progressed.emit(done, total, text)
+
+        def job() -> sync.SyncReport:
+            return sync.run_sync(desk, location=location, progress=progress,
+                                 cancel=_Token(token))
+
+        tasks.start(job, on_success=self._synced, on_error=self._failed, token=token)
+
+    def _unreachable(self, waiting: int) -> None:
+        self.label.setText(f"Offline — {waiting} {'change' if waiting == 1 else 'changes'} "
+                           "waiting" if waiting else "Share not reachable")
+
+    @Slot(int, int, str)
+    def _show_progress(self, done: int, total: int, text: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        self.label.setText(text + "…")
+
+    def _synced(self, report: sync.SyncReport) -> None:
+        self._finish()
+        if report.problems or report.new_fingerprint:
+            self.message.emit("\n".join(report.summary().splitlines()[1:]))
+        if report.pulled:
+            self.synced.emit(report)
+        self.refresh_status()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        if isinstance(exc, EnvironmentProblem):
+            # Offline, read-only, full: calm, and retried at the next turn of the timer.
+            self.refresh_status()
+            return
+        self._quiet(exc)
+        self.refresh_status()
+
+    def _finish(self) -> None:
+        self._running = False
+        self._token = None
+        self.progress.hide()
+        self.sync_button.setEnabled(True)
+
+    def stop(self) -> None:
+        """On lock: no more background work for this desk."""
+        self.background.stop()
+        self.status_timer.stop()
+        if self._token is not None:
+            self._token.cancel()
+        self.desk = None  # type: ignore[assignment]
+
+    # -- conflicts ------------------------------------------------------------------------
+
+    def open_conflicts(self) -> None:
+        desk = self._live_desk()
+        if desk is None:
+            return
+        tasks.start(lambda: sync.conflicts(desk), on_success=self._show_conflicts,
+                    on_error=self._quiet)
+
+    def _show_conflicts(self, found: list[sync.Conflict]) -> None:
+        desk = self._live_desk()
+        if desk is None:
+            return
+        dialog = ConflictsDialog(found, parent=self)
+        dialog.resolved.connect(self._resolve)
+        dialog.open()
+
+    def _resolve(self, record_id: str, fields: object) -> None:
+        desk = self._live_desk()
+        if desk is None:
+            return
+        chosen = fields if isinstance(fields, dict) else None
+        tasks.start(lambda: sync.resolve_conflict(desk, record_id, chosen),
+                    on_success=lambda _: self._resolved(), on_error=self._quiet)
+
+    def _resolved(self) -> None:
+        self.refresh_status()
+        self.synced.emit(None)
+
+
+def _describe(record: Record) -> str:
+    """A version as plain lines, for reading side by side (shown only inside the dialog)."""
+    if record.deleted:
+        return "(Deleted on one of your computers.)"
+    lines = []
+    for f in spec(record.kind).fields:
+        value = record.fields.get(f.name)
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            value = "\n".join(f"  {k}: {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        lines.append(f"{f.label}:\n{value}")
+    return "\n\n".join(lines)
+
+
+class ConflictsDialog(QDialog):
+    """Each record saved differently on two computers; every version side by side, and a
+    choice: keep one, keep both texts (merged, to edit later), or delete."""
+
+    resolved = Signal(str, object)  # record id, fields (a dict) or None for "delete"
+
+    def __init__(self, conflicts: list[sync.Conflict], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Conflicts")
+        self.setAccessibleName("Conflicts to resolve")
+        self.conflicts = conflicts
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "These records were changed on two of your computers before they could sync. "
+            "Nothing has been lost: choose which version to keep, or keep both texts."))
+        split = QSplitter()
+        self.list = QListWidget()
+        self.list.setAccessibleName("Records in conflict")
+        for c in conflicts:
+            first = c.versions[0] if c.versions else None
+            self.list.addItem(first.title if first and not first.deleted else c.kind.label)
+        split.addWidget(self.list)
+        self.versions = QWidget()
+        self.versions_layout = QHBoxLayout(self.versions)
+        split.addWidget(self.versions)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.list.currentRowChanged.connect(self._show)
+        self.resize(900, 560)
+        if conflicts:
+            self.list.setCurrentRow(0)
+        else:
+            self.versions_layout.addWidget(QLabel("There are no conflicts."))
+
+    def _clear(self) -> None:
+        while self.versions_layout.count():
+            item = self.versions_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+
+    def _show(self, row: int) -> None:
+        self._clear()
+        if not 0 <= row < len(self.conflicts):
+            return
+        conflict = self.conflicts[row]
+        for index, version in enumerate(conflict.versions):
+            box = QWidget()
+            column = QVBoxLayout(box)
+            shown = "shown now" if index == 0 else "the other version"
+            column.addWidget(QLabel(f"<b>Version saved {version.saved_at:%d %b %Y %H:%M}</b> "
+                                    f"({shown})"))
+            text = QPlainTextEdit(_describe(version))
+            text.setReadOnly(True)
+            text.setAccessibleName(f"Version saved {version.saved_at:%d %B %Y %H:%M}")
+            column.addWidget(text, 1)
+            keep = QPushButton("Delete the record" if version.deleted else "Keep this version")
+            keep.clicked.connect(self._choose(conflict, version))
+            column.addWidget(keep)
+            self.versions_layout.addWidget(box, 1)
+        if sum(not v.deleted for v in conflict.versions) > 1:
+            both = QPushButton("Keep both texts")
+            both.setAccessibleDescription("Puts the other version's text below this one's, "
+                                          "marked, for you to tidy in the editor")
+            both.clicked.connect(lambda: self._done(conflict.record_id,
+                                                    sync.merged_fields(conflict)))
+            self.versions_layout.addWidget(both)
+
+    def _choose(self, conflict: sync.Conflict, version: Record) -> Any:
+        return lambda: self._done(conflict.record_id,
+                                  None if version.deleted else dict(version.fields))
+
+    def _done(self, record_id: str, fields: dict[str, Any] | None) -> None:
+        self.resolved.emit(record_id, fields)
+        row = self.list.currentRow()
+        self.conflicts.pop(row)
+        self.list.takeItem(row)
+        if not self.conflicts:
+            self.accept()
