@@ -222,3 +222,18 @@ def scrub(text: str, names: Iterable[str]) -> str:
     for name in sorted({n for n in names if n.strip()}, key=len, reverse=True):
         text = re.sub(rf"(?i)\b{re.escape(name)}\b", "[someone]", text)
     return text
+
+
+def theme_counts(records: Iterable[Record], *, start: date | None = None,
+                 end: date | None = None) -> list[tuple[str, int]]:
+    """How often each theme came up in group supervision sessions in a period, most first."""
+    from peerdesk.catalogue import spec
+
+    labels = {c.id: c.label for c in spec(Kind.SUPERVISION).by_name["themes"].choices}
+    counts: dict[str, int] = {}
+    for s in sessions(records):
+        when = date.fromisoformat(str(s.fields["when"])[:10])
+        if (start is None or when >= start) and (end is None or when <= end):
+            for theme in s.fields.get("themes", ()):
+                counts[theme] = counts.get(theme, 0) + 1
+    return sorted(((labels.get(t, t), n) for t, n in counts.items()), key=lambda x: (-x[1], x[0]))

@@ -39,6 +39,7 @@ def test_fidelity_page_and_exports(qtbot, make_shell, prepared_dir: Path, tmp_pa
     assert cells["Two or more sessions (engagement)"] == "2 (100%)"
     assert "2 of 2" in fid.components_chart.accessibleDescription()
     assert fid.components_chart.isVisible() and fid.domains_chart.height() > 50
+    assert not fid.themes_chart.isVisible()  # no group supervision sessions on a peer's desk
     text = fid.export_csv(tmp_path / "f.csv").read_text()
     assert "People supported,*,*" in text and "Jo" not in text and "ID-Jo" not in text
     pdf = fid.export_pdf(tmp_path / "f.pdf")

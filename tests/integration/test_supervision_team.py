@@ -87,6 +87,15 @@ def test_share_inbox_comment_session(team: Team, tmp_path: Path) -> None:
     assert [a.fields["owner"] for a in supervision.open_actions(tom.records())] == ["Tom"]
     assert supervision.attendance(grace.records(), authors) == {
         amira.user.id: 1, tom.user.id: 2}
+    grace.update(second.id, dict(grace.get(second.id).fields) | {
+        "themes": ["own_wellbeing", "lone_working"]})
+    grace.update(first.id, dict(grace.get(first.id).fields) | {"themes": ["own_wellbeing"]})
+    assert supervision.theme_counts(grace.records()) == [
+        ("My own wellbeing: triggers, vicarious trauma, self-care", 2),
+        ("Lone working and safety in the community", 1)]
+    assert supervision.theme_counts(grace.records(), start=date(2026, 3, 20)) == [
+        ("Lone working and safety in the community", 1),
+        ("My own wellbeing: triggers, vicarious trauma, self-care", 1)]
     rep = fidelity.report(grace.records(), authors=authors,
                           supervision=supervision.attendance(grace.records(), authors))
     assert rep.team.supervision_attended == 3

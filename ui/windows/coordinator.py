@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk.domain import Record
-from peerdesk.services import fidelity
+from peerdesk.services import fidelity, supervision
 from ui.widgets.bars import BarChart
 from ui.widgets.common import field_label, heading, muted
 
@@ -92,6 +92,8 @@ class FidelityPage(QWidget):
         right.addWidget(self.domains_chart)
         self.months_chart = BarChart("Sessions per month")
         right.addWidget(self.months_chart)
+        self.themes_chart = BarChart("Themes in group supervision (sessions)")
+        right.addWidget(self.themes_chart)
         right.addStretch(1)
         charts.addLayout(right, 2)
         layout.addLayout(charts)
@@ -167,6 +169,11 @@ class FidelityPage(QWidget):
         self.months_chart.set_bars(
             [(date.fromisoformat(f"{m}-01").strftime("%b %Y"), n / most if most else 0.0, str(n))
              for m, n in months])
+        themes = supervision.theme_counts(self._records(), start=report.period.start,
+                                          end=report.period.end)
+        most_themes = max((n for _, n in themes), default=0)
+        self.themes_chart.set_bars([(label, n / most_themes, str(n)) for label, n in themes[:8]])
+        self.themes_chart.setVisible(bool(themes))
         columns = [report.team, *report.peers]
         data = [c.as_json(suppress=False) for c in columns]
         rows: list[tuple[str, list[str]]] = [
@@ -243,3 +250,4 @@ class FidelityPage(QWidget):
         self.components_chart.set_bars([])
         self.domains_chart.set_bars([])
         self.months_chart.set_bars([])
+        self.themes_chart.set_bars([])
