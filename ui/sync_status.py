@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -31,7 +32,7 @@ from peerdesk.catalogue import spec
 from peerdesk.clock import utcnow
 from peerdesk.domain import Record
 from peerdesk.errors import AccessProblem, Cancelled, EnvironmentProblem, PeerDeskError
-from peerdesk.services import Desk, sync
+from peerdesk.services import Desk, Vault, sync
 from ui import tasks
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 BACKGROUND_MS = 5 * 60_000  # poll the share, as KeePassXC does, rather than trust SMB notifications
 STATUS_MS = 30_000
 REACH_TIMEOUT_S = 5.0
+NO_SHARE, UNREACHABLE, REACHABLE = 0, 1, 2
 
 
 class _Token:
@@ -51,10 +53,19 @@ class _Token:
         return self._token.cancelled
 
 
+def _probe(vault: Vault, location: str | None, attempt: int, answers: dict[int, int]) -> None:
+    """On a plain thread, holding no Qt object (releasing one off the UI thread crashes)."""
+    try:
+        where = location or sync.share_location(vault)
+        answer = REACHABLE if sync.reachable(where, timeout=REACH_TIMEOUT_S) else UNREACHABLE
+    except PeerDeskError:
+        answer = NO_SHARE
+    answers[attempt] = answer
+
+
 class SyncStatus(QWidget):
     synced = Signal(object)  # a SyncReport, after something arrived: the desk reloads
     message = Signal(str)  # problems worth a banner (set-aside files, rollbacks)
-    _reached = Signal(bool, bool, int)  # reachable, a share is set up, which attempt
     _progressed = Signal(int, int, str)
 
     def __init__(self, desk: Desk, *, location: str | None = None,
@@ -87,7 +98,13 @@ class SyncStatus(QWidget):
         self.conflicts_button.hide()
         layout.addWidget(self.conflicts_button)
 
-        self._reached.connect(self._after_reach)
+        # The probe thread is plain Python: it never touches Qt (a signal emitted from such
+        # a thread corrupted reference counts in PySide and crashed the interpreter at exit).
+        # It leaves its answer here, and a timer on the UI thread collects it.
+        self._answers: dict[int, int] = {}
+        self._deadline = 0.0
+        self.probe_timer = QTimer(self, interval=100)
+        self.probe_timer.timeout.connect(self._collect)
         self._progressed.connect(self._show_progress)
         self.background = QTimer(self, interval=background_ms)
         self.background.timeout.connect(self.sync_now)
@@ -96,7 +113,10 @@ class SyncStatus(QWidget):
         self.background.start()
         self.status_timer.start()
         self.refresh_status()
-        QTimer.singleShot(1500, self, self.sync_now)
+        # The first sync, once the desk is on screen (a member timer: it dies with the widget).
+        self.first_sync = QTimer(self, singleShot=True, interval=1500)
+        self.first_sync.timeout.connect(self.sync_now)
+        self.first_sync.start()
 
     # -- status ---------------------------------------------------------------------------
 
@@ -144,29 +164,31 @@ class SyncStatus(QWidget):
         self.label.setText("Looking for the team share…")
         location = self.location
 
-        def probe() -> None:
-            try:
-                where = location or sync.share_location(desk.vault)
-                answer = (sync.reachable(where, timeout=REACH_TIMEOUT_S), True)
-            except PeerDeskError:
-                answer = (False, False)
-            with suppress(RuntimeError):  # the window closed while the share was checked
-                self._reached.emit(*answer, attempt)
-
         # Not the vault thread: a hanging share must not hold up saving and reading.
-        threading.Thread(target=probe, name="peerdesk-share-probe", daemon=True).start()
+        self._deadline = time.monotonic() + REACH_TIMEOUT_S + 2
+        threading.Thread(target=_probe, args=(desk.vault, location, attempt, self._answers),
+                         name="peerdesk-share-probe", daemon=True).start()
+        self.probe_timer.start()
 
-    @Slot(bool, bool, int)
-    def _after_reach(self, ok: bool, configured: bool, attempt: int) -> None:
+    def _collect(self) -> None:
+        attempt = self._attempt
+        if attempt in self._answers:
+            self.probe_timer.stop()
+            self._after_reach(self._answers.pop(attempt), attempt)
+        elif time.monotonic() > self._deadline:
+            self.probe_timer.stop()
+            self._after_reach(UNREACHABLE, attempt)  # it hangs: as good as not there
+
+    def _after_reach(self, answer: int, attempt: int) -> None:
         desk = self._live_desk()
         if attempt != self._attempt or desk is None:
             self._finish()
             return
-        if not configured:
+        if answer == NO_SHARE:
             self._finish()
             self.refresh_status()  # "No team share set up"
             return
-        if not ok:
+        if answer == UNREACHABLE:
             self._finish()
             tasks.start(lambda: sync.sync_status(desk.vault, desk.user.id).waiting,
                         on_success=self._unreachable, on_error=self._quiet)
@@ -225,6 +247,7 @@ class SyncStatus(QWidget):
         """On lock: no more background work for this desk."""
         self.background.stop()
         self.status_timer.stop()
+        self.probe_timer.stop()
         if self._token is not None:
             self._token.cancel()
         self.desk = None  # type: ignore[assignment]
