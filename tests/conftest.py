@@ -20,9 +20,14 @@ PASSPHRASE = "a long enough passphrase"
 LIGHT_KDF = KdfParams(salt=b"\0" * 16, memory_kib=8 * 1024, iterations=1, lanes=1)
 
 
+QT_FIXTURES = {"qtbot", "qtmodeltester", "qapp"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Anything that needs a QApplication is a GUI test, so `-m "not gui"` never starts Qt.
     for item in items:
-        if "qtbot" in getattr(item, "fixturenames", ()):
+        under_gui = "gui" in item.path.relative_to(item.config.rootpath).parts[:2]
+        if under_gui or QT_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.gui)
 
 
