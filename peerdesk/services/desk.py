@@ -412,21 +412,27 @@ class Desk:
             if Role(target.role) is not Role.COORDINATOR:
                 raise NotAllowed(f"{target.name} is not a Peer Worker Coordinator; records are "
                                  "shared for supervision with a coordinator.")
-            if s.get(ReaderRow, (record_id, target.id)):
-                return
-            s.add(ReaderRow(record_id=record_id, reader_id=target.id, since=self.vault.clock()))
-            self._switch_reader(s, record_id, target.id, active=True)
-            head = s.get(VersionRow, (record_id, row.head_version))
-            assert head is not None
-            self.wrap_for(s, head, target.id, target.receive_public)
-            # If the version already went to the share, it was sealed for the readers of that
-            # time: send it again, now for her too (receivers skip a vid they hold).
-            if s.scalar(select(OutboxRow.seq).where(
-                    OutboxRow.op == "version", OutboxRow.record_id == record_id,
-                    OutboxRow.vid == head.vid).limit(1)) is None:
-                s.add(OutboxRow(user_id=self.user.id, op="version", record_id=record_id,
-                                vid=head.vid))
-            self._audit(s, audit.SHARE, record_id, f"with={target.id}")
+            self._add_reader(s, record_id, row.head_version, target)
+
+    def _add_reader(self, s: Session, record_id: str, head_version: int,
+                    target: AccountRow) -> None:
+        """One more account reads this record from its current version on (the share is
+        told, and the sharing audited). Callers check who may be given what."""
+        if s.get(ReaderRow, (record_id, target.id)):
+            return
+        s.add(ReaderRow(record_id=record_id, reader_id=target.id, since=self.vault.clock()))
+        self._switch_reader(s, record_id, target.id, active=True)
+        head = s.get(VersionRow, (record_id, head_version))
+        assert head is not None
+        self.wrap_for(s, head, target.id, target.receive_public)
+        # If the version already went to the share, it was sealed for the readers of that
+        # time: send it again, now for them too (receivers skip a vid they hold).
+        if s.scalar(select(OutboxRow.seq).where(
+                OutboxRow.op == "version", OutboxRow.record_id == record_id,
+                OutboxRow.vid == head.vid).limit(1)) is None:
+            s.add(OutboxRow(user_id=self.user.id, op="version", record_id=record_id,
+                            vid=head.vid))
+        self._audit(s, audit.SHARE, record_id, f"with={target.id}")
 
     def wrap_for(self, s: Session, ver: VersionRow, reader_id: str, public: bytes) -> None:
         """Give one more reader the key of one of this user's versions (and tell the share)."""

@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from peerdesk import audit
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.store.models import AccountRow, OutboxRow, ReaderRow, VersionRow
+from peerdesk.store.models import AccountRow
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
@@ -37,20 +34,7 @@ def give_reader(desk: Desk, record_id: str, account_id: str) -> None:
         target = s.get(AccountRow, account_id)
         if target is None:
             raise InvalidInput("There is no such account on this computer.")
-        if s.get(ReaderRow, (record_id, target.id)):
-            return
-        s.add(ReaderRow(record_id=record_id, reader_id=target.id, since=desk.vault.clock()))
-        desk._switch_reader(s, record_id, target.id, active=True)
-        head = s.get(VersionRow, (record_id, row.head_version))
-        assert head is not None
-        desk.wrap_for(s, head, target.id, target.receive_public)
-        # If the version already went to the share, send it again for the new reader.
-        if s.scalar(select(OutboxRow.seq).where(
-                OutboxRow.op == "version", OutboxRow.record_id == record_id,
-                OutboxRow.vid == head.vid).limit(1)) is None:
-            s.add(OutboxRow(user_id=desk.user.id, op="version", record_id=record_id,
-                            vid=head.vid))
-        desk._audit(s, audit.SHARE, record_id, f"with={target.id}")
+        desk._add_reader(s, record_id, row.head_version, target)
 
 
 # -- comments -------------------------------------------------------------------------------
