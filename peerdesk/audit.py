@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from peerdesk.crypto.keys import verify
+from peerdesk.store.db import HEADS
 from peerdesk.store.models import AuditRow
 
 GENESIS = b"\x00" * 32
@@ -50,13 +51,18 @@ def append(session: Session, *, at: datetime, actor_id: str | None, action: str,
            record_id: str | None = None, detail: str = "",
            sign: Callable[[bytes], bytes] | None = None) -> None:
     conn = session.connection()
-    last = conn.execute(_LAST).first()
+    heads = session.info.get(HEADS)
+    last = heads.get("audit") if heads is not None else None
+    if last is None:
+        last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = _digest(prev, seq, at, actor_id, action, record_id, detail)
     conn.execute(_INSERT, {
         "seq": seq, "at": at, "actor_id": actor_id, "action": action, "record_id": record_id,
         "detail": detail, "prev_hash": prev, "hash": digest,
         "signature": sign(digest) if sign else None})
+    if heads is not None:
+        heads["audit"] = (seq, digest)
 
 
 def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str]:

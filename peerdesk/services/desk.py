@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from peerdesk import audit
@@ -47,6 +47,19 @@ SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
 
 # Statements on the save path, built once: building one costs more than running it.
 _INSERT_RECORD = insert(RecordRow)
+# A record about a person, inserted only if she is a live person of the same author: the check
+# and the insert in one statement.
+_RECORD_COLUMNS = ("id", "kind", "author_id", "person_id", "head_version", "created_at",
+                   "updated_at", "conflict")
+_PERSON = aliased(RecordRow)
+_INSERT_RECORD_ABOUT = insert(RecordRow).from_select(
+    list(_RECORD_COLUMNS),
+    select(*(bindparam(c, type_=RecordRow.__table__.c[c].type) for c in _RECORD_COLUMNS))
+    .where(exists().where(_PERSON.id == bindparam("person_id"),
+                          _PERSON.author_id == bindparam("author_id"),
+                          _PERSON.kind == Kind.PERSON.value,
+                          _PERSON.erased_at.is_(None), _PERSON.deleted_at.is_(None))),
+)
 _INSERT_VERSION = insert(VersionRow)
 _INSERT_OUTBOX = insert(OutboxRow)
 _INSERT_WRAPS = insert(WrapRow)
@@ -125,12 +138,16 @@ class Desk:
         clean = spec(kind).validate(fields)
         now, record_id = self.vault.clock(), str(uuid.uuid4())
         with self._transaction() as s:
-            if kind is not Kind.PERSON and person_id is not None:
-                self._own_live(s, person_id, expect=Kind.PERSON)
-            s.connection().execute(_INSERT_RECORD, {
-                "id": record_id, "kind": kind.value, "author_id": self.user.id,
-                "person_id": None if kind is Kind.PERSON else person_id,
-                "head_version": 1, "created_at": now, "updated_at": now})
+            about = None if kind is Kind.PERSON else person_id
+            row = {"id": record_id, "kind": kind.value, "author_id": self.user.id,
+                   "person_id": about, "head_version": 1, "created_at": now, "updated_at": now,
+                   "conflict": False}
+            if about is None:
+                s.connection().execute(_INSERT_RECORD, row)
+            elif s.connection().execute(_INSERT_RECORD_ABOUT, row).rowcount != 1:
+                # Not a live person of hers: find out which, for the sentence.
+                self._own_live(s, about, expect=Kind.PERSON)
+                raise NotFound("There is no such person on this computer.")
             self._write_version(s, record_id, kind, 1, clean, now, parents=(), new=True)
             self._audit(s, audit.SAVE, record_id, "version=1")
         return Record(record_id, kind, self.user.id, person_id, 1, now, clean)

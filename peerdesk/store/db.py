@@ -23,6 +23,7 @@ from peerdesk.errors import (
 from peerdesk.store import migrate
 
 DB_NAME = "peerdesk.sqlite3"
+HEADS = "peerdesk.heads"  # key in Session.info; see Store.transaction
 LOCK_NAME = "peerdesk.lock"
 
 
@@ -72,12 +73,18 @@ class Store:
             self._lock.release()
             raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The newest audit entry and clock reading as of the last commit. Saves read them on
+        # every save; one process holds the folder, so the copy here cannot go stale.
+        self._heads: dict[str, Any] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One user action, one transaction: committed on success, rolled back on error."""
         with translate_db_errors(), self._sessions.begin() as session:
+            session.info[HEADS] = dict(self._heads)
             yield session
+        # Reached only after the commit: a rolled-back transaction leaves the heads as they were.
+        self._heads = session.info[HEADS]
 
     def file_problems(self) -> list[str]:
         """SQLite's own check of the file's structure: pages, indexes, free lists."""

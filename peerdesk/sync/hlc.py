@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from peerdesk.store.db import HEADS
 from peerdesk.store.models import Setting
 
 _KEY = "hlc"
@@ -58,8 +59,7 @@ def _advance(last: tuple[int, int], wall: int) -> tuple[int, int]:
 def tick(s: Session, *, now: datetime, device_id: str, after: str | None = None) -> str:
     """The next reading for something saved on this device; kept in the same transaction.
     ``after``: a reading the new one must sort after (the newest version it is saved over)."""
-    conn = s.connection()
-    value = conn.execute(_READ).scalar()
+    value = _stored(s)
     last = decode(value) if value else (0, 0)
     wall = wall_ms(now)
     if after is not None:
@@ -69,7 +69,7 @@ def tick(s: Session, *, now: datetime, device_id: str, after: str | None = None)
     if ms <= wall + MAX_AHEAD_MS:
         # A reading pushed far ahead by a broken clock elsewhere orders this one version
         # after it, but does not become this device's clock.
-        conn.execute(_WRITE, {"reading": reading})
+        _store(s, reading)
     return reading
 
 
@@ -77,10 +77,30 @@ def observe(s: Session, remote: str, *, device_id: str, now: datetime) -> None:
     """Move this device's clock past a reading seen from elsewhere, unless that reading is
     absurdly far ahead (a broken clock must not drag every device's clock to the year 9999;
     its versions still sort by their own readings)."""
-    row = s.get(Setting, _KEY)
-    last = decode(row.value) if row else (0, 0)
+    value = _stored(s)
+    last = decode(value) if value else (0, 0)
     seen = decode(remote)
     if seen[0] > wall_ms(now) + MAX_AHEAD_MS:
         return
     if seen > last:
-        s.merge(Setting(key=_KEY, value=encode(*seen, device_id)))
+        _store(s, encode(*seen, device_id))
+
+
+def _stored(s: Session) -> str | None:
+    """This device's last reading: from the store's heads when known (tick runs in every
+    save), else from the settings table."""
+    heads = s.info.get(HEADS)
+    if heads is not None and "hlc" in heads:
+        value: str | None = heads["hlc"]
+        return value
+    value = s.connection().execute(_READ).scalar()
+    if heads is not None:
+        heads["hlc"] = value
+    return value
+
+
+def _store(s: Session, reading: str) -> None:
+    s.connection().execute(_WRITE, {"reading": reading})
+    heads = s.info.get(HEADS)
+    if heads is not None:
+        heads["hlc"] = reading

@@ -127,3 +127,27 @@ def test_lock_drops_keys(peer: Desk) -> None:
     assert peer.locked
     with pytest.raises(NotAllowed, match="locked"):
         peer.records()
+
+
+def test_a_record_can_only_be_about_a_live_person_of_ones_own(vault: Vault, peer: Desk) -> None:
+    vault.create_account("Tom", "peer", PASSPHRASE)
+    tom = vault.unlock("Tom", PASSPHRASE)
+    toms_person = tom.add(Kind.PERSON, {"label": "Ray"})
+    with pytest.raises(NotAllowed, match="Only the person who wrote this record"):
+        peer.add(Kind.DIARY, DIARY, person_id=toms_person.id)
+    gone = peer.add(Kind.PERSON, {"label": "Sam"})
+    peer.delete(gone.id)
+    with pytest.raises(InvalidInput, match="deleted"):
+        peer.add(Kind.DIARY, DIARY, person_id=gone.id)
+    erased = peer.add(Kind.PERSON, {"label": "Lena"})
+    peer.erase_person(erased.id)
+    with pytest.raises(NotFound):
+        peer.add(Kind.DIARY, DIARY, person_id=erased.id)
+    diary = peer.add(Kind.DIARY, DIARY)
+    with pytest.raises(InvalidInput, match="not a person"):
+        peer.add(Kind.DIARY, DIARY, person_id=diary.id)
+    assert len(peer.records(Kind.DIARY)) == 1  # none of the refused ones was written
+    jo = peer.add(Kind.PERSON, {"label": "Jo"})
+    about_jo = peer.add(Kind.DIARY, DIARY, person_id=jo.id)
+    assert peer.get(about_jo.id).person_id == jo.id
+    assert [r.id for r in peer.records(Kind.DIARY, person_id=jo.id)] == [about_jo.id]
