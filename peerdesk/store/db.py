@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import ChainMap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,11 +81,14 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One user action, one transaction: committed on success, rolled back on error."""
+        # Reads see the heads as last committed; writes go to this transaction's own layer,
+        # which is adopted only after the commit. A rolled-back transaction changes nothing,
+        # and one that only reads cannot bring back older heads than another thread committed.
+        changed: dict[str, Any] = {}
         with translate_db_errors(), self._sessions.begin() as session:
-            session.info[HEADS] = dict(self._heads)
+            session.info[HEADS] = ChainMap(changed, self._heads)
             yield session
-        # Reached only after the commit: a rolled-back transaction leaves the heads as they were.
-        self._heads = session.info[HEADS]
+        self._heads.update(changed)
 
     def file_problems(self) -> list[str]:
         """SQLite's own check of the file's structure: pages, indexes, free lists."""

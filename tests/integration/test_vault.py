@@ -159,3 +159,25 @@ def test_a_full_disk_gives_one_sentence_and_keeps_what_was_saved(vault: Vault) -
     assert [r.fields["what_happened"] for r in desk.records(Kind.DIARY)
             if r.id == kept.id] == ["kept"]
     assert desk.check() == []
+
+
+def test_a_transaction_on_another_thread_never_rolls_back_the_audit_head(vault: Vault) -> None:
+    """A read that spans someone else's save must not bring back an older chain head."""
+    import threading
+
+    from sqlalchemy import select
+
+    from peerdesk.domain import Kind
+    from peerdesk.store.models import AuditRow
+
+    vault.create_account("Tom", "peer", PASSPHRASE)
+    desk = vault.unlock("Tom", PASSPHRASE)
+    with vault.store.transaction() as s:
+        s.execute(select(AuditRow.seq)).all()
+        saver = threading.Thread(target=lambda: desk.add(
+            Kind.DIARY, {"when": "2026-03-02T10:00", "what_happened": "saved meanwhile"}))
+        saver.start()
+        saver.join()
+    desk.add(Kind.DIARY, {"when": "2026-03-02T11:00", "what_happened": "saved after"})
+    assert vault.verify_audit() == []
+    assert len(desk.records(Kind.DIARY)) == 2
