@@ -32,6 +32,15 @@ class Team:
         self.desks[device] = desk
         return desk
 
+    def join(self, device: str, user: str, role: str) -> Desk:
+        """Ida adds an account at the office and publishes it; its owner enrols on `device`."""
+        office = self.vaults["office"]
+        office.create_account(user, role, PASSPHRASE)
+        ida = office.unlock("Ida", PASSPHRASE)
+        sync.init_share(ida, self.location)  # publishes the new account
+        ida.lock()
+        return self.enrol(device, user)
+
     def sync(self, *names: str, share: Share | None = None) -> list[sync.SyncReport]:
         return [sync.run_sync(self.desks[n], share=share) for n in names]
 

@@ -10,7 +10,7 @@ import pytest
 
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound, NotSharedWithYou
-from peerdesk.services import cover, sync
+from peerdesk.services import cover
 from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, diary, make_team
 
@@ -20,12 +20,7 @@ TODAY = date(2026, 3, 14)
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
     t = make_team(tmp_path)
-    office = t.vaults["office"]
-    office.create_account("Sam", "coordinator", PASSPHRASE)
-    ida = office.unlock("Ida", PASSPHRASE)
-    sync.init_share(ida, t.location)
-    ida.lock()
-    t.enrol("cover", "Sam")
+    t.join("cover", "Sam", "coordinator")
     yield t
     t.close()
 

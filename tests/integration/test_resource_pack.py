@@ -11,8 +11,7 @@ import pytest
 
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.services import fidelity, resources, sync
-from tests.conftest import PASSPHRASE
+from peerdesk.services import fidelity, resources
 from tests.helpers.team import Team, make_team
 
 CSV = (
@@ -26,12 +25,7 @@ CSV = (
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
     t = make_team(tmp_path)
-    office = t.vaults["office"]
-    office.create_account("Tom", "peer", PASSPHRASE)
-    ida = office.unlock("Ida", PASSPHRASE)
-    sync.init_share(ida, t.location)
-    ida.lock()
-    t.enrol("t1", "Tom")
+    t.join("t1", "Tom", "peer")
     yield t
     t.close()
 

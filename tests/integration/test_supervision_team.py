@@ -11,21 +11,16 @@ import pytest
 
 from peerdesk.domain import Kind
 from peerdesk.errors import NotFound, NotSharedWithYou
-from peerdesk.services import fidelity, supervision, sync
+from peerdesk.services import fidelity, supervision
 from peerdesk.store.models import WrapRow
-from tests.conftest import PASSPHRASE, find_marker
+from tests.conftest import find_marker
 from tests.helpers.team import Team, make_team
 
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
     t = make_team(tmp_path)
-    office = t.vaults["office"]
-    office.create_account("Tom", "peer", PASSPHRASE)
-    ida = office.unlock("Ida", PASSPHRASE)
-    sync.init_share(ida, t.location)  # publishes Tom's account
-    ida.lock()
-    t.enrol("t1", "Tom")
+    t.join("t1", "Tom", "peer")
     yield t
     t.close()
 
