@@ -54,7 +54,7 @@ class _Token:
 
 
 def _probe(vault: Vault, location: str | None, attempt: int, answers: dict[int, int]) -> None:
-    """On a plain thread, holding no Qt object (releasing one off the UI thread crashes)."""
+    """On a thread of its own, holding no Qt object (releasing one off the UI thread is unsafe)."""
     try:
         where = location or sync.share_location(vault)
         answer = REACHABLE if sync.reachable(where, timeout=REACH_TIMEOUT_S) else UNREACHABLE
@@ -98,9 +98,8 @@ class SyncStatus(QWidget):
         self.conflicts_button.hide()
         layout.addWidget(self.conflicts_button)
 
-        # The probe thread is plain Python: it never touches Qt (a signal emitted from such
-        # a thread corrupted reference counts in PySide and crashed the interpreter at exit).
-        # It leaves its answer here, and a timer on the UI thread collects it.
+        # The probe thread never touches Qt: it leaves its answer here and a timer on the UI
+        # thread collects it, which also gives the timeout (a hung probe is just forgotten).
         self._answers: dict[int, int] = {}
         self._deadline = 0.0
         self.probe_timer = QTimer(self, interval=100)
