@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from peerdesk import audit
-from peerdesk.config import load_policy
 from peerdesk.crypto import keystore
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import EnvironmentProblem, InvalidInput, NotAllowed
@@ -121,21 +120,32 @@ def open_share(location: str, *, timeout: float = 15.0) -> Share:
 
 
 def share_location(vault: Vault, override: str | None = None) -> str:
-    """The --share option, else this device's setting, else the machine policy."""
+    """The machine policy, else the --share option, else this device's setting."""
     if override:
-        return override
+        return _allowed(vault, override)
+    policy = vault.policy.share_location
+    if policy:
+        return policy
     with vault.store.transaction() as s:
         row = s.get(Setting, LOCATION_KEY)
     if row is not None:
         return row.value
-    policy = load_policy().share_location
-    if policy:
-        return policy
     raise InvalidInput("No team share is set up on this computer. Give one with --share "
                        "LOCATION, or ask IT to set share_location in the machine policy.")
 
 
-def _remember(vault: Vault, location: str) -> None:
+def _allowed(vault: Vault, location: str) -> str:
+    """Where the trust has set the share, no other folder may receive this computer's data."""
+    policy = vault.policy.share_location
+    if policy and location.strip() != policy:
+        raise NotAllowed(f"This computer's team share is set by the trust ({policy}), so "
+                         f"PeerDesk will not sync with {location}.")
+    return location.strip()
+
+
+def set_share_location(vault: Vault, location: str) -> None:
+    """This device's share, chosen at setup (the policy's, where there is one, wins)."""
+    location = _allowed(vault, location)
     with vault.store.transaction() as s:
         s.merge(Setting(key=LOCATION_KEY, value=location))
 
@@ -165,6 +175,7 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> st
     and every account on this computer, signed. Returns the key's fingerprint to read out."""
     if desk.user.role is not Role.ADMIN:
         raise NotAllowed("Only an administrator can create the team share.")
+    location = _allowed(desk.vault, location)
     share = open_share(location)
     try:
         share.check()
@@ -184,7 +195,7 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> st
         admin_id=desk.user.id, keys=desk.keys, now=vault.clock())
     with vault.store.transaction() as s:
         engine.pin_manifest(s, manifest, result)
-    _remember(vault, location)
+    set_share_location(vault, location)
     sync = engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
                          keys=desk.keys, clock=vault.clock)
     sync.manifest = manifest
@@ -195,6 +206,7 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> st
 def join_share(vault: Vault, location: str) -> SyncReport:
     """Bring the team's accounts from the share to this computer (no passphrase needed: they
     are signed by the admin, and their secrets sealed by each person's passphrase)."""
+    location = _allowed(vault, location)
     share = open_share(location)
     result = engine.RunResult()
     manifest = engine.read_manifest(share)
@@ -205,7 +217,7 @@ def join_share(vault: Vault, location: str) -> SyncReport:
     result.accounts_added = engine.sync_accounts(
         vault.store, share, manifest, reporter,
         quarantine=lambda folder, name, reason, size: quarantined.append(name))
-    _remember(vault, location)
+    set_share_location(vault, location)
     return _report(result)
 
 
@@ -247,7 +259,7 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
         _record(vault, "failed", str(exc))
         raise
     if location is not None:
-        _remember(vault, location)
+        set_share_location(vault, location)
     _record(vault, "synced", "")
     with vault.store.transaction() as s:
         # Counts only: the audit trail never holds content.
@@ -276,7 +288,7 @@ def sync_status(vault: Vault, user_id: str | None = None) -> SyncStatus:
             query = query.where(OutboxRow.user_id == user_id)
         waiting = int(s.scalar(query) or 0)
     last = datetime.fromisoformat(values[_LAST_OK]) if _LAST_OK in values else None
-    if LOCATION_KEY not in values and not load_policy().share_location:
+    if LOCATION_KEY not in values and not vault.policy.share_location:
         return SyncStatus("no-share", last, waiting)
     state = values.get(_LAST_STATE, "never")
     return SyncStatus(state, last, waiting, values.get(_LAST_ERROR, ""))

@@ -19,7 +19,7 @@ from peerdesk.crypto.kdf import KdfParams
 from peerdesk.crypto.payload import open_fields, record_aad
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.services import Vault
+from peerdesk.services import Vault, sync
 from peerdesk.store.models import VersionRow, WrapRow
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
 
@@ -107,6 +107,28 @@ def test_share_location_accepts_the_forms_it_takes(tmp_path: Path) -> None:
     assert Policy().share_location is None
     with pytest.raises(InvalidInput, match="'share_location'"):
         policy_from(tmp_path, share_location="   ")
+
+
+def test_share_location_set_by_policy_wins_over_the_device_and_the_command_line(
+        tmp_path: Path) -> None:
+    trust_share, elsewhere = tmp_path / "trust-share", tmp_path / "usb-stick"
+    with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, policy=Policy()) as vault:
+        sync.set_share_location(vault, str(elsewhere))  # chosen before IT set the policy
+        assert sync.share_location(vault) == str(elsewhere)
+    policy = policy_from(tmp_path, share_location=str(trust_share))
+    with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, policy=policy) as vault:
+        assert sync.share_location(vault) == str(trust_share)
+        assert sync.share_location(vault, str(trust_share)) == str(trust_share)
+        with pytest.raises(NotAllowed, match="set by the trust"):
+            sync.share_location(vault, str(elsewhere))
+        with pytest.raises(NotAllowed, match="set by the trust"):
+            sync.join_share(vault, str(elsewhere))
+        vault.create_account("Amira", "admin", PASSPHRASE)
+        desk = vault.unlock("Amira", PASSPHRASE)
+        with pytest.raises(NotAllowed, match="set by the trust"):
+            sync.init_share(desk, str(elsewhere))
+        desk.lock()
+    assert not elsewhere.exists()  # nothing was written to the other folder
 
 
 @pytest.mark.parametrize("name", ["auto_lock_minutes", "clipboard_clear_seconds",
