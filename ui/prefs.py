@@ -1,5 +1,5 @@
-"""Per-user display preferences (large text, high contrast) and the device's share location:
-not secret, kept next to the vault so each data folder and each person keeps their own."""
+"""Per-user display preferences (large text, high contrast): not secret, kept next to the
+vault so each data folder and each person keeps their own."""
 
 from __future__ import annotations
 
@@ -37,15 +37,6 @@ class Prefs:
             device = data.get("device")
             entry = device if isinstance(device, dict) else {}
         return Display(bool(entry.get("large_text")), bool(entry.get("high_contrast")))
-
-    def share_location(self) -> str:
-        value = self._read().get("share_location")
-        return value if isinstance(value, str) else ""
-
-    def set_share_location(self, location: str) -> None:
-        data = self._read()
-        data["share_location"] = location.strip()
-        self._write(data)
 
     def set_display(self, display: Display, account_id: str | None = None) -> None:
         data = self._read()

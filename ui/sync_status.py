@@ -13,54 +13,46 @@ import time
 from contextlib import suppress
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from peerdesk.catalogue import spec
 from peerdesk.clock import utcnow
 from peerdesk.domain import Record
-from peerdesk.errors import AccessProblem, Cancelled, EnvironmentProblem, PeerDeskError
-from peerdesk.services import Desk, Vault, sync
+from peerdesk.errors import (
+    AccessProblem,
+    Cancelled,
+    EnvironmentProblem,
+    InvalidInput,
+    PeerDeskError,
+)
+from peerdesk.services import Desk, sync
 from ui import tasks
+from ui.windows.dialogs import version_html
 
 log = logging.getLogger(__name__)
 
 BACKGROUND_MS = 5 * 60_000  # poll the share, as KeePassXC does, rather than trust SMB notifications
 STATUS_MS = 30_000
 REACH_TIMEOUT_S = 5.0
-NO_SHARE, UNREACHABLE, REACHABLE = 0, 1, 2
+UNREACHABLE, REACHABLE = 1, 2
 
 
-class _Token:
-    """The engine's cancel protocol over the UI's token."""
-
-    def __init__(self, token: tasks.CancelToken) -> None:
-        self._token = token
-
-    def is_set(self) -> bool:
-        return self._token.cancelled
-
-
-def _probe(vault: Vault, location: str | None, attempt: int, answers: dict[int, int]) -> None:
-    """On a thread of its own, holding no Qt object (releasing one off the UI thread is unsafe)."""
-    try:
-        where = location or sync.share_location(vault)
-        answer = REACHABLE if sync.reachable(where, timeout=REACH_TIMEOUT_S) else UNREACHABLE
-    except PeerDeskError:
-        answer = NO_SHARE
-    answers[attempt] = answer
+def _probe(location: str, attempt: int, answers: dict[int, int]) -> None:
+    """On a thread of its own, holding no Qt object and no vault: only the share's path."""
+    answers[attempt] = REACHABLE if sync.reachable(location, timeout=REACH_TIMEOUT_S) \
+        else UNREACHABLE
 
 
 class SyncStatus(QWidget):
@@ -82,6 +74,7 @@ class SyncStatus(QWidget):
         self.label = QLabel("Checking the team share…")
         self.label.setAccessibleName("Sync status")
         layout.addWidget(self.label)
+        layout.addStretch(1)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(140)
         self.progress.setAccessibleName("Sync progress")
@@ -162,12 +155,23 @@ class SyncStatus(QWidget):
         self.sync_button.setEnabled(False)
         self.label.setText("Looking for the team share…")
         location = self.location
+        tasks.start(lambda: sync.share_location(desk.vault, location),
+                    on_success=lambda where: self._start_probe(where, attempt),
+                    on_error=self._no_location)
 
+    def _start_probe(self, location: str, attempt: int) -> None:
         # Not the vault thread: a hanging share must not hold up saving and reading.
         self._deadline = time.monotonic() + REACH_TIMEOUT_S + 2
-        threading.Thread(target=_probe, args=(desk.vault, location, attempt, self._answers),
+        threading.Thread(target=_probe, args=(location, attempt, self._answers),
                          name="peerdesk-share-probe", daemon=True).start()
         self.probe_timer.start()
+
+    def _no_location(self, exc: BaseException) -> None:
+        self._finish()
+        if isinstance(exc, InvalidInput):
+            self.refresh_status()  # no share set up: the status line says so
+        else:
+            self._quiet(exc)
 
     def _collect(self) -> None:
         attempt = self._attempt
@@ -182,10 +186,6 @@ class SyncStatus(QWidget):
         desk = self._live_desk()
         if attempt != self._attempt or desk is None:
             self._finish()
-            return
-        if answer == NO_SHARE:
-            self._finish()
-            self.refresh_status()  # "No team share set up"
             return
         if answer == UNREACHABLE:
             self._finish()
@@ -204,7 +204,7 @@ class SyncStatus(QWidget):
 
         def job() -> sync.SyncReport:
             return sync.run_sync(desk, location=location, progress=progress,
-                                 cancel=_Token(token))
+                                 cancel=token)
 
         tasks.start(job, on_success=self._synced, on_error=self._failed, token=token)
 
@@ -281,23 +281,6 @@ class SyncStatus(QWidget):
         self.synced.emit(None)
 
 
-def _describe(record: Record) -> str:
-    """A version as plain lines, for reading side by side (shown only inside the dialog)."""
-    if record.deleted:
-        return "(Deleted on one of your computers.)"
-    lines = []
-    for f in spec(record.kind).fields:
-        value = record.fields.get(f.name)
-        if value in (None, "", [], {}):
-            continue
-        if isinstance(value, dict):
-            value = "\n".join(f"  {k}: {v}" for k, v in value.items())
-        elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        lines.append(f"{f.label}:\n{value}")
-    return "\n\n".join(lines)
-
-
 class ConflictsDialog(QDialog):
     """Each record saved differently on two computers; every version side by side, and a
     choice: keep one, keep both texts (merged, to edit later), or delete."""
@@ -310,15 +293,20 @@ class ConflictsDialog(QDialog):
         self.setAccessibleName("Conflicts to resolve")
         self.conflicts = conflicts
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
-            "These records were changed on two of your computers before they could sync. "
-            "Nothing has been lost: choose which version to keep, or keep both texts."))
+        intro = QLabel("These records were changed on two of your computers before they could "
+                       "sync. Nothing has been lost: choose which version to keep, or keep both "
+                       "texts.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         split = QSplitter()
         self.list = QListWidget()
         self.list.setAccessibleName("Records in conflict")
+        self.list.setWordWrap(True)
+        self.list.setMinimumWidth(200)
         for c in conflicts:
             first = c.versions[0] if c.versions else None
-            self.list.addItem(first.title if first and not first.deleted else c.kind.label)
+            when = f" · {first.saved_at:%d %b %H:%M}" if first else ""
+            self.list.addItem(f"{c.kind.label}{when}")
         split.addWidget(self.list)
         self.versions = QWidget()
         self.versions_layout = QHBoxLayout(self.versions)
@@ -350,12 +338,13 @@ class ConflictsDialog(QDialog):
         for index, version in enumerate(conflict.versions):
             box = QWidget()
             column = QVBoxLayout(box)
-            shown = "shown now" if index == 0 else "the other version"
-            column.addWidget(QLabel(f"<b>Version saved {version.saved_at:%d %b %Y %H:%M}</b> "
-                                    f"({shown})"))
-            text = QPlainTextEdit(_describe(version))
-            text.setReadOnly(True)
-            text.setAccessibleName(f"Version saved {version.saved_at:%d %B %Y %H:%M}")
+            column.addWidget(QLabel("Shown now" if index == 0 else "The other version"))
+            # Differences are marked against the version shown next to it.
+            other = conflict.versions[1 if index == 0 else 0] if len(conflict.versions) > 1 \
+                else None
+            text = QTextBrowser()
+            text.setHtml(version_html(version, other))
+            text.setAccessibleName(f"Version saved {version.saved_at:%d %B %Y %H:%M} UTC")
             column.addWidget(text, 1)
             keep = QPushButton("Delete the record" if version.deleted else "Keep this version")
             keep.clicked.connect(self._choose(conflict, version))
@@ -367,7 +356,7 @@ class ConflictsDialog(QDialog):
                                           "marked, for you to tidy in the editor")
             both.clicked.connect(lambda: self._done(conflict.record_id,
                                                     sync.merged_fields(conflict)))
-            self.versions_layout.addWidget(both)
+            self.versions_layout.addWidget(both, 0, Qt.AlignmentFlag.AlignBottom)
 
     def _choose(self, conflict: sync.Conflict, version: Record) -> Any:
         return lambda: self._done(conflict.record_id,

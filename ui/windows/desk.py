@@ -44,6 +44,7 @@ from ui.models.drafts import DraftListModel
 from ui.models.records import RecordTableModel
 from ui.models.rows import Row, make_row, make_rows, reviews_due
 from ui.prefs import Display, Prefs
+from ui.sync_status import SyncStatus
 from ui.widgets.banner import MessageBanner
 from ui.windows.access import AccessDialog
 from ui.windows.consent import ConsentDialog
@@ -86,25 +87,29 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        accounts = desk.vault.accounts()
-        authors = {a.id: a.name for a in accounts}
-        records = desk.records()
-        if token:
-            token.check()
-        rows = make_rows(records, authors)
+        loaded = read(desk, token)
         if desk.user.role is Role.PEER:
             cover.apply(desk)  # share with a cover coordinator, or stop when the cover ended
             # The name-free figures the coordinator's fidelity view counts, refreshed at each
             # unlock (only what changed is written). A failure here must not stop the peer
             # signing in; the Fidelity page's button sends them again and says why.
             with contextlib.suppress(PeerDeskError):
-                fidelity.publish(desk, records)
-        loaded = Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
+                fidelity.publish(desk, [r.record for r in loaded.rows])
         gc.freeze()
         return loaded
     finally:
         if enabled:
             gc.enable()
+
+
+def read(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
+    """Runs on the worker: at unlock, and again after a sync brought something new."""
+    accounts = desk.vault.accounts()
+    records = desk.records()
+    if token:
+        token.check()
+    rows = make_rows(records, {a.id: a.name for a in accounts})
+    return Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
 
 
 def thaw() -> None:
@@ -239,6 +244,11 @@ class DeskPage(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
         layout.addWidget(split, 1)
+        assert self.desk is not None
+        self.sync_status = SyncStatus(self.desk)
+        self.sync_status.synced.connect(lambda _report: self.reload())
+        self.sync_status.message.connect(self.banner.show_info)
+        layout.addWidget(self.sync_status)
 
         # Pages are built when first shown: building every page at unlock would hold up the
         # UI thread for longer than a peer should wait.
@@ -457,6 +467,20 @@ class DeskPage(QWidget):
         self.search_model.set_rows(rows)
         self._person_selected()
 
+    def reload(self) -> None:
+        """After a sync brought something new. Open editors keep what they show."""
+        desk = self.desk
+        if desk is not None:
+            self._run(lambda: read(desk), self._reloaded)
+
+    def _reloaded(self, loaded: Loaded) -> None:
+        self.accounts = loaded.accounts
+        self.authors = {a.id: a.name for a in loaded.accounts}
+        self.rows = {r.record.id: r for r in loaded.rows}
+        self.shared_ids = set(loaded.shared_ids)
+        self.refresh()
+        _refresh_figures(self.pages.currentWidget())
+
     def _upsert(self, record: Record) -> None:
         old = self.rows.get(record.id)
         if record.kind is Kind.PERSON and (old is None or old.person != record.fields.get("label")):
@@ -488,8 +512,7 @@ class DeskPage(QWidget):
         if row < 0:
             return
         page = self.page_for(self.nav_items[row])
-        if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage):
-            page.refresh()  # figures from what is loaded now
+        _refresh_figures(page)
         self.pages.setCurrentWidget(page)
         self.tabs.setCurrentIndex(0)
 
@@ -911,6 +934,7 @@ class DeskPage(QWidget):
     def wipe(self) -> None:
         """Remove every decrypted value from widgets and models; the page is then discarded."""
         self._search_timer.stop()
+        self.sync_status.stop()
         for dialog in list(self.dialogs):
             dialog.wipe()
             dialog.reject()
@@ -927,6 +951,12 @@ class DeskPage(QWidget):
         self.banner.clear()
         self.rows, self.drafts = {}, {}
         self.desk = None
+
+
+def _refresh_figures(page: QWidget | None) -> None:
+    """Pages that count or group what is loaded work it out again when shown."""
+    if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage):
+        page.refresh()
 
 
 def _esc(text: str) -> str:

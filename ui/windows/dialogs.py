@@ -31,6 +31,7 @@ from peerdesk.domain.consent import active as active_consents
 from peerdesk.errors import NotAllowed
 from peerdesk.services import consent
 from ui import plan_document, theme
+from ui.models.records import nice_when
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
 
@@ -194,6 +195,8 @@ def _as_text(field: Any, value: Any) -> str:
         return "\n".join(value)
     if field.type is FieldType.BOOL:
         return "Yes" if value else "No"
+    if field.type in (FieldType.DATE, FieldType.DATETIME):
+        return nice_when(str(value))
     return str(value)
 
 

@@ -20,15 +20,16 @@ from PySide6.QtWidgets import (
 from peerdesk.config import Policy
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.demo import DEMO_FILE
-from peerdesk.errors import TooManyAttempts
-from peerdesk.services import Desk, Vault
+from peerdesk.domain import Role
+from peerdesk.errors import PeerDeskError, TooManyAttempts
+from peerdesk.services import Desk, Vault, sync
 from ui import tasks, theme
 from ui.errors import message_for, show_error
 from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
 from ui.windows.desk import DeskPage, Loaded, load, thaw
-from ui.windows.signin import AccountPage, SignInPage
+from ui.windows.signin import AccountPage, JoinPage, SignInPage
 
 TITLE = "PeerDesk"  # never a record's content or a person's name
 IDLE_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
@@ -48,10 +49,22 @@ class _IdleWatch(QObject):
         return False
 
 
+def _make_team_share(desk: Desk, location: str) -> str:
+    """The first administrator names the share at setup: make it the team's, and say how to
+    check it. A share that is not there yet is not a reason to stop her signing in."""
+    try:
+        fingerprint = sync.init_share(desk, location)
+    except PeerDeskError as exc:
+        return f"The team share is not set up yet: {exc}"
+    return (f"The team share is ready. Its administrator key fingerprint is {fingerprint}: "
+            "each person checks it on their first sync.")
+
+
 class ShellWindow(QMainWindow):
     start_failed = Signal(str)
     unlocked = Signal()
     locked = Signal()
+    _progressed = Signal(int, int, str)
 
     def __init__(self, data_dir: Path, *, policy: Policy | None = None,
                  kdf_params: KdfParams | None = None, export_dir: Path | None = None,
@@ -65,6 +78,7 @@ class ShellWindow(QMainWindow):
         self.vault: Vault | None = None
         self.desk_page: DeskPage | None = None
         self.account_page: AccountPage | None = None
+        self.join_page: JoinPage | None = None
         self._unlocking: tasks.CancelToken | None = None
         self._demo: dict[str, str] = {}
         self._clipboard_text = ""
@@ -179,29 +193,71 @@ class ShellWindow(QMainWindow):
                                                share=self.policy.share_location or "")
         page.submitted.connect(self._create_account)
         page.back_requested.connect(lambda: self._show_signin())
+        page.join_requested.connect(self._show_join_page)
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         (page.team if first_run else page.name).setFocus()
+
+    def _show_join_page(self) -> None:
+        if self.join_page is None:
+            page = self.join_page = JoinPage(share=self.policy.share_location or "")
+            page.submitted.connect(self._join)
+            page.back_requested.connect(lambda: self._show_account_page(first_run=True))
+            self._progressed.connect(page.show_progress)
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(self.join_page)
+        (self.join_page.name if self.policy.share_location else self.join_page.share).setFocus()
+
+    def _join(self, values: dict[str, Any]) -> None:
+        vault, page = self.vault, self.join_page
+        assert vault is not None and page is not None
+        page.set_busy(True)
+        token = self._unlocking = tasks.CancelToken()
+
+        def progress(done: int, total: int, text: str) -> None:
+            self._progressed.emit(done, total, text)  # from the vault thread, queued
+
+        def job() -> Loaded:
+            desk, _report = sync.enrol(vault, values["share"], values["name"],
+                                       values["passphrase"], progress=progress, cancel=token)
+            try:
+                token.check()
+                return load(desk, token)
+            except BaseException:
+                desk.lock()
+                raise
+
+        def failed(exc: BaseException) -> None:
+            self._unlocking = None
+            page.set_busy(False)
+            page.passphrase.clear()
+            show_error(page, exc)
+
+        tasks.start(job, on_success=lambda loaded: self._unlocked(loaded, token),
+                    on_error=failed)
 
     def _create_account(self, values: dict[str, Any]) -> None:
         vault, page = self.vault, self.account_page
         assert vault is not None and page is not None
         page.set_busy(True)
-        if values["share"]:
-            self.prefs.set_share_location(values["share"])
         token = self._unlocking = tasks.CancelToken()
+        share = values["share"]
 
-        def job() -> Loaded:
+        def job() -> tuple[Loaded, str]:
             if values["team"]:
                 vault.set_team(values["team"])
+            if share:
+                sync.set_share_location(vault, share)
             vault.create_account(values["name"], values["role"], values["passphrase"])
-            return self._unlock_job(vault, values["name"], values["passphrase"], token)
+            loaded = self._unlock_job(vault, values["name"], values["passphrase"], token)
+            made = share and loaded.desk.user.role is Role.ADMIN
+            return loaded, _make_team_share(loaded.desk, share) if made else ""
 
         def failed(exc: BaseException) -> None:
             page.set_busy(False)
             show_error(page, exc)
 
-        tasks.start(job, on_success=lambda loaded: self._unlocked(loaded, token),
+        tasks.start(job, on_success=lambda made: self._unlocked(made[0], token, note=made[1]),
                     on_error=failed)
 
     # -- unlock and lock ------------------------------------------------------------------
@@ -246,7 +302,7 @@ class ShellWindow(QMainWindow):
             self.signin.set_busy(False)
             self.signin.banner.show_info("Unlock cancelled.")
 
-    def _unlocked(self, loaded: Loaded, token: tasks.CancelToken) -> None:
+    def _unlocked(self, loaded: Loaded, token: tasks.CancelToken, *, note: str = "") -> None:
         if token.cancelled or self._unlocking is not token:
             # A lock (or cancel) came while unlocking: drop the keys at once.
             tasks.start(loaded.desk.lock)
@@ -264,11 +320,14 @@ class ShellWindow(QMainWindow):
         page.switch_user_requested.connect(self.lock)
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
-        if self.account_page is not None:
-            self.account_page.wipe()
+        for setup in (self.account_page, self.join_page):
+            if setup is not None:
+                setup.wipe()
         self.signin.passphrase.clear()
         self.idle_timer.start()
         page.nav.setFocus()
+        if note:
+            page.banner.show_info(note)
         self.unlocked.emit()
 
     @property

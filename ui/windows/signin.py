@@ -26,10 +26,41 @@ from peerdesk.services import check_passphrase
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
 
+SHARE_EXAMPLE = r"for example \\trust-fs01\peerdesk\team-north"
 
-def _centered(inner: QWidget, width: int = 640) -> QVBoxLayout:
-    inner.setMaximumWidth(width)
-    return QVBoxLayout(inner)
+
+def _column(page: QWidget, width: int = 640) -> QVBoxLayout:
+    """The page's one centred column, no wider than reads well."""
+    outer = QHBoxLayout(page)
+    outer.addStretch(1)
+    box = QWidget()
+    box.setMaximumWidth(width)
+    outer.addWidget(box, 3)
+    outer.addStretch(1)
+    layout = QVBoxLayout(box)
+    layout.addStretch(1)
+    return layout
+
+
+def _add_field(layout: QVBoxLayout, label: str, widget: QWidget, description: str = "") -> None:
+    layout.addWidget(field_label(label, widget, description=description))
+    layout.addWidget(widget)
+
+
+def _passphrase_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+def _buttons(layout: QVBoxLayout, first: QPushButton, last: QPushButton) -> None:
+    """The page's action first (and default), the way out at the far end."""
+    first.setDefault(True)
+    row = QHBoxLayout()
+    row.addWidget(first)
+    row.addStretch(1)
+    row.addWidget(last)
+    layout.addLayout(row)
 
 
 class SignInPage(QWidget):
@@ -40,13 +71,7 @@ class SignInPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        box = QWidget()
-        layout = _centered(box)
-        outer.addWidget(box, 3)
-        outer.addStretch(1)
-        layout.addStretch(1)
+        layout = _column(self)
         title = QHBoxLayout()
         title.addWidget(heading("PeerDesk"), 1)
         self.display_button = QPushButton("Display")
@@ -67,20 +92,12 @@ class SignInPage(QWidget):
         layout.addWidget(self.banner)
         self.accounts = QListWidget()
         self.accounts.setMaximumHeight(180)
-        layout.addWidget(field_label("Accounts on this computer", self.accounts))
-        layout.addWidget(self.accounts)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        layout.addWidget(field_label("&Passphrase", self.passphrase))
-        layout.addWidget(self.passphrase)
-        buttons = QHBoxLayout()
+        _add_field(layout, "Accounts on this computer", self.accounts)
+        self.passphrase = _passphrase_edit()
+        _add_field(layout, "&Passphrase", self.passphrase)
         self.unlock_button = QPushButton("Unlock")
-        self.unlock_button.setDefault(True)
         self.create_button = QPushButton("Create account")
-        buttons.addWidget(self.unlock_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.create_button)
-        layout.addLayout(buttons)
+        _buttons(layout, self.unlock_button, self.create_button)
         busy = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # moving while the key is derived and records decrypted
@@ -201,19 +218,14 @@ class AccountPage(QWidget):
 
     submitted = Signal(dict)
     back_requested = Signal()
+    join_requested = Signal()
 
     def __init__(self, *, first_run: bool, min_length: int = 12, team: str = "",
                  share: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.first_run = first_run
         self.min_length = min_length
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        box = QWidget()
-        layout = _centered(box, 680)
-        outer.addWidget(box, 3)
-        outer.addStretch(1)
-        layout.addStretch(1)
+        layout = _column(self, 680)
         layout.addWidget(heading("Set up PeerDesk on this computer" if first_run
                                  else "Create an account"))
         layout.addWidget(muted(
@@ -224,13 +236,24 @@ class AccountPage(QWidget):
         layout.addWidget(self.banner)
         self.team = QLineEdit()
         self.share = QLineEdit()
-        self.share.setPlaceholderText(r"for example \\trust-fs01\peerdesk\team-north")
-        # Trust IT may have set both in the machine policy.
+        self.share.setPlaceholderText(SHARE_EXAMPLE)
+        # Trust IT may have set both in the machine policy; then they are not to be changed.
         self.team.setText(team)
         self.share.setText(share)
+        self.team.setReadOnly(bool(team))
+        self.share.setReadOnly(bool(share))
         if first_run:
-            layout.addWidget(field_label("Team name", self.team))
-            layout.addWidget(self.team)
+            join = QHBoxLayout()
+            join.addWidget(QLabel("Already have an account on another computer?"))
+            self.join_button = QPushButton("Join from the team share")
+            self.join_button.setAccessibleDescription(
+                "Sign in on this computer with only your passphrase: your account and records "
+                "come from the team share")
+            self.join_button.clicked.connect(self.join_requested)
+            join.addWidget(self.join_button)
+            join.addStretch(1)
+            layout.addLayout(join)
+            _add_field(layout, "Team name", self.team)
             layout.addWidget(field_label("Share location (optional)", self.share,
                                          description="The trust network folder used to keep "
                                          "the team's encrypted records in step. Leave empty to "
@@ -239,33 +262,20 @@ class AccountPage(QWidget):
                                    "later."))
             layout.addWidget(self.share)
         self.name = QLineEdit()
-        layout.addWidget(field_label("Your name", self.name,
-                                     description="Shown on the sign-in screen of this computer"))
-        layout.addWidget(self.name)
+        _add_field(layout, "Your name", self.name, "Shown on the sign-in screen of this computer")
         self.role = QComboBox()
         for role in (Role.PEER, Role.COORDINATOR, Role.ADMIN):
             self.role.addItem(role.label, role.value)
-        layout.addWidget(field_label("Your role", self.role))
-        layout.addWidget(self.role)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        layout.addWidget(field_label(f"Passphrase (at least {min_length} characters)",
-                                     self.passphrase))
-        layout.addWidget(self.passphrase)
-        self.confirm = QLineEdit()
-        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        layout.addWidget(field_label("The same passphrase again", self.confirm))
-        layout.addWidget(self.confirm)
-        buttons = QHBoxLayout()
+        _add_field(layout, "Your role", self.role)
+        self.passphrase = _passphrase_edit()
+        _add_field(layout, f"Passphrase (at least {min_length} characters)", self.passphrase)
+        self.confirm = _passphrase_edit()
+        _add_field(layout, "The same passphrase again", self.confirm)
         self.submit_button = QPushButton("Set up and sign in" if first_run
                                          else "Create account and sign in")
-        self.submit_button.setDefault(True)
         self.back_button = QPushButton("Back to sign-in")
         self.back_button.setVisible(not first_run)
-        buttons.addWidget(self.submit_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.back_button)
-        layout.addLayout(buttons)
+        _buttons(layout, self.submit_button, self.back_button)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
@@ -309,3 +319,77 @@ class AccountPage(QWidget):
     def wipe(self) -> None:
         for edit in (self.passphrase, self.confirm):
             edit.clear()
+
+
+class JoinPage(QWidget):
+    """A second computer: the account comes from the team share, unlocked by its passphrase,
+    then the person's records (the first sync can take a while, so it shows progress)."""
+
+    submitted = Signal(dict)
+    back_requested = Signal()
+
+    def __init__(self, *, share: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = _column(self, 680)
+        layout.addWidget(heading("Join your team on this computer"))
+        layout.addWidget(muted(
+            "Your account was made on another computer. Type where the team share is, your "
+            "name as it appears there, and your passphrase: everything you can read is brought "
+            "here, still encrypted."))
+        self.banner = MessageBanner()
+        layout.addWidget(self.banner)
+        self.share = QLineEdit(share)
+        self.share.setReadOnly(bool(share))  # set by the trust in the machine policy
+        self.share.setPlaceholderText(SHARE_EXAMPLE)
+        _add_field(layout, "Share location", self.share)
+        self.name = QLineEdit()
+        _add_field(layout, "Your name", self.name)
+        self.passphrase = _passphrase_edit()
+        _add_field(layout, "Your passphrase", self.passphrase)
+        self.submit_button = QPushButton("Join and sign in")
+        self.back_button = QPushButton("Back")
+        self.back_button.setAccessibleDescription("Back to setting up this computer")
+        _buttons(layout, self.submit_button, self.back_button)
+        self.progress_label = QLabel()
+        self.progress_label.setAccessibleName("Progress of the first sync")
+        self.progress_label.hide()
+        layout.addWidget(self.progress_label)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setAccessibleName("Bringing your records to this computer")
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        layout.addStretch(2)
+        self.submit_button.clicked.connect(self._submit)
+        self.passphrase.returnPressed.connect(self._submit)
+        self.back_button.clicked.connect(self.back_requested)
+
+    def _submit(self) -> None:
+        for edit, problem in ((self.share, "Type where the team share is, as IT gave it to you."),
+                              (self.name, "Type your name as it appears on the team share."),
+                              (self.passphrase, "Type your passphrase.")):
+            if not edit.text().strip():
+                self.banner.show_problem(problem)
+                edit.setFocus()
+                return
+        self.submitted.emit({"share": self.share.text().strip(), "name": self.name.text().strip(),
+                             "passphrase": self.passphrase.text()})
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        self.progress_label.setText(text + "…")
+
+    def set_busy(self, busy: bool) -> None:
+        for widget in (self.progress, self.progress_label):
+            widget.setVisible(busy)
+        self.progress.setRange(0, 0)
+        self.progress_label.setText("Looking for the team share…")
+        self.submit_button.setEnabled(not busy)
+        self.back_button.setEnabled(not busy)
+        if busy:
+            self.banner.hide()
+
+    def wipe(self) -> None:
+        self.passphrase.clear()

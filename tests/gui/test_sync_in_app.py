@@ -1,0 +1,96 @@
+"""The team share in the app: a second computer joins with only a passphrase, the desk shows
+how sync stands, and what another computer saved arrives on "Sync now"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from peerdesk.domain import Kind
+from peerdesk.services import sync
+from tests.conftest import PASSPHRASE
+from tests.gui.conftest import WAIT_MS
+from tests.helpers.team import diary, make_team
+from ui.windows.shell import ShellWindow
+
+SYNC_MS = 20_000  # the first sync waits for the desk to be on screen, then probes the share
+
+
+def _diaries(shell: ShellWindow) -> set[str]:
+    page = shell.desk_page
+    assert page is not None
+    return {r.record.fields.get("what_happened", "") for r in page.rows.values()
+            if r.record.kind is Kind.DIARY}
+
+
+def _status(shell: ShellWindow) -> str:
+    assert shell.desk_page is not None
+    return shell.desk_page.sync_status.label.text()
+
+
+def test_join_from_the_share_then_sync_now_brings_what_the_laptop_saved(
+        qtbot, make_shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    team = make_team(tmp_path / "team")
+    try:
+        team.desks["a1"].add("diary", diary("Talked through the week ahead on the ward."))
+        team.sync("a1")
+
+        shell = make_shell(tmp_path / "ward-pc")
+        setup = shell.account_page
+        assert setup is not None and setup.first_run
+        qtbot.mouseClick(setup.join_button, Qt.MouseButton.LeftButton)
+        join = shell.join_page
+        assert join is not None and shell.stack.currentWidget() is join
+        qtbot.mouseClick(join.submit_button, Qt.MouseButton.LeftButton)
+        assert join.banner.text().endswith("Type where the team share is, as IT gave it to you.")
+        qtbot.keyClicks(join.share, team.location)
+        qtbot.keyClicks(join.name, "Amira")
+        qtbot.keyClicks(join.passphrase, "not her passphrase at all")
+        qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: join.submit_button.isEnabled(), timeout=WAIT_MS)
+        assert shell.desk_page is None and join.passphrase.text() == ""
+
+        qtbot.keyClicks(join.passphrase, PASSPHRASE)
+        qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
+        assert _diaries(shell) == {"Talked through the week ahead on the ward."}
+        qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+
+        # The laptop saves something while the ward PC is open; "Sync now" brings it.
+        team.desks["a2"].add("diary", diary("Café meeting: planning the first week home."))
+        team.sync("a2")
+        page = shell.desk_page
+        assert page is not None
+        qtbot.mouseClick(page.sync_status.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(_diaries(shell)) == 2, timeout=SYNC_MS)
+        assert "Café meeting: planning the first week home." in _diaries(shell)
+        qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+    finally:
+        team.close()
+
+
+def test_first_administrator_names_the_share_and_it_becomes_the_team_share(
+        qtbot, make_shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    share = tmp_path / "trust-share"
+    share.mkdir()
+    shell = make_shell(tmp_path / "office-pc")
+    setup = shell.account_page
+    assert setup is not None
+    qtbot.keyClicks(setup.team, "Team North")
+    qtbot.keyClicks(setup.share, str(share))
+    qtbot.keyClicks(setup.name, "Ida")
+    setup.role.setCurrentIndex(setup.role.findText("Administrator"))
+    for edit in (setup.passphrase, setup.confirm):
+        qtbot.keyClicks(edit, PASSPHRASE)
+    qtbot.mouseClick(setup.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
+    page = shell.desk_page
+    assert page is not None
+    assert "The team share is ready. Its administrator key fingerprint is " in page.banner.text()
+    assert shell.vault is not None
+    assert sync.share_location(shell.vault) == str(share)
+    manifests = list(share.rglob("*.json"))
+    assert manifests and any(json.loads(m.read_text("utf-8")) for m in manifests)
+    qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
