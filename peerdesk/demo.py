@@ -11,14 +11,16 @@ from typing import Any
 
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput
-from peerdesk.services import Desk, Vault, fidelity, resources
+from peerdesk.services import Desk, Vault, fidelity, resources, sync
 
 DEMO_FILE = "demo.json"
+SHARE_FOLDER = "team-share"  # inside the demo's data folder: a stand-in for the trust share
 TEAM = "Team North (demo)"
 ACCOUNTS = [
     ("Amira", "peer", "amira demo passphrase"),
     ("Tom", "peer", "tom demo passphrase"),
     ("Grace", "coordinator", "grace demo passphrase"),
+    ("Ida", "admin", "ida demo passphrase"),
 ]
 PEOPLE = {
     "Amira": [("Jo", "she/her"), ("Dev", "he/him"), ("Marguerite", "she/her"), ("Sam", "they/them"),
@@ -132,15 +134,18 @@ PLAN_TEXT = {
 class DemoSummary:
     accounts: list[dict[str, str]]
     counts: dict[str, int] = field(default_factory=dict)
+    share: str | None = None
 
     def text(self) -> str:
         lines = ["Demo ready. Sign in with:"]
         lines += [f"  {a['name']} ({a['role']}): {a['passphrase']}" for a in self.accounts]
         lines += [f"{n} {k}" for k, n in self.counts.items()]
+        if self.share:
+            lines.append(f"Team share (a folder standing in for the trust's): {self.share}")
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
-        return {"accounts": self.accounts, "counts": self.counts}
+        return {"accounts": self.accounts, "counts": self.counts, "share": self.share}
 
 
 class _StepClock:
@@ -153,7 +158,8 @@ class _StepClock:
         return self.now
 
 
-def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSummary:
+def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8,
+               with_share: bool = True) -> DemoSummary:
     if vault.accounts() and not force:
         raise InvalidInput("This data folder already has accounts; the demo needs an empty "
                            "folder (or add --force).")
@@ -183,10 +189,30 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8) -> DemoSumm
         grace.lock()
     finally:
         vault.clock = real_clock
+    share = str((vault.store.data_dir / SHARE_FOLDER).resolve()) if with_share else None
+    if share:
+        _share(vault, share)
     accounts = [{"name": n, "role": r, "passphrase": p} for n, r, p in ACCOUNTS]
     # Demo only: the sign-in screen shows these so a newcomer can look around at once.
     (vault.store.data_dir / DEMO_FILE).write_text(json.dumps({"accounts": accounts}, indent=2))
-    return DemoSummary(accounts, counts)
+    return DemoSummary(accounts, counts, share)
+
+
+def _share(vault: Vault, location: str) -> None:
+    """Ida makes a folder the team share and everyone syncs once, so the status line and
+    "Sync now" have something real to show."""
+    passphrases = {n: p for n, _, p in ACCOUNTS}
+    ida = vault.unlock("Ida", passphrases["Ida"])
+    try:
+        sync.init_share(ida, location)
+    finally:
+        ida.lock()
+    for name in ("Amira", "Tom", "Grace"):
+        desk = vault.unlock(name, passphrases[name])
+        try:
+            sync.run_sync(desk)
+        finally:
+            desk.lock()
 
 
 PACK: list[dict[str, Any]] = [

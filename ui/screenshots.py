@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from peerdesk.config import Policy
+    from peerdesk.demo import SHARE_FOLDER
     from peerdesk.domain import Kind
+    from peerdesk.services import Vault, sync
     from ui import plan_document, tasks, theme
     from ui.windows.desk import DeskPage
     from ui.windows.shell import ShellWindow
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     data = work / "demo"
     shutil.copytree(args.data_dir, data, ignore=shutil.ignore_patterns("*.lock", "display.json"))
     demo = {"Amira": "amira demo passphrase", "Grace": "grace demo passphrase"}
+    if (data / SHARE_FOLDER).is_dir():  # sync with the copy's share, not the demo's own
+        with Vault(data) as vault:
+            sync.set_share_location(vault, str(data / SHARE_FOLDER))
 
     def shot(name: str, widget: QWidget) -> None:
         page = getattr(widget, "desk_page", None)
@@ -90,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         first = open_shell(work / "empty")
         shot("01-first-run", first)
+        assert first.account_page is not None
+        first.account_page.join_button.click()
+        shot("22-join-from-the-share", first)
         first.close()
 
         shell = open_shell(data)
@@ -98,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         shot("02-sign-in", shell)
         sign_in(shell, "Amira")
         page = desk_of(shell)
+        _wait(app, lambda: page.sync_status.label.text().startswith("Synced"))
         shot("03-today", page.window())
         page.show_section("People I support")
         page.people_page.view.selectRow(0)
