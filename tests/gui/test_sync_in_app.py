@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from peerdesk.domain import Kind
 from peerdesk.services import sync
 from tests.conftest import PASSPHRASE
-from tests.gui.conftest import WAIT_MS
+from tests.gui.conftest import WAIT_MS, sign_in
 from tests.helpers.team import diary, make_team
 from ui.windows.shell import ShellWindow
 
@@ -47,11 +47,6 @@ def test_join_from_the_share_then_sync_now_brings_what_the_laptop_saved(
         assert join.banner.text().endswith("Type where the team share is, as IT gave it to you.")
         qtbot.keyClicks(join.share, team.location)
         qtbot.keyClicks(join.name, "Amira")
-        qtbot.keyClicks(join.passphrase, "not her passphrase at all")
-        qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: join.submit_button.isEnabled(), timeout=WAIT_MS)
-        assert shell.desk_page is None and join.passphrase.text() == ""
-
         qtbot.keyClicks(join.passphrase, PASSPHRASE)
         qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
@@ -94,3 +89,35 @@ def test_first_administrator_names_the_share_and_it_becomes_the_team_share(
     manifests = list(share.rglob("*.json"))
     assert manifests and any(json.loads(m.read_text("utf-8")) for m in manifests)
     qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+
+
+def test_a_mistyped_passphrase_when_joining_leaves_the_team_ready_to_sign_in(
+        qtbot, make_shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    team = make_team(tmp_path / "team")
+    try:
+        team.desks["a1"].add("diary", diary("Walked to the hospital café together."))
+        team.sync("a1")
+        shell = make_shell(tmp_path / "ward-pc")
+        assert shell.account_page is not None
+        qtbot.mouseClick(shell.account_page.join_button, Qt.MouseButton.LeftButton)
+        join = shell.join_page
+        assert join is not None
+        qtbot.keyClicks(join.share, team.location)
+        qtbot.keyClicks(join.name, "Amira")
+        qtbot.keyClicks(join.passphrase, "not her passphrase at all")
+        qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: join.submit_button.isEnabled(), timeout=WAIT_MS)
+        assert shell.desk_page is None and join.passphrase.text() == ""
+        assert "passphrase" in join.banner.text().lower()
+
+        qtbot.mouseClick(join.back_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: shell.stack.currentWidget() is shell.signin, timeout=WAIT_MS)
+        names = {shell.signin.accounts.item(i).text()
+                 for i in range(shell.signin.accounts.count())}
+        assert names == {"Amira", "Grace", "Ida"}
+        sign_in(qtbot, shell, "Amira")
+        # Her records come with the first sync after sign-in, from the share she typed.
+        qtbot.waitUntil(lambda: _diaries(shell) == {"Walked to the hospital café together."},
+                        timeout=SYNC_MS)
+    finally:
+        team.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -202,11 +203,25 @@ class ShellWindow(QMainWindow):
         if self.join_page is None:
             page = self.join_page = JoinPage(share=self.policy.share_location or "")
             page.submitted.connect(self._join)
-            page.back_requested.connect(lambda: self._show_account_page(first_run=True))
+            page.back_requested.connect(self._back_from_join)
             self._progressed.connect(page.show_progress)
             self.stack.addWidget(page)
         self.stack.setCurrentWidget(self.join_page)
         (self.join_page.name if self.policy.share_location else self.join_page.share).setFocus()
+
+    def _back_from_join(self) -> None:
+        vault = self.vault
+        assert vault is not None
+
+        def back(names: list[str]) -> None:
+            # A join that reached the share brought the team's accounts, even if the
+            # passphrase was then mistyped: from here on this computer signs in as usual.
+            if names:
+                self._show_signin(names)
+            else:
+                self._show_account_page(first_run=True)
+
+        tasks.start(lambda: [a.name for a in vault.accounts()], on_success=back)
 
     def _join(self, values: dict[str, Any]) -> None:
         vault, page = self.vault, self.join_page
@@ -215,7 +230,8 @@ class ShellWindow(QMainWindow):
         token = self._unlocking = tasks.CancelToken()
 
         def progress(done: int, total: int, text: str) -> None:
-            self._progressed.emit(done, total, text)  # from the vault thread, queued
+            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                self._progressed.emit(done, total, text)  # from the vault thread, queued
 
         def job() -> Loaded:
             desk, _report = sync.enrol(vault, values["share"], values["name"],
