@@ -255,6 +255,9 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
     except engine.NotATeamShare as exc:
         _record(vault, "unreachable", str(exc))
         raise
+    except NotAllowed as exc:  # e.g. an account the administrator has not published yet
+        _record(vault, "failed", str(exc))
+        raise
     except EnvironmentProblem as exc:
         _record(vault, "failed", str(exc))
         raise

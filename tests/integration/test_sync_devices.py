@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from peerdesk.clock import utcnow
-from peerdesk.errors import Cancelled, NotFound, NotSharedWithYou, WrongPassphrase
+from peerdesk.errors import Cancelled, NotAllowed, NotFound, NotSharedWithYou, WrongPassphrase
 from peerdesk.services import sync
 from peerdesk.services.vault import Vault
 from peerdesk.store.models import VersionRow, WrapRow
@@ -366,3 +366,22 @@ def test_sharing_a_version_already_on_the_share_reaches_the_coordinator(team: Te
         "v2, laptop, synced before the sharing reached it"
     assert [r.fields["what_happened"] for r in grace.history(rec.id)] == [
         "v1, synced before sharing", "v2, laptop, synced before the sharing reached it"]
+
+
+def test_an_account_not_yet_on_the_share_is_told_why_nothing_synced(team: Team) -> None:
+    office = team.vaults["office"]
+    office.create_account("Tom", "peer", PASSPHRASE)  # made here, not yet published by Ida
+    tom = office.unlock("Tom", PASSPHRASE)
+    tom.add("diary", diary("Met Kwame at the allotment."))
+    with pytest.raises(NotAllowed, match="not on the team share yet"):
+        sync.run_sync(tom)
+    status = sync.sync_status(office, tom.user.id).text(utcnow())
+    assert status.startswith("Sync failed — Your account is not on the team share yet")
+    tom.lock()
+    ida = office.unlock("Ida", PASSPHRASE)
+    sync.run_sync(ida)  # the administrator's sync publishes the accounts on this computer
+    ida.lock()
+    tom = office.unlock("Tom", PASSPHRASE)
+    assert sync.run_sync(tom).pushed == 1
+    assert sync.sync_status(office, tom.user.id).text(utcnow()) == "Synced just now"
+    tom.lock()
