@@ -1,0 +1,52 @@
+"""The save path's statements run on the SQLite driver: what they write must read back through
+SQLAlchemy exactly as if SQLAlchemy had written it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from peerdesk.domain import Kind
+from peerdesk.services import Vault
+from peerdesk.store.db import driver_sql, stamp
+from peerdesk.store.models import AuditRow, RecordRow, Setting, VersionRow
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 3, 2, 10, 30), datetime(2026, 3, 2, 10, 30, 0, 7),
+                                datetime(999, 1, 2, 3, 4, 5, 600_000)])
+def test_a_time_is_stored_as_sqlalchemy_stores_it(vault: Vault, at: datetime) -> None:
+    with vault.store.transaction() as s:
+        s.execute(insert(AuditRow).values(seq=at.microsecond + 1000, at=at, action="x",
+                                          prev_hash=b"", hash=b""))
+        stored = s.execute(text("SELECT at FROM audit WHERE seq = :seq"),
+                           {"seq": at.microsecond + 1000}).scalar()
+    assert stored == stamp(at)
+
+
+def test_a_save_reads_back_through_the_orm(data_dir: Path) -> None:
+    now = datetime(2026, 3, 2, 10, 30, 15, 250)
+    vault = Vault(data_dir, kdf_params=LIGHT_KDF, clock=lambda: now)
+    vault.create_account("Amira", "peer", PASSPHRASE)
+    peer = vault.unlock("Amira", PASSPHRASE)
+    person = peer.add(Kind.PERSON, {"label": "Jo"})
+    diary = peer.add(Kind.DIARY, {"when": "2026-03-02T10:30", "what_happened": "A walk."},
+                     person_id=person.id)
+    with vault.store.transaction() as s:
+        record = s.get(RecordRow, diary.id)
+        version = s.get(VersionRow, (diary.id, 1))
+        entry = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).one()
+    assert record is not None and version is not None
+    assert (record.created_at, record.updated_at, version.saved_at, entry.at) == (now,) * 4
+    assert (record.person_id, record.conflict, version.tombstone) == (person.id, False, False)
+    assert (entry.record_id, entry.action) == (diary.id, "save")
+    assert vault.verify_audit() == []
+    vault.close()
+
+
+def test_a_statement_with_a_value_inside_is_refused() -> None:
+    with pytest.raises(ValueError, match="key_1"):
+        driver_sql(select(Setting.value).where(Setting.key == "hlc"))
