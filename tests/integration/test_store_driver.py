@@ -3,6 +3,7 @@ SQLAlchemy exactly as if SQLAlchemy had written it."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from peerdesk.domain import Kind
+from peerdesk.errors import DiskFull
 from peerdesk.services import Vault
-from peerdesk.store.db import driver_sql, stamp
+from peerdesk.store.db import driver_sql, stamp, translate_db_errors
 from peerdesk.store.models import AuditRow, RecordRow, Setting, VersionRow
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 
@@ -50,3 +52,8 @@ def test_a_save_reads_back_through_the_orm(data_dir: Path) -> None:
 def test_a_statement_with_a_value_inside_is_refused() -> None:
     with pytest.raises(ValueError, match="key_1"):
         driver_sql(select(Setting.value).where(Setting.key == "hlc"))
+
+
+def test_the_drivers_own_errors_become_a_sentence() -> None:
+    with pytest.raises(DiskFull, match="The disk is full"), translate_db_errors():
+        raise sqlite3.OperationalError("database or disk is full")
