@@ -4,16 +4,19 @@ how sync stands, and what another computer saved arrives on "Sync now"."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from peerdesk.domain import Kind
 from peerdesk.services import sync
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import WAIT_MS, sign_in
-from tests.helpers.team import diary, make_team
+from tests.helpers.team import Team, diary, make_team
 from ui.windows.shell import ShellWindow
+from ui.windows.signin import JoinPage
 
 SYNC_MS = 20_000  # the first sync waits for the desk to be on screen, then probes the share
 
@@ -30,40 +33,49 @@ def _status(shell: ShellWindow) -> str:
     return shell.desk_page.sync_status.label.text()
 
 
-def test_join_from_the_share_then_sync_now_brings_what_the_laptop_saved(
-        qtbot, make_shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
     team = make_team(tmp_path / "team")
-    try:
-        team.desks["a1"].add("diary", diary("Talked through the week ahead on the ward."))
-        team.sync("a1")
+    yield team
+    team.close()
 
-        shell = make_shell(tmp_path / "ward-pc")
-        setup = shell.account_page
-        assert setup is not None and setup.first_run
-        qtbot.mouseClick(setup.join_button, Qt.MouseButton.LeftButton)
-        join = shell.join_page
-        assert join is not None and shell.stack.currentWidget() is join
-        qtbot.mouseClick(join.submit_button, Qt.MouseButton.LeftButton)
-        assert join.banner.text().endswith("Type where the team share is, as IT gave it to you.")
-        qtbot.keyClicks(join.share, team.location)
-        qtbot.keyClicks(join.name, "Amira")
-        qtbot.keyClicks(join.passphrase, PASSPHRASE)
-        qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
-        assert _diaries(shell) == {"Talked through the week ahead on the ward."}
-        qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
 
-        # The laptop saves something while the ward PC is open; "Sync now" brings it.
-        team.desks["a2"].add("diary", diary("Café meeting: planning the first week home."))
-        team.sync("a2")
-        page = shell.desk_page
-        assert page is not None
-        qtbot.mouseClick(page.sync_status.sync_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: len(_diaries(shell)) == 2, timeout=SYNC_MS)
-        assert "Café meeting: planning the first week home." in _diaries(shell)
-        qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
-    finally:
-        team.close()
+def _open_join_page(qtbot, shell: ShellWindow) -> JoinPage:  # type: ignore[no-untyped-def]
+    """An empty computer's first-run page, then *Join from the team share*."""
+    setup = shell.account_page
+    assert setup is not None and setup.first_run
+    qtbot.mouseClick(setup.join_button, Qt.MouseButton.LeftButton)
+    join = shell.join_page
+    assert join is not None and shell.stack.currentWidget() is join
+    return join
+
+
+def test_join_from_the_share_then_sync_now_brings_what_the_laptop_saved(
+        qtbot, make_shell, team: Team, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    team.desks["a1"].add("diary", diary("Talked through the week ahead on the ward."))
+    team.sync("a1")
+
+    shell = make_shell(tmp_path / "ward-pc")
+    join = _open_join_page(qtbot, shell)
+    qtbot.mouseClick(join.submit_button, Qt.MouseButton.LeftButton)
+    assert join.banner.text().endswith("Type where the team share is, as IT gave it to you.")
+    qtbot.keyClicks(join.share, team.location)
+    qtbot.keyClicks(join.name, "Amira")
+    qtbot.keyClicks(join.passphrase, PASSPHRASE)
+    qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.desk_page is not None, timeout=WAIT_MS)
+    assert _diaries(shell) == {"Talked through the week ahead on the ward."}
+    qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+
+    # The laptop saves something while the ward PC is open; "Sync now" brings it.
+    team.desks["a2"].add("diary", diary("Café meeting: planning the first week home."))
+    team.sync("a2")
+    page = shell.desk_page
+    assert page is not None
+    qtbot.mouseClick(page.sync_status.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(_diaries(shell)) == 2, timeout=SYNC_MS)
+    assert "Café meeting: planning the first week home." in _diaries(shell)
+    qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
 
 
 def test_first_administrator_names_the_share_and_it_becomes_the_team_share(
@@ -92,32 +104,25 @@ def test_first_administrator_names_the_share_and_it_becomes_the_team_share(
 
 
 def test_a_mistyped_passphrase_when_joining_leaves_the_team_ready_to_sign_in(
-        qtbot, make_shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    team = make_team(tmp_path / "team")
-    try:
-        team.desks["a1"].add("diary", diary("Walked to the hospital café together."))
-        team.sync("a1")
-        shell = make_shell(tmp_path / "ward-pc")
-        assert shell.account_page is not None
-        qtbot.mouseClick(shell.account_page.join_button, Qt.MouseButton.LeftButton)
-        join = shell.join_page
-        assert join is not None
-        qtbot.keyClicks(join.share, team.location)
-        qtbot.keyClicks(join.name, "Amira")
-        qtbot.keyClicks(join.passphrase, "not her passphrase at all")
-        qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: join.submit_button.isEnabled(), timeout=WAIT_MS)
-        assert shell.desk_page is None and join.passphrase.text() == ""
-        assert "passphrase" in join.banner.text().lower()
+        qtbot, make_shell, team: Team, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    team.desks["a1"].add("diary", diary("Walked to the hospital café together."))
+    team.sync("a1")
+    shell = make_shell(tmp_path / "ward-pc")
+    join = _open_join_page(qtbot, shell)
+    qtbot.keyClicks(join.share, team.location)
+    qtbot.keyClicks(join.name, "Amira")
+    qtbot.keyClicks(join.passphrase, "not her passphrase at all")
+    qtbot.keyClick(join.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: join.submit_button.isEnabled(), timeout=WAIT_MS)
+    assert shell.desk_page is None and join.passphrase.text() == ""
+    assert "passphrase" in join.banner.text().lower()
 
-        qtbot.mouseClick(join.back_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: shell.stack.currentWidget() is shell.signin, timeout=WAIT_MS)
-        names = {shell.signin.accounts.item(i).text()
-                 for i in range(shell.signin.accounts.count())}
-        assert names == {"Amira", "Grace", "Ida"}
-        sign_in(qtbot, shell, "Amira")
-        # Her records come with the first sync after sign-in, from the share she typed.
-        qtbot.waitUntil(lambda: _diaries(shell) == {"Walked to the hospital café together."},
-                        timeout=SYNC_MS)
-    finally:
-        team.close()
+    qtbot.mouseClick(join.back_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shell.stack.currentWidget() is shell.signin, timeout=WAIT_MS)
+    names = {shell.signin.accounts.item(i).text()
+             for i in range(shell.signin.accounts.count())}
+    assert names == {"Amira", "Grace", "Ida"}
+    sign_in(qtbot, shell, "Amira")
+    # Her records come with the first sync after sign-in, from the share she typed.
+    qtbot.waitUntil(lambda: _diaries(shell) == {"Walked to the hospital café together."},
+                    timeout=SYNC_MS)

@@ -236,12 +236,7 @@ class ShellWindow(QMainWindow):
         def job() -> Loaded:
             desk, _report = sync.enrol(vault, values["share"], values["name"],
                                        values["passphrase"], progress=progress, cancel=token)
-            try:
-                token.check()
-                return load(desk, token)
-            except BaseException:
-                desk.lock()
-                raise
+            return self._load_or_lock(desk, token)
 
         def failed(exc: BaseException) -> None:
             self._unlocking = None
@@ -278,10 +273,14 @@ class ShellWindow(QMainWindow):
 
     # -- unlock and lock ------------------------------------------------------------------
 
-    @staticmethod
-    def _unlock_job(vault: Vault, name: str, passphrase: str,
+    @classmethod
+    def _unlock_job(cls, vault: Vault, name: str, passphrase: str,
                     token: tasks.CancelToken) -> Loaded:
-        desk = vault.unlock(name, passphrase)
+        return cls._load_or_lock(vault.unlock(name, passphrase), token)
+
+    @staticmethod
+    def _load_or_lock(desk: Desk, token: tasks.CancelToken) -> Loaded:
+        """On the worker, after the keys are open: cancelled or failed, they are dropped."""
         try:
             token.check()
             loaded = load(desk, token)
