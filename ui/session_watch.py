@@ -71,6 +71,13 @@ def logind_session_path(session_id: str) -> str:
     return f"/org/freedesktop/login1/session/{escaped or '_'}"
 
 
+def _connect(bus: Any, service: str, path: str, interface: str, name: str, receiver: QObject,
+             signature: str) -> bool:
+    # The stubs say the slot is bytes, but PySide6 refuses bytes with ValueError at run time:
+    # SLOT() returns the str it wants. (Passing bytes here once stopped the app opening.)
+    return bool(bus.connect(service, path, interface, name, receiver, SLOT(signature)))
+
+
 def watch_session_lock(window: QWidget, on_lock: Callable[[], None]) -> list[str]:
     """Subscribe to every lock signal this platform offers; return what was subscribed.
 
@@ -108,15 +115,14 @@ def _subscribe(window: QWidget, on_lock: Callable[[], None]) -> list[str]:
     session = QDBusConnection.sessionBus()
     if session.isConnected():
         for service, path in SCREEN_SAVERS:
-            # SLOT() gives the str signature QtDBus wants (bytes are refused).
-            if session.connect(service, path, service, "ActiveChanged", receiver,
-                               SLOT("active_changed(bool)")):
+            if _connect(session, service, path, service, "ActiveChanged", receiver,
+                        "active_changed(bool)"):
                 watched.append(service)
     session_id = os.environ.get("XDG_SESSION_ID", "")
     system = QDBusConnection.systemBus()
-    if session_id and system.isConnected() and system.connect(
-            LOGIND, logind_session_path(session_id), f"{LOGIND}.Session", "Lock", receiver,
-            SLOT("locked()")):
+    if session_id and system.isConnected() and _connect(
+            system, LOGIND, logind_session_path(session_id), f"{LOGIND}.Session", "Lock",
+            receiver, "locked()"):
         watched.append(LOGIND)
     if watched:
         _keep.append(receiver)
