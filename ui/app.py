@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from peerdesk.config import load_policy
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import default_data_dir
-from ui import selftest, tasks, theme
+from ui import qt_messages, selftest, tasks, theme
 from ui.prefs import Prefs
 from ui.windows.shell import ShellWindow
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    qt_messages.route_to_logging()
     data_dir: Path = args.data_dir or default_data_dir()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
