@@ -14,6 +14,8 @@ import pytest
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.services import Desk, Vault
 
+pytest_plugins = ["tests.helpers.samba"]  # the `samba` fixture: a real smbd on loopback
+
 PASSPHRASE = "a long enough passphrase"
 # Key derivation is tested at full strength in its own tests; elsewhere it is not what is
 # under test, so accounts made through services use a lighter setting to keep the suite quick.
