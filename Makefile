@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO := .demo
+# A desktop session for the real-desktop lane (tests/desktop): X server, window manager, session
+# bus, the accessibility bus and its client, a Secret Service, and hands and eyes for the tests.
+DESKTOP := xvfb openbox x11-utils xdotool imagemagick dbus at-spi2-core python3-pyatspi gnome-keyring
 
 .PHONY: run test lint bench screenshots package package-linux clean
 
@@ -26,10 +29,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP)
-	scripts/system-packages.sh samba binutils
+	scripts/system-packages.sh samba binutils $(DESKTOP)
 	$(MAKE) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
-	scripts/frozen-smoke.sh
+	$(MAKE) package
+	PEERDESK_DESKTOP_LANE=required QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+	scripts/frozen-smoke.sh --no-build
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -1,0 +1,70 @@
+"""The real-desktop lane: the app as its users start it, in a desktop session (see TESTING.md).
+
+`make test` sets PEERDESK_DESKTOP_LANE=required, so a machine without the session's parts (or
+without the frozen build) fails instead of skipping: this lane is what proves the app opens.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.desktop import ROOT, DesktopSession, desktop_session, missing_parts
+
+REQUIRED = os.environ.get("PEERDESK_DESKTOP_LANE") == "required"
+FROZEN = ROOT / "dist" / "PeerDesk" / "PeerDesk"
+AMIRA = ("Amira", "amira demo passphrase")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "desktop" in item.path.parts:
+            item.add_marker(pytest.mark.desktop)
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{reason} (PEERDESK_DESKTOP_LANE=required)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def desktop() -> Iterator[DesktopSession]:
+    missing = missing_parts()
+    if missing:
+        _unavailable("a desktop session needs these Debian packages: " + " ".join(missing))
+    with desktop_session() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in demo, made once (real accounts at full key-derivation strength)."""
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    subprocess.run([sys.executable, "-m", "peerdesk.cli", "--data-dir", str(folder), "demo"],
+                   check=True, capture_output=True, env=_clean_env())
+    return folder
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_template, folder, ignore=shutil.ignore_patterns("*.lock"))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def frozen_app() -> Path:
+    if not FROZEN.exists():
+        _unavailable(f"no frozen build at {FROZEN} (make package)")
+    return FROZEN
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PEERDESK_", "QT_"))}
