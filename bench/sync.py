@@ -14,6 +14,7 @@ from pathlib import Path
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.domain import Kind
 from peerdesk.services import Desk, Vault, sync
+from peerdesk.services.desk import sign_in
 from peerdesk.sync.share import FolderShare
 
 PASSPHRASE = "benchmark passphrase"
@@ -35,7 +36,7 @@ def _team(root: Path) -> tuple[str, list[Vault]]:
     office = Vault(root / "office", kdf_params=KDF)
     office.create_account("Ida", "admin", PASSPHRASE)
     office.create_account("Amira", "peer", PASSPHRASE)
-    sync.init_share(office.unlock("Ida", PASSPHRASE), str(share))
+    sync.init_share(sign_in(office, "Ida", PASSPHRASE), str(share))
     return str(share), [office]
 
 
@@ -63,7 +64,7 @@ def first_sync() -> None:
             empty = Vault(root / "empty", kdf_params=KDF)
             vaults.append(empty)
             sync.join_share(empty, location)
-            desk = empty.unlock("Amira", PASSPHRASE)
+            desk = sign_in(empty, "Amira", PASSPHRASE)
             start = time.perf_counter()
             pulled = sync.run_sync(desk).pulled
             pull_s = time.perf_counter() - start

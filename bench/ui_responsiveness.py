@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from peerdesk.services.desk import sign_in
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from peerdesk.catalogue import spec
@@ -36,7 +38,7 @@ def build(data_dir: Path, count: int = COUNT) -> float:
     vault = Vault(data_dir)  # the account gets the real default Argon2id parameters
     vault.set_team("Bench")
     vault.create_account("Amira", "peer", PASSPHRASE)
-    desk = vault.unlock("Amira", PASSPHRASE)
+    desk = sign_in(vault, "Amira", PASSPHRASE)
     with vault.store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA synchronous=OFF")
     people = [desk.add(Kind.PERSON, {"label": f"Person {i}", "pronouns": "they/them"}).id

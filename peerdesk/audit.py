@@ -9,17 +9,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from peerdesk.crypto.keys import verify
-from peerdesk.store.db import HEADS, driver, driver_insert, stamp
-from peerdesk.store.models import AuditRow
+from peerdesk.store.models import AuditRow, table
 
 GENESIS = b"\x00" * 32
+_AUDIT = table(AuditRow)
 # Built once: an entry is appended inside every save.
-_LAST = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-_INSERT = driver_insert(AuditRow, (c.name for c in AuditRow.__table__.columns))
+_LAST = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
+_INSERT = insert(_AUDIT)
 
 # What is audited. Reads are single-record opens; lists are one entry, not one per row.
 UNLOCK, UNLOCK_FAILED, LOCK = "unlock", "unlock-failed", "lock"
@@ -47,21 +47,18 @@ def _digest(prev: bytes, seq: int, at: datetime, actor: str | None, action: str,
     return hashlib.sha256(prev + body).digest()
 
 
-def append(session: Session, *, at: datetime, actor_id: str | None, action: str,
+def append(conn: Connection, *, at: datetime, actor_id: str | None, action: str,
            record_id: str | None = None, detail: str = "",
            sign: Callable[[bytes], bytes] | None = None) -> None:
-    heads = session.info.get(HEADS)
-    last = heads.get("audit") if heads is not None else None
-    if last is None:
-        last = session.connection().execute(_LAST).first()
+    """One entry after the newest, in the caller's transaction (so it commits or rolls back
+    with what it records)."""
+    last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = _digest(prev, seq, at, actor_id, action, record_id, detail)
-    driver(session).execute(_INSERT, {
-        "seq": seq, "at": stamp(at), "actor_id": actor_id, "action": action, "record_id": record_id,
+    conn.execute(_INSERT, {
+        "seq": seq, "at": at, "actor_id": actor_id, "action": action, "record_id": record_id,
         "detail": detail, "prev_hash": prev, "hash": digest,
         "signature": sign(digest) if sign else None})
-    if heads is not None:
-        heads["audit"] = (seq, digest)
 
 
 def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str]:

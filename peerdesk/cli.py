@@ -20,6 +20,7 @@ from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Kind, Record, Role
 from peerdesk.paths import default_data_dir
 from peerdesk.services import Desk, Vault
+from peerdesk.services.desk import sign_in
 
 EXIT_CODES: list[tuple[type[errors.PeerDeskError], int]] = [
     (errors.InvalidInput, 2), (errors.NotFound, 2), (errors.AccessProblem, 3),
@@ -86,7 +87,7 @@ class App:
     @property
     def desk(self) -> Desk:
         if self._desk is None:
-            self._desk = self.vault.unlock(self._user_name(), self.input.passphrase())
+            self._desk = sign_in(self.vault, self._user_name(), self.input.passphrase())
         return self._desk
 
     def _user_name(self) -> str:

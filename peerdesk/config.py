@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,11 @@ class Policy:
                 raise InvalidInput("Policy setting 'recovery_public_key' must be 64 hex characters "
                                    "(a raw X25519 public key).")
 
-    @property
+    @cached_property  # read on every save
     def recovery_key(self) -> bytes | None:
         return bytes.fromhex(self.recovery_public_key) if self.recovery_public_key else None
 
-    @property
+    @cached_property
     def recovery_reader_id(self) -> str | None:
         """The reader id under which record keys are wrapped for the recovery key. It names
         the key (a fingerprint), so after a rotation IG can tell which key opens which copy."""

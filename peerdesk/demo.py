@@ -12,6 +12,7 @@ from typing import Any
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput
 from peerdesk.services import Desk, Vault, fidelity, resources, sync
+from peerdesk.services.desk import sign_in
 
 DEMO_FILE = "demo.json"
 SHARE_FOLDER = "team-share"  # inside the demo's data folder: a stand-in for the trust share
@@ -177,11 +178,11 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8,
             vault.create_account(name, role, passphrase)
         for peer, people in PEOPLE.items():
             passphrase = next(p for n, _, p in ACCOUNTS if n == peer)
-            desk = vault.unlock(peer, passphrase)
+            desk = sign_in(vault, peer, passphrase)
             _fill(desk, people, clock, start, weeks, rng, counts)
             fidelity.publish(desk)  # the figures Grace's fidelity view counts
             desk.lock()
-        grace = vault.unlock("Grace", next(p for n, _, p in ACCOUNTS if n == "Grace"))
+        grace = sign_in(vault, "Grace", next(p for n, _, p in ACCOUNTS if n == "Grace"))
         _supervise(grace, clock, start, weeks)
         clock.now = start + timedelta(days=1, hours=11)
         for entry in PACK:
@@ -202,13 +203,13 @@ def _share(vault: Vault, location: str) -> None:
     """Ida makes a folder the team share and everyone syncs once, so the status line and
     "Sync now" have something real to show."""
     passphrases = {n: p for n, _, p in ACCOUNTS}
-    ida = vault.unlock("Ida", passphrases["Ida"])
+    ida = sign_in(vault, "Ida", passphrases["Ida"])
     try:
         sync.init_share(ida, location)
     finally:
         ida.lock()
     for name in ("Amira", "Tom", "Grace"):
-        desk = vault.unlock(name, passphrases[name])
+        desk = sign_in(vault, name, passphrases[name])
         try:
             sync.run_sync(desk)
         finally:

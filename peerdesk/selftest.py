@@ -30,6 +30,7 @@ from peerdesk.domain import FieldSpec, FieldType, Kind, Record
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import resource_dir
 from peerdesk.services import Desk, Vault
+from peerdesk.services.desk import sign_in
 from peerdesk.store import migrate
 
 ACCOUNT = "Self-test"
@@ -119,7 +120,7 @@ class SelfTest:
 
     def unlock(self) -> str:
         assert self.vault is not None
-        self.desk = self.vault.unlock(ACCOUNT, self.passphrase)
+        self.desk = sign_in(self.vault, ACCOUNT, self.passphrase)
         return "unlocked"
 
     def records(self) -> str:

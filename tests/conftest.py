@@ -13,6 +13,7 @@ import pytest
 
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.services import Desk, Vault
+from peerdesk.services.desk import sign_in
 
 pytest_plugins = ["tests.helpers.samba"]  # the `samba` fixture: a real smbd on loopback
 
@@ -47,13 +48,13 @@ def vault(data_dir: Path) -> Iterator[Vault]:
 @pytest.fixture
 def peer(vault: Vault) -> Desk:
     vault.create_account("Amira", "peer", PASSPHRASE)
-    return vault.unlock("Amira", PASSPHRASE)
+    return sign_in(vault, "Amira", PASSPHRASE)
 
 
 @pytest.fixture
 def coordinator(vault: Vault, peer: Desk) -> Desk:
     vault.create_account("Grace", "coordinator", PASSPHRASE)
-    return vault.unlock("Grace", PASSPHRASE)
+    return sign_in(vault, "Grace", PASSPHRASE)
 
 
 @dataclass

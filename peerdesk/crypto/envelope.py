@@ -7,6 +7,8 @@ for decades, can move to a post-quantum KEM without rewriting old ones.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
@@ -28,9 +30,14 @@ def wrap_for_owner(vault: AESGCM, content_key: bytes, *, context: bytes) -> byte
     return aead.seal(vault, content_key, aad=context)
 
 
+@lru_cache(maxsize=64)
+def _recipient(public_key: bytes) -> x25519.X25519PublicKey:
+    # A team has a few readers (coordinators, the recovery key): parsed once each.
+    return x25519.X25519PublicKey.from_public_bytes(public_key)
+
+
 def wrap_for_reader(public_key: bytes, content_key: bytes, *, context: bytes) -> bytes:
-    recipient = x25519.X25519PublicKey.from_public_bytes(public_key)
-    return _HPKE.encrypt(content_key, recipient, info=context)
+    return _HPKE.encrypt(content_key, _recipient(public_key), info=context)
 
 
 def unwrap(suite: str, blob: bytes, *, vault: AESGCM, receive_key: x25519.X25519PrivateKey,

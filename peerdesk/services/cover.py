@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
+from peerdesk.services import saving, sharing
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
 
 
 def grant(desk: Desk, cover: str, starts: date, ends: date, *, note: str = "") -> Record:
-    from peerdesk.services.supervision import give_reader
-
     if desk.user.role is not Role.COORDINATOR:
         raise NotAllowed("Cover is arranged by the Peer Worker Coordinator.")
     account = desk.vault.account(cover)
@@ -30,11 +29,15 @@ def grant(desk: Desk, cover: str, starts: date, ends: date, *, note: str = "") -
                            "Coordinator's account.")
     if ends < starts:
         raise InvalidInput("The cover has to end on or after the day it starts.")
-    saved = desk.add(Kind.COVER, {"cover": account.name, "starts": starts.isoformat(),
-                                  "ends": ends.isoformat(), "note": note})
-    for other in desk.vault.accounts():
-        if other.id != desk.user.id and other.role is not Role.ADMIN:
-            give_reader(desk, saved.id, other.id)  # every peer sees who is covering
+    everyone = [a.id for a in desk.vault.accounts()
+                if a.id != desk.user.id and a.role is not Role.ADMIN]
+    me = desk.actor()
+    with me.transaction() as conn:
+        saved = saving.add_in(me, conn, Kind.COVER, {
+            "cover": account.name, "starts": starts.isoformat(), "ends": ends.isoformat(),
+            "note": note})
+        for other in everyone:
+            sharing.give(me, conn, saved.id, other)  # every peer sees who is covering
     return saved
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.errors import InvalidInput
 from peerdesk.paths import resource_dir
+from peerdesk.services import saving, sharing
 from peerdesk.services.journey import NOT_A_SESSION, Journey, build
 
 if TYPE_CHECKING:
@@ -308,7 +309,6 @@ def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
     coordinator; only what changed is written. ``records``: what was already decrypted (the
     app passes what it loaded at unlock). Returns how many summaries changed."""
     from peerdesk.domain import Role
-    from peerdesk.services.supervision import give_reader
 
     coordinators = {a.id for a in desk.vault.accounts() if a.role is Role.COORDINATOR}
     mine = [r for r in (desk.records() if records is None else records)
@@ -323,16 +323,21 @@ def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
         data = json.dumps(summarise(person, by_person.get(person.id, [])), sort_keys=True,
                           ensure_ascii=False)
         old = existing.get(person.id)
-        if old is not None and old.fields.get("data") == data:
-            saved = old
-        elif old is not None:
-            saved = desk.update(old.id, {"data": data})
-            changed += 1
-        else:
-            saved = desk.add(Kind.SUMMARY, {"data": data}, person_id=person.id)
-            changed += 1
-        for coordinator in coordinators - set(readers.get(saved.id, ())):
-            give_reader(desk, saved.id, coordinator)
+        missing = coordinators - set(readers.get(old.id, ())) if old is not None else coordinators
+        if old is not None and old.fields.get("data") == data and not missing:
+            continue
+        me = desk.actor()
+        with me.transaction() as conn:  # the summary and who reads it, together
+            if old is None:
+                saved = saving.add_in(me, conn, Kind.SUMMARY, {"data": data},
+                                      person_id=person.id)
+            elif old.fields.get("data") != data:
+                saved = saving.update_in(me, conn, old.id, {"data": data})
+            else:
+                saved = old
+            changed += saved is not old
+            for coordinator in sorted(missing):
+                sharing.give(me, conn, saved.id, coordinator)
     return changed
 
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
 
 from peerdesk.catalogue import spec
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
+from peerdesk.services import drafts, saving, sharing
+from peerdesk.services.actor import Actor
+from peerdesk.store import records
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
@@ -28,21 +34,32 @@ def _coordinator(desk: Desk) -> None:
 
 def share_with_team(desk: Desk, record_id: str) -> int:
     """Give one entry to every other account in the team; returns how many were new."""
-    from peerdesk.services.supervision import give_reader
+    me = desk.actor()
+    with me.transaction() as conn:
+        return _give_to_team(desk, me, conn, record_id)
 
-    before = len(desk.get(record_id).readers)
+
+def _give_to_team(desk: Desk, me: Actor, conn: Connection, record_id: str) -> int:
+    before = set(records.readers(conn, record_id))
     for account in desk.vault.accounts():
         if account.id != desk.user.id and account.role is not Role.ADMIN:
-            give_reader(desk, record_id, account.id)
-    return len(desk.get(record_id).readers) - before
+            sharing.give(me, conn, record_id, account.id)
+    return len(set(records.readers(conn, record_id)) - before)
 
 
-def save(desk: Desk, fields: dict[str, object], *, record_id: str | None = None) -> Record:
+def save(desk: Desk, fields: Mapping[str, object], *, record_id: str | None = None,
+         draft_id: str | None = None) -> Record:
+    """One entry, new or changed, given to every peer, with the draft it replaces gone: one
+    transaction, so an entry is never saved without reaching the team."""
     _coordinator(desk)
-    saved = (desk.update(record_id, fields) if record_id
-             else desk.add(Kind.RESOURCE, fields))
-    share_with_team(desk, saved.id)
-    return saved
+    me = desk.actor()
+    with me.transaction() as conn:
+        saved = (saving.update_in(me, conn, record_id, fields) if record_id
+                 else saving.add_in(me, conn, Kind.RESOURCE, fields))
+        _give_to_team(desk, me, conn, saved.id)
+        if draft_id:
+            drafts.discard_in(me, conn, draft_id)
+        return replace(saved, readers=records.readers(conn, saved.id))
 
 
 def share_all(desk: Desk) -> int:

@@ -12,29 +12,12 @@ from typing import TYPE_CHECKING
 
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.store.models import AccountRow
+from peerdesk.services import saving, sharing
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
 
 SUPERVISED = frozenset({Kind.DIARY, Kind.REFLECTION})
-
-
-# -- giving a reader -------------------------------------------------------------------------
-
-def give_reader(desk: Desk, record_id: str, account_id: str) -> None:
-    """Wrap one of the user's own records (a comment, an action) for one more account: the
-    same path as sharing for supervision, which only goes the other way (peer to coordinator)."""
-    with desk._transaction() as s:
-        row = desk._own_live(s, record_id)
-        if Kind(row.kind) not in (Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE,
-                                  Kind.COVER):
-            raise NotAllowed("Only comments, supervision actions, delivery figures and the "
-                             "resource pack are given to another reader this way.")
-        target = s.get(AccountRow, account_id)
-        if target is None:
-            raise InvalidInput("There is no such account on this computer.")
-        desk._add_reader(s, record_id, row.head_version, target)
 
 
 # -- comments -------------------------------------------------------------------------------
@@ -47,8 +30,10 @@ def comment(desk: Desk, record_id: str, text: str) -> Record:
     item = desk.get(record_id)  # NotSharedWithYou if it was never shared with her
     if item.author_id == desk.user.id or item.kind not in SUPERVISED:
         raise InvalidInput("Comments are for diaries and reflections a peer shared with you.")
-    saved = desk.add(Kind.COMMENT, {"about": record_id, "text": text})
-    give_reader(desk, saved.id, item.author_id)
+    me = desk.actor()
+    with me.transaction() as conn:  # the comment and its one other reader, together
+        saved = saving.add_in(me, conn, Kind.COMMENT, {"about": record_id, "text": text})
+        sharing.give(me, conn, saved.id, item.author_id)
     return saved
 
 
@@ -134,11 +119,14 @@ def start_session(desk: Desk, when: date, attendees: Sequence[str], *,
 
 def add_action(desk: Desk, session_id: str, text: str, owner: str, due: date | None) -> Record:
     """An agreed action; when the owner is a peer with an account, she can read it too."""
-    saved = desk.add(Kind.ACTION, {"text": text, "owner": owner, "session": session_id,
-                                   "due": due.isoformat() if due else None})
     match = [a for a in desk.vault.accounts() if a.name == owner and a.id != desk.user.id]
-    if match:
-        give_reader(desk, saved.id, match[0].id)
+    me = desk.actor()
+    with me.transaction() as conn:
+        saved = saving.add_in(me, conn, Kind.ACTION, {
+            "text": text, "owner": owner, "session": session_id,
+            "due": due.isoformat() if due else None})
+        if match:
+            sharing.give(me, conn, saved.id, match[0].id)
     return saved
 
 

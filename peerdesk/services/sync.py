@@ -19,10 +19,11 @@ from peerdesk import audit
 from peerdesk.crypto import keystore
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import EnvironmentProblem, InvalidInput, NotAllowed
-from peerdesk.services.desk import Desk
+from peerdesk.services.desk import Desk, sign_in
 from peerdesk.services.vault import Vault
+from peerdesk.store import records
 from peerdesk.store.models import OutboxRow, RecordRow, Setting
-from peerdesk.sync import engine, merge
+from peerdesk.sync import engine
 from peerdesk.sync.engine import CancelToken, Progress
 from peerdesk.sync.share import FolderShare, Share, ShareUnavailable, SmbShare
 
@@ -227,7 +228,7 @@ def enrol(vault: Vault, location: str, name: str, passphrase: str, *,
     """Sign in on a new computer with only a passphrase: the account comes from the share,
     then the records."""
     join_share(vault, location)
-    desk = vault.unlock(name, passphrase)
+    desk = sign_in(vault, name, passphrase)
     return desk, run_sync(desk, location=location, progress=progress, cancel=cancel)
 
 
@@ -266,7 +267,7 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
     _record(vault, "synced", "")
     with vault.store.transaction() as s:
         # Counts only: the audit trail never holds content.
-        audit.append(s, at=vault.clock(), actor_id=desk.user.id, action=SYNC_AUDIT,
+        audit.append(s.connection(), at=vault.clock(), actor_id=desk.user.id, action=SYNC_AUDIT,
                      detail=f"pulled={result.pulled} pushed={result.pushed} "
                             f"conflicts={result.conflicts} quarantined={result.quarantined}",
                      sign=desk.keys.sign)
@@ -341,7 +342,7 @@ def conflicts(desk: Desk) -> list[Conflict]:
         rows = list(s.execute(select(RecordRow.id, RecordRow.kind).where(
             RecordRow.author_id == desk.user.id, RecordRow.conflict.is_(True),
             RecordRow.erased_at.is_(None))))
-        heads = {rid: merge.outcome(s, rid).heads for rid, _ in rows}
+        heads = {rid: records.outcome(s.connection(), rid).heads for rid, _ in rows}
     out = []
     for rid, kind in rows:
         history = {r.version: r for r in desk.history(rid)}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select, update
 
 from peerdesk import audit
 from peerdesk.clock import Clock, utcnow
@@ -18,9 +19,10 @@ from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Account, Role
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts, WrongPassphrase
-from peerdesk.services.desk import Desk
+from peerdesk.lanes import INLINE, Lanes
+from peerdesk.store import settings
 from peerdesk.store.db import Store
-from peerdesk.store.models import AccountRow, Setting
+from peerdesk.store.models import AccountRow, table
 
 PASSPHRASE_MIN_LENGTH = 12
 FREE_ATTEMPTS = 3
@@ -35,8 +37,45 @@ def check_passphrase(passphrase: str, *, min_length: int = PASSPHRASE_MIN_LENGTH
         )
 
 
-def _to_account(row: AccountRow) -> Account:
+@dataclass(frozen=True)
+class Unlocked:
+    """What an unlock opened: the account and its keys, for a ``Desk`` to hold."""
+
+    account: Account
+    keys: UserKeys
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An unlock under way: the account, and what its passphrase must open. Opening is the
+    slow part (key derivation) and touches no database, so the app runs it off the database
+    lane."""
+
+    account: Account
+    kdf: KdfParams
+    secrets: bytes
+
+    def open(self, passphrase: str) -> UserKeys:
+        """Raises WrongPassphrase."""
+        return UserKeys.open_with_passphrase_key(derive(passphrase, self.kdf), self.secrets,
+                                                 account_id=self.account.id)
+
+
+_ACCOUNTS = table(AccountRow)
+_A = _ACCOUNTS.c
+
+
+def _to_account(row: Any) -> Account:
     return Account(row.id, row.name, Role(row.role), row.created_at)
+
+
+def _find(conn: Connection, name_or_id: str) -> Any:
+    """The account's row: every column of the accounts table, by name."""
+    row = conn.execute(select(_ACCOUNTS).where((_A.name == name_or_id) | (_A.id == name_or_id))
+                       ).first()
+    if row is None:
+        raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
+    return row
 
 
 class Vault:
@@ -51,8 +90,12 @@ class Vault:
         # None means the policy's strength; tests of other things may lower it.
         self._kdf_template = kdf_params
         with self.store.transaction() as s:
-            self.device_id = self._setting(s, "device_id") or self._put(
-                s, "device_id", str(uuid.uuid4()))
+            conn = s.connection()
+            found = settings.get(conn, "device_id")
+            if found is None:
+                found = str(uuid.uuid4())
+                settings.put(conn, "device_id", found)
+            self.device_id: str = found
 
     def __enter__(self) -> Vault:
         return self
@@ -65,22 +108,12 @@ class Vault:
 
     # -- device settings ------------------------------------------------------------------
 
-    @staticmethod
-    def _setting(s: Session, key: str) -> str | None:
-        row = s.get(Setting, key)
-        return row.value if row else None
-
-    @staticmethod
-    def _put(s: Session, key: str, value: str) -> str:
-        s.merge(Setting(key=key, value=value))
-        return value
-
     @property
     def team(self) -> str | None:
         if self.policy.team:
             return self.policy.team
         with self.store.transaction() as s:
-            return self._setting(s, "team")
+            return settings.get(s.connection(), "team")
 
     def set_team(self, name: str) -> None:
         if not name.strip():
@@ -91,7 +124,7 @@ class Vault:
             raise NotAllowed(f"This computer's team is set by the trust ({self.policy.team}) "
                              "and cannot be changed here.")
         with self.store.transaction() as s:
-            self._put(s, "team", name.strip())
+            settings.put(s.connection(), "team", name.strip())
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -101,15 +134,12 @@ class Vault:
 
     def account(self, name_or_id: str) -> Account:
         with self.store.transaction() as s:
-            return _to_account(self._row(s, name_or_id))
+            return _to_account(_find(s.connection(), name_or_id))
 
-    @staticmethod
-    def _row(s: Session, name_or_id: str) -> AccountRow:
-        row = s.scalar(select(AccountRow).where(
-            (AccountRow.name == name_or_id) | (AccountRow.id == name_or_id)))
-        if row is None:
-            raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
-        return row
+    def public_keys(self) -> dict[str, bytes]:
+        """Every account's signature-checking key, by account id."""
+        with self.store.transaction() as s:
+            return {i: k for i, k in s.connection().execute(select(_A.id, _A.verify_public))}
 
     def _fresh_kdf(self) -> KdfParams:
         t = self._kdf_template
@@ -132,56 +162,85 @@ class Vault:
         sealed = keys.seal_with_passphrase_key(derive(passphrase, params), account_id=account_id)
         public, now = keys.public(), self.clock()
         with self.store.transaction() as s:
-            if s.scalar(select(AccountRow.id).where(AccountRow.name == name)):
+            conn = s.connection()
+            if conn.scalar(select(_A.id).where(_A.name == name)):
                 raise InvalidInput(f"There is already an account called {name!r} on this computer.")
-            row = AccountRow(id=account_id, name=name, role=role.value, created_at=now,
-                             kdf=params.to_json(), secrets=sealed,
-                             receive_public=public.receive, verify_public=public.verify,
-                             failed_attempts=0)
-            s.add(row)
-            audit.append(s, at=now, actor_id=account_id, action=audit.ACCOUNT_CREATED,
+            conn.execute(insert(_ACCOUNTS).values(
+                id=account_id, name=name, role=role.value, created_at=now, kdf=params.to_json(),
+                secrets=sealed, receive_public=public.receive, verify_public=public.verify,
+                failed_attempts=0))
+            audit.append(conn, at=now, actor_id=account_id, action=audit.ACCOUNT_CREATED,
                          detail=f"role={role.value}", sign=keys.sign)
-            return _to_account(row)
+        return Account(account_id, name, role, now)
 
-    def _open_keys(self, name_or_id: str, passphrase: str) -> tuple[AccountRow, UserKeys]:
-        """Check the passphrase, with a growing wait after repeated failures."""
+    # -- unlocking ------------------------------------------------------------------------
+
+    def begin_unlock(self, name_or_id: str) -> Attempt:
+        """The account to open, unless it must wait after repeated wrong passphrases."""
         with self.store.transaction() as s:
-            row = self._row(s, name_or_id)
-            now = self.clock()
-            if row.retry_after and row.retry_after > now:
-                raise TooManyAttempts(math.ceil((row.retry_after - now).total_seconds()))
-        kek = derive(passphrase, KdfParams.from_json(row.kdf))
+            row = _find(s.connection(), name_or_id)
+        now = self.clock()
+        if row.retry_after and row.retry_after > now:
+            raise TooManyAttempts(math.ceil((row.retry_after - now).total_seconds()))
+        return Attempt(_to_account(row), KdfParams.from_json(row.kdf), row.secrets)
+
+    def failed_unlock(self, attempt: Attempt) -> None:
+        """A wrong passphrase: counted, with a growing wait after the first few."""
+        with self.store.transaction() as s:
+            conn = s.connection()
+            failed = _find(conn, attempt.account.id).failed_attempts + 1
+            extra = failed - FREE_ATTEMPTS
+            wait = min(timedelta(seconds=5 * 2 ** (extra - 1)), MAX_WAIT) if extra > 0 else None
+            conn.execute(update(_ACCOUNTS).where(_A.id == attempt.account.id).values(
+                failed_attempts=failed,
+                **({"retry_after": self.clock() + wait} if wait is not None else {})))
+            audit.append(conn, at=self.clock(), actor_id=attempt.account.id,
+                         action=audit.UNLOCK_FAILED)
+
+    def open_keys(self, attempt: Attempt, passphrase: str, *, lanes: Lanes = INLINE) -> UserKeys:
+        """The slow part, on the calling thread; a wrong passphrase is counted (on the
+        database lane) and raised."""
         try:
-            keys = UserKeys.open_with_passphrase_key(kek, row.secrets, account_id=row.id)
+            return attempt.open(passphrase)
         except WrongPassphrase:
-            with self.store.transaction() as s:
-                fresh = self._row(s, row.id)
-                fresh.failed_attempts += 1
-                extra = fresh.failed_attempts - FREE_ATTEMPTS
-                if extra > 0:
-                    fresh.retry_after = self.clock() + min(timedelta(seconds=5 * 2 ** (extra - 1)),
-                                                           MAX_WAIT)
-                audit.append(s, at=self.clock(), actor_id=row.id, action=audit.UNLOCK_FAILED)
+            lanes.db(lambda: self.failed_unlock(attempt))
             raise
-        return row, keys
 
-    def unlock(self, name_or_id: str, passphrase: str) -> Desk:
-        """Slow on purpose (key derivation): run it off the UI thread."""
-        row, keys = self._open_keys(name_or_id, passphrase)
-        # If the machine policy now asks for stronger key derivation than this passphrase was
-        # set with, re-seal under it while the passphrase is at hand (never weaker).
-        stronger = self._stronger_kdf(KdfParams.from_json(row.kdf))
-        sealed = None if stronger is None else keys.seal_with_passphrase_key(
-            derive(passphrase, stronger), account_id=row.id)
+    def reseal(self, attempt: Attempt, keys: UserKeys,
+               passphrase: str) -> tuple[KdfParams, bytes] | None:
+        """If the machine policy now asks for stronger key derivation than this passphrase was
+        set with, the secrets sealed under it (slow), while the passphrase is at hand; never
+        weaker. None if nothing needs to change."""
+        stronger = self._stronger_kdf(attempt.kdf)
+        if stronger is None:
+            return None
+        return stronger, keys.seal_with_passphrase_key(derive(passphrase, stronger),
+                                                       account_id=attempt.account.id)
+
+    def finish_unlock(self, attempt: Attempt, keys: UserKeys,
+                      resealed: tuple[KdfParams, bytes] | None = None) -> Unlocked:
+        account_id = attempt.account.id
         with self.store.transaction() as s:
-            fresh = self._row(s, row.id)
-            fresh.failed_attempts, fresh.retry_after = 0, None
-            audit.append(s, at=self.clock(), actor_id=row.id, action=audit.UNLOCK, sign=keys.sign)
-            if stronger is not None and sealed is not None:
-                fresh.kdf, fresh.secrets = stronger.to_json(), sealed
-                audit.append(s, at=self.clock(), actor_id=row.id, action=audit.PASSPHRASE_CHANGED,
+            conn = s.connection()
+            values: dict[str, object] = {"failed_attempts": 0, "retry_after": None}
+            if resealed is not None:
+                values |= {"kdf": resealed[0].to_json(), "secrets": resealed[1]}
+            conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(**values))
+            audit.append(conn, at=self.clock(), actor_id=account_id, action=audit.UNLOCK,
+                         sign=keys.sign)
+            if resealed is not None:
+                audit.append(conn, at=self.clock(), actor_id=account_id,
+                             action=audit.PASSPHRASE_CHANGED,
                              detail="stronger key derivation (machine policy)", sign=keys.sign)
-        return Desk(self, _to_account(row), keys)
+        return Unlocked(attempt.account, keys)
+
+    def unlock(self, name_or_id: str, passphrase: str, *, lanes: Lanes = INLINE) -> Unlocked:
+        """Slow on purpose (key derivation): run it off the UI thread, and off the database
+        lane (its database steps go there through ``lanes``)."""
+        attempt = lanes.db(lambda: self.begin_unlock(name_or_id))
+        keys = self.open_keys(attempt, passphrase, lanes=lanes)
+        resealed = self.reseal(attempt, keys, passphrase)
+        return lanes.db(lambda: self.finish_unlock(attempt, keys, resealed))
 
     def _stronger_kdf(self, current: KdfParams) -> KdfParams | None:
         wanted = self._fresh_kdf()
@@ -194,17 +253,18 @@ class Vault:
     def change_passphrase(self, name_or_id: str, old: str, new: str) -> None:
         """Re-wraps the account's keys; no record is re-encrypted."""
         check_passphrase(new, min_length=self.policy.passphrase_min_length)
-        row, keys = self._open_keys(name_or_id, old)
+        attempt = self.begin_unlock(name_or_id)
+        keys = self.open_keys(attempt, old)
         params = self._fresh_kdf()
-        sealed = keys.seal_with_passphrase_key(derive(new, params), account_id=row.id)
+        sealed = keys.seal_with_passphrase_key(derive(new, params), account_id=attempt.account.id)
         with self.store.transaction() as s:
-            fresh = self._row(s, row.id)
-            fresh.kdf, fresh.secrets = params.to_json(), sealed
-            fresh.failed_attempts, fresh.retry_after = 0, None
-            audit.append(s, at=self.clock(), actor_id=row.id, action=audit.PASSPHRASE_CHANGED,
-                         sign=keys.sign)
+            conn = s.connection()
+            conn.execute(update(_ACCOUNTS).where(_A.id == attempt.account.id).values(
+                kdf=params.to_json(), secrets=sealed, failed_attempts=0, retry_after=None))
+            audit.append(conn, at=self.clock(), actor_id=attempt.account.id,
+                         action=audit.PASSPHRASE_CHANGED, sign=keys.sign)
 
     def verify_audit(self) -> list[str]:
         with self.store.transaction() as s:
-            keys = {r.id: r.verify_public for r in s.scalars(select(AccountRow))}
-            return audit.verify_chain(s, keys)
+            return audit.verify_chain(s, {i: k for i, k in s.connection().execute(
+                select(_A.id, _A.verify_public))})

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import ChainMap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Engine, bindparam, create_engine, event, insert
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql import ClauseElement
 
 from peerdesk.errors import (
     AlreadyOpen,
@@ -25,10 +21,8 @@ from peerdesk.errors import (
     PeerDeskError,
 )
 from peerdesk.store import migrate
-from peerdesk.store.models import Base
 
 DB_NAME = "peerdesk.sqlite3"
-HEADS = "peerdesk.heads"  # key in Session.info; see Store.transaction
 LOCK_NAME = "peerdesk.lock"
 
 
@@ -49,40 +43,6 @@ def make_engine(path: Path) -> Engine:
                            connect_args={"check_same_thread": False, "timeout": 10})
     event.listen(engine, "connect", _set_pragmas)
     return engine
-
-
-# The save path's statements run on the driver itself: SQLAlchemy's per-statement work (params,
-# result set-up) costs about ten times what SQLite spends inserting the row.
-_DRIVER_DIALECT = sqlite.dialect(paramstyle="named")
-
-
-def stamp(at: datetime) -> str:
-    """A time as SQLAlchemy stores a DateTime on SQLite (zone dropped, always microseconds),
-    so a row written on the driver reads back exactly as one written through SQLAlchemy."""
-    return at.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def driver_sql(statement: ClauseElement) -> str:
-    """A Core statement, compiled once, as SQLite's SQL with :named parameters. Parameters
-    are passed as SQLite takes them: times through ``stamp``, booleans as they are."""
-    compiled = statement.compile(dialect=_DRIVER_DIALECT)
-    fixed = sorted(k for k, v in compiled.params.items() if v is not None)
-    if fixed:  # a value inside the statement would be sent as nothing
-        raise ValueError(f"Give {', '.join(fixed)} as parameters or literal columns.")
-    return str(compiled)
-
-
-def driver_insert(model: type[Base], columns: Iterable[str]) -> str:
-    """``INSERT INTO <the model's table> (columns) VALUES (:column, …)``, by ``driver_sql``."""
-    return driver_sql(insert(model).values({c: bindparam(c) for c in columns}))
-
-
-def driver(session: Session) -> sqlite3.Connection:
-    """The SQLite connection under the session's transaction: what runs on it commits or rolls
-    back with everything else in the transaction."""
-    conn = session.connection().connection.driver_connection
-    assert isinstance(conn, sqlite3.Connection)
-    return conn
 
 
 class Store:
@@ -112,21 +72,20 @@ class Store:
             self._lock.release()
             raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # The newest audit entry and clock reading as of the last commit. Saves read them on
-        # every save; one process holds the folder, so the copy here cannot go stale.
-        self._heads: dict[str, Any] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One user action, one transaction: committed on success, rolled back on error."""
-        # Reads see the heads as last committed; writes go to this transaction's own layer,
-        # which is adopted only after the commit. A rolled-back transaction changes nothing,
-        # and one that only reads cannot bring back older heads than another thread committed.
-        changed: dict[str, Any] = {}
+        """One user action, one transaction: committed on success, rolled back on error.
+        A Session, for reading through the ORM."""
         with translate_db_errors(), self._sessions.begin() as session:
-            session.info[HEADS] = ChainMap(changed, self._heads)
             yield session
-        self._heads.update(changed)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """The same as ``transaction``, as a bare connection: for Core statements only (every
+        write), without a Session's unit of work around them."""
+        with translate_db_errors(), self.engine.begin() as conn:
+            yield conn
 
     def file_problems(self) -> list[str]:
         """SQLite's own check of the file's structure: pages, indexes, free lists."""
@@ -165,7 +124,7 @@ _DB_PROBLEMS: list[tuple[tuple[str, ...], type[PeerDeskError], str]] = [
 def translate_db_errors() -> Iterator[None]:
     try:
         yield
-    # SQLAlchemy's (OperationalError is one), or the driver's own from a statement run on it
+    # SQLAlchemy's (OperationalError is one), or the driver's own (a pragma run on it)
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         text = str(getattr(exc, "orig", exc)).lower()
         for words, kind, sentence in _DB_PROBLEMS:

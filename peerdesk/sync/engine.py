@@ -19,13 +19,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from peerdesk.crypto.keys import UserKeys
+from peerdesk.crypto.payload import rewrapper
+from peerdesk.domain import hlc
 from peerdesk.errors import Cancelled, EnvironmentProblem, NotAllowed
+from peerdesk.store import records
 from peerdesk.store.db import Store
 from peerdesk.store.models import (
     AccountRow,
     CursorRow,
     ErasedPersonRow,
-    OutboxRow,
     PendingRow,
     PushedRow,
     ReaderClockRow,
@@ -35,8 +37,8 @@ from peerdesk.store.models import (
     VersionRow,
     WrapRow,
 )
+from peerdesk.store.records import Queued
 from peerdesk.sync import format as fmt
-from peerdesk.sync import hlc, merge
 from peerdesk.sync.entries import Applier, EntryBuilder
 from peerdesk.sync.share import (
     TEMP_PREFIX,
@@ -280,7 +282,7 @@ class Engine:
                                  f"({device[:8]}) are missing from the team share; they will "
                                  "come when that device syncs again.")
             self.result.pulled += Applier(s, self.user_id, author, self.clock).apply(entries)
-            hlc.observe(s, h.hlc, device_id=self.device_id, now=self.clock())
+            records.observe(s.connection(), h.hlc, device_id=self.device_id, now=self.clock())
             s.merge(CursorRow(user_id=self.user_id, device_id=device, author_id=author, seq=seq,
                               digest=digest))
 
@@ -330,7 +332,7 @@ class Engine:
                                        "Your work is safe on this computer; sync will retry.")
             last_seq, last_digest = seq, fmt.digest(data)
             with self.store.transaction() as s:
-                s.execute(delete(OutboxRow).where(OutboxRow.seq.in_([o["seq"] for o in ops])))
+                records.unqueue(s.connection(), [o["seq"] for o in ops])
                 s.add(PushedRow(author_id=self.user_id, seq=seq, digest=last_digest,
                                 size=len(data), ops=json.dumps(ops), at=self.clock()))
                 put(s, f"sync_seq/{self.user_id}", f"{seq} {last_digest}")
@@ -352,14 +354,14 @@ class Engine:
         assert self.manifest is not None
         me = self.user_id
         with self.store.transaction() as s:
-            rows: list[OutboxRow] = []
+            rows: list[tuple[int, Queued]] = []
             for rid, vid in s.execute(select(VersionRow.record_id, VersionRow.vid)
                                       .join(RecordRow, RecordRow.id == VersionRow.record_id)
                                       .where(RecordRow.author_id == me,
                                              RecordRow.erased_at.is_(None),
                                              VersionRow.device_id == self.device_id)
                                       .order_by(VersionRow.hlc)):
-                rows.append(OutboxRow(seq=len(rows), op="version", record_id=rid, vid=vid))
+                rows.append((len(rows), Queued("version", rid, vid)))
             for rid, vid, reader in s.execute(
                     select(WrapRow.record_id, VersionRow.vid, WrapRow.reader_id)
                     .join(VersionRow, (VersionRow.record_id == WrapRow.record_id)
@@ -367,16 +369,15 @@ class Engine:
                     .join(RecordRow, RecordRow.id == WrapRow.record_id)
                     .where(RecordRow.author_id == me, WrapRow.reader_id != me,
                            VersionRow.device_id != self.device_id)):
-                rows.append(OutboxRow(seq=len(rows), op="wrap", record_id=rid, vid=vid,
-                                      reader_id=reader))
+                rows.append((len(rows), Queued("wrap", rid, vid, reader)))
             for clock_row in s.scalars(select(ReaderClockRow).join(
                     RecordRow, RecordRow.id == ReaderClockRow.record_id)
                     .where(RecordRow.author_id == me)):
-                rows.append(OutboxRow(seq=len(rows), op="reader", record_id=clock_row.record_id,
-                                      reader_id=clock_row.reader_id))
+                rows.append((len(rows), Queued("reader", clock_row.record_id,
+                                               reader_id=clock_row.reader_id)))
             for person in s.scalars(select(ErasedPersonRow.person_id)
                                     .where(ErasedPersonRow.author_id == me)):
-                rows.append(OutboxRow(seq=len(rows), op="erase", record_id=person))
+                rows.append((len(rows), Queued("erase", person)))
             builder = EntryBuilder(s, me, self.device_id, self.clock)
             groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
             for i in range(0, len(rows), _CHUNK):
@@ -438,9 +439,10 @@ class Engine:
             if not gone:
                 return
             for p in gone:
-                for op in json.loads(p.ops):
-                    s.add(OutboxRow(user_id=self.user_id, op=op["op"], record_id=op["record_id"],
-                                    vid=op.get("vid"), reader_id=op.get("reader_id")))
+                ops = [Queued(op["op"], op["record_id"], op.get("vid"), op.get("reader_id"))
+                       for op in json.loads(p.ops)]
+                if ops:
+                    records.queue(s.connection(), self.user_id, *ops)
                 s.delete(p)
         self.report.once(f"own-missing:{self.user_id}:{gone[0].seq}",
                          f"{len(gone)} of the changes this computer sent are missing or damaged "
@@ -461,14 +463,17 @@ class Engine:
             .where(RecordRow.author_id == self.user_id, RecordRow.erased_at.is_(None),
                    VersionRow.tombstone.is_(False), WrapRow.reader_id.is_(None))
         ).all()
+        conn = s.connection()
         for reader_id, ver, public in rows:
-            merge.add_reader_wrap(s, self.keys, self.user_id, ver, reader_id, public)
+            records.give_key(conn, ver.record_id, ver.version, ver.vid, owner_id=self.user_id,
+                             reader_id=reader_id, rewrap=rewrapper(
+                                 self.keys, self.user_id, ver.record_id, ver.vid, reader_id,
+                                 public))
 
     def _batches(self, s: Session) -> Iterable[tuple[list[dict[str, Any]], list[tuple[
             list[tuple[str, bytes]], list[dict[str, Any]]]]]]:
         """The outbox as changesets: entries grouped by who may read them, bounded in size."""
-        outbox = list(s.scalars(select(OutboxRow).where(OutboxRow.user_id == self.user_id)
-                                .order_by(OutboxRow.seq)))
+        outbox = records.queued(s.connection(), self.user_id)
         if not outbox:
             return
         builder = EntryBuilder(s, self.user_id, self.device_id, self.clock)
@@ -478,10 +483,10 @@ class Engine:
         for i in range(0, len(outbox), _CHUNK):
             chunk = outbox[i:i + _CHUNK]
             built = builder.build(chunk)
-            for row in chunk:
-                ops.append({"seq": row.seq, "op": row.op, "record_id": row.record_id,
+            for seq, row in chunk:
+                ops.append({"seq": seq, "op": row.op, "record_id": row.record_id,
                             "vid": row.vid, "reader_id": row.reader_id})
-                item = built.get(row.seq)
+                item = built.get(seq)
                 if item is not None:
                     readers, entry = item
                     groups[readers].append(entry)

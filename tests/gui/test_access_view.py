@@ -11,6 +11,7 @@ from peerdesk.config import Policy
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
 from peerdesk.services import governance as gov
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, sign_in
 from ui.windows.access import AccessDialog
@@ -26,12 +27,12 @@ def test_break_glass_shows_in_the_authors_access_log(
         vault.set_team("Team North")
         vault.create_account("Amira", "peer", PASSPHRASE)
         vault.create_account("Grace", "coordinator", PASSPHRASE)
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = open_desk(vault, "Amira", PASSPHRASE)
         person = amira.add(Kind.PERSON, {"label": "Jo"})
         plan = amira.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister."}},
                          person_id=person.id)
         amira.lock()
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = open_desk(vault, "Grace", PASSPHRASE)
         gov.break_glass(grace, plan.id, recovery_key=key, reason=REASON)
         grace.lock()
     shell = make_shell(data_dir, policy=policy)

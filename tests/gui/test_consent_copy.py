@@ -13,6 +13,7 @@ import pytest
 from peerdesk.domain import Kind
 from peerdesk.services import Desk
 from peerdesk.services import consent as consents
+from peerdesk.services.desk import sign_in as open_desk
 from ui import plan_document
 from ui.windows.dialogs import PlanCopyDialog
 
@@ -82,7 +83,7 @@ def test_person_editor_writes_the_subject_access_bundle(
     from tests.gui.conftest import WAIT_MS, sign_in
 
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = open_desk(vault, "Amira", PASSPHRASE)
         person = amira.add(Kind.PERSON, {"label": "Jo"})
         amira.update(person.id, {"label": "Jo", "pronouns": "she/her"})
         amira.add(Kind.PERSON, {"label": "Kit"})
@@ -114,7 +115,7 @@ def test_consent_panel_records_and_withdraws_agreement(
     from ui.windows.consent import ConsentDialog
 
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = open_desk(vault, "Amira", PASSPHRASE)
         person = amira.add(Kind.PERSON, {"label": "Jo"})
         plan = amira.add(Kind.CRISIS_PLAN, PLAN, person_id=person.id)
         amira.lock()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault, cover
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import settle, sign_in
 
@@ -14,11 +15,11 @@ from tests.gui.conftest import settle, sign_in
 def test_peer_sees_the_cover_and_shares_reach_it(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
         vault.create_account("Sam", "coordinator", PASSPHRASE)
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = open_desk(vault, "Amira", PASSPHRASE)
         diary = amira.add(Kind.DIARY, {"when": "2026-03-01T10:00"})
         amira.share(diary.id, "Grace")
         amira.lock()
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = open_desk(vault, "Grace", PASSPHRASE)
         today = date.today()
         cover.grant(grace, "Sam", today - timedelta(days=1), today + timedelta(days=6))
         grace.lock()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 
 from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Kind
+from peerdesk.services.desk import sign_in as open_desk
 from tests.gui.conftest import WAIT_MS, sign_in
 from ui import language
 from ui.windows.editor import RecordEditor
@@ -135,7 +136,7 @@ def test_a_person_withdrawing_erases_them_and_their_plans(qtbot, make_shell, pre
     assert page.editors == []
     shell.close()
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        assert vault.unlock("Amira", PASSPHRASE).records() == []
+        assert open_desk(vault, "Amira", PASSPHRASE).records() == []
 
 
 def test_a_missing_field_is_a_sentence_in_the_editor(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]

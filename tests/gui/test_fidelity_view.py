@@ -8,6 +8,7 @@ from PySide6.QtCore import QDate
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import settle, sign_in
 from ui.windows.coordinator import FidelityPage
@@ -15,7 +16,7 @@ from ui.windows.coordinator import FidelityPage
 
 def test_fidelity_page_and_exports(qtbot, make_shell, prepared_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = open_desk(vault, "Amira", PASSPHRASE)
         for label in ("Jo", "Dev"):
             person = desk.add(Kind.PERSON, {"label": label, "local_id": f"ID-{label}"})
             for day, contact in (("01", "first_ward_contact"), ("09", "everyday_activity")):
@@ -48,7 +49,7 @@ def test_fidelity_page_and_exports(qtbot, make_shell, prepared_dir: Path, tmp_pa
 
 def test_signing_in_refreshes_the_name_free_figures(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = open_desk(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": "Jo"})
         desk.add(Kind.DIARY, {"when": "2026-03-01T10:00", "contact_type": "first_ward_contact"},
                  person_id=person.id)
@@ -57,6 +58,6 @@ def test_signing_in_refreshes_the_name_free_figures(qtbot, make_shell, prepared_
     sign_in(qtbot, shell)
     settle(qtbot)
     assert shell.vault is not None
-    grace = shell.vault.unlock("Grace", PASSPHRASE)
+    grace = open_desk(shell.vault, "Grace", PASSPHRASE)
     [summary] = grace.records(Kind.SUMMARY)
     assert summary.person_id == person.id and "Jo" not in str(summary.fields)

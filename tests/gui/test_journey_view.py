@@ -6,13 +6,14 @@ from pathlib import Path
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 
 
 def test_people_page_shows_the_journey(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = open_desk(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": "Jo", "discharged_on": "2026-03-20",
                                         "admission_ward": "Willow ward"})
         desk.add(Kind.DIARY, {"when": "2026-03-01T10:00", "contact_type": "first_ward_contact"},

@@ -26,6 +26,7 @@ from shiboken6 import Shiboken
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 
@@ -39,7 +40,7 @@ def private_dir(data_dir: Path) -> Path:
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
         vault.create_account("Grace", "coordinator", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = open_desk(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": SECRETS["label"], "pronouns": "they/them"})
         diary = desk.add(Kind.DIARY, {"when": "2026-11-01T10:00",
                                       "what_happened": f"Walk with {SECRETS['diary']}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from peerdesk.services import Vault, resources
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 from ui.windows.resources_page import ResourcePackPage
@@ -36,7 +37,7 @@ def test_coordinator_imports_and_peer_searches(qtbot, make_shell, prepared_dir: 
 
 def test_a_peer_has_the_pack_but_cannot_change_it(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = open_desk(vault, "Grace", PASSPHRASE)
         resources.save(grace, {"name": "Riverside café", "area": "Northside"})
         grace.lock()
     shell = make_shell(prepared_dir)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault, supervision
+from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 from ui.windows.supervision import InboxPage, PresentationWindow, SupervisionPage
@@ -18,7 +19,7 @@ IDENTIFIERS = ("Jo", "Marguerite", "RX12345", "943 476 5919")
 
 def _fill(data_dir: Path) -> dict[str, str]:
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = open_desk(vault, "Amira", PASSPHRASE)
         jo = amira.add(Kind.PERSON, {"label": "Jo", "local_id": "RX12345"})
         mar = amira.add(Kind.PERSON, {"label": "Marguerite"})
         diary = amira.add(Kind.DIARY, {
@@ -37,7 +38,7 @@ def _fill(data_dir: Path) -> dict[str, str]:
         for rid in (diary.id, other.id, refl.id):
             amira.share(rid, "Grace")
         amira.lock()
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = open_desk(vault, "Grace", PASSPHRASE)
         # Bring the two diaries as well: every kind of agenda item goes on screen.
         supervision.start_session(grace, __import__("datetime").date(2026, 3, 10), ["Amira"],
                                   agenda=[refl.id, diary.id, other.id])
@@ -118,7 +119,7 @@ def test_inbox_comment_then_session_and_presentation(qtbot, make_shell, prepared
 def test_peer_sees_the_comment(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     ids = _fill(prepared_dir)
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = open_desk(vault, "Grace", PASSPHRASE)
         supervision.comment(grace, ids["diary"], "Good use of your own story.")
         grace.lock()
     shell = make_shell(prepared_dir)

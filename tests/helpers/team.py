@@ -9,6 +9,7 @@ from pathlib import Path
 
 from peerdesk.clock import utcnow
 from peerdesk.services import Desk, Vault, sync
+from peerdesk.services.desk import sign_in
 from peerdesk.sync.share import Share
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 
@@ -36,7 +37,7 @@ class Team:
         """Ida adds an account at the office and publishes it; its owner enrols on `device`."""
         office = self.vaults["office"]
         office.create_account(user, role, PASSPHRASE)
-        ida = office.unlock("Ida", PASSPHRASE)
+        ida = sign_in(office, "Ida", PASSPHRASE)
         sync.init_share(ida, self.location)  # publishes the new account
         ida.lock()
         return self.enrol(device, user)
@@ -64,10 +65,10 @@ def make_team(root: Path, *, location: str | None = None,
     office = team.device("office", clock=clocks.get("office", utcnow))
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
         office.create_account(name, role, PASSPHRASE)
-    ida = office.unlock("Ida", PASSPHRASE)
+    ida = sign_in(office, "Ida", PASSPHRASE)
     sync.init_share(ida, team.location, team_name="Team North")
     ida.lock()
-    team.desks["office"] = office.unlock("Grace", PASSPHRASE)
+    team.desks["office"] = sign_in(office, "Grace", PASSPHRASE)
     team.enrol("a1", "Amira", clock=clocks.get("a1", utcnow))
     team.enrol("a2", "Amira", clock=clocks.get("a2", utcnow))
     return team

@@ -16,6 +16,7 @@ from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed
 from peerdesk.services import Vault
 from peerdesk.services import governance as gov
+from peerdesk.services.desk import sign_in
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
 
 KEY_PASSPHRASE = "recovery key passphrase, kept by IG"
@@ -38,12 +39,12 @@ def test_break_glass_needs_a_reason_is_logged_and_shows_to_the_author_and_guardi
     with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, policy=policy) as vault:
         for name, role in (("Amira", "peer"), ("Grace", "coordinator"), ("Tom", "peer")):
             vault.create_account(name, role, PASSPHRASE)
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = sign_in(vault, "Amira", PASSPHRASE)
         person = amira.add(Kind.PERSON, {"label": "Jo"})
         plan = amira.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister first."}},
                          person_id=person.id)
         amira.update(plan.id, {"sections": {"contacts": "My sister, then my neighbour."}})
-        grace, tom = vault.unlock("Grace", PASSPHRASE), vault.unlock("Tom", PASSPHRASE)
+        grace, tom = sign_in(vault, "Grace", PASSPHRASE), sign_in(vault, "Tom", PASSPHRASE)
 
         loaded = gov.load_recovery_key(key_file, KEY_PASSPHRASE)
         with pytest.raises(NotAllowed, match="wrong passphrase"):

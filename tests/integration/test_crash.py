@@ -12,15 +12,16 @@ from pathlib import Path
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
 
 SAVE_LOOP = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from peerdesk.services import Vault
+    from peerdesk.services import Vault, sign_in
     from tests.conftest import LIGHT_KDF, PASSPHRASE
     vault = Vault(Path(sys.argv[1]), kdf_params=LIGHT_KDF)
-    desk = vault.unlock("Amira", PASSPHRASE)
+    desk = sign_in(vault, "Amira", PASSPHRASE)
     n = 0
     while True:
         record = desk.add("diary", {"when": "2026-03-02T10:00", "what_happened": f"save {n}"})
@@ -49,7 +50,7 @@ def test_kill_during_a_loop_of_saves_loses_no_acknowledged_save(data_dir: Path) 
                     record_id, n = line.split()
                     acknowledged[record_id] = f"save {n}"
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         stored = {r.id: r.fields["what_happened"] for r in desk.records(Kind.DIARY)}
         assert desk.check() == []
         assert vault.verify_audit() == []

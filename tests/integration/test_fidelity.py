@@ -10,6 +10,7 @@ from pathlib import Path
 
 from peerdesk.domain import Kind
 from peerdesk.services import Desk, Vault
+from peerdesk.services.desk import sign_in
 from peerdesk.services.fidelity import Period, report
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
 
@@ -23,7 +24,7 @@ def _d(desk: Desk, person: str, when: str, contact: str, **extra: object) -> Non
 
 def fill(vault: Vault) -> tuple[Desk, Desk]:
     vault.create_account("Tom", "peer", PASSPHRASE)
-    amira, tom = vault.unlock("Amira", PASSPHRASE), vault.unlock("Tom", PASSPHRASE)
+    amira, tom = sign_in(vault, "Amira", PASSPHRASE), sign_in(vault, "Tom", PASSPHRASE)
     p1 = amira.add(Kind.PERSON, {"label": "P1", "discharged_on": "2026-03-12",
                                  "discharge_meeting": "invited"}).id
     _d(amira, p1, "2026-03-01", "first_ward_contact", ending="Four months.", strengths="Humour")

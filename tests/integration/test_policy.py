@@ -19,7 +19,7 @@ from peerdesk.crypto.kdf import KdfParams
 from peerdesk.crypto.payload import open_fields, record_aad
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.services import Vault, sync
+from peerdesk.services import Vault, sign_in, sync
 from peerdesk.store.models import VersionRow, WrapRow
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
 
@@ -124,7 +124,7 @@ def test_share_location_set_by_policy_wins_over_the_device_and_the_command_line(
         with pytest.raises(NotAllowed, match="set by the trust"):
             sync.join_share(vault, str(elsewhere))
         vault.create_account("Amira", "admin", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         with pytest.raises(NotAllowed, match="set by the trust"):
             sync.init_share(desk, str(elsewhere))
         desk.lock()
@@ -162,7 +162,7 @@ def test_passphrase_min_length_applies_to_new_accounts_and_changes(tmp_path: Pat
         with pytest.raises(InvalidInput, match="at least 20 characters"):
             vault.change_passphrase("Amira", "twenty characters ok", "too short to accept")
         vault.change_passphrase("Amira", "twenty characters ok", "a new twenty characters")
-        vault.unlock("Amira", "a new twenty characters").lock()
+        sign_in(vault, "Amira", "a new twenty characters").lock()
     with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, policy=Policy()) as vault:
         # With the default of 12, a 12-character passphrase is fine.
         vault.create_account("Tom", "peer", "twelve chars")
@@ -194,7 +194,7 @@ def test_recovery_key_can_open_every_new_version(tmp_path: Path) -> None:
     assert policy.recovery_reader_id == reader and len(reader) <= 36
     with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, policy=policy) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": "R"})
         record = desk.add(Kind.REFLECTION, {
             "when": "2026-03-02", "boundary_area": "sharing_lived_experience",
@@ -221,7 +221,7 @@ def test_recovery_key_can_open_every_new_version(tmp_path: Path) -> None:
         assert desk.check() == []
     with Vault(tmp_path / "plain", kdf_params=LIGHT_KDF, policy=Policy()) as vault:
         vault.create_account("Tom", "peer", PASSPHRASE)
-        vault.unlock("Tom", PASSPHRASE).add(Kind.PERSON, {"label": "S"})
+        sign_in(vault, "Tom", PASSPHRASE).add(Kind.PERSON, {"label": "S"})
         with vault.store.transaction() as s:
             assert all(not w.reader_id.startswith("recovery-") for w in s.scalars(select(WrapRow)))
 
@@ -261,15 +261,15 @@ def test_raising_kdf_strength_reaches_existing_passphrases_at_sign_in(tmp_path: 
         vault.create_account("Amira", "peer", PASSPHRASE)
         assert stored(vault) == (19, 2)
     with Vault(data, policy=policy_from(tmp_path, kdf_memory_mib=24, kdf_iterations=3)) as vault:
-        vault.unlock("Amira", PASSPHRASE).lock()
+        sign_in(vault, "Amira", PASSPHRASE).lock()
         assert stored(vault) == (24, 3)
-        vault.unlock("Amira", PASSPHRASE).lock()  # the same passphrase, now under the new key
+        sign_in(vault, "Amira", PASSPHRASE).lock()  # the same passphrase, now under the new key
         assert vault.verify_audit() == []
     with Vault(data, policy=policy_from(tmp_path, kdf_memory_mib=38, kdf_iterations=1)) as vault:
-        vault.unlock("Amira", PASSPHRASE).lock()
+        sign_in(vault, "Amira", PASSPHRASE).lock()
         assert stored(vault) == (38, 3)  # raised where asked, never lowered
     with Vault(data, policy=policy_from(tmp_path, **LIGHT_POLICY_KDF)) as vault:
-        vault.unlock("Amira", PASSPHRASE).lock()
+        sign_in(vault, "Amira", PASSPHRASE).lock()
         assert stored(vault) == (38, 3)
 
 
@@ -338,7 +338,7 @@ def test_information_governance_can_recover_and_rotate_the_key(tmp_path: Path) -
     data = tmp_path / "data"
     with Vault(data, kdf_params=LIGHT_KDF, policy=policy) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": "R"})
         diary = desk.add(Kind.DIARY, {"when": "2026-03-02T09:00", "what_happened": "first"},
                          person_id=person.id)
@@ -358,4 +358,4 @@ def test_information_governance_can_recover_and_rotate_the_key(tmp_path: Path) -
     new = tool.load_key(tmp_path / "new.pem", b"another long passphrase")
     assert {r["record_id"] for r in tool.records(data, new)} == {person.id, diary.id}
     with Vault(data, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
-        assert vault.unlock("Amira", PASSPHRASE).check() == []
+        assert sign_in(vault, "Amira", PASSPHRASE).check() == []

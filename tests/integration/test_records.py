@@ -7,6 +7,7 @@ import pytest
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound, NotSharedWithYou
 from peerdesk.services import Desk, Vault
+from peerdesk.services.desk import sign_in
 from tests.conftest import PASSPHRASE
 
 DIARY = {"when": "2026-03-02T10:30", "setting": "everyday_activity",
@@ -131,7 +132,7 @@ def test_lock_drops_keys(peer: Desk) -> None:
 
 def test_a_record_can_only_be_about_a_live_person_of_ones_own(vault: Vault, peer: Desk) -> None:
     vault.create_account("Tom", "peer", PASSPHRASE)
-    tom = vault.unlock("Tom", PASSPHRASE)
+    tom = sign_in(vault, "Tom", PASSPHRASE)
     toms_person = tom.add(Kind.PERSON, {"label": "Ray"})
     with pytest.raises(NotAllowed, match="Only the person who wrote this record"):
         peer.add(Kind.DIARY, DIARY, person_id=toms_person.id)

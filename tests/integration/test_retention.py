@@ -14,6 +14,7 @@ from peerdesk.config import Policy
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.services import Vault, retention
+from peerdesk.services.desk import sign_in
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.helpers.team import diary, make_team
 
@@ -35,7 +36,7 @@ def test_clocks_follow_the_policy_and_disposal_waits_for_them(tmp_path: Path) ->
     with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, clock=clock, policy=policy) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
         vault.create_account("Grace", "coordinator", PASSPHRASE)
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = sign_in(vault, "Amira", PASSPHRASE)
         person = amira.add(Kind.PERSON, {"label": "Jo"})
         amira.add(Kind.DIARY, diary("Walked."), person_id=person.id)
         clock.now = START + timedelta(days=30)  # the last contact
@@ -49,7 +50,7 @@ def test_clocks_follow_the_policy_and_disposal_waits_for_them(tmp_path: Path) ->
         assert [d.subject_id for d in retention.due(amira, on=date(2040, 1, 1))] == [reflection.id]
         with pytest.raises(NotAllowed):
             retention.schedule(amira, everyone=True)
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = sign_in(vault, "Grace", PASSPHRASE)
         assert len(retention.schedule(grace, everyone=True)) == 2  # ids and dates, no content
 
         with pytest.raises(NotAllowed, match="kept until 01 April 2046"):

@@ -19,6 +19,7 @@ from peerdesk.demo import ACCOUNTS, PEOPLE, build_demo
 from peerdesk.domain import Kind
 from peerdesk.errors import NotAllowed
 from peerdesk.services import Vault, sar
+from peerdesk.services.desk import sign_in
 from tests.conftest import LIGHT_KDF
 from tests.integration.test_break_glass import KEY_PASSPHRASE, _key_file
 
@@ -41,7 +42,7 @@ def test_sar_bundle_for_a_demo_person_has_every_version_and_no_one_else(tmp_path
     policy = Policy(recovery_public_key=key.public_key().public_bytes_raw().hex())
     with Vault(tmp_path / "data", kdf_params=LIGHT_KDF, policy=policy) as vault:
         build_demo(vault, weeks=4)
-        amira = vault.unlock("Amira", _passphrase("Amira"))
+        amira = sign_in(vault, "Amira", _passphrase("Amira"))
         jo = next(p for p in amira.records(Kind.PERSON) if p.fields["label"] == "Jo")
         expected = {(r.id, v.version) for r in amira.records(person_id=jo.id,
                                                             include_deleted=True)
@@ -69,7 +70,7 @@ def test_sar_bundle_for_a_demo_person_has_every_version_and_no_one_else(tmp_path
                                                                             record_id=jo.id)}
 
         # A coordinator without the recovery key cannot; with it, she gets the same versions.
-        grace = vault.unlock("Grace", _passphrase("Grace"))
+        grace = sign_in(vault, "Grace", _passphrase("Grace"))
         with pytest.raises(NotAllowed):
             sar.collect(grace, jo.id)
         by_key = sar.collect(grace, jo.id, recovery_key=key)

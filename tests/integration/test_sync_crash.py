@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from peerdesk.domain import Kind
+from peerdesk.services.desk import sign_in
 from tests.conftest import PASSPHRASE
 from tests.helpers.team import diary, make_team
 
@@ -48,7 +49,7 @@ def test_kill_9_during_sync_loses_nothing_and_duplicates_nothing(tmp_path: Path)
             child.kill()  # SIGKILL: no clean-up of any kind
             child.wait()
             team.sync("a2")  # meanwhile, the laptop reads whatever made it
-        a1 = team.desks["a1"] = team.device("a1").unlock("Amira", PASSPHRASE)
+        a1 = team.desks["a1"] = sign_in(team.device("a1"), "Amira", PASSPHRASE)
         team.sync("a1", "a2", "a1", "a2")
         a2 = team.desks["a2"]
         texts = sorted(r.fields["what_happened"] for r in a2.records(Kind.DIARY))

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from peerdesk.clock import utcnow
+from peerdesk.domain import hlc
 from peerdesk.errors import Cancelled, NotAllowed, NotFound, NotSharedWithYou, WrongPassphrase
 from peerdesk.services import sync
+from peerdesk.services.desk import sign_in
 from peerdesk.services.vault import Vault
 from peerdesk.store.models import VersionRow, WrapRow
-from peerdesk.sync import hlc
 from peerdesk.sync.engine import NotATeamShare
 from peerdesk.sync.share import FolderShare, ShareFull, ShareReadOnly, ShareUnavailable
 from tests.conftest import LIGHT_KDF, PASSPHRASE, find_marker
@@ -267,7 +268,7 @@ def test_a_second_team_cannot_take_over_the_share(team: Team, tmp_path: Path) ->
     try:
         other.create_account("Mallory", "admin", PASSPHRASE)
         with pytest.raises(Exception, match="already a team share"):
-            sync.init_share(other.unlock("Mallory", PASSPHRASE), team.location)
+            sync.init_share(sign_in(other, "Mallory", PASSPHRASE), team.location)
     finally:
         other.close()
 
@@ -304,7 +305,7 @@ def test_a_long_first_sync_reports_progress_and_can_be_stopped(team: Team) -> No
         team.sync("a1")  # three changesets
     fresh = team.device("a3")
     sync.join_share(fresh, team.location)
-    desk = fresh.unlock("Amira", PASSPHRASE)
+    desk = sign_in(fresh, "Amira", PASSPHRASE)
     stop = StopAfter(2)
     with pytest.raises(Cancelled):
         sync.run_sync(desk, progress=stop.progress, cancel=stop)
@@ -371,17 +372,17 @@ def test_sharing_a_version_already_on_the_share_reaches_the_coordinator(team: Te
 def test_an_account_not_yet_on_the_share_is_told_why_nothing_synced(team: Team) -> None:
     office = team.vaults["office"]
     office.create_account("Tom", "peer", PASSPHRASE)  # made here, not yet published by Ida
-    tom = office.unlock("Tom", PASSPHRASE)
+    tom = sign_in(office, "Tom", PASSPHRASE)
     tom.add("diary", diary("Met Kwame at the allotment."))
     with pytest.raises(NotAllowed, match="not on the team share yet"):
         sync.run_sync(tom)
     status = sync.sync_status(office, tom.user.id).text(utcnow())
     assert status.startswith("Sync failed — Your account is not on the team share yet")
     tom.lock()
-    ida = office.unlock("Ida", PASSPHRASE)
+    ida = sign_in(office, "Ida", PASSPHRASE)
     sync.run_sync(ida)  # the administrator's sync publishes the accounts on this computer
     ida.lock()
-    tom = office.unlock("Tom", PASSPHRASE)
+    tom = sign_in(office, "Tom", PASSPHRASE)
     assert sync.run_sync(tom).pushed == 1
     assert sync.sync_status(office, tom.user.id).text(utcnow()) == "Synced just now"
     tom.lock()

@@ -1,31 +1,22 @@
-"""The pieces under sync: clock readings, safe names, the merge rule, the changeset format."""
+"""The pieces under sync: safe names and the changeset format (clock readings and the merge
+rule are unit-tested in tests/unit)."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peerdesk.crypto.keys import UserKeys
+from peerdesk.domain import hlc
 from peerdesk.errors import InvalidInput
 from peerdesk.sync import format as fmt
-from peerdesk.sync import hlc
-from peerdesk.sync.merge import VersionNode, decide
 from peerdesk.sync.share import check_path
 
 DEVICE = str(uuid.uuid4())
-
-
-@given(st.integers(0, 2**47), st.integers(0, 0xFFFF), st.integers(0, 2**47), st.integers(0, 0xFFFF))
-def test_clock_readings_sort_as_they_compare(ms1: int, c1: int, ms2: int, c2: int) -> None:
-    a, b = hlc.encode(ms1, c1, DEVICE), hlc.encode(ms2, c2, DEVICE)
-    assert hlc.decode(a) == (ms1, c1)
-    assert (a < b) == ((ms1, c1) < (ms2, c2))
-    assert hlc.PATTERN.match(a)
 
 
 @given(st.text(st.characters(exclude_characters="/"), min_size=1, max_size=40))
@@ -45,22 +36,6 @@ def test_only_plain_names_pass(name: str) -> None:
 def test_escaping_paths_are_refused(path: str) -> None:
     with pytest.raises(InvalidInput):
         check_path(path)
-
-
-def node(vid: str, *parents: str, tomb: bool = False) -> VersionNode:
-    return VersionNode(0, vid, vid, parents, tomb, datetime(2026, 1, 1))
-
-
-def test_merge_rules() -> None:
-    assert decide([node("a"), node("b", "a")]).winner.vid == "b"
-    both = decide([node("a"), node("b", "a"), node("c", "a")])
-    assert both.conflict and both.winner.vid == "c" and {h.vid for h in both.heads} == {"b", "c"}
-    edit_wins = decide([node("a"), node("z", "a", tomb=True), node("b", "a")])
-    assert edit_wins.winner.vid == "b" and edit_wins.conflict and not edit_wins.deleted
-    deleted = decide([node("a"), node("b", "a", tomb=True)])
-    assert deleted.deleted and not deleted.conflict
-    resolved = decide([node("a"), node("b", "a"), node("c", "a"), node("d", "b", "c")])
-    assert resolved.winner.vid == "d" and not resolved.conflict
 
 
 @settings(max_examples=30, deadline=None)
@@ -89,7 +64,7 @@ def test_a_changeset_opens_for_its_readers_and_any_change_is_caught(
 
 
 def test_the_status_line_reads_as_the_app_shows_it() -> None:
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from peerdesk.services.sync import SyncStatus
 

@@ -16,6 +16,7 @@ from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import record_aad, seal_fields
 from peerdesk.services import Vault, sync
+from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME, make_engine
 from peerdesk.store.migrate import MIGRATIONS
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -69,12 +70,12 @@ def test_an_old_vault_upgrades_and_its_records_sync(tmp_path: Path) -> None:
     conn.close()
 
     with Vault(old, kdf_params=LIGHT_KDF) as v:
-        amira = v.unlock("Amira", PASSPHRASE)
+        amira = sign_in(v, "Amira", PASSPHRASE)
         assert [r.fields["what_happened"] for r in amira.history(rid)] == [
             "old version 1", "old version 2"]
         assert amira.check() == []
         assert sync.sync_status(v, amira.user.id).waiting == 3  # two versions, one sharing
-        sync.init_share(v.unlock("Ida", PASSPHRASE), str(share))
+        sync.init_share(sign_in(v, "Ida", PASSPHRASE), str(share))
         assert sync.run_sync(amira).pushed == 3
         amira.update(rid, {"when": "2026-03-02T10:30", "what_happened": "new version 3"})
         sync.run_sync(amira)

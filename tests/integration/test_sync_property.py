@@ -15,6 +15,7 @@ from peerdesk.clock import utcnow
 from peerdesk.domain import Kind
 from peerdesk.errors import PeerDeskError
 from peerdesk.services import sync
+from peerdesk.services.desk import sign_in
 from peerdesk.sync import engine
 from tests.conftest import PASSPHRASE
 from tests.helpers.shares import FailingShare
@@ -52,7 +53,7 @@ def restart(team: Team, device: str) -> None:
     clock = vault.clock
     vault.close()
     fresh = team.device(device, clock=clock)
-    team.desks[device] = fresh.unlock("Amira", PASSPHRASE)
+    team.desks[device] = sign_in(fresh, "Amira", PASSPHRASE)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,6 +16,7 @@ from peerdesk.clock import utcnow
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.errors import NotFound
 from peerdesk.services import sync
+from peerdesk.services.desk import sign_in
 from peerdesk.store.models import AccountRow, Setting
 from peerdesk.sync import format as fmt
 from peerdesk.sync.engine import AdminKeyChanged, account_doc, write_manifest
@@ -249,7 +250,7 @@ def test_quarantine_never_reaches_outside_the_share(team: Team) -> None:
 
 
 def test_an_older_signed_account_put_back_is_ignored(team: Team) -> None:
-    ida = team.vaults["office"].unlock("Ida", "a long enough passphrase")
+    ida = sign_in(team.vaults["office"], "Ida", "a long enough passphrase")
     with team.vaults["office"].store.transaction() as s:
         row = s.query(AccountRow).filter_by(name="Amira").one()
         team_id = s.get(Setting, "share_team_id").value

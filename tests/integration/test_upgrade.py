@@ -28,6 +28,7 @@ from peerdesk.crypto.payload import record_aad, seal_fields
 from peerdesk.domain import Kind
 from peerdesk.errors import EnvironmentProblem
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in
 from peerdesk.store import migrate
 from peerdesk.store.db import DB_NAME, make_engine
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -118,7 +119,7 @@ def test_the_oldest_store_opens_migrated_with_a_backup_first(tmp_path: Path) -> 
     with Vault(data_dir, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
         assert revision(data_dir / DB_NAME) == migrate.HEAD
         assert vault.team == "Team North"
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         by_id = {r.id: r for r in desk.records()}
         assert by_id[ids["person"]].fields["label"] == "R. from Ward 3"
         assert by_id[ids["diary"]].fields["what_happened"] == "Walk to the allotment; tea after."
@@ -163,7 +164,7 @@ def test_no_backup_means_no_upgrade(tmp_path: Path) -> None:
     assert revision(data_dir / DB_NAME) == OLDEST
     (data_dir / migrate.BACKUP_DIR).unlink()
     with Vault(data_dir, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
-        assert len(vault.unlock("Amira", PASSPHRASE).records()) == 3
+        assert len(sign_in(vault, "Amira", PASSPHRASE).records()) == 3
 
 
 def _first_release_source(tmp_path: Path) -> Path | None:
@@ -217,11 +218,11 @@ def test_a_store_written_by_the_first_release_itself(tmp_path: Path) -> None:
     assert revision(data_dir / DB_NAME) == OLDEST
 
     with Vault(data_dir, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = sign_in(vault, "Amira", PASSPHRASE)
         assert amira.get(ids["diary"]).fields["what_happened"] == "two"
         assert {r.id for r in amira.records()} == {ids["person"], ids["diary"]}
         assert amira.check() == []
-        grace = vault.unlock("Grace", PASSPHRASE)
+        grace = sign_in(vault, "Grace", PASSPHRASE)
         assert grace.get(ids["diary"]).fields["what_happened"] == "two"
         assert vault.verify_audit() == []
     assert [revision(p) for p in backups(data_dir)] == [OLDEST]

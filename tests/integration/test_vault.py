@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 
 from peerdesk.errors import AlreadyOpen, InvalidInput, NewerSchema, TooManyAttempts, WrongPassphrase
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in
 from peerdesk.store import migrate
 from peerdesk.store.db import DB_NAME
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -51,34 +52,34 @@ def test_wrong_passphrase_then_growing_wait(data_dir: Path) -> None:
         vault.create_account("Tom", "peer", PASSPHRASE)
         for _ in range(3):
             with pytest.raises(WrongPassphrase, match="not right"):
-                vault.unlock("Tom", "not my passphrase")
+                sign_in(vault, "Tom", "not my passphrase")
         with pytest.raises(WrongPassphrase):
-            vault.unlock("Tom", "not my passphrase")  # the fourth sets a 5 s wait
+            sign_in(vault, "Tom", "not my passphrase")  # the fourth sets a 5 s wait
         with pytest.raises(TooManyAttempts) as waited:
-            vault.unlock("Tom", PASSPHRASE)  # even the right one waits
+            sign_in(vault, "Tom", PASSPHRASE)  # even the right one waits
         assert 1 <= waited.value.seconds <= 5
         clock.now += timedelta(seconds=6)
         with pytest.raises(WrongPassphrase):
-            vault.unlock("Tom", "still wrong")  # fifth: now a 10 s wait
+            sign_in(vault, "Tom", "still wrong")  # fifth: now a 10 s wait
         clock.now += timedelta(seconds=6)
         with pytest.raises(TooManyAttempts, match="Try again in"):
-            vault.unlock("Tom", PASSPHRASE)
+            sign_in(vault, "Tom", PASSPHRASE)
         clock.now += timedelta(seconds=5)
-        assert vault.unlock("Tom", PASSPHRASE).user.name == "Tom"
+        assert sign_in(vault, "Tom", PASSPHRASE).user.name == "Tom"
         # success resets the count
         with pytest.raises(WrongPassphrase):
-            vault.unlock("Tom", "wrong again")
-        assert vault.unlock("Tom", PASSPHRASE)
+            sign_in(vault, "Tom", "wrong again")
+        assert sign_in(vault, "Tom", PASSPHRASE)
 
 
 def test_change_passphrase_rewraps_keys_and_keeps_records(vault: Vault) -> None:
     vault.create_account("Tom", "peer", PASSPHRASE)
-    desk = vault.unlock("Tom", PASSPHRASE)
+    desk = sign_in(vault, "Tom", PASSPHRASE)
     person = desk.add("person", {"label": "Jo"})
     vault.change_passphrase("Tom", PASSPHRASE, "a brand new passphrase")
     with pytest.raises(WrongPassphrase):
-        vault.unlock("Tom", PASSPHRASE)
-    again = vault.unlock("Tom", "a brand new passphrase")
+        sign_in(vault, "Tom", PASSPHRASE)
+    again = sign_in(vault, "Tom", "a brand new passphrase")
     assert again.get(person.id).fields["label"] == "Jo"
     with pytest.raises(InvalidInput):
         vault.change_passphrase("Tom", "a brand new passphrase", "tiny")
@@ -141,7 +142,7 @@ def test_a_full_disk_gives_one_sentence_and_keeps_what_was_saved(vault: Vault) -
     from peerdesk.errors import DiskFull
 
     vault.create_account("Tom", "peer", PASSPHRASE)
-    desk = vault.unlock("Tom", PASSPHRASE)
+    desk = sign_in(vault, "Tom", PASSPHRASE)
     kept = desk.add(Kind.DIARY, {"when": "2026-03-02T10:00", "what_happened": "kept"})
     engine = vault.store.engine
     with engine.connect() as conn:
@@ -171,7 +172,7 @@ def test_a_transaction_on_another_thread_never_rolls_back_the_audit_head(vault: 
     from peerdesk.store.models import AuditRow
 
     vault.create_account("Tom", "peer", PASSPHRASE)
-    desk = vault.unlock("Tom", PASSPHRASE)
+    desk = sign_in(vault, "Tom", PASSPHRASE)
     with vault.store.transaction() as s:
         s.execute(select(AuditRow.seq)).all()
         saver = threading.Thread(target=lambda: desk.add(

@@ -9,6 +9,7 @@ import pytest
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 
@@ -18,7 +19,7 @@ def trail(data_dir: Path) -> Path:
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
         vault.create_account("Grace", "coordinator", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": "Jo Marker"})
         diary = desk.add(Kind.DIARY, {"when": "2026-03-02T10:00", "what_happened": "walk"},
                          person_id=person.id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in
 from tests.conftest import LIGHT_KDF, PASSPHRASE, find_marker
 
 MARKER = "Qz7MarkerXw"
@@ -69,7 +70,7 @@ def test_marker_in_every_field_of_every_kind_never_reaches_disk_via_cli(cli, dat
 def test_marker_absent_while_the_vault_is_open_with_wal_and_drafts(data_dir: Path) -> None:
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         person = desk.add(Kind.PERSON, {"label": f"{MARKER} Jo"})
         for n in range(30):
             desk.add(Kind.DIARY, {"when": "2026-03-02T10:30",

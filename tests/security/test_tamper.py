@@ -11,6 +11,7 @@ import pytest
 from peerdesk.domain import Kind
 from peerdesk.errors import DecryptionFailed
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 
@@ -32,12 +33,12 @@ def test_flipped_byte_fails_that_record_only(data_dir: Path, table: str, column:
                                              position: int) -> None:
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
         vault.create_account("Amira", "peer", PASSPHRASE)
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         victim = desk.add(Kind.DIARY, {"when": "2026-03-02T10:30", "what_happened": "a"})
         other = desk.add(Kind.DIARY, {"when": "2026-03-03T10:30", "what_happened": "b"})
     flip(data_dir / DB_NAME, table, column, victim.id, position)
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
-        desk = vault.unlock("Amira", PASSPHRASE)
+        desk = sign_in(vault, "Amira", PASSPHRASE)
         with pytest.raises(DecryptionFailed, match="integrity"):
             desk.get(victim.id)
         assert desk.get(other.id).fields["what_happened"] == "b"

@@ -37,6 +37,7 @@ from peerdesk.errors import AccessProblem, PeerDeskError
 from peerdesk.services import Desk, Draft, cover, fidelity, journey, resources, supervision
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
+from peerdesk.services.desk import sign_in
 from peerdesk.services.governance import access_to_my_records
 from ui import tasks, theme
 from ui.errors import show_error
@@ -384,7 +385,7 @@ class DeskPage(QWidget):
 
         def verify(text: str) -> bool:
             try:
-                vault.unlock(name, text).lock()
+                sign_in(vault, name, text).lock()
             except AccessProblem:
                 return False
             return True

@@ -24,6 +24,7 @@ from peerdesk.demo import DEMO_FILE
 from peerdesk.domain import Role
 from peerdesk.errors import PeerDeskError, TooManyAttempts
 from peerdesk.services import Desk, Vault, sync
+from peerdesk.services.desk import sign_in
 from ui import tasks, theme
 from ui.errors import message_for, show_error
 from ui.prefs import Display, Prefs
@@ -276,7 +277,7 @@ class ShellWindow(QMainWindow):
     @classmethod
     def _unlock_job(cls, vault: Vault, name: str, passphrase: str,
                     token: tasks.CancelToken) -> Loaded:
-        return cls._load_or_lock(vault.unlock(name, passphrase), token)
+        return cls._load_or_lock(sign_in(vault, name, passphrase), token)
 
     @staticmethod
     def _load_or_lock(desk: Desk, token: tasks.CancelToken) -> Loaded:

@@ -1,0 +1,49 @@
+"""Erasure: a person withdraws, or one staff record's retention has ended. Every wrapped key
+and ciphertext is destroyed here, and the erasure goes to the share so every device does the
+same."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from peerdesk import audit
+from peerdesk.domain import Kind
+from peerdesk.errors import InvalidInput
+from peerdesk.services.actor import Actor
+from peerdesk.store import records
+from peerdesk.store.models import DraftRow, table
+
+_DRAFTS = table(DraftRow)
+
+
+def erase_person(me: Actor, person_id: str) -> int:
+    """The person withdraws: destroy every content key of every version of every record
+    about them, and the ciphertext with it. Returns how many records were erased."""
+    return _erase(me, person_id, expect=Kind.PERSON)
+
+
+def erase_record(me: Actor, record_id: str) -> int:
+    """Disposal of one record about no person (a reflection whose retention has ended):
+    the same destruction as erase_person, carried to other devices the same way."""
+    return _erase(me, record_id, expect=None)
+
+
+def _erase(me: Actor, subject_id: str, *, expect: Kind | None) -> int:
+    now = me.now()
+    with me.transaction() as conn:
+        # Deleted records too: a tombstone keeps the history, which this destroys.
+        row = me.own(conn, subject_id, expect=expect, deleted_ok=True)
+        if expect is None and (row.kind == Kind.PERSON.value or row.person_id is not None):
+            raise InvalidInput("A record about a person is erased with the person.")
+        ids = records.about(conn, subject_id)
+        records.erase(conn, ids, now=now)
+        conn.execute(delete(_DRAFTS).where(_DRAFTS.c.person_id == subject_id))
+        # Remembered, so versions about this person that arrive later are dropped unread;
+        # and queued, so every other device that syncs erases them too.
+        records.remember_erased(conn, subject_id, author_id=me.user.id,
+                                hlc=records.tick(conn, now=now, device_id=me.device_id),
+                                queue_for=me.user.id)
+        me.audit(conn, audit.ERASE, subject_id, f"records={len(ids)}")
+    # Old page images may still sit in the write-ahead log until it is checkpointed.
+    me.vault.store.checkpoint()
+    return len(ids)
