@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound, NotSharedWithYou
 from peerdesk.services import cover
+from peerdesk.services.arrival import Arrived, arrive
 from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, diary, make_team
 
@@ -71,3 +72,19 @@ def test_cover_from_the_command_line(data_dir: Path) -> None:
     listed = run_cli(data_dir, "--user", "Grace", "cover", "list", "--json")
     [entry] = __import__("json").loads(listed.out)
     assert entry["cover"] == "Sam" and entry["running"] is True
+
+
+def test_signing_in_shares_with_a_running_cover_and_sends_the_figures(team: Team) -> None:
+    """What the app does after a peer's records are read at sign-in (services.arrival)."""
+    amira, grace = team.desks["a1"], team.desks["office"]
+    person = amira.add(Kind.PERSON, {"label": "Jo"})
+    shared = amira.add(Kind.DIARY, diary("for supervision"), person_id=person.id)
+    amira.share(shared.id, "Grace")
+    today = date.today()
+    cover.grant(grace, "Sam", today, today + timedelta(days=5))
+    team.sync_all()
+    sam = next(a.id for a in team.vaults["a1"].accounts() if a.name == "Sam")
+    assert arrive(amira) == Arrived(shared_with_cover=1, figures_changed=1)
+    assert sam in amira.shared_by_me()[shared.id]
+    assert arrive(amira) == Arrived()  # nothing new the second time
+    assert arrive(grace) == Arrived()  # a coordinator's computer does none of it

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from peerdesk.domain import Kind
-from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.services import fidelity, resources
+from peerdesk.errors import DiskFull, InvalidInput, NotAllowed
+from peerdesk.services import Vault, fidelity, resources, sharing, sign_in
+from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, make_team
 
 CSV = (
@@ -67,3 +69,31 @@ def test_pack_reaches_every_peer_and_is_searchable(team: Team, tmp_path: Path) -
     text = resources.to_csv(grace.records())
     assert text.splitlines()[0].startswith("name,category,area")
     assert "2026-03-12" in text and "Riverside café" in text
+
+
+def test_an_entry_is_saved_with_its_readers_or_not_at_all(
+        vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction: the entry, every peer given it, and the draft it replaces."""
+    for name in ("Amira", "Tom"):
+        vault.create_account(name, "peer", PASSPHRASE)
+    vault.create_account("Grace", "coordinator", PASSPHRASE)
+    grace = sign_in(vault, "Grace", PASSPHRASE)
+    draft = grace.save_draft(Kind.RESOURCE, {"name": "Allotment group"})
+    given: list[str] = []
+    real_give = sharing.give
+
+    def give_then_fail(*args: Any) -> None:
+        given.append(args[3])
+        if len(given) == 2:
+            raise DiskFull("The disk is full, so this was not saved.")
+        real_give(*args)
+
+    monkeypatch.setattr(sharing, "give", give_then_fail)
+    with pytest.raises(DiskFull):
+        resources.save(grace, {"name": "Allotment group"}, draft_id=draft)
+    assert grace.records(Kind.RESOURCE) == []  # nothing half-given
+    assert [d.id for d in grace.drafts()] == [draft]  # and the draft is kept
+    monkeypatch.setattr(sharing, "give", real_give)
+    saved = resources.save(grace, {"name": "Allotment group"}, draft_id=draft)
+    peers = {a.id for a in vault.accounts() if a.name in ("Amira", "Tom")}
+    assert set(saved.readers) == peers and grace.drafts() == []

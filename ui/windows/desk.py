@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import uuid
 from collections.abc import Callable, Sequence
@@ -33,10 +32,11 @@ from PySide6.QtWidgets import (
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
-from peerdesk.errors import AccessProblem, PeerDeskError
+from peerdesk.errors import AccessProblem
 from peerdesk.services import Desk, Draft, cover, fidelity, journey, resources, supervision
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
+from peerdesk.services.arrival import arrive
 from peerdesk.services.desk import sign_in
 from peerdesk.services.governance import access_to_my_records
 from ui import tasks, theme
@@ -89,13 +89,7 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
     gc.disable()
     try:
         loaded = read(desk, token)
-        if desk.user.role is Role.PEER:
-            cover.apply(desk)  # share with a cover coordinator, or stop when the cover ended
-            # The name-free figures the coordinator's fidelity view counts, refreshed at each
-            # unlock (only what changed is written). A failure here must not stop the peer
-            # signing in; the Fidelity page's button sends them again and says why.
-            with contextlib.suppress(PeerDeskError):
-                fidelity.publish(desk, [r.record for r in loaded.rows])
+        arrive(desk, [r.record for r in loaded.rows])  # cover sharing, delivery figures
         gc.freeze()
         return loaded
     finally:
@@ -629,12 +623,14 @@ class DeskPage(QWidget):
         assert desk is not None
 
         def job() -> Record:
+            if snap.kind is Kind.RESOURCE and desk.user.role is Role.COORDINATOR:
+                # One transaction: the entry, every peer given it, the draft gone.
+                return resources.save(desk, snap.fields, record_id=snap.record_id,
+                                      draft_id=snap.draft_id)
             if snap.record_id:
                 record = desk.update(snap.record_id, snap.fields)
             else:
                 record = desk.add(snap.kind, snap.fields, person_id=snap.person_id)
-            if record.kind is Kind.RESOURCE and desk.user.role is Role.COORDINATOR:
-                resources.share_with_team(desk, record.id)  # the pack reaches every peer
             if snap.draft_id:
                 desk.discard_draft(snap.draft_id)
             return record
