@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
 
     window.start_failed.connect(start_failed)
-    window.resize(1280, 860)
     window.show()
     if args.quit_after_show or os.environ.get(selftest.QUIT_AFTER_SHOW_ENV):
         selftest.quit_after_show(window)  # bench/startup.py

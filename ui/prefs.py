@@ -1,5 +1,10 @@
-"""Per-user display preferences (large text, high contrast): not secret, kept next to the
-vault so each data folder and each person keeps their own."""
+"""Per-user display preferences (text size, high contrast, window geometry): not secret, kept
+next to the vault so each data folder and each person keeps their own.
+
+"Per user" means per PeerDesk account: a ward PC has one Windows login that every member of
+staff shares, so the operating system's own per-user settings would be one person's choices
+imposed on all. The sign-in screen follows the last choice made on this computer.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QByteArray, QSettings
+
 FILE_NAME = "display.json"
+GEOMETRY_FILE = "window.ini"  # QSettings' own format for QWidget.saveGeometry()
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,7 @@ class Display:
 class Prefs:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / FILE_NAME
+        self._geometry_path = data_dir / GEOMETRY_FILE
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -44,6 +53,23 @@ class Prefs:
         if account_id:
             data.setdefault("users", {})[account_id] = asdict(display)
         self._write(data)
+
+    def geometry(self, account_id: str | None = None) -> QByteArray | None:
+        """The window geometry this account left, or (no account: before sign-in) the last one
+        left on this computer; None when there is none."""
+        key = f"users/{account_id}/geometry" if account_id else "device/geometry"
+        value = self._settings().value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_geometry(self, geometry: QByteArray, account_id: str | None = None) -> None:
+        settings = self._settings()
+        settings.setValue("device/geometry", geometry)
+        if account_id:
+            settings.setValue(f"users/{account_id}/geometry", geometry)
+        settings.sync()  # a failed write only loses a window size: no error message
+
+    def _settings(self) -> QSettings:
+        return QSettings(str(self._geometry_path), QSettings.Format.IniFormat)
 
     def _write(self, data: dict[str, Any]) -> None:
         tmp = self.path.with_suffix(".tmp")

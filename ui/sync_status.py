@@ -73,6 +73,7 @@ class SyncStatus(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("Checking the team share…")
         self.label.setAccessibleName("Sync status")
+        self.label.setWordWrap(True)  # on a narrow window, a second line rather than cut off
         layout.addWidget(self.label)
         layout.addStretch(1)
         self.progress = QProgressBar()

@@ -220,6 +220,26 @@ class DesktopSession:
         values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
         return (int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"]))
 
+    def frame_geometry(self, window: str) -> tuple[int, int, int, int]:
+        """The window with the title bar and borders the window manager put round it."""
+        info = subprocess.run(["xwininfo", "-id", window], env=self.env, capture_output=True,
+                              text=True, check=True).stdout
+        values = dict(line.strip().split(":", 1) for line in info.splitlines() if ":" in line)
+        x, y = int(values["Absolute upper-left X"]), int(values["Absolute upper-left Y"])
+        w, h = int(values["Width"]), int(values["Height"])
+        extents = subprocess.run(["xprop", "-id", window, "_NET_FRAME_EXTENTS"], env=self.env,
+                                 capture_output=True, text=True).stdout
+        left, right, top, bottom = ([int(v) for v in extents.split("=", 1)[1].split(",")]
+                                    if "=" in extents else [0, 0, 0, 0])
+        return x - left, y - top, w + left + right, h + top + bottom
+
+    def work_area(self) -> tuple[int, int, int, int]:
+        """The screen less the taskbar, as the window manager tells applications."""
+        out = subprocess.run(["xprop", "-root", "_NET_WORKAREA"], env=self.env,
+                             capture_output=True, text=True, check=True).stdout
+        x, y, w, h = (int(v) for v in out.split("=", 1)[1].split(",")[:4])
+        return x, y, w, h
+
     def screenshot(self, path: Path) -> Path:
         subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True,
                        timeout=30)

@@ -13,10 +13,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +25,7 @@ from peerdesk.domain import Record
 from peerdesk.services import fidelity, supervision
 from ui.widgets.bars import BarChart
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.reflow import FlowLayout, ReflowBox
 
 TEAM = "The team"
 
@@ -50,20 +49,13 @@ class FidelityPage(QWidget):
         self.authors = authors
         self.export_dir = export_dir
         today = today or date.today()
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        layout = QVBoxLayout(body)
+        layout = QVBoxLayout(self)  # the desk scrolls it when the window is small
         layout.addWidget(heading("Fidelity and engagement"))
         layout.addWidget(muted(
             "How peer support is being delivered, against the ENRICH core components. "
             "Figures come from diary entries and plans you can read on this computer: they "
             "support a conversation in supervision, and never replace one."))
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.start = QDateEdit(QDate(today.year, today.month, 1).addMonths(-2))
         self.end = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.start, self.end):
@@ -75,7 +67,7 @@ class FidelityPage(QWidget):
         row.addWidget(field_label("To", self.end))
         row.addWidget(self.end)
         row.addWidget(field_label("Whose figures", self.whose))
-        row.addWidget(self.whose, 1)
+        row.addWidget(self.whose)
         self.csv_button = QPushButton("Export CSV")
         self.pdf_button = QPushButton("Export PDF")
         for b in (self.csv_button, self.pdf_button):
@@ -84,26 +76,29 @@ class FidelityPage(QWidget):
         layout.addLayout(row)
         self.basis = muted("")
         layout.addWidget(self.basis)
-        charts = QHBoxLayout()
+        charts = ReflowBox()
         self.components_chart = BarChart("People with each component (%)")
         self.domains_chart = BarChart("Sessions with evidence per fidelity domain (%)")
-        charts.addWidget(self.components_chart, 3)
-        right = QVBoxLayout()
+        charts.add(self.components_chart, 3, columns=50)
+        right_widget = QWidget()
+        right = QVBoxLayout(right_widget)
+        right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.domains_chart)
         self.months_chart = BarChart("Sessions per month")
         right.addWidget(self.months_chart)
         self.themes_chart = BarChart("Themes in group supervision (sessions)")
         right.addWidget(self.themes_chart)
         right.addStretch(1)
-        charts.addLayout(right, 2)
-        layout.addLayout(charts)
+        charts.add(right_widget, 2, columns=40)
+        layout.addWidget(charts)
         layout.addWidget(heading("The figures", role="subheading"))
         self.table = QTableWidget()
         self.table.setAccessibleName("Fidelity and engagement figures")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
-        self.table.setMinimumHeight(420)
+        # Most of the figures at once; the page around it scrolls.
+        self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 20)
         layout.addWidget(self.table, 1)
         self.saved = muted("")
         layout.addWidget(self.saved)

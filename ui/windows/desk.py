@@ -14,15 +14,14 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -47,6 +46,7 @@ from ui.models.rows import Row, make_row, make_rows, reviews_due
 from ui.prefs import Display, Prefs
 from ui.sync_status import SyncStatus
 from ui.widgets.banner import MessageBanner
+from ui.widgets.reflow import FlowLayout, PageStack, scrolling
 from ui.windows.access import AccessDialog
 from ui.windows.consent import ConsentDialog
 from ui.windows.coordinator import FidelityPage
@@ -161,17 +161,20 @@ class DeskPage(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
+        # One line on a wide screen; wraps (search box first) when text is large or the
+        # screen small, rather than pushing the window past the screen's edge.
+        top = FlowLayout()
         who = QLabel(f"Signed in as <b>{_esc(self.user.name)}</b> · {self.user.role.label}")
         who.setAccessibleName(f"Signed in as {self.user.name}, {self.user.role.label}")
         top.addWidget(who)
-        top.addStretch(1)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search everything you can read (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search everything")
-        self.search.setMinimumWidth(320)
-        top.addWidget(self.search, 2)
+        self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Room for the whole hint: a cut-off placeholder does not say what the box is for.
+        self._fit_search()
+        top.addWidget(self.search)
         self.new_button = QPushButton("New…")
         self.new_button.setAccessibleName("Start something new")
         menu = QMenu(self.new_button)
@@ -233,8 +236,8 @@ class DeskPage(QWidget):
         self.tabs.setAccessibleName("Open pages and editors")
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._tab_close_requested)
-        self.pages = QStackedWidget()
-        self.tabs.addTab(self.pages, "Browse")
+        self.pages = PageStack()
+        self.tabs.addTab(scrolling(self.pages), "Browse")
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
@@ -423,6 +426,12 @@ class DeskPage(QWidget):
         return self._list_page("Search results")
 
     # -- data -----------------------------------------------------------------------------
+
+    def _fit_search(self) -> None:
+        # Room for the whole hint and the clear button: a placeholder cut short does not say
+        # what the box is for.
+        hint = self.search.fontMetrics().horizontalAdvance(self.search.placeholderText())
+        self.search.setMinimumWidth(hint + 3 * self.search.fontMetrics().height())
 
     def _fit_nav(self) -> None:
         width = max(self.nav.fontMetrics().horizontalAdvance(t) for t in self.nav_items) + 48
@@ -913,6 +922,7 @@ class DeskPage(QWidget):
     def restyle(self) -> None:
         """After a change of text size: widths measured from the font are measured again."""
         self._fit_nav()
+        self._fit_search()
         for view in self.findChildren(QTableView):
             fit_columns(view)
 

@@ -27,6 +27,7 @@ from peerdesk.domain.records import NOT_ABOUT_A_PERSON
 from ui import language
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.reflow import Fill, FlowLayout, ReflowBox, scrolling
 from ui.widgets.spec_form import SpecForm
 
 AUTOSAVE_MS = 2500  # a few seconds after typing stops
@@ -74,7 +75,13 @@ class RecordEditor(QWidget):
         self._risk_prompted = False
         self.setAccessibleName(f"{kind.label} editor")
 
-        outer = QVBoxLayout(self)
+        # Everything scrolls together when the window is smaller than the editor needs (200 %
+        # text on a ward screen); on a larger one only the form scrolls, the buttons stay put.
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        content = Fill()
+        frame.addWidget(scrolling(content))
+        outer = QVBoxLayout(content)
         top = QHBoxLayout()
         title = self.kind_spec.title if kind in PLAN_KINDS else kind.label
         self.title_label = heading(title)
@@ -93,8 +100,10 @@ class RecordEditor(QWidget):
         self.safety = MessageBanner()
         outer.addWidget(self.safety)
 
-        body = QHBoxLayout()
-        column = QVBoxLayout()
+        body = ReflowBox()
+        column_widget = QWidget()
+        column = QVBoxLayout(column_widget)
+        column.setContentsMargins(0, 0, 0, 0)
         self.person_box: QComboBox | None = None
         if kind not in NOT_ABOUT_A_PERSON:
             self.person_box = QComboBox()
@@ -125,8 +134,10 @@ class RecordEditor(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Enough of the form to write in, however little room is left around it.
+        scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 10)
         column.addWidget(scroll, 1)
-        body.addLayout(column, 3)
+        body.add(column_widget, 3, columns=40)
 
         self.hints_panel: QFrame | None = None
         self.hints_label: QLabel | None = None
@@ -144,12 +155,14 @@ class RecordEditor(QWidget):
             self.hints_label.setAccessibleName("Language suggestions")
             panel.addWidget(self.hints_label)
             panel.addStretch(1)
-            self.hints_panel.setMinimumWidth(220)
-            self.hints_panel.setMaximumWidth(360)
-            body.addWidget(self.hints_panel, 1)
-        outer.addLayout(body, 1)
+            # Its own scroll: a long list of suggestions must not make the editor taller.
+            hints = scrolling(self.hints_panel)
+            hints.setMaximumWidth(self.fontMetrics().averageCharWidth() * 50)
+            hints.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+            body.add(hints, 1, columns=30)
+        outer.addWidget(body, 1)
 
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         self.save_button = QPushButton("&Save")
         self.save_close_button = QPushButton("Save and close")
         self.close_button = QPushButton("Close")
@@ -188,7 +201,6 @@ class RecordEditor(QWidget):
         self._coordinators = list(coordinators)
         self._fill_share_menu(())
         buttons.addWidget(self.versions_button)
-        buttons.addStretch(1)
         # A person withdrawing erases everything about them; anything else is deleted with
         # its history kept.
         self.delete_button = QPushButton("The person withdraws: erase…" if kind is Kind.PERSON

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QListView,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,6 +23,7 @@ from ui.models.drafts import DraftListModel
 from ui.models.records import WIDTH_SAMPLE, RecordTableModel
 from ui.widgets.common import field_label, heading, muted
 from ui.widgets.journey_view import JourneyView
+from ui.widgets.reflow import FlowLayout, ReflowBox
 
 
 def record_table(model: RecordTableModel, name: str, *, sort_column: int = 0,
@@ -77,13 +78,14 @@ class ListPage(QWidget):
         layout.addWidget(heading(title))
         if intro:
             layout.addWidget(muted(intro))
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Type to filter this list")
         self.filter.setClearButtonEnabled(True)
         self.filter_label = field_label("Filter", self.filter)
+        self.filter.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         row.addWidget(self.filter_label)
-        row.addWidget(self.filter, 1)
+        row.addWidget(self.filter)
         self.new_buttons: dict[Kind, QPushButton] = {}
         for kind in new_kinds:
             label = kind.label[0].lower() + kind.label[1:]  # "person I support"
@@ -131,15 +133,17 @@ class PeoplePage(ListPage):
         self.records = records
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        below = QHBoxLayout()
-        left = QVBoxLayout()
+        below = ReflowBox()
+        left_widget = QWidget()
+        left = QVBoxLayout(left_widget)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(heading("Diaries and plans for the person selected", role="subheading"))
         self.records_view = record_table(records, "Diaries and plans for the person selected")
         left.addWidget(self.records_view, 1)
-        below.addLayout(left, 1)
+        below.add(left_widget, 1, columns=40)
         self.journey = JourneyView()
-        below.addWidget(self.journey, 1)
-        layout.addLayout(below, 1)
+        below.add(self.journey, 1, columns=40)
+        layout.addWidget(below, 1)
         self.records_view.activated.connect(self._record_activated)
 
     def _record_activated(self, index: QModelIndex) -> None:
@@ -180,14 +184,13 @@ class TodayPage(QWidget):
         self.drafts_view.setMaximumHeight(140)
         self.drafts_view.activated.connect(self._open_draft)
         layout.addWidget(self.drafts_view)
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.open_draft = QPushButton("Carry on with this draft")
         self.open_draft.clicked.connect(lambda: self._open_draft(self.drafts_view.currentIndex()))
         self.discard_draft = QPushButton("Discard draft…")
         self.discard_draft.clicked.connect(self._discard)
         row.addWidget(self.open_draft)
         row.addWidget(self.discard_draft)
-        row.addStretch(1)
         layout.addLayout(row)
 
         layout.addWidget(heading("Plan reviews due in the next two weeks", role="subheading"))

@@ -12,10 +12,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +27,7 @@ from peerdesk.domain import Kind, Record
 from peerdesk.services import resources
 from ui.models.records import nice_when
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.reflow import FlowLayout
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 HEADERS = ["Name", "Kind", "Area", "When it is open", "Last checked", "Check again?", "Used"]
@@ -57,12 +58,15 @@ class ResourcePackPage(QWidget):
             "Groups, services and activities near the people we support. The coordinator keeps "
             "it; every peer has a copy on their computer, so it can be searched with no network. "
             "Entries not checked for six months are flagged."))
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: a word from the name, area, kind or notes")
         self.search.setClearButtonEnabled(True)
+        self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.search.setMinimumWidth(
+            self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 40)
         row.addWidget(field_label("Search", self.search))
-        row.addWidget(self.search, 1)
+        row.addWidget(self.search)
         self.new_button = QPushButton("New entry")
         self.import_button = QPushButton("Import CSV…")
         self.export_button = QPushButton("Export CSV")

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,11 +24,12 @@ from peerdesk.domain import Role
 from peerdesk.errors import PeerDeskError, TooManyAttempts
 from peerdesk.services import Desk, Vault, sync
 from peerdesk.services.desk import sign_in
-from ui import tasks, theme
+from ui import placement, tasks, theme
 from ui.errors import message_for, show_error
 from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
+from ui.widgets.reflow import PageStack
 from ui.windows.desk import DeskPage, Loaded, load, thaw
 from ui.windows.signin import AccountPage, JoinPage, SignInPage
 
@@ -87,7 +87,7 @@ class ShellWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         self.setAccessibleName("PeerDesk")
 
-        self.stack = QStackedWidget()
+        self.stack = PageStack()  # sized by the page showing: sign-in, the desk…
         self.setCentralWidget(self.stack)
         self.loading = QWidget()
         loading_layout = QVBoxLayout(self.loading)
@@ -123,6 +123,7 @@ class ShellWindow(QMainWindow):
             app.clipboard().dataChanged.connect(self._clipboard_changed)
         from ui.session_watch import watch_session_lock
         watch_session_lock(self, self.lock)
+        placement.place(self, self.prefs.geometry())  # as this computer's last user left it
         self._open()
 
     # -- opening the data folder ----------------------------------------------------------
@@ -324,6 +325,9 @@ class ShellWindow(QMainWindow):
             tasks.start(loaded.desk.lock)
             return
         self._unlocking = None
+        saved = self.prefs.geometry(loaded.desk.user.id)
+        if saved is not None:
+            placement.place(self, saved)  # the window where she left it, on this screen
         display = self.prefs.display(loaded.desk.user.id)
         app = QApplication.instance()
         if isinstance(app, QApplication) and (
@@ -357,6 +361,7 @@ class ShellWindow(QMainWindow):
         self.idle_timer.stop()
         if page is None:
             return
+        self.prefs.set_geometry(self.saveGeometry(), page.user.id)
         desk = page.desk
         snapshots = page.snapshots()
         page.wipe()
@@ -420,6 +425,7 @@ class ShellWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.lock()
+        self.prefs.set_geometry(self.saveGeometry())
         self.shutdown()
         event.accept()
 

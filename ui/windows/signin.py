@@ -25,13 +25,19 @@ from peerdesk.errors import InvalidInput
 from peerdesk.services import check_passphrase
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.reflow import Fill, scrolling
 
 SHARE_EXAMPLE = r"for example \\trust-fs01\peerdesk\team-north"
 
 
 def _column(page: QWidget, width: int = 640) -> QVBoxLayout:
-    """The page's one centred column, no wider than reads well."""
-    outer = QHBoxLayout(page)
+    """The page's one centred column, no wider than reads well; the page scrolls when the
+    window is smaller than the column (200 % on a ward screen)."""
+    frame = QVBoxLayout(page)
+    frame.setContentsMargins(0, 0, 0, 0)
+    inner = Fill()
+    frame.addWidget(scrolling(inner))
+    outer = QHBoxLayout(inner)
     outer.addStretch(1)
     box = QWidget()
     box.setMaximumWidth(width)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
+    QSizePolicy,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -36,6 +36,7 @@ from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.services import supervision
 from ui.models.records import nice_when
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.reflow import FlowLayout, ReflowBox
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 ID_ROLE = Qt.ItemDataRole.UserRole + 7
@@ -96,19 +97,21 @@ class InboxPage(QWidget):
                                "asked to bring to supervision is at the top. A comment is "
                                "encrypted for you and the peer who shared the item, and no one "
                                "else."))
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = ReflowBox()
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Shared with you, by peer")
         self.tree.setHeaderLabels(["Shared item", "When"])
         self.tree.setColumnWidth(0, 300)
         self.tree.header().setStretchLastSection(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        split.addWidget(self.tree)
+        self.tree.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
+        split.add(self.tree, 3, columns=40)
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("The item selected")
+        self.detail.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
         column.addWidget(self.detail, 3)
         column.addWidget(heading("Comments", role="subheading"))
         self.comments = QListWidget()
@@ -124,9 +127,7 @@ class InboxPage(QWidget):
         self.comment_button = QPushButton("Add comment")
         self.comment_button.clicked.connect(self._comment)
         column.addWidget(self.comment_button, 0, Qt.AlignmentFlag.AlignRight)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([520, 680])
+        split.add(right, 4, columns=40)
         layout.addWidget(split, 1)
         self.tree.currentItemChanged.connect(lambda *_: self._show())
         self.tree.itemActivated.connect(self._activated)
@@ -247,27 +248,27 @@ class SupervisionPage(QWidget):
         self._run, self._saved, self.export_dir = run, saved, export_dir
         self.jobs = jobs
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(heading("Group supervision"), 1)
+        top = FlowLayout()
+        top.addWidget(heading("Group supervision"))
         self.new_button = QPushButton("New session")
         self.new_button.setAccessibleDescription(
             "Starts today's session with the items peers chose to bring")
         top.addWidget(self.new_button)
         layout.addLayout(top)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = ReflowBox()
         self.list = QListWidget()
         self.list.setAccessibleName("Supervision sessions")
-        split.addWidget(self.list)
+        self.list.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
+        split.add(self.list, 1, columns=20)
         body = QWidget()
         form = QVBoxLayout(body)
         form.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.when = QDateEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("d MMM yyyy")
         row.addWidget(field_label("Date", self.when))
         row.addWidget(self.when)
-        row.addStretch(1)
         self.present_button = QPushButton("Present on a shared screen")
         self.present_button.setAccessibleDescription(
             "Large text, one item at a time, people shown only as Person A, B…")
@@ -276,42 +277,50 @@ class SupervisionPage(QWidget):
         for b in (self.present_button, self.pdf_button, self.save_button):
             row.addWidget(b)
         form.addLayout(row)
-        lists = QHBoxLayout()
+        lists = ReflowBox()
         self.attendees = QListWidget()
         self.themes = QListWidget()
         self.themes.setWordWrap(True)
         self.themes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for title, w, stretch in (("Who attended", self.attendees, 1),
                                   ("Themes discussed", self.themes, 2)):
-            col = QVBoxLayout()
+            col_widget = QWidget()
+            col = QVBoxLayout(col_widget)
+            col.setContentsMargins(0, 0, 0, 0)
             col.addWidget(field_label(title, w))
             col.addWidget(w)
-            lists.addLayout(col, stretch)
+            w.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+            lists.add(col_widget, stretch, columns=12 * stretch)
         for choice in spec(Kind.SUPERVISION).by_name["themes"].choices:
             item = QListWidgetItem(choice.label)
             item.setData(ID_ROLE, choice.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.themes.addItem(item)
-        agenda_col = QVBoxLayout()
+        agenda_widget = QWidget()
+        agenda_col = QVBoxLayout(agenda_widget)
+        agenda_col.setContentsMargins(0, 0, 0, 0)
         self.agenda = QListWidget()
         self.agenda.setWordWrap(True)
         self.agenda.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         agenda_col.addWidget(field_label("Agenda: items peers chose to bring", self.agenda))
         agenda_col.addWidget(self.agenda)
-        lists.addLayout(agenda_col, 2)
-        form.addLayout(lists, 2)
+        self.agenda.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        lists.add(agenda_widget, 2, columns=24)
+        form.addWidget(lists, 2)
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("What we talked about and learned. People supported are "
                                       "not named here.")
         form.addWidget(field_label("Notes", self.notes))
+        self.notes.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
         form.addWidget(self.notes, 1)
         form.addWidget(heading("Actions", role="subheading"))
         self.action_list = QListWidget()
         self.action_list.setAccessibleName("Actions: agreed here, and carried from earlier sessions")
         self.action_list.setWordWrap(True)
+        self.action_list.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
         form.addWidget(self.action_list, 1)
-        add = QHBoxLayout()
+        add = FlowLayout()
         self.action_text = QLineEdit()
         self.action_text.setPlaceholderText("What we agreed")
         self.action_owner = QComboBox()
@@ -323,8 +332,10 @@ class SupervisionPage(QWidget):
         self.action_due.setAccessibleName("By when")
         self.add_action_button = QPushButton("Add action")
         add.addWidget(field_label("Action", self.action_text))
-        add.addWidget(self.action_text, 3)
-        add.addWidget(self.action_owner, 1)
+        self.action_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.action_text.setMinimumWidth(self.fontMetrics().averageCharWidth() * 24)
+        add.addWidget(self.action_text)
+        add.addWidget(self.action_owner)
         add.addWidget(self.action_due)
         add.addWidget(self.add_action_button)
         form.addLayout(add)
@@ -332,7 +343,7 @@ class SupervisionPage(QWidget):
         form.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
         self.saved_note = muted("")
         form.addWidget(self.saved_note)
-        cover_row = QHBoxLayout()
+        cover_row = FlowLayout()
         self.cover_who = QComboBox()
         self.cover_who.addItems(list(coordinators))
         self.cover_from = QDateEdit(QDate.currentDate())
@@ -344,7 +355,7 @@ class SupervisionPage(QWidget):
         self.cover_button.setAccessibleDescription(
             "Peers see who is covering; it ends by itself after the last day")
         cover_row.addWidget(field_label("Cover while I'm away", self.cover_who))
-        cover_row.addWidget(self.cover_who, 1)
+        cover_row.addWidget(self.cover_who)
         cover_row.addWidget(field_label("from", self.cover_from))
         cover_row.addWidget(self.cover_from)
         cover_row.addWidget(field_label("to", self.cover_to))
@@ -354,9 +365,7 @@ class SupervisionPage(QWidget):
         for control in (self.cover_who, self.cover_from, self.cover_to, self.cover_button):
             control.setEnabled(bool(coordinators) and jobs.grant_cover is not None)
         self.cover_button.clicked.connect(self._grant_cover)
-        split.addWidget(body)
-        split.setStretchFactor(1, 1)
-        split.setSizes([230, 970])
+        split.add(body, 5, columns=48)
         layout.addWidget(split, 1)
         self.view: supervision.Session | None = None
         self.list.currentRowChanged.connect(lambda _r: self._show())
