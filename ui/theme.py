@@ -19,6 +19,7 @@ class Colours:
     alt_base: str
     text: str
     muted: str
+    placeholder: str
     button: str
     border: str
     highlight: str
@@ -31,12 +32,16 @@ class Colours:
     changed_bg: str
 
 
+# Figures measured from rendered pixels in tests/gui/test_contrast.py, not from these values:
+# a style sheet makes Qt draw placeholders at half alpha unless placeholder-text-color is set.
 CALM = Colours(window="#f4f2ee", base="#ffffff", alt_base="#f8f7f4", text="#1b1b1b",
-               muted="#4a4a4a", button="#e7e4de", border="#8c8780", highlight="#005eb8",
+               muted="#4a4a4a", placeholder="#5f5f5f", button="#e7e4de", border="#767069",
+               highlight="#005eb8",
                highlight_text="#ffffff", focus="#003087", link="#004a94", info_bg="#e3edf8",
                problem_bg="#fbe6d4", done_bg="#e1f0e3", changed_bg="#fff2b3")
 HIGH_CONTRAST = Colours(window="#000000", base="#000000", alt_base="#141414", text="#ffffff",
-                        muted="#ffffff", button="#000000", border="#ffffff",
+                        muted="#ffffff", placeholder="#c0c0c0", button="#000000",
+                        border="#ffffff",
                         highlight="#ffd700", highlight_text="#000000", focus="#ffd700",
                         link="#8fd0ff", info_bg="#000000", problem_bg="#000000",
                         done_bg="#000000", changed_bg="#333300")
@@ -64,7 +69,7 @@ def apply(app: QApplication, *, large_text: bool = False, high_contrast: bool = 
         (QPalette.ColorRole.ButtonText, c.text), (QPalette.ColorRole.Highlight, c.highlight),
         (QPalette.ColorRole.HighlightedText, c.highlight_text),
         (QPalette.ColorRole.ToolTipBase, c.base), (QPalette.ColorRole.ToolTipText, c.text),
-        (QPalette.ColorRole.PlaceholderText, c.muted), (QPalette.ColorRole.Link, c.link),
+        (QPalette.ColorRole.PlaceholderText, c.placeholder), (QPalette.ColorRole.Link, c.link),
     ]:
         pal.setColor(role, QColor(value))
     disabled = "#b0b0b0" if high_contrast else "#6b6b6b"
@@ -89,6 +94,7 @@ QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QComboBox, QDateEdit, QDateT
 QListView, QTableView, QListWidget {{
     border: {border}px solid {c.border}; border-radius: 3px; background: {c.base};
     color: {c.text}; padding: 3px; }}
+QLineEdit, QPlainTextEdit, QTextEdit {{ placeholder-text-color: {c.placeholder}; }}
 QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QTextBrowser:focus, QComboBox:focus,
 QDateEdit:focus, QDateTimeEdit:focus, QListView:focus, QTableView:focus, QListWidget:focus {{
     border: 3px solid {c.focus}; padding: 1px; }}

@@ -5,9 +5,11 @@ The numbers are always in a table beside it too; the chart is for reading at a g
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ui import theme
 
 
 class BarChart(QWidget):
@@ -17,7 +19,9 @@ class BarChart(QWidget):
         self.bars: list[tuple[str, float, str]] = []  # label, 0..1, text on the bar
         self.maximum = 1.0
         self.setAccessibleName(title)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def set_bars(self, bars: list[tuple[str, float, str]], *, maximum: float = 1.0) -> None:
         self.bars = bars
@@ -26,50 +30,76 @@ class BarChart(QWidget):
         self.updateGeometry()
         self.update()
 
-    def _row(self) -> int:
-        return self.fontMetrics().height() + 10
+    # -- layout: labels and the title wrap rather than being cut short ----------------------
+
+    def _columns(self, width: int) -> tuple[int, int, int]:
+        metrics = self.fontMetrics()
+        label_w = min(max((metrics.horizontalAdvance(b[0]) for b in self.bars), default=0) + 12,
+                      int(width * 0.45))
+        value_w = max((metrics.horizontalAdvance(b[2]) for b in self.bars), default=0) + 12
+        return label_w, value_w, max(width - label_w - value_w - 8, 40)
+
+    def _wrapped(self, text: str, width: int) -> int:
+        flags = int(Qt.TextFlag.TextWordWrap)
+        return self.fontMetrics().boundingRect(QRect(0, 0, max(width, 1), 100_000), flags,
+                                               text).height()
+
+    def _rows(self, width: int) -> tuple[int, list[int]]:
+        label_w = self._columns(width)[0]
+        line = self.fontMetrics().height()
+        title = self._wrapped(self.title, width) + 10
+        return title, [max(line, self._wrapped(b[0], label_w - 8)) + 10 for b in self.bars]
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        title, rows = self._rows(width)
+        return title + sum(rows) + 12
 
     def sizeHint(self) -> QSize:
-        return QSize(520, self._row() * (len(self.bars) + 1) + 12)
+        return QSize(520, self.heightForWidth(520))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(320, self._row() * (len(self.bars) + 1) + 12)
+        width = self.fontMetrics().averageCharWidth() * 24
+        return QSize(width, self.heightForWidth(width))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
         text = pal.color(QPalette.ColorRole.WindowText)
         bar = pal.color(QPalette.ColorRole.Highlight)
-        track = QColor(text)
-        track.setAlpha(30)
-        metrics = self.fontMetrics()
-        row = self._row()
+        # The track is outlined in the theme's border colour (3:1 or more against the window,
+        # measured): a faint tint alone did not show where a bar would end.
+        outline = QColor(theme.colours().border)
+        track = pal.color(QPalette.ColorRole.Base)
+        width = self.width()
+        label_w, value_w, span = self._columns(width)
+        title_h, rows = self._rows(width)
+        wrap = Qt.TextFlag.TextWordWrap
         font = p.font()
         font.setBold(True)
         p.setFont(font)
         p.setPen(text)
-        p.drawText(QRectF(0, 0, self.width(), row), Qt.AlignmentFlag.AlignVCenter, self.title)
+        p.drawText(QRect(0, 0, width, title_h), int(wrap | Qt.AlignmentFlag.AlignTop), self.title)
         font.setBold(False)
         p.setFont(font)
-        label_w = min(max((metrics.horizontalAdvance(b[0]) for b in self.bars), default=0) + 12,
-                      int(self.width() * 0.6))
-        value_w = max((metrics.horizontalAdvance(b[2]) for b in self.bars), default=0) + 12
-        span = max(self.width() - label_w - value_w - 8, 20)
-        for i, (label, value, shown) in enumerate(self.bars):
-            y = row * (i + 1) + 4
+        y = title_h
+        for (label, value, shown), row in zip(self.bars, rows, strict=True):
             p.setPen(text)
-            p.drawText(QRectF(0, y, label_w - 8, row),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                       metrics.elidedText(label, Qt.TextElideMode.ElideRight, label_w - 8))
-            p.setPen(Qt.PenStyle.NoPen)
+            p.drawText(QRect(0, y, label_w - 8, row),
+                       int(wrap | Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight),
+                       label)
+            middle = y + row // 2
+            box = QRect(label_w, middle - 9, span, 18)
+            p.setPen(outline)  # pixel-aligned, no anti-aliasing: the line keeps its colour
             p.setBrush(track)
-            p.drawRoundedRect(QRectF(label_w, y + 4, span, row - 8), 3, 3)
-            p.setBrush(bar)
-            width = span * max(0.0, min(1.0, value / self.maximum))
-            if width:
-                p.drawRoundedRect(QRectF(label_w, y + 4, width, row - 8), 3, 3)
+            p.drawRect(box.adjusted(0, 0, -1, -1))
+            filled = int((span - 4) * max(0.0, min(1.0, value / self.maximum)))
+            if filled:
+                p.fillRect(QRect(box.x() + 2, box.y() + 2, filled, box.height() - 4), bar)
             p.setPen(text)
-            p.drawText(QRectF(label_w + span + 8, y, value_w, row),
-                       Qt.AlignmentFlag.AlignVCenter, shown)
+            p.drawText(QRect(label_w + span + 8, y, value_w, row),
+                       int(Qt.AlignmentFlag.AlignVCenter), shown)
+            y += row
         p.end()

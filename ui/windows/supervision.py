@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.services import supervision
+from ui import theme
 from ui.models.records import nice_when
 from ui.widgets.common import field_label, heading, muted
 from ui.widgets.reflow import FlowLayout, ReflowBox
@@ -101,8 +103,14 @@ class InboxPage(QWidget):
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Shared with you, by peer")
         self.tree.setHeaderLabels(["Shared item", "When"])
-        self.tree.setColumnWidth(0, 300)
-        self.tree.header().setStretchLastSection(True)
+        # Items wrap onto a second line instead of ending in "…" in a narrow window; the
+        # date keeps the width it needs.
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
         split.add(self.tree, 3, columns=40)
@@ -614,7 +622,9 @@ class PresentationWindow(QDialog):
         layout.setContentsMargins(40, 32, 40, 32)
         layout.setSpacing(18)
         self.position = QLabel()
-        self.position.setStyleSheet(f"font-size: {PRESENT_PT - 6}pt; color: palette(mid);")
+        # Secondary, but read from across a room: the theme's muted text, not the palette's
+        # "mid" (a border shade that measured 1.8:1).
+        self.position.setStyleSheet(f"font-size: {PRESENT_PT - 6}pt; color: {theme.colours().muted};")
         self.title = QLabel()
         self.title.setStyleSheet(f"font-size: {PRESENT_PT + 4}pt; font-weight: bold;")
         self.title.setWordWrap(True)
