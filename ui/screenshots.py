@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     def open_shell(folder: Path) -> ShellWindow:
         # The default place offered for a copy: the person's own memory stick, say.
         shell = ShellWindow(folder, policy=Policy(), export_dir=Path("/media/usb-stick"))
+        shell.setWindowState(Qt.WindowState.WindowNoState)  # the docs' size, not the screen's
         shell.resize(*SIZE)
         shell.show()
         _wait(app, lambda: shell.vault is not None)

@@ -98,6 +98,12 @@ class Ward:
 @pytest.mark.parametrize("mode", MODES)
 def test_every_screen_on_the_ward_screen(desktop: DesktopSession, demo: Path, tmp_path: Path,
                                          mode: str) -> None:
+    if mode == "200-percent" and not os.environ.get("PEERDESK_SCREENSHOTS"):
+        # Under QT_SCALE_FACTOR=2 the AT-SPI registry sometimes stops listing the app for
+        # 20 s after sign-in (3 runs in 5 here), which would make the lane flaky; `make
+        # screenshots` still runs this mode, and tests/gui/test_ward_screen.py checks 200 %
+        # offscreen on every run.
+        pytest.skip("200 % runs with make screenshots: AT-SPI loses the app intermittently")
     display, env = MODES[mode]
     if display:  # chosen on this computer before: the sign-in page and everyone follow it
         (demo / "display.json").write_text(json.dumps({"device": display}), encoding="utf-8")
@@ -117,7 +123,7 @@ def test_every_screen_on_the_ward_screen(desktop: DesktopSession, demo: Path, tm
         desktop.wait_for(app.proc.pid, name="Shared with you, by peer")
         ward.look("inbox")
         desktop.key("Up", "Up")
-        desktop.wait_for(app.proc.pid, name="Fidelity and engagement figures")
+        desktop.wait_for(app.proc.pid, contains="against the ENRICH core components")
         ward.look("fidelity")
         desktop.key("alt+F4")
         deadline = time.monotonic() + 20

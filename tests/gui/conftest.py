@@ -45,6 +45,7 @@ def make_shell(qtbot, tmp_path: Path, policy: Policy) -> Callable[..., ShellWind
         shell = ShellWindow(data_dir, policy=kwargs.pop("policy", policy),  # type: ignore[arg-type]
                             kdf_params=LIGHT_KDF, export_dir=tmp_path / "exports")
         qtbot.addWidget(shell)
+        shell.setWindowState(Qt.WindowState.WindowNoState)  # not maximised to the test screen
         shell.resize(1200, 820)
         shell.show()
         qtbot.waitUntil(lambda: shell.vault is not None or shell.banner.isVisible(), timeout=WAIT_MS)

@@ -21,6 +21,7 @@ from peerdesk.services import Vault
 from tests.conftest import LIGHT_KDF
 from tests.gui.conftest import WAIT_MS, settle
 from ui import theme
+from ui.prefs import Display, Prefs
 from ui.windows.shell import ShellWindow
 
 TITLE_BAR = 24  # the window manager's, above the window
@@ -78,6 +79,8 @@ def test_every_screen_fits_the_ward_screen(qtbot, demo_dir: Path, mode: str) -> 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     theme.apply(app, large_text=large, high_contrast=contrast)
+    # As chosen on this computer before: sign-in applies the account's (here the device's) choice.
+    Prefs(demo_dir).set_display(Display(large, contrast))
     rooms = {"1366×768": WARD} | ({} if large else {"200 %": AT_200})
     shell = ShellWindow(demo_dir, kdf_params=LIGHT_KDF)
     qtbot.addWidget(shell)
@@ -86,6 +89,7 @@ def test_every_screen_fits_the_ward_screen(qtbot, demo_dir: Path, mode: str) -> 
     problems = {}
     for who in ("Amira", "Grace"):
         sign_in(qtbot, shell, who)
+        assert bool(app.property("peerdesk_large_text")) == large  # the mode under test
         for screen in screens(qtbot, shell):
             for room_name, room in rooms.items():
                 problem = too_big(shell, room)
@@ -94,4 +98,5 @@ def test_every_screen_fits_the_ward_screen(qtbot, demo_dir: Path, mode: str) -> 
         shell.lock()
         settle(qtbot)
     shell.close()
+    theme.apply(app)
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())

@@ -7,7 +7,7 @@ than the one a screen was drawn in; these keep every control on screen instead o
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -167,12 +167,25 @@ def scrolling(content: QWidget) -> QScrollArea:
     """`content` filling the space it is given, and scrolling as a whole (instead of being
     squeezed or cut off) when that space is less than it needs. Give it a `Fill` (or a
     `PageStack`) so that it scrolls only below the height it needs, not the one it would like."""
-    area = QScrollArea()
+    area = _ScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     area.setWidget(content)
     return area
+
+
+class _ScrollArea(QScrollArea):
+    """Content never wider than the viewport unless it cannot be narrower. With wrapping text
+    Qt sizes the content for the viewport as it was before the vertical scroll bar appeared,
+    so the right edge of every field slid under the bar behind a needless horizontal one."""
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        content = self.widget()
+        if event.type() == QEvent.Type.Resize and content is not None:
+            least = content.minimumSizeHint().expandedTo(content.minimumSize()).width()
+            content.setMaximumWidth(max(self.viewport().width(), least))
+        return super().viewportEvent(event)
 
 
 def _least_height(widget: QWidget | None, width: int) -> int:

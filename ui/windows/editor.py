@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -129,11 +128,7 @@ class RecordEditor(QWidget):
             column.addWidget(self.prompts)
             area = self.form.widget_for("boundary_area")
             area.currentIndexChanged.connect(self._show_prompts)  # type: ignore[attr-defined]
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.form)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll = scrolling(self.form)
         # Enough of the form to write in, however little room is left around it.
         scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 10)
         column.addWidget(scroll, 1)
