@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ATSPI_CLIENT = Path(__file__).with_name("atspi_client.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, where python3-pyatspi lives
 SCREEN = (1366, 768)
+# How long the session's parts may take to come up. Generous: a loaded two-core CI machine has
+# been seen to need more than 10 s for the window manager; a healthy one needs well under 1 s.
+START_TIMEOUT = 60.0
 TASKBAR = 40  # the window manager keeps this strip at the bottom free, as a taskbar does
 TOOLS = {"Xvfb": "xvfb", "dbus-daemon": "dbus", "xdotool": "xdotool", "import": "imagemagick",
          "gnome-keyring-daemon": "gnome-keyring", "openbox": "openbox"}
@@ -54,7 +57,7 @@ def missing_parts() -> list[str]:
     return missing
 
 
-def _read_line(proc: subprocess.Popen[bytes], what: str, timeout: float = 10.0) -> str:
+def _read_line(proc: subprocess.Popen[bytes], what: str, timeout: float = START_TIMEOUT) -> str:
     assert proc.stdout is not None
     os.set_blocking(proc.stdout.fileno(), False)
     end, buf = time.monotonic() + timeout, b""
@@ -154,7 +157,7 @@ class DesktopSession:
         self._procs.append(proc)
         return proc
 
-    def _wait_for_bus_name(self, name: str, timeout: float = 10.0) -> None:
+    def _wait_for_bus_name(self, name: str, timeout: float = START_TIMEOUT) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             out = subprocess.run(
@@ -166,7 +169,7 @@ class DesktopSession:
             time.sleep(0.02)
         raise RuntimeError(f"{name} never appeared on the session bus")
 
-    def _wait_for_work_area(self, timeout: float = 10.0) -> None:
+    def _wait_for_work_area(self, timeout: float = START_TIMEOUT) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             out = subprocess.run(["xprop", "-root", "_NET_WORKAREA"], env=self.env,
