@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from peerdesk import errors
 from peerdesk.catalogue import spec
+from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import FieldType, Kind, Record, Role
 from peerdesk.paths import default_data_dir
 from peerdesk.services import Desk, Vault
@@ -425,7 +426,7 @@ def cmd_report_fidelity(app: App) -> None:
             data)
 
 
-def _recovery_key(app: App) -> Any:
+def _recovery_key(app: App) -> RecoveryKey:
     from peerdesk.services import governance
 
     secret = app.input._secret(governance.RECOVERY_PASSPHRASE_ENV,

@@ -39,7 +39,7 @@ from peerdesk.errors import (
 )
 from peerdesk.services import Desk, sync
 from ui import tasks
-from ui.windows.dialogs import version_html
+from ui.widgets.versions import version_html
 
 log = logging.getLogger(__name__)
 

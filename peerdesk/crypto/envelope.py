@@ -36,8 +36,22 @@ def _recipient(public_key: bytes) -> x25519.X25519PublicKey:
     return x25519.X25519PublicKey.from_public_bytes(public_key)
 
 
+def seal_to(public_key: bytes, plaintext: bytes, *, context: bytes) -> bytes:
+    """HPKE (RFC 9180, base mode) to one X25519 public key, bound to ``context``."""
+    return _HPKE.encrypt(plaintext, _recipient(public_key), info=context)
+
+
+def open_sealed(receive_key: x25519.X25519PrivateKey, blob: bytes, *, context: bytes,
+                failure: str) -> bytes:
+    """The other half of ``seal_to``; ``failure`` is the sentence if it does not open."""
+    try:
+        return _HPKE.decrypt(blob, receive_key, info=context)
+    except Exception:  # the HPKE layer raises several types for a bad envelope
+        raise DecryptionFailed(failure) from None
+
+
 def wrap_for_reader(public_key: bytes, content_key: bytes, *, context: bytes) -> bytes:
-    return _HPKE.encrypt(content_key, _recipient(public_key), info=context)
+    return seal_to(public_key, content_key, context=context)
 
 
 def unwrap(suite: str, blob: bytes, *, vault: AESGCM, receive_key: x25519.X25519PrivateKey,
@@ -45,10 +59,6 @@ def unwrap(suite: str, blob: bytes, *, vault: AESGCM, receive_key: x25519.X25519
     if suite == OWNER_SUITE:
         return aead.open_(vault, blob, aad=context)
     if suite == HPKE_SUITE:
-        try:
-            return _HPKE.decrypt(blob, receive_key, info=context)
-        except Exception:  # the HPKE layer raises several types for a bad envelope
-            raise DecryptionFailed(
-                "This item's key failed its integrity check: it was changed or damaged."
-            ) from None
+        return open_sealed(receive_key, blob, context=context, failure=(
+            "This item's key failed its integrity check: it was changed or damaged."))
     raise DecryptionFailed(f"This item uses an encryption suite this version cannot read ({suite}).")

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from peerdesk.crypto import aead, envelope
@@ -90,6 +91,19 @@ def open_version(keys: UserKeys, reader_id: str, sealed: SealedVersion, suite: s
         fields |= open_fields(keys.vault, sealed.private_ciphertext, aad=record_aad(
             sealed.record_id, sealed.kind, sealed.vid, sealed.author_id, private=True))
     return fields
+
+
+def open_with_key(receive_key: x25519.X25519PrivateKey, reader_id: str,
+                  sealed: SealedVersion, suite: str, wrapped: bytes) -> dict[str, Any]:
+    """A version's shared fields for a reader who holds only a private key (the trust
+    recovery key): never the author's private fields, which are sealed for her alone."""
+    if suite != envelope.HPKE_SUITE:
+        raise DecryptionFailed(f"This item uses an encryption suite this key cannot open ({suite}).")
+    content_key = envelope.open_sealed(
+        receive_key, wrapped, context=envelope.wrap_context(sealed.record_id, sealed.vid, reader_id),
+        failure="This item's key failed its integrity check: it was changed or damaged.")
+    return open_fields(content_key, sealed.ciphertext, aad=record_aad(
+        sealed.record_id, sealed.kind, sealed.vid, sealed.author_id))
 
 
 def rewrapper(keys: UserKeys, owner_id: str, record_id: str, vid: str, reader_id: str,

@@ -21,15 +21,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import x25519
-from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 from sqlalchemy import select
 
 from peerdesk import audit
 from peerdesk.config import recovery_reader_id
-from peerdesk.crypto import envelope
-from peerdesk.crypto.payload import open_fields, record_aad
+from peerdesk.crypto import envelope, recovery
+from peerdesk.crypto.payload import SealedVersion, open_with_key
+from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import (
     DecryptionFailed,
@@ -44,49 +42,42 @@ from peerdesk.store.models import AccountRow, AuditRow, RecordRow, VersionRow, W
 
 RECOVERY_PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"
 MIN_REASON = 10
-_HPKE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
 STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 
 # -- the recovery key -----------------------------------------------------------------------
 
-def load_recovery_key(path: Path, passphrase: str | bytes) -> x25519.X25519PrivateKey:
+def load_recovery_key(path: Path, passphrase: str | bytes) -> RecoveryKey:
     """The trust recovery key file made by ``recovery.py keygen`` (PKCS#8 PEM under a
     passphrase)."""
-    secret = passphrase.encode() if isinstance(passphrase, str) else passphrase
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=secret)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read the recovery key file {path}: {exc.strerror}.") from None
-    except (ValueError, TypeError):
-        raise NotAllowed("The recovery key file could not be opened: wrong passphrase, or not "
-                         "a PeerDesk recovery key.") from None
-    if not isinstance(key, x25519.X25519PrivateKey):
-        raise InvalidInput(f"{path} is not a PeerDesk recovery key.")
-    return key
+    return recovery.load(path, passphrase)
 
 
-def _check_recovery_key(vault: Vault, key: x25519.X25519PrivateKey) -> str:
+def _check_recovery_key(vault: Vault, key: RecoveryKey) -> str:
     expected = vault.policy.recovery_key
     if expected is None:
         raise NotAllowed("This computer's policy sets no trust recovery key, so records here "
                          "cannot be opened with one.")
-    if key.public_key().public_bytes_raw() != expected:
+    if recovery.public_bytes(key) != expected:
         raise NotAllowed("This is not the trust recovery key named in this computer's policy.")
     return recovery_reader_id(expected)
 
 
 def _seal_reason(reason: str, public: bytes, context: str) -> str:
-    blob = _HPKE.encrypt(reason.encode(), x25519.X25519PublicKey.from_public_bytes(public),
-                         info=context.encode())
+    blob = envelope.seal_to(public, reason.encode(), context=context.encode())
     return base64.b64encode(blob).decode()
 
 
-def _open_reason(sealed: str, key: x25519.X25519PrivateKey, context: str) -> str:
+def _open_reason(sealed: str, key: RecoveryKey, context: str) -> str:
+    failure = "A break-glass reason failed its integrity check."
     try:
-        return _HPKE.decrypt(base64.b64decode(sealed), key, info=context.encode()).decode()
-    except Exception:  # the HPKE layer raises several types for a bad envelope
-        raise DecryptionFailed("A break-glass reason failed its integrity check.") from None
+        blob = base64.b64decode(sealed, validate=True)
+    except ValueError:
+        raise DecryptionFailed(failure) from None
+    try:
+        return envelope.open_sealed(key, blob, context=context.encode(), failure=failure).decode()
+    except UnicodeDecodeError:
+        raise DecryptionFailed(failure) from None
 
 
 def _detail_fields(detail: str) -> dict[str, str]:
@@ -95,7 +86,7 @@ def _detail_fields(detail: str) -> dict[str, str]:
 
 # -- break-glass ----------------------------------------------------------------------------
 
-def break_glass(desk: Desk, record_id: str, *, recovery_key: x25519.X25519PrivateKey,
+def break_glass(desk: Desk, record_id: str, *, recovery_key: RecoveryKey,
                 reason: str) -> list[Record]:
     """Open every version of a record that is not shared with this user, with the trust
     recovery key and a reason. Logged first; the author sees it in her own view."""
@@ -128,7 +119,7 @@ def break_glass(desk: Desk, record_id: str, *, recovery_key: x25519.X25519Privat
 
 
 def open_with_recovery_key(desk: Desk, record_id: str, *,
-                           recovery_key: x25519.X25519PrivateKey, why: str) -> list[Record]:
+                           recovery_key: RecoveryKey, why: str) -> list[Record]:
     """Every version of a record, opened with the recovery key for a purpose that is itself
     audited (a subject access request). Staff only."""
     if desk.user.role not in STAFF:
@@ -145,7 +136,7 @@ def open_with_recovery_key(desk: Desk, record_id: str, *,
 
 
 def _open_all(vault: Vault, record_id: str, kind: Kind, author_id: str, person_id: str | None,
-              reader: str, key: x25519.X25519PrivateKey) -> list[Record]:
+              reader: str, key: RecoveryKey) -> list[Record]:
     out = []
     with vault.store.transaction() as s:
         rows = s.execute(
@@ -156,11 +147,8 @@ def _open_all(vault: Vault, record_id: str, kind: Kind, author_id: str, person_i
         for ver, suite, wrapped in rows:
             if ver.ciphertext is None:
                 continue
-            content_key = envelope.unwrap(
-                suite, wrapped, vault=None, receive_key=key,  # type: ignore[arg-type]
-                context=envelope.wrap_context(record_id, ver.vid, reader))
-            fields = open_fields(content_key, ver.ciphertext,
-                                 aad=record_aad(record_id, kind, ver.vid, author_id))
+            fields = open_with_key(key, reader, SealedVersion(
+                record_id, kind, author_id, ver.vid, ver.ciphertext), suite, wrapped)
             out.append(Record(record_id, kind, author_id, person_id, ver.version, ver.saved_at,
                               fields, deleted=ver.tombstone))
     if not out:
@@ -217,7 +205,7 @@ class BreakGlassEvent:
     reason: str
 
 
-def break_glass_report(vault: Vault, recovery_key: x25519.X25519PrivateKey, *,
+def break_glass_report(vault: Vault, recovery_key: RecoveryKey, *,
                        start: date | None = None, end: date | None = None,
                        ) -> tuple[list[BreakGlassEvent], list[str]]:
     """For the Caldicott Guardian: every break-glass opening on this computer, with the reason

@@ -20,11 +20,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import x25519
 from sqlalchemy import or_, select
 
 from peerdesk import audit, textpdf
 from peerdesk.catalogue import spec
+from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.services import governance
@@ -58,7 +58,7 @@ class Bundle:
 
 
 def collect(desk: Desk, person_id: str, *,
-            recovery_key: x25519.X25519PrivateKey | None = None, reason: str = "") -> Bundle:
+            recovery_key: RecoveryKey | None = None, reason: str = "") -> Bundle:
     """Everything held about one person. Without a recovery key, only the peer who supports
     the person can collect it."""
     vault = desk.vault

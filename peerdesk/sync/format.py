@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from peerdesk.crypto import aead, envelope
 from peerdesk.crypto.keys import UserKeys, verify
 from peerdesk.errors import DecryptionFailed, IntegrityProblem
@@ -189,7 +187,7 @@ def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
         if key is None:
             continue
         try:
-            plain = aead.open_(AESGCM(key), unb64(section.get("body")),
+            plain = aead.open_(key, unb64(section.get("body")),
                                aad=_section_aad(h, index))
         except DecryptionFailed:
             raise Tampered("it cannot be decrypted") from None

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from html import escape
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -26,14 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk.catalogue import spec
-from peerdesk.domain import FieldType, Record
+from peerdesk.domain import Record
 from peerdesk.domain.consent import active as active_consents
 from peerdesk.errors import NotAllowed
 from peerdesk.services import consent
-from ui import plan_document, theme
-from ui.models.records import nice_when
+from ui import plan_document
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.versions import version_html
 
 
 class LockableDialog(QDialog):
@@ -150,54 +148,6 @@ class PlanCopyDialog(LockableDialog):
     def wipe(self) -> None:
         self.record = None
         self.person = ""
-
-
-def version_html(record: Record, other: Record | None) -> str:
-    """One version as readable text; fields that differ from the other version say so."""
-    c = theme.colours()
-    kind_spec = spec(record.kind)
-    out = [f"<p><b>Version {record.version}</b> · saved {record.saved_at:%d %b %Y %H:%M} UTC</p>"]
-    if record.deleted:
-        return "".join(out) + "<p><i>Deleted in this version.</i></p>"
-
-    def block(title: str, value: str, changed: bool) -> str:
-        mark = (f" <span style='background:{c.changed_bg}; color:{c.text}'>"
-                "<b>[changed]</b></span>") if changed else ""
-        body = escape(value).replace("\n", "<br>") or "<i>(empty)</i>"
-        style = f" style='background:{c.changed_bg}; color:{c.text}'" if changed else ""
-        return f"<h3>{escape(title)}{mark}</h3><p{style}>{body}</p>"
-
-    for field in kind_spec.fields:
-        value: Any = record.fields.get(field.name)
-        other_value = other.fields.get(field.name) if other else value
-        if field.type is FieldType.SECTIONS:
-            mine, theirs = value or {}, other_value or {}
-            for section in field.sections:
-                a, b = str(mine.get(section.id, "")), str(theirs.get(section.id, ""))
-                if a or b:
-                    out.append(block(section.title, a, a != b))
-            continue
-        if value in (None, "", [], {}) and other_value in (None, "", [], {}):
-            continue
-        out.append(block(field.label, _as_text(field, value), value != other_value))
-    return "".join(out)
-
-
-def _as_text(field: Any, value: Any) -> str:
-    labels = {c.id: c.label for c in field.choices}
-    if value is None:
-        return ""
-    if field.type is FieldType.CHOICE:
-        return str(labels.get(value, value))
-    if field.type is FieldType.TAGS:
-        return "\n".join(labels.get(v, v) for v in value)
-    if field.type is FieldType.LIST:
-        return "\n".join(value)
-    if field.type is FieldType.BOOL:
-        return "Yes" if value else "No"
-    if field.type in (FieldType.DATE, FieldType.DATETIME):
-        return nice_when(str(value))
-    return str(value)
 
 
 class VersionsDialog(LockableDialog):
