@@ -51,8 +51,11 @@ UNREACHABLE, REACHABLE = 1, 2
 
 def _probe(location: str, attempt: int, answers: dict[int, int]) -> None:
     """On a thread of its own, holding no Qt object and no vault: only the share's path."""
-    answers[attempt] = REACHABLE if sync.reachable(location, timeout=REACH_TIMEOUT_S) \
-        else UNREACHABLE
+    try:
+        sync.probe(location, timeout=REACH_TIMEOUT_S)
+        answers[attempt] = REACHABLE
+    except Exception:  # any failure to answer means not reachable now
+        answers[attempt] = UNREACHABLE
 
 
 class SyncStatus(QWidget):

@@ -18,30 +18,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from peerdesk.errors import Cancelled
+from peerdesk.progress import CancelToken
 
 Callback = Callable[[Any], None]
-
-
-class CancelToken:
-    """Set from the UI thread, checked by the job between steps."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def is_set(self) -> bool:
-        """The sync engine's cancel protocol."""
-        return self._event.is_set()
-
-    def check(self) -> None:
-        if self._event.is_set():
-            raise Cancelled("Stopped.")
+__all__ = ["CancelToken", "Task", "busy", "set_inline", "start", "stop", "wait_idle"]
 
 
 class Task:
@@ -67,10 +47,10 @@ class Task:
         ok, value = self.result
         self.fn, self.result, self.done = None, None, True
         if ok:
-            if not self.token.cancelled and self.on_success is not None:
+            if not self.token.is_set() and self.on_success is not None:
                 self.on_success(value)
             return
-        if isinstance(value, Cancelled) or self.token.cancelled:
+        if isinstance(value, Cancelled) or self.token.is_set():
             return
         if self.on_error is not None:
             self.on_error(value)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,13 +17,15 @@ from sqlalchemy import func, select
 from peerdesk import audit
 from peerdesk.crypto import keystore
 from peerdesk.domain import Kind, Record, Role
-from peerdesk.errors import EnvironmentProblem, InvalidInput, NotAllowed
-from peerdesk.services.desk import Desk, sign_in
+from peerdesk.errors import EnvironmentProblem, InvalidInput, NotAllowed, PeerDeskError
+from peerdesk.lanes import INLINE, Lanes
+from peerdesk.progress import CancelToken, Progress
+from peerdesk.services.desk import Desk
 from peerdesk.services.vault import Vault
 from peerdesk.store import records
 from peerdesk.store.models import OutboxRow, RecordRow, Setting
 from peerdesk.sync import engine
-from peerdesk.sync.engine import CancelToken, Progress
+from peerdesk.sync.run import Run, RunResult
 from peerdesk.sync.share import FolderShare, Share, ShareUnavailable, SmbShare
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "join_share",
     "merged_fields",
     "open_share",
+    "probe",
     "reachable",
     "resolve_conflict",
     "run_sync",
@@ -151,32 +153,32 @@ def set_share_location(vault: Vault, location: str) -> None:
         s.merge(Setting(key=LOCATION_KEY, value=location))
 
 
+def probe(location: str, *, timeout: float = 5.0) -> None:
+    """Raise unless the share answers. ``timeout`` bounds an SMB connection; a dead mapped
+    drive can still hang, so the app runs this on its I/O lane with a timeout of its own and
+    stops waiting for it (ui/tasks.py)."""
+    open_share(location, timeout=timeout).check()
+
+
 def reachable(location: str, *, timeout: float = 5.0) -> bool:
-    """Whether the share answers within ``timeout`` seconds. An SMB path or a dead mapped
-    drive can hang for minutes, so the check runs in a thread of its own and is abandoned."""
-    answer: list[bool] = []
-
-    def probe() -> None:
-        try:
-            open_share(location, timeout=timeout).check()
-            answer.append(True)
-        except Exception:
-            answer.append(False)
-
-    thread = threading.Thread(target=probe, name="peerdesk-share-probe", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(answer and answer[0])
+    """Whether the share answers now (``probe``, as yes or no)."""
+    try:
+        probe(location, timeout=timeout)
+    except PeerDeskError:
+        return False
+    return True
 
 
 # -- setting up -------------------------------------------------------------------------------
 
-def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> str:
+def init_share(desk: Desk, location: str, *, team_name: str | None = None,
+               lanes: Lanes = INLINE) -> str:
     """The administrator makes a folder into the team's share: a manifest signed with her key
     and every account on this computer, signed. Returns the key's fingerprint to read out."""
     if desk.user.role is not Role.ADMIN:
         raise NotAllowed("Only an administrator can create the team share.")
-    location = _allowed(desk.vault, location)
+    vault = desk.vault
+    location = _allowed(vault, location)
     share = open_share(location)
     try:
         share.check()
@@ -186,92 +188,99 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None) -> st
         existing = engine.read_manifest(share)
     except engine.NotATeamShare:
         existing = None
-    vault = desk.vault
     if existing is not None and existing.admin_key != desk.keys.public().verify:
         raise InvalidInput(f"{location} is already a team share, made by another "
                            "administrator. Nothing was changed.")
-    result = engine.RunResult()
+    team = team_name or lanes.db(lambda: vault.team) or "PeerDesk team"
     manifest = existing or engine.write_manifest(
-        share, team_id=str(uuid.uuid4()), name=team_name or vault.team or "PeerDesk team",
-        admin_id=desk.user.id, keys=desk.keys, now=vault.clock())
-    with vault.store.transaction() as s:
-        engine.pin_manifest(s, manifest, result)
-    set_share_location(vault, location)
-    sync = engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
-                         keys=desk.keys, clock=vault.clock)
+        share, team_id=str(uuid.uuid4()), name=team, admin_id=desk.user.id, keys=desk.keys,
+        now=vault.clock())
+    sync = _engine(desk, share, lanes)
+    sync.db(lambda conn: engine.pin_manifest(conn, manifest, sync.result))
+    lanes.db(lambda: set_share_location(vault, location))
     sync.manifest = manifest
     sync.publish_accounts()
     return manifest.fingerprint
 
 
-def join_share(vault: Vault, location: str) -> SyncReport:
+def join_share(vault: Vault, location: str, *, lanes: Lanes = INLINE) -> SyncReport:
     """Bring the team's accounts from the share to this computer (no passphrase needed: they
     are signed by the admin, and their secrets sealed by each person's passphrase)."""
     location = _allowed(vault, location)
     share = open_share(location)
-    result = engine.RunResult()
+    # Before anyone signs in here: files that fail their checks are skipped, not moved.
+    ctx = Run(vault.store, share, lanes=lanes, device_id=vault.device_id, clock=vault.clock,
+              set_aside=False)
     manifest = engine.read_manifest(share)
-    with vault.store.transaction() as s:
-        engine.pin_manifest(s, manifest, result)
-    reporter = engine.Reporter(vault.store, result, vault.clock)
-    quarantined: list[str] = []
-    result.accounts_added = engine.sync_accounts(
-        vault.store, share, manifest, reporter,
-        quarantine=lambda folder, name, reason, size: quarantined.append(name))
-    set_share_location(vault, location)
-    return _report(result)
+    ctx.db(lambda conn: engine.pin_manifest(conn, manifest, ctx.result))
+    ctx.result.accounts_added = engine.sync_accounts(ctx, manifest)
+    lanes.db(lambda: set_share_location(vault, location))
+    return _report(ctx.result)
 
 
 def enrol(vault: Vault, location: str, name: str, passphrase: str, *,
-          progress: Progress | None = None, cancel: CancelToken | None = None,
-          ) -> tuple[Desk, SyncReport]:
+          lanes: Lanes = INLINE, progress: Progress | None = None,
+          cancel: CancelToken | None = None) -> tuple[Desk, SyncReport]:
     """Sign in on a new computer with only a passphrase: the account comes from the share,
     then the records."""
-    join_share(vault, location)
-    desk = sign_in(vault, name, passphrase)
-    return desk, run_sync(desk, location=location, progress=progress, cancel=cancel)
+    join_share(vault, location, lanes=lanes)
+    desk = Desk(vault, vault.unlock(name, passphrase, lanes=lanes))
+    return desk, run_sync(desk, location=location, lanes=lanes, progress=progress,
+                          cancel=cancel)
 
 
 # -- syncing ----------------------------------------------------------------------------------
 
-def _report(result: engine.RunResult) -> SyncReport:
+def _report(result: RunResult) -> SyncReport:
     return SyncReport(result.pulled, result.pushed, result.conflicts, result.quarantined,
                       tuple(result.problems), result.accounts_added, result.fingerprint,
                       result.new_fingerprint)
 
 
+def _engine(desk: Desk, share: Share, lanes: Lanes, progress: Progress | None = None,
+            cancel: CancelToken | None = None) -> engine.Engine:
+    vault = desk.vault
+    return engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
+                         keys=desk.keys, clock=vault.clock, lanes=lanes, progress=progress,
+                         cancel=cancel)
+
+
 def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = None,
-             progress: Progress | None = None, cancel: CancelToken | None = None) -> SyncReport:
+             lanes: Lanes = INLINE, progress: Progress | None = None,
+             cancel: CancelToken | None = None) -> SyncReport:
+    """Long and blocking (share I/O): run it off the UI thread and off the database lane;
+    its database steps go to ``lanes``."""
     vault = desk.vault
     if share is None:
-        location = share_location(vault, location)
+        location = lanes.db(lambda: share_location(vault, location))
         share = open_share(location)
-    sync = engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
-                         keys=desk.keys, clock=vault.clock, progress=progress, cancel=cancel)
     try:
-        result = sync.run()
-    except ShareUnavailable as exc:
-        _record(vault, "unreachable", str(exc))
+        result = _engine(desk, share, lanes, progress, cancel).run()
+    except (ShareUnavailable, engine.NotATeamShare) as exc:
+        _failed(vault, lanes, "unreachable", str(exc))
         raise
-    except engine.NotATeamShare as exc:
-        _record(vault, "unreachable", str(exc))
+    except (NotAllowed, EnvironmentProblem) as exc:  # NotAllowed: an unpublished account
+        _failed(vault, lanes, "failed", str(exc))
         raise
-    except NotAllowed as exc:  # e.g. an account the administrator has not published yet
-        _record(vault, "failed", str(exc))
-        raise
-    except EnvironmentProblem as exc:
-        _record(vault, "failed", str(exc))
-        raise
-    if location is not None:
-        set_share_location(vault, location)
-    _record(vault, "synced", "")
-    with vault.store.transaction() as s:
-        # Counts only: the audit trail never holds content.
-        audit.append(s.connection(), at=vault.clock(), actor_id=desk.user.id, action=SYNC_AUDIT,
-                     detail=f"pulled={result.pulled} pushed={result.pushed} "
-                            f"conflicts={result.conflicts} quarantined={result.quarantined}",
-                     sign=desk.keys.sign)
+    where = location
+
+    def done() -> None:
+        if where is not None:
+            set_share_location(vault, where)
+        _record(vault, "synced", "")
+        with vault.store.begin() as conn:
+            # Counts only: the audit trail never holds content.
+            audit.append(conn, at=vault.clock(), actor_id=desk.user.id, action=SYNC_AUDIT,
+                         detail=f"pulled={result.pulled} pushed={result.pushed} "
+                                f"conflicts={result.conflicts} "
+                                f"quarantined={result.quarantined}",
+                         sign=desk.keys.sign)
+    lanes.db(done)
     return _report(result)
+
+
+def _failed(vault: Vault, lanes: Lanes, state: str, detail: str) -> None:
+    lanes.db(lambda: _record(vault, state, detail))
 
 
 def _record(vault: Vault, state: str, detail: str) -> None:

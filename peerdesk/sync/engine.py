@@ -1,109 +1,125 @@
 """One sync run for one signed-in user: the team manifest, accounts, pull, then push.
 
-Local data is only ever added to by a sync: a changeset that fails its checks is moved aside
-and reported once; a share that is missing, read-only or full stops the run with a calm
-sentence and changes nothing here. Each changeset is applied in one transaction together with
-the cursor that records it, so a crash or a cancel leaves a consistent vault.
+Each changeset goes through four steps: fetched and verified (share I/O, signature,
+decryption, parsing: no database session), applied (one transaction on the database lane,
+together with the cursor that records it), and on the way out written and read back (share
+I/O), then marked sent (one transaction). Local data is only ever added to by a sync: a
+changeset that fails its checks is moved aside and reported once; a share that is missing,
+read-only or full stops the run with a calm sentence and changes nothing here, so a crash or
+a cancel leaves a consistent vault.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from contextlib import suppress
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from functools import partial
+from typing import TypeVar
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
 
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import rewrapper
 from peerdesk.domain import hlc
-from peerdesk.errors import Cancelled, EnvironmentProblem, NotAllowed
+from peerdesk.errors import NotAllowed
+from peerdesk.lanes import INLINE, Lanes
+from peerdesk.progress import CancelToken, Progress
 from peerdesk.store import records
 from peerdesk.store.db import Store
 from peerdesk.store.models import (
     AccountRow,
-    CursorRow,
-    ErasedPersonRow,
-    PendingRow,
-    PushedRow,
-    ReaderClockRow,
     ReaderRow,
     RecordRow,
-    Setting,
     VersionRow,
     WrapRow,
+    table,
 )
 from peerdesk.store.records import Queued
+from peerdesk.sync import changes, state
 from peerdesk.sync import format as fmt
-from peerdesk.sync.entries import Applier, EntryBuilder
-from peerdesk.sync.share import (
-    TEMP_PREFIX,
-    Entry,
-    FileTooLarge,
-    Share,
-    ShareUnavailable,
-)
+from peerdesk.sync.changes import Change, ErasureChange
+from peerdesk.sync.incoming import Apply
+from peerdesk.sync.outgoing import Outgoing, Section, everything
+from peerdesk.sync.run import Run, RunResult
+from peerdesk.sync.share import TEMP_PREFIX, Entry, FileTooLarge, Share, ShareUnavailable
+from peerdesk.sync.state import Position, Written
 from peerdesk.sync.trust import (
     AdminKeyChanged,
     Manifest,
     NotATeamShare,
-    Reporter,
-    RunResult,
     account_doc,
-    odd_entry,
     pin_manifest,
-    put,
     read_manifest,
-    setting,
     sync_accounts,
     write_manifest,
 )
 
-Progress = Callable[[int, int, str], None]
 _CHUNK = 500
 # A device folds its own changesets into one snapshot once it has written this many.
 COMPACT_AFTER = 50
 # A section's body is kept well under the file limit even when every record is long.
 _SECTION_BYTES = 16 * 1024 * 1024
+_R, _A = table(RecordRow).c, table(AccountRow).c
+T = TypeVar("T")
 
 
-class CancelToken(Protocol):
-    def is_set(self) -> bool: ...
+@dataclass(frozen=True)
+class Found:
+    """A changeset or snapshot on the share that this user has not read yet."""
+
+    device: str
+    author: str
+    seq: int
+    entry: Entry
+    kind: str  # "changeset" or "snapshot"
 
 
-# -- one run ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fetched:
+    """A changeset read, verified and opened: what applying it needs, and nothing to fetch."""
+
+    found: Found
+    header: fmt.Header
+    changes: tuple[Change, ...]
+    position: Position  # where the reader's cursor goes once it is applied
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Queued changes to send as one changeset."""
+
+    seqs: tuple[int, ...]  # their places in the outbox
+    carried: tuple[Queued, ...]
+    sections: list[Section]
+
 
 class Engine:
     def __init__(self, store: Store, share: Share, *, device_id: str, user_id: str,
-                 keys: UserKeys, clock: Callable[[], datetime],
+                 keys: UserKeys, clock: Callable[[], datetime], lanes: Lanes = INLINE,
                  progress: Progress | None = None, cancel: CancelToken | None = None) -> None:
-        self.store, self.share = store, share
-        self.device_id, self.user_id, self.keys, self.clock = device_id, user_id, keys, clock
-        self.progress = progress or (lambda done, total, text: None)
-        self.cancel = cancel
-        self.result = RunResult()
-        self.report = Reporter(store, self.result, clock)
+        self.ctx = Run(store, share, lanes=lanes, device_id=device_id, clock=clock,
+                        progress=progress, cancel=cancel)
+        self.share, self.device_id, self.user_id, self.keys, self.clock = \
+            share, device_id, user_id, keys, clock
+        self.result = self.ctx.result
         self.manifest: Manifest | None = None
         # Set when this user erased someone (here or on another of her devices): what this
         # device wrote about them must leave the share, so its folder is compacted.
         self.compact_now = False
 
+    def db(self, step: Callable[[Connection], T]) -> T:
+        return self.ctx.db(step)
+
     def run(self) -> RunResult:
         manifest = self.manifest = read_manifest(self.share)
-        with self.store.transaction() as s:
-            pin_manifest(s, manifest, self.result)
-        self.result.accounts_added = sync_accounts(self.store, self.share, manifest, self.report,
-                                                   quarantine=self._quarantine)
-        with self.store.transaction() as s:
-            me = s.get(AccountRow, self.user_id)
-            published = me is not None and me.verify_public == self.keys.public().verify and \
-                s.get(Setting, "share_accounts_seen") is not None and \
-                f"{self.user_id}.json" in json.loads(setting(s, "share_accounts_seen") or "{}")
-        if self.user_id == manifest.admin_id and self.keys.public().verify == manifest.admin_key:
+        self.db(lambda conn: pin_manifest(conn, manifest, self.result))
+        self.result.accounts_added = sync_accounts(self.ctx, manifest)
+        mine = self.keys.public().verify
+        published = self.db(lambda conn: conn.scalar(select(_A.verify_public).where(
+            _A.id == self.user_id)) == mine and f"{self.user_id}.json" in state.published(conn))
+        if self.user_id == manifest.admin_id and mine == manifest.admin_key:
             self.publish_accounts()
             published = True
         if not published:
@@ -111,26 +127,21 @@ class Engine:
                              "Ask your administrator to add it.")
         self.pull()
         self.push()
-        with self.store.transaction() as s:
-            self.result.conflicts = int(s.scalar(
-                select(func.count()).select_from(RecordRow).where(
-                    RecordRow.conflict.is_(True), RecordRow.author_id == self.user_id,
-                    RecordRow.erased_at.is_(None))) or 0)
+        self.result.conflicts = self.db(lambda conn: int(conn.scalar(
+            select(func.count()).select_from(table(RecordRow)).where(
+                _R.conflict.is_(True), _R.author_id == self.user_id,
+                _R.erased_at.is_(None))) or 0))
         return self.result
-
-    def _check_cancel(self) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled("Sync stopped. What was already received is kept.")
 
     # -- accounts --------------------------------------------------------------------------
 
     def publish_accounts(self) -> None:
         """The admin's devices sign and publish every account on this computer that the share
         does not have yet."""
-        assert self.manifest is not None
-        with self.store.transaction() as s:
-            seen = set(json.loads(setting(s, "share_accounts_seen") or "{}"))
-            rows = [r for r in s.scalars(select(AccountRow)) if f"{r.id}.json" not in seen]
+        manifest = self.manifest
+        assert manifest is not None  # set by run() or by the caller first
+        rows = self.db(lambda conn: [r for r in conn.execute(select(table(AccountRow)))
+                                     if f"{r.id}.json" not in state.published(conn)])
         if not rows:
             return
         on_share = {e.name: e.size for e in self.share.list(fmt.ACCOUNTS)}
@@ -139,49 +150,40 @@ class Engine:
             name = f"{row.id}.json"
             if name in on_share:
                 continue
-            data = account_doc(row, self.manifest.team_id, self.keys.sign, self.clock())
+            data = account_doc(row, manifest.team_id, self.keys.sign, self.clock())
             self.share.write(f"{fmt.ACCOUNTS}/{name}", data)
             published[name] = len(data)
-        with self.store.transaction() as s:
-            seen_sizes = json.loads(setting(s, "share_accounts_seen") or "{}")
-            put(s, "share_accounts_seen", json.dumps(seen_sizes | published, sort_keys=True))
+        self.db(lambda conn: state.note_published(conn, published))
 
-    # -- quarantine ------------------------------------------------------------------------
-
-    def _quarantine(self, folder: str, name: str, reason: str, size: int) -> None:
-        where = f"{folder}/{name}"
-        first = self.report.once(
-            f"bad:{where}:{size}",
-            f"A file on the team share failed its checks and was moved aside ({reason}): "
-            f"{where}. Nothing on this computer was changed.")
-        if first:
-            self.result.quarantined += 1
-        target = (f"{fmt.QUARANTINE}/{self.device_id}/"
-                  f"{folder.replace('/', '.')}.{name}.{self.clock():%Y%m%d%H%M%S}")
-        # On a read-only share it stays where it is, and is still reported only this once.
-        with suppress(EnvironmentProblem):
-            self.share.move(where, target)
-
-    # -- pull ------------------------------------------------------------------------------
+    # -- pull: fetch and verify (share), apply (database) ----------------------------------
 
     def pull(self) -> None:
-        todo: list[tuple[str, str, int, Entry, str]] = []
+        found: list[Found] = []
         for d in self.share.list(fmt.DEVICES):
             if d.is_temp or d.name == self.device_id:
                 continue
             if d.kind != "dir" or not fmt.DEVICE_NAME.match(d.name):
-                odd_entry(self.report, self._quarantine, fmt.DEVICES, d)
+                self.ctx.odd_entry(fmt.DEVICES, d)
                 continue
-            todo += self._new_in(d.name)
-        total = len(todo)
-        for done, (device, author, seq, entry, kind) in enumerate(todo):
-            self._check_cancel()
-            self.progress(done, total, "Receiving changes from the team share")
-            self._pull_one(device, author, seq, entry, kind)
-        self.progress(total, total, "Received")
-        self._retry_pending()
+            found += self._new_in(d.name)
+        total = len(found)
+        verify_keys = self.db(lambda conn: {i: k for i, k in conn.execute(
+            select(_A.id, _A.verify_public))})
+        for done, item in enumerate(found):
+            self.ctx.check_cancel()
+            self.ctx.progress(done, total, "Receiving changes from the team share")
+            fetched = self._fetch(item, verify_keys)
+            if fetched is None:
+                continue
+            try:
+                self.db(partial(self._apply, f=fetched))
+            except fmt.Tampered as exc:  # signed, but not hers to change: nothing applied
+                self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name, str(exc),
+                                    item.entry.size)
+        self.ctx.progress(total, total, "Received")
+        self.db(self._retry_waiting)
 
-    def _new_in(self, device: str) -> list[tuple[str, str, int, Entry, str]]:
+    def _new_in(self, device: str) -> list[Found]:
         folder = f"{fmt.DEVICES}/{device}"
         streams: dict[str, list[tuple[int, Entry]]] = defaultdict(list)
         snapshots: dict[str, tuple[int, Entry]] = {}
@@ -197,109 +199,107 @@ class Engine:
                 if seq > snapshots.get(snap.group(1), (0, e))[0]:
                     snapshots[snap.group(1)] = (seq, e)
             else:
-                odd_entry(self.report, self._quarantine, folder, e)
-        with self.store.transaction() as s:
-            cursors = {c.author_id: c for c in s.scalars(select(CursorRow).where(
-                CursorRow.user_id == self.user_id, CursorRow.device_id == device))}
-        todo: list[tuple[str, str, int, Entry, str]] = []
+                self.ctx.odd_entry(folder, e)
+        cursors = self.db(lambda conn: state.cursors(conn, self.user_id, device))
+        todo: list[Found] = []
         for author in set(streams) | set(snapshots):
             files = streams.get(author, [])
             at = cursors[author].seq if author in cursors else 0
             snap_seq, snap_entry = snapshots.get(author, (0, None))
             if snap_entry is not None and snap_seq > at:
                 # Changesets up to snap_seq were folded into it: read it instead of them.
-                todo.append((device, author, snap_seq, snap_entry, "snapshot"))
+                todo.append(Found(device, author, snap_seq, snap_entry, "snapshot"))
                 at = snap_seq
             newest = max([seq for seq, _ in files] + [snap_seq])
             if newest < at and snap_seq < at:
-                self.report.once(
+                self.ctx.report(
                     f"rollback:{device}:{author}:{at}",
                     f"Changes {newest + 1} to {at} from another device ({device[:8]}) have "
                     "disappeared from the team share: removed, or an older copy of the folder "
                     "was put back. Nothing on this computer was changed.")
-            todo += [(device, author, seq, e, "changeset") for seq, e in sorted(files) if seq > at]
+            todo += [Found(device, author, seq, e, "changeset") for seq, e in sorted(files)
+                     if seq > at]
         for author, cursor in cursors.items():
             if author not in streams and author not in snapshots and cursor.seq > 0:
-                self.report.once(
+                self.ctx.report(
                     f"rollback:{device}:{author}:{cursor.seq}",
                     f"All changes from another device ({device[:8]}) have disappeared from "
                     "the team share. Nothing on this computer was changed.")
         return todo
 
-    def _pull_one(self, device: str, author: str, seq: int, e: Entry, kind: str) -> None:
-        folder = f"{fmt.DEVICES}/{device}"
+    def _fetch(self, item: Found, verify_keys: dict[str, bytes]) -> Fetched | None:
+        """Read, verify, decrypt and parse one file; a bad one is set aside (None)."""
+        folder, e = f"{fmt.DEVICES}/{item.device}", item.entry
         if e.kind != "file":
-            self._quarantine(folder, e.name, "it is not a plain file", e.size)
-            return
+            self.ctx.quarantine(folder, e.name, "it is not a plain file", e.size)
+            return None
         if e.size > fmt.MAX_FILE:
-            self._quarantine(folder, e.name, f"it is too large ({e.size:,} bytes)", e.size)
-            return
+            self.ctx.quarantine(folder, e.name, f"it is too large ({e.size:,} bytes)", e.size)
+            return None
         try:
             data = self.share.read(f"{folder}/{e.name}", max_size=fmt.MAX_FILE)
         except FileTooLarge as big:
-            self._quarantine(folder, e.name, f"it is too large ({big.size:,} bytes)", e.size)
-            return
+            self.ctx.quarantine(folder, e.name, f"it is too large ({big.size:,} bytes)", e.size)
+            return None
         try:
-            self._apply_changeset(data, device, author, seq, kind)
+            return self._verify(item, data, verify_keys)
         except fmt.Tampered as exc:
-            self._quarantine(folder, e.name, str(exc), e.size)
+            self.ctx.quarantine(folder, e.name, str(exc), e.size)
+            return None
 
-    def _apply_changeset(self, data: bytes, device: str, author: str, seq: int,
-                         kind: str = "changeset") -> None:
-        assert self.manifest is not None
-        signed, sig = fmt.parse_doc(data, kind)
+    def _verify(self, item: Found, data: bytes, verify_keys: dict[str, bytes]) -> Fetched:
+        manifest = self.manifest
+        assert manifest is not None  # read first in run()
+        signed, sig = fmt.parse_doc(data, item.kind)
         h = fmt.read_header(signed)
-        if (h.device_id, h.author_id, h.seq) != (device, author, seq):
+        if (h.device_id, h.author_id, h.seq) != (item.device, item.author, item.seq):
             raise fmt.Tampered("its name does not match its content (moved or replayed)")
-        if h.team_id != self.manifest.team_id:
+        if h.team_id != manifest.team_id:
             raise fmt.Tampered("it belongs to another team share")
         if not hlc.sane(h.hlc):
             raise fmt.Tampered("its clock reading is damaged")
-        with self.store.transaction() as s:
-            signer = s.get(AccountRow, author)
-            key = signer.verify_public if signer is not None else None
+        key = verify_keys.get(item.author)
         if key is None:
             raise fmt.Tampered("it is signed by someone this team's administrator has not added")
-        fmt.check_signature(kind, signed, sig, key)
-        entries = fmt.open_sections(signed, h, self.user_id, self.keys)
-        if author == self.user_id and any(e.get("t") == "e" for e in entries):
+        fmt.check_signature(item.kind, signed, sig, key)
+        opened = tuple(changes.from_wire(e) for e in fmt.open_sections(
+            signed, h, self.user_id, self.keys))
+        digest = fmt.field(signed, "last", str) if item.kind == "snapshot" else fmt.digest(data)
+        return Fetched(item, h, opened, Position(item.seq, digest))
+
+    def _apply(self, conn: Connection, *, f: Fetched) -> None:
+        """One changeset, with the cursor that records it, in one transaction."""
+        item, h = f.found, f.header
+        if item.author == self.user_id and any(isinstance(c, ErasureChange) for c in f.changes):
             self.compact_now = True
-        digest = fmt.digest(data)
-        if kind == "snapshot":
-            digest = fmt.field(signed, "last", str)
-        with self.store.transaction() as s:
-            cursor = s.get(CursorRow, (self.user_id, device, author))
-            at, prev = (cursor.seq, cursor.digest) if cursor else (0, "")
-            if kind == "snapshot":
-                pass  # it stands for everything up to seq; nothing to chain to
-            elif seq == at + 1 and h.prev != prev:
-                self.report.once(f"fork:{device}:{author}:{seq}",
-                                 f"Change {seq} from another device ({device[:8]}) does not follow "
-                                 "the one before it; an earlier change may have been replaced.")
-            elif seq > at + 1:
-                self.report.once(f"gap:{device}:{author}:{at + 1}",
-                                 f"Changes {at + 1} to {seq - 1} from another device "
-                                 f"({device[:8]}) are missing from the team share; they will "
-                                 "come when that device syncs again.")
-            self.result.pulled += Applier(s, self.user_id, author, self.clock).apply(entries)
-            records.observe(s.connection(), h.hlc, device_id=self.device_id, now=self.clock())
-            s.merge(CursorRow(user_id=self.user_id, device_id=device, author_id=author, seq=seq,
-                              digest=digest))
+        cursor = state.cursors(conn, self.user_id, item.device).get(item.author, Position())
+        if item.kind == "snapshot":
+            pass  # it stands for everything up to seq; nothing to chain to
+        elif item.seq == cursor.seq + 1 and h.prev != cursor.digest:
+            self._report_in(conn, f"fork:{item.device}:{item.author}:{item.seq}",
+                            f"Change {item.seq} from another device ({item.device[:8]}) does "
+                            "not follow the one before it; an earlier change may have been "
+                            "replaced.")
+        elif item.seq > cursor.seq + 1:
+            self._report_in(conn, f"gap:{item.device}:{item.author}:{cursor.seq + 1}",
+                            f"Changes {cursor.seq + 1} to {item.seq - 1} from another device "
+                            f"({item.device[:8]}) are missing from the team share; they will "
+                            "come when that device syncs again.")
+        self.result.pulled += Apply(conn, self.user_id, item.author, self.clock()).all(
+            f.changes)
+        records.observe(conn, h.hlc, device_id=self.device_id, now=self.clock())
+        state.move_cursor(conn, self.user_id, item.device, item.author, f.position)
 
-    def _retry_pending(self) -> None:
-        with self.store.transaction() as s:
-            rows = list(s.scalars(select(PendingRow).where(PendingRow.user_id == self.user_id)))
-            if not rows:
-                return
-            by_author: dict[str, list[PendingRow]] = defaultdict(list)
-            for row in rows:
-                by_author[row.author_id].append(row)
-            s.execute(delete(PendingRow).where(PendingRow.id.in_([r.id for r in rows])))
-            for author, items in by_author.items():
-                Applier(s, self.user_id, author, self.clock).apply(
-                    [json.loads(r.entry) for r in items])
+    def _report_in(self, conn: Connection, key: str, message: str) -> None:
+        """``Run.report`` inside a transaction already open on the database lane."""
+        if state.first_report(conn, key, message, at=self.clock()):
+            self.result.problems.append(message)
 
-    # -- push ------------------------------------------------------------------------------
+    def _retry_waiting(self, conn: Connection) -> None:
+        for author, items in state.take_waiting(conn, self.user_id).items():
+            Apply(conn, self.user_id, author, self.clock()).all(items)
+
+    # -- push: prepare (database), write and read back (share), mark sent (database) --------
 
     def push(self) -> None:
         folder = f"{fmt.DEVICES}/{self.device_id}"
@@ -308,208 +308,179 @@ class Engine:
             if name.startswith(TEMP_PREFIX):
                 # Left by a write from this device that crashed (one writer per folder).
                 self.share.remove(f"{folder}/{name}")
-        last_seq, last_digest = self._own_position(listing, folder)
+        last = self._own_position(listing, folder)
         self._requeue_missing(listing)
-        with self.store.transaction() as s:
-            self._ensure_reader_wraps(s)
-        with self.store.transaction() as s:
-            batches = list(self._batches(s))
+        self.db(self._ensure_reader_wraps)
+        batches = self.db(self._batches)
         total = len(batches)
-        for done, (ops, sections) in enumerate(batches):
-            self._check_cancel()
-            self.progress(done, total, "Sending changes to the team share")
-            seq = last_seq + 1
-            assert self.manifest is not None
-            header = fmt.Header(self.manifest.team_id, self.device_id, self.user_id, seq,
-                                last_digest, self._max_hlc(sections))
-            data = fmt.build_changeset(header, sections, self.keys)
-            name = f"{self.user_id}.{seq:010d}.pdk"
-            self.share.write(f"{folder}/{name}", data)
-            # Read back and compare before anything here is marked as sent.
-            back = self.share.read(f"{folder}/{name}", max_size=fmt.MAX_FILE)
-            if fmt.digest(back) != fmt.digest(data):
-                raise ShareUnavailable("The team share did not keep what was written to it. "
-                                       "Your work is safe on this computer; sync will retry.")
-            last_seq, last_digest = seq, fmt.digest(data)
-            with self.store.transaction() as s:
-                records.unqueue(s.connection(), [o["seq"] for o in ops])
-                s.add(PushedRow(author_id=self.user_id, seq=seq, digest=last_digest,
-                                size=len(data), ops=json.dumps(ops), at=self.clock()))
-                put(s, f"sync_seq/{self.user_id}", f"{seq} {last_digest}")
-            self.result.pushed += sum(len(entries) for _, entries in sections)
-            if any(o["op"] == "erase" for o in ops):
+        for done, batch in enumerate(batches):
+            self.ctx.check_cancel()
+            self.ctx.progress(done, total, "Sending changes to the team share")
+            manifest = self.manifest
+            assert manifest is not None  # read first in run()
+            header = fmt.Header(manifest.team_id, self.device_id, self.user_id, last.seq + 1,
+                                last.digest, self._max_hlc(batch.sections))
+            data = fmt.build_changeset(header, batch.sections, self.keys)
+            self._write_and_check(f"{folder}/{self.user_id}.{header.seq:010d}.pdk", data)
+            last = Position(header.seq, fmt.digest(data))
+            written = Written(self.user_id, last.seq, last.digest, len(data), batch.carried)
+            self.db(partial(self._mark_sent, written=written, seqs=batch.seqs))
+            self.result.pushed += sum(len(entries) for _, entries in batch.sections)
+            if any(q.op == "erase" for q in batch.carried):
                 self.compact_now = True
-        self.progress(total, total, "Sent")
+        self.ctx.progress(total, total, "Sent")
         mine = [n for n in listing if n.startswith(f"{self.user_id}.") and n.endswith(".pdk")
                 and not n.endswith(".snap.pdk")]
-        if last_seq and (self.compact_now or len(mine) + total >= COMPACT_AFTER):
-            self.compact(folder, last_seq, last_digest)
+        if last.seq and (self.compact_now or len(mine) + total >= COMPACT_AFTER):
+            self.compact(folder, last)
 
-    def compact(self, folder: str, seq: int, last_digest: str) -> None:
+    def _write_and_check(self, path: str, data: bytes) -> None:
+        """Written, then read back and compared before anything here is marked as sent."""
+        self.share.write(path, data)
+        if fmt.digest(self.share.read(path, max_size=fmt.MAX_FILE)) != fmt.digest(data):
+            raise ShareUnavailable("The team share did not keep what was written to it. "
+                                   "Your work is safe on this computer; sync will retry.")
+
+    def _mark_sent(self, conn: Connection, *, written: Written, seqs: tuple[int, ...]) -> None:
+        records.unqueue(conn, list(seqs))
+        state.mark_written(conn, written=written, at=self.clock())
+
+    def compact(self, folder: str, last: Position) -> None:
         """Fold this device's changesets 1..seq (for this user) into one snapshot, built from
         what the vault holds now: every version this device wrote, every wrapped key, every
         sharing switch and erasure. Nothing anyone has not pulled is lost: the snapshot holds
         all of it, and a reader behind it reads the snapshot. Erased records are not in it,
         so compaction is also how their ciphertext leaves the share."""
-        assert self.manifest is not None
-        me = self.user_id
-        with self.store.transaction() as s:
-            rows: list[tuple[int, Queued]] = []
-            for rid, vid in s.execute(select(VersionRow.record_id, VersionRow.vid)
-                                      .join(RecordRow, RecordRow.id == VersionRow.record_id)
-                                      .where(RecordRow.author_id == me,
-                                             RecordRow.erased_at.is_(None),
-                                             VersionRow.device_id == self.device_id)
-                                      .order_by(VersionRow.hlc)):
-                rows.append((len(rows), Queued("version", rid, vid)))
-            for rid, vid, reader in s.execute(
-                    select(WrapRow.record_id, VersionRow.vid, WrapRow.reader_id)
-                    .join(VersionRow, (VersionRow.record_id == WrapRow.record_id)
-                          & (VersionRow.version == WrapRow.version))
-                    .join(RecordRow, RecordRow.id == WrapRow.record_id)
-                    .where(RecordRow.author_id == me, WrapRow.reader_id != me,
-                           VersionRow.device_id != self.device_id)):
-                rows.append((len(rows), Queued("wrap", rid, vid, reader)))
-            for clock_row in s.scalars(select(ReaderClockRow).join(
-                    RecordRow, RecordRow.id == ReaderClockRow.record_id)
-                    .where(RecordRow.author_id == me)):
-                rows.append((len(rows), Queued("reader", clock_row.record_id,
-                                               reader_id=clock_row.reader_id)))
-            for person in s.scalars(select(ErasedPersonRow.person_id)
-                                    .where(ErasedPersonRow.author_id == me)):
-                rows.append((len(rows), Queued("erase", person)))
-            builder = EntryBuilder(s, me, self.device_id, self.clock)
-            groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
-            for i in range(0, len(rows), _CHUNK):
-                for readers, entry in builder.build(rows[i:i + _CHUNK]).values():
-                    groups[readers].append(entry)
-            sections = builder.sections(groups)
-        header = fmt.Header(self.manifest.team_id, self.device_id, me, seq, "",
+        manifest = self.manifest
+        assert manifest is not None  # read first in run()
+        me, seq = self.user_id, last.seq
+        sections = self.db(self._snapshot_sections)
+        header = fmt.Header(manifest.team_id, self.device_id, me, seq, "",
                             self._max_hlc(sections))
         data = fmt.build_changeset(header, sections, self.keys, kind="snapshot",
-                                   last=last_digest)
+                                   last=last.digest)
         if len(data) > fmt.MAX_FILE:
             return  # too much for one file; the changesets stay (nothing is lost)
         name = f"{me}.{seq:010d}.snap.pdk"
-        self.share.write(f"{folder}/{name}", data)
-        if fmt.digest(self.share.read(f"{folder}/{name}", max_size=fmt.MAX_FILE)) != \
-                fmt.digest(data):
-            raise ShareUnavailable("The team share did not keep what was written to it. "
-                                   "Your work is safe on this computer; sync will retry.")
+        self._write_and_check(f"{folder}/{name}", data)
         # Only now, with the snapshot read back, do the changesets it replaces go.
         for e in self.share.list(folder):
             match = fmt.CHANGESET_NAME.match(e.name) or fmt.SNAPSHOT_NAME.match(e.name)
             if match and match.group(1) == me and int(match.group(2)) <= seq and e.name != name:
                 self.share.remove(f"{folder}/{e.name}")
-        with self.store.transaction() as s:
-            s.execute(delete(PushedRow).where(PushedRow.author_id == me, PushedRow.seq <= seq))
+        self.db(lambda conn: state.forget_written(conn, me, up_to=seq))
+
+    def _snapshot_sections(self, conn: Connection) -> list[Section]:
+        rows = list(enumerate(everything(conn, self.user_id, self.device_id)))
+        builder = Outgoing(conn, self.user_id, self.device_id, self.clock())
+        groups: dict[frozenset[str], list[Change]] = defaultdict(list)
+        for i in range(0, len(rows), _CHUNK):
+            for readers, change in builder.build(rows[i:i + _CHUNK]).values():
+                groups[readers].append(change)
+        return builder.sections(groups)
 
     @staticmethod
-    def _max_hlc(sections: list[tuple[list[tuple[str, bytes]], list[dict[str, Any]]]]) -> str:
+    def _max_hlc(sections: list[Section]) -> str:
         readings = [e["hlc"] for _, entries in sections for e in entries if "hlc" in e]
         return max(readings, default=hlc.encode(0, 0, "0"))
 
-    def _own_position(self, listing: dict[str, Entry], folder: str) -> tuple[int, str]:
-        with self.store.transaction() as s:
-            text = setting(s, f"sync_seq/{self.user_id}")
-        seq, digest = (int(text.split()[0]), text.split()[1]) if text else (0, "")
+    def _own_position(self, listing: dict[str, Entry], folder: str) -> Position:
+        at = self.db(lambda conn: state.own_position(conn, self.user_id))
         # A changeset written just before a crash, not yet marked here: adopt it, so its
         # number is never reused. Its entries are still queued and go out again (harmless).
-        while (nxt := f"{self.user_id}.{seq + 1:010d}.pdk") in listing:
+        while (nxt := f"{self.user_id}.{at.seq + 1:010d}.pdk") in listing:
             data = self.share.read(f"{folder}/{nxt}", max_size=fmt.MAX_FILE)
             try:
                 signed, sig = fmt.parse_doc(data, "changeset")
                 fmt.check_signature("changeset", signed, sig, self.keys.public().verify)
             except fmt.Tampered:
                 break
-            seq, digest = seq + 1, fmt.digest(data)
-            with self.store.transaction() as s:
-                put(s, f"sync_seq/{self.user_id}", f"{seq} {digest}")
-                s.merge(PushedRow(author_id=self.user_id, seq=seq, digest=digest,
-                                  size=len(data), ops="[]", at=self.clock()))
-        return seq, digest
+            adopted = Written(self.user_id, at.seq + 1, fmt.digest(data), len(data), ())
+            self.db(partial(state.mark_written, written=adopted, at=self.clock()))
+            at = Position(adopted.seq, adopted.digest)
+        return at
 
     def _requeue_missing(self, listing: dict[str, Entry]) -> None:
         """A changeset of ours that is gone or cut short on the share is queued again."""
-        with self.store.transaction() as s:
-            gone = [p for p in s.scalars(select(PushedRow).where(
-                        PushedRow.author_id == self.user_id))
-                    if (e := listing.get(f"{p.author_id}.{p.seq:010d}.pdk")) is None
-                    or e.size != p.size]
-            if not gone:
-                return
-            for p in gone:
-                ops = [Queued(op["op"], op["record_id"], op.get("vid"), op.get("reader_id"))
-                       for op in json.loads(p.ops)]
-                if ops:
-                    records.queue(s.connection(), self.user_id, *ops)
-                s.delete(p)
-        self.report.once(f"own-missing:{self.user_id}:{gone[0].seq}",
-                         f"{len(gone)} of the changes this computer sent are missing or damaged "
-                         "on the team share; they are being sent again.")
+        def requeue(conn: Connection) -> list[Written]:
+            gone = [w for w in state.written(conn, self.user_id)
+                    if (e := listing.get(f"{w.author_id}.{w.seq:010d}.pdk")) is None
+                    or e.size != w.size]
+            for w in gone:
+                if w.carried:
+                    records.queue(conn, self.user_id, *w.carried)
+                state.forget_written(conn, self.user_id, seq=w.seq)
+            return gone
+        gone = self.db(requeue)
+        if gone:
+            self.ctx.report(f"own-missing:{self.user_id}:{gone[0].seq}",
+                             f"{len(gone)} of the changes this computer sent are missing or "
+                             "damaged on the team share; they are being sent again.")
 
-    def _ensure_reader_wraps(self, s: Session) -> None:
+    def _ensure_reader_wraps(self, conn: Connection) -> None:
         """A version saved on another device before sharing reached it: give the coordinator
         the key of the version now shown, as sharing promises."""
-        rows = s.execute(
-            select(ReaderRow.reader_id, VersionRow, AccountRow.receive_public)
-            .join(RecordRow, RecordRow.id == ReaderRow.record_id)
-            .join(VersionRow, (VersionRow.record_id == RecordRow.id)
-                  & (VersionRow.version == RecordRow.head_version))
-            .join(AccountRow, AccountRow.id == ReaderRow.reader_id)
-            .outerjoin(WrapRow, (WrapRow.record_id == RecordRow.id)
-                       & (WrapRow.version == RecordRow.head_version)
-                       & (WrapRow.reader_id == ReaderRow.reader_id))
-            .where(RecordRow.author_id == self.user_id, RecordRow.erased_at.is_(None),
-                   VersionRow.tombstone.is_(False), WrapRow.reader_id.is_(None))
-        ).all()
-        conn = s.connection()
-        for reader_id, ver, public in rows:
-            records.give_key(conn, ver.record_id, ver.version, ver.vid, owner_id=self.user_id,
+        v, w, rd = table(VersionRow).c, table(WrapRow).c, table(ReaderRow).c
+        rows = conn.execute(
+            select(rd.reader_id, v.record_id, v.version, v.vid, _A.receive_public)
+            .join(table(RecordRow), _R.id == rd.record_id)
+            .join(table(VersionRow), (v.record_id == _R.id) & (v.version == _R.head_version))
+            .join(table(AccountRow), _A.id == rd.reader_id)
+            .outerjoin(table(WrapRow), (w.record_id == _R.id) & (w.version == _R.head_version)
+                       & (w.reader_id == rd.reader_id))
+            .where(_R.author_id == self.user_id, _R.erased_at.is_(None),
+                   v.tombstone.is_(False), w.reader_id.is_(None))).all()
+        for reader_id, record_id, number, vid, public in rows:
+            records.give_key(conn, record_id, number, vid, owner_id=self.user_id,
                              reader_id=reader_id, rewrap=rewrapper(
-                                 self.keys, self.user_id, ver.record_id, ver.vid, reader_id,
-                                 public))
+                                 self.keys, self.user_id, record_id, vid, reader_id, public))
 
-    def _batches(self, s: Session) -> Iterable[tuple[list[dict[str, Any]], list[tuple[
-            list[tuple[str, bytes]], list[dict[str, Any]]]]]]:
-        """The outbox as changesets: entries grouped by who may read them, bounded in size."""
-        outbox = records.queued(s.connection(), self.user_id)
+    def _batches(self, conn: Connection) -> list[Batch]:
+        """The outbox as changesets: changes grouped by who may read them, bounded in size."""
+        outbox = records.queued(conn, self.user_id)
         if not outbox:
-            return
-        builder = EntryBuilder(s, self.user_id, self.device_id, self.clock)
-        ops: list[dict[str, Any]] = []
-        groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+            return []
+        builder = Outgoing(conn, self.user_id, self.device_id, self.clock())
+        out: list[Batch] = []
+        seqs: list[int] = []
+        carried: list[Queued] = []
+        groups: dict[frozenset[str], list[Change]] = defaultdict(list)
         count = size = 0
         for i in range(0, len(outbox), _CHUNK):
             chunk = outbox[i:i + _CHUNK]
             built = builder.build(chunk)
-            for seq, row in chunk:
-                ops.append({"seq": seq, "op": row.op, "record_id": row.record_id,
-                            "vid": row.vid, "reader_id": row.reader_id})
+            for seq, queued in chunk:
+                seqs.append(seq)
+                carried.append(queued)
                 item = built.get(seq)
                 if item is not None:
-                    readers, entry = item
-                    groups[readers].append(entry)
+                    readers, change = item
+                    groups[readers].append(change)
                     count += 1
-                    size += len(entry.get("ct") or "") + len(entry.get("pct") or "") + 512
+                    size += _size(change)
                 if count >= fmt.MAX_ENTRIES or size >= _SECTION_BYTES:
-                    yield ops, builder.sections(groups)
-                    ops, groups, count, size = [], defaultdict(list), 0, 0
-        if ops:
-            yield ops, builder.sections(groups)
+                    out.append(Batch(tuple(seqs), tuple(carried), builder.sections(groups)))
+                    seqs, carried, groups, count, size = [], [], defaultdict(list), 0, 0
+        if seqs:
+            out.append(Batch(tuple(seqs), tuple(carried), builder.sections(groups)))
+        return out
 
 
+def _size(change: Change) -> int:
+    """Roughly what a change adds to a changeset: its ciphertexts in base64, and the rest."""
+    if isinstance(change, changes.VersionChange):
+        return sum(4 * ((len(ct) + 2) // 3) for ct in (change.ciphertext,
+                                                       change.private_ciphertext)
+                   if ct is not None) + 512
+    return 512
 
 
 __all__ = [
     "COMPACT_AFTER",
     "AdminKeyChanged",
-    "CancelToken",
     "Engine",
     "Manifest",
     "NotATeamShare",
-    "Progress",
-    "Reporter",
     "RunResult",
     "account_doc",
     "pin_manifest",

@@ -3,32 +3,28 @@ accounts. Needs no user keys, so a new device can enrol with only a passphrase."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select, update
 
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Role
 from peerdesk.errors import EnvironmentProblem, IntegrityProblem
-from peerdesk.store.db import Store
-from peerdesk.store.models import (
-    AccountRow,
-    ProblemRow,
-    Setting,
-)
+from peerdesk.store import settings
+from peerdesk.store.models import AccountRow, table
 from peerdesk.sync import format as fmt
-from peerdesk.sync.share import (
-    Entry,
-    FileTooLarge,
-    Share,
-    ShareUnavailable,
-    safe_name,
-)
+from peerdesk.sync import state
+from peerdesk.sync.changes import ident, iso, parse_time
+from peerdesk.sync.run import Run, RunResult
+from peerdesk.sync.share import FileTooLarge, Share, ShareUnavailable
+from peerdesk.sync.state import AccountFiles
+
+_ACCOUNTS = table(AccountRow)
+_A = _ACCOUNTS.c
 
 
 class NotATeamShare(EnvironmentProblem):
@@ -37,18 +33,6 @@ class NotATeamShare(EnvironmentProblem):
 
 class AdminKeyChanged(IntegrityProblem):
     pass
-
-
-@dataclass
-class RunResult:
-    pulled: int = 0
-    pushed: int = 0
-    conflicts: int = 0
-    quarantined: int = 0
-    accounts_added: int = 0
-    problems: list[str] = field(default_factory=list)
-    fingerprint: str | None = None
-    new_fingerprint: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,34 +47,7 @@ class Manifest:
         return fmt.fingerprint(self.admin_key)
 
 
-def setting(s: Session, key: str) -> str | None:
-    row = s.get(Setting, key)
-    return row.value if row else None
-
-
-def put(s: Session, key: str, value: str) -> None:
-    s.merge(Setting(key=key, value=value))
-
-
-def iso(at: datetime) -> str:
-    return at.isoformat()
-
-
-def parse_time(text: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(fmt.field({"x": text}, "x", str))
-    except ValueError:
-        raise fmt.Tampered("a time in it is damaged") from None
-
-
-def ident(obj: dict[str, Any], name: str) -> str:
-    value = fmt.field(obj, name, str)
-    if not 0 < len(value) <= 36:
-        raise fmt.Tampered(f"its field {name!r} is not an id")
-    return str(value)
-
-
-# -- the manifest and accounts (no keys needed: enrolment uses these) ---------------------------
+# -- the manifest ---------------------------------------------------------------------------------
 
 def read_manifest(share: Share) -> Manifest:
     share.check()
@@ -122,13 +79,13 @@ def write_manifest(share: Share, *, team_id: str, name: str, admin_id: str, keys
     return Manifest(team_id, name, admin_id, public)
 
 
-def pin_manifest(s: Session, manifest: Manifest, result: RunResult) -> None:
+def pin_manifest(conn: Connection, manifest: Manifest, result: RunResult) -> None:
     """Trust on first use, shown for checking: the admin key never changes silently after."""
-    pinned = setting(s, "share_admin_key")
-    team = setting(s, "share_team_id")
+    pinned = settings.get(conn, "share_admin_key")
+    team = settings.get(conn, "share_team_id")
     if pinned is None:
-        put(s, "share_admin_key", manifest.admin_key.hex())
-        put(s, "share_team_id", manifest.team_id)
+        settings.put(conn, "share_admin_key", manifest.admin_key.hex())
+        settings.put(conn, "share_team_id", manifest.team_id)
         result.new_fingerprint = True
     elif pinned != manifest.admin_key.hex() or team != manifest.team_id:
         raise AdminKeyChanged(
@@ -137,8 +94,10 @@ def pin_manifest(s: Session, manifest: Manifest, result: RunResult) -> None:
     result.fingerprint = manifest.fingerprint
 
 
-def account_doc(row: AccountRow, team_id: str, sign: Callable[[bytes], bytes],
-                now: datetime) -> bytes:
+# -- accounts ---------------------------------------------------------------------------------------
+
+def account_doc(row: Any, team_id: str, sign: Callable[[bytes], bytes], now: datetime) -> bytes:
+    """An account as the admin publishes it (``row``: the account's columns by name)."""
     return fmt.seal_doc("account", {
         "team": team_id, "id": row.id, "name": row.name, "role": row.role,
         "created": iso(row.created_at), "kdf": row.kdf, "secrets": fmt.b64(row.secrets),
@@ -146,103 +105,75 @@ def account_doc(row: AccountRow, team_id: str, sign: Callable[[bytes], bytes],
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now)}, sign)
 
 
-class Reporter:
-    """Problems are written down so each is reported once, not at every sync."""
-
-    def __init__(self, store: Store, result: RunResult, clock: Callable[[], datetime]) -> None:
-        self.store, self.result, self.clock = store, result, clock
-
-    def once(self, key: str, message: str) -> bool:
-        with self.store.transaction() as s:
-            if s.get(ProblemRow, key[:300]) is not None:
-                return False
-            s.add(ProblemRow(key=key[:300], message=message, at=self.clock()))
-        self.result.problems.append(message)
-        return True
-
-
-def sync_accounts(store: Store, share: Share, manifest: Manifest, reporter: Reporter,
-                  *, quarantine: Callable[[str, str, str, int], None]) -> int:
-    """Bring in every account the admin signed; refuse the rest. Returns how many are new."""
+def sync_accounts(run: Run, manifest: Manifest) -> int:
+    """Bring in every account the admin signed; refuse the rest. Returns how many are new.
+    Files are read and checked off the database lane; each import is a step on it."""
+    files = run.db(AccountFiles.load)
     added = 0
-    with store.transaction() as s:
-        seen: dict[str, int] = json.loads(setting(s, "share_accounts_seen") or "{}")
-        issued_at: dict[str, str] = json.loads(setting(s, "share_accounts_issued") or "{}")
-    for e in share.list(fmt.ACCOUNTS):
+    for e in run.share.list(fmt.ACCOUNTS):
         if e.is_temp:
             continue
         match = fmt.ACCOUNT_NAME.match(e.name)
         if not match or e.kind != "file":
-            odd_entry(reporter, quarantine, fmt.ACCOUNTS, e)
+            run.odd_entry(fmt.ACCOUNTS, e)
             continue
-        if seen.get(e.name) == e.size:
+        if files.sizes.get(e.name) == e.size:
             continue
         if e.size > fmt.MAX_SMALL_FILE:
-            quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
+            run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
             continue
         try:
-            data = share.read(f"{fmt.ACCOUNTS}/{e.name}", max_size=fmt.MAX_SMALL_FILE)
-            signed, sig = fmt.parse_doc(data, "account")
-            fmt.check_signature("account", signed, sig, manifest.admin_key)
-            if ident(signed, "id") != match.group(1) or signed.get("team") != manifest.team_id:
-                raise fmt.Tampered("its name or team does not match its content")
-            role = fmt.field(signed, "role", str)
-            if role not in {r.value for r in Role}:
-                raise fmt.Tampered("its role is unknown")
+            signed, role = _verified_account(run.share, e.name, match.group(1), manifest)
             issued = fmt.field(signed, "issued", str)
-            if issued < issued_at.get(match.group(1), ""):
+            if issued < files.issued.get(match.group(1), ""):
                 # Genuine but older than one already seen: an old copy put back.
-                reporter.once(f"account-rollback:{e.name}:{issued}",
-                              f"An older copy of an account was put back on the team share "
-                              f"({fmt.ACCOUNTS}/{e.name}); it was ignored.")
+                run.report(f"account-rollback:{e.name}:{issued}",
+                           f"An older copy of an account was put back on the team share "
+                           f"({fmt.ACCOUNTS}/{e.name}); it was ignored.")
                 continue
-            issued_at[match.group(1)] = issued
-            added += _import_account(store, signed, role, reporter)
+            files.issued[match.group(1)] = issued
+            added += run.db(partial(_import_account, run, signed=signed, role=role))
         except FileTooLarge:
-            quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
+            run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
             continue
         except fmt.Tampered as exc:
-            quarantine(fmt.ACCOUNTS, e.name,
-                       f"{exc} — it was not signed by this team's administrator", e.size)
+            run.quarantine(fmt.ACCOUNTS, e.name,
+                           f"{exc} — it was not signed by this team's administrator", e.size)
             continue
-        seen[e.name] = e.size
-    with store.transaction() as s:
-        put(s, "share_accounts_seen", json.dumps(seen, sort_keys=True))
-        put(s, "share_accounts_issued", json.dumps(issued_at, sort_keys=True))
+        files.sizes[e.name] = e.size
+    run.db(files.save)
     return added
 
 
-def _import_account(store: Store, signed: dict[str, Any], role: str, reporter: Reporter) -> int:
+def _verified_account(share: Share, name: str, account_id: str,
+                      manifest: Manifest) -> tuple[dict[str, Any], str]:
+    data = share.read(f"{fmt.ACCOUNTS}/{name}", max_size=fmt.MAX_SMALL_FILE)
+    signed, sig = fmt.parse_doc(data, "account")
+    fmt.check_signature("account", signed, sig, manifest.admin_key)
+    if ident(signed, "id") != account_id or signed.get("team") != manifest.team_id:
+        raise fmt.Tampered("its name or team does not match its content")
+    role = fmt.field(signed, "role", str)
+    if role not in {r.value for r in Role}:
+        raise fmt.Tampered("its role is unknown")
+    return signed, role
+
+
+def _import_account(run: Run, conn: Connection, *, signed: dict[str, Any], role: str) -> int:
     account_id, name = ident(signed, "id"), fmt.field(signed, "name", str)
-    with store.transaction() as s:
-        row = s.get(AccountRow, account_id)
-        if row is not None:
-            # Role and name follow the admin. Keys never: a passphrase changed on this
-            # computer must keep working.
-            row.role = role
-            return 0
-        if s.scalar(select(AccountRow.id).where(AccountRow.name == name)):
-            reporter.once(f"account-name:{account_id}",
-                          f"The team share has an account called {name!r}, and this computer "
-                          "has a different one with that name; the share's was not added.")
-            return 0
-        s.add(AccountRow(
-            id=account_id, name=name, role=role, created_at=parse_time(signed.get("created")),
-            kdf=fmt.field(signed, "kdf", str), secrets=fmt.unb64(signed.get("secrets")),
-            receive_public=fmt.unb64(signed.get("receive_public")),
-            verify_public=fmt.unb64(signed.get("verify_public")), failed_attempts=0))
+    if conn.scalar(select(_A.id).where(_A.id == account_id)) is not None:
+        # Role and name follow the admin. Keys never: a passphrase changed on this
+        # computer must keep working.
+        conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(role=role))
+        return 0
+    if conn.scalar(select(_A.id).where(_A.name == name)):
+        if state.first_report(conn, f"account-name:{account_id}", message := (
+                f"The team share has an account called {name!r}, and this computer has a "
+                "different one with that name; the share's was not added."), at=run.clock()):
+            run.result.problems.append(message)
+        return 0
+    conn.execute(insert(_ACCOUNTS).values(
+        id=account_id, name=name, role=role, created_at=parse_time(signed.get("created")),
+        kdf=fmt.field(signed, "kdf", str), secrets=fmt.unb64(signed.get("secrets")),
+        receive_public=fmt.unb64(signed.get("receive_public")),
+        verify_public=fmt.unb64(signed.get("verify_public")), failed_attempts=0))
     return 1
-
-
-def odd_entry(reporter: Reporter, quarantine: Callable[[str, str, str, int], None],
-               folder: str, e: Entry) -> None:
-    if safe_name(e.name):
-        quarantine(folder, e.name, "it is not a file PeerDesk writes", e.size)
-    else:
-        # Never used as a path: not read, not moved, only named (shortened, made printable).
-        shown = e.name.encode("unicode_escape").decode("ascii")[:60]
-        reporter.once(f"unsafe:{folder}/{e.name}",
-                      f"A file with an unsafe name ({shown!r}) in the team share's {folder} "
-                      "folder was ignored. Tell your administrator.")
-
-

@@ -320,7 +320,7 @@ class ShellWindow(QMainWindow):
             self.signin.banner.show_info("Unlock cancelled.")
 
     def _unlocked(self, loaded: Loaded, token: tasks.CancelToken, *, note: str = "") -> None:
-        if token.cancelled or self._unlocking is not token:
+        if token.is_set() or self._unlocking is not token:
             # A lock (or cancel) came while unlocking: drop the keys at once.
             tasks.start(loaded.desk.lock)
             return

@@ -1,0 +1,134 @@
+"""The outbox (ids only) as changes to send: each with its ciphertext and wrapped keys, and
+who may read it, so changes go into sections sealed for exactly those readers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from peerdesk.domain import Kind, Role
+from peerdesk.domain import hlc as clock
+from peerdesk.domain.merge import parse_parents
+from peerdesk.store import records
+from peerdesk.store.models import (
+    AccountRow,
+    ErasedPersonRow,
+    ReaderClockRow,
+    ReaderRow,
+    RecordRow,
+    VersionRow,
+    WrapRow,
+    table,
+)
+from peerdesk.store.records import Queued, Wrap
+from peerdesk.sync import changes
+from peerdesk.sync.changes import Change, ErasureChange, SharingChange, VersionChange
+
+Section = tuple[list[tuple[str, bytes]], list[dict[str, Any]]]  # (readers and keys, entries)
+_R, _V, _W = table(RecordRow).c, table(VersionRow).c, table(WrapRow).c
+_A, _RD, _E = table(AccountRow).c, table(ReaderRow).c, table(ErasedPersonRow).c
+
+
+class Outgoing:
+    """Builds changes for one user from this device's vault, in the caller's transaction."""
+
+    def __init__(self, conn: Connection, user_id: str, device_id: str, now: datetime) -> None:
+        self.conn, self.user_id, self.device_id, self.now = conn, user_id, device_id, now
+        accounts = conn.execute(select(_A.id, _A.role, _A.receive_public)).all()
+        self.publics = {a.id: a.receive_public for a in accounts}
+        self.coordinators = frozenset(a.id for a in accounts if a.role == Role.COORDINATOR.value)
+
+    def sections(self, groups: dict[frozenset[str], list[Change]]) -> list[Section]:
+        """Changes grouped by who may read them, each group with its readers' keys."""
+        return [([(r, self.publics[r]) for r in sorted(readers) if r in self.publics],
+                 [changes.to_wire(c) for c in items]) for readers, items in groups.items()]
+
+    def build(self, rows: list[tuple[int, Queued]]) -> dict[int, tuple[frozenset[str], Change]]:
+        """Each outbox entry (by its place) as a change and its readers; an entry with nothing
+        left to send (its record erased or gone since) is left out."""
+        me, conn = self.user_id, self.conn
+        rids = list({q.record_id for _, q in rows})
+        held = {r.id: r for r in conn.execute(select(
+            _R.id, _R.kind, _R.author_id, _R.person_id, _R.created_at, _R.erased_at)
+            .where(_R.id.in_(rids)))}
+        versions = {(v.record_id, v.vid): v for v in conn.execute(select(
+            _V.record_id, _V.version, _V.vid, _V.hlc, _V.device_id, _V.parents, _V.saved_at,
+            _V.tombstone, _V.suite, _V.ciphertext, _V.private_ciphertext)
+            .where(_V.record_id.in_(rids)))}
+        keys: dict[tuple[str, int], list[Wrap]] = defaultdict(list)
+        for rid, number, reader, suite, wrapped in conn.execute(select(
+                _W.record_id, _W.version, _W.reader_id, _W.suite, _W.wrapped)
+                .where(_W.record_id.in_(rids))):
+            keys[(rid, number)].append(Wrap(reader, suite, wrapped))
+        sharing: dict[str, set[str]] = defaultdict(set)
+        for rid, reader in conn.execute(select(_RD.record_id, _RD.reader_id)
+                                        .where(_RD.record_id.in_(rids))):
+            sharing[rid].add(reader)
+        out: dict[int, tuple[frozenset[str], Change]] = {}
+        for seq, q in rows:
+            rec = held.get(q.record_id)
+            if q.op == "erase":
+                reading = conn.scalar(select(_E.hlc).where(_E.person_id == q.record_id))
+                out[seq] = (self.coordinators, ErasureChange(
+                    q.record_id, tuple(records.about(conn, q.record_id, author_id=me)),
+                    reading or clock.zero(self.device_id)))
+                continue
+            if rec is None or rec.erased_at is not None or rec.author_id != me:
+                continue  # erased since: nothing of it may leave this computer
+            if q.op in {"version", "wrap"}:
+                ver = versions.get((q.record_id, q.vid or ""))
+                if ver is None:
+                    continue
+                ks = keys.get((q.record_id, ver.version), [])
+                if q.op == "version":
+                    # Whoever holds its key, and whoever it is shared with now (so a deletion
+                    # reaches the coordinator too).
+                    readers = {k.reader_id for k in ks if k.reader_id != me} | sharing[rec.id]
+                else:
+                    # A key given to one more reader (sharing, or a version from another
+                    # device after sharing reached it): she gets the whole version, since the
+                    # version itself may have gone out before she could read it.
+                    if not any(k.reader_id == q.reader_id for k in ks):
+                        continue
+                    readers = {q.reader_id or ""}
+                out[seq] = (frozenset(readers), VersionChange(
+                    rec.id, Kind(rec.kind), me, rec.person_id, rec.created_at, ver.vid, ver.hlc,
+                    ver.device_id, parse_parents(ver.parents), ver.saved_at, ver.tombstone,
+                    ver.suite, ver.ciphertext, ver.private_ciphertext, tuple(ks)))
+            elif q.op == "reader" and q.reader_id:
+                switched = records.reader_clock(conn, rec.id, q.reader_id)
+                if switched is None:  # shared before sync existed
+                    active = records.is_reader(conn, rec.id, q.reader_id)
+                    reading = records.tick(conn, now=self.now, device_id=self.device_id)
+                else:
+                    reading, active = switched
+                out[seq] = (frozenset(), SharingChange(rec.id, q.reader_id, active, reading))
+        return out
+
+
+def everything(conn: Connection, user_id: str, device_id: str) -> Iterable[Queued]:
+    """What a snapshot of this device's stream holds: every version this device wrote for the
+    user, every key given to another reader, every sharing switch and every erasure."""
+    me = user_id
+    for rid, vid in conn.execute(select(_V.record_id, _V.vid)
+                                 .join(table(RecordRow), _R.id == _V.record_id)
+                                 .where(_R.author_id == me, _R.erased_at.is_(None),
+                                        _V.device_id == device_id).order_by(_V.hlc)):
+        yield Queued("version", rid, vid)
+    for rid, vid, reader in conn.execute(
+            select(_W.record_id, _V.vid, _W.reader_id)
+            .join(table(VersionRow), (_V.record_id == _W.record_id) & (_V.version == _W.version))
+            .join(table(RecordRow), _R.id == _W.record_id)
+            .where(_R.author_id == me, _W.reader_id != me, _V.device_id != device_id)):
+        yield Queued("wrap", rid, vid, reader)
+    clocks = table(ReaderClockRow).c
+    for rid, reader in conn.execute(select(clocks.record_id, clocks.reader_id)
+                                    .join(table(RecordRow), _R.id == clocks.record_id)
+                                    .where(_R.author_id == me)):
+        yield Queued("reader", rid, reader_id=reader)
+    for person in conn.scalars(select(_E.person_id).where(_E.author_id == me)):
+        yield Queued("erase", person)

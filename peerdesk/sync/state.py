@@ -1,0 +1,184 @@
+"""What a device remembers between syncs, typed: where it is in each stream it reads and
+writes, which account files it has read, what each changeset it wrote carried. Stored as
+before (format unchanged); read and written only here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.dialects.sqlite import insert as upsert
+
+from peerdesk.store import settings
+from peerdesk.store.models import CursorRow, PendingRow, ProblemRow, PushedRow, table
+from peerdesk.store.records import Queued
+from peerdesk.sync import changes
+from peerdesk.sync.changes import Change
+
+_CURSORS, _PUSHED, _PENDING = table(CursorRow), table(PushedRow), table(PendingRow)
+_PROBLEMS = table(ProblemRow)
+SEEN_KEY, ISSUED_KEY = "share_accounts_seen", "share_accounts_issued"
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in a stream of changesets: the last one's number and the digest of its file
+    (a snapshot's digest is that of the changeset it stands for)."""
+
+    seq: int = 0
+    digest: str = ""
+
+    def text(self) -> str:
+        return f"{self.seq} {self.digest}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Position:
+        if not text:
+            return cls()
+        seq, digest = text.split()
+        return cls(int(seq), digest)
+
+
+@dataclass
+class AccountFiles:
+    """The account files read from the share: each one's size when read (an unchanged size
+    is not read again) and the newest issue time seen per account (an older copy put back is
+    refused)."""
+
+    sizes: dict[str, int] = field(default_factory=dict)
+    issued: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: Connection) -> AccountFiles:
+        return cls(json.loads(settings.get(conn, SEEN_KEY) or "{}"),
+                   json.loads(settings.get(conn, ISSUED_KEY) or "{}"))
+
+    def save(self, conn: Connection) -> None:
+        settings.put(conn, SEEN_KEY, json.dumps(self.sizes, sort_keys=True))
+        settings.put(conn, ISSUED_KEY, json.dumps(self.issued, sort_keys=True))
+
+
+def published(conn: Connection) -> set[str]:
+    """Account file names the share is known to hold."""
+    return set(json.loads(settings.get(conn, SEEN_KEY) or "{}"))
+
+
+def note_published(conn: Connection, sizes: dict[str, int]) -> None:
+    seen = json.loads(settings.get(conn, SEEN_KEY) or "{}")
+    settings.put(conn, SEEN_KEY, json.dumps(seen | sizes, sort_keys=True))
+
+
+# -- this device's own stream -----------------------------------------------------------------
+
+def _own_key(user_id: str) -> str:
+    return f"sync_seq/{user_id}"
+
+
+def own_position(conn: Connection, user_id: str) -> Position:
+    return Position.parse(settings.get(conn, _own_key(user_id)))
+
+
+@dataclass(frozen=True)
+class Written:
+    """A changeset this device wrote: kept so a removed or damaged one is written again."""
+
+    author_id: str
+    seq: int
+    digest: str
+    size: int
+    carried: tuple[Queued, ...]  # the outbox entries it carried, to queue them again
+
+
+def _ops_json(items: tuple[Queued, ...]) -> str:
+    return json.dumps([{"op": q.op, "record_id": q.record_id, "vid": q.vid,
+                        "reader_id": q.reader_id} for q in items])
+
+
+def _ops(text: str) -> tuple[Queued, ...]:
+    return tuple(Queued(o["op"], o["record_id"], o.get("vid"), o.get("reader_id"))
+                 for o in json.loads(text))
+
+
+def mark_written(conn: Connection, *, written: Written, at: datetime) -> None:
+    """The changeset is on the share (read back and compared): it is this user's position
+    now, and remembered with what it carried."""
+    conn.execute(upsert(_PUSHED).values(
+        author_id=written.author_id, seq=written.seq, digest=written.digest,
+        size=written.size, ops=_ops_json(written.carried), at=at).on_conflict_do_nothing())
+    settings.put(conn, _own_key(written.author_id),
+                 Position(written.seq, written.digest).text())
+
+
+def written(conn: Connection, user_id: str) -> list[Written]:
+    p = _PUSHED.c
+    return [Written(a, seq, digest, size, _ops(ops)) for a, seq, digest, size, ops in conn.execute(
+        select(p.author_id, p.seq, p.digest, p.size, p.ops).where(p.author_id == user_id))]
+
+
+def forget_written(conn: Connection, user_id: str, *, up_to: int | None = None,
+                   seq: int | None = None) -> None:
+    """Changesets no longer to watch: folded into a snapshot (``up_to``), or one written
+    again (``seq``)."""
+    p = _PUSHED.c
+    query = delete(_PUSHED).where(p.author_id == user_id)
+    if up_to is not None:
+        query = query.where(p.seq <= up_to)
+    if seq is not None:
+        query = query.where(p.seq == seq)
+    conn.execute(query)
+
+
+# -- other devices' streams ---------------------------------------------------------------------
+
+def cursors(conn: Connection, user_id: str, device_id: str) -> dict[str, Position]:
+    """How far this user has read each author's stream from one device."""
+    c = _CURSORS.c
+    return {author: Position(seq, digest) for author, seq, digest in conn.execute(
+        select(c.author_id, c.seq, c.digest).where(c.user_id == user_id,
+                                                   c.device_id == device_id))}
+
+
+def move_cursor(conn: Connection, user_id: str, device_id: str, author_id: str,
+                to: Position) -> None:
+    c = _CURSORS.c
+    conn.execute(upsert(_CURSORS).values(
+        user_id=user_id, device_id=device_id, author_id=author_id, seq=to.seq,
+        digest=to.digest).on_conflict_do_update(
+        index_elements=[c.user_id, c.device_id, c.author_id],
+        set_={"seq": to.seq, "digest": to.digest}))
+
+
+# -- changes waiting for a version from another device ------------------------------------------
+
+def wait_for_version(conn: Connection, user_id: str, author_id: str, record_id: str,
+                     change: Change) -> None:
+    conn.execute(insert(_PENDING).values(user_id=user_id, author_id=author_id,
+                                         record_id=record_id,
+                                         entry=json.dumps(changes.to_wire(change))))
+
+
+def take_waiting(conn: Connection, user_id: str) -> dict[str, list[Change]]:
+    """Every waiting change of this user, by author, taken out (applying them again puts
+    back those still waiting)."""
+    p = _PENDING.c
+    rows = conn.execute(select(p.id, p.author_id, p.entry).where(p.user_id == user_id)).all()
+    if rows:
+        conn.execute(delete(_PENDING).where(p.id.in_([r.id for r in rows])))
+    out: dict[str, list[Change]] = {}
+    for row in rows:
+        out.setdefault(row.author_id, []).append(changes.from_wire(json.loads(row.entry)))
+    return out
+
+
+def drop_waiting(conn: Connection, record_ids: list[str]) -> None:
+    conn.execute(delete(_PENDING).where(_PENDING.c.record_id.in_(record_ids)))
+
+
+# -- problems reported once -----------------------------------------------------------------------
+
+def first_report(conn: Connection, key: str, message: str, *, at: datetime) -> bool:
+    """True the first time a problem is seen (and remembers it)."""
+    return conn.execute(upsert(_PROBLEMS).values(key=key[:300], message=message, at=at)
+                        .on_conflict_do_nothing()).rowcount == 1
