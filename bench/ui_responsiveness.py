@@ -114,13 +114,15 @@ def measure(data_dir: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from peerdesk.config import Policy
-    from ui import tasks, theme
+    from ui import theme
+    from ui.tasks import TaskRunner
     from ui.windows.shell import ShellWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     theme.apply(app)
-    shell = ShellWindow(data_dir, policy=Policy())
+    runner = TaskRunner()
+    shell = ShellWindow(data_dir, policy=Policy(), runner=runner)
     shell.resize(1280, 820)
     shell.show()
     run_until(lambda: shell.signin.accounts.count() > 0)
@@ -171,7 +173,7 @@ def measure(data_dir: Path) -> dict[str, float]:
     out["lock_stall_ms"] = beat.stall_ms()
     beat.timer.stop()
     shell.close()
-    tasks.stop()
+    runner.stop()
     return out
 
 

@@ -5,7 +5,8 @@
     │   ├── AlreadyOpen
     │   ├── NewerSchema
     │   ├── DiskFull
-    │   └── NoKeyring
+    │   ├── NoKeyring
+    │   └── TimedOut
     ├── AccessProblem            who may do or read what
     │   ├── WrongPassphrase
     │   ├── TooManyAttempts
@@ -46,6 +47,10 @@ class DiskFull(EnvironmentProblem):
 
 class NoKeyring(EnvironmentProblem):
     pass
+
+
+class TimedOut(EnvironmentProblem):
+    """Something outside PeerDesk (the share, usually) did not answer in time."""
 
 
 class AccessProblem(PeerDeskError):

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from peerdesk.config import load_policy
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import default_data_dir
-from ui import qt_messages, selftest, tasks, theme
+from ui import qt_messages, selftest, theme
 from ui.prefs import Prefs
+from ui.tasks import TaskRunner
 from ui.windows.shell import ShellWindow
 
 EXIT_START_FAILED = 3
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "PeerDesk", str(exc))
         return EXIT_START_FAILED
 
-    window = ShellWindow(data_dir, policy=policy)
+    runner = TaskRunner()  # the two lanes every window's work runs on
+    window = ShellWindow(data_dir, policy=policy, runner=runner)
     failed: list[str] = []
 
     def start_failed(text: str) -> None:
@@ -60,5 +62,5 @@ def main(argv: list[str] | None = None) -> int:
     if args.quit_after_show or os.environ.get(selftest.QUIT_AFTER_SHOW_ENV):
         selftest.quit_after_show(window)  # bench/startup.py
     code = app.exec()
-    tasks.stop()
+    runner.stop()
     return EXIT_START_FAILED if failed else code

@@ -46,12 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     from peerdesk.demo import SHARE_FOLDER
     from peerdesk.domain import Kind
     from peerdesk.services import Vault, sync
-    from ui import plan_document, tasks, theme
+    from ui import plan_document, theme
+    from ui.tasks import TaskRunner
     from ui.windows.desk import DeskPage
     from ui.windows.shell import ShellWindow
 
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    runner = TaskRunner()
     assert isinstance(app, QApplication)
     theme.apply(app)
     work = Path(tempfile.mkdtemp(prefix="peerdesk-shots-"))
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def open_shell(folder: Path) -> ShellWindow:
         # The default place offered for a copy: the person's own memory stick, say.
-        shell = ShellWindow(folder, policy=Policy(), export_dir=Path("/media/usb-stick"))
+        shell = ShellWindow(folder, policy=Policy(), export_dir=Path("/media/usb-stick"),
+                            runner=runner)
         shell.setWindowState(Qt.WindowState.WindowNoState)  # the docs' size, not the screen's
         shell.resize(*SIZE)
         shell.show()
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         diary._update_hints()
         shot("06-diary-with-language-hints", shell)
         page.close_editor(diary)
-        tasks.wait_idle()
+        runner.wait_idle()
 
         plan_row = next(r for r in page.plans_model.rows() if r.record.kind is Kind.CRISIS_PLAN)
         page.open_record(plan_row.record)
@@ -211,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         shot("20-fidelity-and-engagement", shell)
         shell.close()
     finally:
-        tasks.stop()
+        runner.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -83,11 +83,12 @@ def quit_after_show(window: QWidget) -> None:
 
 
 def signin_window(test: SelfTest) -> str:
-    from ui import tasks
+    from ui.tasks import TaskRunner
     from ui.windows.shell import ShellWindow
 
     failures: list[str] = []
-    window = ShellWindow(test.data_dir, policy=test.policy)
+    runner = TaskRunner()
+    window = ShellWindow(test.data_dir, policy=test.policy, runner=runner)
     window.start_failed.connect(failures.append)
     loop = QEventLoop()
     t0 = time.perf_counter()
@@ -97,7 +98,7 @@ def signin_window(test: SelfTest) -> str:
     loop.exec()
     shown = _ready(window)
     window.close()
-    tasks.stop()
+    runner.stop()
     if failures:
         raise AssertionError(failures[0])
     if not shown:

@@ -1,15 +1,14 @@
 """The team share on the desk: a status line, "Sync now", background sync, and conflicts.
 
-Share I/O never runs on the UI thread. Whether the share answers is checked on a thread of
-its own with a timeout (an SMB path or a dead mapped drive can hang for minutes); only then
-is the sync queued on the vault thread (ui/tasks.py), reporting progress by signal.
+Share I/O never runs on the UI thread, nor on the database lane. Whether the share answers is
+a task on the I/O lane with a timeout (an SMB path or a dead mapped drive can hang for
+minutes); only then does the sync run, on the I/O lane too, handing its database steps to the
+database lane and reporting progress by signal (ui/tasks.py).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from contextlib import suppress
 from typing import Any
 
@@ -37,8 +36,9 @@ from peerdesk.errors import (
     InvalidInput,
     PeerDeskError,
 )
+from peerdesk.progress import CancelToken
 from peerdesk.services import Desk, sync
-from ui import tasks
+from ui.tasks import TaskRunner
 from ui.widgets.versions import version_html
 
 log = logging.getLogger(__name__)
@@ -46,31 +46,23 @@ log = logging.getLogger(__name__)
 BACKGROUND_MS = 5 * 60_000  # poll the share, as KeePassXC does, rather than trust SMB notifications
 STATUS_MS = 30_000
 REACH_TIMEOUT_S = 5.0
-UNREACHABLE, REACHABLE = 1, 2
+REACH_WAIT_S = REACH_TIMEOUT_S + 2  # a probe that hangs past this is as good as not there
 
 
-def _probe(location: str, attempt: int, answers: dict[int, int]) -> None:
-    """On a thread of its own, holding no Qt object and no vault: only the share's path."""
-    try:
-        sync.probe(location, timeout=REACH_TIMEOUT_S)
-        answers[attempt] = REACHABLE
-    except Exception:  # any failure to answer means not reachable now
-        answers[attempt] = UNREACHABLE
-
-
-class SyncStatus(QWidget):
+class SyncBar(QWidget):
     synced = Signal(object)  # a SyncReport, after something arrived: the desk reloads
     message = Signal(str)  # problems worth a banner (set-aside files, rollbacks)
     _progressed = Signal(int, int, str)
 
-    def __init__(self, desk: Desk, *, location: str | None = None,
+    def __init__(self, desk: Desk, *, runner: TaskRunner, location: str | None = None,
                  background_ms: int = BACKGROUND_MS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.runner = runner
         self.desk = desk
         self.location = location or None
         self._running = False
         self._attempt = 0
-        self._token: tasks.CancelToken | None = None
+        self._token: CancelToken | None = None
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -95,12 +87,6 @@ class SyncStatus(QWidget):
         self.conflicts_button.hide()
         layout.addWidget(self.conflicts_button)
 
-        # The probe thread never touches Qt: it leaves its answer here and a timer on the UI
-        # thread collects it, which also gives the timeout (a hung probe is just forgotten).
-        self._answers: dict[int, int] = {}
-        self._deadline = 0.0
-        self.probe_timer = QTimer(self, interval=100)
-        self.probe_timer.timeout.connect(self._collect)
         self._progressed.connect(self._show_progress)
         self.background = QTimer(self, interval=background_ms)
         self.background.timeout.connect(self.sync_now)
@@ -129,7 +115,7 @@ class SyncStatus(QWidget):
             status = sync.sync_status(desk.vault, desk.user.id)
             return status.text(utcnow()), sync.conflict_count(desk)
 
-        tasks.start(job, on_success=self._show_status, on_error=self._quiet)
+        self.runner.db.start(job, on_success=self._show_status, on_error=self._quiet)
 
     def _show_status(self, result: tuple[str, int]) -> None:
         text, conflicts = result
@@ -159,16 +145,17 @@ class SyncStatus(QWidget):
         self.sync_button.setEnabled(False)
         self.label.setText("Looking for the team share…")
         location = self.location
-        tasks.start(lambda: sync.share_location(desk.vault, location),
-                    on_success=lambda where: self._start_probe(where, attempt),
-                    on_error=self._no_location)
+        self.runner.db.start(lambda: sync.share_location(desk.vault, location),
+                             on_success=lambda where: self._start_probe(where, attempt),
+                             on_error=self._no_location)
 
     def _start_probe(self, location: str, attempt: int) -> None:
-        # Not the vault thread: a hanging share must not hold up saving and reading.
-        self._deadline = time.monotonic() + REACH_TIMEOUT_S + 2
-        threading.Thread(target=_probe, args=(location, attempt, self._answers),
-                         name="peerdesk-share-probe", daemon=True).start()
-        self.probe_timer.start()
+        # On the I/O lane, given up on after a while: a share that hangs holds one I/O
+        # thread, never the database lane that saving and reading need.
+        self.runner.io.start(lambda: sync.probe(location, timeout=REACH_TIMEOUT_S),
+                             timeout=REACH_WAIT_S,
+                             on_success=lambda _answered: self._after_reach(True, attempt),
+                             on_error=lambda _exc: self._after_reach(False, attempt))
 
     def _no_location(self, exc: BaseException) -> None:
         self._finish()
@@ -177,40 +164,31 @@ class SyncStatus(QWidget):
         else:
             self._quiet(exc)
 
-    def _collect(self) -> None:
-        attempt = self._attempt
-        if attempt in self._answers:
-            self.probe_timer.stop()
-            self._after_reach(self._answers.pop(attempt), attempt)
-        elif time.monotonic() > self._deadline:
-            self.probe_timer.stop()
-            self._after_reach(UNREACHABLE, attempt)  # it hangs: as good as not there
-
-    def _after_reach(self, answer: int, attempt: int) -> None:
+    def _after_reach(self, answered: bool, attempt: int) -> None:
         desk = self._live_desk()
         if attempt != self._attempt or desk is None:
             self._finish()
             return
-        if answer == UNREACHABLE:
+        if not answered:  # an error, or no answer in time: as good as not there
             self._finish()
-            tasks.start(lambda: sync.sync_status(desk.vault, desk.user.id).waiting,
-                        on_success=self._unreachable, on_error=self._quiet)
+            self.runner.db.start(lambda: sync.sync_status(desk.vault, desk.user.id).waiting,
+                                 on_success=self._unreachable, on_error=self._quiet)
             return
         self.label.setText("Syncing…")
         self.progress.setRange(0, 0)
         self.progress.show()
-        token = self._token = tasks.CancelToken()
-        location = self.location
+        token = self._token = CancelToken()
+        location, lanes = self.location, self.runner.lanes
 
         def progress(done: int, total: int, text: str) -> None:
             with suppress(RuntimeError):  # the window closed mid-sync; the sync goes on
                 self._progressed.emit(done, total, text)
 
         def job() -> sync.SyncReport:
-            return sync.run_sync(desk, location=location, progress=progress,
+            return sync.run_sync(desk, location=location, lanes=lanes, progress=progress,
                                  cancel=token)
 
-        tasks.start(job, on_success=self._synced, on_error=self._failed, token=token)
+        self.runner.io.start(job, on_success=self._synced, on_error=self._failed, token=token)
 
     def _unreachable(self, waiting: int) -> None:
         self.label.setText(f"Offline — {waiting} {'change' if waiting == 1 else 'changes'} "
@@ -250,7 +228,6 @@ class SyncStatus(QWidget):
         """On lock: no more background work for this desk."""
         self.background.stop()
         self.status_timer.stop()
-        self.probe_timer.stop()
         if self._token is not None:
             self._token.cancel()
         self.desk = None  # type: ignore[assignment]
@@ -261,8 +238,8 @@ class SyncStatus(QWidget):
         desk = self._live_desk()
         if desk is None:
             return
-        tasks.start(lambda: sync.conflicts(desk), on_success=self._show_conflicts,
-                    on_error=self._quiet)
+        self.runner.db.start(lambda: sync.conflicts(desk), on_success=self._show_conflicts,
+                             on_error=self._quiet)
 
     def _show_conflicts(self, found: list[sync.Conflict]) -> None:
         desk = self._live_desk()
@@ -277,8 +254,8 @@ class SyncStatus(QWidget):
         if desk is None:
             return
         chosen = fields if isinstance(fields, dict) else None
-        tasks.start(lambda: sync.resolve_conflict(desk, record_id, chosen),
-                    on_success=lambda _: self._resolved(), on_error=self._quiet)
+        self.runner.db.start(lambda: sync.resolve_conflict(desk, record_id, chosen),
+                             on_success=lambda _: self._resolved(), on_error=self._quiet)
 
     def _resolved(self) -> None:
         self.refresh_status()

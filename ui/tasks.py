@@ -1,10 +1,17 @@
-"""Background work: every vault call runs on one worker thread, results come back as signals.
+"""Background work in two lanes; results come back to the UI thread as signals.
 
-    tasks.start(lambda: desk.records(), on_success=self.show_records, on_error=self.show_error)
+    runner.db.start(lambda: desk.records(), on_success=self.show_records, on_error=...)
+    runner.io.start(lambda: sync.run_sync(desk, lanes=runner.lanes), timeout=None, ...)
 
-SQLite and key derivation never run on the UI thread. One thread for all vault access (as Anki
-does for its collection) keeps calls in order: a draft queued before a lock is saved before the
-keys are dropped.
+The **database lane** is one long-lived thread that runs every short job touching the data
+file, in the order given (as Anki does for its collection): a draft queued before a lock is
+saved before the keys are dropped. The **I/O lane** runs what is slow and needs no database:
+the team share and key derivation. A job there that has database steps hands each to the
+database lane through ``runner.lanes`` and waits for it, so the database lane is never held by
+a share that is slow or does not answer, and saving goes on meanwhile. An I/O job may be given
+a timeout, after which its caller is told and its result, if it ever comes, is dropped.
+
+One runner is made by the app (or a test) and passed to the windows that need it.
 """
 
 from __future__ import annotations
@@ -13,20 +20,22 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from peerdesk.errors import Cancelled
+from peerdesk.errors import Cancelled, TimedOut
 from peerdesk.progress import CancelToken
 
 Callback = Callable[[Any], None]
-__all__ = ["CancelToken", "Task", "busy", "set_inline", "start", "stop", "wait_idle"]
+T = TypeVar("T")
+__all__ = ["CancelToken", "Lane", "Task", "TaskRunner", "TimedOut"]
 
 
 class Task:
     """One job. Plain Python, and only ever released on the UI thread: the job and its
-    callbacks may hold Qt objects, which must not be destroyed from the worker."""
+    callbacks may hold Qt objects, which must not be destroyed from a worker."""
 
     _ids = itertools.count(1)
 
@@ -41,6 +50,15 @@ class Task:
 
     def cancel(self) -> None:
         self.token.cancel()
+
+    def run(self) -> None:
+        fn = self.fn
+        if fn is None:
+            return
+        try:
+            self.result = (True, fn())
+        except BaseException as exc:
+            self.result = (False, exc)
 
     def deliver(self) -> None:
         assert self.result is not None
@@ -59,119 +77,217 @@ class Task:
             show_error(None, value)
 
 
+class _Call:
+    """A database step from a job on the I/O lane, waited for there (``TaskRunner.lanes``)."""
+
+    def __init__(self, step: Callable[[], Any]) -> None:
+        self.step = step
+        self.future: Future[Any] = Future()
+
+    def run(self) -> None:
+        try:
+            self.future.set_result(self.step())
+        except BaseException as exc:
+            self.future.set_exception(exc)
+
+
 class _Relay(QObject):
-    """Lives in the UI thread; a signal emitted by the worker is queued to it."""
+    """Lives in the UI thread; a signal emitted by a worker is queued to it."""
 
     finished = Signal(int)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.finished.connect(self._deliver)
 
-    @Slot(int)
-    def _deliver(self, task_id: int) -> None:
-        task = _live.pop(task_id, None)
-        if task is not None:
-            task.deliver()
+class Lane:
+    """Where a runner's jobs of one kind run; ``start`` is called from the UI thread."""
+
+    def __init__(self, runner: TaskRunner, name: str) -> None:
+        self.runner, self.name = runner, name
+
+    def start(self, fn: Callable[[], Any], *, on_success: Callback | None = None,
+              on_error: Callback | None = None, token: CancelToken | None = None,
+              timeout: float | None = None) -> Task:
+        """Run ``fn`` here; its result goes to ``on_success`` (or its error to ``on_error``)
+        on the UI thread. With ``timeout`` (seconds), ``on_error`` gets TimedOut if no answer
+        came by then, and whatever comes later is dropped."""
+        return self.runner._start(self, fn, on_success, on_error, token or CancelToken(),
+                                  timeout)
 
 
-class _VaultThread(QThread):
-    """One long-lived thread runs every vault job in order.
+class _DbThread(QThread):
+    """The database lane: one long-lived thread, jobs in order.
 
     Not a QThreadPool: a pooled runnable gets a fresh Python thread state each run, which
-    forgets thread-local state between jobs (the data folder's file lock keeps its owner in
-    one), so a lock taken in one job could not be released in the next.
+    forgets thread-local state between jobs, so a lock taken in one job could not be released
+    in the next.
     """
 
-    def __init__(self, relay: _Relay) -> None:
+    def __init__(self, done: Callable[[Task], None]) -> None:
         super().__init__()
-        self.setObjectName("PeerDesk vault")
-        self._relay = relay
-        self.jobs: queue.Queue[Task | None] = queue.Queue()
-        self._idle = threading.Condition()
-        self._pending = 0
-
-    def submit(self, task: Task) -> None:
-        with self._idle:
-            self._pending += 1
-        self.jobs.put(task)
+        self.setObjectName("PeerDesk database")
+        self._done = done
+        self.jobs: queue.Queue[Task | _Call | None] = queue.Queue()
 
     def run(self) -> None:
         while True:
-            task = self.jobs.get()
-            if task is None:
+            job = self.jobs.get()
+            if job is None:
                 return
-            fn = task.fn
-            assert fn is not None
-            try:
-                task.result = (True, fn())
-            except BaseException as exc:  # delivered to the UI thread, which decides
-                task.result = (False, exc)
-            task_id = task.id
-            # Drop every reference here before telling the UI thread, so the last one is
-            # always released there.
-            del task, fn
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
-            self._relay.finished.emit(task_id)
+            job.run()
+            if isinstance(job, Task):
+                self._done(job)
+            del job  # the last reference to a Task is dropped on the UI thread, not here
 
-    def wait_idle(self, msecs: int) -> bool:
+
+class _IoWorkers:
+    """The I/O lane: daemon threads, one more whenever every one is busy (up to a limit), so a
+    share that never answers holds one thread, not the lane, and never keeps the app from
+    quitting."""
+
+    def __init__(self, done: Callable[[Task], None], most: int) -> None:
+        self._done, self._most = done, most
+        self.jobs: queue.Queue[Task] = queue.Queue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, task: Task) -> None:
+        with self._lock:
+            if self._idle == 0 and self._threads < self._most:
+                self._threads += 1
+                threading.Thread(target=self._work, name=f"PeerDesk I/O {self._threads}",
+                                 daemon=True).start()
+        self.jobs.put(task)
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            task = self.jobs.get()
+            with self._lock:
+                self._idle -= 1
+            task.run()
+            self._done(task)
+            del task
+
+
+class TaskRunner(QObject):
+    """The app's two lanes. Made on the UI thread; ``inline`` runs every job at once on the
+    calling thread (tests of models and widgets)."""
+
+    def __init__(self, *, inline: bool = False, io_threads: int = 4,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.inline = inline
+        self.db = Lane(self, "db")
+        self.io = Lane(self, "io")
+        self.lanes = _Lanes(self)
+        self._relay = _Relay()
+        self._relay.finished.connect(self._finished)
+        self._live: dict[int, Task] = {}
+        self._expired: dict[int, Task] = {}  # timed out: dropped here when the job ends
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._db: _DbThread | None = None
+        self._io = _IoWorkers(self._ran, io_threads)
+
+    # -- starting and finishing ------------------------------------------------------------
+
+    def _start(self, lane: Lane, fn: Callable[[], Any], on_success: Callback | None,
+               on_error: Callback | None, token: CancelToken, timeout: float | None) -> Task:
+        task = Task(fn, on_success, on_error, token)
+        if self.inline:
+            task.run()
+            task.deliver()
+            return task
+        self._live[task.id] = task
+        with self._idle:
+            self._pending += 1
+        if timeout is not None:
+            QTimer.singleShot(int(timeout * 1000), self, lambda: self._expire(task.id))
+        if lane is self.db:
+            self._db_thread().jobs.put(task)
+        else:
+            self._io.submit(task)
+        return task
+
+    def _db_thread(self) -> _DbThread:
+        if self._db is None:
+            self._db = _DbThread(self._ran)
+            self._db.start()
+        return self._db
+
+    def _ran(self, task: Task) -> None:
+        """On the worker that ran it: tell the UI thread."""
+        task_id = task.id
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+        self._relay.finished.emit(task_id)
+
+    @Slot(int)
+    def _finished(self, task_id: int) -> None:
+        task = self._live.pop(task_id, None)
+        if task is not None:
+            task.deliver()
+        else:
+            self._expired.pop(task_id, None)
+
+    def _expire(self, task_id: int) -> None:
+        task = self._live.pop(task_id, None)
+        if task is None:
+            return
+        self._expired[task_id] = task
+        task.token.cancel()  # if it looks, it stops; its answer is not wanted now
+        if task.on_error is not None:
+            task.on_error(TimedOut("It did not answer in time."))
+
+    # -- for tests, shutdown and the lanes -------------------------------------------------
+
+    def on_db_thread(self) -> bool:
+        return self._db is not None and QThread.currentThread() is self._db
+
+    def busy(self) -> bool:
+        return bool(self._live)
+
+    def wait_idle(self, msecs: int = 30_000) -> bool:
+        """Blocks until every started job has run (shutdown and tests; never in a handler).
+        Their callbacks run when the event loop next turns. A job stuck on the share keeps
+        this waiting until ``msecs``."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=msecs / 1000)
 
-
-_live: dict[int, Task] = {}
-_relay: _Relay | None = None
-_thread: _VaultThread | None = None
-_inline = False
-
-
-def vault_thread() -> _VaultThread:
-    """The single thread that touches the vault (created on first use, from the UI thread)."""
-    global _thread, _relay
-    if _thread is None:
-        _relay = _Relay()
-        _thread = _VaultThread(_relay)
-        _thread.start()
-    return _thread
-
-
-def set_inline(inline: bool) -> None:
-    """Tests of models and widgets: run jobs at once on the calling thread."""
-    global _inline
-    _inline = inline
-
-
-def start(fn: Callable[[], Any], *, on_success: Callback | None = None,
-          on_error: Callback | None = None, token: CancelToken | None = None) -> Task:
-    task = Task(fn, on_success, on_error, token or CancelToken())
-    if _inline:
+    def wait_db_idle(self, msecs: int = 30_000) -> bool:
+        """Blocks until the database lane has run everything queued so far."""
+        if self.inline or self._db is None:
+            return True
+        done = _Call(lambda: None)
+        self._db.jobs.put(done)
         try:
-            task.result = (True, fn())
-        except BaseException as exc:
-            task.result = (False, exc)
-        task.deliver()
-        return task
-    _live[task.id] = task
-    vault_thread().submit(task)
-    return task
+            done.future.result(timeout=msecs / 1000)
+        except TimeoutError:
+            return False
+        return True
+
+    def stop(self, msecs: int = 30_000) -> None:
+        """At exit: finish what the database lane has queued, then end its thread. Jobs on the
+        I/O lane are abandoned (their threads are daemons)."""
+        if self._db is not None:
+            self._db.jobs.put(None)
+            self._db.wait(msecs)
+            self._db = None
 
 
-def busy() -> bool:
-    return bool(_live)
+class _Lanes:
+    """The core's view of a runner (peerdesk.lanes.Lanes), for a job on the I/O lane."""
 
+    def __init__(self, runner: TaskRunner) -> None:
+        self._runner = runner
 
-def wait_idle(msecs: int = 30_000) -> bool:
-    """Blocks until queued jobs have run (shutdown and tests; never in a handler). Their
-    callbacks run when the event loop next turns."""
-    return _thread is None or _thread.wait_idle(msecs)
-
-
-def stop(msecs: int = 30_000) -> None:
-    """At exit: finish what is queued, then end the thread."""
-    global _thread
-    if _thread is not None:
-        _thread.jobs.put(None)
-        _thread.wait(msecs)
-        _thread = None
+    def db(self, step: Callable[[], T]) -> T:
+        runner = self._runner
+        if runner.inline or runner.on_db_thread():
+            return step()
+        call = _Call(step)
+        runner._db_thread().jobs.put(call)
+        result: T = call.future.result()
+        return result

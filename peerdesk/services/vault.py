@@ -89,8 +89,7 @@ class Vault:
         self.clock = clock
         # None means the policy's strength; tests of other things may lower it.
         self._kdf_template = kdf_params
-        with self.store.transaction() as s:
-            conn = s.connection()
+        with self.store.begin() as conn:
             found = settings.get(conn, "device_id")
             if found is None:
                 found = str(uuid.uuid4())
@@ -112,8 +111,8 @@ class Vault:
     def team(self) -> str | None:
         if self.policy.team:
             return self.policy.team
-        with self.store.transaction() as s:
-            return settings.get(s.connection(), "team")
+        with self.store.begin() as conn:
+            return settings.get(conn, "team")
 
     def set_team(self, name: str) -> None:
         if not name.strip():
@@ -123,8 +122,8 @@ class Vault:
                 return
             raise NotAllowed(f"This computer's team is set by the trust ({self.policy.team}) "
                              "and cannot be changed here.")
-        with self.store.transaction() as s:
-            settings.put(s.connection(), "team", name.strip())
+        with self.store.begin() as conn:
+            settings.put(conn, "team", name.strip())
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -133,13 +132,13 @@ class Vault:
             return [_to_account(r) for r in s.scalars(select(AccountRow).order_by(AccountRow.name))]
 
     def account(self, name_or_id: str) -> Account:
-        with self.store.transaction() as s:
-            return _to_account(_find(s.connection(), name_or_id))
+        with self.store.begin() as conn:
+            return _to_account(_find(conn, name_or_id))
 
     def public_keys(self) -> dict[str, bytes]:
         """Every account's signature-checking key, by account id."""
-        with self.store.transaction() as s:
-            return {i: k for i, k in s.connection().execute(select(_A.id, _A.verify_public))}
+        with self.store.begin() as conn:
+            return {i: k for i, k in conn.execute(select(_A.id, _A.verify_public))}
 
     def _fresh_kdf(self) -> KdfParams:
         t = self._kdf_template
@@ -148,7 +147,10 @@ class Vault:
                                    iterations=self.policy.kdf_iterations)
         return KdfParams.fresh(memory_kib=t.memory_kib, iterations=t.iterations, lanes=t.lanes)
 
-    def create_account(self, name: str, role: Role | str, passphrase: str) -> Account:
+    def create_account(self, name: str, role: Role | str, passphrase: str, *,
+                       lanes: Lanes = INLINE) -> Account:
+        """Slow on purpose (key derivation, on the calling thread); the account is written on
+        the database lane."""
         name = " ".join(name.split())
         if not name:
             raise InvalidInput("Give the account a name, for example your first name.")
@@ -161,24 +163,27 @@ class Vault:
         keys = UserKeys.generate()
         sealed = keys.seal_with_passphrase_key(derive(passphrase, params), account_id=account_id)
         public, now = keys.public(), self.clock()
-        with self.store.transaction() as s:
-            conn = s.connection()
-            if conn.scalar(select(_A.id).where(_A.name == name)):
-                raise InvalidInput(f"There is already an account called {name!r} on this computer.")
-            conn.execute(insert(_ACCOUNTS).values(
-                id=account_id, name=name, role=role.value, created_at=now, kdf=params.to_json(),
-                secrets=sealed, receive_public=public.receive, verify_public=public.verify,
-                failed_attempts=0))
-            audit.append(conn, at=now, actor_id=account_id, action=audit.ACCOUNT_CREATED,
-                         detail=f"role={role.value}", sign=keys.sign)
-        return Account(account_id, name, role, now)
+
+        def write() -> Account:
+            with self.store.begin() as conn:
+                if conn.scalar(select(_A.id).where(_A.name == name)):
+                    raise InvalidInput(f"There is already an account called {name!r} on this "
+                                       "computer.")
+                conn.execute(insert(_ACCOUNTS).values(
+                    id=account_id, name=name, role=role.value, created_at=now,
+                    kdf=params.to_json(), secrets=sealed, receive_public=public.receive,
+                    verify_public=public.verify, failed_attempts=0))
+                audit.append(conn, at=now, actor_id=account_id, action=audit.ACCOUNT_CREATED,
+                             detail=f"role={role.value}", sign=keys.sign)
+            return Account(account_id, name, role, now)
+        return lanes.db(write)
 
     # -- unlocking ------------------------------------------------------------------------
 
     def begin_unlock(self, name_or_id: str) -> Attempt:
         """The account to open, unless it must wait after repeated wrong passphrases."""
-        with self.store.transaction() as s:
-            row = _find(s.connection(), name_or_id)
+        with self.store.begin() as conn:
+            row = _find(conn, name_or_id)
         now = self.clock()
         if row.retry_after and row.retry_after > now:
             raise TooManyAttempts(math.ceil((row.retry_after - now).total_seconds()))
@@ -186,8 +191,7 @@ class Vault:
 
     def failed_unlock(self, attempt: Attempt) -> None:
         """A wrong passphrase: counted, with a growing wait after the first few."""
-        with self.store.transaction() as s:
-            conn = s.connection()
+        with self.store.begin() as conn:
             failed = _find(conn, attempt.account.id).failed_attempts + 1
             extra = failed - FREE_ATTEMPTS
             wait = min(timedelta(seconds=5 * 2 ** (extra - 1)), MAX_WAIT) if extra > 0 else None
@@ -220,8 +224,7 @@ class Vault:
     def finish_unlock(self, attempt: Attempt, keys: UserKeys,
                       resealed: tuple[KdfParams, bytes] | None = None) -> Unlocked:
         account_id = attempt.account.id
-        with self.store.transaction() as s:
-            conn = s.connection()
+        with self.store.begin() as conn:
             values: dict[str, object] = {"failed_attempts": 0, "retry_after": None}
             if resealed is not None:
                 values |= {"kdf": resealed[0].to_json(), "secrets": resealed[1]}
@@ -250,19 +253,22 @@ class Vault:
                                iterations=max(wanted.iterations, current.iterations),
                                lanes=current.lanes)
 
-    def change_passphrase(self, name_or_id: str, old: str, new: str) -> None:
+    def change_passphrase(self, name_or_id: str, old: str, new: str, *,
+                          lanes: Lanes = INLINE) -> None:
         """Re-wraps the account's keys; no record is re-encrypted."""
         check_passphrase(new, min_length=self.policy.passphrase_min_length)
-        attempt = self.begin_unlock(name_or_id)
-        keys = self.open_keys(attempt, old)
+        attempt = lanes.db(lambda: self.begin_unlock(name_or_id))
+        keys = self.open_keys(attempt, old, lanes=lanes)
         params = self._fresh_kdf()
         sealed = keys.seal_with_passphrase_key(derive(new, params), account_id=attempt.account.id)
-        with self.store.transaction() as s:
-            conn = s.connection()
-            conn.execute(update(_ACCOUNTS).where(_A.id == attempt.account.id).values(
-                kdf=params.to_json(), secrets=sealed, failed_attempts=0, retry_after=None))
-            audit.append(conn, at=self.clock(), actor_id=attempt.account.id,
-                         action=audit.PASSPHRASE_CHANGED, sign=keys.sign)
+
+        def write() -> None:
+            with self.store.begin() as conn:
+                conn.execute(update(_ACCOUNTS).where(_A.id == attempt.account.id).values(
+                    kdf=params.to_json(), secrets=sealed, failed_attempts=0, retry_after=None))
+                audit.append(conn, at=self.clock(), actor_id=attempt.account.id,
+                             action=audit.PASSPHRASE_CHANGED, sign=keys.sign)
+        lanes.db(write)
 
     def verify_audit(self) -> list[str]:
         with self.store.transaction() as s:

@@ -12,11 +12,14 @@ from PySide6.QtWidgets import QApplication
 from peerdesk.config import Policy
 from peerdesk.services import Vault
 from tests.conftest import LIGHT_KDF, PASSPHRASE
-from ui import tasks, theme
+from ui import theme
+from ui.tasks import TaskRunner
 from ui.windows import editor as editor_module
 from ui.windows.shell import ShellWindow
 
 WAIT_MS = 10_000
+# The windows' two lanes, one runner for the whole session (see the runner fixture).
+RUNNER: list[TaskRunner] = []
 
 
 @pytest.fixture(autouse=True)
@@ -25,13 +28,17 @@ def _calm_theme(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator
     # Autosave waits a few seconds after typing stops; tests need not wait that long.
     monkeypatch.setattr(editor_module, "AUTOSAVE_MS", 150)
     yield
-    tasks.wait_idle()
+    for runner in RUNNER:
+        runner.wait_idle()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _vault_thread() -> Iterator[None]:
-    yield
-    tasks.stop()
+@pytest.fixture(scope="session")
+def runner(qapp: QApplication) -> Iterator[TaskRunner]:
+    made = TaskRunner()
+    RUNNER.append(made)
+    yield made
+    RUNNER.remove(made)
+    made.stop()
 
 
 @pytest.fixture
@@ -40,10 +47,12 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def make_shell(qtbot, tmp_path: Path, policy: Policy) -> Callable[..., ShellWindow]:  # type: ignore[no-untyped-def]
+def make_shell(qtbot, tmp_path: Path, policy: Policy,  # type: ignore[no-untyped-def]
+               runner: TaskRunner) -> Callable[..., ShellWindow]:
     def make(data_dir: Path, **kwargs: object) -> ShellWindow:
         shell = ShellWindow(data_dir, policy=kwargs.pop("policy", policy),  # type: ignore[arg-type]
-                            kdf_params=LIGHT_KDF, export_dir=tmp_path / "exports")
+                            kdf_params=LIGHT_KDF, export_dir=tmp_path / "exports",
+                            runner=runner)
         qtbot.addWidget(shell)
         shell.setWindowState(Qt.WindowState.WindowNoState)  # not maximised to the test screen
         shell.resize(1200, 820)
@@ -78,7 +87,8 @@ def sign_in(qtbot, shell: ShellWindow, name: str = "Amira",  # type: ignore[no-u
 
 def settle(qtbot) -> None:  # type: ignore[no-untyped-def]
     """Let queued jobs finish and deferred deletes happen."""
-    tasks.wait_idle()
+    for runner in RUNNER:
+        runner.wait_idle()
     qtbot.wait(50)
     QApplication.sendPostedEvents(None, 0)
     QApplication.processEvents()

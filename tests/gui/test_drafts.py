@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 
 from peerdesk.domain import Kind
 from tests.gui.conftest import WAIT_MS, settle, sign_in
-from ui import tasks
 from ui.windows.shell import ShellWindow
 
 WORDS = "Jo talked about the allotment and wants to go back on Tuesday"
@@ -19,8 +18,8 @@ def _crash(qtbot, shell: ShellWindow) -> None:  # type: ignore[no-untyped-def]
     vault = shell.vault
     assert vault is not None
     shell.vault = None
-    tasks.start(vault.close)  # only so this process can open the folder again
-    tasks.wait_idle()
+    shell.runner.db.start(vault.close)  # only so this process can open the folder again
+    shell.runner.wait_idle()
     shell.idle_timer.stop()
     shell.hide()
     shell.deleteLater()

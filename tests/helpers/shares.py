@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from peerdesk.sync.share import FolderShare, ShareFull, ShareReadOnly, ShareUnavailable
@@ -46,3 +47,29 @@ class FailingShare(FolderShare):
             raise ShareFull(f"The team share {self.location} is full.")
         super().write(path, data)
         self._written.add(path)
+
+
+class HangingShare(FolderShare):
+    """A share that stops answering (a dead SMB server, an unplugged mapped drive): from the
+    first listing of ``folder`` on, every call waits until the test lets it go."""
+
+    def __init__(self, root: Path, *, folder: str) -> None:
+        super().__init__(root)
+        self.folder = folder
+        self.stuck = threading.Event()  # a call is waiting now
+        self.release = threading.Event()
+
+    def _hang(self) -> None:
+        self.stuck.set()
+        self.release.wait()
+        raise ShareUnavailable(f"The team share {self.location} is not reachable.")
+
+    def check(self) -> None:
+        if self.stuck.is_set():
+            self._hang()
+        super().check()
+
+    def list(self, folder: str):  # type: ignore[no-untyped-def]
+        if folder == self.folder or self.stuck.is_set():
+            self._hang()
+        return super().list(folder)

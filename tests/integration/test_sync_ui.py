@@ -10,27 +10,25 @@ import pytest
 
 from peerdesk.services import sync
 from tests.helpers.team import Team, diary, make_team
-from ui import tasks
-from ui.sync_status import ConflictsDialog, SyncStatus
+from ui.sync_status import ConflictsDialog, SyncBar
+from ui.tasks import TaskRunner
 
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
-    tasks.set_inline(True)
     t = make_team(tmp_path)
     yield t
     t.close()
-    tasks.set_inline(False)
 
 
-def finished(widget: SyncStatus, attempts: int) -> bool:
+def finished(widget: SyncBar, attempts: int) -> bool:
     return widget._attempt >= attempts and not widget._running
 
 
 def test_sync_now_conflicts_and_offline(qtbot, team: Team, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     a1, a2 = team.desks["a1"], team.desks["a2"]
     rec = a1.add("diary", diary("first"))
-    widget = SyncStatus(a1, background_ms=3_600_000)
+    widget = SyncBar(a1, runner=TaskRunner(inline=True), background_ms=3_600_000)
     qtbot.addWidget(widget)
     arrived: list[object] = []
     widget.synced.connect(arrived.append)

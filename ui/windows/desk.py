@@ -32,19 +32,20 @@ from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
+from peerdesk.progress import CancelToken
 from peerdesk.services import Desk, Draft, cover, fidelity, journey, resources, supervision
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
 from peerdesk.services.arrival import arrive
-from peerdesk.services.desk import sign_in
 from peerdesk.services.governance import access_to_my_records
-from ui import tasks, theme
+from ui import theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
 from ui.models.records import RecordTableModel
 from ui.models.rows import Row, make_row, make_rows, reviews_due
 from ui.prefs import Display, Prefs
-from ui.sync_status import SyncStatus
+from ui.sync_status import SyncBar
+from ui.tasks import Lane, TaskRunner
 from ui.widgets.banner import MessageBanner
 from ui.widgets.reflow import FlowLayout, PageStack, scrolling
 from ui.windows.access import AccessDialog
@@ -80,7 +81,7 @@ class Loaded:
     shared_ids: set[str] = field(default_factory=set)
 
 
-def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
+def load(desk: Desk, token: CancelToken | None = None) -> Loaded:
     """Runs on the worker: decrypt what this user may read and prepare the rows."""
     # A full garbage collection over tens of thousands of new objects holds the interpreter
     # lock for tens of milliseconds, stalling the UI thread too. None is needed while loading,
@@ -97,7 +98,7 @@ def load(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
             gc.enable()
 
 
-def read(desk: Desk, token: tasks.CancelToken | None = None) -> Loaded:
+def read(desk: Desk, token: CancelToken | None = None) -> Loaded:
     """Runs on the worker: at unlock, and again after a sync brought something new."""
     accounts = desk.vault.accounts()
     records = desk.records()
@@ -116,9 +117,10 @@ class DeskPage(QWidget):
     lock_requested = Signal()
     switch_user_requested = Signal()
 
-    def __init__(self, loaded: Loaded, *, policy: Policy, prefs: Prefs,
+    def __init__(self, loaded: Loaded, *, runner: TaskRunner, policy: Policy, prefs: Prefs,
                  export_dir: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.runner = runner
         self.desk: Desk | None = loaded.desk
         self.user = loaded.desk.user
         self.policy = policy
@@ -243,7 +245,7 @@ class DeskPage(QWidget):
         split.setStretchFactor(1, 1)
         layout.addWidget(split, 1)
         assert self.desk is not None
-        self.sync_status = SyncStatus(self.desk)
+        self.sync_status = SyncBar(self.desk, runner=self.runner)
         self.sync_status.synced.connect(lambda _report: self.reload())
         self.sync_status.message.connect(self.banner.show_info)
         layout.addWidget(self.sync_status)
@@ -378,17 +380,18 @@ class DeskPage(QWidget):
 
     def present(self, view: supervision.Session) -> PresentationWindow:
         """Presentation mode: leaving it needs this coordinator's passphrase."""
-        vault, name = self._live().vault, self.user.name
+        vault, name, lanes = self._live().vault, self.user.name, self.runner.lanes
 
-        def verify(text: str) -> bool:
+        def verify(text: str) -> bool:  # key derivation: on the I/O lane
             try:
-                sign_in(vault, name, text).lock()
+                desk = Desk(vault, vault.unlock(name, text, lanes=lanes))
             except AccessProblem:
                 return False
+            lanes.db(desk.lock)
             return True
 
         window = PresentationWindow(view, self.authors, parent=self,
-                                    check_passphrase=passphrase_checker(verify, self._run),
+                                    check_passphrase=passphrase_checker(verify, self._run_io),
                                     known_names=list(self.people().values()))
         self.presentation = window
         window.showMaximized()
@@ -540,6 +543,16 @@ class DeskPage(QWidget):
 
     def _run(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
              where: QWidget | None = None) -> None:
+        """A short job on the database lane; its answer is dropped if the desk locked."""
+        self._start(self.runner.db, fn, on_success, where)
+
+    def _run_io(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
+                where: QWidget | None = None) -> None:
+        """The same, for a slow job with no database of its own (key derivation)."""
+        self._start(self.runner.io, fn, on_success, where)
+
+    def _start(self, lane: Lane, fn: Callable[[], Any], on_success: Callable[[Any], None],
+               where: QWidget | None) -> None:
         target = where or self
 
         def succeeded(value: Any) -> None:
@@ -550,7 +563,7 @@ class DeskPage(QWidget):
             if self.desk is not None:
                 show_error(target, exc)
 
-        tasks.start(fn, on_success=succeeded, on_error=failed)
+        lane.start(fn, on_success=succeeded, on_error=failed)
 
     def _people_choices(self) -> list[tuple[str, str]]:
         return sorted(self.people().items(), key=lambda p: p[1].lower())

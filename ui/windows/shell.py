@@ -22,11 +22,13 @@ from peerdesk.crypto.kdf import KdfParams
 from peerdesk.demo import DEMO_FILE
 from peerdesk.domain import Role
 from peerdesk.errors import PeerDeskError, TooManyAttempts
+from peerdesk.lanes import Lanes
+from peerdesk.progress import CancelToken
 from peerdesk.services import Desk, Vault, sync
-from peerdesk.services.desk import sign_in
-from ui import placement, tasks, theme
+from ui import placement, theme
 from ui.errors import message_for, show_error
 from ui.prefs import Display, Prefs
+from ui.tasks import TaskRunner
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
 from ui.widgets.reflow import PageStack
@@ -51,11 +53,11 @@ class _IdleWatch(QObject):
         return False
 
 
-def _make_team_share(desk: Desk, location: str) -> str:
+def _make_team_share(desk: Desk, location: str, lanes: Lanes) -> str:
     """The first administrator names the share at setup: make it the team's, and say how to
     check it. A share that is not there yet is not a reason to stop her signing in."""
     try:
-        fingerprint = sync.init_share(desk, location)
+        fingerprint = sync.init_share(desk, location, lanes=lanes)
     except PeerDeskError as exc:
         return f"The team share is not set up yet: {exc}"
     return (f"The team share is ready. Its administrator key fingerprint is {fingerprint}: "
@@ -70,8 +72,11 @@ class ShellWindow(QMainWindow):
 
     def __init__(self, data_dir: Path, *, policy: Policy | None = None,
                  kdf_params: KdfParams | None = None, export_dir: Path | None = None,
-                 parent: QWidget | None = None) -> None:
+                 runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The app's two lanes; a window made without one runs its own, and ends it on close.
+        self.runner = runner or TaskRunner(parent=self)
+        self._own_runner = runner is None
         self.data_dir = data_dir
         self.policy = policy or Policy()
         self.prefs = Prefs(data_dir)
@@ -81,7 +86,7 @@ class ShellWindow(QMainWindow):
         self.desk_page: DeskPage | None = None
         self.account_page: AccountPage | None = None
         self.join_page: JoinPage | None = None
-        self._unlocking: tasks.CancelToken | None = None
+        self._unlocking: CancelToken | None = None
         self._demo: dict[str, str] = {}
         self._clipboard_text = ""
         self.setWindowTitle(TITLE)
@@ -135,7 +140,7 @@ class ShellWindow(QMainWindow):
             vault = Vault(data_dir, kdf_params=params)
             return vault, [a.name for a in vault.accounts()], vault.team
 
-        tasks.start(job, on_success=self._opened, on_error=self._open_failed)
+        self.runner.db.start(job, on_success=self._opened, on_error=self._open_failed)
 
     def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
         self.vault, names, team = result
@@ -183,7 +188,7 @@ class ShellWindow(QMainWindow):
     def _refresh_signin(self, select: str | None = None) -> None:
         vault = self.vault
         assert vault is not None
-        tasks.start(lambda: ([a.name for a in vault.accounts()], vault.team),
+        self.runner.db.start(lambda: ([a.name for a in vault.accounts()], vault.team),
                     on_success=lambda r: self._show_signin(r[0], r[1], select))
 
     def _show_account_page(self, *, first_run: bool) -> None:
@@ -223,22 +228,24 @@ class ShellWindow(QMainWindow):
             else:
                 self._show_account_page(first_run=True)
 
-        tasks.start(lambda: [a.name for a in vault.accounts()], on_success=back)
+        self.runner.db.start(lambda: [a.name for a in vault.accounts()], on_success=back)
 
     def _join(self, values: dict[str, Any]) -> None:
         vault, page = self.vault, self.join_page
         assert vault is not None and page is not None
         page.set_busy(True)
-        token = self._unlocking = tasks.CancelToken()
+        token = self._unlocking = CancelToken()
+        lanes = self.runner.lanes
 
         def progress(done: int, total: int, text: str) -> None:
             with contextlib.suppress(RuntimeError):  # the window closed meanwhile
-                self._progressed.emit(done, total, text)  # from the vault thread, queued
+                self._progressed.emit(done, total, text)  # from the I/O lane, queued
 
-        def job() -> Loaded:
+        def job() -> Loaded:  # the share and key derivation: the I/O lane
             desk, _report = sync.enrol(vault, values["share"], values["name"],
-                                       values["passphrase"], progress=progress, cancel=token)
-            return self._load_or_lock(desk, token)
+                                       values["passphrase"], lanes=lanes, progress=progress,
+                                       cancel=token)
+            return lanes.db(lambda: self._load_or_lock(desk, token))
 
         def failed(exc: BaseException) -> None:
             self._unlocking = None
@@ -246,42 +253,50 @@ class ShellWindow(QMainWindow):
             page.passphrase.clear()
             show_error(page, exc)
 
-        tasks.start(job, on_success=lambda loaded: self._unlocked(loaded, token),
-                    on_error=failed)
+        self.runner.io.start(job, on_success=lambda loaded: self._unlocked(loaded, token),
+                             on_error=failed)
 
     def _create_account(self, values: dict[str, Any]) -> None:
         vault, page = self.vault, self.account_page
         assert vault is not None and page is not None
         page.set_busy(True)
-        token = self._unlocking = tasks.CancelToken()
+        token = self._unlocking = CancelToken()
         share = values["share"]
+        lanes = self.runner.lanes
 
-        def job() -> tuple[Loaded, str]:
+        def settings() -> None:
             if values["team"]:
                 vault.set_team(values["team"])
             if share:
                 sync.set_share_location(vault, share)
-            vault.create_account(values["name"], values["role"], values["passphrase"])
-            loaded = self._unlock_job(vault, values["name"], values["passphrase"], token)
+
+        def job() -> tuple[Loaded, str]:  # key derivation and the share: the I/O lane
+            lanes.db(settings)
+            vault.create_account(values["name"], values["role"], values["passphrase"],
+                                 lanes=lanes)
+            loaded = self._unlock_job(vault, values["name"], values["passphrase"], token, lanes)
             made = share and loaded.desk.user.role is Role.ADMIN
-            return loaded, _make_team_share(loaded.desk, share) if made else ""
+            return loaded, _make_team_share(loaded.desk, share, lanes) if made else ""
 
         def failed(exc: BaseException) -> None:
             page.set_busy(False)
             show_error(page, exc)
 
-        tasks.start(job, on_success=lambda made: self._unlocked(made[0], token, note=made[1]),
-                    on_error=failed)
+        self.runner.io.start(
+            job, on_success=lambda made: self._unlocked(made[0], token, note=made[1]),
+            on_error=failed)
 
     # -- unlock and lock ------------------------------------------------------------------
 
     @classmethod
-    def _unlock_job(cls, vault: Vault, name: str, passphrase: str,
-                    token: tasks.CancelToken) -> Loaded:
-        return cls._load_or_lock(sign_in(vault, name, passphrase), token)
+    def _unlock_job(cls, vault: Vault, name: str, passphrase: str, token: CancelToken,
+                    lanes: Lanes) -> Loaded:
+        """On the I/O lane: key derivation there, reading the records on the database lane."""
+        desk = Desk(vault, vault.unlock(name, passphrase, lanes=lanes))
+        return lanes.db(lambda: cls._load_or_lock(desk, token))
 
     @staticmethod
-    def _load_or_lock(desk: Desk, token: tasks.CancelToken) -> Loaded:
+    def _load_or_lock(desk: Desk, token: CancelToken) -> Loaded:
         """On the worker, after the keys are open: cancelled or failed, they are dropped."""
         try:
             token.check()
@@ -296,11 +311,12 @@ class ShellWindow(QMainWindow):
         vault = self.vault
         if vault is None:
             return
-        token = self._unlocking = tasks.CancelToken()
+        token = self._unlocking = CancelToken()
         self.signin.set_busy(True)
-        tasks.start(lambda: self._unlock_job(vault, name, passphrase, token),
-                    on_success=lambda loaded: self._unlocked(loaded, token),
-                    on_error=self._unlock_failed)
+        lanes = self.runner.lanes
+        self.runner.io.start(lambda: self._unlock_job(vault, name, passphrase, token, lanes),
+                             on_success=lambda loaded: self._unlocked(loaded, token),
+                             on_error=self._unlock_failed)
 
     def _unlock_failed(self, exc: BaseException) -> None:
         self._unlocking = None
@@ -319,10 +335,10 @@ class ShellWindow(QMainWindow):
             self.signin.set_busy(False)
             self.signin.banner.show_info("Unlock cancelled.")
 
-    def _unlocked(self, loaded: Loaded, token: tasks.CancelToken, *, note: str = "") -> None:
+    def _unlocked(self, loaded: Loaded, token: CancelToken, *, note: str = "") -> None:
         if token.is_set() or self._unlocking is not token:
             # A lock (or cancel) came while unlocking: drop the keys at once.
-            tasks.start(loaded.desk.lock)
+            self.runner.db.start(loaded.desk.lock)
             return
         self._unlocking = None
         saved = self.prefs.geometry(loaded.desk.user.id)
@@ -334,7 +350,8 @@ class ShellWindow(QMainWindow):
                 bool(app.property("peerdesk_large_text")) != display.large_text
                 or bool(app.property("peerdesk_high_contrast")) != display.high_contrast):
             theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
-        page = self.desk_page = DeskPage(loaded, policy=self.policy, prefs=self.prefs,
+        page = self.desk_page = DeskPage(loaded, runner=self.runner, policy=self.policy,
+                                         prefs=self.prefs,
                                          export_dir=self.export_dir)
         page.lock_requested.connect(self.lock)
         page.switch_user_requested.connect(self.lock)
@@ -383,7 +400,7 @@ class ShellWindow(QMainWindow):
                     desk.save_draft(s.kind, s.fields, draft_id=s.draft_id,
                                     record_id=s.record_id, person_id=s.person_id)
                 desk.lock()
-            tasks.start(job, on_error=lambda e: show_error(self.signin, e))
+            self.runner.db.start(job, on_error=lambda e: show_error(self.signin, e))
             self._show_signin()
             self._refresh_signin(select=desk.user.name)
         else:
@@ -436,5 +453,8 @@ class ShellWindow(QMainWindow):
             app.removeEventFilter(self._idle_watch)
         vault, self.vault = self.vault, None
         if vault is not None:
-            tasks.start(vault.close)
-        tasks.wait_idle()
+            self.runner.db.start(vault.close)
+        # Every queued save first; a sync stuck on the share is not waited for.
+        self.runner.wait_db_idle()
+        if self._own_runner:
+            self.runner.stop()

@@ -1,0 +1,92 @@
+"""Two lanes: the team share can stop answering in the middle of a sync, and saving goes on.
+
+The sync runs on the I/O lane and hands its database steps to the database lane; when the
+share hangs, only an I/O thread waits. The reachability probe is an I/O task with a timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from peerdesk.domain import Kind
+from peerdesk.errors import TimedOut
+from peerdesk.services import sync
+from peerdesk.sync import format as fmt
+from tests.helpers.shares import HangingShare
+from tests.helpers.team import Team, diary, make_team
+from ui import sync_status
+from ui.sync_status import SyncBar
+from ui.tasks import TaskRunner
+
+WAIT_MS = 10_000
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    t = make_team(tmp_path)
+    yield t
+    t.close()
+
+
+def test_a_save_completes_while_the_io_lane_is_stuck_on_a_share(qtbot, team: Team) -> None:  # type: ignore[no-untyped-def]
+    a1 = team.desks["a1"]
+    hanging = HangingShare(Path(team.location), folder=fmt.DEVICES)
+    runner = TaskRunner()
+    ended: list[object] = []
+    try:
+        # The sync reads the manifest and the accounts (database steps on the database lane),
+        # then the share stops answering as it lists the devices.
+        runner.io.start(lambda: sync.run_sync(a1, share=hanging, lanes=runner.lanes),
+                        on_success=ended.append, on_error=ended.append)
+        assert hanging.stuck.wait(WAIT_MS / 1000)
+        saved: list[object] = []
+        runner.db.start(lambda: a1.add(Kind.DIARY, diary("saved while the share hangs")),
+                        on_success=saved.append, on_error=saved.append)
+        qtbot.waitUntil(lambda: bool(saved), timeout=WAIT_MS)
+        assert [type(s).__name__ for s in saved] == ["Record"]
+        listed: list[object] = []
+        runner.db.start(lambda: a1.records(Kind.DIARY), on_success=listed.append)
+        qtbot.waitUntil(lambda: bool(listed), timeout=WAIT_MS)
+        assert [r.fields["what_happened"] for r in listed[0]] == ["saved while the share hangs"]  # type: ignore[attr-defined]
+        # The probe of a share that does not answer is given up on, on time.
+        probed: list[object] = []
+        runner.io.start(hanging.check, timeout=0.3, on_error=probed.append)
+        qtbot.waitUntil(lambda: bool(probed), timeout=WAIT_MS)
+        assert isinstance(probed[0], TimedOut)
+        assert ended == []  # and the sync is still waiting on the share
+    finally:
+        hanging.release.set()
+        qtbot.waitUntil(lambda: bool(ended), timeout=WAIT_MS)
+        runner.stop()
+    assert isinstance(ended[0], sync.ShareUnavailable)  # when it gives up: offline, calmly
+    assert sync.sync_status(team.vaults["a1"], a1.user.id).state == "unreachable"
+
+
+def test_the_sync_bar_says_offline_and_saving_goes_on(
+        qtbot, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    a1 = team.desks["a1"]
+    hanging = HangingShare(Path(team.location), folder="")
+    hanging.stuck.set()  # not answering at all, from the first call
+    monkeypatch.setattr(sync, "open_share", lambda location, timeout=15.0: hanging)
+    monkeypatch.setattr(sync_status, "REACH_WAIT_S", 0.5)
+    runner = TaskRunner()
+    try:
+        bar = SyncBar(a1, runner=runner, background_ms=3_600_000)
+        qtbot.addWidget(bar)
+        bar.first_sync.stop()
+        bar.sync_now()
+        saved: list[object] = []
+        runner.db.start(lambda: a1.add(Kind.DIARY, diary("saved meanwhile")),
+                        on_success=saved.append, on_error=saved.append)
+        qtbot.waitUntil(lambda: bool(saved), timeout=WAIT_MS)
+        assert [type(s).__name__ for s in saved] == ["Record"]
+        qtbot.waitUntil(lambda: bar.label.text().startswith("Offline"), timeout=WAIT_MS)
+        assert bar.label.text() == "Offline — 1 change waiting"
+        assert bar.sync_button.isEnabled()  # ready to try again
+    finally:
+        hanging.release.set()
+        runner.wait_idle(5_000)
+        runner.stop()
