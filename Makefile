@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP)
-	scripts/system-packages.sh samba binutils $(DESKTOP)
+	scripts/system-packages.sh samba binutils poppler-utils $(DESKTOP)
 	$(MAKE) lint
 	$(MAKE) package
 	PEERDESK_DESKTOP_LANE=required QT_QPA_PLATFORM=offscreen $(BIN)/pytest

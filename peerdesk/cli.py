@@ -371,31 +371,31 @@ def cmd_plan_consent_list(app: App) -> None:
 
 
 def cmd_plan_export(app: App) -> None:
-    from peerdesk.services import consent
+    from peerdesk import exports
+    from peerdesk.services import consent, copies
 
     out = Path(app.args.out) if app.args.out else None
+    fmt = app.args.format
+    suffix = out.suffix.lower().lstrip(".") if out else ""
     copy = consent.export_plan(app.desk, app.args.id, app.args.for_,
-                               how=f"file ({out.suffix.lstrip('.') or 'text'})" if out else "text")
+                               how=f"file ({suffix or 'text'}, {fmt})" if out else f"text, {fmt}")
     person = ""
     if copy.for_the_person and copy.record.person_id:
         person = str(app.desk.get(copy.record.person_id).fields.get("label", ""))
-    text = consent.copy_text(copy, person=person)
-    data = {"recipient": copy.recipient, "record": record_json(copy.record),
+    doc = copies.plan_document(copy, person=person, large_print=fmt == "large-print")
+    data = {"recipient": copy.recipient, "format": fmt, "record": record_json(copy.record),
             "who_can_see": [c.entry() for c in copy.who_can_see]}
     if out is None:
-        app.out(text, data)
+        app.out(consent.copy_text(copy, person=person), data)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".json":
-        out.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    elif out.suffix.lower() == ".pdf":
-        from peerdesk import textpdf
-
-        title, _rule, *body = text.splitlines()
-        out.write_bytes(textpdf.write([("h", title), *(("p", line) for line in body)],
-                                      title=title))
+    if suffix == "json":
+        exports.write_json(out, data)
+    elif suffix == "pdf":
+        exports.write_pdf(out, doc)
+    elif suffix in ("html", "htm"):
+        exports.write_atomic(out, exports.html_text(doc))
     else:
-        out.write_text(text, encoding="utf-8")
+        exports.write_atomic(out, consent.copy_text(copy, person=person))
     app.out(f"Wrote the copy for {copy.recipient} to {out}. It is not encrypted: give it to "
             "them and remove it from this computer.", {"path": str(out)} | data)
 
@@ -663,7 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a recipient on the plan's consent ledger (name or consent id); "
                         "without it, the person's own copy")
     p.add_argument("--out", metavar="FILE",
-                   help="write to FILE (.pdf, .txt or .json) instead of stdout")
+                   help="write to FILE (.pdf, .html, .txt or .json) instead of stdout")
+    p.add_argument("--format", default="standard", choices=["standard", "large-print"],
+                   help="which copy: standard or large-print")
     consents = plans.add_parser("consent", help="who the person agreed can see a plan") \
         .add_subparsers(dest="consent_action", required=True, metavar="ACTION")
     p = command(consents, "add", cmd_plan_consent_add, "the person agreed that someone can see it")

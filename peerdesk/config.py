@@ -20,6 +20,7 @@ from typing import Any
 
 import platformdirs
 
+from peerdesk import dates
 from peerdesk.errors import InvalidInput
 from peerdesk.paths import APP_NAME
 
@@ -43,6 +44,17 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "retention_care_years": (1, 100),
     "retention_staff_years": (1, 100),
 }
+# National lines printed on every crisis card unless the policy gives the trust's own list
+# (its crisis line first). Checked against NHS England's "get help now" page; a trust should
+# add its own 24-hour line through the policy.
+DEFAULT_CRISIS_NUMBERS: tuple[tuple[str, str], ...] = (
+    ("NHS 111, choose the mental health option", "111"),
+    ("Samaritans, any time, free", "116 123"),
+    ("Shout, text SHOUT", "85258"),
+    ("If a life is at risk now", "999"),
+)
+MAX_CRISIS_NUMBERS = 8
+
 # OWASP's floor for Argon2id is 19 MiB with 2 passes (or 46 MiB with one): memory x passes.
 KDF_MIN_WORK = 38
 MAX_TEXT = 2000
@@ -66,6 +78,10 @@ class Policy:
     # trust's records manager agrees (6 years is a placeholder, not a Code figure).
     retention_care_years: int = 20
     retention_staff_years: int = 6
+    # Dates and times are shown in this zone (stored times are UTC): peerdesk/dates.py.
+    time_zone: str = dates.DEFAULT_ZONE
+    # (who, number) pairs for the crisis card, the trust's own line first.
+    crisis_numbers: tuple[tuple[str, str], ...] = DEFAULT_CRISIS_NUMBERS
 
     def __post_init__(self) -> None:
         for name, (low, high) in BOUNDS.items():
@@ -84,6 +100,20 @@ class Policy:
                                       or len(value) > MAX_TEXT):
                 raise InvalidInput(f"Policy setting {name!r} must be non-empty text of at most "
                                    f"{MAX_TEXT} characters, or left out.")
+        if not isinstance(self.time_zone, str):
+            raise InvalidInput("Policy setting 'time_zone' must be a name like 'Europe/London'.")
+        try:
+            dates.zone_named(self.time_zone)
+        except InvalidInput as exc:
+            raise InvalidInput(f"Policy setting 'time_zone': {exc}") from None
+        numbers = self.crisis_numbers
+        if (not isinstance(numbers, tuple) or not 1 <= len(numbers) <= MAX_CRISIS_NUMBERS
+                or not all(isinstance(n, tuple) and len(n) == 2 and all(
+                    isinstance(t, str) and t.strip() and len(t) <= 200 for t in n)
+                    for n in numbers)):
+            raise InvalidInput(
+                "Policy setting 'crisis_numbers' must list 1 to 8 lines, each "
+                '{"name": "…", "number": "…"} with short text.')
         if not isinstance(self.allow_remember_me, bool):
             raise InvalidInput("Policy setting 'allow_remember_me' must be true or false.")
         if self.recovery_public_key is not None:
@@ -124,6 +154,9 @@ class Policy:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise InvalidInput(f"The {source} has an unknown setting {name!r}.{hint}")
+            if name == "crisis_numbers":
+                values[name] = _crisis_numbers(value, source)
+                continue
             kind = str(known[name].type).split(" |")[0]
             expected = {"int": (int, "a whole number"), "bool": (bool, "true or false")}.get(
                 kind, (str, "text"))
@@ -138,7 +171,18 @@ class Policy:
     def describe(self) -> dict[str, Any]:
         """The settings in force, for ``--check-policy`` and support calls (no secrets here:
         the recovery key is public)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["crisis_numbers"] = [{"name": n, "number": d} for n, d in self.crisis_numbers]
+        return out
+
+
+def _crisis_numbers(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(v, dict) and set(v) <= {"name", "number"} and
+            isinstance(v.get("name"), str) and isinstance(v.get("number"), str) for v in value):
+        raise InvalidInput(f"Policy setting 'crisis_numbers' in the {source} must be a list of "
+                           '{"name": "…", "number": "…"} entries.')
+    return tuple((v["name"].strip(), v["number"].strip()) for v in value)
 
 
 def recovery_reader_id(public_key: bytes) -> str:
@@ -178,4 +222,6 @@ def load_policy(path: Path | None = None) -> Policy:
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"The machine policy {path} is not valid JSON (line {exc.lineno}, "
                            f"column {exc.colno}).") from None
-    return Policy.from_json(data, source=f"machine policy {path}")
+    policy = Policy.from_json(data, source=f"machine policy {path}")
+    dates.use_zone(policy.time_zone)
+    return policy

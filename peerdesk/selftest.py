@@ -37,6 +37,14 @@ ACCOUNT = "Self-test"
 PASSED, FAILED = 0, 1
 
 Step = tuple[str, Callable[["SelfTest"], str]]
+SCRIPT_SAMPLES = {
+    "Polish": "Chcę wrócić do domu.",
+    "Vietnamese": "Tôi muốn về nhà.",
+    "Arabic": "أريد أن أعود إلى البيت.",
+    "Urdu": "میں گھر واپس جانا چاہتی ہوں۔",
+    "Bengali": "আমি বাড়ি যেতে চাই।",
+    "Chinese": "我想回家。",
+}
 
 
 def sample_value(field: FieldSpec) -> Any:
@@ -169,6 +177,30 @@ class SelfTest:
         return (f"pushed {pushed.pushed}, a second device pulled {pulled.pulled}; "
                 f"{files} files on the temp share")
 
+    def documents(self) -> str:
+        """A PDF in the scripts people write their plans in, with the bundled fonts embedded
+        and shaped, and times in the UK zone (a frozen build must carry fonts, HarfBuzz and
+        the time zone database)."""
+        from datetime import datetime
+
+        from peerdesk import dates, exports
+
+        doc = exports.Document("Self-test", (
+            exports.Heading("Zofia Wiśniewska-Nguyễn"),
+            *(exports.Para(text) for text in SCRIPT_SAMPLES.values())))
+        rendered = exports.render(doc)
+        if rendered.missing:
+            raise AssertionError(f"{rendered.missing} letters have no font in this build")
+        for family in ("NotoSans", "NotoNaskhArabic", "NotoSansBengali", "DroidSansFallback"):
+            if family.encode() not in rendered.data:
+                raise AssertionError(f"the PDF has no {family} font embedded")
+        path = exports.write_pdf(self.export_dir / "scripts.pdf", doc)
+        summer = dates.local(datetime(2026, 7, 14, 12, 0))
+        if dates.zone().key == dates.DEFAULT_ZONE and summer.hour != 13:
+            raise AssertionError(f"summer noon UTC shows as {summer:%H:%M}, not 13:00 BST")
+        return (f"{path.name}: {len(rendered.data) // 1024} KB, "
+                f"{', '.join(SCRIPT_SAMPLES)} shaped, fonts embedded; times in {dates.zone().key}")
+
     def lock(self) -> str:
         if self.desk is not None:
             self.desk.lock()
@@ -189,6 +221,7 @@ class SelfTest:
             ("unlock", SelfTest.unlock),
             ("records", SelfTest.records),
             ("integrity", SelfTest.integrity),
+            ("documents", SelfTest.documents),
             *extra,
             ("sync", SelfTest.sync),
             ("lock", SelfTest.lock),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.catalogue import choices, spec
 from peerdesk.domain import PLAN_KINDS, Record
 from peerdesk.domain.consent import ACTIVE, EXPIRED, NOT_YET, WITHDRAWN, Consent, active, ledger
@@ -98,13 +98,13 @@ def _refusal(recipient: str, matching: list[Consent], on: date) -> str:
     match last.state(on):
         case "withdrawn":
             return (f"The person withdrew their agreement for {last.recipient} to see this plan "
-                    f"on {last.withdrawn_on:%d %B %Y}.")
+                    f"on {dates.day(last.withdrawn_on)}.")
         case "expired":
             return (f"The person's agreement for {last.recipient} to see this plan ended on "
-                    f"{last.expires_on:%d %B %Y}. Ask them again before sending a copy.")
+                    f"{dates.day(last.expires_on)}. Ask them again before sending a copy.")
         case _:
             return (f"The person's agreement for {last.recipient} to see this plan starts on "
-                    f"{last.given_on:%d %B %Y}.")
+                    f"{dates.day(last.given_on)}.")
 
 
 def _cut(record: Record, consent: Consent) -> Record:
@@ -164,7 +164,7 @@ def export_plan(desk: Desk, plan_id: str, recipient: str | None = None, *, how: 
 
 def copy_text(copy: PlanCopy, *, person: str = "") -> str:
     """The copy as plain text (the command line's export; the app lays out the same facts as
-    a PDF in ui/plan_document.py)."""
+    a document in services/copies.py)."""
     record, f = copy.record, copy.record.fields
     kind_spec = spec(record.kind)
     lines = [kind_spec.title, "=" * len(kind_spec.title)]
@@ -172,7 +172,7 @@ def copy_text(copy: PlanCopy, *, person: str = "") -> str:
         lines.append(f"This plan belongs to {person}.")
     lines.append(agreement_line(copy))
     if f.get("review_on"):
-        lines.append(f"To look at again on: {f['review_on']}")
+        lines.append(f"To look at again on: {dates.day(str(f['review_on']))}")
     lines += ["", *who_can_see_lines(copy), ""]
     notes = set(f.get("peer_notes") or ())
     for section in kind_spec.by_name["sections"].sections:
@@ -180,7 +180,7 @@ def copy_text(copy: PlanCopy, *, person: str = "") -> str:
         if text:
             whose = "peer worker note" if section.id in notes else "in my words"
             lines += [f"{section.title} ({whose})", text, ""]
-    lines.append(f"Version {record.version}. Copy made on {copy.on:%d %B %Y}.")
+    lines.append(f"Version {record.version}. Copy made on {dates.day(copy.on)}.")
     return "\n".join(lines) + "\n"
 
 
@@ -188,9 +188,9 @@ def agreement_line(copy: PlanCopy) -> str:
     if copy.agreed_on is None:
         return "Not yet marked as agreed by the person."
     if copy.changed_since_agreed:
-        return (f"Agreed by me on {copy.agreed_on:%d %B %Y}; changed since then, "
+        return (f"Agreed by me on {dates.day(copy.agreed_on)}; changed since then, "
                 "not yet agreed again.")
-    return f"Agreed by me on {copy.agreed_on:%d %B %Y}."
+    return f"Agreed by me on {dates.day(copy.agreed_on)}."
 
 
 def who_can_see_lines(copy: PlanCopy) -> list[str]:
@@ -199,11 +199,11 @@ def who_can_see_lines(copy: PlanCopy) -> list[str]:
         c = copy.consent
         part = "the whole plan" if c.whole_plan else "some sections of this plan"
         out = [f"Shared with {c.recipient} ({role_label(c.role)}), by the person's choice, "
-               f"on {c.given_on:%d %B %Y}: {part}."]
+               f"on {dates.day(c.given_on)}: {part}."]
         if c.purpose:
             out.append(f"Why: {c.purpose}")
         if c.expires_on:
-            out.append(f"Until: {c.expires_on:%d %B %Y}.")
+            out.append(f"Until: {dates.day(c.expires_on)}.")
         return out
     out = ["Who can see this:"]
     if not copy.who_can_see:
@@ -211,9 +211,9 @@ def who_can_see_lines(copy: PlanCopy) -> list[str]:
                    "PeerDesk.")
     for c in copy.who_can_see:
         part = "the whole plan" if c.whole_plan else "some sections"
-        until = f", until {c.expires_on:%d %B %Y}" if c.expires_on else ""
+        until = f", until {dates.day(c.expires_on)}" if c.expires_on else ""
         out.append(f"  {c.recipient} ({role_label(c.role)}): {part}, since "
-                   f"{c.given_on:%d %B %Y}{until}.")
+                   f"{dates.day(c.given_on)}{until}.")
     named = copy.record.fields.get("shared_with") or []
     if named:
         out.append("  Also named in your plan as people to share it with: "

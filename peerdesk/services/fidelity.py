@@ -7,8 +7,6 @@ Numbers only, never names or words from a record. Team-level exports suppress sm
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import statistics
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +15,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from peerdesk import dates, exports
 from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.errors import InvalidInput
 from peerdesk.paths import resource_dir
@@ -92,8 +91,8 @@ class Period:
         return self.end is None or date.fromisoformat(day[:10]) <= self.end
 
     def text(self) -> str:
-        start = self.start.isoformat() if self.start else "the beginning"
-        end = self.end.isoformat() if self.end else "today"
+        start = dates.day(self.start) if self.start else "the beginning"
+        end = dates.day(self.end) if self.end else "today"
         return f"{start} to {end}"
 
 
@@ -171,34 +170,47 @@ class Report:
 
     def csv(self, *, suppress: bool = True) -> str:
         """One row per figure, one column per peer and the team: opens in any spreadsheet."""
+        return exports.csv_text(self.rows(suppress=suppress))
+
+    def rows(self, *, suppress: bool = True) -> list[list[object]]:
         columns = [self.team, *self.peers]
         data = [c.as_json(suppress=suppress) for c in columns]
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(["Figure", *[c.name for c in columns]])
-        w.writerow(["Period", *[self.period.text()] * len(columns)])
+        rows: list[list[object]] = []
+        rows.append(["Figure", *[c.name for c in columns]])
+        rows.append(["Period", *[self.period.text()] * len(columns)])
         for key, label in (("people", "People supported"), ("sessions", "Sessions"),
                            ("did_not_meet", "Times we didn't meet")):
-            w.writerow([label, *[d[key] for d in data]])
+            rows.append([label, *[d[key] for d in data]])
         for key, label, _ in COMPONENTS:
-            w.writerow([f"{label}: people", *[d["components"][key]["count"] for d in data]])
-            w.writerow([f"{label}: %", *[_pc(d["components"][key]["percent"]) for d in data]])
+            rows.append([f"{label}: people", *[d["components"][key]["count"] for d in data]])
+            rows.append([f"{label}: %", *[_pc(d["components"][key]["percent"]) for d in data]])
         for dom in domains():
-            w.writerow([f"Evidence, {dom.label}: sessions",
+            rows.append([f"Evidence, {dom.label}: sessions",
                         *[d["fidelity_domains"][dom.id]["count"] for d in data]])
-            w.writerow([f"Evidence, {dom.label}: % of sessions",
+            rows.append([f"Evidence, {dom.label}: % of sessions",
                         *[_pc(d["fidelity_domains"][dom.id]["percent"]) for d in data]])
-        w.writerow(["Days from discharge to first meeting after: median",
+        rows.append(["Days from discharge to first meeting after: median",
                     *["" if d["days_discharge_to_first_meeting"]["median"] is None else
                       d["days_discharge_to_first_meeting"]["median"] for d in data]])
         if any(d["supervision_attended"] is not None for d in data):
-            w.writerow(["Group supervision sessions attended",
+            rows.append(["Group supervision sessions attended",
                         *["" if d["supervision_attended"] is None else d["supervision_attended"]
                           for d in data]])
         if suppress:
-            w.writerow([f"{SUPPRESSED} = fewer than {SMALL}, not shown so that nobody can be "
+            rows.append([f"{SUPPRESSED} = fewer than {SMALL}, not shown so that nobody can be "
                         "identified"])
-        return out.getvalue()
+        return rows
+
+    def document(self, *, suppress: bool = True) -> exports.Document:
+        """The CSV's figures as a table, for the PDF (landscape: one column per peer)."""
+        header, *rows = [[str(v) for v in r] for r in self.rows(suppress=suppress)]
+        return exports.Document(
+            "Fidelity and engagement",
+            (exports.Heading("Fidelity and engagement"),
+             exports.Para(f"{self.period.text()}. {self.basis}."),
+             exports.Table(tuple(header), tuple(tuple(r + [""] * (len(header) - len(r)))
+                                                for r in rows))),
+            size=9.0, landscape=True, footer=f"Made {dates.day(dates.today())}")
 
 
 def _pc(value: object) -> object:

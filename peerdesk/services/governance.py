@@ -13,9 +13,6 @@ about a person.
 from __future__ import annotations
 
 import base64
-import csv
-import io
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from peerdesk import audit
+from peerdesk import audit, exports
 from peerdesk.config import recovery_reader_id
 from peerdesk.crypto import envelope, recovery
 from peerdesk.crypto.payload import SealedVersion, open_with_key
@@ -243,12 +240,6 @@ CSV_COLUMNS = ("seq", "at_utc", "actor_id", "actor_name", "actor_role", "action"
                "record_kind", "detail", "signed", "hash")
 
 
-def _cell(value: object) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula: never let it.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_audit(desk: Desk, out: Path, *, start: date | None = None,
                  end: date | None = None) -> tuple[int, str]:
     """The audit trail of a period as CSV, for an incident review. The whole chain is verified
@@ -260,9 +251,7 @@ def export_audit(desk: Desk, out: Path, *, start: date | None = None,
     if problems:
         raise IntegrityProblem("The audit trail failed its check, so it was not exported: "
                                + problems[0])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[tuple[object, ...]] = [CSV_COLUMNS]
     with desk.vault.store.transaction() as s:
         names = {a.id: (a.name, a.role) for a in s.scalars(select(AccountRow))}
         kinds = {rid: kind for rid, kind in s.execute(select(RecordRow.id, RecordRow.kind))}
@@ -270,24 +259,13 @@ def export_audit(desk: Desk, out: Path, *, start: date | None = None,
         count = 0
         for r in s.scalars(_between(select(AuditRow), start, end).order_by(AuditRow.seq)):
             name, role = names.get(r.actor_id or "", ("", ""))
-            writer.writerow([_cell(v) for v in (
-                r.seq, r.at.isoformat(timespec="seconds"), r.actor_id, name, role, r.action,
-                r.record_id, kinds.get(r.record_id or "", ""), r.detail,
-                "yes" if r.signature else "no", r.hash.hex())])
+            rows.append((r.seq, r.at.isoformat(timespec="seconds"), r.actor_id, name, role,
+                         r.action, r.record_id, kinds.get(r.record_id or "", ""), r.detail,
+                         "yes" if r.signature else "no", r.hash.hex()))
             count += 1
-    write_atomic(out, buffer.getvalue().encode("utf-8-sig"))
+    exports.write_csv(out, rows)
     desk.note(audit.AUDIT_EXPORT, None, f"entries={count}; from={start or ''}; to={end or ''}")
     return count, head.hex()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.peerdesk-tmp")
-    with open(temp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
 
 
 def role_label(role: str) -> str:

@@ -3,15 +3,15 @@ gives every peer in the team, so each peer's computer holds it, searchable offli
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from peerdesk import exports
 from peerdesk.catalogue import spec
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
@@ -106,20 +106,21 @@ def usage(records: Sequence[Record]) -> dict[str, int]:
 
 
 def to_csv(records: Iterable[Record]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for entry in entries(records):
-        writer.writerow({k: entry.fields.get(k, "") for k in COLUMNS})
-    return out.getvalue()
+    return exports.csv_text([COLUMNS, *([entry.fields.get(k, "") for k in COLUMNS]
+                                        for entry in entries(records))])
+
+
+def write_csv(path: Path, records: Iterable[Record]) -> Path:
+    return exports.write_csv(path, [COLUMNS, *([entry.fields.get(k, "") for k in COLUMNS]
+                                               for entry in entries(records))])
 
 
 def import_csv(desk: Desk, text: str) -> tuple[int, int]:
     """Rows with a name already in the pack update it; others are added. Returns (added,
     updated). A category may be given by its id or its label."""
     _coordinator(desk)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("name",) if c not in (reader.fieldnames or ())]
+    header, rows_in = exports.read_csv(text)
+    missing = [c for c in ("name",) if c not in header]
     if missing:
         raise InvalidInput("The CSV needs a 'name' column (and may have: "
                            + ", ".join(COLUMNS[1:]) + ").")
@@ -128,7 +129,7 @@ def import_csv(desk: Desk, text: str) -> tuple[int, int]:
     existing = {str(r.fields.get("name", "")).lower(): r for r in desk.records(Kind.RESOURCE)
                 if r.author_id == desk.user.id}
     rows = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows_in, start=2):
         fields = {k: (row.get(k) or "").strip() for k in COLUMNS if (row.get(k) or "").strip()}
         if "category" in fields:
             fields["category"] = by_label.get(fields["category"].lower(), fields["category"])
@@ -137,12 +138,12 @@ def import_csv(desk: Desk, text: str) -> tuple[int, int]:
         except InvalidInput as exc:
             raise InvalidInput(f"Line {number}: {exc}") from None
     added = updated = 0
-    for fields in rows:  # every row checked before anything is saved
-        old = existing.get(str(fields["name"]).lower())
+    for valid in rows:  # every row checked before anything is saved
+        old = existing.get(str(valid["name"]).lower())
         if old is not None:
-            save(desk, dict(old.fields) | fields, record_id=old.id)
+            save(desk, dict(old.fields) | valid, record_id=old.id)
             updated += 1
         else:
-            save(desk, fields)
+            save(desk, valid)
             added += 1
     return added, updated

@@ -16,17 +16,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
 
-from peerdesk import audit, textpdf
+from peerdesk import audit, dates, exports
 from peerdesk.catalogue import spec
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.exports import Document, Heading, Para
 from peerdesk.services import governance
 from peerdesk.services.desk import Desk
 from peerdesk.store.models import AccountRow, AuditRow, ReaderClockRow, RecordRow
@@ -131,13 +131,19 @@ def _value_text(kind: Kind, name: str, value: Any) -> tuple[str, str]:
     labels = {c.id: c.label for c in f.choices}
     if f.type is FieldType.SECTIONS:
         titles = {s.id: s.title for s in f.sections}
-        return f.label, "\n".join(f"{titles.get(k, k)}: {v}" for k, v in value.items())
+        # Each answer on its own line, so an Arabic or Urdu one reads from the right.
+        return f.label, "\n".join(f"{titles.get(k, k)}:\n{v}" for k, v in value.items())
     if f.type is FieldType.CONSENTS:
         return f.label, "\n".join(
-            f"{c['recipient']} ({labels.get(c['role'], c['role'])}), since {c['given_on']}"
-            + (f", until {c['expires_on']}" if c.get("expires_on") else "")
-            + (f", withdrawn {c['withdrawn_on']}" if c.get("withdrawn_on") else "")
+            f"{c['recipient']} ({labels.get(c['role'], c['role'])}), since "
+            f"{dates.day(c['given_on'])}"
+            + (f", until {dates.day(c['expires_on'])}" if c.get("expires_on") else "")
+            + (f", withdrawn {dates.day(c['withdrawn_on'])}" if c.get("withdrawn_on") else "")
             for c in value)
+    if f.type is FieldType.DATE and value:
+        return f.label, dates.day(value)
+    if f.type is FieldType.DATETIME and value:
+        return f.label, dates.moment(value)
     if isinstance(value, list):
         return f.label, ", ".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, bool):
@@ -145,35 +151,38 @@ def _value_text(kind: Kind, name: str, value: Any) -> tuple[str, str]:
     return f.label, str(labels.get(value, value))
 
 
-def blocks(bundle: Bundle) -> list[tuple[str, str]]:
-    """The bundle as headings and paragraphs, for the PDF and the HTML."""
+def document(bundle: Bundle) -> Document:
+    """The bundle as headings and paragraphs, for the PDF and the HTML. Times are local."""
     who = bundle.label or "this person"
-    out = [("h", f"Everything PeerDesk holds about {who} on this computer"),
-           ("p", f"Made on {bundle.made_at:%d %B %Y at %H:%M} UTC by {bundle.made_by}. "
-                 f"Person id {bundle.person_id}. {len(bundle.records)} records, "
-                 f"{bundle.version_count} versions, {len(bundle.audit)} audit entries."),
-           ("p", "Every saved version is here, oldest first, including deleted ones. Peer "
-                 "support records are written to be read by the person they are about.")]
-    out += [("p", n) for n in bundle.notes]
+    out: list[Heading | Para] = [
+        Heading(f"Everything PeerDesk holds about {who} on this computer"),
+        Para(f"Made on {dates.moment(bundle.made_at)} by {bundle.made_by}. "
+             f"Person id {bundle.person_id}. {len(bundle.records)} records, "
+             f"{bundle.version_count} versions, {len(bundle.audit)} audit entries."),
+        Para("Every saved version is here, oldest first, including deleted ones. Peer support "
+             "records are written to be read by the person they are about. Times are UK time "
+             f"({dates.zone().key}); the JSON file beside this one has them in UTC.", "note")]
+    out += [Para(n) for n in bundle.notes]
     for r in bundle.records:
-        out.append(("h", f"{r.kind.label} (written by {r.author}) · id {r.id}"))
+        out.append(Heading(f"{r.kind.label} (written by {r.author}) · id {r.id}", 2))
         if r.erased_at is not None:
-            out.append(("p", f"Erased on {r.erased_at:%d %B %Y} at the person's request. "
-                             "Only this line is left."))
+            out.append(Para(f"Erased on {dates.day(r.erased_at)} at the person's request. "
+                            "Only this line is left."))
             continue
         if r.shared:
-            out.append(("p", "Shared for supervision: " + "; ".join(
+            out.append(Para("Shared for supervision: " + "; ".join(
                 f"{s['reader']} (sharing now {s['sharing']})" for s in r.shared)))
         for v in r.versions:
-            out.append(("p", f"Version {v.version}, saved {v.saved_at:%d %B %Y %H:%M} UTC"
-                             + (" — deleted in this version" if v.deleted else "")))
+            out.append(Heading(f"Version {v.version}, saved {dates.moment(v.saved_at)}"
+                               + (" — deleted in this version" if v.deleted else ""), 3))
             for name, value in v.fields.items():
                 label, text = _value_text(r.kind, name, value)
-                out.append(("p", f"{label}: {text}"))
-    out.append(("h", "Who did what with these records (audit trail)"))
-    out += [("p", f"{e['at']}  {e['who']}  {e['action']}  {e['record_id']}  {e['detail']}")
-            for e in bundle.audit]
-    return out
+                out.append(Para(f"{label}:\n{text}" if "\n" in text else f"{label}: {text}"))
+    out.append(Heading("Who did what with these records (audit trail)", 2))
+    out += [Para(f"{dates.short_moment(datetime.fromisoformat(e['at']))}  {e['who']}  "
+                 f"{e['action']}  {e['record_id']}  {e['detail']}") for e in bundle.audit]
+    return Document("Subject access", tuple(out),
+                    footer=f"Subject access · made {dates.day(bundle.made_at)}")
 
 
 def as_json(bundle: Bundle) -> dict[str, Any]:
@@ -193,13 +202,6 @@ def as_json(bundle: Bundle) -> dict[str, Any]:
     }
 
 
-def as_html(bundle: Bundle) -> str:
-    body = "".join(f"<h2>{escape(t)}</h2>" if s == "h" else
-                   "<p>" + escape(t).replace("\n", "<br>") + "</p>" for s, t in blocks(bundle))
-    return (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Subject access"
-            f"</title><body style='font-family: sans-serif; max-width: 50em'>{body}</body></html>")
-
-
 def write(bundle: Bundle, out_dir: Path) -> list[Path]:
     """subject-access.json, .html and .pdf in ``out_dir`` (made if needed; files there of the
     same names are replaced). None of them is encrypted: hand them over, then remove them."""
@@ -207,12 +209,7 @@ def write(bundle: Bundle, out_dir: Path) -> list[Path]:
         raise InvalidInput(f"{out_dir} is a file, not a folder.")
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / "subject-access"
-    files = {".json": json.dumps(as_json(bundle), indent=2, ensure_ascii=False).encode(),
-             ".html": as_html(bundle).encode(),
-             ".pdf": textpdf.write(blocks(bundle), title="Subject access")}
-    paths = []
-    for suffix, data in files.items():
-        path = stem.with_suffix(suffix)
-        governance.write_atomic(path, data)
-        paths.append(path)
-    return paths
+    doc = document(bundle)
+    return [exports.write_json(stem.with_suffix(".json"), as_json(bundle)),
+            exports.write_atomic(stem.with_suffix(".html"), exports.html_text(doc)),
+            exports.write_pdf(stem.with_suffix(".pdf"), doc)]

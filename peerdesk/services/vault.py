@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.clock import Clock, utcnow
 from peerdesk.config import Policy, load_policy
 from peerdesk.crypto.kdf import KdfParams, derive
@@ -85,6 +85,7 @@ class Vault:
                  kdf_params: KdfParams | None = None, policy: Policy | None = None) -> None:
         # The machine policy is read here, so every client gets it and none can weaken it.
         self.policy = load_policy() if policy is None else policy
+        dates.use_zone(self.policy.time_zone)
         self.store = Store(data_dir)
         self.clock = clock
         # None means the policy's strength; tests of other things may lower it.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from peerdesk import audit
+from peerdesk import audit, exports
 from peerdesk.domain import Kind
 from peerdesk.errors import NotAllowed
 from peerdesk.services import Desk
@@ -60,5 +60,5 @@ def test_a_broken_chain_is_refused_through_the_cli(cli, data_dir: Path, tmp_path
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised() -> None:
-    assert [gov._cell(v) for v in ("=HYPERLINK(1)", "+1", "-2", "@x", "plain", None, 7)] == [
+    assert [exports.cell(v) for v in ("=HYPERLINK(1)", "+1", "-2", "@x", "plain", None, 7)] == [
         "'=HYPERLINK(1)", "'+1", "'-2", "'@x", "plain", "", "7"]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QMarginsF, Signal
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import exports
 from peerdesk.domain import Record
 from peerdesk.services import fidelity, supervision
 from ui.widgets.bars import BarChart
@@ -211,31 +210,18 @@ class FidelityPage(QWidget):
     def export_csv(self, path: Path | None = None) -> Path:
         assert self.report is not None
         path = path or self._path("csv")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.report.csv(suppress=True), encoding="utf-8")
+        exports.write_csv(path, self.report.rows(suppress=True))
         self.saved.setText(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
         return path
 
     def html(self) -> str:
         assert self.report is not None
-        rows = list(__import__("csv").reader(self.report.csv(suppress=True).splitlines()))
-        head = "".join(f"<th align='left'>{escape(c)}</th>" for c in rows[0])
-        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>"
-                       for r in rows[1:])
-        return (f"<h1>Fidelity and engagement</h1><p>{escape(self.report.period.text())}. "
-                f"{escape(self.report.basis)}.</p><table border='1' cellpadding='4' "
-                f"cellspacing='0' width='100%'><tr>{head}</tr>{body}</table>")
+        return exports.html_text(self.report.document(suppress=True))
 
     def export_pdf(self, path: Path | None = None) -> Path:
+        assert self.report is not None
         path = path or self._path("pdf")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = QPdfWriter(str(path))
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                         QPageLayout.Orientation.Landscape, QMarginsF(15, 15, 15, 15),
-                                         QPageLayout.Unit.Millimeter))
-        doc = QTextDocument()
-        doc.setHtml(self.html())
-        doc.print_(writer)
+        exports.write_pdf(path, self.report.document(suppress=True))
         self.saved.setText(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
         return path
 

@@ -137,8 +137,7 @@ class ResourcePackPage(QWidget):
 
     def export_csv(self, path: Path | None = None) -> Path:
         path = path or self.export_dir / "resource-pack.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(resources.to_csv(self._records()), encoding="utf-8")
+        resources.write_csv(path, self._records())
         self.note.setText(f"Saved {path}.")
         return path
 

@@ -9,8 +9,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QMarginsF, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPdfWriter, QShortcut, QTextDocument
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import exports
 from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.services import supervision
@@ -541,44 +542,42 @@ class SupervisionPage(QWidget):
 
     # -- the record, for the files --------------------------------------------------------
 
-    def html(self) -> str:
+    def document(self) -> exports.Document:
         assert self.view is not None
         f = self.fields()
         aliases = self.aliases()
         theme_names = {c.id: c.label for c in spec(Kind.SUPERVISION).by_name["themes"].choices}
-        agenda = "".join(
-            f"<li>{escape(self.authors.get(r.author_id, 'A peer'))}: {escape(headline(r))}"
-            + (f" ({aliases[r.person_id]})" if r.person_id in aliases else "") + "</li>"
-            for r in self.view.agenda) or "<li>Nothing brought this time.</li>"
-        actions = "".join(
-            f"<tr><td>{escape(str(a.fields.get('text', '')))}</td>"
-            f"<td>{escape(str(a.fields.get('owner', '')))}</td>"
-            f"<td>{escape(nice_when(str(a.fields.get('due') or '')))}</td>"
-            f"<td>{'done' if a.fields.get('done') else 'open'}"
-            f"{' (carried)' if a in self.view.carried else ''}</td></tr>"
+        agenda = tuple(
+            f"{self.authors.get(r.author_id, 'A peer')}: {headline(r)}"
+            + (f" ({aliases[r.person_id]})" if r.person_id in aliases else "")
+            for r in self.view.agenda) or ("Nothing brought this time.",)
+        actions = tuple(
+            (str(a.fields.get("text", "")), str(a.fields.get("owner", "")),
+             nice_when(str(a.fields.get("due") or "")),
+             ("done" if a.fields.get("done") else "open")
+             + (" (carried)" if a in self.view.carried else ""))
             for a in (*self.view.actions, *self.view.carried))
-        notes = "".join(f"<p>{escape(p)}</p>" for p in f["notes"].splitlines() if p.strip())
-        return (f"<h1>Group supervision, {escape(nice_when(f['when']))}</h1>"
-                f"<p><b>Attended:</b> {escape(', '.join(f['attendees']) or 'nobody recorded')}</p>"
-                f"<h2>Agenda</h2><ul>{agenda}</ul>"
-                f"<h2>Themes</h2><p>{escape(', '.join(theme_names[t] for t in f['themes']) or '-')}</p>"
-                f"<h2>Notes</h2>{notes or '<p>-</p>'}"
-                "<h2>Actions</h2><table border='1' cellpadding='4' cellspacing='0' width='100%'>"
-                "<tr><th>What</th><th>Who</th><th>By when</th><th></th></tr>"
-                f"{actions}</table><p><i>People supported are shown only as Person A, B….</i></p>")
+        notes = "\n".join(p for p in f["notes"].splitlines() if p.strip()) or "-"
+        return exports.Document("Group supervision", (
+            exports.Heading(f"Group supervision, {nice_when(f['when'])}"),
+            exports.Para(f"Attended: {', '.join(f['attendees']) or 'nobody recorded'}"),
+            exports.Heading("Agenda", 2), exports.Items(agenda),
+            exports.Heading("Themes", 2),
+            exports.Para(", ".join(theme_names[t] for t in f["themes"]) or "-"),
+            exports.Heading("Notes", 2), exports.Para(notes),
+            exports.Heading("Actions", 2),
+            exports.Table(("What", "Who", "By when", ""), actions),
+            exports.Para("People supported are shown only as Person A, B….", "note")),
+            footer=f"Group supervision record · {nice_when(f['when'])}")
+
+    def html(self) -> str:
+        return exports.html_text(self.document())
 
     def export_pdf(self, path: Path | None = None) -> Path | None:
         if self.view is None:
             return None
         path = path or self.export_dir / f"supervision-{self.view.when}.pdf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = QPdfWriter(str(path))
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                         QPageLayout.Orientation.Portrait,
-                                         QMarginsF(18, 18, 18, 18), QPageLayout.Unit.Millimeter))
-        doc = QTextDocument()
-        doc.setHtml(self.html())
-        doc.print_(writer)
+        exports.write_pdf(path, self.document())
         self.saved_note.setText(f"Saved {path}.")
         return path
 
