@@ -3,6 +3,11 @@ embedded, text shaped), HTML, JSON and CSV (every cell guarded against formulas)
 written atomically and owner-only. No Qt here: the command line uses it on servers, the app
 on ward PCs."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from peerdesk.exports.document import (
     Block,
     Document,
@@ -16,10 +21,27 @@ from peerdesk.exports.document import (
 )
 from peerdesk.exports.files import OWNER_ONLY, file_name, write_atomic, write_json
 from peerdesk.exports.html import html_text
-from peerdesk.exports.pdf import Rendered, pdf_bytes, render, write_pdf
 from peerdesk.exports.table import cell, csv_text, read_csv, write_csv
 
+if TYPE_CHECKING:
+    from peerdesk.exports.pdf import Rendered
+
+
+# The PDF library (fpdf2, fontTools, HarfBuzz) loads on the first PDF, not at start-up.
+def render(doc: Document) -> Rendered:
+    from peerdesk.exports import pdf
+
+    return pdf.render(doc)
+
+
+def pdf_bytes(doc: Document) -> bytes:
+    return render(doc).data
+
+
+def write_pdf(path: Path, doc: Document) -> Path:
+    return write_atomic(path, pdf_bytes(doc))
+
 __all__ = ["OWNER_ONLY", "Block", "Document", "Facts", "Heading", "Items", "Para", "Picture",
-           "Rendered", "Table", "cell", "csv_text", "file_name", "html_text", "pdf_bytes",
+           "Table", "cell", "csv_text", "file_name", "html_text", "pdf_bytes",
            "read_csv", "render", "right_to_left", "write_atomic", "write_csv", "write_json",
            "write_pdf"]

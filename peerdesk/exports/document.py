@@ -6,6 +6,16 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from peerdesk.paths import resource_dir
+
+HEADING_SCALE = {1: 1.7, 2: 1.3, 3: 1.12}  # heading sizes, as multiples of the body text
+
+
+def picture_path(icon: str) -> Path:
+    """An Easy Read picture: resources/pictures/<icon>.svg."""
+    return resource_dir() / "pictures" / f"{icon}.svg"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from peerdesk.exports.document import (
+    HEADING_SCALE,
     Block,
     Document,
     Facts,
@@ -14,9 +15,9 @@ from peerdesk.exports.document import (
     Para,
     Picture,
     Table,
+    picture_path,
     right_to_left,
 )
-from peerdesk.exports.pdf import HEADING_SCALE, picture_path
 
 
 def _p(text: str, style: str = "") -> str:

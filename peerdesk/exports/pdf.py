@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF, ViewerPreferences
@@ -24,6 +23,7 @@ from fpdf.fonts import FontFace
 
 from peerdesk.exports import fonts
 from peerdesk.exports.document import (
+    HEADING_SCALE,
     Block,
     Document,
     Facts,
@@ -32,10 +32,9 @@ from peerdesk.exports.document import (
     Para,
     Picture,
     Table,
+    picture_path,
     right_to_left,
 )
-from peerdesk.exports.files import write_atomic
-from peerdesk.paths import resource_dir
 
 # fpdf2 logs the letters a font lacks: record text has no place in a log.
 logging.getLogger("fpdf").setLevel(logging.ERROR)
@@ -67,12 +66,7 @@ if not getattr(BidiParagraph, "_peerdesk_bn", False):
 MARGIN = 18.0  # mm
 LINE = 0.5  # mm per point of type, for line heights of about 1.4
 GREY = (70, 70, 70)
-HEADING_SCALE = {1: 1.7, 2: 1.3, 3: 1.12}
 PICTURE = 26.0  # mm, the Easy Read picture slot
-
-
-def picture_path(icon: str) -> Path:
-    return resource_dir() / "pictures" / f"{icon}.svg"
 
 
 class _Pdf(FPDF):
@@ -131,14 +125,6 @@ def render(doc: Document) -> Rendered:
     missing = sum(len(f.missing_glyphs) for f in pdf.fonts.values()
                   if hasattr(f, "missing_glyphs"))
     return Rendered(data, pdf.pages_count, missing)
-
-
-def pdf_bytes(doc: Document) -> bytes:
-    return render(doc).data
-
-
-def write_pdf(path: Path, doc: Document) -> Path:
-    return write_atomic(path, pdf_bytes(doc))
 
 
 # -- drawing the blocks -------------------------------------------------------------------
