@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from peerdesk import errors
+from peerdesk import dates, errors
 from peerdesk.catalogue import spec
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import FieldType, Kind, Record, Role
@@ -121,7 +121,7 @@ def record_json(record: Record) -> dict[str, Any]:
 
 def record_text(record: Record) -> str:
     kind_spec = spec(record.kind)
-    lines = [f"{kind_spec.title} · version {record.version} · saved {record.saved_at:%Y-%m-%d %H:%M}"]
+    lines = [f"{kind_spec.title} · version {record.version} · saved {dates.short_moment(record.saved_at)}"]
     if record.deleted:
         lines.append("(deleted)")
     for field in kind_spec.fields:
@@ -206,7 +206,7 @@ def cmd_record_add(app: App) -> None:
 def cmd_record_list(app: App) -> None:
     records = app.desk.records(_kind(app.args.kind) if app.args.kind else None,
                             person_id=app.args.person, include_deleted=app.args.deleted)
-    human = "\n".join(f"{r.id}\t{r.kind.value}\tv{r.version}\t{r.saved_at:%Y-%m-%d %H:%M}\t{r.title}"
+    human = "\n".join(f"{r.id}\t{r.kind.value}\tv{r.version}\t{dates.short_moment(r.saved_at)}\t{r.title}"
                       for r in records)
     app.out(human or "Nothing yet.", [record_json(r) for r in records])
 
@@ -223,7 +223,7 @@ def cmd_record_update(app: App) -> None:
 
 def cmd_record_history(app: App) -> None:
     versions = app.desk.history(app.args.id)
-    human = "\n".join(f"v{r.version}\t{r.saved_at:%Y-%m-%d %H:%M}\t{'deleted' if r.deleted else ''}"
+    human = "\n".join(f"v{r.version}\t{dates.short_moment(r.saved_at)}\t{'deleted' if r.deleted else ''}"
                       for r in versions)
     app.out(human, [record_json(r) for r in versions])
 
@@ -359,13 +359,13 @@ def cmd_plan_consent_list(app: App) -> None:
     from peerdesk.services import consent
 
     record = app.desk.get(app.args.id)
-    today = app.vault.clock().date()
+    today = dates.today(app.vault.clock())
     entries = ledger(record.fields)
     human = "\n".join(
         f"{c.id}\t{c.state(today)}\t{c.recipient}\t{consent.role_label(c.role)}\t"
-        f"{'whole plan' if c.whole_plan else ','.join(c.scope)}\tsince {c.given_on}"
-        + (f"\tuntil {c.expires_on}" if c.expires_on else "")
-        + (f"\twithdrawn {c.withdrawn_on}" if c.withdrawn_on else "") for c in entries)
+        f"{'whole plan' if c.whole_plan else ','.join(c.scope)}\tsince {dates.short_day(c.given_on)}"
+        + (f"\tuntil {dates.short_day(c.expires_on)}" if c.expires_on else "")
+        + (f"\twithdrawn {dates.short_day(c.withdrawn_on)}" if c.withdrawn_on else "") for c in entries)
     app.out(human or "Nobody yet: the person has not agreed to share this plan with anyone.",
             [_consent_json(c) | {"state": c.state(today)} for c in entries])
 
@@ -447,7 +447,7 @@ def cmd_audit_access(app: App) -> None:
     from peerdesk.services import governance
 
     events = governance.access_to_my_records(app.desk)
-    lines = [f"{e.at:%Y-%m-%d %H:%M}\t{e.who} ({governance.role_label(e.role)})\t{e.action}\t"
+    lines = [f"{dates.short_moment(e.at)}\t{e.who} ({governance.role_label(e.role)})\t{e.action}\t"
              f"{e.kind}\t{e.record_id}" + (f"\treason: {e.reason}" if e.reason else "")
              for e in events]
     app.out("\n".join(lines) or "Nobody else has opened your records on this computer.",
@@ -472,7 +472,7 @@ def cmd_report_break_glass(app: App) -> None:
 
     events, problems = governance.break_glass_report(
         app.vault, _recovery_key(app), start=_date(app.args.from_), end=_date(app.args.to))
-    lines = [f"{e.at:%Y-%m-%d %H:%M}\t{e.who} ({governance.role_label(e.role)})\t{e.kind} "
+    lines = [f"{dates.short_moment(e.at)}\t{e.who} ({governance.role_label(e.role)})\t{e.kind} "
              f"{e.record_id} by {e.author}\treason: {e.reason}" for e in events]
     lines = problems + (lines or ["No record was opened with the recovery key in this period."])
     app.out("\n".join(lines),
@@ -505,12 +505,12 @@ def cmd_sar(app: App) -> None:
 def cmd_report_retention(app: App) -> None:
     from peerdesk.services import retention
 
-    on = _date(app.args.on) or app.vault.clock().date()
+    on = _date(app.args.on) or dates.today(app.vault.clock())
     items = (retention.due(app.desk, on=on, everyone=app.args.all) if not app.args.schedule
              else retention.schedule(app.desk, everyone=app.args.all))
-    human = "\n".join(f"{d.due_on}\t{d.record_class}\t{d.kind}\t{d.subject_id}\t{d.author}\t"
-                      f"{d.records} records\tlast {d.last_activity:%Y-%m-%d}" for d in items)
-    app.out(human or f"Nothing is due for review on {on}.",
+    human = "\n".join(f"{dates.short_day(d.due_on)}\t{d.record_class}\t{d.kind}\t{d.subject_id}\t{d.author}\t"
+                      f"{d.records} records\tlast {dates.short_day(d.last_activity)}" for d in items)
+    app.out(human or f"Nothing is due for review on {dates.day(on)}.",
             [d.__dict__ | {"last_activity": d.last_activity.isoformat(timespec="seconds"),
                            "due_on": d.due_on.isoformat()} for d in items])
 
@@ -545,7 +545,7 @@ def cmd_cover_end(app: App) -> None:
 def cmd_cover_list(app: App) -> None:
     from peerdesk.services import cover
 
-    today = app.vault.clock().date()
+    today = dates.today(app.vault.clock())
     grants = cover.grants(app.desk.records())
     app.out("\n".join(f"{g.id}\t{g.fields['cover']}\t{g.fields['starts']} to {g.fields['ends']}"
                       f"\t{'running' if cover.is_active(g, today) else 'not running'}"

@@ -113,7 +113,8 @@ def month(value: date | datetime | str | None) -> str:
     return f"{d:%b %Y}" if d else _raw(value)
 
 
-def today() -> date:
-    """Today's date where the computer is (not in UTC: just after midnight in summer is still
-    yesterday in UTC)."""
-    return datetime.now(_zone).date()
+def today(now: datetime | None = None) -> date:
+    """Today's date where the computer is, from a stored-style UTC time (a vault's clock) or
+    the system clock. Not the UTC date: just after midnight in summer it is still yesterday
+    in UTC."""
+    return local(now).date() if now is not None else datetime.now(_zone).date()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import dates
 from peerdesk.clock import utcnow
 from peerdesk.domain import Record
 from peerdesk.errors import (
@@ -286,7 +287,7 @@ class ConflictsDialog(QDialog):
         self.list.setMinimumWidth(200)
         for c in conflicts:
             first = c.versions[0] if c.versions else None
-            when = f" · {first.saved_at:%d %b %H:%M}" if first else ""
+            when = f" · {dates.short_moment(first.saved_at)}" if first else ""
             self.list.addItem(f"{c.kind.label}{when}")
         split.addWidget(self.list)
         self.versions = QWidget()
@@ -325,7 +326,7 @@ class ConflictsDialog(QDialog):
                 else None
             text = QTextBrowser()
             text.setHtml(version_html(version, other))
-            text.setAccessibleName(f"Version saved {version.saved_at:%d %B %Y %H:%M} UTC")
+            text.setAccessibleName(f"Version saved {dates.moment(version.saved_at)}")
             column.addWidget(text, 1)
             keep = QPushButton("Delete the record" if version.deleted else "Keep this version")
             keep.clicked.connect(self._choose(conflict, version))

@@ -50,7 +50,7 @@ def _plan(desk: Desk, plan_id: str) -> Record:
 
 
 def _today(desk: Desk, on: date | None) -> date:
-    return on or desk.vault.clock().date()
+    return on or dates.today(desk.vault.clock())
 
 
 def add_consent(desk: Desk, plan_id: str, *, recipient: str, role: str,

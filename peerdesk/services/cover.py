@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from peerdesk import dates
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
 from peerdesk.services import saving, sharing
@@ -43,7 +44,7 @@ def grant(desk: Desk, cover: str, starts: date, ends: date, *, note: str = "") -
 
 def end(desk: Desk, grant_id: str, *, today: date | None = None) -> Record:
     """End a cover early: it ended yesterday."""
-    today = today or desk.vault.clock().date()
+    today = today or dates.today(desk.vault.clock())
     record = desk.get(grant_id)
     return desk.update(grant_id, dict(record.fields) | {
         "ends": min(date.fromisoformat(record.fields["ends"]),
@@ -71,7 +72,7 @@ def notice(records: Iterable[Record], authors: dict[str, str], today: date) -> s
         return ""
     g = now[0]
     away = authors.get(g.author_id, "Your coordinator")
-    return (f"{away} is away until {date.fromisoformat(g.fields['ends']):%d %B}: "
+    return (f"{away} is away until {dates.day_month(str(g.fields['ends']))}: "
             f"{g.fields['cover']} is covering, and can read what you share for supervision "
             "until then.")
 
@@ -81,7 +82,7 @@ def apply(desk: Desk, *, today: date | None = None) -> tuple[int, int]:
     covers, while the cover runs; stop when it has ended. Returns (shared, stopped)."""
     if desk.user.role is not Role.PEER:
         return 0, 0
-    today = today or desk.vault.clock().date()
+    today = today or dates.today(desk.vault.clock())
     everything = desk.records(Kind.COVER)
     accounts = {a.name: a.id for a in desk.vault.accounts()}
     running: dict[str, set[str]] = {}  # cover account id -> coordinators she covers

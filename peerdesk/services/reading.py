@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.orm import aliased
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.crypto.payload import SealedVersion, open_version
 from peerdesk.domain import Kind, Record
 from peerdesk.errors import DecryptionFailed, NotFound, NotSharedWithYou, PeerDeskError
@@ -84,7 +84,7 @@ def get(me: Actor, record_id: str, *, version: int | None = None) -> Record:
             raise NotFound("There is no record with that id on this computer.")
         if row.erased_at is not None:
             raise NotFound(
-                f"This record was erased on {row.erased_at:%d %B %Y} at the person's request.")
+                f"This record was erased on {dates.day(row.erased_at)} at the person's request.")
         wrap_query = select(WrapRow).where(WrapRow.record_id == record_id,
                                            WrapRow.reader_id == me.user.id)
         if version is not None:

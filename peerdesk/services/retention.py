@@ -26,7 +26,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.domain import PLAN_KINDS, Kind
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.services import governance
@@ -92,7 +92,7 @@ def due(desk: Desk, *, on: date, everyone: bool = False) -> list[Due]:
 def dispose(desk: Desk, subject_id: str, *, authorised_by: str) -> int:
     """Destroy a subject's records at the end of their retention period (see the module
     docstring), judged by this computer's clock. Returns how many records were destroyed."""
-    on = desk.vault.clock().date()
+    on = dates.today(desk.vault.clock())
     reference = " ".join(authorised_by.split())
     if not reference or len(reference) > 200:
         raise InvalidInput("Give the reference of the decision that authorised this disposal "
@@ -105,8 +105,8 @@ def dispose(desk: Desk, subject_id: str, *, authorised_by: str) -> int:
         raise NotFound("You hold no records with that id on this computer (only the author "
                        "can dispose of a record).")
     if entry.due_on > on:
-        raise NotAllowed(f"This {entry.record_class} is kept until {entry.due_on:%d %B %Y} "
-                         f"(last activity {entry.last_activity:%d %B %Y}); it cannot be disposed "
+        raise NotAllowed(f"This {entry.record_class} is kept until {dates.day(entry.due_on)} "
+                         f"(last activity {dates.day(entry.last_activity)}); it cannot be disposed "
                          "of before then.")
     desk.note(audit.DISPOSE, subject_id,
               f"class={entry.record_class}; records={entry.records}; "

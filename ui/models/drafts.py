@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from peerdesk import dates
 from peerdesk.domain import Kind
 from peerdesk.services import Draft
 
@@ -16,11 +17,11 @@ DRAFT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 def draft_label(draft: Draft, people: Mapping[str, str]) -> str:
     what = Kind(draft.kind).label
-    when = draft.updated_at.strftime("%d %b %H:%M")
+    when = dates.short_moment(draft.updated_at)
     person = people.get(draft.person_id or "")
     about = f", about {person}" if person else ""
     change = "Changes to a saved " if draft.record_id else "New "
-    return f"{change}{what.lower()}{about}, last typed {when} (UTC)"
+    return f"{change}{what.lower()}{about}, last typed {when}"
 
 
 class DraftListModel(QAbstractListModel):

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from peerdesk import dates
 from ui.models.rows import Row
 
 Index = QModelIndex | QPersistentModelIndex
 
 def nice_when(value: str) -> str:
-    """2026-11-16T12:24 -> 16 Nov 2026 12:24 (sorting still uses the ISO text)."""
-    try:
-        if len(value) > 10:
-            return datetime.fromisoformat(value).strftime("%d %b %Y %H:%M").lstrip("0")
-        return date.fromisoformat(value).strftime("%d %b %Y").lstrip("0") if value else ""
-    except ValueError:
-        return value
+    """2026-11-16T12:24 -> 16 Nov 2026, 12:24 (sorting still uses the ISO text). The text is
+    a wall-clock time already: a field's value, or a save time made local by the row."""
+    return dates.short_moment(value) if len(value) > 10 else dates.short_day(value)
 
 
 # key -> (header, displayed text, sort key)
@@ -34,7 +30,7 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], str], Callable[[Row], str]]] = {
                  lambda r: str(r.record.fields.get("pronouns", ""))),
 }
 # Sample text for a column's starting width, measured in the current font.
-WIDTH_SAMPLE = {"when": "28 Nov 2026 22:22", "kind": "Personal recovery plan",
+WIDTH_SAMPLE = {"when": "28 Nov 2026, 22:22", "kind": "Personal recovery plan",
                 "person": "Marguerite Anne", "author": "Written by someone",
                 "review": "28 Nov 2026", "pronouns": "they/them"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1

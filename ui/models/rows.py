@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from peerdesk import dates
 from peerdesk.catalogue import spec
 from peerdesk.domain import PLAN_KINDS, FieldType, Kind, Record
 
@@ -95,7 +96,9 @@ def _searchable(record: Record) -> list[str]:
 def when_of(record: Record) -> str:
     f = record.fields
     when = f.get("when") or f.get("agreed_on") or f.get("support_started")
-    return str(when) if when else record.saved_at.isoformat(timespec="minutes")
+    # A save time is UTC: made local, so it sorts and reads with the wall-clock fields.
+    return str(when) if when else dates.local(record.saved_at).replace(tzinfo=None).isoformat(
+        timespec="minutes")
 
 
 def make_row(record: Record, people: Mapping[str, str], authors: Mapping[str, str]) -> Row:

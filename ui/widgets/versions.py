@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from peerdesk import dates
 from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Record
 from ui import theme
@@ -16,7 +17,7 @@ def version_html(record: Record, other: Record | None) -> str:
     """One version as readable text; fields that differ from the other version say so."""
     c = theme.colours()
     kind_spec = spec(record.kind)
-    out = [f"<p><b>Version {record.version}</b> · saved {record.saved_at:%d %b %Y %H:%M} UTC</p>"]
+    out = [f"<p><b>Version {record.version}</b> · saved {dates.short_moment(record.saved_at)}</p>"]
     if record.deleted:
         return "".join(out) + "<p><i>Deleted in this version.</i></p>"
 

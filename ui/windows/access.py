@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QListWidget, QPushButton, QVBoxLayout, QWidget
 
+from peerdesk import dates
 from peerdesk.domain import Kind
 from peerdesk.services import governance
 from ui.widgets.common import field_label, heading, muted
@@ -21,7 +22,7 @@ def event_text(e: governance.AccessEvent) -> str:
         what = Kind(e.kind).label.lower()
     except ValueError:
         what = e.kind
-    line = (f"{e.at:%d %b %Y %H:%M} UTC — {e.who} ({governance.role_label(e.role)}) "
+    line = (f"{dates.short_moment(e.at)} — {e.who} ({governance.role_label(e.role)}) "
             f"{ACTIONS.get(e.action, e.action)} your {what}")
     return line + (f". Reason: {e.reason}" if e.reason else "")
 

@@ -3,7 +3,6 @@ here (each change a new version and an audit entry, through peerdesk/services/co
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import dates
 from peerdesk.catalogue import spec
 from peerdesk.domain import Record
 from peerdesk.domain.consent import ACTIVE, ledger
@@ -104,12 +104,12 @@ class ConsentDialog(LockableDialog):
     def show_record(self, record: Record) -> None:
         self.record = record
         self.entries.clear()
-        today = date.today()
+        today = dates.today()
         for c in ledger(record.fields):
             part = "whole plan" if c.whole_plan else f"{len(c.scope)} sections"
             state = {ACTIVE: "agreed"}.get(c.state(today), c.state(today))
             item = QListWidgetItem(f"{c.recipient} ({consent.role_label(c.role)}): {part}, "
-                                   f"since {c.given_on:%d %b %Y} — {state}")
+                                   f"since {dates.short_day(c.given_on)} — {state}")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.entries.addItem(item)
         if not self.entries.count():

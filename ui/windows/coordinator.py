@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peerdesk import exports
+from peerdesk import dates, exports
 from peerdesk.domain import Record
 from peerdesk.services import fidelity, supervision
 from ui.widgets.bars import BarChart
@@ -47,7 +47,7 @@ class FidelityPage(QWidget):
         self._attendance = attendance
         self.authors = authors
         self.export_dir = export_dir
-        today = today or date.today()
+        today = today or dates.today()
         layout = QVBoxLayout(self)  # the desk scrolls it when the window is small
         layout.addWidget(heading("Fidelity and engagement"))
         layout.addWidget(muted(
@@ -161,7 +161,7 @@ class FidelityPage(QWidget):
             [r for r in self._records() if peer is None or r.author_id == peer], report.period)
         most = max((n for _, n in months), default=0)
         self.months_chart.set_bars(
-            [(date.fromisoformat(f"{m}-01").strftime("%b %Y"), n / most if most else 0.0, str(n))
+            [(dates.month(f"{m}-01"), n / most if most else 0.0, str(n))
              for m, n in months])
         themes = supervision.theme_counts(self._records(), start=report.period.start,
                                           end=report.period.end)

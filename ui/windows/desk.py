@@ -6,7 +6,6 @@ import gc
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import dates
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
@@ -149,7 +149,7 @@ class DeskPage(QWidget):
         self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
         self._build()
         self.refresh()
-        away = cover.notice(self._all_records(), self.authors, date.today())
+        away = cover.notice(self._all_records(), self.authors, dates.today())
         if away:
             self.banner.show_info(away)
         if self.drafts:
@@ -454,7 +454,7 @@ class DeskPage(QWidget):
         recent = sorted((r for r in rows if r.record.kind not in (Kind.PERSON, Kind.RESOURCE)),
                         key=lambda r: r.record.saved_at, reverse=True)[:RECENT]
         self.recent_model.set_rows(recent)
-        self.reviews_model.set_rows(reviews_due(rows, today=date.today()))
+        self.reviews_model.set_rows(reviews_due(rows, today=dates.today()))
         self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
                                             reverse=True), self.people())
         self.people_model.set_rows(by_kind.get(Kind.PERSON, []))
@@ -805,7 +805,7 @@ class DeskPage(QWidget):
         if editor.record is None or desk is None:
             return
         person_id = editor.record.id
-        out = self.export_dir / f"subject-access-{date.today():%Y-%m-%d}"
+        out = self.export_dir / f"subject-access-{dates.today().isoformat()}"
 
         def make() -> list[Path]:
             return sar_service.write(sar_service.collect(desk, person_id), out)

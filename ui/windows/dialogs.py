@@ -4,7 +4,6 @@ Non-modal on purpose: a lock closes them without waiting for anyone."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import dates
 from peerdesk.catalogue import spec
 from peerdesk.domain import Record
 from peerdesk.domain.consent import active as active_consents
@@ -62,7 +62,7 @@ class PlanCopyDialog(LockableDialog):
         # Who the copy is for: the person, or someone on the plan's consent ledger today.
         self.recipient = QComboBox()
         self.recipient.addItem("The person (their own copy, the whole plan)", None)
-        for c in active_consents(record.fields, date.today()):
+        for c in active_consents(record.fields, dates.today()):
             self.recipient.addItem(f"{c.recipient} ({consent.role_label(c.role)})", c.id)
         layout.addWidget(field_label("Who is this copy for?", self.recipient,
                                      description="Only people the person agreed can see it"))
@@ -104,7 +104,7 @@ class PlanCopyDialog(LockableDialog):
         if self.record is None:
             return None
         try:
-            return consent.copy_for(self.record, self.recipient.currentData(), on=date.today())
+            return consent.copy_for(self.record, self.recipient.currentData(), on=dates.today())
         except NotAllowed as exc:
             self.banner.show_problem(str(exc))
             return None
@@ -166,7 +166,7 @@ class VersionsDialog(LockableDialog):
         self.left_box, self.right_box = QComboBox(), QComboBox()
         for box in (self.left_box, self.right_box):
             for r in self.history:
-                box.addItem(f"Version {r.version} ({r.saved_at:%d %b %Y %H:%M})", r.version)
+                box.addItem(f"Version {r.version} ({dates.short_moment(r.saved_at)})", r.version)
         self.left_box.setCurrentIndex(max(0, len(self.history) - 2))
         self.right_box.setCurrentIndex(len(self.history) - 1)
         pick.addWidget(field_label("Left", self.left_box))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -20,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peerdesk import dates
 from peerdesk.catalogue import spec
+from peerdesk.clock import utcnow
 from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.domain.records import NOT_ABOUT_A_PERSON
 from ui import language
@@ -287,7 +288,7 @@ class RecordEditor(QWidget):
     def mark_draft_saved(self, draft_id: str) -> None:
         self.draft_id = draft_id
         if self.dirty:
-            self.status.setText(f"Draft kept safely (encrypted) at {datetime.now():%H:%M}")
+            self.status.setText(f"Draft kept safely (encrypted) at {dates.clock_time(utcnow())}")
 
     def mark_saved(self, record: Record) -> None:
         self.record = record
@@ -323,7 +324,7 @@ class RecordEditor(QWidget):
             self.status.setText("New: not saved yet")
         else:
             self.status.setText(f"Saved: version {self.record.version}, "
-                                f"{self.record.saved_at:%d %b %Y %H:%M} UTC")
+                                f"{dates.short_moment(self.record.saved_at)}")
 
     # -- hints and prompts ----------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peerdesk import exports
+from peerdesk import dates, exports
 from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.services import supervision
@@ -200,7 +200,7 @@ class InboxPage(QWidget):
                             + record_html(item.record))
         for c in item.comments:
             who = self.authors.get(c.author_id, "Coordinator")
-            self.comments.addItem(f"{who}, {c.saved_at:%d %b %Y}: {c.fields.get('text', '')}")
+            self.comments.addItem(f"{who}, {dates.short_day(c.saved_at)}: {c.fields.get('text', '')}")
 
     def _comment(self) -> None:
         item, text = self.current(), self.comment_box.toPlainText().strip()
@@ -482,7 +482,7 @@ class SupervisionPage(QWidget):
         self.refresh()
 
     def _new(self) -> None:
-        self._run(lambda: self.jobs.start(date.today(), self.peers), self._after_new)
+        self._run(lambda: self.jobs.start(dates.today(), self.peers), self._after_new)
 
     def _after_new(self, record: Record) -> None:
         self._saved(record)
