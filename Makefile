@@ -41,6 +41,7 @@ bench: $(STAMP)
 screenshots: $(STAMP) $(DEMO)/demo.json
 	scripts/system-packages.sh xvfb poppler-utils
 	$(BIN)/python -m ui.screenshots --data-dir $(DEMO) --out docs/screenshots
+	$(BIN)/python scripts/document-pages.py --out docs/screenshots
 	scripts/system-packages.sh $(DESKTOP)
 	PEERDESK_SCREENSHOTS=docs/screenshots/ward $(BIN)/pytest -q tests/desktop/test_ward_screen.py
 

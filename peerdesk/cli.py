@@ -22,6 +22,7 @@ from peerdesk.domain import FieldType, Kind, Record, Role
 from peerdesk.paths import default_data_dir
 from peerdesk.services import Desk, Vault
 from peerdesk.services.desk import sign_in
+from peerdesk.services.papers import FORMATS
 
 EXIT_CODES: list[tuple[type[errors.PeerDeskError], int]] = [
     (errors.InvalidInput, 2), (errors.NotFound, 2), (errors.AccessProblem, 3),
@@ -372,32 +373,35 @@ def cmd_plan_consent_list(app: App) -> None:
 
 def cmd_plan_export(app: App) -> None:
     from peerdesk import exports
-    from peerdesk.services import consent, copies
+    from peerdesk.services import consent, papers
 
     out = Path(app.args.out) if app.args.out else None
     fmt = app.args.format
     suffix = out.suffix.lower().lstrip(".") if out else ""
-    copy = consent.export_plan(app.desk, app.args.id, app.args.for_,
-                               how=f"file ({suffix or 'text'}, {fmt})" if out else f"text, {fmt}")
-    person = ""
-    if copy.for_the_person and copy.record.person_id:
-        person = str(app.desk.get(copy.record.person_id).fields.get("label", ""))
-    doc = copies.plan_document(copy, person=person, large_print=fmt == "large-print")
-    data = {"recipient": copy.recipient, "format": fmt, "record": record_json(copy.record),
-            "who_can_see": [c.entry() for c in copy.who_can_see]}
+    made = papers.make(app.desk, app.args.id, fmt, app.args.for_,
+                       how=f"file ({suffix or 'text'})" if out else "text")
+    doc = made.doc.as_document() if isinstance(made.doc, exports.Card) else made.doc
+    data: dict[str, Any] = {"recipient": made.recipient, "format": fmt, "title": made.title}
+    text = doc.text()
+    if made.copy is not None:  # a plan: what the consent check let through
+        data |= {"record": record_json(made.copy.record),
+                 "who_can_see": [c.entry() for c in made.copy.who_can_see]}
+        if fmt == "standard":
+            text = consent.copy_text(made.copy, person=made.person)
     if out is None:
-        app.out(consent.copy_text(copy, person=person), data)
+        app.out(text.rstrip("\n"), data)
         return
     if suffix == "json":
         exports.write_json(out, data)
     elif suffix == "pdf":
-        exports.write_pdf(out, doc)
+        exports.write_pdf(out, made.doc)
     elif suffix in ("html", "htm"):
         exports.write_atomic(out, exports.html_text(doc))
     else:
-        exports.write_atomic(out, consent.copy_text(copy, person=person))
-    app.out(f"Wrote the copy for {copy.recipient} to {out}. It is not encrypted: give it to "
-            "them and remove it from this computer.", {"path": str(out)} | data)
+        exports.write_atomic(out, text.rstrip("\n") + "\n")
+    app.out(f"Wrote the copy for {made.recipient} ({papers.FORMATS[fmt]}) to {out}. It is "
+            "not encrypted: give it to them and remove it from this computer.",
+            {"path": str(out)} | data)
 
 
 def _day(text: str | None) -> Any:
@@ -664,8 +668,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "without it, the person's own copy")
     p.add_argument("--out", metavar="FILE",
                    help="write to FILE (.pdf, .html, .txt or .json) instead of stdout")
-    p.add_argument("--format", default="standard", choices=["standard", "large-print"],
-                   help="which copy: standard or large-print")
+    p.add_argument("--format", default="standard", choices=list(FORMATS),
+                   help="which copy: " + "; ".join(f"{k} ({v})" for k, v in FORMATS.items())
+                   + ". The crisis card, 'what to expect' and the ending letter are for the "
+                     "person only; PLAN may then be the person's id")
     consents = plans.add_parser("consent", help="who the person agreed can see a plan") \
         .add_subparsers(dest="consent_action", required=True, metavar="ACTION")
     p = command(consents, "add", cmd_plan_consent_add, "the person agreed that someone can see it")

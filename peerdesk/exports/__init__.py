@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 from peerdesk.exports.document import (
     Block,
+    Card,
     Document,
     Facts,
     Heading,
     Items,
+    Panel,
     Para,
     Picture,
     Table,
@@ -28,20 +30,20 @@ if TYPE_CHECKING:
 
 
 # The PDF library (fpdf2, fontTools, HarfBuzz) loads on the first PDF, not at start-up.
-def render(doc: Document) -> Rendered:
+def render(doc: Document | Card) -> Rendered:
     from peerdesk.exports import pdf
 
-    return pdf.render(doc)
+    return pdf.render_card(doc) if isinstance(doc, Card) else pdf.render(doc)
 
 
-def pdf_bytes(doc: Document) -> bytes:
+def pdf_bytes(doc: Document | Card) -> bytes:
     return render(doc).data
 
 
-def write_pdf(path: Path, doc: Document) -> Path:
+def write_pdf(path: Path, doc: Document | Card) -> Path:
     return write_atomic(path, pdf_bytes(doc))
 
-__all__ = ["OWNER_ONLY", "Block", "Document", "Facts", "Heading", "Items", "Para", "Picture",
+__all__ = ["OWNER_ONLY", "Block", "Card", "Document", "Facts", "Heading", "Items", "Panel", "Para", "Picture",
            "Table", "cell", "csv_text", "file_name", "html_text", "pdf_bytes",
            "read_csv", "render", "right_to_left", "write_atomic", "write_csv", "write_json",
            "write_pdf"]

@@ -88,6 +88,41 @@ class Document:
         return "\n".join(out)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One face of a folded card: a heading and short lines."""
+
+    heading: str
+    lines: tuple[str, ...]
+    more: str = ""  # said instead of the lines that do not fit
+    big: bool = False  # the cover: larger type
+
+
+@dataclass(frozen=True)
+class Card:
+    """A wallet-sized card (85.6 x 54 mm when folded): four faces printed on one side of A4,
+    cut out and folded twice. ``instructions`` are printed under it."""
+
+    title: str
+    cover: Panel
+    inside_left: Panel
+    inside_right: Panel
+    back: Panel
+    instructions: tuple[str, ...] = ()
+    lang: str = "en-GB"
+
+    def text(self) -> str:
+        return "\n".join(line for p in (self.cover, self.inside_left, self.inside_right,
+                                         self.back) for line in (p.heading, *p.lines, p.more))
+
+    def as_document(self) -> Document:
+        """The card's words as a plain page, for a printer driven through HTML."""
+        blocks: list[Block] = []
+        for p in (self.cover, self.inside_left, self.inside_right, self.back):
+            blocks += [Heading(p.heading, 2), Para("\n".join(p.lines))]
+        return Document(self.title, tuple(blocks), size=12.0, lang=self.lang)
+
+
 def right_to_left(text: str) -> bool:
     """Whether a paragraph reads right to left: its first strong letter decides (Unicode
     bidi rules P2-P3), so an Arabic or Urdu paragraph that mentions a number or an English

@@ -25,10 +25,12 @@ from peerdesk.exports import fonts
 from peerdesk.exports.document import (
     HEADING_SCALE,
     Block,
+    Card,
     Document,
     Facts,
     Heading,
     Items,
+    Panel,
     Para,
     Picture,
     Table,
@@ -70,7 +72,7 @@ PICTURE = 26.0  # mm, the Easy Read picture slot
 
 
 class _Pdf(FPDF):
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, *, more_text: str = "") -> None:
         super().__init__(orientation="L" if doc.landscape else "P", unit="mm", format="A4")
         self.doc = doc
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -82,7 +84,7 @@ class _Pdf(FPDF):
         if doc.meta.get("subject"):
             self.set_subject(doc.meta["subject"])
         self.viewer_preferences = ViewerPreferences(display_doc_title=True)
-        text = "\n".join([doc.title, doc.footer, doc.text()])
+        text = "\n".join([doc.title, doc.footer, doc.text(), more_text])
         _add_fonts(self, text)
         self.set_text_shaping(use_shaping_engine=True)
 
@@ -227,7 +229,101 @@ def _picture(pdf: FPDF, doc: Document, block: Picture) -> None:
     with _style(pdf, size):
         for line in block.lines[1:]:
             _lines(pdf, line, size, indent=PICTURE + 6.0, width=text_w)
+        top_of_words, page = pdf.get_y(), pdf.page
         for line in block.quoted:
-            pdf.set_x(text_x)
-            _lines(pdf, line, size, indent=PICTURE + 6.0, width=text_w)
+            _lines(pdf, line, size, indent=PICTURE + 9.0, width=text_w - 3.0)
+        if block.quoted and pdf.page == page:
+            # A bar beside the person's own words, set apart from the explanations.
+            with pdf.local_context(draw_color=(90, 140, 190), line_width=1.2):
+                pdf.line(text_x + 0.8, top_of_words + 0.8, text_x + 0.8, pdf.get_y() - 0.8)
     pdf.set_y(max(pdf.get_y(), top + PICTURE) + size * 0.5)
+
+
+# -- a folded wallet card --------------------------------------------------------------------
+
+CARD_W, CARD_H = 85.6, 54.0  # a bank card, in mm
+CARD_PAD = 3.0
+
+
+def render_card(card: Card) -> Rendered:
+    """Four faces on one side of A4, as a strip two cards wide and two high. The top row is
+    printed upside down: folded back across the middle it comes out upright on the back, and
+    folded again down the middle the card opens like a book (cover, inside left and right,
+    back). Fold the sheet, then fold the strip: see the instructions printed underneath."""
+    doc = Document(card.title, (), size=8.0, lang=card.lang)
+    pdf = _Pdf(doc, more_text=card.text() + "\n".join(card.instructions))
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    x0 = (pdf.w - 2 * CARD_W) / 2
+    y0 = 30.0
+    with _style(pdf, 14, bold=True):
+        pdf.cell(0, 8, card.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    # Bottom row, upright: the back (left) and the cover (right).
+    _face(pdf, card.back, x0, y0 + CARD_H)
+    _face(pdf, card.cover, x0 + CARD_W, y0 + CARD_H)
+    # Top row, upside down: inside right above the back, inside left above the cover.
+    for panel, x in ((card.inside_right, x0), (card.inside_left, x0 + CARD_W)):
+        with pdf.rotation(180, x=x + CARD_W / 2, y=y0 + CARD_H / 2):
+            _face(pdf, panel, x, y0)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.3)
+    with pdf.local_context(dash_pattern={"dash": 2.0, "gap": 1.5}):
+        pdf.rect(x0, y0, 2 * CARD_W, 2 * CARD_H)  # cut
+    with pdf.local_context(dash_pattern={"dash": 0.4, "gap": 1.2}):
+        pdf.line(x0, y0 + CARD_H, x0 + 2 * CARD_W, y0 + CARD_H)  # first fold
+        pdf.line(x0 + CARD_W, y0, x0 + CARD_W, y0 + 2 * CARD_H)  # second fold
+    pdf.set_xy(pdf.l_margin, y0 + 2 * CARD_H + 8)
+    with _style(pdf, 11):
+        for number, step in enumerate(card.instructions, start=1):
+            _lines(pdf, f"{number}. {step}", 11)
+    data = bytes(pdf.output())
+    missing = sum(len(f.missing_glyphs) for f in pdf.fonts.values()
+                  if hasattr(f, "missing_glyphs"))
+    return Rendered(data, pdf.pages_count, missing)
+
+
+def _face(pdf: FPDF, panel: Panel, x: float, y: float) -> None:
+    """One face, its lines shrunk to fit (down to 6.5 pt); lines that still do not fit are
+    left off and ``panel.more`` says where they are."""
+    width = CARD_W - 2 * CARD_PAD
+    room = CARD_H - 2 * CARD_PAD
+    for size in ((10.0, 9.0, 8.0) if panel.big else (8.5, 8.0, 7.5, 7.0, 6.5)):
+        lines = _fit(pdf, panel, size, width, room)
+        if len(lines) == len(panel.lines):
+            break
+    pdf.set_xy(x + CARD_PAD, y + CARD_PAD)
+    with _style(pdf, size + 1.5, bold=True):
+        pdf.multi_cell(width, (size + 1.5) * LINE, panel.heading,
+                       align=Align.R if right_to_left(panel.heading) else Align.L,
+                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+    shown = list(lines)
+    if len(lines) < len(panel.lines) and panel.more:
+        shown.append(panel.more)
+    with _style(pdf, size):
+        for line in shown:
+            pdf.set_x(x + CARD_PAD)
+            pdf.multi_cell(width, size * LINE, line,
+                           align=Align.R if right_to_left(line) else Align.L,
+                           new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+
+def _fit(pdf: FPDF, panel: Panel, size: float, width: float, room: float) -> tuple[str, ...]:
+    """The panel's lines that fit under its heading at ``size``, keeping a line for "more"."""
+    with _style(pdf, size + 1.5, bold=True):
+        used = _height(pdf, panel.heading, size + 1.5, width)
+    kept: list[str] = []
+    with _style(pdf, size):
+        more = _height(pdf, panel.more, size, width) if panel.more else 0.0
+        for index, line in enumerate(panel.lines):
+            h = _height(pdf, line, size, width)
+            last = index == len(panel.lines) - 1
+            if used + h + (0.0 if last else more) > room:
+                break
+            kept.append(line)
+            used += h
+    return tuple(kept)
+
+
+def _height(pdf: FPDF, text: str, size: float, width: float) -> float:
+    wrapped = pdf.multi_cell(width, size * LINE, text or " ", dry_run=True, output="LINES")
+    return (len(wrapped) if isinstance(wrapped, list) else 1) * size * LINE

@@ -1,14 +1,20 @@
-"""The person's copies of a plan, as documents (peerdesk/exports): the standard copy and large
-print. The command line writes them with the exports layer; the app saves the same PDF and
+"""The person's copies of a plan, as documents (peerdesk/exports): the standard copy, large
+print and Easy Read. The command line writes them with the exports layer; the app saves the same PDF and
 prints the same document as HTML. What a copy may show is decided before this, by the
 consent check (services/consent.py)."""
 
 from __future__ import annotations
 
+import json
+import re
+from functools import cache
+from typing import Any
+
 from peerdesk import dates
 from peerdesk.catalogue import spec
-from peerdesk.domain import Record
-from peerdesk.exports import Block, Document, Facts, Heading, Para
+from peerdesk.domain import Kind, Record
+from peerdesk.exports import Block, Document, Facts, Heading, Para, Picture
+from peerdesk.paths import resource_dir
 from peerdesk.services import consent
 
 NORMAL_PT = 12.0
@@ -66,3 +72,69 @@ def footer(copy: consent.PlanCopy, *, large_print: bool = False, what: str = "")
 
 
 __all__ = ["LARGE_PT", "NORMAL_PT", "facts", "footer", "plan_document", "sections"]
+
+
+# -- Easy Read ------------------------------------------------------------------------------
+
+EASY_READ_PT = 16.0
+# After a full stop, question or exclamation mark in any of the scripts people write in.
+_SENTENCE_END = re.compile(r"(?<=[.!?۔؟।。！？])\s+")
+
+
+@cache
+def easy_read_template(kind: Kind) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (resource_dir() / "easy_read" / f"{kind.value}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def one_idea_a_line(text: str) -> tuple[str, ...]:
+    """The person's words, a sentence to a line: split only where they ended a line or a
+    sentence, never a word changed, added or dropped."""
+    out: list[str] = []
+    for line in text.splitlines():
+        out += [part.strip() for part in _SENTENCE_END.split(line.strip()) if part.strip()]
+    return tuple(out)
+
+
+def easy_read_document(copy: consent.PlanCopy, *, person: str = "") -> Document:
+    """Easy Read: short sentences, one idea a line, large type, a picture for each part. The
+    headings and explanations are the team's (resources/easy_read/); under each, the person's
+    own words exactly as they wrote them."""
+    record = copy.record
+    template = easy_read_template(record.kind)
+    title = str(template["title"])
+    intro = list(template.get("intro", ()))
+    if person and copy.for_the_person:
+        intro.insert(0, f"This plan belongs to {person}.")
+    blocks: list[Block] = [Heading(title), Picture("me", "A person", tuple(intro))]
+    agreed = [consent.agreement_line(copy)]
+    if copy.record.fields.get("review_on"):
+        agreed.append(f"We will look at it again on {dates.day(str(record.fields['review_on']))}.")
+    blocks.append(Picture("calendar", "A calendar", tuple(agreed)))
+    blocks.append(Picture("shield", "A shield with a lock", _who_can_see_easy(copy)))
+    parts: dict[str, Any] = template.get("sections", {})
+    for sid, section_title, text, peer_note in sections(record):
+        part = parts.get(sid, {})
+        lines = tuple(part.get("lines") or (section_title,))
+        if peer_note:
+            lines = (*lines, "My peer worker wrote this part.")
+        blocks.append(Picture(str(part.get("picture", "")), str(part.get("alt", "")), lines,
+                              one_idea_a_line(text)))
+    blocks.append(Picture("star", "A star", tuple(template.get("end", ()))))
+    return Document(f"{title} (Easy Read)", tuple(blocks), size=EASY_READ_PT,
+                    footer=footer(copy, what="Easy Read copy"))
+
+
+def _who_can_see_easy(copy: consent.PlanCopy) -> tuple[str, ...]:
+    if not copy.for_the_person and copy.consent is not None:
+        return (f"This copy is for {copy.consent.recipient}.",
+                "I said they can see it.")
+    names = [c.recipient for c in copy.who_can_see]
+    if not names:
+        return ("Who can see my plan", "Only me and my peer worker.")
+    return ("Who can see my plan", "Me and my peer worker.",
+            *(f"{name} can see it too. I said yes." for name in names))
+
+
+__all__ += ["EASY_READ_PT", "easy_read_document", "one_idea_a_line"]

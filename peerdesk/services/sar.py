@@ -160,7 +160,7 @@ def document(bundle: Bundle) -> Document:
              f"Person id {bundle.person_id}. {len(bundle.records)} records, "
              f"{bundle.version_count} versions, {len(bundle.audit)} audit entries."),
         Para("Every saved version is here, oldest first, including deleted ones. Peer support "
-             "records are written to be read by the person they are about. Times are UK time "
+             "records are written to be read by the person they are about. Times are local time "
              f"({dates.zone().key}); the JSON file beside this one has them in UTC.", "note")]
     out += [Para(n) for n in bundle.notes]
     for r in bundle.records:

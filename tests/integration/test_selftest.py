@@ -16,7 +16,7 @@ from peerdesk.selftest import SelfTest
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = ["build", "policy", "resources", "vault", "account", "unlock", "records", "integrity",
-         "qt", "plan pdf", "sync", "lock", "sign-in window"]
+         "documents", "qt", "plan pdf", "sync", "lock", "sign-in window"]
 
 
 def run_app(tmp_path: Path, *args: str, policy: object = None) -> subprocess.CompletedProcess[str]:

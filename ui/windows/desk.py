@@ -33,7 +33,16 @@ from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
 from peerdesk.progress import CancelToken
-from peerdesk.services import Desk, Draft, cover, fidelity, journey, resources, supervision
+from peerdesk.services import (
+    Desk,
+    Draft,
+    cover,
+    fidelity,
+    journey,
+    papers,
+    resources,
+    supervision,
+)
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
 from peerdesk.services.arrival import arrive
@@ -125,6 +134,7 @@ class DeskPage(QWidget):
         self.user = loaded.desk.user
         self.policy = policy
         self.prefs = prefs
+        self.export_dir_chosen = export_dir is not None
         self.export_dir = export_dir or Path(QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
         self.accounts = loaded.accounts
@@ -765,9 +775,19 @@ class DeskPage(QWidget):
         if editor.record is None:
             return None
         person = self.people().get(editor.record.person_id or "", "")
-        dialog = PlanCopyDialog(editor.record, person=person, default_dir=self.export_dir,
-                                parent=self)
         record_id = editor.record.id
+        desk = self.desk
+
+        def papers_for(fmt: str, recipient: str | None, how: str) -> papers.Made:
+            assert desk is not None
+            return papers.make(desk, record_id, fmt, recipient, how=how)
+
+        dialog = PlanCopyDialog(
+            editor.record, person=person, papers_for=papers_for,
+            run=lambda fn, then: self._run(fn, then, dialog),
+            # Only a folder someone chose for this (a test, a kiosk) is offered by default:
+            # on a shared ward PC the profile's Documents folder is everyone's.
+            default_dir=self.export_dir if self.export_dir_chosen else None, parent=self)
         dialog.exported.connect(lambda how: self._note_export(record_id, how))
         self._keep(dialog)
         return dialog

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peerdesk import dates
+from peerdesk import dates, exports
 from peerdesk.catalogue import spec
-from peerdesk.domain import Record
+from peerdesk.domain import Kind, Record
 from peerdesk.domain.consent import active as active_consents
-from peerdesk.errors import NotAllowed
-from peerdesk.services import consent
-from ui import plan_document
+from peerdesk.errors import NotAllowed, PeerDeskError
+from peerdesk.services import consent, copies, papers
+from ui import copy_places, plan_document
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
 from ui.widgets.versions import version_html
@@ -39,26 +39,47 @@ class LockableDialog(QDialog):
         """Overridden by dialogs that show record text."""
 
 
+# (format, recipient or None, how) -> the copy, checked and audited by the core
+Papers = Callable[[str, str | None, str], papers.Made]
+Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+
+
 class PlanCopyDialog(LockableDialog):
-    """A copy for the person: PDF to a place they choose, or print; large print if wanted."""
+    """Copies for the person: which copy (standard, large print, Easy Read, crisis card, what
+    to expect, the ending letter), for whom (the person, or someone on the consent ledger),
+    printed or saved where they choose. PeerDesk keeps no copy of its own."""
 
-    exported = Signal(str)  # how: "pdf", "pdf, large print", "print"…; for the audit trail
+    exported = Signal(str)  # how: "pdf", "pdf; easy-read", "print"…; for the audit trail
 
-    def __init__(self, record: Record, *, person: str, default_dir: Path,
+    def __init__(self, record: Record, *, person: str, default_dir: Path | None,
+                 papers_for: Papers | None = None, run: Runner | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("PeerDesk — a copy for the person")
         self.setModal(False)
         self.record: Record | None = record
         self.person = person
+        self.papers_for, self.run = papers_for, run
+        self.folder = copy_places.suggested_folder(default_dir)
+        self.saved: Path | None = None
         self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("A copy for the person"))
         layout.addWidget(muted(
-            "The copy is not encrypted. Save it straight to the person's own device or memory "
-            "stick, or print it, and don't leave it on this computer."))
+            "A copy is not encrypted. Print it, or save it straight to the person's own memory "
+            "stick or device. PeerDesk keeps no copy; a file saved on this computer stays "
+            "until someone deletes it."))
         self.banner = MessageBanner()
         layout.addWidget(self.banner)
+        self.format = QComboBox()
+        offered = [f for f in papers.FORMATS if f in papers.PLAN_FORMATS or (
+            papers_for is not None and (f != "crisis-card" or record.kind is Kind.CRISIS_PLAN))]
+        for fmt in offered:
+            self.format.addItem(papers.FORMATS[fmt], fmt)
+        layout.addWidget(field_label("Which copy?", self.format,
+                                     description="Easy Read has short sentences, large type "
+                                                 "and pictures, with the person's own words"))
+        layout.addWidget(self.format)
         # Who the copy is for: the person, or someone on the plan's consent ledger today.
         self.recipient = QComboBox()
         self.recipient.addItem("The person (their own copy, the whole plan)", None)
@@ -67,11 +88,10 @@ class PlanCopyDialog(LockableDialog):
         layout.addWidget(field_label("Who is this copy for?", self.recipient,
                                      description="Only people the person agreed can see it"))
         layout.addWidget(self.recipient)
-        self.large = QCheckBox("Large print")
-        self.large.setAccessibleDescription("Bigger text and headings, for easier reading")
-        layout.addWidget(self.large)
-        self.path = QLineEdit(str(default_dir / f"{spec(record.kind).title}.pdf"))
-        layout.addWidget(field_label("Save the PDF as", self.path))
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("Plug in the person's memory stick, or choose where…")
+        layout.addWidget(field_label("Save the PDF as", self.path,
+                                     description="Named after the plan, the person and today"))
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         browse = QPushButton("Choose where…")
@@ -81,67 +101,141 @@ class PlanCopyDialog(LockableDialog):
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Save PDF")
         self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save_pdf)
+        self.save_button.clicked.connect(self._save_clicked)
         self.print_button = QPushButton("Print…")
         self.print_button.clicked.connect(self._print)
+        self.remove_button = QPushButton("Delete the saved file from this computer")
+        self.remove_button.setAccessibleDescription(
+            "Deletes it for good, without the Recycle Bin, once the person has their copy")
+        self.remove_button.clicked.connect(self.remove_saved)
+        self.remove_button.hide()
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
-        for b in (self.save_button, self.print_button):
+        for b in (self.save_button, self.print_button, self.remove_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout.addLayout(buttons)
+        self.format.currentIndexChanged.connect(self._choice_changed)
+        self.recipient.currentIndexChanged.connect(self._choice_changed)
+        self._choice_changed()
+
+    # -- choices --------------------------------------------------------------------------
+
+    def fmt(self) -> str:
+        return str(self.format.currentData())
+
+    def _choice_changed(self) -> None:
+        for_plan = self.fmt() in papers.PLAN_FORMATS
+        if not for_plan:
+            self.recipient.setCurrentIndex(0)  # the person's own papers
+        self.recipient.setEnabled(for_plan)
+        self.path.setText(str(self.folder / self._file_name()) if self.folder else "")
+
+    def _file_name(self) -> str:
+        assert self.record is not None
+        title = (spec(self.record.kind).title if self.fmt() in papers.PLAN_FORMATS[:2]
+                 else papers.FORMATS[self.fmt()] if self.fmt() != "easy-read"
+                 else f"{spec(self.record.kind).title} (Easy Read)")
+        who = self.person if self.recipient.currentData() is None else self.recipient.currentText()
+        return exports.file_name(title, who, on=dates.today(), suffix="pdf")
 
     def _browse(self) -> None:
-        dialog = QFileDialog(self, "Save the plan as", self.path.text(), "PDF (*.pdf)")
+        start = self.path.text() or self._file_name()
+        dialog = QFileDialog(self, "Save the copy as", start, "PDF (*.pdf)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("pdf")
         dialog.fileSelected.connect(self.path.setText)
         dialog.open()
 
-    def _copy(self) -> consent.PlanCopy | None:
-        """The consent check the command line makes too; a refusal is shown, not written."""
+    # -- making the copy ----------------------------------------------------------------
+
+    def _how(self, medium: str) -> str:
+        return medium if self.fmt() == "standard" else f"{medium}; {self.fmt()}"
+
+    def _local(self, how: str) -> papers.Made | None:
+        """A plan copy made here from the plan already open: the consent check the command
+        line makes too; a refusal is shown, not written. The desk page audits it."""
         if self.record is None:
             return None
         try:
-            return consent.copy_for(self.record, self.recipient.currentData(), on=dates.today())
+            copy = consent.copy_for(self.record, self.recipient.currentData(), on=dates.today())
         except NotAllowed as exc:
             self.banner.show_problem(str(exc))
             return None
+        name = self.person if copy.for_the_person else ""
+        doc = (copies.easy_read_document(copy, person=name) if self.fmt() == "easy-read" else
+               copies.plan_document(copy, person=name, large_print=self.fmt() == "large-print"))
+        self.exported.emit(consent.export_detail(copy, how))
+        return papers.Made(doc, self.fmt(), "", name, copy.recipient, copy)
+
+    def _make(self, how: str, then: Callable[[papers.Made], None]) -> None:
+        if self.papers_for is None or self.run is None:
+            made = self._local(how)
+            if made is not None:
+                then(made)
+            return
+        fmt, recipient, make = self.fmt(), self.recipient.currentData(), self.papers_for
+        self.run(lambda: make(fmt, recipient, how), then)
+
+    def _save_clicked(self) -> None:
+        if not self.path.text().strip():
+            self._browse()
+            return
+        self.save_pdf()
 
     def save_pdf(self) -> Path | None:
-        copy = self._copy()
-        if self.record is None or copy is None:
-            return None
+        """Writes the chosen copy; in the app the copy is made off the UI thread, so the file
+        appears a moment later (and None is returned)."""
         path = Path(self.path.text().strip()).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            plan_document.write_pdf(path, copy.record, person=self.person,
-                                    large_print=self.large.isChecked(), copy=copy)
-        except OSError as exc:
-            self.banner.show_problem(f"The PDF could not be saved there: {exc.strerror}.")
-            return None
-        if not path.exists() or path.stat().st_size == 0:
-            self.banner.show_problem("The PDF could not be written there. Choose another place.")
-            return None
-        self.banner.show_done(f"Saved {path.name}. Remember to remove it from this computer "
-                              "once the person has it.")
-        self.exported.emit(consent.export_detail(copy, self._how("pdf")))
-        return path
+        done: list[Path] = []
 
-    def _how(self, medium: str) -> str:
-        return f"{medium}, large print" if self.large.isChecked() else medium
+        def write(made: papers.Made) -> None:
+            try:
+                exports.write_pdf(path, made.doc)
+            except PeerDeskError as exc:
+                self.banner.show_problem(str(exc))
+                return
+            self.saved = path
+            done.append(path)
+            here = not copy_places.on_removable(path)
+            self.remove_button.setVisible(here)
+            self.banner.show_done(
+                f"Saved {path.name} in {path.parent}."
+                + (" Once the person has it, delete it from this computer with the button "
+                   "below (or select the file and press Shift+Delete, so it skips the Recycle "
+                   "Bin)." if here else ""))
+
+        self._make(self._how("pdf"), write)
+        return done[0] if done else None
+
+    def remove_saved(self) -> None:
+        if self.saved is None:
+            return
+        try:
+            self.saved.unlink(missing_ok=True)
+        except OSError as exc:
+            self.banner.show_problem(f"{self.saved.name} could not be deleted: {exc.strerror}.")
+            return
+        self.banner.show_done(f"Deleted {self.saved.name} from this computer.")
+        self.saved = None
+        self.remove_button.hide()
 
     def _print(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)
 
         def go() -> None:
-            copy = self._copy()
-            if copy is not None:
-                plan_document.print_plan(printer, copy.record, person=self.person,
-                                         large_print=self.large.isChecked(), copy=copy)
-                self.exported.emit(consent.export_detail(copy, self._how("print")))
+            def print_it(made: papers.Made) -> None:
+                doc = made.doc
+                if isinstance(doc, exports.Card):
+                    self.banner.show_info("For the folded wallet card, save the PDF and print "
+                                          "it at actual size; this prints its words on a page.")
+                    doc = doc.as_document()
+                plan_document.print_document(printer, doc)
+
+            self._make(self._how("print"), print_it)
+
         dialog.accepted.connect(go)
         dialog.show()
 

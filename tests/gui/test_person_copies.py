@@ -1,0 +1,79 @@
+"""The copy dialog: every kind of copy, named after the plan, the person and the day, saved
+where the person chooses (never a shared profile folder by default), and removable again."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from peerdesk import dates, exports
+from peerdesk.domain import Kind
+from peerdesk.services import Desk, papers
+from tests.helpers.scripts import NAME, SECTIONS, missing_words, pdf_text
+from ui import copy_places
+from ui.windows.dialogs import PlanCopyDialog
+
+
+@pytest.fixture(autouse=True)
+def _no_memory_stick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(copy_places, "removable_folders", list)
+
+
+def _dialog(qtbot, peer: Desk, folder: Path | None) -> PlanCopyDialog:  # type: ignore[no-untyped-def]
+    person = peer.add(Kind.PERSON, {"label": NAME})
+    plan = peer.add(Kind.CRISIS_PLAN, {"sections": SECTIONS}, person_id=person.id)
+    dialog = PlanCopyDialog(
+        plan, person=NAME, default_dir=folder,
+        papers_for=lambda fmt, who, how: papers.make(peer, plan.id, fmt, who, how=how),
+        run=lambda fn, then: then(fn()))  # inline: the app runs it on the task runner
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_every_copy_is_offered_and_named_after_the_plan_person_and_day(  # type: ignore[no-untyped-def]
+        qtbot, peer: Desk, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, peer, tmp_path)
+    offered = [dialog.format.itemData(i) for i in range(dialog.format.count())]
+    assert offered == list(papers.FORMATS)
+    assert dialog.format.accessibleName() == "Which copy?"
+    today = dates.today().isoformat()
+    assert dialog.path.text() == str(tmp_path / f"My crisis plan - {NAME} - {today}.pdf")
+    dialog.format.setCurrentIndex(offered.index("easy-read"))
+    saved = dialog.save_pdf()
+    assert saved == tmp_path / f"My crisis plan (Easy Read) - {NAME} - {today}.pdf"
+    assert saved.exists() and missing_words(SECTIONS["self_help"], pdf_text(saved)) == []
+    if os.name == "posix":
+        assert stat.S_IMODE(saved.stat().st_mode) == exports.OWNER_ONLY
+    # Not on a memory stick: the dialog offers to delete it, and says how to do it by hand.
+    assert not dialog.remove_button.isHidden()
+    assert "Shift+Delete" in dialog.banner.text()
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert not saved.exists() and dialog.remove_button.isHidden()
+    # The person's own papers are for the person: the recipient cannot be changed.
+    dialog.format.setCurrentIndex(offered.index("crisis-card"))
+    assert not dialog.recipient.isEnabled()
+    assert dialog.path.text().endswith(f"Crisis card (wallet size) - {NAME} - {today}.pdf")
+
+
+def test_no_folder_is_suggested_on_a_shared_computer(qtbot, peer: Desk) -> None:  # type: ignore[no-untyped-def]
+    dialog = _dialog(qtbot, peer, None)
+    # No memory stick, and no folder chosen for copies: nothing is pre-filled, so the
+    # person's copy never lands in the shared profile's Documents by default.
+    assert dialog.path.text() == ""
+    assert "memory stick" in dialog.path.placeholderText()
+
+
+def test_a_memory_stick_is_suggested_when_one_is_plugged_in(  # type: ignore[no-untyped-def]
+        qtbot, peer: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stick = tmp_path / "media" / "JO-USB"
+    stick.mkdir(parents=True)
+    monkeypatch.setattr(copy_places, "removable_folders", lambda: [stick])
+    dialog = _dialog(qtbot, peer, None)
+    assert Path(dialog.path.text()).parent == stick
+    saved = dialog.save_pdf()
+    assert saved is not None and saved.parent == stick
+    assert dialog.remove_button.isHidden()  # it is on the person's stick, not this computer
