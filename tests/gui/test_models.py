@@ -66,6 +66,6 @@ def test_draft_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     model.set_drafts([draft], {"p1": "Jo"})
     qtmodeltester.check(model, force_py=True)
     label = model.data(model.index(0))
-    assert label.startswith("New session diary, about Jo, last typed 01 Jan 09:30")
+    assert label.startswith("New session diary, about Jo, last typed 1 Jan 2026, 09:30")
     model.clear()
     assert model.rowCount() == 0

@@ -65,7 +65,7 @@ def _summary(record: Record) -> str:
             sections = f.get("sections") or {}
             text = spec(record.kind).title
             if f.get("review_on"):
-                text += f" · review {f['review_on']}"
+                text += f" · review {dates.short_day(str(f['review_on']))}"
             first = next(iter(sections.values()), "")
             if first:
                 text += f" · {first}"
