@@ -18,6 +18,7 @@ from peerdesk.config import Policy
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.domain import Kind
 from peerdesk.services import Vault, papers, sar
+from peerdesk.services.desk import sign_in
 
 NAME = "Zofia Wiśniewska-Nguyễn"
 SECTIONS = {
@@ -44,7 +45,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="peerdesk-pages-") as work, \
             Vault(Path(work) / "data", kdf_params=light, policy=Policy(team="Team North")) as vault:
         vault.create_account("Amira", "peer", "amira demo passphrase")
-        desk = vault.unlock("Amira", "amira demo passphrase")
+        desk = sign_in(vault, "Amira", "amira demo passphrase")
         person = desk.add(Kind.PERSON, {
             "label": NAME, "ended_on": "2026-11-20",
             "transition_summary": "Anna and Chị Mai, the Tuesday allotment group, and "

