@@ -8,13 +8,16 @@ imposed on all. The sign-in screen follows the last choice made on this computer
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from peerdesk import exports
+from peerdesk.errors import PeerDeskError
 
 FILE_NAME = "display.json"
 GEOMETRY_FILE = "window.ini"  # QSettings' own format for QWidget.saveGeometry()
@@ -72,9 +75,6 @@ class Prefs:
         return QSettings(str(self._geometry_path), QSettings.Format.IniFormat)
 
     def _write(self, data: dict[str, Any]) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        try:
-            tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a display preference is not worth an error message
+        # A display preference is not worth an error message.
+        with contextlib.suppress(PeerDeskError):
+            exports.write_atomic(self.path, json.dumps(data, indent=2))

@@ -50,13 +50,20 @@ def _passphrase(*, confirm: bool = False) -> bytes:
 
 
 def keygen(out: Path, passphrase: bytes) -> str:
-    if out.exists():
-        raise SystemExit(f"{out} exists; a recovery key is never overwritten.")
     key = x25519.X25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.BestAvailableEncryption(passphrase))
-    out.write_bytes(pem)
-    out.chmod(0o600)
+    try:
+        # Created owner-only and only if absent, in one step: never readable by others, not
+        # even for a moment, and never an existing key overwritten.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)
+    except FileExistsError:
+        raise SystemExit(f"{out} exists; a recovery key is never overwritten.") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+        f.flush()
+        os.fsync(f.fileno())
     return key.public_key().public_bytes_raw().hex()
 
 

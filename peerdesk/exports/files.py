@@ -30,7 +30,8 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     if path.exists() and path.is_dir():
         raise InvalidInput(f"{path} is a folder, not a file.")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # A folder made for copies (a subject access bundle's) is the owner's alone too.
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # mkstemp opens with O_EXCL and mode 0600.
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

@@ -112,3 +112,16 @@ def test_right_to_left_is_decided_by_the_first_strong_letter() -> None:
     assert not exports.right_to_left(SECTIONS["helps"]) and not exports.right_to_left("")
     html = exports.html_text(Document("T", (Para(SECTIONS["self_help"] + "\nEnglish"),)))
     assert "<p dir='rtl' align='right'>جب" in html and "<p>English</p>" in html
+
+
+def test_the_pdf_carries_what_a_screen_reader_needs() -> None:
+    from peerdesk.exports import Picture
+
+    doc = Document("My crisis plan (Easy Read)", (
+        Heading("My crisis plan"), Picture("sun", "A smiling sun", ("When I am well",)),
+        Heading("What helps", 2), Para(SECTIONS["helps"])), lang="en-GB")
+    data = exports.render(doc).data
+    assert b"/Lang (en-GB)" in data and b"/DisplayDocTitle true" in data
+    assert b"/Outlines" in data  # a bookmark per heading
+    assert b"/Alt (A smiling sun)" in data and b"/StructTreeRoot" in data  # the picture, tagged
+    assert b"/ToUnicode" in data  # every glyph maps back to its letters
