@@ -153,7 +153,7 @@ class PlanCopyDialog(LockableDialog):
     def _how(self, medium: str) -> str:
         return medium if self.fmt() == "standard" else f"{medium}; {self.fmt()}"
 
-    def _local(self, how: str) -> papers.Made | None:
+    def _local(self, medium: str) -> papers.Made | None:
         """A plan copy made here from the plan already open: the consent check the command
         line makes too; a refusal is shown, not written. The desk page audits it."""
         if self.record is None:
@@ -166,17 +166,18 @@ class PlanCopyDialog(LockableDialog):
         name = self.person if copy.for_the_person else ""
         doc = (copies.easy_read_document(copy, person=name) if self.fmt() == "easy-read" else
                copies.plan_document(copy, person=name, large_print=self.fmt() == "large-print"))
-        self.exported.emit(consent.export_detail(copy, how))
+        self.exported.emit(consent.export_detail(copy, self._how(medium)))
         return papers.Made(doc, self.fmt(), "", name, copy.recipient, copy)
 
-    def _make(self, how: str, then: Callable[[papers.Made], None]) -> None:
+    def _make(self, medium: str, then: Callable[[papers.Made], None]) -> None:
+        """``medium`` is "pdf" or "print"; the audit entry adds which copy it was."""
         if self.papers_for is None or self.run is None:
-            made = self._local(how)
+            made = self._local(medium)
             if made is not None:
                 then(made)
             return
         fmt, recipient, make = self.fmt(), self.recipient.currentData(), self.papers_for
-        self.run(lambda: make(fmt, recipient, how), then)
+        self.run(lambda: make(fmt, recipient, medium), then)
 
     def _save_clicked(self) -> None:
         if not self.path.text().strip():
@@ -206,7 +207,7 @@ class PlanCopyDialog(LockableDialog):
                    "below (or select the file and press Shift+Delete, so it skips the Recycle "
                    "Bin)." if here else ""))
 
-        self._make(self._how("pdf"), write)
+        self._make("pdf", write)
         return done[0] if done else None
 
     def remove_saved(self) -> None:
@@ -234,7 +235,7 @@ class PlanCopyDialog(LockableDialog):
                     doc = doc.as_document()
                 plan_document.print_document(printer, doc)
 
-            self._make(self._how("print"), print_it)
+            self._make("print", print_it)
 
         dialog.accepted.connect(go)
         dialog.show()
