@@ -77,3 +77,21 @@ def test_a_memory_stick_is_suggested_when_one_is_plugged_in(  # type: ignore[no-
     saved = dialog.save_pdf()
     assert saved is not None and saved.parent == stick
     assert dialog.remove_button.isHidden()  # it is on the person's stick, not this computer
+
+
+def test_a_persons_own_record_offers_their_papers(qtbot, peer: Desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ui.windows.dialogs import offered_formats
+
+    person = peer.add(Kind.PERSON, {"label": NAME})
+    assert offered_formats(Kind.PERSON, with_desk=True) == [
+        "crisis-card", "what-to-expect", "ending-letter"]
+    assert "crisis-card" not in offered_formats(Kind.DISCHARGE_PLAN, with_desk=True)
+    dialog = PlanCopyDialog(
+        person, person=NAME, default_dir=tmp_path,
+        papers_for=lambda fmt, who, how: papers.make(peer, person.id, fmt, who, how=how),
+        run=lambda fn, then: then(fn()))
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("what-to-expect"))
+    saved = dialog.save_pdf()
+    assert saved is not None and saved.name.startswith("What to expect from peer support - ")
+    assert "My name is Amira." in pdf_text(saved)

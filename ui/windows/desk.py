@@ -774,7 +774,8 @@ class DeskPage(QWidget):
     def _copy(self, editor: RecordEditor) -> PlanCopyDialog | None:
         if editor.record is None:
             return None
-        person = self.people().get(editor.record.person_id or "", "")
+        # A plan's person, or the person whose record this is (their own papers).
+        person = self.people().get(editor.record.person_id or editor.record.id, "")
         record_id = editor.record.id
         desk = self.desk
 

@@ -44,6 +44,16 @@ Papers = Callable[[str, str | None, str], papers.Made]
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 
 
+def offered_formats(kind: Kind, *, with_desk: bool) -> list[str]:
+    """A plan's copies, and (where the desk can read what they need) the person's papers;
+    from a person's own record, their papers only."""
+    papers_only = [f for f in papers.FORMATS if f not in papers.PLAN_FORMATS]
+    if kind is Kind.PERSON:
+        return papers_only if with_desk else []
+    extra = [f for f in papers_only if f != "crisis-card" or kind is Kind.CRISIS_PLAN]
+    return [*papers.PLAN_FORMATS, *(extra if with_desk else [])]
+
+
 class PlanCopyDialog(LockableDialog):
     """Copies for the person: which copy (standard, large print, Easy Read, crisis card, what
     to expect, the ending letter), for whom (the person, or someone on the consent ledger),
@@ -72,9 +82,7 @@ class PlanCopyDialog(LockableDialog):
         self.banner = MessageBanner()
         layout.addWidget(self.banner)
         self.format = QComboBox()
-        offered = [f for f in papers.FORMATS if f in papers.PLAN_FORMATS or (
-            papers_for is not None and (f != "crisis-card" or record.kind is Kind.CRISIS_PLAN))]
-        for fmt in offered:
+        for fmt in offered_formats(record.kind, with_desk=papers_for is not None):
             self.format.addItem(papers.FORMATS[fmt], fmt)
         layout.addWidget(field_label("Which copy?", self.format,
                                      description="Easy Read has short sentences, large type "

@@ -170,8 +170,12 @@ class RecordEditor(QWidget):
             b.setEnabled(not read_only)
             buttons.addWidget(b)
         self.copy_button: QPushButton | None = None
-        if kind in PLAN_KINDS:
-            self.copy_button = QPushButton("Copy for the person (PDF or print)…")
+        if kind in PLAN_KINDS or (kind is Kind.PERSON and not read_only):
+            self.copy_button = QPushButton("Copy for the person (PDF or print)…"
+                                           if kind in PLAN_KINDS else "Papers for the person…")
+            if kind is Kind.PERSON:
+                self.copy_button.setAccessibleDescription(
+                    "What to expect from peer support, the crisis card, the ending letter")
             self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
             buttons.addWidget(self.copy_button)
         self.consent_button: QPushButton | None = None
