@@ -3,13 +3,22 @@ saved as PDF by the exports layer, and printed through Qt from the same document
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
-from PySide6.QtGui import QFont, QPagedPaintDevice, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QTextDocument,
+)
 
 from peerdesk import dates, exports
 from peerdesk.domain import Record
+from peerdesk.exports import fonts
 from peerdesk.services import consent, copies
 
 
@@ -35,8 +44,17 @@ def write_pdf(path: Path, record: Record, *, person: str = "", large_print: bool
                                             copy=copy))
 
 
+@cache
+def _bundled_fonts() -> int:
+    """The fonts the PDFs use, for Qt's printing too: a ward PC's own fonts may have no Urdu
+    or Bengali letters, and Qt falls back to any font it knows. Loaded on the first print."""
+    return sum(QFontDatabase.addApplicationFont(str(path)) >= 0
+               for path in sorted(fonts.font_dir().glob("*.ttf")))
+
+
 def print_document(printer: QPagedPaintDevice, doc: exports.Document) -> None:
     """Qt lays out the document's HTML for the printer (the PDF path does not need Qt)."""
+    _bundled_fonts()
     printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                       QPageLayout.Orientation.Portrait,
                                       QMarginsF(6, 6, 6, 6), QPageLayout.Unit.Millimeter))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,22 @@ def test_a_persons_own_record_offers_their_papers(qtbot, peer: Desk, tmp_path: P
     saved = dialog.save_pdf()
     assert saved is not None and saved.name.startswith("What to expect from peer support - ")
     assert "My name is Amira." in pdf_text(saved)
+
+
+def test_printing_uses_the_bundled_fonts(qtbot, peer: Desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtPrintSupport import QPrinter
+
+    from peerdesk.services import consent, copies
+    from ui.plan_document import print_document
+
+    person = peer.add(Kind.PERSON, {"label": NAME})
+    plan = peer.add(Kind.CRISIS_PLAN, {"sections": SECTIONS}, person_id=person.id)
+    doc = copies.easy_read_document(consent.copy_for(plan, None, on=dates.today()), person=NAME)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # a printer that writes a file
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    print_document(printer, doc)
+    # Qt's PDF printer sets "fi" as one ligature glyph: NFKC reads it as the two letters.
+    text = unicodedata.normalize("NFKC", pdf_text(tmp_path / "printed.pdf"))
+    for words in (NAME, *SECTIONS.values()):
+        assert missing_words(words, text) == [], words
