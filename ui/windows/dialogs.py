@@ -177,15 +177,31 @@ class PlanCopyDialog(LockableDialog):
         self.exported.emit(consent.export_detail(copy, self._how(medium)))
         return papers.Made(doc, self.fmt(), "", name, copy.recipient, copy)
 
-    def _make(self, medium: str, then: Callable[[papers.Made], None]) -> None:
-        """``medium`` is "pdf" or "print"; the audit entry adds which copy it was."""
+    def _make(self, medium: str, then: Callable[[papers.Made], None],
+              work: Callable[[papers.Made], object] | None = None) -> None:
+        """``medium`` is "pdf" or "print"; the audit entry adds which copy it was. ``work``
+        (drawing and writing the PDF) runs with the making, off the UI thread in the app;
+        a failure in either is shown by the runner, and ``then`` is not called."""
         if self.papers_for is None or self.run is None:
             made = self._local(medium)
             if made is not None:
+                try:
+                    if work is not None:
+                        work(made)
+                except PeerDeskError as exc:
+                    self.banner.show_problem(str(exc))
+                    return
                 then(made)
             return
         fmt, recipient, make = self.fmt(), self.recipient.currentData(), self.papers_for
-        self.run(lambda: make(fmt, recipient, medium), then)
+
+        def job() -> papers.Made:
+            made = make(fmt, recipient, medium)
+            if work is not None:
+                work(made)
+            return made
+
+        self.run(job, then)
 
     def _save_clicked(self) -> None:
         if not self.path.text().strip():
@@ -199,12 +215,7 @@ class PlanCopyDialog(LockableDialog):
         path = Path(self.path.text().strip()).expanduser()
         done: list[Path] = []
 
-        def write(made: papers.Made) -> None:
-            try:
-                exports.write_pdf(path, made.doc)
-            except PeerDeskError as exc:
-                self.banner.show_problem(str(exc))
-                return
+        def written(_made: papers.Made) -> None:
             self.saved = path
             done.append(path)
             here = not copy_places.on_removable(path)
@@ -215,7 +226,7 @@ class PlanCopyDialog(LockableDialog):
                    "below (or select the file and press Shift+Delete, so it skips the Recycle "
                    "Bin)." if here else ""))
 
-        self._make("pdf", write)
+        self._make("pdf", written, lambda made: exports.write_pdf(path, made.doc))
         return done[0] if done else None
 
     def remove_saved(self) -> None:
