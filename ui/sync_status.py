@@ -40,6 +40,7 @@ from peerdesk.errors import (
 from peerdesk.progress import CancelToken
 from peerdesk.services import Desk, sync
 from ui.tasks import TaskRunner
+from ui.widgets.common import state_label
 from ui.widgets.versions import version_html
 
 log = logging.getLogger(__name__)
@@ -64,11 +65,12 @@ class SyncBar(QWidget):
         self._running = False
         self._attempt = 0
         self._token: CancelToken | None = None
+        self._asked = False  # "Sync now" was pressed: its outcome is announced
+        self._heard: tuple[str, int] | None = None  # the state last shown (or announced)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel("Checking the team share…")
-        self.label.setAccessibleName("Sync status")
+        self.label = state_label("Sync status", "Checking the team share…", role=None)
         self.label.setWordWrap(True)  # on a narrow window, a second line rather than cut off
         layout.addWidget(self.label)
         layout.addStretch(1)
@@ -79,7 +81,7 @@ class SyncBar(QWidget):
         layout.addWidget(self.progress)
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setAccessibleDescription("Send and receive changes through the team share")
-        self.sync_button.clicked.connect(self.sync_now)
+        self.sync_button.clicked.connect(self._sync_by_hand)
         layout.addWidget(self.sync_button)
         self.conflicts_button = QPushButton("Conflicts")
         self.conflicts_button.setAccessibleDescription(
@@ -112,29 +114,45 @@ class SyncBar(QWidget):
         if desk is None or self._running:
             return
 
-        def job() -> tuple[str, int]:
+        def job() -> tuple[str, str, int]:
             status = sync.sync_status(desk.vault, desk.user.id)
-            return status.text(utcnow()), sync.conflict_count(desk)
+            return status.state, status.text(utcnow()), sync.conflict_count(desk)
 
         self.runner.db.start(job, on_success=self._show_status, on_error=self._quiet)
 
-    def _show_status(self, result: tuple[str, int]) -> None:
-        text, conflicts = result
-        self.label.setText(text)
+    def _show_status(self, result: tuple[str, str, int]) -> None:
+        state, text, conflicts = result
         self.conflicts_button.setText(f"Conflicts ({conflicts})")
         self.conflicts_button.setVisible(conflicts > 0)
+        self._tell(state, text, conflicts)
+
+    def _tell(self, state: str, text: str, conflicts: int = 0) -> None:
+        """Show the status; announce it when the person asked for this sync, or when the
+        state changed (went offline, failed, came back, a conflict arrived). The minutes
+        ticking on ("Synced 3 min ago") stay on the line, unannounced."""
+        heard = ("offline" if state == "unreachable" else state, conflicts)
+        if self._asked or (self._heard is not None and heard != self._heard):
+            self.label.say(text + (f". Conflicts to resolve: {conflicts}" if conflicts else ""))
+        else:
+            self.label.setText(text)
+        self._heard, self._asked = heard, False
 
     def _quiet(self, exc: BaseException) -> None:
         """Background work never opens a dialog: a calm line here, details in the log."""
         if isinstance(exc, (AccessProblem, Cancelled)) or self._live_desk() is None:
             return  # locked meanwhile: nothing to say
         if isinstance(exc, PeerDeskError):
-            self.label.setText(f"Sync failed — {exc}")
+            self._tell("failed", f"Sync failed — {exc}")
         else:
             log.error("Sync status failed", exc_info=exc)
-            self.label.setText("Sync failed — PeerDesk will try again later")
+            self._tell("failed", "Sync failed — PeerDesk will try again later")
 
     # -- syncing --------------------------------------------------------------------------
+
+    def _sync_by_hand(self) -> None:
+        if self._live_desk() is not None and not self._running:
+            self._asked = True
+            self.sync_now()
 
     def sync_now(self) -> None:
         desk = self._live_desk()
@@ -192,8 +210,8 @@ class SyncBar(QWidget):
         self.runner.io.start(job, on_success=self._synced, on_error=self._failed, token=token)
 
     def _unreachable(self, waiting: int) -> None:
-        self.label.setText(f"Offline — {waiting} {'change' if waiting == 1 else 'changes'} "
-                           "waiting" if waiting else "Share not reachable")
+        self._tell("offline", f"Offline — {waiting} {'change' if waiting == 1 else 'changes'} "
+                   "waiting" if waiting else "Share not reachable")
 
     @Slot(int, int, str)
     def _show_progress(self, done: int, total: int, text: str) -> None:

@@ -96,7 +96,8 @@ QListView, QTableView, QListWidget {{
     color: {c.text}; padding: 3px; }}
 QLineEdit, QPlainTextEdit, QTextEdit {{ placeholder-text-color: {c.placeholder}; }}
 QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QTextBrowser:focus, QComboBox:focus,
-QDateEdit:focus, QDateTimeEdit:focus, QListView:focus, QTableView:focus, QListWidget:focus {{
+QDateEdit:focus, QDateTimeEdit:focus, QListView:focus, QTableView:focus, QListWidget:focus,
+QTreeView:focus {{
     border: 3px solid {c.focus}; padding: 1px; }}
 QPushButton, QToolButton {{
     background: {c.button}; color: {c.text}; border: {border}px solid {c.border};
@@ -104,6 +105,7 @@ QPushButton, QToolButton {{
 QPushButton:focus, QToolButton:focus {{ border: 3px solid {c.focus}; padding: 3px 12px; }}
 QPushButton:hover, QToolButton:hover {{ border-color: {c.focus}; }}
 QPushButton:default {{ border: 2px solid {c.text}; padding: 4px 13px; }}
+QPushButton:default:focus {{ border: 3px solid {c.focus}; padding: 3px 12px; }}
 QPushButton:disabled {{ color: #6b6b6b; }}
 QCheckBox:focus, QRadioButton:focus {{ border: 2px solid {c.focus}; }}
 QCheckBox {{ padding: 2px; }}

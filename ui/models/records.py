@@ -60,9 +60,10 @@ class RecordTableModel(QAbstractTableModel):
             return None
         row = self._shown[index.row()]
         key = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                    Qt.ItemDataRole.AccessibleTextRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return COLUMNS[key][1](row)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return COLUMNS[key][1](row) or "none"  # heard as a cell, not as silence
         if role == ROW_ROLE:
             return row
         return None

@@ -1,14 +1,22 @@
-"""An inline message that does not block (after KeePassXC's MessageWidget)."""
+"""An inline message that does not block (after KeePassXC's MessageWidget).
+
+It stays until dismissed or replaced: a message that vanishes after a few seconds is gone
+before a screen-reader user or a slow reader gets to it. Each message is also announced
+(problems and the safety prompt urgently)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-# A word as well as a colour, so the meaning survives without colour.
-_PREFIX = {"info": "ℹ Note:", "problem": "⚠ Problem:", "done": "✓ Done:", "safety": "⚠ Safety:"}
+from ui.announce import announce
+
+# A word as well as a colour, so the meaning survives without colour; the symbol is for the
+# eye only (a screen reader would read "warning sign").
+_SYMBOL = {"info": "ℹ", "problem": "⚠", "done": "✓", "safety": "⚠"}
+_WORD = {"info": "Note:", "problem": "Problem:", "done": "Done:", "safety": "Safety:"}
 
 
 class MessageBanner(QFrame):
@@ -29,33 +37,32 @@ class MessageBanner(QFrame):
         self.close_button.setAccessibleName("Dismiss message")
         self.close_button.clicked.connect(self.hide)
         layout.addWidget(self.close_button)
-        self._timer = QTimer(self, singleShot=True)
-        self._timer.timeout.connect(self.hide)
         self._slot: Any = None
         self.hide()
 
-    def _show(self, kind: str, text: str, *, hide_after_ms: int = 0) -> None:
+    def _show(self, kind: str, text: str, *, say: bool = True) -> None:
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        self.label.setText(f"<b>{_PREFIX[kind]}</b> {_escape(text)}")
-        self.label.setAccessibleName(f"{_PREFIX[kind]} {text}")
-        self._timer.stop()
-        if hide_after_ms:
-            self._timer.start(hide_after_ms)
+        heard = f"{_WORD[kind]} {text}"
+        self.label.setText(f"<b>{_SYMBOL[kind]} {_WORD[kind]}</b> {_escape(text)}")
+        self.label.setAccessibleName(heard)
         self.show()
+        if say:
+            announce(self.label, heard, urgent=kind in ("problem", "safety"))
 
-    def show_info(self, text: str, *, hide_after_ms: int = 0) -> None:
+    def show_info(self, text: str) -> None:
         self.action.hide()
-        self._show("info", text, hide_after_ms=hide_after_ms)
+        self._show("info", text)
 
     def show_done(self, text: str) -> None:
         self.action.hide()
-        self._show("done", text, hide_after_ms=6000)
+        self._show("done", text)
 
-    def show_problem(self, text: str) -> None:
+    def show_problem(self, text: str, *, say: bool = True) -> None:
+        """`say=False` for a message that only counts on from one already announced."""
         self.action.hide()
-        self._show("problem", text)
+        self._show("problem", text, say=say)
 
     def show_safety(self, text: str) -> None:
         self.action.hide()

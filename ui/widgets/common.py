@@ -2,11 +2,70 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QAction, QTextDocumentFragment
+from PySide6.QtGui import Qt as QtText  # QtGui's side of the Qt namespace: mightBeRichText
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+from ui.announce import announce
+
+
+class Heading(QLabel):
+    """A page or section title: a screen reader hears it as a heading (see ui/accessible.py)."""
+
+    def __init__(self, text: str, *, level: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.level = level
+
+
+class StateLabel(QLabel):
+    """A label whose text is a state that changes (saving, sync, counts, suggestions).
+
+    Its accessible name is what it is *and* what it says now ("Sync status: Synced just now"):
+    a fixed name would hide the changing text from a screen-reader user. `say` also announces
+    the new text, for changes someone should hear without going to look."""
+
+    def __init__(self, what: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # Qt's own calls bypass this; ours all go through it
+        super().setText(text)
+        heard = plain(text)
+        if heard and not heard.startswith(self.what):
+            heard = f"{self.what}: {heard}"
+        if heard != self.accessibleName():
+            self.setAccessibleName(heard)
+
+    def clear(self) -> None:
+        self.setText("")
+
+    def say(self, text: str, *, urgent: bool = False) -> None:
+        """Show `text` and announce it as it is named ("Session: Saved.")."""
+        self.setText(text)
+        if text:
+            announce(self, self.accessibleName(), urgent=urgent)
+
+
+class PassphraseEdit(QLineEdit):
+    """A passphrase field. Qt's accessibility events for a line edit carry the characters typed,
+    even in password mode; ui/accessible.py gives this class an interface that keeps them off
+    the accessibility bus."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+
+
+def plain(text: str) -> str:
+    """What a label's rich text says, without its markup, on one line."""
+    if QtText.mightBeRichText(text):
+        text = QTextDocumentFragment.fromHtml(text).toPlainText()
+    return " ".join(text.split())
 
 
 def heading(text: str, *, role: str = "heading") -> QLabel:
-    label = QLabel(text)
+    label = Heading(text, level=1 if role == "heading" else 2)
     label.setProperty("role", role)
     label.setWordWrap(True)
     return label
@@ -19,15 +78,43 @@ def muted(text: str) -> QLabel:
     return label
 
 
+def state_label(what: str, text: str = "", *, role: str | None = "muted") -> StateLabel:
+    label = StateLabel(what, text)
+    if role:
+        label.setProperty("role", role)
+    label.setWordWrap(True)
+    return label
+
+
+def long_text() -> QPlainTextEdit:
+    """A box for paragraphs. Tab moves on to the next control, as in a form on the web: a
+    keyboard user is never stuck inside a text box."""
+    edit = QPlainTextEdit()
+    edit.setTabChangesFocus(True)
+    return edit
+
+
+def clearable(edit: QLineEdit, name: str) -> QLineEdit:
+    """Give a line edit Qt's clear button, named: Qt leaves the button without a name, so a
+    screen reader would say only "button"."""
+    edit.setClearButtonEnabled(True)
+    action = edit.findChild(QAction, "_q_qlineeditclearaction")
+    if action is not None:
+        action.setText(name)
+    return edit
+
+
 def field_label(text: str, buddy: QWidget, *, description: str = "") -> QLabel:
-    """A visible label that is the widget's buddy and its accessible name."""
+    """A visible label that is the widget's buddy and its accessible name. The description
+    goes before any the widget gives itself (a date field says how to type a date)."""
     label = QLabel(text)
     label.setProperty("role", "field")
     label.setWordWrap(True)
     label.setBuddy(buddy)
     buddy.setAccessibleName(text.replace("&", ""))
     if description:
-        buddy.setAccessibleDescription(description)
+        own = buddy.accessibleDescription()
+        buddy.setAccessibleDescription(f"{description} {own}" if own else description)
     return label
 
 

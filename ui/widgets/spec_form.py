@@ -10,8 +10,6 @@ from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
-    QDateTimeEdit,
     QGroupBox,
     QLineEdit,
     QPlainTextEdit,
@@ -20,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk.domain import FieldSpec, FieldType, KindSpec
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import field_label, heading, long_text, muted
+from ui.widgets.dates import DateEdit, DateTimeEdit
 
 NOT_SET = QDate(2000, 1, 1)  # shown as "Not set"; no record is dated before PeerDesk existed
 
@@ -79,8 +78,7 @@ class SpecForm(QWidget):
 
     def _long_text(self, spec: FieldSpec, *, label: str | None = None, help_text: str | None = None,
                    register: bool = True) -> tuple[QPlainTextEdit, _Field]:
-        edit = QPlainTextEdit()
-        edit.setTabChangesFocus(True)  # Tab moves on; the keyboard user never gets stuck
+        edit = long_text()
         line = edit.fontMetrics().lineSpacing()
         edit.setMinimumHeight(line * (2 if spec.type is FieldType.LIST else 4) + 16)
         edit.setMaximumHeight(line * (4 if spec.type is FieldType.LIST else 9) + 16)
@@ -92,9 +90,7 @@ class SpecForm(QWidget):
                             lambda v: edit.setPlainText(str(v or "")), edit.clear, [edit])
 
     def _date(self, spec: FieldSpec) -> _Field:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("d MMM yyyy")
+        edit = DateEdit()
         edit.setMinimumDate(NOT_SET)
         edit.setSpecialValueText("Not set")
         edit.setDate(QDate.currentDate() if spec.required else NOT_SET)
@@ -112,10 +108,7 @@ class SpecForm(QWidget):
         return _Field(spec, get, put, lambda: edit.setDate(NOT_SET), [edit])
 
     def _datetime(self, spec: FieldSpec) -> _Field:
-        edit = QDateTimeEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("d MMM yyyy  HH:mm")
-        edit.setDateTime(QDateTime(QDate.currentDate(), QTime.currentTime()))
+        edit = DateTimeEdit(QDateTime(QDate.currentDate(), QTime.currentTime()))
         edit.dateTimeChanged.connect(self.changed)
         self._add_labelled(spec, edit)
 

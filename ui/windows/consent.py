@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -25,6 +24,7 @@ from peerdesk.domain.consent import ACTIVE, ledger
 from peerdesk.services import consent
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.dates import DateEdit
 from ui.windows.dialogs import LockableDialog
 
 NOT_SET = QDate(2000, 1, 1)
@@ -82,9 +82,7 @@ class ConsentDialog(LockableDialog):
         self.purpose = QLineEdit()
         layout.addWidget(field_label("Why, in the person's words", self.purpose))
         layout.addWidget(self.purpose)
-        self.expires = QDateEdit()
-        self.expires.setCalendarPopup(True)
-        self.expires.setDisplayFormat("d MMM yyyy")
+        self.expires = DateEdit()
         self.expires.setMinimumDate(NOT_SET)
         self.expires.setSpecialValueText("No end date")
         self.expires.setDate(NOT_SET)

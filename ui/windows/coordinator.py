@@ -10,7 +10,6 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QHeaderView,
     QPushButton,
     QTableWidget,
@@ -23,7 +22,8 @@ from peerdesk import dates, exports
 from peerdesk.domain import Record
 from peerdesk.services import fidelity, supervision
 from ui.widgets.bars import BarChart
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import field_label, heading, muted, state_label
+from ui.widgets.dates import DateEdit
 from ui.widgets.reflow import FlowLayout, ReflowBox
 
 TEAM = "The team"
@@ -55,11 +55,8 @@ class FidelityPage(QWidget):
             "Figures come from diary entries and plans you can read on this computer: they "
             "support a conversation in supervision, and never replace one."))
         row = FlowLayout()
-        self.start = QDateEdit(QDate(today.year, today.month, 1).addMonths(-2))
-        self.end = QDateEdit(QDate(today.year, today.month, today.day))
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("d MMM yyyy")
+        self.start = DateEdit(QDate(today.year, today.month, 1).addMonths(-2))
+        self.end = DateEdit(QDate(today.year, today.month, today.day))
         self.whose = QComboBox()
         row.addWidget(field_label("From", self.start))
         row.addWidget(self.start)
@@ -99,7 +96,7 @@ class FidelityPage(QWidget):
         # Most of the figures at once; the page around it scrolls.
         self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 20)
         layout.addWidget(self.table, 1)
-        self.saved = muted("")
+        self.saved = state_label("Export")
         layout.addWidget(self.saved)
         self.publish_button = QPushButton("Send my figures to supervision")
         self.publish_button.setAccessibleDescription(
@@ -119,8 +116,8 @@ class FidelityPage(QWidget):
         self.publish_button.clicked.connect(publish)
 
     def published(self, changed: int) -> None:
-        self.saved.setText(f"Sent: {changed} person summaries changed. They reach your "
-                           "coordinator at the next sync. No names or words are in them.")
+        self.saved.say(f"Sent: {changed} person summaries changed. They reach your "
+                       "coordinator at the next sync. No names or words are in them.")
 
     def period(self) -> fidelity.Period:
         return fidelity.Period(self.start.date().toPython(),  # type: ignore[arg-type]
@@ -211,7 +208,7 @@ class FidelityPage(QWidget):
         assert self.report is not None
         path = path or self._path("csv")
         exports.write_csv(path, self.report.rows(suppress=True))
-        self.saved.setText(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
+        self.saved.say(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
         return path
 
     def html(self) -> str:
@@ -222,7 +219,7 @@ class FidelityPage(QWidget):
         assert self.report is not None
         path = path or self._path("pdf")
         exports.write_pdf(path, self.report.document(suppress=True))
-        self.saved.setText(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
+        self.saved.say(f"Saved {path}. Numbers from 1 to 4 are shown as *.")
         return path
 
     def wipe(self) -> None:

@@ -56,6 +56,7 @@ from ui.prefs import Display, Prefs
 from ui.sync_status import SyncBar
 from ui.tasks import Lane, TaskRunner
 from ui.widgets.banner import MessageBanner
+from ui.widgets.common import clearable
 from ui.widgets.reflow import FlowLayout, PageStack, scrolling
 from ui.windows.access import AccessDialog
 from ui.windows.consent import ConsentDialog
@@ -181,7 +182,7 @@ class DeskPage(QWidget):
         top.addWidget(who)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search everything you can read (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
+        clearable(self.search, "Clear the search")
         self.search.setAccessibleName("Search everything")
         self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # Room for the whole hint: a cut-off placeholder does not say what the box is for.
@@ -717,8 +718,7 @@ class DeskPage(QWidget):
             if editor.draft_id is None:
                 editor.draft_id = str(uuid.uuid4())
             self._store_draft(editor.snapshot())
-            self.banner.show_info("What you had not saved is kept as a draft on Today.",
-                                  hide_after_ms=8000)
+            self.banner.show_info("What you had not saved is kept as a draft on Today.")
         self._remove_editor(editor)
 
     def _remove_editor(self, editor: RecordEditor) -> None:

@@ -26,7 +26,7 @@ from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.domain.records import NOT_ABOUT_A_PERSON
 from ui import language
 from ui.widgets.banner import MessageBanner
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import field_label, heading, muted, state_label
 from ui.widgets.reflow import Fill, FlowLayout, ReflowBox, scrolling
 from ui.widgets.spec_form import SpecForm
 
@@ -86,9 +86,8 @@ class RecordEditor(QWidget):
         title = self.kind_spec.title if kind in PLAN_KINDS else kind.label
         self.title_label = heading(title)
         top.addWidget(self.title_label, 1)
-        self.status = QLabel()
-        self.status.setProperty("role", "muted")
-        self.status.setAccessibleName("Saving status")
+        self.status = state_label("Saving status")
+        self.status.setWordWrap(False)
         top.addWidget(self.status)
         outer.addLayout(top)
         if read_only:
@@ -124,8 +123,7 @@ class RecordEditor(QWidget):
         self.form = SpecForm(self.kind_spec, read_only=read_only)
         self.prompts: QLabel | None = None
         if kind is Kind.REFLECTION:
-            self.prompts = muted("")
-            self.prompts.setAccessibleName("Questions that may help")
+            self.prompts = state_label("Questions that may help")
             column.addWidget(self.prompts)
             area = self.form.widget_for("boundary_area")
             area.currentIndexChanged.connect(self._show_prompts)  # type: ignore[attr-defined]
@@ -145,10 +143,8 @@ class RecordEditor(QWidget):
             panel.addWidget(muted("Suggestions for recovery-focused wording appear here as you "
                                   "write. They are only suggestions: your words are never "
                                   "changed."))
-            self.hints_label = QLabel()
-            self.hints_label.setWordWrap(True)
+            self.hints_label = state_label("Language suggestions", role=None)
             self.hints_label.setTextFormat(Qt.TextFormat.RichText)
-            self.hints_label.setAccessibleName("Language suggestions")
             panel.addWidget(self.hints_label)
             panel.addStretch(1)
             # Its own scroll: a long list of suggestions must not make the editor taller.
@@ -214,8 +210,7 @@ class RecordEditor(QWidget):
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.close_button)
         outer.addLayout(buttons)
-        self.shared_label = muted("")
-        self.shared_label.setAccessibleName("Who can read this")
+        self.shared_label = state_label("Who can read this")
         outer.addWidget(self.shared_label)
 
         self.save_button.clicked.connect(lambda: self.save_requested.emit(self, False))
@@ -236,6 +231,7 @@ class RecordEditor(QWidget):
             self._risk_prompted = language.mentions_risk(
                 "\n".join(e.toPlainText() for e in self.form.long_texts))
         self.form.changed.connect(self._on_changed)
+        self.set_readers(())  # the desk says who else can read a saved record once it is open
         self._show_prompts()
         self._update_hints()
         self._show_saved_state()

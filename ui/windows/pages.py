@@ -21,7 +21,7 @@ from peerdesk.domain import Kind, Record
 from peerdesk.services import Draft
 from ui.models.drafts import DraftListModel
 from ui.models.records import WIDTH_SAMPLE, RecordTableModel
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import clearable, field_label, heading, muted, state_label
 from ui.widgets.journey_view import JourneyView
 from ui.widgets.reflow import FlowLayout, ReflowBox
 
@@ -81,7 +81,7 @@ class ListPage(QWidget):
         row = FlowLayout()
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Type to filter this list")
-        self.filter.setClearButtonEnabled(True)
+        clearable(self.filter, "Clear the filter")
         self.filter_label = field_label("Filter", self.filter)
         self.filter.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         row.addWidget(self.filter_label)
@@ -96,12 +96,12 @@ class ListPage(QWidget):
         layout.addLayout(row)
         self.view = record_table(model, title, sort_column=sort_column, descending=descending)
         layout.addWidget(self.view, 1)
-        self.count = muted("")
-        self.count.setAccessibleName(f"{title}: how many")
+        self.count = state_label(title)
         layout.addWidget(self.count)
         self.filter.textChanged.connect(self._filter)
         self.view.activated.connect(self._activated)
         model.modelReset.connect(self._count)
+        self._count()  # a page built after its model was filled (search) counts at once
 
     def _filter(self, text: str) -> None:
         self.model.set_filter(text)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -26,7 +26,7 @@ from peerdesk.catalogue import spec
 from peerdesk.domain import Kind, Record
 from peerdesk.services import resources
 from ui.models.records import nice_when
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import clearable, field_label, heading, muted, state_label
 from ui.widgets.reflow import FlowLayout
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
@@ -61,7 +61,7 @@ class ResourcePackPage(QWidget):
         row = FlowLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: a word from the name, area, kind or notes")
-        self.search.setClearButtonEnabled(True)
+        clearable(self.search, "Clear the search")
         self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.search.setMinimumWidth(
             self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 40)
@@ -92,7 +92,7 @@ class ResourcePackPage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(1, self.fontMetrics().horizontalAdvance("Money, benefits and "))
         layout.addWidget(self.table, 1)
-        self.note = muted("")
+        self.note = state_label("Resource pack")
         layout.addWidget(self.note)
         self.search.textChanged.connect(lambda _t: self.refresh())
         self.table.cellActivated.connect(lambda r, _c: self.open_requested.emit(self.shown[r]))
@@ -119,6 +119,8 @@ class ResourcePackPage(QWidget):
                       "Yes: over 6 months" if old else "", str(used.get(entry.id, 0))]
             for j, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                if not value:  # heard as an answer, not as a blank cell
+                    item.setData(Qt.ItemDataRole.AccessibleTextRole, "No" if j == 5 else "none")
                 if j == 0:
                     item.setToolTip("\n".join(str(f[k]) for k in (
                         "what_happens", "contact", "cost", "accessibility") if f.get(k)))
@@ -138,7 +140,7 @@ class ResourcePackPage(QWidget):
     def export_csv(self, path: Path | None = None) -> Path:
         path = path or self.export_dir / "resource-pack.csv"
         resources.write_csv(path, self._records())
-        self.note.setText(f"Saved {path}.")
+        self.note.say(f"Saved {path}.")
         return path
 
     def import_file(self, path: Path) -> None:
@@ -148,7 +150,7 @@ class ResourcePackPage(QWidget):
             (added, updated), pack = result
             self.jobs.saved(pack)
             self.refresh()
-            self.note.setText(f"Imported: {added} added, {updated} updated.")
+            self.note.say(f"Imported: {added} added, {updated} updated.")
 
         self._run(lambda: self.jobs.import_csv(text), done)
 
@@ -160,7 +162,7 @@ class ResourcePackPage(QWidget):
 
     def _share_all(self) -> None:
         self._run(self.jobs.share_all,
-                  lambda n: self.note.setText(f"Done: {n} new copies for people in the team. "
+                  lambda n: self.note.say(f"Done: {n} new copies for people in the team. "
                                               "They arrive at the next sync."))
 
     def wipe(self) -> None:

@@ -25,7 +25,7 @@ from peerdesk.errors import PeerDeskError, TooManyAttempts
 from peerdesk.lanes import Lanes
 from peerdesk.progress import CancelToken
 from peerdesk.services import Desk, Vault, sync
-from ui import placement, theme
+from ui import accessible, keyboard, placement, theme
 from ui.errors import message_for, show_error
 from ui.prefs import Display, Prefs
 from ui.tasks import TaskRunner
@@ -74,6 +74,10 @@ class ShellWindow(QMainWindow):
                  kdf_params: KdfParams | None = None, export_dir: Path | None = None,
                  runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        app = QApplication.instance()
+        accessible.install()  # before the first widget asks for its accessible interface
+        if isinstance(app, QApplication):
+            keyboard.install(app)
         # The app's two lanes; a window made without one runs its own, and ends it on close.
         self.runner = runner or TaskRunner(parent=self)
         self._own_runner = runner is None
@@ -121,7 +125,6 @@ class ShellWindow(QMainWindow):
         self._clipboard_timer = QTimer(self, singleShot=True,
                                        interval=self.policy.clipboard_clear_seconds * 1000)
         self._clipboard_timer.timeout.connect(self.clear_clipboard)
-        app = QApplication.instance()
         if isinstance(app, QApplication):
             app.installEventFilter(self._idle_watch)
             app.applicationStateChanged.connect(self._app_state)

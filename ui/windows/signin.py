@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 from peerdesk.domain import Role
 from peerdesk.errors import InvalidInput
 from peerdesk.services import check_passphrase
+from ui.announce import announce
 from ui.widgets.banner import MessageBanner
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import PassphraseEdit, field_label, heading, muted, state_label
 from ui.widgets.reflow import Fill, scrolling
 
 SHARE_EXAMPLE = r"for example \\trust-fs01\peerdesk\team-north"
@@ -51,12 +52,6 @@ def _column(page: QWidget, width: int = 640) -> QVBoxLayout:
 def _add_field(layout: QVBoxLayout, label: str, widget: QWidget, description: str = "") -> None:
     layout.addWidget(field_label(label, widget, description=description))
     layout.addWidget(widget)
-
-
-def _passphrase_edit() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
 
 
 def _buttons(layout: QVBoxLayout, first: QPushButton, last: QPushButton) -> None:
@@ -99,7 +94,7 @@ class SignInPage(QWidget):
         self.accounts = QListWidget()
         self.accounts.setMaximumHeight(180)
         _add_field(layout, "Accounts on this computer", self.accounts)
-        self.passphrase = _passphrase_edit()
+        self.passphrase = PassphraseEdit()
         _add_field(layout, "&Passphrase", self.passphrase)
         self.unlock_button = QPushButton("Unlock")
         self.create_button = QPushButton("Create account")
@@ -111,6 +106,7 @@ class SignInPage(QWidget):
         self.progress.setTextVisible(False)
         self.busy_label = QLabel("Unlocking: checking your passphrase and opening your records…")
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel unlocking")
         busy.addWidget(self.busy_label)
         busy.addWidget(self.progress, 1)
         busy.addWidget(self.cancel_button)
@@ -188,11 +184,16 @@ class SignInPage(QWidget):
     def set_busy(self, busy: bool) -> None:
         for shown in (self.progress, self.busy_label, self.cancel_button):
             shown.setVisible(busy)
+        if busy:
+            # Focus goes to the one thing that can be done now, not wherever Qt moves it as
+            # the fields are disabled (a screen reader would read each stop on the way).
+            self.cancel_button.setFocus()
         for usable in (self.accounts, self.passphrase, self.create_button, self.demo_fill):
             usable.setEnabled(not busy)
         self.unlock_button.setEnabled(not busy and self._wait == 0)
         if busy:
             self.banner.hide()
+            announce(self.busy_label, self.busy_label.text())
 
     def wait(self, seconds: int, message: str) -> None:
         """The back-off after repeated wrong passphrases, counted down on screen."""
@@ -211,7 +212,9 @@ class SignInPage(QWidget):
             self.unlock_button.setEnabled(True)
             self.banner.show_info("You can try again now.")
             return
-        self.banner.show_problem(f"{self._message} You can try again in {self._wait} seconds.")
+        # Announced once; the countdown itself is for the eye (and read when visited).
+        self.banner.show_problem(f"{self._message} You can try again in {self._wait} seconds.",
+                                 say=first)
 
     def reset(self) -> None:
         self.passphrase.clear()
@@ -273,9 +276,9 @@ class AccountPage(QWidget):
         for role in (Role.PEER, Role.COORDINATOR, Role.ADMIN):
             self.role.addItem(role.label, role.value)
         _add_field(layout, "Your role", self.role)
-        self.passphrase = _passphrase_edit()
+        self.passphrase = PassphraseEdit()
         _add_field(layout, f"Passphrase (at least {min_length} characters)", self.passphrase)
-        self.confirm = _passphrase_edit()
+        self.confirm = PassphraseEdit()
         _add_field(layout, "The same passphrase again", self.confirm)
         self.submit_button = QPushButton("Set up and sign in" if first_run
                                          else "Create account and sign in")
@@ -350,14 +353,13 @@ class JoinPage(QWidget):
         _add_field(layout, "Share location", self.share)
         self.name = QLineEdit()
         _add_field(layout, "Your name", self.name)
-        self.passphrase = _passphrase_edit()
+        self.passphrase = PassphraseEdit()
         _add_field(layout, "Your passphrase", self.passphrase)
         self.submit_button = QPushButton("Join and sign in")
         self.back_button = QPushButton("Back")
         self.back_button.setAccessibleDescription("Back to setting up this computer")
         _buttons(layout, self.submit_button, self.back_button)
-        self.progress_label = QLabel()
-        self.progress_label.setAccessibleName("Progress of the first sync")
+        self.progress_label = state_label("Progress of the first sync", role=None)
         self.progress_label.hide()
         layout.addWidget(self.progress_label)
         self.progress = QProgressBar()

@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QTextBrowser,
@@ -37,8 +35,10 @@ from peerdesk.catalogue import spec
 from peerdesk.domain import FieldType, Kind, Record
 from peerdesk.services import supervision
 from ui import theme
+from ui.announce import announce
 from ui.models.records import nice_when
-from ui.widgets.common import field_label, heading, muted
+from ui.widgets.common import Heading, PassphraseEdit, field_label, heading, long_text, muted, state_label
+from ui.widgets.dates import DateEdit
 from ui.widgets.reflow import FlowLayout, ReflowBox
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
@@ -128,7 +128,7 @@ class InboxPage(QWidget):
         self.comments.setWordWrap(True)
         self.comments.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column.addWidget(self.comments, 1)
-        self.comment_box = QPlainTextEdit()
+        self.comment_box = long_text()
         self.comment_box.setPlaceholderText("A comment for the peer who shared this")
         self.comment_box.setMaximumHeight(90)
         column.addWidget(field_label("Your comment", self.comment_box))
@@ -136,6 +136,8 @@ class InboxPage(QWidget):
         self.comment_button = QPushButton("Add comment")
         self.comment_button.clicked.connect(self._comment)
         column.addWidget(self.comment_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.comment_note = state_label("Comment")
+        column.addWidget(self.comment_note)
         split.add(right, 4, columns=40)
         layout.addWidget(split, 1)
         self.tree.currentItemChanged.connect(lambda *_: self._show())
@@ -171,6 +173,10 @@ class InboxPage(QWidget):
                 if i.record.id == chosen:
                     self.tree.setCurrentItem(child)
             top.setExpanded(True)
+            # A group's row has no date: its title may run across, and its empty "When" cell
+            # is heard as "none" rather than as silence.
+            top.setFirstColumnSpanned(True)
+            top.setData(1, Qt.ItemDataRole.AccessibleTextRole, "none")
         top_item = self.tree.topLevelItem(0)
         first = top_item.child(0) if top_item is not None else None
         if self.tree.currentItem() is None and first is not None:
@@ -212,6 +218,8 @@ class InboxPage(QWidget):
             self.comment_box.clear()
             self._saved(record)
             self.refresh()
+            self.comment_note.say(f"Comment added for {item.peer}. It reaches them at the next "
+                                  "sync.")
 
         self._run(lambda: self.comment_job(rid, text), done)
 
@@ -273,9 +281,7 @@ class SupervisionPage(QWidget):
         form = QVBoxLayout(body)
         form.setContentsMargins(0, 0, 0, 0)
         row = FlowLayout()
-        self.when = QDateEdit()
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("d MMM yyyy")
+        self.when = DateEdit()
         row.addWidget(field_label("Date", self.when))
         row.addWidget(self.when)
         self.present_button = QPushButton("Present on a shared screen")
@@ -317,7 +323,7 @@ class SupervisionPage(QWidget):
         self.agenda.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
         lists.add(agenda_widget, 2, columns=24)
         form.addWidget(lists, 2)
-        self.notes = QPlainTextEdit()
+        self.notes = long_text()
         self.notes.setPlaceholderText("What we talked about and learned. People supported are "
                                       "not named here.")
         form.addWidget(field_label("Notes", self.notes))
@@ -334,32 +340,31 @@ class SupervisionPage(QWidget):
         self.action_text.setPlaceholderText("What we agreed")
         self.action_owner = QComboBox()
         self.action_owner.setEditable(True)
-        self.action_owner.setAccessibleName("Who will do it")
-        self.action_due = QDateEdit()
-        self.action_due.setCalendarPopup(True)
-        self.action_due.setDisplayFormat("d MMM yyyy")
-        self.action_due.setAccessibleName("By when")
+        self.action_due = DateEdit()
         self.add_action_button = QPushButton("Add action")
         add.addWidget(field_label("Action", self.action_text))
         self.action_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.action_text.setMinimumWidth(self.fontMetrics().averageCharWidth() * 24)
         add.addWidget(self.action_text)
+        add.addWidget(field_label("Who", self.action_owner))
         add.addWidget(self.action_owner)
+        add.addWidget(field_label("By", self.action_due))
         add.addWidget(self.action_due)
+        # The box typed into inside the combo box is what has focus: it needs the name too.
+        owner_edit = self.action_owner.lineEdit()
+        if owner_edit is not None:
+            owner_edit.setAccessibleName("Who")
         add.addWidget(self.add_action_button)
         form.addLayout(add)
         self.done_button = QPushButton("Mark the selected action done")
         form.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.saved_note = muted("")
+        self.saved_note = state_label("Session")
         form.addWidget(self.saved_note)
         cover_row = FlowLayout()
         self.cover_who = QComboBox()
         self.cover_who.addItems(list(coordinators))
-        self.cover_from = QDateEdit(QDate.currentDate())
-        self.cover_to = QDateEdit(QDate.currentDate().addDays(14))
-        for edit in (self.cover_from, self.cover_to):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("d MMM yyyy")
+        self.cover_from = DateEdit(QDate.currentDate())
+        self.cover_to = DateEdit(QDate.currentDate().addDays(14))
         self.cover_button = QPushButton("Arrange cover")
         self.cover_button.setAccessibleDescription(
             "Peers see who is covering; it ends by itself after the last day")
@@ -498,7 +503,7 @@ class SupervisionPage(QWidget):
         rid, fields = self.view.record.id, self.fields()
 
         def done(record: Record) -> None:
-            self.saved_note.setText("Saved.")
+            self.saved_note.say("Saved.")
             self._after(record)
 
         self._run(lambda: self.jobs.save(rid, fields), done)
@@ -506,7 +511,8 @@ class SupervisionPage(QWidget):
     def _add_action(self) -> None:
         text, owner = self.action_text.text().strip(), self.action_owner.currentText().strip()
         if self.view is None or not text or not owner:
-            self.saved_note.setText("An action needs what was agreed and who will do it.")
+            self.saved_note.say("An action needs what was agreed and who will do it.",
+                                urgent=True)
             return
         sid = self.view.record.id
         due = date.fromisoformat(self.action_due.date().toString("yyyy-MM-dd"))
@@ -527,7 +533,7 @@ class SupervisionPage(QWidget):
 
         def done(record: Record) -> None:
             self._saved(record)
-            self.saved_note.setText(f"{who} covers from {nice_when(start.isoformat())} to "
+            self.saved_note.say(f"{who} covers from {nice_when(start.isoformat())} to "
                                     f"{nice_when(end.isoformat())}. Peers see it after their "
                                     "next sync; it ends by itself.")
 
@@ -578,7 +584,7 @@ class SupervisionPage(QWidget):
             return None
         path = path or self.export_dir / f"supervision-{self.view.when}.pdf"
         exports.write_pdf(path, self.document())
-        self.saved_note.setText(f"Saved {path}.")
+        self.saved_note.say(f"Saved {path}.")
         return path
 
     def wipe(self) -> None:
@@ -620,11 +626,11 @@ class PresentationWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 32, 40, 32)
         layout.setSpacing(18)
-        self.position = QLabel()
+        self.position = state_label("Presentation", role=None)
         # Secondary, but read from across a room: the theme's muted text, not the palette's
         # "mid" (a border shade that measured 1.8:1).
         self.position.setStyleSheet(f"font-size: {PRESENT_PT - 6}pt; color: {theme.colours().muted};")
-        self.title = QLabel()
+        self.title = Heading("")  # each item's title, heard as a heading
         self.title.setStyleSheet(f"font-size: {PRESENT_PT + 4}pt; font-weight: bold;")
         self.title.setWordWrap(True)
         self.body = QLabel()
@@ -645,15 +651,14 @@ class PresentationWindow(QDialog):
         layout.addLayout(nav)
         self.unlock_row = QWidget()
         row = QHBoxLayout(self.unlock_row)
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase = PassphraseEdit()
         row.addWidget(field_label("Your passphrase, to leave", self.passphrase))
         row.addWidget(self.passphrase, 1)
         self.confirm = QPushButton("Leave")
         row.addWidget(self.confirm)
         self.unlock_row.hide()
         layout.addWidget(self.unlock_row)
-        self.refusal = QLabel("")
+        self.refusal = state_label("Leaving presentation", role=None)
         layout.addWidget(self.refusal)
         self.back.clicked.connect(lambda: self.go(self.index - 1))
         self.next.clicked.connect(lambda: self.go(self.index + 1))
@@ -711,6 +716,7 @@ class PresentationWindow(QDialog):
         self.position.setText(f"Item {self.index + 1} of {len(items)}")
         title, body = self.item_text(items[self.index])
         self.title.setText(title)
+        announce(self.position, f"{self.position.text()}: {title}")
         self.body.setText(body)
         self.back.setEnabled(self.index > 0)
         self.next.setEnabled(self.index < len(items) - 1)
@@ -731,7 +737,8 @@ class PresentationWindow(QDialog):
                 self.left.emit()
                 self.accept()
             else:
-                self.refusal.setText("That passphrase did not match. Presentation goes on.")
+                self.refusal.say("That passphrase did not match. Presentation goes on.",
+                                 urgent=True)
 
         self._check(text, answered)
 
