@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.desktop import ROOT, DesktopSession, desktop_session, missing_parts
+from tests.helpers.desktop import ROOT, App, DesktopSession, desktop_session, missing_parts
 
 REQUIRED = os.environ.get("PEERDESK_DESKTOP_LANE") == "required"
 FROZEN = ROOT / "dist" / "PeerDesk" / "PeerDesk"
 AMIRA = ("Amira", "amira demo passphrase")
+GRACE = ("Grace", "grace demo passphrase")  # the demo's Peer Worker Coordinator
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -64,6 +65,33 @@ def frozen_app() -> Path:
     if not FROZEN.exists():
         _unavailable(f"no frozen build at {FROZEN} (make package)")
     return FROZEN
+
+
+def open_app(desktop: DesktopSession, data_dir: Path) -> App:
+    """`python main.py` on this data folder, at its sign-in page."""
+    app = desktop.launch([sys.executable, "main.py", "--data-dir", str(data_dir)])
+    desktop.wait_window(app)
+    desktop.wait_for(app.proc.pid, name="Passphrase", role="password text")
+    return app
+
+
+def sign_in(desktop: DesktopSession, app: App, who: tuple[str, str]) -> None:
+    """From the sign-in page, with the keyboard: choose the account, type, Enter."""
+    pid = app.proc.pid
+    name, passphrase = who
+    desktop.key("shift+Tab")  # from the passphrase back to the accounts list
+    desktop.type(name[0].lower())  # the list's type-ahead picks the account
+    desktop.key("Tab")
+    desktop.type(passphrase)
+    desktop.key("Return")
+    desktop.wait_for(pid, contains=f"Signed in as {name}")
+
+
+def show_section(desktop: DesktopSession, pid: int, section: str) -> None:
+    """Choose a section in the desk's list by typing its name there."""
+    desktop.grab_focus(pid, "Sections", role="list")
+    desktop.type(section)
+    desktop.wait_for(pid, name=section, role="heading")
 
 
 def _clean_env() -> dict[str, str]:

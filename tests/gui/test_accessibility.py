@@ -1,18 +1,26 @@
-"""Every focusable control on every screen has an accessible name or a label that names it."""
+"""Every focusable control on every screen has an accessible name or a label that names it;
+every label lets a screen reader hear what it shows; no text box keeps Tab.
+
+(The same, as a screen reader hears it over AT-SPI, is in tests/desktop/test_screen_reader.py.)
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
     QLabel,
+    QPlainTextEdit,
     QTabBar,
+    QTextEdit,
     QWidget,
 )
 
@@ -20,6 +28,7 @@ from peerdesk.domain import Kind
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 from ui import theme
+from ui.widgets.common import plain
 from ui.windows.shell import ShellWindow
 
 
@@ -44,13 +53,41 @@ def unnamed_controls(top: QWidget) -> list[str]:
     return missing
 
 
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split()).lower()
+
+
+def unheard_labels(top: QWidget) -> list[str]:
+    """Labels whose accessible name hides what they show (a fixed "Sync status" over the
+    status), and titles that are not heard as headings."""
+    out = []
+    for label in top.findChildren(QLabel):
+        if not label.isVisible():
+            continue
+        shown, name = _words(plain(label.text())), label.accessibleName()
+        if name and shown and shown not in _words(name) \
+                and shown not in _words(label.accessibleDescription()):
+            out.append(f"label {name!r} hides {shown[:40]!r}")
+        iface = QAccessible.queryAccessibleInterface(label)
+        if label.property("role") in ("heading", "subheading") and (
+                iface is None or iface.role() != QAccessible.Role.Heading):
+            out.append(f"title {label.text()!r} is not a heading")
+    return out
+
+
+def tab_traps(top: QWidget) -> list[str]:
+    return [f"{type(w).__name__} {w.accessibleName()!r} keeps Tab"
+            for w in top.findChildren(QPlainTextEdit) + top.findChildren(QTextEdit)
+            if w.isVisible() and not w.isReadOnly() and not w.tabChangesFocus()]
+
+
 def test_every_screen_names_its_controls(qtbot, make_shell, prepared_dir: Path, data_dir: Path,
                                          tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     seen: dict[str, list[str]] = {}
 
     def check(name: str, top: QWidget) -> None:
         settle(qtbot)
-        seen[name] = unnamed_controls(top)
+        seen[name] = unnamed_controls(top) + unheard_labels(top) + tab_traps(top)
 
     first_run: ShellWindow = make_shell(tmp_path / "empty")
     check("first run", first_run)
@@ -95,7 +132,14 @@ def test_every_screen_names_its_controls(qtbot, make_shell, prepared_dir: Path, 
     page.show_section("Today")
     check("today, large high-contrast", shell)
     theme.apply(app)
-    assert len(seen) >= 18
+    shell.lock()
+    sign_in(qtbot, shell, "Grace")  # the coordinator's own pages
+    page = shell.desk_page
+    for section in ("Fidelity and engagement", "Resource pack", "Supervision inbox",
+                    "Group supervision"):
+        page.show_section(section)
+        check(section, shell)
+    assert len(seen) >= 22
     assert {k: v for k, v in seen.items() if v} == {}
 
 

@@ -2,9 +2,11 @@
 
     atspi_client.py tree --pid PID            every showing object as JSON
     atspi_client.py find --pid PID (--name N | --contains TEXT) [--role R] [--timeout S]
-    atspi_client.py focused --pid PID         the object that has keyboard focus
-    atspi_client.py listen --pid PID          JSON lines of announcements, focus and name
-                                              changes until stdin closes
+    atspi_client.py grab --pid PID --name N [--role R]   give that object keyboard focus
+    atspi_client.py focused --pid PID         the object that has keyboard focus, with "clip":
+                                              the part of the screen its containers show
+    atspi_client.py listen --pid PID          JSON lines of announcements, focus, name and
+                                              text changes until stdin closes
 
 This file runs outside the project's virtual environment and imports nothing from it.
 """
@@ -110,6 +112,18 @@ def find(pid: int, name: str, contains: str, role: str | None,
         time.sleep(0.1)
 
 
+def grab(pid: int, name: str, role: str | None, timeout: float) -> dict:  # type: ignore[type-arg]
+    """Focus an object the way an assistive technology can (Component.GrabFocus)."""
+    found = find(pid, name, "", role, timeout)
+    app = find_app(pid)
+    obj = app
+    for index in found["path"].split(".")[1:]:
+        obj = obj.getChildAtIndex(int(index))
+    if not obj.queryComponent().grabFocus():
+        raise SystemExit(f"{name!r} did not take focus")
+    return found
+
+
 ITEM_ROLES = {"list item", "table cell", "tree item", "page tab"}
 
 
@@ -128,7 +142,26 @@ def focused(pid: int) -> dict:  # type: ignore[type-arg]
         if obj.getRoleName() == "filler" and not obj.name and parent_focused:
             continue
         found = describe(obj, path)
+        found["clip"] = clip(obj)
     return found
+
+
+def clip(obj) -> list[int]:  # type: ignore[no-untyped-def]
+    """What the object's containers leave of the screen: the intersection of their extents
+    (a control scrolled out of its area lies outside it)."""
+    left, top, right, bottom = -10**6, -10**6, 10**6, 10**6
+    parent = obj.parent
+    while parent is not None and parent.getRoleName() != "application":
+        try:
+            ext = parent.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        except NotImplementedError:
+            parent = parent.parent
+            continue
+        if ext.width > 0 and ext.height > 0:
+            left, top = max(left, ext.x), max(top, ext.y)
+            right, bottom = min(right, ext.x + ext.width), min(bottom, ext.y + ext.height)
+        parent = parent.parent
+    return [left, top, max(0, right - left), max(0, bottom - top)]
 
 
 def listen(pid: int) -> None:
@@ -152,7 +185,7 @@ def listen(pid: int) -> None:
     kinds = ["object:announcement", "focus:", "object:state-changed:focused",
              "object:property-change:accessible-name",
              "object:property-change:accessible-description", "object:text-changed:insert",
-             "window:activate"]
+             "object:text-changed:delete", "window:activate"]
     pyatspi.Registry.registerEventListener(on_event, *kinds)
     loop = threading.Thread(target=pyatspi.Registry.start, daemon=True)
     loop.start()
@@ -167,7 +200,7 @@ def listen(pid: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["tree", "find", "focused", "listen"])
+    parser.add_argument("command", choices=["tree", "find", "grab", "focused", "listen"])
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--name", default="")
     parser.add_argument("--contains", default="")
@@ -178,6 +211,8 @@ def main() -> None:
         print(json.dumps(tree(args.pid)))
     elif args.command == "find":
         print(json.dumps(find(args.pid, args.name, args.contains, args.role, args.timeout)))
+    elif args.command == "grab":
+        print(json.dumps(grab(args.pid, args.name, args.role, args.timeout)))
     elif args.command == "focused":
         print(json.dumps(focused(args.pid)))
     else:

@@ -273,6 +273,12 @@ class DesktopSession:
         found: dict[str, Any] = self.atspi(*args, timeout=timeout + 30)
         return found
 
+    def grab_focus(self, app_pid: int, name: str, *, role: str | None = None) -> None:
+        """Put keyboard focus on a control, as an assistive technology can (for getting a
+        test to the place it checks; keyboard journeys use `key` and `tab_to`)."""
+        self.atspi("grab", "--pid", str(app_pid), "--name", name,
+                   *(["--role", role] if role else []))
+
     def focused(self, app_pid: int) -> dict[str, Any]:
         """What a screen reader says has keyboard focus."""
         found: dict[str, Any] = self.atspi("focused", "--pid", str(app_pid))
@@ -285,6 +291,21 @@ class DesktopSession:
                 return
             self.key("Tab")
         raise AssertionError(f"{limit} presses of Tab never reached {name!r}")
+
+    def tab_walk(self, app_pid: int, *, presses: int,
+                 back: bool = False) -> list[dict[str, Any]]:
+        """Press Tab (or Shift+Tab) `presses` times; where focus was after each press (given a
+        moment to move: a press that leaves it where it was is recorded too)."""
+        stops, here = [], self.focused(app_pid)
+        for _ in range(presses):
+            self.key("shift+Tab" if back else "Tab")
+            deadline = time.monotonic() + 1.0
+            moved = self.focused(app_pid)
+            while moved.get("path") == here.get("path") and time.monotonic() < deadline:
+                moved = self.focused(app_pid)
+            stops.append(moved)
+            here = moved
+        return stops
 
     @contextmanager
     def listening(self, app_pid: int) -> Iterator[list[dict[str, Any]]]:
