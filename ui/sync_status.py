@@ -72,8 +72,9 @@ class SyncBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = state_label("Sync status", "Checking the team share…", role=None)
         self.label.setWordWrap(True)  # on a narrow window, a second line rather than cut off
-        layout.addWidget(self.label)
-        layout.addStretch(1)
+        # The label takes the free width itself: beside a stretch, a wrapping label is given
+        # its narrowest width and broke "Synced 2 min ago — 1 change waiting" in two.
+        layout.addWidget(self.label, 1)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(140)
         self.progress.setAccessibleName("Sync progress")
