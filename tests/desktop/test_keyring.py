@@ -11,13 +11,12 @@ import pytest
 
 from peerdesk.crypto import keystore
 from tests.conftest import CliResult, find_marker, run_cli
-from tests.helpers.desktop import DesktopSession, desktop_session
+from tests.helpers.desktop import DesktopSession
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER, Samba
 
 pytestmark = pytest.mark.smb
 ADMIN = ("Ida", "a long enough admin passphrase")
 SESSION_CONF = Path("/usr/share/dbus-1/session.conf")
-LOGIN_COLLECTION = "/org/freedesktop/secrets/collection/login"
 
 
 def session_cli(desktop: DesktopSession, data_dir: Path, *args: str,
@@ -42,13 +41,6 @@ def keyring_backend(desktop: DesktopSession, service: str, user: str) -> list[st
     proc = subprocess.run([sys.executable, "-c", code, service, user], env=desktop.env,
                           capture_output=True, text=True, timeout=60, check=True)
     return proc.stdout.splitlines()
-
-
-def secret_service(desktop: DesktopSession, method: str) -> None:
-    subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
-                    "/org/freedesktop/secrets", f"org.freedesktop.Secret.Service.{method}",
-                    f"array:objpath:{LOGIN_COLLECTION}"],
-                   env=desktop.env, check=True, capture_output=True, timeout=30)
 
 
 def test_share_password_lives_in_the_session_keyring_and_a_sync_uses_it(
@@ -79,22 +71,25 @@ def test_share_password_lives_in_the_session_keyring_and_a_sync_uses_it(
     assert find_marker(samba.root, "KEYRING-MARKER") == []
 
 
-
-def test_a_locked_keyring_is_one_sentence_not_a_wait(samba: Samba, tmp_path: Path) -> None:
-    # A session of its own: this one's keyring stays locked (unlocking needs a prompt).
-    with desktop_session() as desktop:
-        data = tmp_path / "admin"
-        url = f"smb://127.0.0.1:{samba.port}/share/team-locked"
-        team(data)
-        assert session_cli(desktop, data, "share", "password", url, "--username", SMB_USER,
-                           env={"PEERDESK_SHARE_PASSWORD": SMB_PASSWORD}).code == 0
-        assert session_cli(desktop, data, "share", "init", url, "--team", "Team Keyring").code == 0
-        secret_service(desktop, "Lock")  # as when the user locks it, or login did not unlock it
+def test_a_locked_keyring_is_one_sentence_not_a_wait(desktop: DesktopSession, samba: Samba,
+                                                      tmp_path: Path) -> None:
+    data = tmp_path / "admin"
+    url = f"smb://127.0.0.1:{samba.port}/share/team-locked"
+    team(data)
+    assert session_cli(desktop, data, "share", "password", url, "--username", SMB_USER,
+                       env={"PEERDESK_SHARE_PASSWORD": SMB_PASSWORD}).code == 0
+    assert session_cli(desktop, data, "share", "init", url, "--team", "Team Keyring").code == 0
+    desktop.lock_keyring()  # as when the user locks it, or login did not unlock it
+    try:
         locked = session_cli(desktop, data, "sync")
+    finally:
+        desktop.unlock_keyring()
     assert locked.code != 0
     assert locked.err.strip().splitlines() == [
         "peerdesk: The keyring on this computer is locked, so PeerDesk cannot read the team "
         "share's password. Unlock it (signing out and in again does) and sync again."]
+    unlocked = session_cli(desktop, data, "sync")  # and once it is unlocked, it syncs
+    assert unlocked.code == 0, unlocked.err
 
 
 def test_no_keyring_on_the_bus_is_one_clear_sentence(desktop: DesktopSession,

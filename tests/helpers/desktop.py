@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -42,6 +43,18 @@ OPENBOX_RC = f"""<?xml version="1.0"?>
   <desktops><number>1</number></desktops>
   <keyboard><keybind key="A-F4"><action name="Close"/></keybind></keyboard>
 </openbox_config>
+"""
+LOGIN_PASSWORD = "ward pc session"  # the login keyring's password, as PAM gives it at login
+LOGIN_COLLECTION = "/org/freedesktop/secrets/collection/login"
+# Unlocking without a prompt, as PAM does at login: gnome-keyring's own interface for it.
+_UNLOCK = f"""
+import secretstorage
+from secretstorage.util import DBusAddressWrapper, format_secret, open_session
+bus = secretstorage.dbus_init()
+service = DBusAddressWrapper("/org/freedesktop/secrets",
+                             "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface", bus)
+secret = format_secret(open_session(bus), {LOGIN_PASSWORD!r}.encode(), "text/plain")
+service.call("UnlockWithMasterPassword", "o(oayays)", {LOGIN_COLLECTION!r}, secret)
 """
 AT_SPI_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 
@@ -126,7 +139,7 @@ class DesktopSession:
         keyring = self._spawn(["gnome-keyring-daemon", "--foreground", "--unlock",
                                "--components=secrets"], stdin=True, stdout=False)
         assert keyring.stdin is not None
-        keyring.stdin.write(b"ward pc session")  # the login keyring's password
+        keyring.stdin.write(LOGIN_PASSWORD.encode())
         keyring.stdin.close()
         self.env |= {"QT_QPA_PLATFORM": "xcb", "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
                      "QT_ACCESSIBILITY": "1"}
@@ -178,6 +191,20 @@ class DesktopSession:
                 return
             time.sleep(0.02)
         raise RuntimeError("the window manager did not start")
+
+    # -- the keyring -----------------------------------------------------------------------
+
+    def lock_keyring(self) -> None:
+        """Lock the login keyring, as the user does (or as a login that did not unlock it)."""
+        subprocess.run(["dbus-send", "--session", "--print-reply",
+                        "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
+                        "org.freedesktop.Secret.Service.Lock",
+                        f"array:objpath:{LOGIN_COLLECTION}"],
+                       env=self.env, check=True, capture_output=True, timeout=30)
+
+    def unlock_keyring(self) -> None:
+        subprocess.run([sys.executable, "-c", _UNLOCK], env=self.env, check=True,
+                       capture_output=True, timeout=30)
 
     # -- apps ------------------------------------------------------------------------------
 
