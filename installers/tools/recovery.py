@@ -31,9 +31,11 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 
 from peerdesk.config import recovery_reader_id
 from peerdesk.crypto import envelope
-from peerdesk.crypto.payload import open_fields, record_aad
+from peerdesk.crypto.payload import SealedVersion, open_with_key
 from peerdesk.domain import Kind
+from peerdesk.store import records as store_records
 from peerdesk.store.db import DB_NAME, Store
+from peerdesk.store.records import Wrap
 
 PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"
 
@@ -102,13 +104,10 @@ def records(data_dir: Path, key: x25519.X25519PrivateKey, *, record_id: str | No
     rows = db.execute(query, (reader, record_id) if record_id else (reader,)).fetchall()
     latest: dict[str, dict[str, Any]] = {}
     for rid, kind, author, person, version, saved_at, v_id, ciphertext, wrapped in rows:
-        content_key = envelope.unwrap(envelope.HPKE_SUITE, wrapped, vault=None,  # type: ignore[arg-type]
-                                      receive_key=key,
-                                      context=envelope.wrap_context(rid, v_id, reader))
         item = {"record_id": rid, "kind": kind, "author": names.get(author, author),
                 "person_id": person, "version": version, "saved_at": saved_at,
-                "fields": open_fields(content_key, ciphertext,
-                                      aad=record_aad(rid, Kind(kind), v_id, author))}
+                "fields": open_with_key(key, reader, SealedVersion(
+                    rid, Kind(kind), author, v_id, ciphertext), envelope.HPKE_SUITE, wrapped)}
         if every_version:
             yield item
         else:
@@ -125,21 +124,15 @@ def rewrap(data_dir: Path, old: x25519.X25519PrivateKey, new_public: bytes) -> i
     store = Store(data_dir)
     added = 0
     try:
-        with store.engine.begin() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT w.record_id, w.version, v.vid, w.wrapped FROM wraps w JOIN versions v "
-                "ON v.record_id = w.record_id AND v.version = w.version WHERE w.reader_id = ?",
-                (old_reader,)).fetchall()
-            for rid, version, v_id, wrapped in rows:
-                content_key = envelope.unwrap(
-                    envelope.HPKE_SUITE, wrapped, vault=None,  # type: ignore[arg-type]
-                    receive_key=old, context=envelope.wrap_context(rid, v_id, old_reader))
+        with store.begin() as conn:  # every new wrap in one transaction, by the records module
+            for rid, version, v_id, wrapped in store_records.wraps_for_reader(conn, old_reader):
+                content_key = envelope.open_sealed(
+                    old, wrapped, context=envelope.wrap_context(rid, v_id, old_reader),
+                    failure=f"The old recovery key's copy for record {rid} does not open.")
                 again = envelope.wrap_for_reader(
                     new_public, content_key, context=envelope.wrap_context(rid, v_id, new_reader))
-                added += conn.exec_driver_sql(
-                    "INSERT OR IGNORE INTO wraps (record_id, version, reader_id, suite, wrapped) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (rid, version, new_reader, envelope.HPKE_SUITE, again)).rowcount
+                added += store_records.add_wrap(conn, rid, version,
+                                          Wrap(new_reader, envelope.HPKE_SUITE, again))
     finally:
         store.close()
     return added

@@ -1,6 +1,6 @@
 """Content keys wrapped for each reader.
 
-The owner's copies use the symmetric vault key (fast to open on every unlock); everyone
+The owner's copies use the symmetric own key (fast to open on every unlock); everyone
 else's use HPKE (RFC 9180). The suite id is stored beside each wrap so records, which live
 for decades, can move to a post-quantum KEM without rewriting old ones.
 """
@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 from peerdesk.crypto import aead
 from peerdesk.errors import DecryptionFailed
 
+# The suite id names the owner's key as it was once called (the vault key); ids are stored with
+# every wrap and on the share, so they never change.
 OWNER_SUITE = "vault-aes256gcm"
 HPKE_SUITE = "hpke-x25519-hkdfsha256-aes256gcm"
 _HPKE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
@@ -26,8 +28,8 @@ def wrap_context(record_id: str, version: int | str, reader_id: str) -> bytes:
     return f"peerdesk/wrap/v1|{record_id}|{version}|{reader_id}".encode()
 
 
-def wrap_for_owner(vault: AESGCM, content_key: bytes, *, context: bytes) -> bytes:
-    return aead.seal(vault, content_key, aad=context)
+def wrap_for_owner(own: AESGCM, content_key: bytes, *, context: bytes) -> bytes:
+    return aead.seal(own, content_key, aad=context)
 
 
 @lru_cache(maxsize=64)
@@ -54,10 +56,10 @@ def wrap_for_reader(public_key: bytes, content_key: bytes, *, context: bytes) ->
     return seal_to(public_key, content_key, context=context)
 
 
-def unwrap(suite: str, blob: bytes, *, vault: AESGCM, receive_key: x25519.X25519PrivateKey,
+def unwrap(suite: str, blob: bytes, *, own: AESGCM, receive_key: x25519.X25519PrivateKey,
            context: bytes) -> bytes:
     if suite == OWNER_SUITE:
-        return aead.open_(vault, blob, aad=context)
+        return aead.open_(own, blob, aad=context)
     if suite == HPKE_SUITE:
         return open_sealed(receive_key, blob, context=context, failure=(
             "This item's key failed its integrity check: it was changed or damaged."))

@@ -1,4 +1,4 @@
-"""A user's secrets: a symmetric vault key, an X25519 key for receiving, Ed25519 for signing."""
+"""A user's secrets: a symmetric own key, an X25519 key for receiving, Ed25519 for signing."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ class PublicKeys:
 class UserKeys:
     """Unwrapped secrets of one unlocked user. Kept in memory only; dropped on lock."""
 
-    __slots__ = ("_receive", "_sign", "vault", "vault_key")
+    __slots__ = ("_receive", "_sign", "own", "own_key")
 
-    def __init__(self, vault_key: bytes, receive: x25519.X25519PrivateKey,
+    def __init__(self, own_key: bytes, receive: x25519.X25519PrivateKey,
                  sign: ed25519.Ed25519PrivateKey) -> None:
-        self.vault_key = vault_key
+        self.own_key = own_key
         # One cipher object for the fast path: the owner's own copies are sealed with it.
-        self.vault = AESGCM(vault_key)
+        self.own = AESGCM(own_key)
         self._receive = receive
         self._sign = sign
 
@@ -50,7 +50,7 @@ class UserKeys:
         return self._sign.sign(message)
 
     def seal_with_passphrase_key(self, kek: bytes, *, account_id: str) -> bytes:
-        secrets = (self.vault_key + self._receive.private_bytes_raw()
+        secrets = (self.own_key + self._receive.private_bytes_raw()
                    + self._sign.private_bytes_raw())
         return aead.seal(kek, secrets, aad=_SECRETS_AAD + account_id.encode())
 

@@ -60,7 +60,7 @@ def seal_version(keys: UserKeys, record_id: str, kind: str, vid: str, author_id:
     Private fields are sealed under the author's own key alone."""
     content_key = aead.new_key()
     ciphertext = seal_fields(content_key, shared, aad=record_aad(record_id, kind, vid, author_id))
-    private_ct = seal_fields(keys.vault, private, aad=record_aad(
+    private_ct = seal_fields(keys.own, private, aad=record_aad(
         record_id, kind, vid, author_id, private=True)) if private else None
     return SealedVersion(record_id, kind, author_id, vid, ciphertext, private_ct), content_key
 
@@ -70,7 +70,7 @@ def wraps_for(keys: UserKeys, record_id: str, vid: str, owner_id: str, content_k
     """(reader, suite, wrapped) for the owner (her own key: fast to open) and for each other
     reader (HPKE to their public key)."""
     out = [(owner_id, envelope.OWNER_SUITE, envelope.wrap_for_owner(
-        keys.vault, content_key, context=envelope.wrap_context(record_id, vid, owner_id)))]
+        keys.own, content_key, context=envelope.wrap_context(record_id, vid, owner_id)))]
     out += [(reader_id, envelope.HPKE_SUITE, envelope.wrap_for_reader(
         public, content_key, context=envelope.wrap_context(record_id, vid, reader_id)))
         for reader_id, public in readers]
@@ -81,14 +81,14 @@ def open_version(keys: UserKeys, reader_id: str, sealed: SealedVersion, suite: s
                  wrapped: bytes) -> dict[str, Any]:
     """A version's fields as ``reader_id`` may read them, through her wrap of its key. The
     author also gets her private fields; any other reader never does."""
-    content_key = envelope.unwrap(suite, wrapped, vault=keys.vault,
+    content_key = envelope.unwrap(suite, wrapped, own=keys.own,
                                   receive_key=keys.receive_key,
                                   context=envelope.wrap_context(sealed.record_id, sealed.vid,
                                                                 reader_id))
     fields = open_fields(content_key, sealed.ciphertext, aad=record_aad(
         sealed.record_id, sealed.kind, sealed.vid, sealed.author_id))
     if sealed.private_ciphertext is not None and sealed.author_id == reader_id:
-        fields |= open_fields(keys.vault, sealed.private_ciphertext, aad=record_aad(
+        fields |= open_fields(keys.own, sealed.private_ciphertext, aad=record_aad(
             sealed.record_id, sealed.kind, sealed.vid, sealed.author_id, private=True))
     return fields
 
@@ -111,7 +111,7 @@ def rewrapper(keys: UserKeys, owner_id: str, record_id: str, vid: str, reader_id
     """Turns the owner's wrap of one version key (suite, wrapped) into one for one more
     reader (sharing): what the store calls when it gives that reader the key."""
     def rewrap(own_suite: str, own_wrapped: bytes) -> tuple[str, bytes]:
-        content_key = envelope.unwrap(own_suite, own_wrapped, vault=keys.vault,
+        content_key = envelope.unwrap(own_suite, own_wrapped, own=keys.own,
                                       receive_key=keys.receive_key,
                                       context=envelope.wrap_context(record_id, vid, owner_id))
         return envelope.HPKE_SUITE, envelope.wrap_for_reader(

@@ -1,4 +1,4 @@
-"""One signed-in user's session: who she is, her keys while unlocked, and locking.
+"""The desk of one signed-in user: who she is, her keys while unlocked, and locking.
 
 The work itself is in small use-case modules (``saving``, ``reading``, ``sharing``,
 ``erasure``, ``drafts``), each action one transaction, handed the keys explicitly through an

@@ -40,7 +40,7 @@ def save_draft(me: Actor, kind: Kind | str, fields: Mapping[str, Any], *,
     draft_id = draft_id or str(uuid.uuid4())
     row = {"id": draft_id, "owner_id": me.user.id, "record_id": record_id,
            "person_id": person_id, "kind": Kind(kind).value, "updated_at": me.now(),
-           "ciphertext": seal_fields(me.keys.vault, dict(fields), aad=_aad(me, draft_id))}
+           "ciphertext": seal_fields(me.keys.own, dict(fields), aad=_aad(me, draft_id))}
     with me.transaction() as conn:
         conn.execute(upsert(_DRAFTS).values(row).on_conflict_do_update(
             index_elements=[_DRAFTS.c.id], set_=row))
@@ -54,7 +54,7 @@ def drafts(me: Actor) -> list[Draft]:
             select(d.id, d.kind, d.record_id, d.person_id, d.updated_at, d.ciphertext)
             .where(d.owner_id == me.user.id).order_by(d.updated_at.desc())).all()
     return [Draft(r.id, Kind(r.kind), r.record_id, r.person_id, r.updated_at,
-                  open_fields(me.keys.vault, r.ciphertext, aad=_aad(me, r.id))) for r in rows]
+                  open_fields(me.keys.own, r.ciphertext, aad=_aad(me, r.id))) for r in rows]
 
 
 def discard_draft(me: Actor, draft_id: str) -> None:

@@ -83,7 +83,9 @@ def inbox(records: Sequence[Record], authors: Mapping[str, str], me: str) -> Inb
 # -- sessions and actions -------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Session:
+class GroupSession:
+    """One group supervision session, as its screen shows it."""
+
     record: Record
     agenda: tuple[Record, ...]  # items peers chose to bring, readable here
     actions: tuple[Record, ...]  # agreed at this session
@@ -136,7 +138,7 @@ def open_actions(records: Iterable[Record]) -> list[Record]:
                   key=lambda r: (str(r.fields.get("due") or "9999"), r.saved_at))
 
 
-def session(records: Sequence[Record], session_id: str) -> Session:
+def session(records: Sequence[Record], session_id: str) -> GroupSession:
     by_id = {r.id: r for r in records}
     rec = by_id[session_id]
     actions = [r for r in records if r.kind is Kind.ACTION and not r.deleted
@@ -146,7 +148,7 @@ def session(records: Sequence[Record], session_id: str) -> Session:
     carried = [a for a in open_actions(records)
                if sessions.get(str(a.fields.get("session")), "9999")
                < str(rec.fields.get("when", ""))]
-    return Session(rec, tuple(by_id[i] for i in rec.fields.get("agenda", ()) if i in by_id),
+    return GroupSession(rec, tuple(by_id[i] for i in rec.fields.get("agenda", ()) if i in by_id),
                    tuple(sorted(actions, key=lambda r: r.saved_at)), tuple(carried))
 
 

@@ -129,7 +129,7 @@ class ReaderRow(Base):
 
 
 class DraftRow(Base):
-    """Autosaved, unsaved edits, sealed under the owner's vault key."""
+    """Autosaved, unsaved edits, sealed under the owner's own key."""
 
     __tablename__ = "drafts"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -185,6 +185,15 @@ def readers(conn: Connection, record_id: str) -> tuple[str, ...]:
                               .where(_READERS.c.record_id == record_id)))
 
 
+def wraps_for_reader(conn: Connection, reader_id: str) -> list[tuple[str, int, str, bytes]]:
+    """Every (record, local number, vid, wrapped key) held for one reader."""
+    w, v = _WRAPS.c, _VERSIONS.c
+    return [(r, n, vid, wrapped) for r, n, vid, wrapped in conn.execute(
+        select(w.record_id, w.version, v.vid, w.wrapped)
+        .join(_VERSIONS, (v.record_id == w.record_id) & (v.version == w.version))
+        .where(w.reader_id == reader_id))]
+
+
 def vid_of(conn: Connection, record_id: str, number: int) -> str | None:
     return conn.scalar(select(_VERSIONS.c.vid).where(_VERSIONS.c.record_id == record_id,
                                                      _VERSIONS.c.version == number))

@@ -3,7 +3,7 @@
 Format version 1; see docs/sync-protocol.md. Every file is one canonical JSON object
 ``{"signed": {...}, "sig": "<base64 Ed25519>"}``. A changeset's plaintext header says only who
 wrote it, where, and its place in the author's sequence; what it carries is in sections sealed
-with AES-256-GCM, each section's key wrapped for its readers (the author with her vault key,
+with AES-256-GCM, each section's key wrapped for its readers (the author with her own key,
 a coordinator with HPKE).
 """
 
@@ -130,7 +130,7 @@ def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, byte
                                                         list[dict[str, Any]]]],
                     keys: UserKeys, *, kind: str = "changeset", last: str | None = None) -> bytes:
     """``sections``: (readers as (account id, X25519 public key), entries). The author always
-    reads her own sections, through her vault key. A snapshot (``kind="snapshot"``) stands
+    reads her own sections, through her own key. A snapshot (``kind="snapshot"``) stands
     for changesets 1..seq and carries ``last``, the digest of changeset ``seq``, so the
     chain goes on after it."""
     out = []
@@ -141,7 +141,7 @@ def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, byte
         # already vouched for all of them, so a wrap that does not open is simply not hers).
         wraps = [{"suite": envelope.OWNER_SUITE,
                   "key": b64(envelope.wrap_for_owner(
-                      keys.vault, key, context=_section_wrap_context(h, index, h.author_id)))}]
+                      keys.own, key, context=_section_wrap_context(h, index, h.author_id)))}]
         for reader_id, public in readers:
             if reader_id != h.author_id:
                 wraps.append({"suite": envelope.HPKE_SUITE,
@@ -179,7 +179,7 @@ def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
             if not isinstance(wrap, dict) or wrap.get("suite") != own_suite:
                 continue
             try:
-                key = envelope.unwrap(own_suite, unb64(wrap.get("key")), vault=keys.vault,
+                key = envelope.unwrap(own_suite, unb64(wrap.get("key")), own=keys.own,
                                       receive_key=keys.receive_key, context=context)
                 break
             except DecryptionFailed:

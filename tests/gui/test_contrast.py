@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk.domain import Kind, Record
-from peerdesk.services.supervision import Session
+from peerdesk.services.supervision import GroupSession
 from tests.helpers.contrast import contrast_between, foreground_contrast, grab
 from ui import theme
 from ui.widgets.bars import BarChart
@@ -116,12 +116,12 @@ def test_chart_tracks_and_bars(qtbot, themed: str) -> None:  # type: ignore[no-u
     assert contrast_between(image, bar, track_inside) >= NON_TEXT, themed
 
 
-def _session() -> Session:
+def _session() -> GroupSession:
     when = datetime(2026, 11, 16, 10, tzinfo=UTC)
     item = Record("r1", Kind.REFLECTION, "a1", None, 1, when,
                   {"boundary_area": "relationships"})
     meeting = Record("s1", Kind.SUPERVISION, "c1", None, 1, when, {"when": "2026-11-16"})
-    return Session(meeting, (item, item), (), ())
+    return GroupSession(meeting, (item, item), (), ())
 
 
 def test_presentation_position_reads_from_across_the_room(qtbot, themed: str) -> None:  # type: ignore[no-untyped-def]

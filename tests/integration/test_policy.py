@@ -208,7 +208,7 @@ def test_recovery_key_can_open_every_new_version(tmp_path: Path) -> None:
                 wrap = s.get(WrapRow, (record.id, ver.version, reader))
                 assert wrap is not None and wrap.suite == envelope.HPKE_SUITE
                 content_key = envelope.unwrap(
-                    wrap.suite, wrap.wrapped, vault=desk.keys.vault, receive_key=recovery,
+                    wrap.suite, wrap.wrapped, own=desk.keys.own, receive_key=recovery,
                     context=envelope.wrap_context(record.id, ver.vid, reader))
                 assert ver.ciphertext is not None
                 opened.append(open_fields(content_key, ver.ciphertext, aad=record_aad(

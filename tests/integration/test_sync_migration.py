@@ -60,7 +60,7 @@ def test_an_old_vault_upgrades_and_its_records_sync(tmp_path: Path) -> None:
                       seal_fields(key, fields, aad=record_aad(rid, "diary", version, amira_id))))
         conn.execute("INSERT INTO wraps VALUES (?, ?, ?, ?, ?)", (
             rid, version, amira_id, envelope.OWNER_SUITE,
-            envelope.wrap_for_owner(keys.vault, key,
+            envelope.wrap_for_owner(keys.own, key,
                                     context=envelope.wrap_context(rid, version, amira_id))))
         conn.execute("INSERT INTO wraps VALUES (?, ?, ?, ?, ?)", (
             rid, version, grace_id, envelope.HPKE_SUITE,

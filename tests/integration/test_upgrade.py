@@ -99,12 +99,12 @@ def build_oldest_store(data_dir: Path) -> dict[str, Any]:
                     (rid, number, account_id, at, aead.SUITE,
                      seal_fields(content_key, shared,
                                  aad=record_aad(rid, kind, number, account_id)),
-                     seal_fields(keys.vault, private, aad=record_aad(
+                     seal_fields(keys.own, private, aad=record_aad(
                          rid, kind, number, account_id, private=True)) if private else None))
                 conn.execute(
                     "INSERT INTO wraps VALUES (?, ?, ?, ?, ?)",
                     (rid, number, account_id, envelope.OWNER_SUITE, envelope.wrap_for_owner(
-                        keys.vault, content_key,
+                        keys.own, content_key,
                         context=envelope.wrap_context(rid, number, account_id))))
     engine.dispose()
     return {"ids": ids, "records": records}

@@ -56,20 +56,20 @@ def test_hpke_wrap_opens_only_for_its_reader_and_context() -> None:
     owner = UserKeys.generate()
     ctx = envelope.wrap_context("r", 1, "reader")
     blob = envelope.wrap_for_reader(reader.public_key().public_bytes_raw(), KEY, context=ctx)
-    assert envelope.unwrap(envelope.HPKE_SUITE, blob, vault=owner.vault, receive_key=reader,
+    assert envelope.unwrap(envelope.HPKE_SUITE, blob, own=owner.own, receive_key=reader,
                            context=ctx) == KEY
     with pytest.raises(DecryptionFailed):
-        envelope.unwrap(envelope.HPKE_SUITE, blob, vault=owner.vault, receive_key=stranger,
+        envelope.unwrap(envelope.HPKE_SUITE, blob, own=owner.own, receive_key=stranger,
                         context=ctx)
     with pytest.raises(DecryptionFailed):
-        envelope.unwrap(envelope.HPKE_SUITE, blob, vault=owner.vault, receive_key=reader,
+        envelope.unwrap(envelope.HPKE_SUITE, blob, own=owner.own, receive_key=reader,
                         context=envelope.wrap_context("r", 2, "reader"))
 
 
 def test_unknown_suite_is_named_not_guessed() -> None:
     owner = UserKeys.generate()
     with pytest.raises(DecryptionFailed, match="cannot read"):
-        envelope.unwrap("pq-kem-2040", b"x", vault=owner.vault, receive_key=owner.receive_key,
+        envelope.unwrap("pq-kem-2040", b"x", own=owner.own, receive_key=owner.receive_key,
                         context=b"c")
 
 
@@ -90,7 +90,7 @@ def test_account_secrets_open_only_with_the_right_passphrase_and_account() -> No
     kek = derive("right passphrase!", LIGHT_KDF)
     sealed = keys.seal_with_passphrase_key(kek, account_id="acc-1")
     opened = UserKeys.open_with_passphrase_key(kek, sealed, account_id="acc-1")
-    assert opened.vault_key == keys.vault_key and opened.public() == keys.public()
+    assert opened.own_key == keys.own_key and opened.public() == keys.public()
     with pytest.raises(WrongPassphrase):
         UserKeys.open_with_passphrase_key(derive("wrong passphrase", LIGHT_KDF), sealed,
                                           account_id="acc-1")

@@ -389,7 +389,7 @@ class DeskPage(QWidget):
         page.new_requested.connect(self.new_record)
         return page
 
-    def present(self, view: supervision.Session) -> PresentationWindow:
+    def present(self, view: supervision.GroupSession) -> PresentationWindow:
         """Presentation mode: leaving it needs this coordinator's passphrase."""
         vault, name, lanes = self._live().vault, self.user.name, self.runner.lanes
 

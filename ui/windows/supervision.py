@@ -254,7 +254,7 @@ class SupervisionPage(QWidget):
     notes and actions (open actions carry to the next session)."""
 
     open_requested = Signal(object)
-    present_requested = Signal(object)  # supervision.Session
+    present_requested = Signal(object)  # supervision.GroupSession
 
     def __init__(self, records: Callable[[], Sequence[Record]], authors: dict[str, str],
                  me: str, peers: Sequence[str], run: Run, saved: Callable[[Record], None],
@@ -381,7 +381,7 @@ class SupervisionPage(QWidget):
         self.cover_button.clicked.connect(self._grant_cover)
         split.add(body, 5, columns=48)
         layout.addWidget(split, 1)
-        self.view: supervision.Session | None = None
+        self.view: supervision.GroupSession | None = None
         self.list.currentRowChanged.connect(lambda _r: self._show())
         self.new_button.clicked.connect(self._new)
         self.save_button.clicked.connect(self._save)
@@ -608,7 +608,7 @@ class PresentationWindow(QDialog):
 
     left = Signal()
 
-    def __init__(self, view: supervision.Session, authors: dict[str, str], *,
+    def __init__(self, view: supervision.GroupSession, authors: dict[str, str], *,
                  check_passphrase: Callable[[str, Callable[[bool], None]], None],
                  known_names: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
