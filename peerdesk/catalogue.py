@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -200,26 +201,14 @@ def _plan(kind: Kind) -> KindSpec:
 @cache
 def spec(kind: Kind | str) -> KindSpec:
     kind = Kind(kind)
-    match kind:
-        case Kind.PERSON:
-            return _person()
-        case Kind.DIARY:
-            return _diary()
-        case Kind.REFLECTION:
-            return _reflection()
-        case Kind.COMMENT:
-            return _comment()
-        case Kind.SUPERVISION:
-            return _supervision()
-        case Kind.ACTION:
-            return _action()
-        case Kind.SUMMARY:
-            return _summary()
-        case Kind.CHECKIN:
-            return _checkin()
-        case Kind.RESOURCE:
-            return _resource()
-        case Kind.COVER:
-            return _cover()
-        case _:
-            return _plan(kind)
+    build = _BUILDERS.get(kind)
+    return _plan(kind) if build is None else build()
+
+
+# Every kind but the three plans (built from their templates) has its own fields.
+_BUILDERS: dict[Kind, Callable[[], KindSpec]] = {
+    Kind.PERSON: _person, Kind.DIARY: _diary, Kind.REFLECTION: _reflection,
+    Kind.COMMENT: _comment, Kind.SUPERVISION: _supervision, Kind.ACTION: _action,
+    Kind.SUMMARY: _summary, Kind.CHECKIN: _checkin, Kind.RESOURCE: _resource,
+    Kind.COVER: _cover,
+}

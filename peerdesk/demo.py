@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,7 +165,7 @@ def build_demo(vault: Vault, *, force: bool = False, weeks: int = 8,
     if vault.accounts() and not force:
         raise InvalidInput("This data folder already has accounts; the demo needs an empty "
                            "folder (or add --force).")
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - made-up demo data, the same every time
     vault.set_team(TEAM)
     real_clock = vault.clock
     # Midnight, so entries land in working hours whatever time the demo is built.
@@ -280,6 +281,38 @@ def _supervise(grace: Desk, clock: _StepClock, start: datetime, weeks: int) -> N
                             "focus on what the person wanted; let's talk about it on Tuesday.")
 
 
+def _journey_step(desk: Desk, person_id: str, name: str, index: int, step: dict[str, Any],
+                  facts: dict[str, Any], clock: _StepClock, rng: random.Random,
+                  bump: Callable[[Kind], None]) -> None:
+    """One diary of a person's support journey, and what it adds to their record."""
+    day = clock.now.replace(hour=0, minute=0) + timedelta(days=rng.randint(4, 9))
+    clock.now = day + timedelta(hours=rng.randint(9, 16), minutes=rng.choice((0, 15, 30, 45)))
+    fields = {k: v.format(name=name) if isinstance(v, str) else v for k, v in step.items()}
+    fields["when"] = clock.now.isoformat(timespec="minutes")
+    diary = desk.add(Kind.DIARY, fields, person_id=person_id)
+    bump(Kind.DIARY)
+    # The few journey facts a diary cannot give, on the person's record.
+    if step["contact_type"] == "discharge_meeting":
+        facts["discharge_meeting"] = "invited"
+        facts["planned_discharge"] = (clock.now + timedelta(days=7)).date().isoformat()
+        if index % 2 == 0:
+            desk.share(diary.id, "Grace")
+    if step["contact_type"] == "first_post_discharge":
+        facts["discharged_on"] = (clock.now - timedelta(days=rng.randint(2, 9))).date().isoformat()
+        facts["planned_end"] = (clock.now + timedelta(weeks=16)).date().isoformat()
+        if index % 2:
+            facts["plans_declined"] = ["recovery_plan"]
+    if step["contact_type"] == "plan_work":
+        for kind, sections in PLAN_TEXT.items():
+            if kind is Kind.RECOVERY_PLAN and index % 2:
+                continue
+            desk.add(kind, {"sections": sections, "shared_with": ["My sister"],
+                            "agreed_on": clock.now.date().isoformat(),
+                            "review_on": (clock.now + timedelta(weeks=6)).date().isoformat()},
+                     person_id=person_id)
+            bump(kind)
+
+
 def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: datetime,
           weeks: int, rng: random.Random, counts: dict[str, int]) -> None:
     def bump(kind: Kind) -> None:
@@ -293,35 +326,8 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
         person = desk.add(Kind.PERSON, facts)
         bump(Kind.PERSON)
         # Later people are earlier in their journey.
-        steps = JOURNEY[: max(2, len(JOURNEY) - index)]
-        for step in steps:
-            day = clock.now.replace(hour=0, minute=0) + timedelta(days=rng.randint(4, 9))
-            clock.now = day + timedelta(hours=rng.randint(9, 16), minutes=rng.choice((0, 15, 30, 45)))
-            fields = {k: v.format(name=name) if isinstance(v, str) else v for k, v in step.items()}
-            fields["when"] = clock.now.isoformat(timespec="minutes")
-            diary = desk.add(Kind.DIARY, fields, person_id=person.id)
-            bump(Kind.DIARY)
-            # The few journey facts a diary cannot give, on the person's record.
-            if step["contact_type"] == "discharge_meeting":
-                facts["discharge_meeting"] = "invited"
-                facts["planned_discharge"] = (clock.now + timedelta(days=7)).date().isoformat()
-            if step["contact_type"] == "first_post_discharge":
-                facts["discharged_on"] = (clock.now - timedelta(days=rng.randint(2, 9))
-                                          ).date().isoformat()
-                facts["planned_end"] = (clock.now + timedelta(weeks=16)).date().isoformat()
-                if index % 2:
-                    facts["plans_declined"] = ["recovery_plan"]
-            if step["contact_type"] == "discharge_meeting" and index % 2 == 0:
-                desk.share(diary.id, "Grace")
-            if step["contact_type"] == "plan_work":
-                for kind, sections in PLAN_TEXT.items():
-                    if kind is Kind.RECOVERY_PLAN and index % 2:
-                        continue
-                    desk.add(kind, {"sections": sections, "shared_with": ["My sister"],
-                                    "agreed_on": clock.now.date().isoformat(),
-                                    "review_on": (clock.now + timedelta(weeks=6)).date().isoformat()},
-                             person_id=person.id)
-                    bump(kind)
+        for step in JOURNEY[: max(2, len(JOURNEY) - index)]:
+            _journey_step(desk, person.id, name, index, step, facts, clock, rng, bump)
         if len(facts) > 4:
             desk.update(person.id, facts)
     for offset, reflection in enumerate(REFLECTIONS):

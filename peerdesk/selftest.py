@@ -122,18 +122,21 @@ class SelfTest:
         return f"new vault in {self.data_dir}, schema {revision} (migrations bundled)"
 
     def create_account(self) -> str:
-        assert self.vault is not None
+        if self.vault is None:
+            raise AssertionError("the vault is not open")
         self.vault.create_account(ACCOUNT, "admin", self.passphrase)
         return "admin account with a passphrase key (Argon2id)"
 
     def unlock(self) -> str:
-        assert self.vault is not None
+        if self.vault is None:
+            raise AssertionError("the vault is not open")
         self.desk = sign_in(self.vault, ACCOUNT, self.passphrase)
         return "unlocked"
 
     def records(self) -> str:
         desk = self.desk
-        assert desk is not None
+        if desk is None:
+            raise AssertionError("nobody is signed in")
         person: str | None = None
         for kind in Kind:
             fields = {f.name: sample_value(f) for f in spec(kind).fields}
@@ -148,7 +151,8 @@ class SelfTest:
             k.value for k in self.saved)
 
     def integrity(self) -> str:
-        assert self.vault is not None and self.desk is not None
+        if self.vault is None or self.desk is None:
+            raise AssertionError("the vault is not open and unlocked")
         problems = [p.problem for p in self.desk.check()] + self.vault.verify_audit()
         if problems:
             raise AssertionError(problems[0])
@@ -160,7 +164,8 @@ class SelfTest:
         from peerdesk.services import sync as sync_service
 
         desk = self.desk
-        assert desk is not None
+        if desk is None:
+            raise AssertionError("nobody is signed in")
         self.share_dir.mkdir()
         location = str(self.share_dir)
         sync_service.init_share(desk, location, team_name="Self-test team")
@@ -236,7 +241,7 @@ class SelfTest:
                 t0 = time.perf_counter()
                 try:
                     detail = step(self)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - a self-test reports any failure
                     failed = name
                     reason = str(exc) if isinstance(exc, PeerDeskError) else (
                         f"{type(exc).__name__}: {exc}")

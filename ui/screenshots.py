@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SIZE = (1280, 820)
 
@@ -29,6 +30,19 @@ def _wait(app: object, cond: Callable[[], bool], timeout: float = 20.0) -> None:
     for _ in range(5):
         QApplication.processEvents()
         time.sleep(0.01)
+
+
+def _shot(out: Path, name: str, widget: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    page = getattr(widget, "desk_page", None)
+    if page is not None and not name.startswith("14"):
+        page.banner.hide()  # a note left from the previous step would only confuse
+    for _ in range(5):
+        QApplication.processEvents()
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,14 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             sync.set_share_location(vault, str(data / SHARE_FOLDER))
 
     def shot(name: str, widget: QWidget) -> None:
-        page = getattr(widget, "desk_page", None)
-        if page is not None and not name.startswith("14"):
-            page.banner.hide()  # a note left from the previous step would only confuse
-        for _ in range(5):
-            QApplication.processEvents()
-        path = args.out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(path)
+        _shot(args.out, name, widget)
 
     def open_shell(folder: Path) -> ShellWindow:
         # The default place offered for a copy: the person's own memory stick, say.
@@ -156,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         pdf = work / "plan.pdf"
         assert plan.record is not None
         plan_document.write_pdf(pdf, plan.record, person=plan_row.person, large_print=True)
-        if shutil.which("pdftoppm"):
-            subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", str(pdf),
+        pdftoppm = shutil.which("pdftoppm")
+        if pdftoppm:  # our own files, to a program found on the PATH (docs only)
+            subprocess.run([pdftoppm, "-r", "70", "-png", "-singlefile", str(pdf),  # noqa: S603
                             str(args.out / "10-plan-pdf-large-print")], check=True)
             print(args.out / "10-plan-pdf-large-print.png")
         dialog.reject()

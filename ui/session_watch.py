@@ -86,7 +86,7 @@ def watch_session_lock(window: QWidget, on_lock: Callable[[], None]) -> list[str
     """
     try:
         watched = _subscribe(window, on_lock)
-    except Exception as exc:  # a failure here must never stop the app from opening
+    except Exception as exc:  # noqa: BLE001 - a failure here must never stop the app opening
         log.warning("Session lock signals unavailable (%s); locking on idle only.", exc)
         return []
     if not watched:

@@ -57,7 +57,7 @@ class Task:
             return
         try:
             self.result = (True, fn())
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - delivered to the UI thread, which decides
             self.result = (False, exc)
 
     def deliver(self) -> None:
@@ -87,7 +87,7 @@ class _Call:
     def run(self) -> None:
         try:
             self.future.set_result(self.step())
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - raised again in the waiting job
             self.future.set_exception(exc)
 
 

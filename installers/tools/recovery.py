@@ -37,7 +37,7 @@ from peerdesk.store import records as store_records
 from peerdesk.store.db import DB_NAME, Store
 from peerdesk.store.records import Wrap
 
-PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"
+PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable's name
 
 
 def _passphrase(*, confirm: bool = False) -> bytes:
@@ -95,7 +95,8 @@ def records(data_dir: Path, key: x25519.X25519PrivateKey, *, record_id: str | No
     vid = "v.vid" if "vid" in columns else "CAST(v.version AS TEXT)"  # schema 0001
     order = "v.hlc" if "hlc" in columns else "v.version"
     names = dict(db.execute("SELECT id, name FROM accounts"))
-    query = (f"SELECT r.id, r.kind, r.author_id, r.person_id, v.version, v.saved_at, {vid}, "
+    # Only column names chosen above are put into the text; the values are parameters.
+    query = (f"SELECT r.id, r.kind, r.author_id, r.person_id, v.version, v.saved_at, {vid}, "  # noqa: S608
              f"v.ciphertext, w.wrapped FROM wraps w "
              f"JOIN versions v ON v.record_id = w.record_id AND v.version = w.version "
              f"JOIN records r ON r.id = w.record_id "

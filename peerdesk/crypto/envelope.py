@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
@@ -48,7 +49,7 @@ def open_sealed(receive_key: x25519.X25519PrivateKey, blob: bytes, *, context: b
     """The other half of ``seal_to``; ``failure`` is the sentence if it does not open."""
     try:
         return _HPKE.decrypt(blob, receive_key, info=context)
-    except Exception:  # the HPKE layer raises several types for a bad envelope
+    except (InvalidTag, ValueError):  # a changed or damaged envelope, or not this key's
         raise DecryptionFailed(failure) from None
 
 

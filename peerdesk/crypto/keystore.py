@@ -19,7 +19,7 @@ SERVICE = "PeerDesk team share"
 # For automation on a headless machine with no keyring (like PEERDESK_PASSPHRASE).
 _USERNAME_SLOT = "peerdesk:username"
 USER_ENV, PASSWORD_ENV = "PEERDESK_SHARE_USERNAME", "PEERDESK_SHARE_PASSWORD"
-SECRET_SERVICE = "keyring.backends.SecretService"
+SECRET_SERVICE = "keyring.backends.SecretService"  # noqa: S105 - a backend's name
 T = TypeVar("T")
 
 NO_KEYRING = ("This computer has no secure password store (keyring), so PeerDesk cannot keep the "

@@ -37,7 +37,8 @@ class Consent:
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> Consent:
         given = _day(entry.get("given_on"))
-        assert given is not None  # the field's validation requires it
+        if given is None:  # the field's validation requires it: damaged if missing
+            raise InvalidInput("A consent entry has no date it was given.")
         return cls(str(entry["id"]), str(entry["recipient"]), str(entry["role"]),
                    tuple(entry.get("scope") or ()), str(entry.get("purpose") or ""), given,
                    _day(entry.get("expires_on")), _day(entry.get("withdrawn_on")))

@@ -3,7 +3,7 @@ the JSON Schema that ``peerdesk record schema`` prints, and the editors in the U
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -96,53 +96,78 @@ class KindSpec:
 
 
 def _check(spec: FieldSpec, value: Any) -> Any:
-    label = spec.label
-    match spec.type:
-        case FieldType.TEXT | FieldType.LONG_TEXT:
-            if not isinstance(value, str):
-                raise InvalidInput(f"{label} must be text.")
-            if len(value) > MAX_TEXT:
-                raise InvalidInput(f"{label} is longer than {MAX_TEXT:,} characters.")
-            return value
-        case FieldType.DATE:
-            try:
-                return date.fromisoformat(str(value)).isoformat()
-            except ValueError:
-                raise InvalidInput(f"{label} must be a date like 2026-03-14.") from None
-        case FieldType.DATETIME:
-            try:
-                return datetime.fromisoformat(str(value)).isoformat(timespec="minutes")
-            except ValueError:
-                raise InvalidInput(f"{label} must be a date and time like 2026-03-14T10:30.") from None
-        case FieldType.CHOICE:
-            if value not in {c.id for c in spec.choices}:
-                raise InvalidInput(f"{label}: {value!r} is not one of the choices.")
-            return value
-        case FieldType.TAGS:
-            ids = {c.id for c in spec.choices}
-            if not isinstance(value, list) or not all(v in ids for v in value):
-                raise InvalidInput(f"{label} must be a list of the listed choices.")
-            return list(dict.fromkeys(value))
-        case FieldType.BOOL:
-            if not isinstance(value, bool):
-                raise InvalidInput(f"{label} must be true or false.")
-            return value
-        case FieldType.LIST:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise InvalidInput(f"{label} must be a list of text.")
-            return [v for v in value if v.strip()]
-        case FieldType.SECTIONS:
-            ids = {s.id for s in spec.sections}
-            if not isinstance(value, Mapping) or not all(
-                k in ids and isinstance(v, str) for k, v in value.items()
-            ):
-                raise InvalidInput(f"{label} must map this plan's section names to text.")
-            return {k: v for k, v in value.items() if v.strip()}
-        case FieldType.CONSENTS:
-            if not isinstance(value, list):
-                raise InvalidInput(f"{label} must be a list of consent entries.")
-            return [_check_consent(spec, entry) for entry in value]
-    raise AssertionError(spec.type)  # pragma: no cover
+    return _CHECKS[spec.type](spec, value)
+
+
+def _text(spec: FieldSpec, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{spec.label} must be text.")
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"{spec.label} is longer than {MAX_TEXT:,} characters.")
+    return value
+
+
+def _date(spec: FieldSpec, value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InvalidInput(f"{spec.label} must be a date like 2026-03-14.") from None
+
+
+def _datetime(spec: FieldSpec, value: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(value)).isoformat(timespec="minutes")
+    except ValueError:
+        raise InvalidInput(f"{spec.label} must be a date and time like 2026-03-14T10:30.") from None
+
+
+def _choice(spec: FieldSpec, value: Any) -> Any:
+    if value not in {c.id for c in spec.choices}:
+        raise InvalidInput(f"{spec.label}: {value!r} is not one of the choices.")
+    return value
+
+
+def _tags(spec: FieldSpec, value: Any) -> list[Any]:
+    ids = {c.id for c in spec.choices}
+    if not isinstance(value, list) or not all(v in ids for v in value):
+        raise InvalidInput(f"{spec.label} must be a list of the listed choices.")
+    return list(dict.fromkeys(value))
+
+
+def _bool(spec: FieldSpec, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{spec.label} must be true or false.")
+    return value
+
+
+def _list(spec: FieldSpec, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{spec.label} must be a list of text.")
+    return [v for v in value if v.strip()]
+
+
+def _sections(spec: FieldSpec, value: Any) -> dict[str, str]:
+    ids = {s.id for s in spec.sections}
+    if not isinstance(value, Mapping) or not all(
+        k in ids and isinstance(v, str) for k, v in value.items()
+    ):
+        raise InvalidInput(f"{spec.label} must map this plan's section names to text.")
+    return {k: v for k, v in value.items() if v.strip()}
+
+
+def _consents(spec: FieldSpec, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"{spec.label} must be a list of consent entries.")
+    return [_check_consent(spec, entry) for entry in value]
+
+
+# One check per field type: what a value must be, and its clean form.
+_CHECKS: dict[FieldType, Callable[[FieldSpec, Any], Any]] = {
+    FieldType.TEXT: _text, FieldType.LONG_TEXT: _text, FieldType.DATE: _date,
+    FieldType.DATETIME: _datetime, FieldType.CHOICE: _choice, FieldType.TAGS: _tags,
+    FieldType.BOOL: _bool, FieldType.LIST: _list, FieldType.SECTIONS: _sections,
+    FieldType.CONSENTS: _consents,
+}
 
 
 CONSENT_KEYS = ("id", "recipient", "role", "scope", "purpose", "given_on", "expires_on",
@@ -178,6 +203,11 @@ def _check_consent(spec: FieldSpec, entry: Any) -> dict[str, Any]:
     if not isinstance(purpose, str) or len(purpose) > 2000:
         raise InvalidInput(f"{label}: the purpose must be text of at most 2,000 characters.")
     out["purpose"] = purpose.strip()
+    return out | _consent_dates(label, entry)
+
+
+def _consent_dates(label: str, entry: Mapping[str, Any]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
     for key in ("given_on", "expires_on", "withdrawn_on"):
         value = entry.get(key)
         if value in (None, ""):
@@ -196,37 +226,35 @@ def _schema(spec: FieldSpec) -> dict[str, Any]:
     base: dict[str, Any] = {"title": spec.label}
     if spec.help:
         base["description"] = spec.help
-    match spec.type:
-        case FieldType.TEXT | FieldType.LONG_TEXT:
-            base |= {"type": "string", "maxLength": MAX_TEXT}
-        case FieldType.DATE:
-            base |= {"type": "string", "format": "date"}
-        case FieldType.DATETIME:
-            base |= {"type": "string", "format": "date-time"}
-        case FieldType.CHOICE:
-            base |= {"enum": [c.id for c in spec.choices]}
-        case FieldType.TAGS:
-            base |= {"type": "array", "items": {"enum": [c.id for c in spec.choices]},
-                     "uniqueItems": True}
-        case FieldType.BOOL:
-            base |= {"type": "boolean"}
-        case FieldType.LIST:
-            base |= {"type": "array", "items": {"type": "string"}}
-        case FieldType.SECTIONS:
-            base |= {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {s.id: {"type": "string", "title": s.title} for s in spec.sections},
-            }
-        case FieldType.CONSENTS:
-            date_or_null = {"type": ["string", "null"], "format": "date"}
-            base |= {"type": "array", "items": {
-                "type": "object", "additionalProperties": False,
-                "required": ["id", "recipient", "role", "given_on"],
-                "properties": {
-                    "id": {"type": "string"}, "recipient": {"type": "string"},
-                    "role": {"enum": [c.id for c in spec.choices]},
-                    "scope": {"type": "array", "items": {"enum": [s.id for s in spec.sections]}},
-                    "purpose": {"type": "string"}, "given_on": {"type": "string", "format": "date"},
-                    "expires_on": date_or_null, "withdrawn_on": date_or_null}}}
-    return base
+    return base | _SCHEMAS[spec.type](spec)
+
+
+def _consents_schema(spec: FieldSpec) -> dict[str, Any]:
+    date_or_null = {"type": ["string", "null"], "format": "date"}
+    return {"type": "array", "items": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "recipient", "role", "given_on"],
+        "properties": {
+            "id": {"type": "string"}, "recipient": {"type": "string"},
+            "role": {"enum": [c.id for c in spec.choices]},
+            "scope": {"type": "array", "items": {"enum": [s.id for s in spec.sections]}},
+            "purpose": {"type": "string"}, "given_on": {"type": "string", "format": "date"},
+            "expires_on": date_or_null, "withdrawn_on": date_or_null}}}
+
+
+# One JSON Schema per field type (printed by `peerdesk record schema`).
+_SCHEMAS: dict[FieldType, Callable[[FieldSpec], dict[str, Any]]] = {
+    FieldType.TEXT: lambda s: {"type": "string", "maxLength": MAX_TEXT},
+    FieldType.LONG_TEXT: lambda s: {"type": "string", "maxLength": MAX_TEXT},
+    FieldType.DATE: lambda s: {"type": "string", "format": "date"},
+    FieldType.DATETIME: lambda s: {"type": "string", "format": "date-time"},
+    FieldType.CHOICE: lambda s: {"enum": [c.id for c in s.choices]},
+    FieldType.TAGS: lambda s: {"type": "array", "items": {"enum": [c.id for c in s.choices]},
+                               "uniqueItems": True},
+    FieldType.BOOL: lambda s: {"type": "boolean"},
+    FieldType.LIST: lambda s: {"type": "array", "items": {"type": "string"}},
+    FieldType.SECTIONS: lambda s: {
+        "type": "object", "additionalProperties": False,
+        "properties": {x.id: {"type": "string", "title": x.title} for x in s.sections}},
+    FieldType.CONSENTS: _consents_schema,
+}

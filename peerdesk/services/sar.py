@@ -57,6 +57,30 @@ class Bundle:
         return sum(len(r.versions) for r in self.records)
 
 
+def _may_collect(desk: Desk, author_id: str, recovery_key: RecoveryKey | None) -> None:
+    if recovery_key is None and author_id != desk.user.id:
+        raise NotAllowed("Only the peer who supports this person, or a coordinator or "
+                         "administrator with the trust recovery key, can make their subject "
+                         "access bundle.")
+    if recovery_key is not None and desk.user.role not in governance.STAFF:
+        raise NotAllowed("Only a Peer Worker Coordinator or an administrator can use the trust "
+                         "recovery key.")
+
+
+def _versions(desk: Desk, record_id: str, author_id: str, recovery_key: RecoveryKey | None,
+              missing: list[str]) -> list[Record]:
+    """Every version of one record: the author's own, or opened with the recovery key
+    (noted in ``missing`` when none was wrapped for it)."""
+    if recovery_key is None or author_id == desk.user.id:
+        return desk.history(record_id)
+    try:
+        return governance.open_with_recovery_key(desk, record_id, recovery_key=recovery_key,
+                                                 why="subject access")
+    except NotFound:
+        missing.append(record_id)
+        return []
+
+
 def collect(desk: Desk, person_id: str, *,
             recovery_key: RecoveryKey | None = None, reason: str = "") -> Bundle:
     """Everything held about one person. Without a recovery key, only the peer who supports
@@ -75,27 +99,14 @@ def collect(desk: Desk, person_id: str, *,
         entries = list(s.scalars(select(AuditRow).where(AuditRow.record_id.in_(ids))
                                  .order_by(AuditRow.seq)))
         meta = [(r.id, Kind(r.kind), r.author_id, r.erased_at) for r in rows]
-    if recovery_key is None and person.author_id != desk.user.id:
-        raise NotAllowed("Only the peer who supports this person, or a coordinator or "
-                         "administrator with the trust recovery key, can make their subject "
-                         "access bundle.")
-    if recovery_key is not None and desk.user.role not in governance.STAFF:
-        raise NotAllowed("Only a Peer Worker Coordinator or an administrator can use the trust "
-                         "recovery key.")
+    _may_collect(desk, person.author_id, recovery_key)
     desk.note(audit.SUBJECT_ACCESS, person_id,
               "by=author" if recovery_key is None else "by=recovery-key")
-    held, missing = [], []
+    held: list[HeldRecord] = []
+    missing: list[str] = []
     for rid, kind, author_id, erased_at in meta:
-        versions: list[Record] = []
-        if erased_at is None:
-            if recovery_key is not None and author_id != desk.user.id:
-                try:
-                    versions = governance.open_with_recovery_key(
-                        desk, rid, recovery_key=recovery_key, why="subject access")
-                except NotFound:
-                    missing.append(rid)
-            else:
-                versions = desk.history(rid)
+        versions = [] if erased_at is not None else _versions(desk, rid, author_id,
+                                                              recovery_key, missing)
         shared = tuple({"reader": names.get(c.reader_id, c.reader_id),
                         "sharing": "on" if c.active else "off"}
                        for c in clocks if c.record_id == rid)

@@ -67,7 +67,8 @@ def backup(engine: Engine, revision: str) -> Path:
     """A consistent copy of the whole database (SQLite's online backup, so the WAL is
     included) in <data>/backups/, named by time and the schema it holds. No copy, no upgrade."""
     source = engine.url.database
-    assert source, "the store is always a file"
+    if not source:
+        raise EnvironmentProblem("PeerDesk's data is not in a file, so it cannot be copied.")
     folder = Path(source).parent / BACKUP_DIR
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"peerdesk-{stamp}-before-{revision}.sqlite3"
@@ -77,7 +78,8 @@ def backup(engine: Engine, revision: str) -> Path:
         raw = engine.raw_connection()
         try:
             driver = raw.driver_connection
-            assert isinstance(driver, sqlite3.Connection)
+            if not isinstance(driver, sqlite3.Connection):
+                raise TypeError("the store is SQLite's")
             copy = sqlite3.connect(partial)
             try:
                 driver.backup(copy)

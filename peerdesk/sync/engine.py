@@ -112,6 +112,11 @@ class Engine:
     def db(self, step: Callable[[Connection], T]) -> T:
         return self.ctx.db(step)
 
+    def _manifest(self) -> Manifest:
+        if self.manifest is None:
+            raise RuntimeError("The team share's manifest is read before anything else.")
+        return self.manifest
+
     def run(self) -> RunResult:
         manifest = self.manifest = read_manifest(self.share)
         self.db(lambda conn: pin_manifest(conn, manifest, self.result))
@@ -138,8 +143,7 @@ class Engine:
     def publish_accounts(self) -> None:
         """The admin's devices sign and publish every account on this computer that the share
         does not have yet."""
-        manifest = self.manifest
-        assert manifest is not None  # set by run() or by the caller first
+        manifest = self._manifest()
         rows = self.db(lambda conn: [r for r in conn.execute(select(table(AccountRow)))
                                      if f"{r.id}.json" not in state.published(conn)])
         if not rows:
@@ -183,7 +187,9 @@ class Engine:
         self.ctx.progress(total, total, "Received")
         self.db(self._retry_waiting)
 
-    def _new_in(self, device: str) -> list[Found]:
+    def _listing(self, device: str) -> tuple[dict[str, list[tuple[int, Entry]]],
+                                              dict[str, tuple[int, Entry]]]:
+        """One device's folder: each author's changesets, and her newest snapshot."""
         folder = f"{fmt.DEVICES}/{device}"
         streams: dict[str, list[tuple[int, Entry]]] = defaultdict(list)
         snapshots: dict[str, tuple[int, Entry]] = {}
@@ -200,6 +206,10 @@ class Engine:
                     snapshots[snap.group(1)] = (seq, e)
             else:
                 self.ctx.odd_entry(folder, e)
+        return streams, snapshots
+
+    def _new_in(self, device: str) -> list[Found]:
+        streams, snapshots = self._listing(device)
         cursors = self.db(lambda conn: state.cursors(conn, self.user_id, device))
         todo: list[Found] = []
         for author in set(streams) | set(snapshots):
@@ -248,8 +258,7 @@ class Engine:
             return None
 
     def _verify(self, item: Found, data: bytes, verify_keys: dict[str, bytes]) -> Fetched:
-        manifest = self.manifest
-        assert manifest is not None  # read first in run()
+        manifest = self._manifest()
         signed, sig = fmt.parse_doc(data, item.kind)
         h = fmt.read_header(signed)
         if (h.device_id, h.author_id, h.seq) != (item.device, item.author, item.seq):
@@ -316,8 +325,7 @@ class Engine:
         for done, batch in enumerate(batches):
             self.ctx.check_cancel()
             self.ctx.progress(done, total, "Sending changes to the team share")
-            manifest = self.manifest
-            assert manifest is not None  # read first in run()
+            manifest = self._manifest()
             header = fmt.Header(manifest.team_id, self.device_id, self.user_id, last.seq + 1,
                                 last.digest, self._max_hlc(batch.sections))
             data = fmt.build_changeset(header, batch.sections, self.keys)
@@ -351,8 +359,7 @@ class Engine:
         sharing switch and erasure. Nothing anyone has not pulled is lost: the snapshot holds
         all of it, and a reader behind it reads the snapshot. Erased records are not in it,
         so compaction is also how their ciphertext leaves the share."""
-        manifest = self.manifest
-        assert manifest is not None  # read first in run()
+        manifest = self._manifest()
         me, seq = self.user_id, last.seq
         sections = self.db(self._snapshot_sections)
         header = fmt.Header(manifest.team_id, self.device_id, me, seq, "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -50,8 +51,71 @@ class Outgoing:
     def build(self, rows: list[tuple[int, Queued]]) -> dict[int, tuple[frozenset[str], Change]]:
         """Each outbox entry (by its place) as a change and its readers; an entry with nothing
         left to send (its record erased or gone since) is left out."""
-        me, conn = self.user_id, self.conn
-        rids = list({q.record_id for _, q in rows})
+        held = _Held.load(self.conn, list({q.record_id for _, q in rows}))
+        out: dict[int, tuple[frozenset[str], Change]] = {}
+        for seq, q in rows:
+            if q.op == "erase":
+                out[seq] = self._erasure(q)
+                continue
+            rec = held.records.get(q.record_id)
+            if rec is None or rec.erased_at is not None or rec.author_id != self.user_id:
+                continue  # erased since: nothing of it may leave this computer
+            item = (self._version(q, rec, held) if q.op in {"version", "wrap"}
+                    else self._sharing(q, rec) if q.op == "reader" and q.reader_id else None)
+            if item is not None:
+                out[seq] = item
+        return out
+
+    def _erasure(self, q: Queued) -> tuple[frozenset[str], Change]:
+        reading = self.conn.scalar(select(_E.hlc).where(_E.person_id == q.record_id))
+        return self.coordinators, ErasureChange(
+            q.record_id, tuple(records.about(self.conn, q.record_id, author_id=self.user_id)),
+            reading or clock.zero(self.device_id))
+
+    def _version(self, q: Queued, rec: Any, held: _Held) -> tuple[frozenset[str], Change] | None:
+        me = self.user_id
+        ver = held.versions.get((q.record_id, q.vid or ""))
+        if ver is None:
+            return None
+        ks = held.keys.get((q.record_id, ver.version), [])
+        if q.op == "version":
+            # Whoever holds its key, and whoever it is shared with now (so a deletion reaches
+            # the coordinator too).
+            readers = {k.reader_id for k in ks if k.reader_id != me} | held.sharing[rec.id]
+        else:
+            # A key given to one more reader (sharing, or a version from another device after
+            # sharing reached it): she gets the whole version, since the version itself may
+            # have gone out before she could read it.
+            if not any(k.reader_id == q.reader_id for k in ks):
+                return None
+            readers = {q.reader_id or ""}
+        return frozenset(readers), VersionChange(
+            rec.id, Kind(rec.kind), me, rec.person_id, rec.created_at, ver.vid, ver.hlc,
+            ver.device_id, parse_parents(ver.parents), ver.saved_at, ver.tombstone, ver.suite,
+            ver.ciphertext, ver.private_ciphertext, tuple(ks))
+
+    def _sharing(self, q: Queued, rec: Any) -> tuple[frozenset[str], Change]:
+        reader = q.reader_id or ""
+        switched = records.reader_clock(self.conn, rec.id, reader)
+        if switched is None:  # shared before sync existed
+            active = records.is_reader(self.conn, rec.id, reader)
+            reading = records.tick(self.conn, now=self.now, device_id=self.device_id)
+        else:
+            reading, active = switched
+        return frozenset(), SharingChange(rec.id, reader, active, reading)
+
+
+@dataclass
+class _Held:
+    """What the vault holds of a batch's records, read in a few statements."""
+
+    records: dict[str, Any]
+    versions: dict[tuple[str, str], Any]
+    keys: dict[tuple[str, int], list[Wrap]]
+    sharing: dict[str, set[str]]
+
+    @classmethod
+    def load(cls, conn: Connection, rids: list[str]) -> _Held:
         held = {r.id: r for r in conn.execute(select(
             _R.id, _R.kind, _R.author_id, _R.person_id, _R.created_at, _R.erased_at)
             .where(_R.id.in_(rids)))}
@@ -68,46 +132,7 @@ class Outgoing:
         for rid, reader in conn.execute(select(_RD.record_id, _RD.reader_id)
                                         .where(_RD.record_id.in_(rids))):
             sharing[rid].add(reader)
-        out: dict[int, tuple[frozenset[str], Change]] = {}
-        for seq, q in rows:
-            rec = held.get(q.record_id)
-            if q.op == "erase":
-                reading = conn.scalar(select(_E.hlc).where(_E.person_id == q.record_id))
-                out[seq] = (self.coordinators, ErasureChange(
-                    q.record_id, tuple(records.about(conn, q.record_id, author_id=me)),
-                    reading or clock.zero(self.device_id)))
-                continue
-            if rec is None or rec.erased_at is not None or rec.author_id != me:
-                continue  # erased since: nothing of it may leave this computer
-            if q.op in {"version", "wrap"}:
-                ver = versions.get((q.record_id, q.vid or ""))
-                if ver is None:
-                    continue
-                ks = keys.get((q.record_id, ver.version), [])
-                if q.op == "version":
-                    # Whoever holds its key, and whoever it is shared with now (so a deletion
-                    # reaches the coordinator too).
-                    readers = {k.reader_id for k in ks if k.reader_id != me} | sharing[rec.id]
-                else:
-                    # A key given to one more reader (sharing, or a version from another
-                    # device after sharing reached it): she gets the whole version, since the
-                    # version itself may have gone out before she could read it.
-                    if not any(k.reader_id == q.reader_id for k in ks):
-                        continue
-                    readers = {q.reader_id or ""}
-                out[seq] = (frozenset(readers), VersionChange(
-                    rec.id, Kind(rec.kind), me, rec.person_id, rec.created_at, ver.vid, ver.hlc,
-                    ver.device_id, parse_parents(ver.parents), ver.saved_at, ver.tombstone,
-                    ver.suite, ver.ciphertext, ver.private_ciphertext, tuple(ks)))
-            elif q.op == "reader" and q.reader_id:
-                switched = records.reader_clock(conn, rec.id, q.reader_id)
-                if switched is None:  # shared before sync existed
-                    active = records.is_reader(conn, rec.id, q.reader_id)
-                    reading = records.tick(conn, now=self.now, device_id=self.device_id)
-                else:
-                    reading, active = switched
-                out[seq] = (frozenset(), SharingChange(rec.id, q.reader_id, active, reading))
-        return out
+        return cls(held, versions, keys, sharing)
 
 
 def everything(conn: Connection, user_id: str, device_id: str) -> Iterable[Queued]:

@@ -302,7 +302,7 @@ class SmbShare(Share):
             try:
                 smbclient.register_session(self.host, username=username, password=password,
                                            port=self.port, connection_timeout=int(self._timeout))
-            except Exception:
+            except Exception:  # noqa: BLE001 - smbprotocol's and spnego's many types: one answer
                 raise ShareUnavailable(f"The team share {self.location} is not reachable, or its "
                                        "sign-in was refused. Your work is safe on this computer."
                                        ) from None
@@ -321,7 +321,7 @@ class SmbShare(Share):
             raise
         except OSError as exc:
             raise _translate(exc, self.location) from None
-        except Exception:
+        except Exception:  # noqa: BLE001 - the foreign library's boundary, mapped once here
             # Lost connections surface as several protocol types; all mean "not reachable".
             self._registered = False
             raise ShareUnavailable(f"The team share {self.location} stopped answering. Your work "

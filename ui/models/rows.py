@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,37 +40,52 @@ def _choice_label(kind: Kind, field: str, value: str) -> str:
 
 
 def _summary(record: Record) -> str:
-    f = record.fields
-    match record.kind:
-        case Kind.PERSON:
-            text = str(f.get("what_matters") or f.get("pronouns") or "")
-        case Kind.DIARY:
-            text = str(f.get("what_happened") or f.get("what_mattered") or "")
-            if not text and f.get("contact_type"):
-                text = _choice_label(Kind.DIARY, "contact_type", f["contact_type"])
-        case Kind.COMMENT | Kind.ACTION:
-            text = str(f.get("text", ""))
-        case Kind.SUPERVISION:
-            text = str(f.get("notes", ""))
-        case Kind.COVER:
-            text = f"{f.get('cover', '')} covers from {f.get('starts', '')} to {f.get('ends', '')}"
-        case Kind.RESOURCE:
-            text = " · ".join(str(f[k]) for k in ("name", "area", "opening_times") if f.get(k))
-        case Kind.CHECKIN:
-            text = _choice_label(Kind.CHECKIN, "how_i_am", str(f.get("how_i_am", "")))
-        case Kind.REFLECTION:
-            area = _choice_label(Kind.REFLECTION, "boundary_area", f.get("boundary_area", ""))
-            text = f"{area}: {f.get('what_happened', '')}".strip(": ")
-        case _:
-            sections = f.get("sections") or {}
-            text = spec(record.kind).title
-            if f.get("review_on"):
-                text += f" · review {dates.short_day(str(f['review_on']))}"
-            first = next(iter(sections.values()), "")
-            if first:
-                text += f" · {first}"
+    text = _SUMMARIES.get(record.kind, _plan_summary)(record)
     text = " ".join(text.split())
     return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
+
+def _diary_summary(record: Record) -> str:
+    f = record.fields
+    text = str(f.get("what_happened") or f.get("what_mattered") or "")
+    if not text and f.get("contact_type"):
+        text = _choice_label(Kind.DIARY, "contact_type", f["contact_type"])
+    return text
+
+
+def _reflection_summary(record: Record) -> str:
+    f = record.fields
+    area = _choice_label(Kind.REFLECTION, "boundary_area", f.get("boundary_area", ""))
+    return f"{area}: {f.get('what_happened', '')}".strip(": ")
+
+
+def _plan_summary(record: Record) -> str:
+    f = record.fields
+    sections = f.get("sections") or {}
+    text = spec(record.kind).title
+    if f.get("review_on"):
+        text += f" · review {dates.short_day(str(f['review_on']))}"
+    first = next(iter(sections.values()), "")
+    if first:
+        text += f" · {first}"
+    return text
+
+
+# A line for lists, per kind (plans: their title, review date and first section).
+_SUMMARIES: dict[Kind, Callable[[Record], str]] = {
+    Kind.PERSON: lambda r: str(r.fields.get("what_matters") or r.fields.get("pronouns") or ""),
+    Kind.DIARY: _diary_summary,
+    Kind.COMMENT: lambda r: str(r.fields.get("text", "")),
+    Kind.ACTION: lambda r: str(r.fields.get("text", "")),
+    Kind.SUPERVISION: lambda r: str(r.fields.get("notes", "")),
+    Kind.COVER: lambda r: (f"{r.fields.get('cover', '')} covers from "
+                           f"{r.fields.get('starts', '')} to {r.fields.get('ends', '')}"),
+    Kind.RESOURCE: lambda r: " · ".join(str(r.fields[k]) for k in ("name", "area", "opening_times")
+                                        if r.fields.get(k)),
+    Kind.CHECKIN: lambda r: _choice_label(Kind.CHECKIN, "how_i_am",
+                                          str(r.fields.get("how_i_am", ""))),
+    Kind.REFLECTION: _reflection_summary,
+}
 
 
 def _searchable(record: Record) -> list[str]:

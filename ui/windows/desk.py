@@ -301,6 +301,16 @@ class DeskPage(QWidget):
                 people = PeoplePage(self.people_model, self.person_records_model)
                 people.view.selectionModel().selectionChanged.connect(self._person_selected)
                 return people
+            case "Fidelity and engagement":
+                return self._fidelity_page()
+            case "Supervision inbox" | "Group supervision":
+                return self._supervision_page(name)
+            case "Resource pack":
+                return self._resource_page()
+        return self._make_list_page(name)
+
+    def _make_list_page(self, name: str) -> ListPage:
+        match name:
             case "Diary":
                 return ListPage("Diary", "Session diaries: significant moments with the people "
                                 "you support, in everyday words.", self.diary_model,
@@ -322,19 +332,6 @@ class DeskPage(QWidget):
                     "supervision." if self.user.role is Role.COORDINATOR else
                     "Diaries and reflections you have shared with your coordinator, or marked "
                     "to bring to supervision.", self.shared_model)
-            case "Fidelity and engagement":
-                fid = FidelityPage(lambda: fidelity.expand(self._all_records(), self.user.id),
-                                   self.authors, export_dir=self.export_dir,
-                                   attendance=lambda: supervision.attendance(
-                                       self._all_records(), self.authors))
-                if self.user.role is Role.PEER:
-                    fid.enable_publish(lambda: self._run(
-                        lambda: fidelity.publish(self._live()), fid.published))
-                return fid
-            case "Supervision inbox" | "Group supervision":
-                return self._supervision_page(name)
-            case "Resource pack":
-                return self._resource_page()
             case "Search results":
                 search = ListPage("Search results", "Searched in memory on this computer; "
                                   "nothing is indexed on disk.", self.search_model)
@@ -342,6 +339,16 @@ class DeskPage(QWidget):
                 search.filter_label.hide()
                 return search
         raise KeyError(name)
+
+    def _fidelity_page(self) -> FidelityPage:
+        fid = FidelityPage(lambda: fidelity.expand(self._all_records(), self.user.id),
+                           self.authors, export_dir=self.export_dir,
+                           attendance=lambda: supervision.attendance(
+                               self._all_records(), self.authors))
+        if self.user.role is Role.PEER:
+            fid.enable_publish(lambda: self._run(
+                lambda: fidelity.publish(self._live()), fid.published))
+        return fid
 
     def _live(self) -> Desk:
         assert self.desk is not None, "locked"

@@ -105,16 +105,9 @@ class RecordEditor(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         self.person_box: QComboBox | None = None
         if kind not in NOT_ABOUT_A_PERSON:
-            self.person_box = QComboBox()
-            self.person_box.addItem("Not about one person", None)
-            for pid, label in people:
-                self.person_box.addItem(label, pid)
-            chosen = record.person_id if record else person_id
-            if chosen:
-                self.person_box.setCurrentIndex(max(0, self.person_box.findData(chosen)))
-            # A record stays with the person it was written about.
-            self.person_box.setEnabled(record is None and not read_only)
-            self.person_box.currentIndexChanged.connect(self._on_changed)
+            self.person_box = self._person_picker(people, record.person_id if record
+                                                  else person_id, fixed=record is not None
+                                                  or read_only)
             column.addWidget(field_label("Person this is about", self.person_box))
             column.addWidget(self.person_box)
         if self.kind_spec.intro:
@@ -165,35 +158,8 @@ class RecordEditor(QWidget):
         for b in (self.save_button, self.save_close_button):
             b.setEnabled(not read_only)
             buttons.addWidget(b)
-        self.copy_button: QPushButton | None = None
-        if kind in PLAN_KINDS or (kind is Kind.PERSON and not read_only):
-            self.copy_button = QPushButton("Copy for the person (PDF or print)…"
-                                           if kind in PLAN_KINDS else "Papers for the person…")
-            if kind is Kind.PERSON:
-                self.copy_button.setAccessibleDescription(
-                    "What to expect from peer support, the crisis card, the ending letter")
-            self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
-            buttons.addWidget(self.copy_button)
-        self.consent_button: QPushButton | None = None
-        if kind in PLAN_KINDS and not read_only:
-            self.consent_button = QPushButton("Who can see this…")
-            self.consent_button.setAccessibleDescription(
-                "The people the person agreed can have a copy of this plan")
-            self.consent_button.clicked.connect(lambda: self.consent_requested.emit(self))
-            buttons.addWidget(self.consent_button)
-        self.sar_button: QPushButton | None = None
-        if kind is Kind.PERSON and not read_only:
-            self.sar_button = QPushButton("Everything held about them…")
-            self.sar_button.setAccessibleDescription(
-                "For a subject access request: a PDF, a web page and JSON of every record and "
-                "version about this person, and who saw them")
-            self.sar_button.clicked.connect(lambda: self.sar_requested.emit(self))
-            buttons.addWidget(self.sar_button)
-        self.share_button: QPushButton | None = None
-        if kind in SHAREABLE and not read_only:
-            self.share_button = QPushButton("Share for supervision…")
-            self.share_button.setMenu(QMenu(self.share_button))
-            buttons.addWidget(self.share_button)
+        for button in self._record_buttons(kind, read_only=read_only):
+            buttons.addWidget(button)
         self._coordinators = list(coordinators)
         self._fill_share_menu(())
         buttons.addWidget(self.versions_button)
@@ -236,6 +202,53 @@ class RecordEditor(QWidget):
         self._update_hints()
         self._show_saved_state()
 
+    def _record_buttons(self, kind: Kind, *, read_only: bool) -> list[QPushButton]:
+        """What this kind of record offers besides saving: a plan's copy and consent, a
+        person's subject access bundle, sharing a diary or reflection."""
+        out: list[QPushButton] = []
+        self.copy_button: QPushButton | None = None
+        if kind in PLAN_KINDS or (kind is Kind.PERSON and not read_only):
+            self.copy_button = QPushButton("Copy for the person (PDF or print)…"
+                                           if kind in PLAN_KINDS else "Papers for the person…")
+            if kind is Kind.PERSON:
+                self.copy_button.setAccessibleDescription(
+                    "What to expect from peer support, the crisis card, the ending letter")
+            self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
+            out.append(self.copy_button)
+        self.consent_button: QPushButton | None = None
+        if kind in PLAN_KINDS and not read_only:
+            self.consent_button = QPushButton("Who can see this…")
+            self.consent_button.setAccessibleDescription(
+                "The people the person agreed can have a copy of this plan")
+            self.consent_button.clicked.connect(lambda: self.consent_requested.emit(self))
+            out.append(self.consent_button)
+        self.sar_button: QPushButton | None = None
+        if kind is Kind.PERSON and not read_only:
+            self.sar_button = QPushButton("Everything held about them…")
+            self.sar_button.setAccessibleDescription(
+                "For a subject access request: a PDF, a web page and JSON of every record and "
+                "version about this person, and who saw them")
+            self.sar_button.clicked.connect(lambda: self.sar_requested.emit(self))
+            out.append(self.sar_button)
+        self.share_button: QPushButton | None = None
+        if kind in SHAREABLE and not read_only:
+            self.share_button = QPushButton("Share for supervision…")
+            self.share_button.setMenu(QMenu(self.share_button))
+            out.append(self.share_button)
+        return out
+
+    def _person_picker(self, people: Sequence[tuple[str, str]], chosen: str | None, *,
+                       fixed: bool) -> QComboBox:
+        box = QComboBox()
+        box.addItem("Not about one person", None)
+        for pid, label in people:
+            box.addItem(label, pid)
+        if chosen:
+            box.setCurrentIndex(max(0, box.findData(chosen)))
+        # A record stays with the person it was written about.
+        box.setEnabled(not fixed)
+        box.currentIndexChanged.connect(self._on_changed)
+        return box
     def _share_with(self, name: str, *, stop: bool = False) -> Callable[[], None]:
         signal = self.unshare_requested if stop else self.share_requested
         return lambda: signal.emit(self, name)
