@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -62,7 +63,7 @@ class RecordRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     author_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    person_id: Mapped[str | None] = mapped_column(String(36))
     head_version: Mapped[int]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -71,7 +72,9 @@ class RecordRow(Base):
     # Two or more versions were saved concurrently (on different devices); the user resolves.
     conflict: Mapped[bool] = mapped_column(default=False)
 
-    __table_args__ = (Index("ix_records_author_kind", "author_id", "kind"),)
+    # Only conflicts are indexed (the status line counts them): every other index on a
+    # record would be one more page written and flushed with each save.
+    __table_args__ = (Index("ix_records_conflicts", "author_id", sqlite_where=text('"conflict" IS 1')),)
 
 
 class VersionRow(Base):
@@ -96,10 +99,8 @@ class VersionRow(Base):
     # Fields marked private (e.g. "keeping myself well"), sealed for the author alone.
     private_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
 
-    __table_args__ = (
-        Index("ix_versions_vid", "record_id", "vid", unique=True),
-        Index("ix_versions_hlc", "record_id", "hlc"),
-    )
+    # The primary key finds a record's few versions; no other index is worth a page per save.
+    __table_args__ = (Index("ix_versions_vid", "record_id", "vid", unique=True),)
 
 
 class WrapRow(Base):
@@ -164,7 +165,7 @@ class OutboxRow(Base):
 
     __tablename__ = "sync_outbox"
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[str] = mapped_column(String(36))  # a short queue: no index
     op: Mapped[str] = mapped_column(String(16))  # version | wrap | reader | erase
     record_id: Mapped[str] = mapped_column(String(36))
     vid: Mapped[str | None] = mapped_column(String(64))

@@ -73,7 +73,7 @@ def test_check_reports_a_damaged_file_structure(cli, data_dir: Path) -> None:
     db = data_dir / DB_NAME
     with sqlite3.connect(db) as conn:
         root = conn.execute("SELECT rootpage FROM sqlite_master "
-                            "WHERE name = 'ix_records_author_kind'").fetchone()[0]
+                            "WHERE name = 'ix_versions_vid'").fetchone()[0]
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     raw = bytearray(db.read_bytes())
