@@ -94,26 +94,14 @@ class Policy:
                 f"Policy settings 'kdf_memory_mib' x 'kdf_iterations' must be at least "
                 f"{KDF_MIN_WORK} (for example 19 MiB with 2 iterations); weaker key derivation "
                 "is not allowed.")
-        for name in ("team", "share_location", "escalation_text"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value.strip()
-                                      or len(value) > MAX_TEXT):
-                raise InvalidInput(f"Policy setting {name!r} must be non-empty text of at most "
-                                   f"{MAX_TEXT} characters, or left out.")
+        self._check_texts()
         if not isinstance(self.time_zone, str):
             raise InvalidInput("Policy setting 'time_zone' must be a name like 'Europe/London'.")
         try:
             dates.zone_named(self.time_zone)
         except InvalidInput as exc:
             raise InvalidInput(f"Policy setting 'time_zone': {exc}") from None
-        numbers = self.crisis_numbers
-        if (not isinstance(numbers, tuple) or not 1 <= len(numbers) <= MAX_CRISIS_NUMBERS
-                or not all(isinstance(n, tuple) and len(n) == 2 and all(
-                    isinstance(t, str) and t.strip() and len(t) <= 200 for t in n)
-                    for n in numbers)):
-            raise InvalidInput(
-                "Policy setting 'crisis_numbers' must list 1 to 8 lines, each "
-                '{"name": "…", "number": "…"} with short text.')
+        self._check_crisis_numbers()
         if not isinstance(self.allow_remember_me, bool):
             raise InvalidInput("Policy setting 'allow_remember_me' must be true or false.")
         if self.recovery_public_key is not None:
@@ -124,6 +112,24 @@ class Policy:
             if not ok:
                 raise InvalidInput("Policy setting 'recovery_public_key' must be 64 hex characters "
                                    "(a raw X25519 public key).")
+
+    def _check_texts(self) -> None:
+        for name in ("team", "share_location", "escalation_text"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()
+                                      or len(value) > MAX_TEXT):
+                raise InvalidInput(f"Policy setting {name!r} must be non-empty text of at most "
+                                   f"{MAX_TEXT} characters, or left out.")
+
+    def _check_crisis_numbers(self) -> None:
+        numbers = self.crisis_numbers
+        if (not isinstance(numbers, tuple) or not 1 <= len(numbers) <= MAX_CRISIS_NUMBERS
+                or not all(isinstance(n, tuple) and len(n) == 2 and all(
+                    isinstance(t, str) and t.strip() and len(t) <= 200 for t in n)
+                    for n in numbers)):
+            raise InvalidInput(
+                "Policy setting 'crisis_numbers' must list 1 to 8 lines, each "
+                '{"name": "…", "number": "…"} with short text.')
 
     @cached_property  # read on every save
     def recovery_key(self) -> bytes | None:

@@ -11,7 +11,7 @@ is the fully structured one."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +100,8 @@ class _Pdf(FPDF):
 def _add_fonts(pdf: FPDF, text: str) -> None:
     folder = fonts.font_dir()
     pdf.add_font(fonts.MAIN.family, "", str(folder / fonts.MAIN.regular))
-    assert fonts.MAIN.bold is not None
+    if fonts.MAIN.bold is None:  # the bundled main face always has its bold
+        raise FileNotFoundError("The bundled bold font is missing from this installation.")
     pdf.add_font(fonts.MAIN.family, "B", str(folder / fonts.MAIN.bold))
     extra = fonts.needed(text)
     for face in extra:
@@ -178,14 +179,7 @@ def _block(pdf: FPDF, doc: Document, block: Block) -> None:
                        indent=6.0 if style == "quote" else 0.0)
             pdf.ln(size * 0.2)
         case Facts(lines=lines):
-            with _style(pdf, size):
-                pdf.ln(size * 0.1)
-                top, page = pdf.get_y(), pdf.page
-                for line in lines:
-                    _lines(pdf, line, size, indent=3.0, width=pdf.epw - 6.0)
-                if pdf.page == page:
-                    pdf.rect(pdf.l_margin, top - 1.5, pdf.epw, pdf.get_y() - top + 3.0)
-                pdf.ln(size * 0.4)
+            _facts(pdf, lines, size)
         case Items(items=items):
             with _style(pdf, size):
                 for item in items:
@@ -193,16 +187,32 @@ def _block(pdf: FPDF, doc: Document, block: Block) -> None:
                            indent=4.0)
             pdf.ln(size * 0.2)
         case Table(header=header, rows=rows):
-            with _style(pdf, size), pdf.table(
-                    headings_style=FontFace(emphasis="BOLD"), text_align="LEFT",
-                    line_height=size * LINE, padding=1.2) as table:
-                for values in (header, *rows):
-                    row = table.row()
-                    for value in values:
-                        row.cell(value)
-            pdf.ln(size * 0.4)
+            _table(pdf, header, rows, size)
         case Picture():
             _picture(pdf, doc, block)
+
+
+def _facts(pdf: FPDF, lines: Sequence[str], size: float) -> None:
+    """Lines in a box (the box only when they fit on one page)."""
+    with _style(pdf, size):
+        pdf.ln(size * 0.1)
+        top, page = pdf.get_y(), pdf.page
+        for line in lines:
+            _lines(pdf, line, size, indent=3.0, width=pdf.epw - 6.0)
+        if pdf.page == page:
+            pdf.rect(pdf.l_margin, top - 1.5, pdf.epw, pdf.get_y() - top + 3.0)
+        pdf.ln(size * 0.4)
+
+
+def _table(pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], size: float) -> None:
+    with _style(pdf, size), pdf.table(
+            headings_style=FontFace(emphasis="BOLD"), text_align="LEFT",
+            line_height=size * LINE, padding=1.2) as table:
+        for values in (header, *rows):
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.ln(size * 0.4)
 
 
 def _picture(pdf: FPDF, doc: Document, block: Picture) -> None:
