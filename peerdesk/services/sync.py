@@ -22,8 +22,8 @@ from peerdesk.lanes import INLINE, Lanes
 from peerdesk.progress import CancelToken, Progress
 from peerdesk.services.desk import Desk
 from peerdesk.services.vault import Vault
-from peerdesk.store import records
-from peerdesk.store.models import OutboxRow, RecordRow, Setting
+from peerdesk.store import records, settings
+from peerdesk.store.models import OutboxRow, RecordRow
 from peerdesk.sync import engine
 from peerdesk.sync.run import Run, RunResult
 from peerdesk.sync.share import FolderShare, Share, ShareUnavailable, SmbShare
@@ -129,10 +129,10 @@ def share_location(vault: Vault, override: str | None = None) -> str:
     policy = vault.policy.share_location
     if policy:
         return policy
-    with vault.store.transaction() as s:
-        row = s.get(Setting, LOCATION_KEY)
-    if row is not None:
-        return row.value
+    with vault.store.begin() as conn:
+        chosen = settings.get(conn, LOCATION_KEY)
+    if chosen is not None:
+        return chosen
     raise InvalidInput("No team share is set up on this computer. Give one with --share "
                        "LOCATION, or ask IT to set share_location in the machine policy.")
 
@@ -149,8 +149,8 @@ def _allowed(vault: Vault, location: str) -> str:
 def set_share_location(vault: Vault, location: str) -> None:
     """This device's share, chosen at setup (the policy's, where there is one, wins)."""
     location = _allowed(vault, location)
-    with vault.store.transaction() as s:
-        s.merge(Setting(key=LOCATION_KEY, value=location))
+    with vault.store.begin() as conn:
+        settings.put(conn, LOCATION_KEY, location)
 
 
 def probe(location: str, *, timeout: float = 5.0) -> None:
@@ -284,18 +284,18 @@ def _failed(vault: Vault, lanes: Lanes, state: str, detail: str) -> None:
 
 
 def _record(vault: Vault, state: str, detail: str) -> None:
-    with vault.store.transaction() as s:
-        s.merge(Setting(key=_LAST_STATE, value=state))
-        s.merge(Setting(key=_LAST_ERROR, value=detail))
+    with vault.store.begin() as conn:
+        settings.put(conn, _LAST_STATE, state)
+        settings.put(conn, _LAST_ERROR, detail)
         if state == "synced":
-            s.merge(Setting(key=_LAST_OK, value=vault.clock().isoformat()))
+            settings.put(conn, _LAST_OK, vault.clock().isoformat())
 
 
 def sync_status(vault: Vault, user_id: str | None = None) -> SyncStatus:
     """Cheap (no share I/O): what the status line shows."""
     with vault.store.transaction() as s:
-        values = {r.key: r.value for r in s.scalars(select(Setting).where(
-            Setting.key.in_([_LAST_OK, _LAST_STATE, _LAST_ERROR, LOCATION_KEY])))}
+        values = settings.get_many(s.connection(), [_LAST_OK, _LAST_STATE, _LAST_ERROR,
+                                                    LOCATION_KEY])
         query = select(func.count()).select_from(OutboxRow)
         if user_id is not None:
             query = query.where(OutboxRow.user_id == user_id)
