@@ -37,7 +37,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import changes, state
+from peerdesk.sync import changes, heads, state
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange
 from peerdesk.sync.incoming import Apply
@@ -108,6 +108,8 @@ class Engine:
         # Set when this user erased someone (here or on another of her devices): what this
         # device wrote about them must leave the share, so its folder is compacted.
         self.compact_now = False
+        self.heads_listed: dict[heads.Stream, heads.Listed] = {}
+        self.heads_older: list[heads.Listed] = []
 
     def db(self, step: Callable[[Connection], T]) -> T:
         return self.ctx.db(step)
@@ -162,21 +164,45 @@ class Engine:
     # -- pull: fetch and verify (share), apply (database) ----------------------------------
 
     def pull(self) -> None:
-        found: list[Found] = []
+        listed, self.heads_older = heads.newest(
+            self.share.list(heads.HEADS), partial(self.ctx.odd_entry, heads.HEADS))
+        self.heads_listed = listed
+        devices: set[str] = set()
         for d in self.share.list(fmt.DEVICES):
-            if d.is_temp or d.name == self.device_id:
+            if d.is_temp:
                 continue
             if d.kind != "dir" or not fmt.DEVICE_NAME.match(d.name):
                 self.ctx.odd_entry(fmt.DEVICES, d)
                 continue
-            found += self._new_in(d.name)
+            devices.add(d.name)
+        before = self.db(lambda conn: state.all_cursors(conn, self.user_id))
+        found: list[Found] = []
+        for device in sorted(devices - {self.device_id}):
+            cursors = before.get(device, {})
+            if not _changed(device, cursors, listed):
+                continue  # every stream's head is where this user already is: not listed
+            found += self._new_in(device, cursors)
+        self._apply_found(found)
+        self.db(self._retry_waiting)
+        self._check_heads(listed, devices, before)
+
+    def _apply_found(self, found: list[Found]) -> None:
         total = len(found)
         verify_keys = self.db(lambda conn: {i: k for i, k in conn.execute(
             select(_A.id, _A.verify_public))})
+        stopped: set[tuple[str, str]] = set()  # streams held up by a newer PeerDesk's file
         for done, item in enumerate(found):
             self.ctx.check_cancel()
             self.ctx.progress(done, total, "Receiving changes from the team share")
-            fetched = self._fetch(item, verify_keys)
+            if (item.device, item.author) in stopped:
+                continue
+            try:
+                fetched = self._fetch(item, verify_keys)
+            except fmt.NewerFormat as exc:
+                # Left in place; nothing after it in that stream can be taken in before it.
+                self.ctx.newer(f"{fmt.DEVICES}/{item.device}", item.entry.name, exc)
+                stopped.add((item.device, item.author))
+                continue
             if fetched is None:
                 continue
             try:
@@ -185,7 +211,92 @@ class Engine:
                 self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name, str(exc),
                                     item.entry.size)
         self.ctx.progress(total, total, "Received")
-        self.db(self._retry_waiting)
+
+    # -- device heads: which streams changed, and whether any was cut short ------------------
+
+    def _check_heads(self, listed: dict[heads.Stream, heads.Listed], devices: set[str],
+                     before: dict[str, dict[str, Position]]) -> None:
+        """Every head past where this user was is read and checked against what the share
+        held: a stream cut short, a device folder removed, or (through the heads' lists of
+        what each device had read) a stream whose head was removed too, is reported."""
+        changed = [h for h in listed.values() if h.device != self.device_id
+                   and h.seq > before.get(h.device, {}).get(h.author, Position()).seq]
+        if not changed:
+            return
+        after, names, keys = self.db(lambda conn: (
+            state.all_cursors(conn, self.user_id),
+            {i: n for i, n in conn.execute(select(_A.id, _A.name))},
+            {i: k for i, k in conn.execute(select(_A.id, _A.verify_public))}))
+        for item in changed:
+            head = self._read_head(item, keys)
+            if head is None:
+                continue
+            at = after.get(item.device, {}).get(item.author, Position())
+            who = f"another device ({item.device[:8]}, {names.get(item.author, 'someone')})"
+            if item.device not in devices:
+                self.ctx.report(
+                    f"head-folder:{item.device}:{item.author}:{head.seq}",
+                    f"Everything {who} sent — {head.seq} changes, by its signed head — is "
+                    "missing from the team share: its folder was removed. Nothing on this "
+                    "computer was changed.")
+            elif at.seq < head.seq:
+                self.ctx.report(
+                    f"head-cut:{item.device}:{item.author}:{head.seq}",
+                    f"Changes {at.seq + 1} to {head.seq} from {who} are missing from the team "
+                    "share, though its signed head says they were written: removed, or cut "
+                    "short. Nothing on this computer was changed.")
+            elif at.seq == head.seq and at.digest != head.digest:
+                self.ctx.report(
+                    f"head-fork:{item.device}:{item.author}:{head.seq}",
+                    f"Change {head.seq} from {who} is not the one its signed head names; it "
+                    "may have been replaced.")
+            self._check_seen(head, after, listed, names)
+
+    def _check_seen(self, head: heads.Head, after: dict[str, dict[str, Position]],
+                    listed: dict[heads.Stream, heads.Listed], names: dict[str, str]) -> None:
+        for (device, author), seq in head.seen.items():
+            if device == self.device_id:
+                continue  # this device's own streams heal themselves
+            have = max(after.get(device, {}).get(author, Position()).seq,
+                       listed[(device, author)].seq if (device, author) in listed else 0)
+            if seq > have:
+                self.ctx.report(
+                    f"seen-cut:{device}:{author}:{seq}",
+                    f"Another device ({head.device[:8]}) had received {seq} changes from "
+                    f"device {device[:8]} ({names.get(author, 'someone')}), but the team share "
+                    f"holds only {have}: they were removed, with that device's head. Nothing "
+                    "on this computer was changed.")
+
+    def _read_head(self, item: heads.Listed, keys: dict[str, bytes]) -> heads.Head | None:
+        manifest = self._manifest()
+        try:
+            data = self.share.read(f"{heads.HEADS}/{item.entry.name}", max_size=heads.MAX_HEAD)
+            return heads.parse(data, item, team_id=manifest.team_id, verify_key=keys.get)
+        except FileTooLarge:
+            self.ctx.quarantine(heads.HEADS, item.entry.name, "it is far too large to be a head",
+                                item.entry.size)
+        except fmt.NewerFormat as exc:
+            self.ctx.newer(heads.HEADS, item.entry.name, exc)
+        except fmt.Tampered as exc:
+            self.ctx.quarantine(heads.HEADS, item.entry.name, str(exc), item.entry.size)
+        return None
+
+    def _publish_head(self, last: Position) -> None:
+        """This device's head for this user, where its stream now ends; older ones go."""
+        stream = (self.device_id, self.user_id)
+        current = self.heads_listed.get(stream)
+        old = [h for h in [current, *self.heads_older]
+               if h is not None and (h.device, h.author) == stream and h.seq != last.seq]
+        if last.seq and (current is None or current.seq != last.seq):
+            cursors = self.db(lambda conn: state.all_cursors(conn, self.user_id))
+            seen = {(d, a): p.seq for d, streams in cursors.items() if d != self.device_id
+                    for a, p in streams.items()}
+            self.share.write(f"{heads.HEADS}/{heads.head_name(*stream, last.seq)}", heads.build(
+                team_id=self._manifest().team_id, device_id=self.device_id,
+                author_id=self.user_id, seq=last.seq, digest=last.digest, seen=seen,
+                sign=self.keys.sign))
+        for h in old:
+            self.share.remove(f"{heads.HEADS}/{h.entry.name}")
 
     def _listing(self, device: str) -> tuple[dict[str, list[tuple[int, Entry]]],
                                               dict[str, tuple[int, Entry]]]:
@@ -208,9 +319,8 @@ class Engine:
                 self.ctx.odd_entry(folder, e)
         return streams, snapshots
 
-    def _new_in(self, device: str) -> list[Found]:
+    def _new_in(self, device: str, cursors: dict[str, Position]) -> list[Found]:
         streams, snapshots = self._listing(device)
-        cursors = self.db(lambda conn: state.cursors(conn, self.user_id, device))
         todo: list[Found] = []
         for author in set(streams) | set(snapshots):
             files = streams.get(author, [])
@@ -341,6 +451,7 @@ class Engine:
                 and not n.endswith(".snap.pdk")]
         if last.seq and (self.compact_now or len(mine) + total >= COMPACT_AFTER):
             self.compact(folder, last)
+        self._publish_head(last)
 
     def _write_and_check(self, path: str, data: bytes) -> None:
         """Written, then read back and compared before anything here is marked as sent."""
@@ -400,7 +511,7 @@ class Engine:
             try:
                 signed, sig = fmt.parse_doc(data, "changeset")
                 fmt.check_signature("changeset", signed, sig, self.keys.public().verify)
-            except fmt.Tampered:
+            except (fmt.Tampered, fmt.NewerFormat):
                 break
             adopted = Written(self.user_id, at.seq + 1, fmt.digest(data), len(data), ())
             self.db(partial(state.mark_written, written=adopted, at=self.clock()))
@@ -471,6 +582,16 @@ class Engine:
         if seqs:
             out.append(Batch(tuple(seqs), tuple(carried), builder.sections(groups)))
         return out
+
+
+def _changed(device: str, cursors: dict[str, Position],
+             listed: dict[heads.Stream, heads.Listed]) -> bool:
+    """Whether a device's folder may hold something this user has not read: never read yet,
+    a stream with no head (a device not yet upgraded), or a head past where she is."""
+    mine = {a: h for (d, a), h in listed.items() if d == device}
+    if not cursors or not mine or any(a not in mine for a in cursors):
+        return True
+    return any(a not in cursors or h.seq > cursors[a].seq for a, h in mine.items())
 
 
 def _size(change: Change) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 from peerdesk.crypto import aead, envelope
 from peerdesk.crypto.keys import UserKeys, verify
-from peerdesk.errors import DecryptionFailed, IntegrityProblem
+from peerdesk.errors import DecryptionFailed, EnvironmentProblem, IntegrityProblem
 
 FORMAT = 1
 MANIFEST = "peerdesk-share.json"
@@ -38,6 +38,17 @@ DEVICE_NAME = re.compile(rf"^{UUID}$")
 
 class Tampered(IntegrityProblem):
     """A share file that fails its signature, decryption or parsing."""
+
+
+class NewerFormat(EnvironmentProblem):
+    """A share file written by a newer PeerDesk: left where it is, never set aside."""
+
+    def __init__(self, found: int) -> None:
+        self.found = found
+        super().__init__(f"it uses share format {found}; a newer PeerDesk wrote it")
+
+
+NEWER_ADVICE = "A newer PeerDesk wrote this; update PeerDesk to read it."
 
 
 def b64(data: bytes) -> str:
@@ -85,11 +96,14 @@ def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
     if not isinstance(doc, dict) or not isinstance(doc.get("signed"), dict):
         raise Tampered("it is not a PeerDesk file")
     signed = doc["signed"]
+    found = signed.get("format")
+    if isinstance(found, int) and not isinstance(found, bool) and found > FORMAT:
+        # Before anything else about it: a newer PeerDesk may have changed the rest.
+        raise NewerFormat(found)
+    if found != FORMAT:
+        raise Tampered(f"it uses share format {found!r}, which no PeerDesk wrote")
     if signed.get("kind") != kind:
         raise Tampered(f"it is not a {kind} file")
-    if signed.get("format") != FORMAT:
-        raise Tampered(f"it uses share format {signed.get('format')!r}, which this version "
-                       "of PeerDesk cannot read")
     return signed, unb64(doc.get("sig"))
 
 

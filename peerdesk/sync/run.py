@@ -85,6 +85,12 @@ class Run:
         with suppress(EnvironmentProblem):
             self.share.move(where, target)
 
+    def newer(self, folder: str, name: str, exc: fmt.NewerFormat) -> None:
+        """A file a newer PeerDesk wrote: left where it is, told once; nothing else changes."""
+        self.report(f"newer:{folder}/{name}",
+                    f"{fmt.NEWER_ADVICE} ({folder}/{name}, share format {exc.found}.) It was "
+                    "left where it is; nothing on this computer was changed.")
+
     def odd_entry(self, folder: str, e: Entry) -> None:
         """Something in a folder that PeerDesk does not write there."""
         if safe_name(e.name):

@@ -140,6 +140,16 @@ def cursors(conn: Connection, user_id: str, device_id: str) -> dict[str, Positio
                                                    c.device_id == device_id))}
 
 
+def all_cursors(conn: Connection, user_id: str) -> dict[str, dict[str, Position]]:
+    """How far this user has read every stream, by device then author: one statement."""
+    c = _CURSORS.c
+    out: dict[str, dict[str, Position]] = {}
+    for device, author, seq, digest in conn.execute(
+            select(c.device_id, c.author_id, c.seq, c.digest).where(c.user_id == user_id)):
+        out.setdefault(device, {})[author] = Position(seq, digest)
+    return out
+
+
 def move_cursor(conn: Connection, user_id: str, device_id: str, author_id: str,
                 to: Position) -> None:
     c = _CURSORS.c

@@ -62,6 +62,13 @@ def read_manifest(share: Share) -> Manifest:
         raise fmt.Tampered("The team share's manifest is far too large to be genuine.") from None
     try:
         signed, sig = fmt.parse_doc(data, "share")
+    except fmt.NewerFormat:
+        raise NotATeamShare(f"{fmt.NEWER_ADVICE} The team share at {share.describe()} was set "
+                            "up by a newer PeerDesk, so this computer cannot sync with it. "
+                            "Nothing was changed.") from None
+    except fmt.Tampered as exc:
+        raise fmt.Tampered(f"The team share's manifest failed its checks: {exc}.") from None
+    try:
         key = fmt.unb64(signed.get("admin_key"))
         fmt.check_signature("share", signed, sig, key)
         return Manifest(ident(signed, "team"), fmt.field(signed, "name", str),
@@ -135,6 +142,9 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
             added += run.db(partial(_import_account, run, signed=signed, role=role))
         except FileTooLarge:
             run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
+            continue
+        except fmt.NewerFormat as exc:
+            run.newer(fmt.ACCOUNTS, e.name, exc)
             continue
         except fmt.Tampered as exc:
             run.quarantine(fmt.ACCOUNTS, e.name,

@@ -21,6 +21,7 @@ from peerdesk.store.models import AccountRow, Setting
 from peerdesk.sync import format as fmt
 from peerdesk.sync.engine import AdminKeyChanged, account_doc, write_manifest
 from peerdesk.sync.share import FolderShare, UnsafePath
+from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, diary, make_team
 
 
@@ -193,14 +194,18 @@ def test_a_removed_or_rolled_back_changeset_is_noticed(team: Team) -> None:
     team.sync("a2")
     backup = second.read_bytes()
     second.unlink()  # an older copy of the folder put back
-    (report,) = team.sync("a2")
-    assert any("disappeared" in p for p in report.problems)
-    assert texts(team.desks["a2"]) == {"first changeset", "second changeset"}  # nothing lost
     # An old changeset put back under a newer number is a replay.
     (second.parent / second.name.replace("0000000002", "0000000003")).write_bytes(
         first.read_bytes())
     (report,) = team.sync("a2")
+    # a2 holds change 2 already and a1's signed head says 2: nothing new, nothing listed.
+    assert report.problems == ()
+    assert texts(team.desks["a2"]) == {"first changeset", "second changeset"}  # nothing lost
+    # A computer that has not read it yet is told, from a1's signed head.
+    desk, report = sync.enrol(team.device("late"), team.location, "Amira", PASSPHRASE)
+    assert any("Changes 2 to 2" in p and "signed head" in p for p in report.problems)
     assert any("does not match its content" in p for p in report.problems)
+    assert texts(desk) == {"first changeset"}
     second.write_bytes(backup)
 
 
