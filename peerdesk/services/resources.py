@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from peerdesk import exports
+from peerdesk import search as finding
 from peerdesk.catalogue import spec
 from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed
@@ -80,14 +81,15 @@ def is_stale(entry: Record, today: date) -> bool:
 
 
 def search(records: Iterable[Record], text: str) -> list[Record]:
-    """Every word must appear somewhere in the entry (any field, any case)."""
-    words = text.lower().split()
+    """Every word typed must start a word somewhere in the entry (any field; capitals and
+    accents do not matter)."""
+    wanted = finding.terms(text)
     labels = {c.id: c.label for c in spec(Kind.RESOURCE).by_name["category"].choices}
     out = []
     for entry in entries(records):
-        hay = " ".join([*(str(v) for v in entry.fields.values()),
-                        labels.get(str(entry.fields.get("category")), "")]).lower()
-        if all(w in hay for w in words):
+        hay = finding.index([*(str(v) for v in entry.fields.values()),
+                             labels.get(str(entry.fields.get("category")), "")])
+        if finding.matches(hay, wanted):
             out.append(entry)
     return out
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from peerdesk import dates
+from peerdesk import dates, search
 from ui.models.rows import Row
 
 Index = QModelIndex | QPersistentModelIndex
@@ -45,6 +45,7 @@ class RecordTableModel(QAbstractTableModel):
         self._all: list[Row] = []
         self._shown: list[Row] = []
         self._terms: list[str] = []
+        self.query = ""  # the filter as typed, for "Nothing found for …"
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # -- Qt model API ---------------------------------------------------------------------
@@ -100,7 +101,8 @@ class RecordTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def set_filter(self, text: str) -> None:
-        terms = text.lower().split()
+        terms = search.terms(text)
+        self.query = " ".join(text.split())
         if terms == self._terms:
             return
         self.beginResetModel()
@@ -111,7 +113,7 @@ class RecordTableModel(QAbstractTableModel):
     def clear(self) -> None:
         """Drop every decrypted value (on lock)."""
         self.beginResetModel()
-        self._all, self._shown, self._terms = [], [], []
+        self._all, self._shown, self._terms, self.query = [], [], [], ""
         self.endResetModel()
 
     def row_at(self, index: Index) -> Row | None:
@@ -127,7 +129,8 @@ class RecordTableModel(QAbstractTableModel):
 
     def _filtered(self) -> list[Row]:
         terms = self._terms
-        shown = [r for r in self._all if all(t in r.haystack for t in terms)] if terms else list(self._all)
+        shown = ([r for r in self._all if search.matches(r.haystack, terms)] if terms
+                 else list(self._all))
         self._apply_sort(shown)
         return shown
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from peerdesk import dates
+from peerdesk import dates, search
 from peerdesk.catalogue import spec
 from peerdesk.domain import PLAN_KINDS, FieldType, Kind, Record
 
@@ -21,7 +21,7 @@ class Row:
     author: str
     when: str  # ISO date or date-time, sorts as text
     summary: str
-    haystack: str  # lower-case text searched as you type; memory only, never written down
+    haystack: str  # folded words searched as you type (peerdesk.search); memory only
 
     @property
     def kind_label(self) -> str:
@@ -121,7 +121,7 @@ def make_row(record: Record, people: Mapping[str, str], authors: Mapping[str, st
         else str(record.fields.get("label", ""))
     author = authors.get(record.author_id, "")
     summary = _summary(record)
-    hay = " ".join([record.kind.label, person, author, *_searchable(record)]).lower()
+    hay = search.index([record.kind.label, person, author, *_searchable(record)])
     return Row(record, person, author, when_of(record), summary, hay)
 
 

@@ -86,6 +86,13 @@ def state_label(what: str, text: str = "", *, role: str | None = "muted") -> Sta
     return label
 
 
+def nothing_found(query: str) -> str:
+    """The line a filter or search shows when no row matches, with what to try next."""
+    shown = query if len(query) <= 40 else query[:39] + "…"
+    return (f"Nothing found for \u201c{shown}\u201d. Try fewer letters, or one word of a name: "
+            "capitals and accents do not matter.")
+
+
 def long_text() -> QPlainTextEdit:
     """A box for paragraphs. Tab moves on to the next control, as in a form on the web: a
     keyboard user is never stuck inside a text box."""

@@ -333,8 +333,8 @@ class DeskPage(QWidget):
                     "Diaries and reflections you have shared with your coordinator, or marked "
                     "to bring to supervision.", self.shared_model)
             case "Search results":
-                search = ListPage("Search results", "Searched in memory on this computer; "
-                                  "nothing is indexed on disk.", self.search_model)
+                search = ListPage("Search results", "Everything you can read on this computer. "
+                                  "Capitals and accents do not matter.", self.search_model)
                 search.filter.hide()
                 search.filter_label.hide()
                 return search

@@ -21,7 +21,7 @@ from peerdesk.domain import Kind, Record
 from peerdesk.services import Draft
 from ui.models.drafts import DraftListModel
 from ui.models.records import WIDTH_SAMPLE, RecordTableModel
-from ui.widgets.common import clearable, field_label, heading, muted, state_label
+from ui.widgets.common import clearable, field_label, heading, muted, nothing_found, state_label
 from ui.widgets.journey_view import JourneyView
 from ui.widgets.reflow import FlowLayout, ReflowBox
 
@@ -108,7 +108,11 @@ class ListPage(QWidget):
 
     def _count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
-        self.count.setText(f"{shown} of {total} shown" if shown != total else f"{total} in all")
+        if shown == 0 and self.model.query:
+            self.count.setText(nothing_found(self.model.query))
+        else:
+            self.count.setText(f"{shown} of {total} shown" if shown != total
+                               else f"{total} in all")
 
     def _activated(self, index: QModelIndex) -> None:
         row = self.model.row_at(index)

@@ -26,7 +26,7 @@ from peerdesk.catalogue import spec
 from peerdesk.domain import Kind, Record
 from peerdesk.services import resources
 from ui.models.records import nice_when
-from ui.widgets.common import clearable, field_label, heading, muted, state_label
+from ui.widgets.common import clearable, field_label, heading, muted, nothing_found, state_label
 from ui.widgets.reflow import FlowLayout
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
@@ -130,7 +130,12 @@ class ResourcePackPage(QWidget):
                 self.table.setItem(i, j, item)
         self.table.resizeRowsToContents()
         total = len(resources.entries(records))
-        self.note.setText(f"{len(self.shown)} of {total} entries shown; {stale} to check again.")
+        query = " ".join(self.search.text().split())
+        if query and not self.shown and total:
+            self.note.setText(nothing_found(query))
+        else:
+            self.note.setText(f"{len(self.shown)} of {total} entries shown; "
+                              f"{stale} to check again.")
 
     def texts(self) -> list[str]:
         return [item.text() for r in range(self.table.rowCount())

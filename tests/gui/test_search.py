@@ -1,0 +1,71 @@
+"""The search box as a peer uses it: names typed without accents are found, and a search that
+finds nothing says so with what to try next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from peerdesk.domain import Kind
+from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in as open_desk
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.gui.conftest import WAIT_MS, sign_in
+
+NAME = "Zofia Wójcik-Nguyễn"
+
+
+@pytest.fixture
+def people_dir(data_dir: Path) -> Path:
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        vault.create_account("Amira", "peer", PASSPHRASE)
+        desk = open_desk(vault, "Amira", PASSPHRASE)
+        zofia = desk.add(Kind.PERSON, {"label": NAME})
+        desk.add(Kind.PERSON, {"label": "أحمد الحسن"})
+        desk.add(Kind.PERSON, {"label": "Jo Smith"})
+        desk.add(Kind.DIARY, {"when": "2026-11-01T10:00", "what_happened": "A walk by the canal"},
+                 person_id=zofia.id)
+        desk.lock()
+    return data_dir
+
+
+def shown(page) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(r.kind_label, r.person) for r in page.search_model.rows()]
+
+
+def test_a_name_typed_without_accents_finds_her(qtbot, make_shell, people_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(people_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    qtbot.keyClicks(page.search, "wojcik")
+    qtbot.waitUntil(lambda: page.pages.currentWidget() is page.search_page, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(shown(page)) == 2, timeout=WAIT_MS)
+    assert sorted(shown(page)) == [("Person I support", NAME), ("Session diary", NAME)]
+    assert page.search_page.count.text() == "2 of 4 shown"
+
+    page.search.clear()
+    qtbot.keyClicks(page.search, "NGUYEN canal")
+    qtbot.waitUntil(lambda: shown(page) == [("Session diary", NAME)], timeout=WAIT_MS)
+
+    page.search.clear()
+    page.search.setText("احمد")  # typed without the hamza (an input method, not key presses)
+    qtbot.waitUntil(lambda: shown(page) == [("Person I support", "أحمد الحسن")], timeout=WAIT_MS)
+
+
+def test_nothing_found_says_so_and_what_to_try(qtbot, make_shell, people_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(people_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    qtbot.keyClicks(page.search, "wojtek")
+    qtbot.waitUntil(lambda: page.pages.currentWidget() is page.search_page, timeout=WAIT_MS)
+    count = page.search_page.count
+    qtbot.waitUntil(lambda: count.text().startswith("Nothing found for “wojtek”"), timeout=WAIT_MS)
+    assert count.isVisible()
+    assert "capitals and accents do not matter" in count.text()
+    assert count.accessibleName().startswith("Search results: Nothing found for")
+    for _ in range(3):
+        qtbot.keyClick(page.search, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: not count.text().startswith("Nothing"), timeout=WAIT_MS)
+    assert [p for _k, p in shown(page)] == [NAME, NAME]
