@@ -11,9 +11,10 @@ a cancel leaves a consistent vault.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
@@ -74,6 +75,7 @@ class Found:
     seq: int
     entry: Entry
     kind: str  # "changeset" or "snapshot"
+    parts: dict[str, Entry] = field(default_factory=dict)  # a snapshot's parts as listed
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class Fetched:
     found: Found
     header: fmt.Header
     changes: tuple[Change, ...]
-    position: Position  # where the reader's cursor goes once it is applied
+    position: Position | None  # where the cursor goes once applied (None: a snapshot's part)
+    parts: tuple[fmt.Part, ...] = ()  # a snapshot in parts: what it names, read before it
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,9 @@ class Engine:
             if fetched is None:
                 continue
             try:
+                if fetched.parts and not self._take_parts(item, fetched):
+                    stopped.add((item.device, item.author))
+                    continue
                 self.db(partial(self._apply, f=fetched))
             except fmt.Tampered as exc:  # signed, but not hers to change: nothing applied
                 self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name, str(exc),
@@ -299,28 +305,34 @@ class Engine:
             self.share.remove(f"{heads.HEADS}/{h.entry.name}")
 
     def _listing(self, device: str) -> tuple[dict[str, list[tuple[int, Entry]]],
-                                              dict[str, tuple[int, Entry]]]:
-        """One device's folder: each author's changesets, and her newest snapshot."""
+                                              dict[str, tuple[int, Entry]],
+                                              dict[str, dict[str, Entry]]]:
+        """One device's folder: each author's changesets, her newest snapshot, and the
+        snapshot parts there (read only as a snapshot names them)."""
         folder = f"{fmt.DEVICES}/{device}"
         streams: dict[str, list[tuple[int, Entry]]] = defaultdict(list)
         snapshots: dict[str, tuple[int, Entry]] = {}
+        parts: dict[str, dict[str, Entry]] = defaultdict(dict)
         for e in self.share.list(folder):
             if e.is_temp:
                 continue  # a writer's unfinished file; only its writer removes it
             match = fmt.CHANGESET_NAME.match(e.name)
             snap = fmt.SNAPSHOT_NAME.match(e.name)
+            part = fmt.PART_NAME.match(e.name)
             if match:
                 streams[match.group(1)].append((int(match.group(2)), e))
             elif snap:
                 seq = int(snap.group(2))
                 if seq > snapshots.get(snap.group(1), (0, e))[0]:
                     snapshots[snap.group(1)] = (seq, e)
+            elif part:
+                parts[part.group(1)][e.name] = e
             else:
                 self.ctx.odd_entry(folder, e)
-        return streams, snapshots
+        return streams, snapshots, parts
 
     def _new_in(self, device: str, cursors: dict[str, Position]) -> list[Found]:
-        streams, snapshots = self._listing(device)
+        streams, snapshots, parts = self._listing(device)
         todo: list[Found] = []
         for author in set(streams) | set(snapshots):
             files = streams.get(author, [])
@@ -328,7 +340,8 @@ class Engine:
             snap_seq, snap_entry = snapshots.get(author, (0, None))
             if snap_entry is not None and snap_seq > at:
                 # Changesets up to snap_seq were folded into it: read it instead of them.
-                todo.append(Found(device, author, snap_seq, snap_entry, "snapshot"))
+                todo.append(Found(device, author, snap_seq, snap_entry, "snapshot",
+                                  parts.get(author, {})))
                 at = snap_seq
             newest = max([seq for seq, _ in files] + [snap_seq])
             if newest < at and snap_seq < at:
@@ -384,7 +397,43 @@ class Engine:
         opened = tuple(changes.from_wire(e) for e in fmt.open_sections(
             signed, h, self.user_id, self.keys))
         digest = fmt.field(signed, "last", str) if item.kind == "snapshot" else fmt.digest(data)
-        return Fetched(item, h, opened, Position(item.seq, digest))
+        parts = tuple(fmt.read_parts(signed, h)) if item.kind == "snapshot" else ()
+        return Fetched(item, h, opened, Position(item.seq, digest), parts)
+
+    def _take_parts(self, item: Found, snapshot: Fetched) -> bool:
+        """A snapshot's parts, one at a time (so memory never holds more than one): each
+        checked against the digest the signed snapshot names, and applied in a transaction of
+        its own. The cursor moves only with the snapshot itself, after the last part; a part
+        applied twice (after a crash or a cancel) changes nothing."""
+        folder = f"{fmt.DEVICES}/{item.device}"
+        for part in snapshot.parts:
+            self.ctx.check_cancel()
+            listed = item.parts.get(part.name)
+            if listed is None or listed.size != part.size or listed.kind != "file":
+                self.ctx.report(
+                    f"part-missing:{item.device}:{item.author}:{item.seq}:{part.name}",
+                    f"Part of the changes from another device ({item.device[:8]}) is missing "
+                    "from the team share; they will be read when that device has written "
+                    "them again. Nothing on this computer was changed.")
+                return False
+            try:
+                data = self.share.read(f"{folder}/{part.name}", max_size=fmt.MAX_FILE)
+                if fmt.digest(data) != part.digest:
+                    raise fmt.Tampered("it is not the part its snapshot names")
+                signed, _ = fmt.parse_doc(data, "part")
+                h = fmt.read_header(signed)
+                if (h.team_id, h.device_id, h.author_id, h.seq) != (
+                        snapshot.header.team_id, item.device, item.author, item.seq):
+                    raise fmt.Tampered("it is not the part its snapshot names")
+                del data
+                opened = tuple(changes.from_wire(e) for e in fmt.open_sections(
+                    signed, h, self.user_id, self.keys))
+                del signed
+                self.db(partial(self._apply, f=Fetched(item, h, opened, None)))
+            except (fmt.Tampered, FileTooLarge, fmt.NewerFormat) as exc:
+                self.ctx.quarantine(folder, part.name, str(exc), listed.size)
+                return False
+        return True
 
     def _apply(self, conn: Connection, *, f: Fetched) -> None:
         """One changeset, with the cursor that records it, in one transaction."""
@@ -407,7 +456,8 @@ class Engine:
         self.result.pulled += Apply(conn, self.user_id, item.author, self.clock()).all(
             f.changes)
         records.observe(conn, h.hlc, device_id=self.device_id, now=self.clock())
-        state.move_cursor(conn, self.user_id, item.device, item.author, f.position)
+        if f.position is not None:
+            state.move_cursor(conn, self.user_id, item.device, item.author, f.position)
 
     def _report_in(self, conn: Connection, key: str, message: str) -> None:
         """``Run.report`` inside a transaction already open on the database lane."""
@@ -429,6 +479,13 @@ class Engine:
                 self.share.remove(f"{folder}/{name}")
         last = self._own_position(listing, folder)
         self._requeue_missing(listing)
+        snapshot = self.db(lambda conn: state.own_snapshot(conn, self.user_id))
+        if snapshot.damaged(listing):
+            # A reader could not have the whole of it: written again below.
+            self.compact_now = True
+            self.ctx.report(f"own-snapshot:{self.user_id}:{snapshot.seq}",
+                            "Part of what this computer sent is missing or damaged on the "
+                            "team share; it is being sent again.")
         self.db(self._ensure_reader_wraps)
         batches = self.db(self._batches)
         total = len(batches)
@@ -449,7 +506,11 @@ class Engine:
         self.ctx.progress(total, total, "Sent")
         mine = [n for n in listing if n.startswith(f"{self.user_id}.") and n.endswith(".pdk")
                 and not n.endswith(".snap.pdk")]
-        if last.seq and (self.compact_now or len(mine) + total >= COMPACT_AFTER):
+        # Folded once as many changesets as the snapshot has files have gathered (at least
+        # COMPACT_AFTER): a snapshot is rebuilt only when something was sent since, and the
+        # cost of rebuilding a large one is spread over as many syncs as it has parts.
+        if last.seq and (self.compact_now
+                         or len(mine) + total >= max(COMPACT_AFTER, len(snapshot.files))):
             self.compact(folder, last)
         self._publish_head(last)
 
@@ -469,33 +530,78 @@ class Engine:
         what the vault holds now: every version this device wrote, every wrapped key, every
         sharing switch and erasure. Nothing anyone has not pulled is lost: the snapshot holds
         all of it, and a reader behind it reads the snapshot. Erased records are not in it,
-        so compaction is also how their ciphertext leaves the share."""
+        so compaction is also how their ciphertext leaves the share.
+
+        Built a part at a time (at most MAX_ENTRIES changes or about 16 MB), each written and
+        read back before the next is built, so memory holds one part whatever the vault's
+        size. A snapshot that fits one part is one file, as always; a larger one is its parts
+        (``<author>.<seq>.<random>.part.pdk``) and, written last, the snapshot file naming
+        each part's digest. Only then do the files it replaces go."""
         manifest = self._manifest()
         me, seq = self.user_id, last.seq
-        sections = self.db(self._snapshot_sections)
-        header = fmt.Header(manifest.team_id, self.device_id, me, seq, "",
-                            self._max_hlc(sections))
-        data = fmt.build_changeset(header, sections, self.keys, kind="snapshot",
-                                   last=last.digest)
-        if len(data) > fmt.MAX_FILE:
-            return  # too much for one file; the changesets stay (nothing is lost)
+        todo = self.db(lambda conn: list(everything(conn, me, self.device_id)))
+        parts: list[fmt.Part] = []
+        top = hlc.encode(0, 0, "0")
+        start = 0
+        while True:
+            self.ctx.check_cancel()
+            sections, start = self.db(partial(self._snapshot_part, todo=todo, start=start))
+            top = max(top, self._max_hlc(sections))
+            header = fmt.Header(manifest.team_id, self.device_id, me, seq, "",
+                                self._max_hlc(sections))
+            if start >= len(todo) and not parts:
+                data = fmt.build_changeset(header, sections, self.keys, kind="snapshot",
+                                           last=last.digest)
+                if len(data) <= fmt.MAX_FILE:
+                    break
+            name = f"{me}.{seq:010d}.{secrets.token_hex(8)}.part.pdk"
+            data = fmt.build_changeset(header, sections, self.keys, kind="part",
+                                       format_=fmt.PARTED_FORMAT)
+            del sections
+            self._write_and_check(f"{folder}/{name}", data)
+            parts.append(fmt.Part(name, fmt.digest(data), len(data)))
+            if start >= len(todo):
+                header = fmt.Header(manifest.team_id, self.device_id, me, seq, "", top)
+                data = fmt.build_changeset(header, [], self.keys, kind="snapshot",
+                                           last=last.digest, extra=fmt.part_doc(parts),
+                                           format_=fmt.PARTED_FORMAT)
+                break
         name = f"{me}.{seq:010d}.snap.pdk"
         self._write_and_check(f"{folder}/{name}", data)
-        # Only now, with the snapshot read back, do the changesets it replaces go.
+        files = {name: len(data)} | {p.name: p.size for p in parts}
+        # Only now, with the snapshot read back, do the files it replaces go.
         for e in self.share.list(folder):
-            match = fmt.CHANGESET_NAME.match(e.name) or fmt.SNAPSHOT_NAME.match(e.name)
-            if match and match.group(1) == me and int(match.group(2)) <= seq and e.name != name:
+            match = (fmt.CHANGESET_NAME.match(e.name) or fmt.SNAPSHOT_NAME.match(e.name)
+                     or fmt.PART_NAME.match(e.name))
+            if (match and match.group(1) == me and int(match.group(2)) <= seq
+                    and e.name not in files):
                 self.share.remove(f"{folder}/{e.name}")
-        self.db(lambda conn: state.forget_written(conn, me, up_to=seq))
 
-    def _snapshot_sections(self, conn: Connection) -> list[Section]:
-        rows = list(enumerate(everything(conn, self.user_id, self.device_id)))
+        def done(conn: Connection) -> None:
+            state.forget_written(conn, me, up_to=seq)
+            state.note_snapshot(conn, me, state.OwnSnapshot(seq, files))
+        self.db(done)
+
+    def _snapshot_part(self, conn: Connection, *, todo: list[Queued],
+                       start: int) -> tuple[list[Section], int]:
+        """The next part of a snapshot from ``todo[start:]``, and where the one after starts."""
         builder = Outgoing(conn, self.user_id, self.device_id, self.clock())
         groups: dict[frozenset[str], list[Change]] = defaultdict(list)
-        for i in range(0, len(rows), _CHUNK):
-            for readers, change in builder.build(rows[i:i + _CHUNK]).values():
-                groups[readers].append(change)
-        return builder.sections(groups)
+        count = size = 0
+        at = start
+        while at < len(todo) and count < fmt.MAX_ENTRIES and size < _SECTION_BYTES:
+            chunk = list(enumerate(todo[at:at + _CHUNK], start=at))
+            built = builder.build(chunk)
+            for index, _ in chunk:
+                at = index + 1
+                item = built.get(index)
+                if item is not None:
+                    groups[item[0]].append(item[1])
+                    count += 1
+                    size += _size(item[1])
+                if count >= fmt.MAX_ENTRIES or size >= _SECTION_BYTES:
+                    break
+        return builder.sections(groups), at
 
     @staticmethod
     def _max_hlc(sections: list[Section]) -> str:

@@ -23,6 +23,11 @@ from peerdesk.crypto.keys import UserKeys, verify
 from peerdesk.errors import DecryptionFailed, EnvironmentProblem, IntegrityProblem
 
 FORMAT = 1
+# A snapshot too large for one file is written in parts, with format 2 on the snapshot and its
+# parts: a PeerDesk that reads only format 1 leaves it where it is rather than taking in a part
+# of it. Everything else is written as format 1; both are read.
+PARTED_FORMAT = 2
+NEWEST_FORMAT = PARTED_FORMAT
 MANIFEST = "peerdesk-share.json"
 ACCOUNTS, DEVICES, QUARANTINE = "accounts", "devices", "quarantine"
 # A changeset holds at most this many entries, so no file comes near the size limit.
@@ -32,6 +37,7 @@ MAX_SMALL_FILE = 1024 * 1024  # manifest and accounts
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 CHANGESET_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.pdk$")
 SNAPSHOT_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.snap\.pdk$")
+PART_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.([0-9a-f]{{16}})\.part\.pdk$")
 ACCOUNT_NAME = re.compile(rf"^({UUID})\.json$")
 DEVICE_NAME = re.compile(rf"^{UUID}$")
 
@@ -79,11 +85,12 @@ def fingerprint(public_key: bytes) -> str:
 
 
 def _context(kind: str) -> bytes:
-    return f"peerdesk/{kind}/v{FORMAT}|".encode()
+    return f"peerdesk/{kind}/v1|".encode()  # the signing context has not changed since v1
 
 
-def seal_doc(kind: str, body: dict[str, Any], sign: Callable[[bytes], bytes]) -> bytes:
-    signed = body | {"format": FORMAT, "kind": kind}
+def seal_doc(kind: str, body: dict[str, Any], sign: Callable[[bytes], bytes], *,
+             format_: int = FORMAT) -> bytes:
+    signed = body | {"format": format_, "kind": kind}
     return canonical({"signed": signed, "sig": b64(sign(_context(kind) + canonical(signed)))})
 
 
@@ -97,10 +104,10 @@ def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
         raise Tampered("it is not a PeerDesk file")
     signed = doc["signed"]
     found = signed.get("format")
-    if isinstance(found, int) and not isinstance(found, bool) and found > FORMAT:
+    if isinstance(found, int) and not isinstance(found, bool) and found > NEWEST_FORMAT:
         # Before anything else about it: a newer PeerDesk may have changed the rest.
         raise NewerFormat(found)
-    if found != FORMAT:
+    if found != FORMAT and not (found == PARTED_FORMAT and kind in {"snapshot", "part"}):
         raise Tampered(f"it uses share format {found!r}, which no PeerDesk wrote")
     if signed.get("kind") != kind:
         raise Tampered(f"it is not a {kind} file")
@@ -142,11 +149,13 @@ def _section_wrap_context(h: Header, index: int, reader: str) -> bytes:
 
 def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, bytes]],
                                                         list[dict[str, Any]]]],
-                    keys: UserKeys, *, kind: str = "changeset", last: str | None = None) -> bytes:
+                    keys: UserKeys, *, kind: str = "changeset", last: str | None = None,
+                    extra: dict[str, Any] | None = None, format_: int = FORMAT) -> bytes:
     """``sections``: (readers as (account id, X25519 public key), entries). The author always
     reads her own sections, through her own key. A snapshot (``kind="snapshot"``) stands
     for changesets 1..seq and carries ``last``, the digest of changeset ``seq``, so the
-    chain goes on after it."""
+    chain goes on after it. A snapshot in parts (``format_=PARTED_FORMAT``) names its parts
+    in ``extra``; each part is ``kind="part"``."""
     out = []
     for index, (readers, entries) in enumerate(sections):
         key = aead.new_key()
@@ -164,11 +173,11 @@ def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, byte
                                   context=_section_wrap_context(h, index, reader_id)))})
         sealed = aead.seal(key, canonical(entries), aad=_section_aad(h, index))
         out.append({"readers": wraps, "body": b64(sealed)})
-    body: dict[str, Any] = {"team": h.team_id, "device": h.device_id, "author": h.author_id, "seq": h.seq,
-            "prev": h.prev, "hlc": h.hlc, "sections": out}
+    body: dict[str, Any] = {"team": h.team_id, "device": h.device_id, "author": h.author_id,
+                            "seq": h.seq, "prev": h.prev, "hlc": h.hlc, "sections": out}
     if last is not None:
         body["last"] = last
-    return seal_doc(kind, body, keys.sign)
+    return seal_doc(kind, body | (extra or {}), keys.sign, format_=format_)
 
 
 def read_header(signed: dict[str, Any]) -> Header:
@@ -213,3 +222,40 @@ def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
             raise Tampered("its content cannot be read")
         entries.extend(items)
     return entries
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a snapshot as the snapshot names it: the file, and its digest and size."""
+
+    name: str
+    digest: str
+    size: int
+
+
+def part_doc(parts: Sequence[Part]) -> dict[str, Any]:
+    return {"parts": [{"name": p.name, "digest": p.digest, "size": p.size} for p in parts]}
+
+
+def read_parts(signed: dict[str, Any], h: Header) -> list[Part]:
+    """The parts a snapshot names, in order ([] for a snapshot in one file), each checked to
+    be a part of this very snapshot; raises Tampered."""
+    if "parts" not in signed:
+        return []
+    raw = field(signed, "parts", list)
+    if not 0 < len(raw) <= 100_000:
+        raise Tampered("its list of parts is damaged")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise Tampered("its list of parts is damaged")
+        name, digest_, size = (field(item, "name", str), field(item, "digest", str),
+                               field(item, "size", int))
+        match = PART_NAME.match(name)
+        if (not match or (match.group(1), int(match.group(2))) != (h.author_id, h.seq)
+                or not re.fullmatch(r"[0-9a-f]{64}", digest_) or not 0 < size <= MAX_FILE):
+            raise Tampered("its list of parts is damaged")
+        out.append(Part(name, digest_, size))
+    if len({p.name for p in out}) != len(out):
+        raise Tampered("its list of parts is damaged")
+    return out

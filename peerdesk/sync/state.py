@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.sqlite import insert as upsert
@@ -128,6 +129,35 @@ def forget_written(conn: Connection, user_id: str, *, up_to: int | None = None,
     if seq is not None:
         query = query.where(p.seq == seq)
     conn.execute(query)
+
+
+@dataclass(frozen=True)
+class OwnSnapshot:
+    """This device's newest snapshot for a user: its number, and its files with their sizes
+    (the snapshot file and its parts), checked against the folder's listing every sync."""
+
+    seq: int = 0
+    files: dict[str, int] = field(default_factory=dict)
+
+    def damaged(self, listing: dict[str, Any]) -> bool:
+        """Whether a file of it is gone from the listing or has another size."""
+        return any((e := listing.get(name)) is None or e.size != size
+                   for name, size in self.files.items())
+
+
+def _snapshot_key(user_id: str) -> str:
+    return f"sync_snapshot/{user_id}"
+
+
+def own_snapshot(conn: Connection, user_id: str) -> OwnSnapshot:
+    raw = json.loads(settings.get(conn, _snapshot_key(user_id)) or "{}")
+    return OwnSnapshot(int(raw.get("seq", 0)), {str(k): int(v) for k, v in
+                                                 raw.get("files", {}).items()})
+
+
+def note_snapshot(conn: Connection, user_id: str, snapshot: OwnSnapshot) -> None:
+    settings.put(conn, _snapshot_key(user_id),
+                 json.dumps({"seq": snapshot.seq, "files": snapshot.files}, sort_keys=True))
 
 
 # -- other devices' streams ---------------------------------------------------------------------

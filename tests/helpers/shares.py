@@ -73,3 +73,39 @@ class HangingShare(FolderShare):
         if folder == self.folder or self.stuck.is_set():
             self._hang()
         return super().list(folder)
+
+
+class RecordingShare(FolderShare):
+    """The real folder backend, noting every call it answers: ("list", folder),
+    ("read", path), ("write", path), ("remove", path), ("move", path), ("check", "")."""
+
+    def __init__(self, root: Path | str) -> None:
+        super().__init__(root)
+        self.calls: list[tuple[str, str]] = []
+
+    def check(self) -> None:
+        self.calls.append(("check", ""))
+        super().check()
+
+    def list(self, folder: str):  # type: ignore[no-untyped-def]
+        self.calls.append(("list", folder))
+        return super().list(folder)
+
+    def read(self, path: str, *, max_size: int) -> bytes:
+        self.calls.append(("read", path))
+        return super().read(path, max_size=max_size)
+
+    def write(self, path: str, data: bytes) -> None:
+        self.calls.append(("write", path))
+        super().write(path, data)
+
+    def move(self, src: str, dst: str) -> None:
+        self.calls.append(("move", src))
+        super().move(src, dst)
+
+    def remove(self, path: str) -> None:
+        self.calls.append(("remove", path))
+        super().remove(path)
+
+    def of(self, op: str) -> list[str]:
+        return [path for kind, path in self.calls if kind == op]
