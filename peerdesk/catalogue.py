@@ -78,7 +78,10 @@ def _diary() -> KindSpec:
                   help="Community groups, services or opportunities from the resource pack."),
         FieldSpec("resources", "Resource pack entries", T.LIST,
                   help="Names of entries in the resource pack you shared or went along to."),
-        FieldSpec("follow_up", "Follow-up agreed", T.LONG_TEXT),
+        FieldSpec("follow_up", "Follow-up agreed", T.LONG_TEXT,
+                  help="Shown again at the top of the next diary about this person."),
+        FieldSpec("follow_up_by", "Follow-up by when (optional)", T.DATE,
+                  help="With a date, the follow-up is on Today until it is marked done."),
         FieldSpec("ending", "Preparing for the ending of support", T.LONG_TEXT,
                   help="Endings are on the agenda from the first meeting."),
     ))
@@ -178,6 +181,18 @@ def _cover() -> KindSpec:
     ))
 
 
+def _outcome() -> KindSpec:
+    # What became of one item on Today (peerdesk/services/workqueue.py): kept with the person
+    # it is about, read by its author only.
+    return KindSpec(Kind.OUTCOME, Kind.OUTCOME.label, (
+        FieldSpec("item", "Item on Today", T.TEXT, required=True),
+        FieldSpec("outcome", "Outcome", T.CHOICE, required=True, choices=(
+            Choice("done", "Done"), Choice("not_needed", "Not needed"))),
+        FieldSpec("reason", "Why it is not needed", T.LONG_TEXT),
+        FieldSpec("when", "When", T.DATE, required=True),
+    ))
+
+
 def _plan(kind: Kind) -> KindSpec:
     template = _load(f"templates/{kind.value}.json")
     sections = tuple(Section(s["id"], s["title"], s.get("prompt", ""))
@@ -210,5 +225,5 @@ _BUILDERS: dict[Kind, Callable[[], KindSpec]] = {
     Kind.PERSON: _person, Kind.DIARY: _diary, Kind.REFLECTION: _reflection,
     Kind.COMMENT: _comment, Kind.SUPERVISION: _supervision, Kind.ACTION: _action,
     Kind.SUMMARY: _summary, Kind.CHECKIN: _checkin, Kind.RESOURCE: _resource,
-    Kind.COVER: _cover,
+    Kind.COVER: _cover, Kind.OUTCOME: _outcome,
 }

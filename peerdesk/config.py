@@ -43,6 +43,7 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "kdf_iterations": (1, 20),
     "retention_care_years": (1, 100),
     "retention_staff_years": (1, 100),
+    "first_meeting_days": (1, 28),
 }
 # National lines printed on every crisis card unless the policy gives the trust's own list
 # (its crisis line first). Checked against NHS England's "get help now" page; a trust should
@@ -82,6 +83,9 @@ class Policy:
     time_zone: str = dates.DEFAULT_ZONE
     # (who, number) pairs for the crisis card, the trust's own line first.
     crisis_numbers: tuple[tuple[str, str], ...] = DEFAULT_CRISIS_NUMBERS
+    # The team's target for the first meeting after discharge, in days from the discharge
+    # date (3 for a 72-hour standard); Today flags it before it lapses.
+    first_meeting_days: int = 7
 
     def __post_init__(self) -> None:
         for name, (low, high) in BOUNDS.items():

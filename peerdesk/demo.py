@@ -283,12 +283,14 @@ def _supervise(grace: Desk, clock: _StepClock, start: datetime, weeks: int) -> N
 
 def _journey_step(desk: Desk, person_id: str, name: str, index: int, step: dict[str, Any],
                   facts: dict[str, Any], clock: _StepClock, rng: random.Random,
-                  bump: Callable[[Kind], None]) -> None:
+                  bump: Callable[[Kind], None], *, last: bool = False) -> None:
     """One diary of a person's support journey, and what it adds to their record."""
     day = clock.now.replace(hour=0, minute=0) + timedelta(days=rng.randint(4, 9))
     clock.now = day + timedelta(hours=rng.randint(9, 16), minutes=rng.choice((0, 15, 30, 45)))
     fields = {k: v.format(name=name) if isinstance(v, str) else v for k, v in step.items()}
     fields["when"] = clock.now.isoformat(timespec="minutes")
+    if last and fields.get("follow_up"):  # the newest follow-up has a date: it is on Today
+        fields["follow_up_by"] = (clock.now + timedelta(days=5)).date().isoformat()
     diary = desk.add(Kind.DIARY, fields, person_id=person_id)
     bump(Kind.DIARY)
     # The few journey facts a diary cannot give, on the person's record.
@@ -326,8 +328,15 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
         person = desk.add(Kind.PERSON, facts)
         bump(Kind.PERSON)
         # Later people are earlier in their journey.
-        for step in JOURNEY[: max(2, len(JOURNEY) - index)]:
-            _journey_step(desk, person.id, name, index, step, facts, clock, rng, bump)
+        steps = JOURNEY[: max(2, len(JOURNEY) - index)]
+        for n, step in enumerate(steps):
+            _journey_step(desk, person.id, name, index, step, facts, clock, rng, bump,
+                          last=n == len(steps) - 1)
+        # Discharged as planned, no first meeting written yet: Today says when it is due.
+        planned = facts.get("planned_discharge")
+        if planned and "discharged_on" not in facts and \
+                planned <= (start + timedelta(weeks=weeks)).date().isoformat():
+            facts["discharged_on"] = planned
         if len(facts) > 4:
             desk.update(person.id, facts)
     for offset, reflection in enumerate(REFLECTIONS):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 SIZE = (1280, 820)
+WARD_SIZE = (1366, 768)
 
 
 def _wait(app: object, cond: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     from peerdesk.demo import SHARE_FOLDER
     from peerdesk.domain import Kind
     from peerdesk.services import Vault, sync
+    from peerdesk.services.workqueue import ItemKind
     from ui import plan_document, theme
     from ui.tasks import TaskRunner
     from ui.windows.desk import DeskPage
@@ -119,6 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         page = desk_of(shell)
         _wait(app, lambda: page.sync_status.label.text().startswith("Synced"))
         shot("03-today", page.window())
+        # The work queue and the follow-up it carries, at a ward PC's 1366 x 768.
+        shell.resize(*WARD_SIZE)
+        _wait(app, lambda: shell.size().width() == WARD_SIZE[0])
+        shot("29-today-work-queue", shell)
+        follow = next(i for i in page.work_model.items() if i.what is ItemKind.FOLLOW_UP)
+        page.open_item(follow)
+        carried = page.editors[-1]
+        _wait(app, carried.carried.isVisible)
+        shot("30-diary-with-follow-up-carried", shell)
+        carried.close_button.click()
+        _wait(app, lambda: carried not in page.editors)
+        shell.resize(*SIZE)
         page.show_section("People I support")
         page.people_page.view.selectRow(0)
         shot("04-people", shell)

@@ -90,6 +90,8 @@ QLabel[role="heading"] {{ font-size: {size + 7}pt; font-weight: bold; }}
 QLabel[role="subheading"] {{ font-size: {size + 2}pt; font-weight: bold; }}
 QLabel[role="muted"] {{ color: {c.muted}; }}
 QLabel[role="field"] {{ font-weight: bold; margin-top: 8px; }}
+QLabel[role="carried"] {{ background: {c.info_bg}; color: {c.text}; border: {border}px solid
+    {c.border}; border-radius: 4px; padding: 6px; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QComboBox, QDateEdit, QDateTimeEdit,
 QListView, QTableView, QListWidget {{
     border: {border}px solid {c.border}; border-radius: 3px; background: {c.base};

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     CHECKIN = "wellbeing_checkin"
     RESOURCE = "resource"
     COVER = "cover"
+    OUTCOME = "work_outcome"
 
     @property
     def label(self) -> str:
@@ -43,6 +44,7 @@ _KIND_LABELS = {
     Kind.CHECKIN: "My wellbeing check-in (private)",
     Kind.RESOURCE: "Resource pack entry",
     Kind.COVER: "Cover while the coordinator is away",
+    Kind.OUTCOME: "Done or not needed (Today)",
 }
 
 PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 
 from peerdesk.domain import Kind, Record
 from peerdesk.services import Draft
+from peerdesk.services.workqueue import Item, ItemKind
 from ui.models.drafts import DraftListModel
 from ui.models.records import RecordTableModel
-from ui.models.rows import make_rows, reviews_due
+from ui.models.rows import make_rows
+from ui.models.workqueue import WorkQueueModel
 
 
 def _records() -> list[Record]:
@@ -53,11 +55,19 @@ def test_filter_sort_and_clear() -> None:
     assert model.rowCount() == 0 and model.total() == 0
 
 
-def test_reviews_due_lists_plans_by_date() -> None:
-    rows = make_rows(_records(), {})
-    due = reviews_due(rows, today=datetime(2026, 1, 1).date())
-    assert [r.record.id for r in due] == ["c1"]
-    assert reviews_due(rows, today=datetime(2025, 1, 1).date()) == []
+def test_work_queue_model_says_when_in_words_and_bolds_what_is_pressing(
+        qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = WorkQueueModel()
+    today = date(2026, 3, 20)
+    items = [Item("a", ItemKind.FIRST_MEETING, "p1", "p1", date(2026, 3, 17), "Discharged"),
+             Item("b", ItemKind.REVIEW, "c1", "p1", date(2026, 3, 30), "Crisis plan")]
+    model.set_items(items, {"p1": "Jo"}, today)
+    qtmodeltester.check(model, force_py=True)
+    assert model.text_rows() == [
+        ("3 days late (was due 17 Mar 2026)", "First meeting after discharge", "Jo", "Discharged"),
+        ("Due in 10 days (30 Mar 2026)", "Plan review", "Jo", "Crisis plan")]
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.FontRole).bold()
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.FontRole) is None
 
 
 def test_draft_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
 from peerdesk import dates, search
 from peerdesk.catalogue import spec
-from peerdesk.domain import PLAN_KINDS, FieldType, Kind, Record
+from peerdesk.domain import FieldType, Kind, Record
 
 SUMMARY_LENGTH = 140
 KIND_LABELS = {k: k.label for k in Kind}
@@ -129,16 +128,3 @@ def make_rows(records: Iterable[Record], authors: Mapping[str, str]) -> list[Row
     records = list(records)
     people = {r.id: str(r.fields.get("label", "")) for r in records if r.kind is Kind.PERSON}
     return [make_row(r, people, authors) for r in records]
-
-
-def reviews_due(rows: Iterable[Row], *, today: date, within_days: int = 14) -> list[Row]:
-    due = []
-    for row in rows:
-        if row.record.kind in PLAN_KINDS and row.review_on:
-            try:
-                days = (date.fromisoformat(row.review_on) - today).days
-            except ValueError:
-                continue
-            if days <= within_days:
-                due.append(row)
-    return sorted(due, key=lambda r: r.review_on)

@@ -42,6 +42,7 @@ from peerdesk.services import (
     papers,
     resources,
     supervision,
+    workqueue,
 )
 from peerdesk.services import consent as consent_service
 from peerdesk.services import sar as sar_service
@@ -51,7 +52,8 @@ from ui import theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
 from ui.models.records import RecordTableModel
-from ui.models.rows import Row, make_row, make_rows, reviews_due
+from ui.models.rows import Row, make_row, make_rows
+from ui.models.workqueue import WorkQueueModel
 from ui.prefs import Display, Prefs
 from ui.sync_status import SyncBar
 from ui.tasks import Lane, TaskRunner
@@ -123,6 +125,9 @@ def thaw() -> None:
     gc.unfreeze()
 
 
+BOOKKEEPING = frozenset({Kind.SUMMARY, Kind.OUTCOME})
+
+
 class DeskPage(QWidget):
     lock_requested = Signal()
     switch_user_requested = Signal()
@@ -147,7 +152,7 @@ class DeskPage(QWidget):
         self.dialogs: list[LockableDialog] = []
 
         self.recent_model = RecordTableModel(("when", "kind", "person", "summary"))
-        self.reviews_model = RecordTableModel(("review", "kind", "person"))
+        self.work_model = WorkQueueModel()
         self.drafts_model = DraftListModel()
         self.people_model = RecordTableModel(("person", "pronouns", "when"),
                                              headers={"when": "Support started"})
@@ -293,8 +298,10 @@ class DeskPage(QWidget):
     def _make_page(self, name: str) -> QWidget:
         match name:
             case "Today":
-                today = TodayPage(self.drafts_model, self.reviews_model, self.recent_model)
+                today = TodayPage(self.drafts_model, self.work_model, self.recent_model)
                 today.draft_requested.connect(self.open_draft)
+                today.item_requested.connect(self.open_item)
+                today.item_closed.connect(self.close_item)
                 today.discard_requested.connect(self._confirm_discard)
                 return today
             case "People I support":
@@ -463,8 +470,9 @@ class DeskPage(QWidget):
         return {rid: r.person for rid, r in self.rows.items() if r.record.kind is Kind.PERSON}
 
     def refresh(self) -> None:
-        # Delivery summaries feed the fidelity page only; no list shows them.
-        rows = [r for r in self.rows.values() if r.record.kind is not Kind.SUMMARY]
+        # Delivery summaries and Today's outcomes are bookkeeping: no list shows them.
+        everything = [r.record for r in self.rows.values()]
+        rows = [r for r in self.rows.values() if r.record.kind not in BOOKKEEPING]
         mine = self.user.id
         by_kind: dict[Kind, list[Row]] = {}
         for r in rows:
@@ -472,7 +480,10 @@ class DeskPage(QWidget):
         recent = sorted((r for r in rows if r.record.kind not in (Kind.PERSON, Kind.RESOURCE)),
                         key=lambda r: r.record.saved_at, reverse=True)[:RECENT]
         self.recent_model.set_rows(recent)
-        self.reviews_model.set_rows(reviews_due(rows, today=dates.today()))
+        today = dates.today()
+        self.work_model.set_items(workqueue.queue(
+            everything, today=today, first_meeting_days=self.policy.first_meeting_days,
+            author_id=mine), self.people(), today)
         self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
                                             reverse=True), self.people())
         self.people_model.set_rows(by_kind.get(Kind.PERSON, []))
@@ -525,7 +536,7 @@ class DeskPage(QWidget):
         self.person_records_model.set_rows(
             [] if person is None else
             [r for r in self.rows.values() if r.record.person_id == person.id
-             and r.record.kind is not Kind.SUMMARY])
+             and r.record.kind not in BOOKKEEPING])
         if isinstance(page, PeoplePage):
             page.journey.show_journey(None if person is None else journey.build(
                 person.id, [r.record for r in self.rows.values()
@@ -616,7 +627,54 @@ class DeskPage(QWidget):
                             person_id=person_id, read_only=read_only,
                             coordinators=self._coordinators(),
                             escalation_text=self.policy.escalation_text,
+                            carried=self.follow_ups() if kind is Kind.DIARY and record is None
+                            else {},
                             author=self.authors.get(record.author_id, "") if record else "")
+
+    def follow_ups(self) -> dict[str, str]:
+        """Per person, the last follow-up this peer agreed: said again at the top of the next
+        diary about them."""
+        records = [r.record for r in self.rows.values()]
+        out = {}
+        for pid in self.people():
+            last = workqueue.last_follow_up(records, pid, author_id=self.user.id)
+            if last is not None:
+                f = last.fields
+                by = f" (by {dates.short_day(str(f['follow_up_by']))})" \
+                    if f.get("follow_up_by") else ""
+                out[pid] = (f"Last time ({dates.short_day(str(f.get('when', '')))}) you agreed"
+                            f"{by}: {' '.join(str(f['follow_up']).split())}")
+        return out
+
+    def new_diary_for(self, person_id: str | None, *,
+                      contact_type: str | None = None) -> RecordEditor:
+        editor = self._make_editor(Kind.DIARY, None, person_id)
+        if contact_type:
+            editor.form.set_values({"contact_type": contact_type})
+            editor.dirty = False
+        return self._add_editor(editor, f"New {Kind.DIARY.label.lower()}")
+
+    def open_item(self, item: workqueue.Item) -> None:
+        """The editor an item on Today needs: a new diary for a meeting or a follow-up, the
+        person for an ending, the plan for a review."""
+        if item.what is workqueue.ItemKind.FIRST_MEETING:
+            self.new_diary_for(item.person_id, contact_type="first_post_discharge")
+        elif item.what is workqueue.ItemKind.FOLLOW_UP:
+            self.new_diary_for(item.person_id)
+        else:
+            row = self.rows.get(item.record_id)
+            if row is not None:
+                self.open_record(row.record)
+
+    def close_item(self, item: workqueue.Item, done: bool, reason: str) -> None:
+        desk = self.desk
+        assert desk is not None
+        self._run(lambda: workqueue.close(desk, item, done=done, reason=reason), self._closed)
+
+    def _closed(self, record: Record) -> None:
+        self._upsert(record)
+        self.banner.show_done("Marked done." if record.fields.get("outcome") == "done"
+                              else "Marked not needed, with your reason.")
 
     def new_record(self, kind: Kind) -> RecordEditor:
         person_id = None
@@ -990,7 +1048,7 @@ class DeskPage(QWidget):
             self._remove_editor(editor)
         for page in self._built.values():
             page.wipe()  # type: ignore[attr-defined]
-        for model in (self.recent_model, self.reviews_model, self.drafts_model,
+        for model in (self.recent_model, self.work_model, self.drafts_model,
                       self.people_model, self.person_records_model, self.diary_model,
                       self.reflection_model, self.plans_model, self.shared_model,
                       self.search_model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,7 @@ class RecordEditor(QWidget):
                  people: Sequence[tuple[str, str]] = (), person_id: str | None = None,
                  read_only: bool = False, coordinators: Sequence[str] = (),
                  escalation_text: str = "", author: str = "",
+                 carried: Mapping[str, str] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
@@ -112,6 +113,15 @@ class RecordEditor(QWidget):
             column.addWidget(self.person_box)
         if self.kind_spec.intro:
             column.addWidget(muted(self.kind_spec.intro))
+        # A new diary starts from what was agreed last time with the person.
+        self._carried = dict(carried or {})
+        self.carried = state_label("Follow-up agreed last time", role="carried")
+        self.carried.setWordWrap(True)
+        self.carried.setObjectName("carried")
+        column.addWidget(self.carried)
+        if self.person_box is not None:
+            self.person_box.currentIndexChanged.connect(self._show_carried)
+        self._show_carried()
 
         self.form = SpecForm(self.kind_spec, read_only=read_only)
         self.prompts: QLabel | None = None
@@ -341,6 +351,11 @@ class RecordEditor(QWidget):
 
     # -- hints and prompts ----------------------------------------------------------------
 
+    def _show_carried(self) -> None:
+        text = self._carried.get(self.person_id() or "", "") if self.record is None else ""
+        self.carried.setText(text)
+        self.carried.setVisible(bool(text))
+
     def _show_prompts(self) -> None:
         if self.prompts is None:
             return
@@ -380,7 +395,8 @@ class RecordEditor(QWidget):
         self.form.clear()
         if self.person_box is not None:
             self.person_box.clear()
-        for label in (self.hints_label, self.prompts):
+        self._carried = {}
+        for label in (self.hints_label, self.prompts, self.carried):
             if label is not None:
                 label.clear()
         self.banner.clear()

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 
 from peerdesk.domain import Kind, Record
 from peerdesk.services import Draft
+from peerdesk.services.workqueue import Item
 from ui.models.drafts import DraftListModel
 from ui.models.records import WIDTH_SAMPLE, RecordTableModel
+from ui.models.workqueue import WorkQueueModel
 from ui.widgets.common import clearable, field_label, heading, muted, nothing_found, state_label
 from ui.widgets.journey_view import JourneyView
 from ui.widgets.reflow import FlowLayout, ReflowBox
@@ -170,14 +172,57 @@ class TodayPage(QWidget):
     open_requested = Signal(object)  # Record
     draft_requested = Signal(object)  # Draft
     discard_requested = Signal(object)  # Draft
+    item_requested = Signal(object)  # workqueue.Item: open the editor for it
+    item_closed = Signal(object, bool, str)  # Item, done, reason when not needed
 
-    def __init__(self, drafts: DraftListModel, reviews: RecordTableModel,
+    def __init__(self, drafts: DraftListModel, work: WorkQueueModel,
                  recent: RecordTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.drafts, self.reviews, self.recent = drafts, reviews, recent
+        self.drafts, self.work, self.recent = drafts, work, recent
         layout = QVBoxLayout(self)
         self.greeting = heading("Today")
         layout.addWidget(self.greeting)
+
+        layout.addWidget(heading("To do", role="subheading"))
+        self.work_hint = muted("")
+        layout.addWidget(self.work_hint)
+        self.work_view = QTableView()
+        self.work_view.setModel(work)
+        self.work_view.setAccessibleName("To do")
+        self.work_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.work_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.work_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.work_view.setTabKeyNavigation(False)
+        self.work_view.setWordWrap(False)
+        self.work_view.verticalHeader().hide()
+        self.work_view.horizontalHeader().setStretchLastSection(True)
+        self.work_view.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
+        self.work_view.activated.connect(lambda _i: self._open_item())
+        layout.addWidget(self.work_view, 1)
+        row = FlowLayout()
+        self.open_item = QPushButton("Open")
+        self.open_item.setAccessibleDescription(
+            "A first meeting or follow-up opens a new diary about the person; an ending opens "
+            "the person; a review opens the plan")
+        self.open_item.clicked.connect(self._open_item)
+        self.done_item = QPushButton("Mark done")
+        self.done_item.clicked.connect(lambda: self._close_item(done=True))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("Why it is not needed")
+        self.reason.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.reason.setMinimumWidth(self.fontMetrics().averageCharWidth() * 28)
+        self.reason_label = field_label("Not needed because", self.reason)
+        self.not_needed = QPushButton("Not needed")
+        self.not_needed.setAccessibleDescription("Takes it off Today with the reason you give")
+        self.not_needed.clicked.connect(lambda: self._close_item(done=False))
+        self.reason.textChanged.connect(lambda _t: self._selection_changed())
+        self.reason.returnPressed.connect(self.not_needed.click)
+        for w in (self.open_item, self.done_item, self.reason_label, self.reason,
+                  self.not_needed):
+            row.addWidget(w)
+        layout.addLayout(row)
+        self.work_view.selectionModel().selectionChanged.connect(
+            lambda *_: self._selection_changed())
 
         layout.addWidget(heading("Drafts to finish", role="subheading"))
         self.drafts_hint = muted("")
@@ -197,18 +242,48 @@ class TodayPage(QWidget):
         row.addWidget(self.discard_draft)
         layout.addLayout(row)
 
-        layout.addWidget(heading("Plan reviews due in the next two weeks", role="subheading"))
-        self.reviews_view = record_table(reviews, "Plan reviews due", descending=False)
-        self.reviews_view.setMaximumHeight(200)
-        self.reviews_view.activated.connect(lambda i: self._open(reviews, i))
-        layout.addWidget(self.reviews_view)
-
         layout.addWidget(heading("Recent entries", role="subheading"))
         self.recent_view = record_table(recent, "Recent entries")
         self.recent_view.activated.connect(lambda i: self._open(recent, i))
         layout.addWidget(self.recent_view, 1)
         drafts.modelReset.connect(self._drafts_changed)
+        work.modelReset.connect(self._work_changed)
         self._drafts_changed()
+        self._work_changed()
+
+    def _work_changed(self) -> None:
+        n = self.work.rowCount()
+        self.work_hint.setText(
+            "Nothing due in the next two weeks." if n == 0 else
+            f"{n} thing{'' if n == 1 else 's'} to do. Late or due within two days shows in "
+            "bold. Open one to do it, or mark it done or not needed.")
+        self.work_view.resizeColumnsToContents()
+        if n and not self.work_view.currentIndex().isValid():
+            self.work_view.selectRow(0)
+        self._selection_changed()
+
+    def selected_item(self) -> Item | None:
+        rows = self.work_view.selectionModel().selectedRows()
+        return self.work.item_at(rows[0]) if rows else None
+
+    def _selection_changed(self) -> None:
+        chosen = self.selected_item() is not None
+        for w in (self.open_item, self.done_item, self.reason):
+            w.setEnabled(chosen)
+        self.not_needed.setEnabled(chosen and bool(self.reason.text().strip()))
+
+    def _open_item(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            self.item_requested.emit(item)
+
+    def _close_item(self, *, done: bool) -> None:
+        item = self.selected_item()
+        reason = self.reason.text().strip()
+        if item is None or (not done and not reason):
+            return
+        self.item_closed.emit(item, done, "" if done else reason)
+        self.reason.clear()
 
     def _drafts_changed(self) -> None:
         n = self.drafts.rowCount()
@@ -236,5 +311,6 @@ class TodayPage(QWidget):
             self.discard_requested.emit(draft)
 
     def wipe(self) -> None:
-        for m in (self.drafts, self.reviews, self.recent):
+        self.reason.clear()
+        for m in (self.drafts, self.work, self.recent):
             m.clear()

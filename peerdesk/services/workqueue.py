@@ -1,0 +1,156 @@
+"""Today as a work queue: what is due around a person's discharge, read from the records the
+peer already writes, and what she marked done or not needed.
+
+Four kinds of item, each with the day it is due:
+- the first meeting after discharge (the person's discharge date + the team's target from
+  the policy), until a first post-discharge diary on or after that date exists;
+- a follow-up agreed in a diary with a "by when";
+- the planned end of peer support within two weeks, until the end date is recorded;
+- a plan review within two weeks.
+An item leaves the queue when its own work is recorded, or when the peer marks it done or not
+needed (with a reason): an outcome record keyed by the item, so a new discharge date, end date
+or review date makes a new item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from peerdesk import dates
+from peerdesk.catalogue import spec
+from peerdesk.domain import PLAN_KINDS, Kind, Record
+from peerdesk.errors import InvalidInput
+from peerdesk.services.desk import Desk
+
+WITHIN_DAYS = 14  # endings and reviews come onto Today two weeks ahead
+FLAG_DAYS = 2  # a first meeting or follow-up is flagged in its last two days, before it lapses
+MAX_REASON = 2000
+
+
+class ItemKind(StrEnum):
+    FIRST_MEETING = "first_meeting"
+    FOLLOW_UP = "follow_up"
+    ENDING = "ending"
+    REVIEW = "review"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    ItemKind.FIRST_MEETING: "First meeting after discharge",
+    ItemKind.FOLLOW_UP: "Follow-up agreed",
+    ItemKind.ENDING: "Peer support ends",
+    ItemKind.REVIEW: "Plan review",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str  # what it is about and the date it runs from; outcome records name it
+    what: ItemKind
+    record_id: str  # the record it comes from: person, diary or plan
+    person_id: str | None
+    due: date
+    detail: str  # the follow-up's words, the plan's title, the discharge date
+
+    def days_left(self, today: date) -> int:
+        return (self.due - today).days
+
+    def flagged(self, today: date) -> bool:
+        """Needs doing now: due within FLAG_DAYS, or already passed."""
+        return self.days_left(today) <= FLAG_DAYS
+
+    def when_text(self, today: date) -> str:
+        days = self.days_left(today)
+        if days < 0:
+            late = f"{-days} day{'' if days == -1 else 's'} late"
+            return f"{late} (was due {dates.short_day(self.due)})"
+        if days == 0:
+            return "Due today"
+        if days == 1:
+            return "Due tomorrow"
+        return f"Due in {days} days ({dates.short_day(self.due)})"
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
+          author_id: str | None = None) -> list[Item]:
+    """The open items, most pressing first. ``author_id``: only what this peer wrote (a
+    coordinator reads diaries shared with her, but they are not her work)."""
+    live = [r for r in records if not r.deleted
+            and (author_id is None or r.author_id == author_id)]
+    closed = {str(r.fields.get("item")) for r in live if r.kind is Kind.OUTCOME}
+    diaries = [r for r in live if r.kind is Kind.DIARY]
+    items: list[Item] = []
+    for person in (r for r in live if r.kind is Kind.PERSON):
+        items.extend(_person_items(person, diaries, today, first_meeting_days))
+    for diary in diaries:
+        by = _day(diary.fields.get("follow_up_by"))
+        text = " ".join(str(diary.fields.get("follow_up") or "").split())
+        if by is not None and text:
+            items.append(Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
+                              diary.id, diary.person_id, by, text))
+    for plan in (r for r in live if r.kind in PLAN_KINDS):
+        review = _day(plan.fields.get("review_on"))
+        if review is not None and (review - today).days <= WITHIN_DAYS:
+            items.append(Item(f"review:{plan.id}:{review.isoformat()}", ItemKind.REVIEW,
+                              plan.id, plan.person_id, review, spec(plan.kind).title))
+    open_items = [i for i in items if i.key not in closed]
+    return sorted(open_items, key=lambda i: (i.due, list(ItemKind).index(i.what), i.key))
+
+
+def _person_items(person: Record, diaries: Sequence[Record], today: date,
+                  first_meeting_days: int) -> list[Item]:
+    f = person.fields
+    if _day(f.get("ended_on")) is not None:
+        return []
+    out: list[Item] = []
+    discharged = _day(f.get("discharged_on"))
+    if discharged is not None and discharged <= today:
+        met = any(d.person_id == person.id and d.fields.get("contact_type") == "first_post_discharge"
+                  and (_day(d.fields.get("when")) or date.min) >= discharged for d in diaries)
+        if not met:
+            out.append(Item(f"first_meeting:{person.id}:{discharged.isoformat()}",
+                            ItemKind.FIRST_MEETING, person.id, person.id,
+                            discharged + timedelta(days=first_meeting_days),
+                            f"Discharged {dates.short_day(discharged.isoformat())}"))
+    end = _day(f.get("planned_end"))
+    if end is not None and (end - today).days <= WITHIN_DAYS:
+        out.append(Item(f"ending:{person.id}:{end.isoformat()}", ItemKind.ENDING, person.id,
+                        person.id, end, "Planned end of peer support"))
+    return out
+
+
+def close(desk: Desk, item: Item, *, done: bool, reason: str = "",
+          on: date | None = None) -> Record:
+    """Mark an item done, or not needed with the reason: it leaves Today on every device."""
+    reason = " ".join(reason.split()) if not done else ""
+    if not done and not reason:
+        raise InvalidInput("Say why it is not needed: a few words are enough.")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"The reason is longer than {MAX_REASON:,} characters.")
+    fields = {"item": item.key, "outcome": "done" if done else "not_needed",
+              "reason": reason, "when": (on or dates.today()).isoformat()}
+    return desk.add(Kind.OUTCOME, fields, person_id=item.person_id)
+
+
+def last_follow_up(records: Iterable[Record], person_id: str, *,
+                   author_id: str | None = None) -> Record | None:
+    """The newest diary about this person that agreed a follow-up: shown at the top of the
+    next diary about them."""
+    with_follow_up = [r for r in records if r.kind is Kind.DIARY and not r.deleted
+                      and r.person_id == person_id and str(r.fields.get("follow_up") or "").strip()
+                      and (author_id is None or r.author_id == author_id)]
+    return max(with_follow_up, key=lambda r: (str(r.fields.get("when", "")), r.saved_at),
+               default=None)
