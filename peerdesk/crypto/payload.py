@@ -10,9 +10,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from peerdesk import strict_json
 from peerdesk.crypto import aead, envelope
 from peerdesk.crypto.keys import UserKeys
-from peerdesk.errors import DecryptionFailed
+from peerdesk.errors import DecryptionFailed, InvalidInput
 
 _PAD = 256
 
@@ -33,8 +34,8 @@ def seal_fields(key: bytes | AESGCM, fields: Mapping[str, Any], *, aad: bytes) -
 def open_fields(key: bytes | AESGCM, blob: bytes, *, aad: bytes) -> dict[str, Any]:
     raw = aead.open_(key, blob, aad=aad)
     try:
-        fields = json.loads(raw)
-    except ValueError:
+        fields = strict_json.loads(raw)
+    except InvalidInput:
         raise DecryptionFailed("This item decrypted but could not be read.") from None
     if not isinstance(fields, dict):
         raise DecryptionFailed("This item decrypted but could not be read.")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 MAX_COUNTER = 0xFFFF
 # Clocks a day or two wrong are ordinary; a year ahead is a broken clock (or an attack).
 MAX_AHEAD_MS = 90 * 24 * 3600 * 1000
-PATTERN = re.compile(r"^[0-9a-f]{16}\.[0-9a-f-]{1,36}$")
+PATTERN = re.compile(r"[0-9a-f]{16}\.[0-9a-f-]{1,36}\Z")
 # Readings beyond this (the year 10000 and on) are refused, so a clock never runs out of digits.
 LIMIT_MS = 253_402_300_800_000
 
@@ -35,7 +35,8 @@ def decode(reading: str) -> Stamp:
 
 
 def sane(reading: str) -> bool:
-    return bool(PATTERN.match(reading)) and decode(reading)[0] < LIMIT_MS
+    return (isinstance(reading, str) and bool(PATTERN.fullmatch(reading))
+            and decode(reading)[0] < LIMIT_MS)
 
 
 def advance(last: Stamp, wall: int) -> Stamp:

@@ -20,6 +20,7 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
 
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import rewrapper
@@ -64,6 +65,10 @@ COMPACT_AFTER = 50
 _SECTION_BYTES = 16 * 1024 * 1024
 _R, _A = table(RecordRow).c, table(AccountRow).c
 T = TypeVar("T")
+# What a signed changeset's content can still cause on the way into the store; a problem with
+# this computer (its disk, its database) is not among them, and stops the run instead.
+_DATA_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+                RecursionError, IntegrityError)
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ class Engine:
         for d in self.share.list(fmt.DEVICES):
             if d.is_temp:
                 continue
-            if d.kind != "dir" or not fmt.DEVICE_NAME.match(d.name):
+            if d.kind != "dir" or not fmt.DEVICE_NAME.fullmatch(d.name):
                 self.ctx.odd_entry(fmt.DEVICES, d)
                 continue
             devices.add(d.name)
@@ -215,6 +220,10 @@ class Engine:
                 self.db(partial(self._apply, f=fetched))
             except fmt.Tampered as exc:  # signed, but not hers to change: nothing applied
                 self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name, str(exc),
+                                    item.entry.size)
+            except _DATA_ERRORS as exc:  # checked, yet the store would not take it in
+                self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name,
+                                    f"it could not be taken in ({type(exc).__name__})",
                                     item.entry.size)
         self.ctx.progress(total, total, "Received")
 
@@ -277,7 +286,8 @@ class Engine:
         manifest = self._manifest()
         try:
             data = self.share.read(f"{heads.HEADS}/{item.entry.name}", max_size=heads.MAX_HEAD)
-            return heads.parse(data, item, team_id=manifest.team_id, verify_key=keys.get)
+            return fmt.boundary(lambda: heads.parse(data, item, team_id=manifest.team_id,
+                                                    verify_key=keys.get))
         except FileTooLarge:
             self.ctx.quarantine(heads.HEADS, item.entry.name, "it is far too large to be a head",
                                 item.entry.size)
@@ -316,9 +326,9 @@ class Engine:
         for e in self.share.list(folder):
             if e.is_temp:
                 continue  # a writer's unfinished file; only its writer removes it
-            match = fmt.CHANGESET_NAME.match(e.name)
-            snap = fmt.SNAPSHOT_NAME.match(e.name)
-            part = fmt.PART_NAME.match(e.name)
+            match = fmt.CHANGESET_NAME.fullmatch(e.name)
+            snap = fmt.SNAPSHOT_NAME.fullmatch(e.name)
+            part = fmt.PART_NAME.fullmatch(e.name)
             if match:
                 streams[match.group(1)].append((int(match.group(2)), e))
             elif snap:
@@ -375,7 +385,7 @@ class Engine:
             self.ctx.quarantine(folder, e.name, f"it is too large ({big.size:,} bytes)", e.size)
             return None
         try:
-            return self._verify(item, data, verify_keys)
+            return fmt.boundary(lambda: self._verify(item, data, verify_keys))
         except fmt.Tampered as exc:
             self.ctx.quarantine(folder, e.name, str(exc), e.size)
             return None
@@ -420,20 +430,28 @@ class Engine:
                 data = self.share.read(f"{folder}/{part.name}", max_size=fmt.MAX_FILE)
                 if fmt.digest(data) != part.digest:
                     raise fmt.Tampered("it is not the part its snapshot names")
-                signed, _ = fmt.parse_doc(data, "part")
-                h = fmt.read_header(signed)
-                if (h.team_id, h.device_id, h.author_id, h.seq) != (
-                        snapshot.header.team_id, item.device, item.author, item.seq):
-                    raise fmt.Tampered("it is not the part its snapshot names")
+                h, opened = fmt.boundary(partial(self._open_part, data, item, snapshot))
                 del data
-                opened = tuple(changes.from_wire(e) for e in fmt.open_sections(
-                    signed, h, self.user_id, self.keys))
-                del signed
                 self.db(partial(self._apply, f=Fetched(item, h, opened, None)))
             except (fmt.Tampered, FileTooLarge, fmt.NewerFormat) as exc:
                 self.ctx.quarantine(folder, part.name, str(exc), listed.size)
                 return False
+            except _DATA_ERRORS as exc:  # checked, yet the store would not take it in
+                self.ctx.quarantine(folder, part.name,
+                                    f"it could not be taken in ({type(exc).__name__})",
+                                    listed.size)
+                return False
         return True
+
+    def _open_part(self, data: bytes, item: Found,
+                   snapshot: Fetched) -> tuple[fmt.Header, tuple[Change, ...]]:
+        signed, _ = fmt.parse_doc(data, "part")
+        h = fmt.read_header(signed)
+        if (h.team_id, h.device_id, h.author_id, h.seq) != (
+                snapshot.header.team_id, item.device, item.author, item.seq):
+            raise fmt.Tampered("it is not the part its snapshot names")
+        return h, tuple(changes.from_wire(e) for e in fmt.open_sections(
+            signed, h, self.user_id, self.keys))
 
     def _apply(self, conn: Connection, *, f: Fetched) -> None:
         """One changeset, with the cursor that records it, in one transaction."""
@@ -571,8 +589,8 @@ class Engine:
         files = {name: len(data)} | {p.name: p.size for p in parts}
         # Only now, with the snapshot read back, do the files it replaces go.
         for e in self.share.list(folder):
-            match = (fmt.CHANGESET_NAME.match(e.name) or fmt.SNAPSHOT_NAME.match(e.name)
-                     or fmt.PART_NAME.match(e.name))
+            match = (fmt.CHANGESET_NAME.fullmatch(e.name)
+                     or fmt.SNAPSHOT_NAME.fullmatch(e.name) or fmt.PART_NAME.fullmatch(e.name))
             if (match and match.group(1) == me and int(match.group(2)) <= seq
                     and e.name not in files):
                 self.share.remove(f"{folder}/{e.name}")
@@ -615,14 +633,17 @@ class Engine:
         while (nxt := f"{self.user_id}.{at.seq + 1:010d}.pdk") in listing:
             data = self.share.read(f"{folder}/{nxt}", max_size=fmt.MAX_FILE)
             try:
-                signed, sig = fmt.parse_doc(data, "changeset")
-                fmt.check_signature("changeset", signed, sig, self.keys.public().verify)
+                fmt.boundary(partial(self._check_own, data))
             except (fmt.Tampered, fmt.NewerFormat):
                 break
             adopted = Written(self.user_id, at.seq + 1, fmt.digest(data), len(data), ())
             self.db(partial(state.mark_written, written=adopted, at=self.clock()))
             at = Position(adopted.seq, adopted.digest)
         return at
+
+    def _check_own(self, data: bytes) -> None:
+        signed, sig = fmt.parse_doc(data, "changeset")
+        fmt.check_signature("changeset", signed, sig, self.keys.public().verify)
 
     def _requeue_missing(self, listing: dict[str, Entry]) -> None:
         """A changeset of ours that is gone or cut short on the share is queued again."""

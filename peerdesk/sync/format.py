@@ -16,11 +16,12 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from peerdesk import strict_json
 from peerdesk.crypto import aead, envelope
 from peerdesk.crypto.keys import UserKeys, verify
-from peerdesk.errors import DecryptionFailed, EnvironmentProblem, IntegrityProblem
+from peerdesk.errors import DecryptionFailed, EnvironmentProblem, IntegrityProblem, InvalidInput
 
 FORMAT = 1
 # A snapshot too large for one file is written in parts, with format 2 on the snapshot and its
@@ -35,11 +36,12 @@ MAX_ENTRIES = 2000
 MAX_FILE = 64 * 1024 * 1024
 MAX_SMALL_FILE = 1024 * 1024  # manifest and accounts
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-CHANGESET_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.pdk$")
-SNAPSHOT_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.snap\.pdk$")
-PART_NAME = re.compile(rf"^({UUID})\.(\d{{10}})\.([0-9a-f]{{16}})\.part\.pdk$")
-ACCOUNT_NAME = re.compile(rf"^({UUID})\.json$")
-DEVICE_NAME = re.compile(rf"^{UUID}$")
+# Names are matched whole (``fullmatch``; ``\Z``, as ``$`` also matches before a final newline).
+CHANGESET_NAME = re.compile(rf"({UUID})\.(\d{{10}})\.pdk\Z")
+SNAPSHOT_NAME = re.compile(rf"({UUID})\.(\d{{10}})\.snap\.pdk\Z")
+PART_NAME = re.compile(rf"({UUID})\.(\d{{10}})\.([0-9a-f]{{16}})\.part\.pdk\Z")
+ACCOUNT_NAME = re.compile(rf"({UUID})\.json\Z")
+DEVICE_NAME = re.compile(rf"{UUID}\Z")
 
 
 class Tampered(IntegrityProblem):
@@ -55,6 +57,35 @@ class NewerFormat(EnvironmentProblem):
 
 
 NEWER_ADVICE = "A newer PeerDesk wrote this; update PeerDesk to read it."
+T = TypeVar("T")
+
+
+def boundary(parse: Callable[[], T]) -> T:
+    """The one boundary every byte read from the share passes: ``parse`` turns them into
+    checked values. Tampered and NewerFormat say what is wrong; any other exception inside it
+    (whatever hostile bytes managed to break) becomes Tampered too, so the caller sets that
+    one file aside and the sync goes on."""
+    try:
+        return parse()
+    except (Tampered, NewerFormat):
+        raise
+    except InvalidInput as exc:
+        raise Tampered(_reason(str(exc))) from None
+    except Exception as exc:  # noqa: BLE001 - any failure on hostile bytes sets the file aside
+        raise Tampered(f"it could not be read ({type(exc).__name__})") from None
+
+
+def _reason(sentence: str) -> str:
+    """A strict_json sentence as a clause: "It is nested …." -> "it is nested …"."""
+    return sentence[:1].lower() + sentence[1:].rstrip(".")
+
+
+def load(data: bytes) -> Any:
+    """Share bytes as JSON, within strict_json's limits; raises Tampered."""
+    try:
+        return strict_json.loads(data)
+    except InvalidInput as exc:
+        raise Tampered(_reason(str(exc))) from None
 
 
 def b64(data: bytes) -> str:
@@ -96,10 +127,7 @@ def seal_doc(kind: str, body: dict[str, Any], sign: Callable[[bytes], bytes], *,
 
 def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
     """The signed part and its signature, not yet verified."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise Tampered("it is not a PeerDesk file (damaged or cut short)") from None
+    doc = load(data)
     if not isinstance(doc, dict) or not isinstance(doc.get("signed"), dict):
         raise Tampered("it is not a PeerDesk file")
     signed = doc["signed"]
@@ -214,10 +242,7 @@ def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
                                aad=_section_aad(h, index))
         except DecryptionFailed:
             raise Tampered("it cannot be decrypted") from None
-        try:
-            items = json.loads(plain)
-        except ValueError:
-            raise Tampered("its content cannot be read") from None
+        items = load(plain)
         if not isinstance(items, list) or not all(isinstance(e, dict) for e in items):
             raise Tampered("its content cannot be read")
         entries.extend(items)
@@ -251,7 +276,7 @@ def read_parts(signed: dict[str, Any], h: Header) -> list[Part]:
             raise Tampered("its list of parts is damaged")
         name, digest_, size = (field(item, "name", str), field(item, "digest", str),
                                field(item, "size", int))
-        match = PART_NAME.match(name)
+        match = PART_NAME.fullmatch(name)
         if (not match or (match.group(1), int(match.group(2))) != (h.author_id, h.seq)
                 or not re.fullmatch(r"[0-9a-f]{64}", digest_) or not 0 < size <= MAX_FILE):
             raise Tampered("its list of parts is damaged")

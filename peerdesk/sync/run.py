@@ -99,5 +99,5 @@ class Run:
             # Never used as a path: not read, not moved, only named (shortened, made printable).
             shown = e.name.encode("unicode_escape").decode("ascii")[:60]
             self.report(f"unsafe:{folder}/{e.name}",
-                        f"A file with an unsafe name ({shown!r}) in the team share's {folder} "
+                        f"A file with an unsafe name ('{shown}') in the team share's {folder} "
                         "folder was ignored. Tell your administrator.")

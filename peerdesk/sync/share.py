@@ -26,8 +26,9 @@ from urllib.parse import unquote, urlsplit
 from peerdesk.errors import DiskFull, EnvironmentProblem, IntegrityProblem, InvalidInput
 
 TEMP_PREFIX = ".tmp-"
-_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_TEMP = re.compile(r"^\.tmp-[A-Za-z0-9]{1,64}$")
+# Matched whole: ``\Z``, since ``$`` also matches before a final newline.
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+_TEMP = re.compile(r"\.tmp-[A-Za-z0-9]{1,64}\Z")
 
 
 class ShareUnavailable(EnvironmentProblem):
@@ -60,15 +61,15 @@ class Entry:
 def check_path(path: str) -> str:
     """A relative path whose every part is a plain name; anything else is refused."""
     parts = path.split("/")
-    if parts and _TEMP.match(parts[-1]):
+    if parts and _TEMP.fullmatch(parts[-1]):
         parts = parts[:-1]  # a temp name of PeerDesk's own, to clean up after a crash
-    if not path or not all(_PART.match(p) and p not in {".", ".."} for p in parts):
+    if not path or not all(_PART.fullmatch(p) and p not in {".", ".."} for p in parts):
         raise InvalidInput(f"Refusing an unsafe name on the share: {path[:80]!r}.")
     return path
 
 
 def safe_name(name: str) -> bool:
-    return bool(_PART.match(name)) and name not in {".", ".."}
+    return bool(_PART.fullmatch(name)) and name not in {".", ".."}
 
 
 class Share(ABC):

@@ -61,7 +61,7 @@ def read_manifest(share: Share) -> Manifest:
     except FileTooLarge:
         raise fmt.Tampered("The team share's manifest is far too large to be genuine.") from None
     try:
-        signed, sig = fmt.parse_doc(data, "share")
+        signed, sig = fmt.boundary(lambda: fmt.parse_doc(data, "share"))
     except fmt.NewerFormat:
         raise NotATeamShare(f"{fmt.NEWER_ADVICE} The team share at {share.describe()} was set "
                             "up by a newer PeerDesk, so this computer cannot sync with it. "
@@ -69,12 +69,16 @@ def read_manifest(share: Share) -> Manifest:
     except fmt.Tampered as exc:
         raise fmt.Tampered(f"The team share's manifest failed its checks: {exc}.") from None
     try:
-        key = fmt.unb64(signed.get("admin_key"))
-        fmt.check_signature("share", signed, sig, key)
-        return Manifest(ident(signed, "team"), fmt.field(signed, "name", str),
-                        ident(signed, "admin"), key)
+        return fmt.boundary(lambda: _checked_manifest(signed, sig))
     except fmt.Tampered as exc:
         raise fmt.Tampered(f"The team share's manifest failed its checks: {exc}.") from None
+
+
+def _checked_manifest(signed: dict[str, Any], sig: bytes) -> Manifest:
+    key = fmt.unb64(signed.get("admin_key"))
+    fmt.check_signature("share", signed, sig, key)
+    return Manifest(ident(signed, "team"), fmt.field(signed, "name", str),
+                    ident(signed, "admin"), key)
 
 
 def write_manifest(share: Share, *, team_id: str, name: str, admin_id: str, keys: UserKeys,
@@ -120,7 +124,7 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
     for e in run.share.list(fmt.ACCOUNTS):
         if e.is_temp:
             continue
-        match = fmt.ACCOUNT_NAME.match(e.name)
+        match = fmt.ACCOUNT_NAME.fullmatch(e.name)
         if not match or e.kind != "file":
             run.odd_entry(fmt.ACCOUNTS, e)
             continue
@@ -158,6 +162,11 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
 def _verified_account(share: Share, name: str, account_id: str,
                       manifest: Manifest) -> tuple[dict[str, Any], str]:
     data = share.read(f"{fmt.ACCOUNTS}/{name}", max_size=fmt.MAX_SMALL_FILE)
+    return fmt.boundary(lambda: _checked_account(data, account_id, manifest))
+
+
+def _checked_account(data: bytes, account_id: str,
+                     manifest: Manifest) -> tuple[dict[str, Any], str]:
     signed, sig = fmt.parse_doc(data, "account")
     fmt.check_signature("account", signed, sig, manifest.admin_key)
     if ident(signed, "id") != account_id or signed.get("team") != manifest.team_id:
