@@ -473,6 +473,8 @@ class Engine:
                             "come when that device syncs again.")
         self.result.pulled += Apply(conn, self.user_id, item.author, self.clock()).all(
             f.changes)
+        if item.author == self.user_id and f.changes:
+            state.set_wraps_due(conn, self.user_id, True)
         records.observe(conn, h.hlc, device_id=self.device_id, now=self.clock())
         if f.position is not None:
             state.move_cursor(conn, self.user_id, item.device, item.author, f.position)
@@ -485,6 +487,8 @@ class Engine:
     def _retry_waiting(self, conn: Connection) -> None:
         for author, items in state.take_waiting(conn, self.user_id).items():
             Apply(conn, self.user_id, author, self.clock()).all(items)
+            if author == self.user_id:
+                state.set_wraps_due(conn, self.user_id, True)
 
     # -- push: prepare (database), write and read back (share), mark sent (database) --------
 
@@ -648,9 +652,11 @@ class Engine:
     def _requeue_missing(self, listing: dict[str, Entry]) -> None:
         """A changeset of ours that is gone or cut short on the share is queued again."""
         def requeue(conn: Connection) -> list[Written]:
-            gone = [w for w in state.written(conn, self.user_id)
-                    if (e := listing.get(f"{w.author_id}.{w.seq:010d}.pdk")) is None
-                    or e.size != w.size]
+            sizes = state.written_sizes(conn, self.user_id)
+            gone = sorted(state.written_at(conn, self.user_id, [
+                seq for seq, size in sizes.items()
+                if (e := listing.get(f"{self.user_id}.{seq:010d}.pdk")) is None
+                or e.size != size]) if sizes else [], key=lambda w: w.seq)
             for w in gone:
                 if w.carried:
                     records.queue(conn, self.user_id, *w.carried)
@@ -664,7 +670,12 @@ class Engine:
 
     def _ensure_reader_wraps(self, conn: Connection) -> None:
         """A version saved on another device before sharing reached it: give the coordinator
-        the key of the version now shown, as sharing promises."""
+        the key of the version now shown, as sharing promises. Only something of this user's
+        own from another device can need it, so it runs (joining every shared record) only
+        after such a change was applied here, in the same transaction as the flag."""
+        if not state.wraps_due(conn, self.user_id):
+            return
+        state.set_wraps_due(conn, self.user_id, False)
         v, w, rd = table(VersionRow).c, table(WrapRow).c, table(ReaderRow).c
         rows = conn.execute(
             select(rd.reader_id, v.record_id, v.version, v.vid, _A.receive_public)

@@ -112,10 +112,29 @@ def mark_written(conn: Connection, *, written: Written, at: datetime) -> None:
                  Position(written.seq, written.digest).text())
 
 
-def written(conn: Connection, user_id: str) -> list[Written]:
+def written_sizes(conn: Connection, user_id: str) -> dict[int, int]:
+    """Each changeset this device wrote and still watches, by number: its size (what a sync
+    compares with the listing, without reading what each one carried)."""
+    p = _PUSHED.c
+    return {seq: size for seq, size in conn.execute(
+        select(p.seq, p.size).where(p.author_id == user_id))}
+
+
+def written_at(conn: Connection, user_id: str, seqs: list[int]) -> list[Written]:
     p = _PUSHED.c
     return [Written(a, seq, digest, size, _ops(ops)) for a, seq, digest, size, ops in conn.execute(
-        select(p.author_id, p.seq, p.digest, p.size, p.ops).where(p.author_id == user_id))]
+        select(p.author_id, p.seq, p.digest, p.size, p.ops).where(
+            p.author_id == user_id, p.seq.in_(seqs)))]
+
+
+def wraps_due(conn: Connection, user_id: str) -> bool:
+    """Whether something of this user's own arrived from her other devices since the keys of
+    her shared records were last checked (true until first checked)."""
+    return settings.get(conn, f"sync_wraps_due/{user_id}") != "no"
+
+
+def set_wraps_due(conn: Connection, user_id: str, due: bool) -> None:
+    settings.put(conn, f"sync_wraps_due/{user_id}", "yes" if due else "no")
 
 
 def forget_written(conn: Connection, user_id: str, *, up_to: int | None = None,
