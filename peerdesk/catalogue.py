@@ -84,6 +84,14 @@ def _diary() -> KindSpec:
                   help="With a date, the follow-up is on Today until it is marked done."),
         FieldSpec("ending", "Preparing for the ending of support", T.LONG_TEXT,
                   help="Endings are on the agenda from the first meeting."),
+        # When a diary mentions a risk: what the peer did, and whether the clinical record
+        # has it (a private diary must not be the only place a risk is written).
+        FieldSpec("safety_action", "If someone may be unsafe: what I did", T.TAGS,
+                  choices=choices("safety_actions")),
+        FieldSpec("safety_note", "What I did, in a few words", T.LONG_TEXT),
+        FieldSpec("clinical_record", "Is it in the clinical record?", T.CHOICE, choices=(
+            Choice("by_me", "Yes, I wrote it there"), Choice("by_staff", "Yes, staff wrote it"),
+            Choice("not_needed", "Not needed"), Choice("not_yet", "Not yet"))),
     ))
 
 

@@ -1,4 +1,4 @@
-"""Recovery-focused language hints and risk words, read from resources/lists.
+"""Recovery-focused language hints, read from resources/lists; risk words are peerdesk/safety.py.
 
 Hints are suggestions shown beside the text; nothing here blocks or rewrites what is typed.
 """
@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from peerdesk import safety
 from peerdesk.paths import resource_dir
 
 
@@ -40,12 +41,6 @@ def _rules() -> tuple[_Rule, ...]:
                        h["consider"]) for h in data["hints"])
 
 
-@cache
-def _risk() -> re.Pattern[str]:
-    data = json.loads((resource_dir() / "lists" / "risk_words.json").read_text("utf-8"))
-    return _phrase_pattern(data["phrases"])
-
-
 def hints(text: str) -> list[Hint]:
     """Each flagged phrase once, in the order it first appears."""
     found: dict[str, Hint] = {}
@@ -60,4 +55,4 @@ def hints(text: str) -> list[Hint]:
 
 
 def mentions_risk(text: str) -> bool:
-    return _risk().search(text) is not None
+    return safety.mentions_risk(text)

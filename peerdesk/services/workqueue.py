@@ -1,12 +1,14 @@
 """Today as a work queue: what is due around a person's discharge, read from the records the
 peer already writes, and what she marked done or not needed.
 
-Four kinds of item, each with the day it is due:
+Five kinds of item, each with the day it is due:
 - the first meeting after discharge (the person's discharge date + the team's target from
   the policy), until a first post-discharge diary on or after that date exists;
 - a follow-up agreed in a diary with a "by when";
 - the planned end of peer support within two weeks, until the end date is recorded;
-- a plan review within two weeks.
+- a plan review within two weeks;
+- a diary of the last four weeks that mentions a risk and does not yet say the clinical record
+  has it (hazard H6).
 An item leaves the queue when its own work is recorded, or when the peer marks it done or not
 needed (with a reason): an outcome record keyed by the item, so a new discharge date, end date
 or review date makes a new item.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from peerdesk import dates
+from peerdesk import dates, safety
 from peerdesk.catalogue import spec
 from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.errors import InvalidInput
@@ -35,6 +37,7 @@ class ItemKind(StrEnum):
     FOLLOW_UP = "follow_up"
     ENDING = "ending"
     REVIEW = "review"
+    SAFETY = "safety"
 
     @property
     def label(self) -> str:
@@ -46,7 +49,13 @@ _LABELS = {
     ItemKind.FOLLOW_UP: "Follow-up agreed",
     ItemKind.ENDING: "Peer support ends",
     ItemKind.REVIEW: "Plan review",
+    ItemKind.SAFETY: "A risk noted: is it in the clinical record?",
 }
+SAFETY_DAYS = 28  # diaries this recent are read for risk words; older ones were prompted then
+RECORDED = frozenset({"by_me", "by_staff", "not_needed"})
+# The diary's own words; the note of what the peer did is not read again for risk.
+_DIARY_TEXTS = ("what_happened", "what_mattered", "strengths", "lived_experience",
+                "signposting", "follow_up", "ending")
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,9 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
         if by is not None and text:
             items.append(Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
                               diary.id, diary.person_id, by, text))
+        item = _safety_item(diary, today)
+        if item is not None:
+            items.append(item)
     for plan in (r for r in live if r.kind in PLAN_KINDS):
         review = _day(plan.fields.get("review_on"))
         if review is not None and (review - today).days <= WITHIN_DAYS:
@@ -108,6 +120,21 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
                               plan.id, plan.person_id, review, spec(plan.kind).title))
     open_items = [i for i in items if i.key not in closed]
     return sorted(open_items, key=lambda i: (i.due, list(ItemKind).index(i.what), i.key))
+
+
+def _safety_item(diary: Record, today: date) -> Item | None:
+    """H6: a diary that mentions a risk stays on Today until it says the clinical record has
+    it (or that it is not needed): a private diary must not be the only place it is written."""
+    when = _day(diary.fields.get("when"))
+    if (when is None or (today - when).days > SAFETY_DAYS
+            or diary.fields.get("clinical_record") in RECORDED):
+        return None
+    words = safety.find_risk("\n".join(str(diary.fields.get(k) or "") for k in _DIARY_TEXTS))
+    if words is None:
+        return None
+    return Item(f"safety:{diary.id}", ItemKind.SAFETY, diary.id, diary.person_id, when,
+                f"The diary mentions “{words}”. Say what you did, and whether it is in the "
+                "clinical record")
 
 
 def _person_items(person: Record, diaries: Sequence[Record], today: date,

@@ -117,3 +117,34 @@ def test_done_and_not_needed_with_a_reason_take_items_off_today(
     sign_in(qtbot, shell)
     again = shell.desk_page
     assert [i.what for i in again.work_model.items()] == [ItemKind.REVIEW, ItemKind.ENDING]
+
+
+def test_everyday_risk_words_prompt_and_what_the_peer_did_takes_it_off_today(
+        qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ids = _prepare(prepared_dir)
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    editor = page.new_diary_for(ids["sam"])
+    box = editor.form.widget_for("what_happened")
+    qtbot.keyClicks(box, "We walked to the park. She thinks about ending it.")
+    qtbot.waitUntil(editor.safety.isVisible, timeout=WAIT_MS)
+    assert "nurse in charge" in editor.safety.text()  # the policy's escalation route
+    assert "whether it is in the clinical record" in editor.safety.text()
+    qtbot.mouseClick(editor.safety.action, Qt.MouseButton.LeftButton)
+    told = editor.form.widgets_for("safety_action")[1]
+    assert editor.focusWidget() is told and told.text() == "Told the nurse in charge or the duty worker"
+    told.setChecked(True)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=WAIT_MS)
+    # Saved without saying the clinical record has it: Today keeps it, bold, first.
+    qtbot.waitUntil(lambda: any(i.what is ItemKind.SAFETY for i in page.work_model.items()),
+                    timeout=WAIT_MS)
+    safety_row = next(r for r in page.work_model.text_rows()
+                      if r[1].startswith("A risk noted"))
+    assert safety_row[2] == "Sam" and "thinks about ending it" in safety_row[3]
+    record_box = editor.form.widget_for("clinical_record")
+    record_box.setCurrentIndex(record_box.findData("by_me"))
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not any(i.what is ItemKind.SAFETY
+                                    for i in page.work_model.items()), timeout=WAIT_MS)

@@ -109,3 +109,33 @@ def test_the_last_follow_up_is_the_newest_diary_that_agreed_one(peer: Desk) -> N
     last = last_follow_up(peer.records(), ids["jo"])
     assert last is not None and last.id == ids["jo_diary"]
     assert last_follow_up(peer.records(), ids["ola"]) is None  # its only one was deleted
+
+
+def test_a_risk_in_a_diary_stays_on_today_until_the_clinical_record_has_it(
+        peer: Desk, coordinator: Desk) -> None:
+    person = _person(peer, "Jo")
+    risky = _diary(peer, person, "2026-03-19T15:00", what_happened="She thinks about ending it.")
+    _diary(peer, person, "2026-03-19T16:00", what_happened="Killing time at the café.")
+    _diary(peer, person, "2026-02-01T10:00", what_happened="Said she wanted to die.")  # older
+    [item] = queue(peer.records(), today=TODAY, first_meeting_days=WINDOW)
+    assert item.what is ItemKind.SAFETY and item.record_id == risky
+    assert "“thinks about ending it”" in item.detail and item.flagged(TODAY)
+    # "Not yet" keeps it there; "staff wrote it" takes it off.
+    fields = dict(peer.get(risky).fields)
+    peer.update(risky, fields | {"safety_action": ["told_nurse_in_charge"],
+                                 "clinical_record": "not_yet"})
+    assert [i.record_id for i in queue(peer.records(), today=TODAY,
+                                       first_meeting_days=WINDOW)] == [risky]
+    peer.update(risky, fields | {"safety_action": ["told_nurse_in_charge", "person_knew"],
+                                 "safety_note": "Told Sue, the nurse in charge, at 15:20.",
+                                 "clinical_record": "by_staff"})
+    assert queue(peer.records(), today=TODAY, first_meeting_days=WINDOW) == []
+    # What the peer did reaches the coordinator only in a diary shared with her.
+    assert not [r for r in coordinator.records() if r.kind is Kind.DIARY]
+    peer.share(risky, "Grace")
+    [seen] = [r for r in coordinator.records() if r.kind is Kind.DIARY]
+    assert seen.fields["safety_action"] == ["told_nurse_in_charge", "person_knew"]
+    assert seen.fields["clinical_record"] == "by_staff"
+    # A coordinator's Today holds her own work, not the peers' shared diaries.
+    assert queue(coordinator.records(), today=TODAY, first_meeting_days=WINDOW,
+                 author_id=coordinator.user.id) == []

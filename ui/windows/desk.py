@@ -656,7 +656,7 @@ class DeskPage(QWidget):
 
     def open_item(self, item: workqueue.Item) -> None:
         """The editor an item on Today needs: a new diary for a meeting or a follow-up, the
-        person for an ending, the plan for a review."""
+        person for an ending, the plan for a review, the diary itself for a risk noted."""
         if item.what is workqueue.ItemKind.FIRST_MEETING:
             self.new_diary_for(item.person_id, contact_type="first_post_discharge")
         elif item.what is workqueue.ItemKind.FOLLOW_UP:

@@ -130,7 +130,7 @@ class RecordEditor(QWidget):
             column.addWidget(self.prompts)
             area = self.form.widget_for("boundary_area")
             area.currentIndexChanged.connect(self._show_prompts)  # type: ignore[attr-defined]
-        scroll = scrolling(self.form)
+        scroll = self.form_scroll = scrolling(self.form)
         # Enough of the form to write in, however little room is left around it.
         scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 10)
         column.addWidget(scroll, 1)
@@ -381,7 +381,14 @@ class RecordEditor(QWidget):
                 and language.mentions_risk(text)):
             # Once per diary: a private diary must not be the only place a risk is written.
             self._risk_prompted = True
-            self.safety.show_safety(self._escalation_text)
+            self.safety.show_safety(f"{self._escalation_text} Then say below what you did, and "
+                                    "whether it is in the clinical record.")
+            self.safety.set_action("Go to “what I did”", self.go_to_safety)
+
+    def go_to_safety(self) -> None:
+        group, first = self.form.widgets_for("safety_action")[:2]
+        self.form_scroll.ensureWidgetVisible(group)
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def hint_texts(self) -> str:
         return self.hints_label.text() if self.hints_label else ""
