@@ -100,6 +100,14 @@ def _reflection() -> KindSpec:
         FieldSpec("when", "When", T.DATE, required=True),
         FieldSpec("boundary_area", "Boundary area", T.CHOICE, required=True,
                   choices=choices("boundary_areas")),
+        # Counted for the coordinator with no other words (peerdesk/services/fidelity.py):
+        # ward teams unsure what peers are for is a conversation for ward managers.
+        FieldSpec("ward", "Ward or team", T.TEXT,
+                  help="The ward's name only. For requests to do non-peer tasks, the ward, "
+                       "the month and what you were asked are counted in your coordinator's "
+                       "figures per ward, with no names and no other words."),
+        FieldSpec("asked_to_do", "What I was asked to do", T.TAGS,
+                  choices=choices("non_peer_tasks")),
         FieldSpec("what_happened", "What happened", T.LONG_TEXT),
         FieldSpec("how_it_felt", "How it felt", T.LONG_TEXT),
         FieldSpec("what_i_did", "What I did", T.LONG_TEXT),

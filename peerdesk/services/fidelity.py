@@ -11,7 +11,7 @@ import json
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -331,10 +331,15 @@ def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
     existing = {r.person_id: r for r in mine if r.kind is Kind.SUMMARY and not r.deleted}
     readers = desk.shared_by_me()
     changed = 0
-    for person in (r for r in mine if r.kind is Kind.PERSON and not r.deleted):
-        data = json.dumps(summarise(person, by_person.get(person.id, [])), sort_keys=True,
-                          ensure_ascii=False)
-        old = existing.get(person.id)
+    subjects: list[tuple[str | None, dict[str, Any]]] = [
+        (p.id, summarise(p, by_person.get(p.id, [])))
+        for p in mine if p.kind is Kind.PERSON and not p.deleted]
+    requests = summarise_requests(mine)
+    if requests["requests"] or None in existing:
+        subjects.append((None, requests))  # about no person: the team's own figures
+    for person_id, summary in subjects:
+        data = json.dumps(summary, sort_keys=True, ensure_ascii=False)
+        old = existing.get(person_id)
         missing = coordinators - set(readers.get(old.id, ())) if old is not None else coordinators
         if old is not None and old.fields.get("data") == data and not missing:
             continue
@@ -342,7 +347,7 @@ def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
         with me.transaction() as conn:  # the summary and who reads it, together
             if old is None:
                 saved = saving.add_in(me, conn, Kind.SUMMARY, {"data": data},
-                                      person_id=person.id)
+                                      person_id=person_id)
             elif old.fields.get("data") != data:
                 saved = saving.update_in(me, conn, old.id, {"data": data})
             else:
@@ -351,6 +356,82 @@ def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
             for coordinator in sorted(missing):
                 sharing.give(me, conn, saved.id, coordinator)
     return changed
+
+
+# -- requests to do non-peer tasks, per ward ------------------------------------------------
+# "In but not of" the system: ward teams unsure what peers are for ask them to do staff work.
+# The coordinator sees how often, per ward, for conversations with ward managers: each peer
+# sends the month, the ward's name and the kinds of task from her reflections, nothing else.
+
+NON_PEER_TASKS = "non_peer_tasks"
+MAX_WARD = 80
+
+
+def ward_name(text: object) -> str:
+    """One spelling per ward: spaces tidied, at most MAX_WARD characters."""
+    return " ".join(str(text or "").split())[:MAX_WARD]
+
+
+def summarise_requests(records: Sequence[Record]) -> dict[str, Any]:
+    out = []
+    for r in records:
+        f = r.fields
+        if (r.kind is Kind.REFLECTION and not r.deleted and f.get("boundary_area") == NON_PEER_TASKS
+                and f.get("when")):
+            out.append({"month": str(f["when"])[:7], "ward": ward_name(f.get("ward")),
+                        "asked": sorted(f.get("asked_to_do") or [])})
+    out.sort(key=lambda e: (e["month"], e["ward"], e["asked"]))
+    return {"v": 1, "requests": out}
+
+
+@dataclass(frozen=True)
+class WardRequests:
+    ward: str  # "" when the peer did not say
+    count: int
+    asked: Mapping[str, int]  # task id -> how many requests included it
+
+
+def requests_by_ward(records: Sequence[Record], me: str, *,
+                     period: Period = Period()) -> list[WardRequests]:
+    """The team's requests per ward, most first: from one's own reflections and from the
+    other peers' summaries. Wards are grouped whatever their capitals."""
+    entries = list(summarise_requests([r for r in records if r.author_id == me])["requests"])
+    for s in records:
+        if s.kind is Kind.SUMMARY and not s.person_id and not s.deleted and s.author_id != me:
+            try:
+                data = json.loads(str(s.fields.get("data", "{}")))
+                entries += [e for e in data.get("requests", ()) if isinstance(e, dict)]
+            except (ValueError, AttributeError):
+                continue  # a summary that is not ours to read: counted as nothing
+    wards: dict[str, list[dict[str, Any]]] = {}
+    spelling: dict[str, str] = {}
+    for e in entries:
+        month = str(e.get("month", ""))
+        if not period_holds_month(period, month):
+            continue
+        name = ward_name(e.get("ward"))
+        key = name.casefold()
+        spelling.setdefault(key, name)
+        wards.setdefault(key, []).append(e)
+    out = []
+    for key, found in wards.items():
+        asked: dict[str, int] = {}
+        for e in found:
+            for task in set(e.get("asked") or ()):
+                asked[str(task)] = asked.get(str(task), 0) + 1
+        out.append(WardRequests(spelling[key], len(found), asked))
+    return sorted(out, key=lambda w: (-w.count, w.ward == "", w.ward.casefold()))
+
+
+def period_holds_month(period: Period, month: str) -> bool:
+    """A month counts when any of its days is inside the period."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return False
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return ((period.start is None or last >= period.start)
+            and (period.end is None or first <= period.end))
 
 
 def expand(records: Sequence[Record], me: str) -> list[Record]:

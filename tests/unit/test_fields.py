@@ -35,7 +35,8 @@ def test_reflection_covers_every_boundary_area_and_keeps_wellbeing_private() -> 
     areas = {c.id for c in reflection["boundary_area"].choices}
     assert areas == {"sharing_lived_experience", "relationships", "contact_outside_role",
                      "restrictive_practice", "risk_and_safety", "keeping_well",
-                     "difficult_conversations", "cultural_issues"}
+                     "difficult_conversations", "cultural_issues", "gifts_and_money",
+                     "dual_relationships", "lone_working", "non_peer_tasks", "role_drift"}
     assert all(c.prompts for c in reflection["boundary_area"].choices)
     assert reflection["keeping_myself_well"].private
     assert reflection["bring_to_supervision"].type is FieldType.BOOL

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk import dates, exports
+from peerdesk.catalogue import choices
 from peerdesk.domain import Record
 from peerdesk.services import fidelity, supervision
 from ui.widgets.bars import BarChart
@@ -41,9 +42,11 @@ class FidelityPage(QWidget):
     def __init__(self, records: Callable[[], Sequence[Record]], authors: dict[str, str], *,
                  export_dir: Path, today: date | None = None,
                  attendance: Callable[[], dict[str, int]] | None = None,
+                 requests: Callable[[fidelity.Period], list[fidelity.WardRequests]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._records = records
+        self._requests = requests
         self._attendance = attendance
         self.authors = authors
         self.export_dir = export_dir
@@ -96,6 +99,16 @@ class FidelityPage(QWidget):
         # Most of the figures at once; the page around it scrolls.
         self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 20)
         layout.addWidget(self.table, 1)
+        layout.addWidget(heading("Asked to do non-peer tasks, by ward", role="subheading"))
+        self.requests_hint = muted("")
+        layout.addWidget(self.requests_hint)
+        self.requests_table = QTableWidget()
+        self.requests_table.setAccessibleName("Requests to do non-peer tasks, by ward")
+        self.requests_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.requests_table.setTabKeyNavigation(False)
+        self.requests_table.verticalHeader().hide()
+        self.requests_table.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
+        layout.addWidget(self.requests_table)
         self.saved = state_label("Export")
         layout.addWidget(self.saved)
         self.publish_button = QPushButton("Send my figures to supervision")
@@ -165,6 +178,7 @@ class FidelityPage(QWidget):
         most_themes = max((n for _, n in themes), default=0)
         self.themes_chart.set_bars([(label, n / most_themes, str(n)) for label, n in themes[:8]])
         self.themes_chart.setVisible(bool(themes))
+        self._show_requests(report.period)
         columns = [report.team, *report.peers]
         data = [c.as_json(suppress=False) for c in columns]
         rows: list[tuple[str, list[str]]] = [
@@ -198,6 +212,33 @@ class FidelityPage(QWidget):
         for j in range(1, len(columns) + 1):
             header.setSectionResizeMode(j, QHeaderView.ResizeMode.Stretch)
 
+    def _show_requests(self, period: fidelity.Period) -> None:
+        wards = self._requests(period) if self._requests else []
+        total = sum(w.count for w in wards)
+        self.requests_hint.setText(
+            "From boundary reflections on being asked to do non-peer tasks: the ward, the month "
+            "and what was asked, with no names and no other words. For conversations with ward "
+            "managers about what peer support is for. "
+            + ("None in this period." if not total else
+               f"{total} request{'' if total == 1 else 's'} on {len(wards)} "
+               f"ward{'' if len(wards) == 1 else 's'}."))
+        labels = {c.id: c.label for c in choices("non_peer_tasks")}
+        table = self.requests_table
+        table.clear()
+        table.setColumnCount(3)
+        table.setRowCount(len(wards))
+        table.setHorizontalHeaderLabels(["Ward", "Requests", "What was asked (how often)"])
+        for i, w in enumerate(wards):
+            asked = sorted(w.asked.items(), key=lambda a: (-a[1], labels.get(a[0], a[0])))
+            for j, value in enumerate((w.ward or "Ward not given", str(w.count),
+                                       "; ".join(f"{labels.get(t, t)} ({n})" for t, n in asked))):
+                table.setItem(i, j, QTableWidgetItem(value))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.setVisible(bool(wards))
+
     # -- exports: team-level, so small numbers are hidden ----------------------------------
 
     def _path(self, suffix: str) -> Path:
@@ -229,3 +270,6 @@ class FidelityPage(QWidget):
         self.domains_chart.set_bars([])
         self.months_chart.set_bars([])
         self.themes_chart.set_bars([])
+        self.requests_table.clear()
+        self.requests_table.setRowCount(0)
+        self.requests_hint.clear()

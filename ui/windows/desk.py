@@ -351,7 +351,9 @@ class DeskPage(QWidget):
         fid = FidelityPage(lambda: fidelity.expand(self._all_records(), self.user.id),
                            self.authors, export_dir=self.export_dir,
                            attendance=lambda: supervision.attendance(
-                               self._all_records(), self.authors))
+                               self._all_records(), self.authors),
+                           requests=lambda period: fidelity.requests_by_ward(
+                               self._all_records(), self.user.id, period=period))
         if self.user.role is Role.PEER:
             fid.enable_publish(lambda: self._run(
                 lambda: fidelity.publish(self._live()), fid.published))
