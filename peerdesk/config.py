@@ -8,8 +8,6 @@ docs/deployment.md and installers/policy.schema.json.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
 import sys
@@ -161,6 +159,8 @@ class Policy:
             if name == "$schema" or name.startswith("_"):
                 continue
             if name not in known:
+                import difflib  # only for a policy with a mistyped key
+
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise InvalidInput(f"The {source} has an unknown setting {name!r}.{hint}")
@@ -196,6 +196,8 @@ def _crisis_numbers(value: Any, source: str) -> tuple[tuple[str, str], ...]:
 
 
 def recovery_reader_id(public_key: bytes) -> str:
+    import hashlib
+
     return "recovery-" + hashlib.sha256(public_key).hexdigest()[:16]
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput
+from peerdesk.paths import DEMO_FILE
 from peerdesk.services import Desk, Vault, fidelity, resources, sync
 from peerdesk.services.desk import sign_in
 
-DEMO_FILE = "demo.json"
 SHARE_FOLDER = "team-share"  # inside the demo's data folder: a stand-in for the trust share
 TEAM = "Team North (demo)"
 ACCOUNTS = [

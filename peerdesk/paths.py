@@ -8,6 +8,8 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "PeerDesk"
+DB_NAME = "peerdesk.sqlite3"  # the vault, in the data folder
+DEMO_FILE = "demo.json"  # the demo's accounts and passphrases, beside a demo vault
 
 
 def resource_dir() -> Path:

@@ -16,7 +16,6 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from peerdesk import exports
 from peerdesk.errors import PeerDeskError
 
 FILE_NAME = "display.json"
@@ -77,4 +76,6 @@ class Prefs:
     def _write(self, data: dict[str, Any]) -> None:
         # A display preference is not worth an error message.
         with contextlib.suppress(PeerDeskError):
-            exports.write_atomic(self.path, json.dumps(data, indent=2))
+            from peerdesk.exports.files import write_atomic  # on the first change only
+
+            write_atomic(self.path, json.dumps(data, indent=2))

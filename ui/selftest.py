@@ -8,12 +8,13 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from peerdesk.domain import Kind
-from peerdesk.selftest import SelfTest, check_policy
+if TYPE_CHECKING:  # the self-test chain loads only for --self-test, never at start-up
+    from peerdesk.selftest import SelfTest
 
 QUIT_AFTER_SHOW_ENV = "PEERDESK_QUIT_AFTER_SHOW"
 READY_MARK = "peerdesk-ready"
@@ -30,6 +31,7 @@ def choose_platform() -> str:
 
 
 def plan_pdf(test: SelfTest) -> str:
+    from peerdesk.domain import Kind
     from ui.plan_document import write_pdf
 
     plan = test.saved[Kind.CRISIS_PLAN]
@@ -111,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     choose_platform()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "PeerDesk"])
     assert isinstance(app, QApplication)
+    from peerdesk.selftest import SelfTest
+
     test = SelfTest(keep="--keep" in args)
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
@@ -127,6 +131,8 @@ def special_mode(argv: Sequence[str]) -> int | None:
     if "--self-test" in argv:
         return main(argv)
     if argv[:1] == ["--check-policy"]:
+        from peerdesk.selftest import check_policy
+
         return check_policy(argv[1] if len(argv) > 1 else None)
     if argv[:1] == ["--cli"]:
         from peerdesk.cli import main as cli

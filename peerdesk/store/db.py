@@ -20,9 +20,9 @@ from peerdesk.errors import (
     IntegrityProblem,
     PeerDeskError,
 )
+from peerdesk.paths import DB_NAME as DB_NAME  # re-exported: where the vault is
 from peerdesk.store import migrate
 
-DB_NAME = "peerdesk.sqlite3"
 LOCK_NAME = "peerdesk.lock"
 
 

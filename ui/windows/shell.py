@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -18,13 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk.config import Policy
-from peerdesk.crypto.kdf import KdfParams
-from peerdesk.demo import DEMO_FILE
-from peerdesk.domain import Role
 from peerdesk.errors import PeerDeskError, TooManyAttempts
 from peerdesk.lanes import Lanes
+from peerdesk.paths import DEMO_FILE
 from peerdesk.progress import CancelToken
-from peerdesk.services import Desk, Vault, sync
+from peerdesk.startup import FirstGlimpse, glimpse
 from ui import accessible, keyboard, placement, theme
 from ui.errors import message_for, show_error
 from ui.prefs import Display, Prefs
@@ -32,8 +30,13 @@ from ui.tasks import TaskRunner
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
 from ui.widgets.reflow import PageStack
-from ui.windows.desk import DeskPage, Loaded, load, thaw
 from ui.windows.signin import AccountPage, JoinPage, SignInPage
+
+if TYPE_CHECKING:
+    # Loaded when the vault opens, after the sign-in window is on screen (see _open).
+    from peerdesk.crypto.kdf import KdfParams
+    from peerdesk.services import Desk, Vault
+    from ui.windows.desk import DeskPage, Loaded
 
 TITLE = "PeerDesk"  # never a record's content or a person's name
 IDLE_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
@@ -56,6 +59,8 @@ class _IdleWatch(QObject):
 def _make_team_share(desk: Desk, location: str, lanes: Lanes) -> str:
     """The first administrator names the share at setup: make it the team's, and say how to
     check it. A share that is not there yet is not a reason to stop her signing in."""
+    from peerdesk.services import sync
+
     try:
         fingerprint = sync.init_share(desk, location, lanes=lanes)
     except PeerDeskError as exc:
@@ -91,6 +96,7 @@ class ShellWindow(QMainWindow):
         self.account_page: AccountPage | None = None
         self.join_page: JoinPage | None = None
         self._unlocking: CancelToken | None = None
+        self._waiting_unlock: tuple[str, str, CancelToken] | None = None  # until the vault opens
         self._demo: dict[str, str] = {}
         self._clipboard_text = ""
         self.setWindowTitle(TITLE)
@@ -137,13 +143,35 @@ class ShellWindow(QMainWindow):
     # -- opening the data folder ----------------------------------------------------------
 
     def _open(self) -> None:
+        """Sign-in shows from a glimpse of the account names (no ORM, no crypto loaded yet);
+        the vault opens right after on the database lane, while she types her passphrase. A
+        passphrase given before it is open waits for it. With no glimpse (first run, or a
+        file to upgrade) the window waits for the vault itself."""
+        data_dir = self.data_dir
+        self.runner.db.start(lambda: glimpse(data_dir), on_success=self._glimpsed,
+                             on_error=lambda _exc: self._open_vault(show=True))
+
+    def _glimpsed(self, found: FirstGlimpse | None) -> None:
+        if found is None:
+            self._open_vault(show=True)
+            return
+        self._demo = self._read_demo()
+        self._show_signin(found.names, self.policy.team or found.team)
+        # Once the page has been drawn: loading the vault's code takes the interpreter's
+        # lock for a while, and the window comes first.
+        QTimer.singleShot(0, lambda: self._open_vault(show=False))
+
+    def _open_vault(self, *, show: bool) -> None:
         data_dir, params = self.data_dir, self._kdf_params
 
         def job() -> tuple[Vault, list[str], str | None]:
+            from peerdesk.services import Vault
+
             vault = Vault(data_dir, kdf_params=params)
             return vault, [a.name for a in vault.accounts()], vault.team
 
-        self.runner.db.start(job, on_success=self._opened, on_error=self._open_failed)
+        self.runner.db.start(job, on_success=self._opened if show else self._vault_ready,
+                             on_error=self._open_failed)
 
     def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
         self.vault, names, team = result
@@ -153,10 +181,18 @@ class ShellWindow(QMainWindow):
         else:
             self._show_signin(names, team)
 
+    def _vault_ready(self, result: tuple[Vault, list[str], str | None]) -> None:
+        self.vault = result[0]
+        waiting, self._waiting_unlock = self._waiting_unlock, None
+        if waiting is not None and self._unlocking is waiting[2] and not waiting[2].is_set():
+            self._start_unlock(*waiting)
+
     def _open_failed(self, exc: BaseException) -> None:
         text = message_for(exc)
+        self._waiting_unlock = None
         self.loading_label.setText("PeerDesk could not open its data folder.")
         self.banner.show_problem(text)
+        self.stack.setCurrentWidget(self.loading)
         self.start_failed.emit(text)
 
     def _read_demo(self) -> dict[str, str]:
@@ -234,6 +270,8 @@ class ShellWindow(QMainWindow):
         self.runner.db.start(lambda: [a.name for a in vault.accounts()], on_success=back)
 
     def _join(self, values: dict[str, Any]) -> None:
+        from peerdesk.services import sync
+
         vault, page = self.vault, self.join_page
         assert vault is not None and page is not None
         page.set_busy(True)
@@ -260,8 +298,15 @@ class ShellWindow(QMainWindow):
                              on_error=failed)
 
     def _create_account(self, values: dict[str, Any]) -> None:
+        from peerdesk.domain import Role
+        from peerdesk.services import sync
+
         vault, page = self.vault, self.account_page
-        assert vault is not None and page is not None
+        assert page is not None
+        if vault is None:
+            page.banner.show_problem("PeerDesk is still opening its data folder. Try again "
+                                     "in a moment.")
+            return
         page.set_busy(True)
         token = self._unlocking = CancelToken()
         share = values["share"]
@@ -295,12 +340,16 @@ class ShellWindow(QMainWindow):
     def _unlock_job(cls, vault: Vault, name: str, passphrase: str, token: CancelToken,
                     lanes: Lanes) -> Loaded:
         """On the I/O lane: key derivation there, reading the records on the database lane."""
+        from peerdesk.services import Desk
+
         desk = Desk(vault, vault.unlock(name, passphrase, lanes=lanes))
         return lanes.db(lambda: cls._load_or_lock(desk, token))
 
     @staticmethod
     def _load_or_lock(desk: Desk, token: CancelToken) -> Loaded:
         """On the worker, after the keys are open: cancelled or failed, they are dropped."""
+        from ui.windows.desk import load
+
         try:
             token.check()
             loaded = load(desk, token)
@@ -311,11 +360,16 @@ class ShellWindow(QMainWindow):
         return loaded
 
     def unlock(self, name: str, passphrase: str) -> None:
-        vault = self.vault
-        if vault is None:
-            return
         token = self._unlocking = CancelToken()
         self.signin.set_busy(True)
+        if self.vault is None:  # still opening, just after start-up: unlocks once it is open
+            self._waiting_unlock = (name, passphrase, token)
+            return
+        self._start_unlock(name, passphrase, token)
+
+    def _start_unlock(self, name: str, passphrase: str, token: CancelToken) -> None:
+        vault = self.vault
+        assert vault is not None
         lanes = self.runner.lanes
         self.runner.io.start(lambda: self._unlock_job(vault, name, passphrase, token, lanes),
                              on_success=lambda loaded: self._unlocked(loaded, token),
@@ -332,6 +386,7 @@ class ShellWindow(QMainWindow):
             show_error(self.signin, exc)
 
     def _cancel_unlock(self) -> None:
+        self._waiting_unlock = None
         if self._unlocking is not None:
             self._unlocking.cancel()
             self._unlocking = None
@@ -353,6 +408,8 @@ class ShellWindow(QMainWindow):
                 bool(app.property("peerdesk_large_text")) != display.large_text
                 or bool(app.property("peerdesk_high_contrast")) != display.high_contrast):
             theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
+        from ui.windows.desk import DeskPage
+
         page = self.desk_page = DeskPage(loaded, runner=self.runner, policy=self.policy,
                                          prefs=self.prefs,
                                          export_dir=self.export_dir)
@@ -390,6 +447,8 @@ class ShellWindow(QMainWindow):
         page.setParent(None)
         page.deleteLater()
         self.desk_page = None
+        from ui.windows.desk import thaw
+
         thaw()
         self.clear_clipboard(only_ours=True)
         # Popups and menus opened from the desk belong to it; anything left is closed too.

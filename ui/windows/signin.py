@@ -20,9 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peerdesk.domain import Role
 from peerdesk.errors import InvalidInput
-from peerdesk.services import check_passphrase
 from ui.announce import announce
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import PassphraseEdit, field_label, heading, muted, state_label
@@ -273,6 +271,8 @@ class AccountPage(QWidget):
         self.name = QLineEdit()
         _add_field(layout, "Your name", self.name, "Shown on the sign-in screen of this computer")
         self.role = QComboBox()
+        from peerdesk.domain import Role  # only this page needs the domain's roles
+
         for role in (Role.PEER, Role.COORDINATOR, Role.ADMIN):
             self.role.addItem(role.label, role.value)
         _add_field(layout, "Your role", self.role)
@@ -304,6 +304,8 @@ class AccountPage(QWidget):
             self.banner.show_problem("Type your name, for example your first name.")
             return
         try:
+            from peerdesk.services import check_passphrase  # the vault's rule, loaded by now
+
             check_passphrase(self.passphrase.text(), min_length=self.min_length)
         except InvalidInput as exc:
             self.banner.show_problem(str(exc))
