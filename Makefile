@@ -8,13 +8,16 @@ DEMO := .demo
 # bus, the accessibility bus and its client, a Secret Service, and hands and eyes for the tests.
 DESKTOP := xvfb openbox x11-utils xdotool imagemagick dbus at-spi2-core python3-pyatspi gnome-keyring
 
-.PHONY: run test lint bench screenshots package package-linux clean
+.PHONY: venv run test lint bench screenshots package package-linux clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,smb]"
 	rm -f $(VENV)/.installed-* && touch $@
+
+# The README's command-line example starts here: .venv/bin/peerdesk, nothing else.
+venv: $(STAMP)
 
 $(DEMO)/demo.json: | $(STAMP)
 	$(BIN)/peerdesk --data-dir $(DEMO) demo

@@ -23,6 +23,7 @@ from peerdesk.paths import default_data_dir
 from peerdesk.services import Desk, Vault
 from peerdesk.services.desk import sign_in
 from peerdesk.services.papers import FORMATS
+from peerdesk.services.vault import data_folder_exists
 
 EXIT_CODES: list[tuple[type[errors.PeerDeskError], int]] = [
     (errors.InvalidInput, 2), (errors.NotFound, 2), (errors.AccessProblem, 3),
@@ -83,7 +84,14 @@ class App:
     @property
     def vault(self) -> Vault:
         if self._vault is None:
-            self._vault = Vault(Path(self.args.data_dir))
+            folder = Path(self.args.data_dir)
+            # Only init, demo and joining a team make a folder: a mistyped --data-dir must not
+            # quietly become a new, empty one.
+            if not getattr(self.args, "creates", False) and not data_folder_exists(folder):
+                raise errors.NotFound(f"There is no PeerDesk data folder at {folder}. Make one "
+                                      "with: peerdesk init (or join a team with: peerdesk sync "
+                                      "--share LOCATION).")
+            self._vault = Vault(folder)
         return self._vault
 
     @property
@@ -276,6 +284,7 @@ def cmd_demo(app: App) -> None:
 def cmd_sync(app: App) -> None:
     from peerdesk.services import sync
 
+    app.args.creates = bool(app.args.share)  # a new computer joining its team
     location = sync.share_location(app.vault, app.args.share)
     names = {a.name for a in app.vault.accounts()} | {a.id for a in app.vault.accounts()}
     if not names or (app.args.user and app.args.user not in names):
@@ -283,6 +292,65 @@ def cmd_sync(app: App) -> None:
         sync.join_share(app.vault, location)
     report = sync.run_sync(app.desk, location=location)
     app.out(report.summary(), report.as_json())
+
+
+def _conflict(app: App) -> Any:
+    from peerdesk.services import sync
+
+    found = {c.record_id: c for c in sync.conflicts(app.desk)}
+    if app.args.id not in found:
+        raise errors.NotFound(f"Record {app.args.id} is not in conflict; "
+                              "peerdesk conflicts list shows those that are.")
+    return found[app.args.id]
+
+
+def cmd_conflicts_list(app: App) -> None:
+    from peerdesk.services import sync
+
+    found = sync.conflicts(app.desk)
+    human = [f"{c.record_id}\t{c.kind.label}\t" + ", ".join(
+        f"v{v.version} saved {dates.short_moment(v.saved_at)}" + (" (deleted)" if v.deleted else "")
+        for v in c.versions) for c in found]
+    app.out("\n".join(human) or "There are no conflicts.",
+            [{"record_id": c.record_id, "kind": c.kind.value,
+              "versions": [{"version": v.version, "saved_at": v.saved_at.isoformat(timespec="seconds"),
+                            "deleted": v.deleted} for v in c.versions]} for c in found])
+
+
+def cmd_conflicts_show(app: App) -> None:
+    conflict = _conflict(app)
+    parts = []
+    for index, version in enumerate(conflict.versions):
+        title = "Shown now" if index == 0 else "The other version"
+        parts.append(f"== {title}: keep it with --keep {version.version}\n{record_text(version)}")
+    app.out("\n\n".join(parts), {"record_id": conflict.record_id, "kind": conflict.kind.value,
+                                   "versions": [record_json(v) for v in conflict.versions]})
+
+
+def cmd_conflicts_resolve(app: App) -> None:
+    from peerdesk.services import sync
+
+    conflict = _conflict(app)
+    live = [v for v in conflict.versions if not v.deleted]
+    fields: dict[str, Any] | None
+    if app.args.both:
+        if len(live) < 2:
+            raise errors.InvalidInput("Only one version has text to keep: choose it with --keep.")
+        fields, done = sync.merged_fields(conflict), "Kept both texts, the other marked below."
+    elif app.args.delete:
+        fields, done = None, "Deleted the record; every version stays in its history."
+    else:
+        chosen = next((v for v in conflict.versions if v.version == app.args.keep), None)
+        if chosen is None:
+            versions = ", ".join(str(v.version) for v in conflict.versions)
+            raise errors.InvalidInput(f"Version {app.args.keep} is not one of those in conflict "
+                                      f"({versions}).")
+        fields = None if chosen.deleted else dict(chosen.fields)
+        done = (f"Kept version {chosen.version}." if fields is not None
+                else "Kept the deletion; every version stays in its history.")
+    saved = sync.resolve_conflict(app.desk, conflict.record_id, fields)
+    app.out(done, {"record_id": conflict.record_id, "deleted": saved is None,
+                   "version": saved.version if saved is not None else None})
 
 
 def cmd_share_init(app: App) -> None:
@@ -567,8 +635,16 @@ def _kind(text: str) -> Kind:
 
 # -- parser -----------------------------------------------------------------------------------
 
+class Parser(argparse.ArgumentParser):
+    """A usage mistake is one line, as every other failure is, and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        where = self.prog.removeprefix("peerdesk").strip()
+        fail(f"{where + ': ' if where else ''}{message} (see: {self.prog} --help)", 2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS,
                         help="data folder (default: the per-user folder for PeerDesk)")
     common.add_argument("--user", default=argparse.SUPPRESS, help="account name")
@@ -577,7 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--passphrase-stdin", action="store_true", default=argparse.SUPPRESS,
                         help="read the passphrase from the first line of standard input")
 
-    parser = argparse.ArgumentParser(prog="peerdesk", parents=[common],
+    parser = Parser(prog="peerdesk", parents=[common],
                                      description="Encrypted records for peer support work.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -592,6 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                metavar="ACTION")
 
     p = command(sub, "init", cmd_init, "create the data folder on this device")
+    p.set_defaults(creates=True)
     p.add_argument("--team", help="team name, e.g. 'Team North'")
 
     users = group("user", "accounts on this device")
@@ -730,6 +807,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "sync", cmd_sync, "send and receive changes through the team share")
     p.add_argument("--share", metavar="LOCATION",
                    help="folder path or smb://server/share/folder (remembered for next time)")
+    conflicts = group("conflicts", "records changed on two computers before they could sync")
+    command(conflicts, "list", cmd_conflicts_list, "your records in conflict, with their versions")
+    p = command(conflicts, "show", cmd_conflicts_show, "every version of one, side by side")
+    p.add_argument("id")
+    p = command(conflicts, "resolve", cmd_conflicts_resolve,
+                "keep one version, keep both texts, or delete the record")
+    p.add_argument("id")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--keep", type=int, metavar="VERSION", help="keep this version (see show)")
+    how.add_argument("--both", action="store_true",
+                     help="keep both texts: the other version's below, marked, to tidy later")
+    how.add_argument("--delete", action="store_true", help="delete the record")
     shares = group("share", "the team share")
     p = command(shares, "init", cmd_share_init, "make a folder the team share (administrator)")
     p.add_argument("location", metavar="LOCATION")
@@ -741,6 +830,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", required=True)
     p = command(sub, "demo", cmd_demo, "fill the data folder with fictional demo content")
     p.add_argument("--force", action="store_true", help="add demo content even if accounts exist")
+    p.set_defaults(creates=True)
     return parser
 
 

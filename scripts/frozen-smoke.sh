@@ -37,6 +37,7 @@ echo "frozen-smoke: $DIST/peerdesk-cli$EXE --self-test"
 "${clean_env[@]}" "$DIST/peerdesk-cli$EXE" --self-test >/dev/null
 "${clean_env[@]}" "$DIST/peerdesk-cli$EXE" --check-policy "$ROOT/installers/policy.example.json" >/dev/null
 data="$work/data"
+"${clean_env[@]}" "$DIST/peerdesk-cli$EXE" --data-dir "$data" init >/dev/null
 "${clean_env[@]}" PEERDESK_PASSPHRASE="frozen smoke passphrase" \
     "$DIST/peerdesk-cli$EXE" --data-dir "$data" user add Smoke --role peer >/dev/null
 "${clean_env[@]}" PEERDESK_PASSPHRASE="frozen smoke passphrase" \

@@ -208,13 +208,13 @@ def join_share(vault: Vault, location: str, *, lanes: Lanes = INLINE) -> SyncRep
     are signed by the admin, and their secrets sealed by each person's passphrase)."""
     location = _allowed(vault, location)
     share = open_share(location)
+    lanes.db(lambda: set_share_location(vault, location))  # remembered even if this fails
     # Before anyone signs in here: files that fail their checks are skipped, not moved.
     ctx = Run(vault.store, share, lanes=lanes, device_id=vault.device_id, clock=vault.clock,
               set_aside=False)
     manifest = engine.read_manifest(share)
     ctx.db(lambda conn: engine.pin_manifest(conn, manifest, ctx.result))
     ctx.result.accounts_added = engine.sync_accounts(ctx, manifest)
-    lanes.db(lambda: set_share_location(vault, location))
     return _report(ctx.result)
 
 
@@ -252,8 +252,11 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
     its database steps go to ``lanes``."""
     vault = desk.vault
     if share is None:
-        location = lanes.db(lambda: share_location(vault, location))
+        named = location
+        location = lanes.db(lambda: share_location(vault, named))
         share = open_share(location)
+        if named:  # remembered once tried, so the next sync (and the status line) use it
+            lanes.db(lambda: set_share_location(vault, named))
     try:
         result = _engine(desk, share, lanes, progress, cancel).run()
     except (ShareUnavailable, engine.NotATeamShare) as exc:
@@ -262,11 +265,8 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
     except (NotAllowed, EnvironmentProblem) as exc:  # NotAllowed: an unpublished account
         _failed(vault, lanes, "failed", str(exc))
         raise
-    where = location
 
     def done() -> None:
-        if where is not None:
-            set_share_location(vault, where)
         _record(vault, "synced", "")
         with vault.store.begin() as conn:
             # Counts only: the audit trail never holds content.

@@ -21,7 +21,7 @@ from peerdesk.domain import Account, Role
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts, WrongPassphrase
 from peerdesk.lanes import INLINE, Lanes
 from peerdesk.store import settings
-from peerdesk.store.db import Store
+from peerdesk.store.db import DB_NAME, Store
 from peerdesk.store.models import AccountRow, table
 
 PASSPHRASE_MIN_LENGTH = 12
@@ -76,6 +76,11 @@ def _find(conn: Connection, name_or_id: str) -> Any:
     if row is None:
         raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
     return row
+
+
+def data_folder_exists(data_dir: Path) -> bool:
+    """Whether data_dir holds a PeerDesk store (opening a Vault makes one where there is none)."""
+    return (data_dir / DB_NAME).is_file()
 
 
 class Vault:

@@ -46,6 +46,7 @@ def test_audit_export_of_a_period_is_verified_and_complete(
 
 
 def test_a_broken_chain_is_refused_through_the_cli(cli, data_dir: Path, tmp_path: Path) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Grace", "--role", "coordinator").code == 0
     assert cli("person", "add", "--label", "Jo").code == 0
     out = tmp_path / "audit.csv"

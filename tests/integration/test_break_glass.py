@@ -88,6 +88,7 @@ def test_break_glass_and_report_through_the_cli(tmp_path: Path) -> None:
     def cli(*args: str, **kw: object) -> object:
         return run_cli(data, *args, env=env, **kw)  # type: ignore[arg-type]
 
+    assert cli("init").code == 0  # type: ignore[attr-defined]
     assert cli("user", "add", "Amira").code == 0  # type: ignore[attr-defined]
     assert cli("user", "add", "Grace", "--role", "coordinator").code == 0  # type: ignore[attr-defined]
     person = cli("--user", "Amira", "person", "add", "--label", "Jo").out.strip()  # type: ignore[attr-defined]

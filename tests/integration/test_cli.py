@@ -50,6 +50,7 @@ def test_init_users_and_a_whole_record_life(cli) -> None:
 
 
 def test_passphrase_from_stdin_and_passwd(cli) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     assert cli("--passphrase-stdin", "record", "list", passphrase=None,
                stdin=PASSPHRASE + "\n").code == 0
@@ -65,6 +66,7 @@ def test_passphrase_from_stdin_and_passwd(cli) -> None:
 
 
 def test_every_failure_is_one_clear_line_with_an_exit_code(cli, data_dir: Path) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira", passphrase="short").code == 2
     assert cli("user", "add", "Amira").code == 0
     cases = [
@@ -85,6 +87,7 @@ def test_every_failure_is_one_clear_line_with_an_exit_code(cli, data_dir: Path) 
 
 
 def test_newer_data_gives_a_clear_line(cli, data_dir: Path) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     with sqlite3.connect(data_dir / DB_NAME) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zzz'")
@@ -100,6 +103,7 @@ def test_schema_is_json_schema_for_each_kind(cli) -> None:
 
 
 def test_person_erase_destroys_keys_and_ciphertext_everywhere(cli, data_dir: Path) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     jo = cli("person", "add", "--label", "Jo").out.strip()
     sam = cli("person", "add", "--label", "Sam").out.strip()
@@ -125,3 +129,36 @@ def test_person_erase_destroys_keys_and_ciphertext_everywhere(cli, data_dir: Pat
     leftovers = [(p.name, i) for p in files for i, s in enumerate(secrets) if s in p.read_bytes()]
     assert leftovers == []
     assert cli("check").code == 0 and cli("audit", "verify").code == 0
+
+
+def test_a_usage_mistake_is_one_line_and_exit_2(cli) -> None:
+    assert cli("init").code == 0
+    cases = [
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
+        ((), "the following arguments are required: COMMAND"),
+        (("user", "add"), "user add: the following arguments are required: name"),
+        (("user", "add", "Kim", "--role", "boss"), "invalid choice: 'boss'"),
+        (("record", "list", "--colour"), "unrecognized arguments: --colour"),
+        (("record", "show", "x", "--version", "two"), "invalid int value: 'two'"),
+        (("conflicts", "resolve", "x"), "one of the arguments --keep --both --delete"),
+    ]
+    for args, words in cases:
+        result = cli(*args)
+        assert result.code == 2, (args, result.err)
+        assert one_clear_line(result.err) and words in result.err, result.err
+        assert result.err.rstrip().endswith("--help)"), result.err
+        assert result.out == ""
+
+
+def test_only_init_makes_a_data_folder(cli, data_dir: Path) -> None:
+    for args in (("user", "add", "Amira"), ("user", "list"), ("record", "list"),
+                 ("audit", "verify"), ("share", "status"), ("sync",)):
+        missing = cli(*args)
+        assert missing.code == 2, (args, missing.err)
+        assert one_clear_line(missing.err)
+        assert missing.err.startswith(f"peerdesk: There is no PeerDesk data folder at {data_dir}.")
+        assert "peerdesk init" in missing.err
+        assert not data_dir.exists()
+    assert cli("init").code == 0
+    assert (data_dir / DB_NAME).is_file()
+    assert cli("user", "list").out.strip() == "No accounts yet."

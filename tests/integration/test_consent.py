@@ -110,6 +110,7 @@ def test_a_withdrawal_on_any_device_survives_a_merge() -> None:
 
 
 def test_consent_through_the_cli(cli) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     person = cli("person", "add", "--label", "Jo").out.strip()
     plan = json.loads(cli("record", "add", "--kind", "crisis_plan", "--person", person,
@@ -138,6 +139,7 @@ def test_plan_export_to_a_pdf_file(cli, tmp_path) -> None:  # type: ignore[no-un
     import shutil
     import subprocess
 
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     person = cli("person", "add", "--label", "Jo").out.strip()
     plan = json.loads(cli("record", "add", "--kind", "crisis_plan", "--person", person,

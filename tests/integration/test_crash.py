@@ -60,6 +60,7 @@ def test_kill_during_a_loop_of_saves_loses_no_acknowledged_save(data_dir: Path) 
 
 
 def test_kill_during_cli_saves(data_dir: Path) -> None:
+    assert run_cli(data_dir, "init").code == 0
     assert run_cli(data_dir, "user", "add", "Amira").code == 0
     script = ('for n in $(seq 1 50); do echo "{\\"when\\": \\"2026-03-02T10:00\\", '
               '\\"what_happened\\": \\"cli save $n\\"}" | '

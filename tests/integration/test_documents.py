@@ -17,6 +17,7 @@ HELPS = "A cup of tea and quiet music. My dog Biscuit.\n" + SECTIONS["helps"]
 
 @pytest.fixture
 def zofia(cli) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     person = cli("person", "add", "--label", NAME).out.strip()
     plan = {"sections": SECTIONS | {"card_contacts": CARD}, "agreed_on": "2026-07-14"}

@@ -98,6 +98,7 @@ def test_disposal_reaches_every_device_through_the_share(tmp_path: Path) -> None
 
 
 def test_retention_report_and_refused_disposal_through_the_cli(cli) -> None:
+    assert cli("init").code == 0
     assert cli("user", "add", "Amira").code == 0
     person = cli("person", "add", "--label", "Jo").out.strip()
     report = json.loads(cli("report", "retention", "--schedule", "--json").out)

@@ -86,6 +86,7 @@ def test_sar_through_the_cli(tmp_path: Path) -> None:
         {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
     data = tmp_path / "data"
     env = {"PEERDESK_POLICY": str(policy), "PEERDESK_RECOVERY_PASSPHRASE": KEY_PASSPHRASE}
+    assert run_cli(data, "init", env=env).code == 0
     assert run_cli(data, "user", "add", "Amira", env=env).code == 0
     assert run_cli(data, "user", "add", "Ines", "--role", "admin", env=env).code == 0
     person = run_cli(data, "--user", "Amira", "person", "add", "--label", "Jo", env=env).out.strip()

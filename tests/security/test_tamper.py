@@ -46,6 +46,7 @@ def test_flipped_byte_fails_that_record_only(data_dir: Path, table: str, column:
 
 
 def test_cli_names_the_damaged_record_and_keeps_the_rest(cli, data_dir: Path) -> None:
+    assert cli("init").code == 0
     cli("user", "add", "Amira")
     ids = [json.loads(cli("record", "add", "--kind", "diary", "--file", "-", "--json",
                           stdin=json.dumps({"when": f"2026-03-0{n}T10:00",
@@ -64,6 +65,7 @@ def test_cli_names_the_damaged_record_and_keeps_the_rest(cli, data_dir: Path) ->
 
 
 def test_check_reports_a_damaged_file_structure(cli, data_dir: Path) -> None:
+    assert cli("init").code == 0
     cli("user", "add", "Amira")
     for n in range(3):
         added = cli("record", "add", "--kind", "diary", "--file", "-",
