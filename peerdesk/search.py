@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Latin letters that carry their accent inside the letter, so NFKD cannot split it off.
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l",
@@ -42,16 +43,25 @@ def _is_word_char(ch: str) -> bool:
 
 def words(text: str) -> list[str]:
     """The folded words of text. A word with an apostrophe counts whole and in parts, so
-    "O'Brien" is found by "obrien" and by "brien"."""
+    "O'Brien" is found by "obrien" and by "brien".
+
+    Whitespace is never part of a word and folding never joins across it, so the text is
+    taken a whitespace-separated token at a time, and each distinct token is folded once
+    (words recur: a vault of 100,000 records holds far fewer distinct ones)."""
+    return [w for token in text.split() for w in _token_words(token)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_words(token: str) -> tuple[str, ...]:
     out: list[str] = []
-    for chunk in _split(fold(text), keep=_APOSTROPHES):
+    for chunk in _split(fold(token), keep=_APOSTROPHES):
         parts = _split(chunk, keep=())
         joined = "".join(parts)
         if joined:
             out.append(joined)
         if len(parts) > 1:
             out.extend(parts)
-    return out
+    return tuple(out)
 
 
 def _split(text: str, *, keep: tuple[str, ...]) -> list[str]:
