@@ -1,0 +1,333 @@
+"""The scale table: what a vault of 1,000, 10,000 and 100,000 records costs, side by side.
+
+For each size, one team share on this disk: an office PC (the administrator), 49 small
+devices of another peer (one record each), and Amira's ward PC, whose records are built
+through the services (the mix of bench/ui_responsiveness.py) and whose account has the real
+default Argon2id parameters. Every step runs in a fresh process of its own, so each memory
+figure is that step's alone:
+
+- build: saving the records (setup; synchronous=OFF while building), database size;
+- first push: the ward PC's first sync, sending everything (and folding it into a snapshot);
+- no-op sync at 50 device folders, then at 10 (40 folders and their heads moved off the
+  share, as when old PCs are removed): file operations, wall time, median and range of runs;
+- compaction: one new record, then a sync that folds everything again: wall, CPU and the
+  peak memory above what the process held before the sync;
+- first sync: a fresh device of Amira's receiving everything: records per CPU-second;
+- unlock: click -> desk usable in the real window (offscreen), the key derivation included,
+  the longest UI stall, resident memory after, and search as you type;
+- check: ``Desk.check()`` over the whole vault.
+
+    python -m bench scale                       (sizes: PEERDESK_BENCH_SIZES=1000,10000)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (1_000, 10_000, 100_000)
+SMALL_DEVICES = 49
+NOOP_RUNS = 9
+UI_RUNS = 3
+CHECK_RUNS = 3
+PASSPHRASE = "benchmark passphrase long"  # as bench/ui_responsiveness.py
+
+
+# -- steps, each run in a process of its own ---------------------------------------------------
+
+def _rss_kib(field: str = "VmRSS") -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class Peak:
+    """The most memory the process held while the block ran, above what it held before:
+    sampled every 5 ms on a thread (the kernel's own peak also counts key derivation)."""
+
+    def __enter__(self) -> Peak:
+        self.before = self.top = _rss_kib()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.top = max(self.top, _rss_kib())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.top = max(self.top, _rss_kib())
+
+    @property
+    def mib(self) -> float:
+        return (self.top - self.before) / 1024
+
+
+def _light() -> Any:
+    from peerdesk.crypto.kdf import KdfParams
+    return KdfParams(salt=b"\0" * 16, memory_kib=8 * 1024, iterations=1, lanes=1)
+
+
+def _big(root: Path) -> Any:
+    from peerdesk.services import Vault
+    from peerdesk.services.desk import sign_in
+    vault = Vault(root / "ward-pc")
+    return sign_in(vault, "Amira", PASSPHRASE)
+
+
+def step_team(root: Path) -> dict[str, float]:
+    """The share, the office and the other devices: the same for every size (copied)."""
+    from peerdesk.domain import Kind
+    from peerdesk.services import Vault, sync
+    from peerdesk.services.desk import sign_in
+
+    share = root / "share"
+    share.mkdir()
+    office = Vault(root / "office")  # Amira's account: the real default key derivation
+    office.create_account("Amira", "peer", PASSPHRASE)
+    office.close()
+    office = Vault(root / "office", kdf_params=_light())
+    office.create_account("Ida", "admin", PASSPHRASE)
+    office.create_account("Bo", "peer", PASSPHRASE)
+    sync.init_share(sign_in(office, "Ida", PASSPHRASE), str(share))
+    office.close()
+    for i in range(SMALL_DEVICES):
+        with Vault(root / f"small{i}", kdf_params=_light()) as vault:
+            desk, _ = sync.enrol(vault, str(share), "Bo", PASSPHRASE)
+            desk.add(Kind.DIARY, {"when": "2026-03-02T10:30", "what_happened": f"from {i}"})
+            sync.run_sync(desk)
+    return {}
+
+
+def step_ward(root: Path, count: int) -> dict[str, float]:
+    from bench.ui_responsiveness import fill
+    from peerdesk.services import Vault, sync
+
+    share = root / "share"
+    vault = Vault(root / "ward-pc")
+    desk, _ = sync.enrol(vault, str(share), "Amira", PASSPHRASE)
+    start = time.perf_counter()
+    fill(desk, count)
+    built = time.perf_counter() - start
+    with Peak() as peak:
+        wall, cpu = time.perf_counter(), time.process_time()
+        pushed = sync.run_sync(desk).pushed
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    sync.run_sync(desk)
+    db = root / "ward-pc" / "peerdesk.sqlite3"
+    size = sum(p.stat().st_size for p in db.parent.glob("peerdesk.sqlite3*"))
+    share_bytes = sum(p.stat().st_size for p in (share / "devices" / vault.device_id).iterdir())
+    vault.close()
+    return {"build_s": built, "db_bytes": size, "push_s": wall, "push_cpu_s": cpu,
+            "pushed": pushed, "push_peak_mib": peak.mib, "share_bytes": share_bytes}
+
+
+def step_noop(root: Path) -> dict[str, Any]:
+    from peerdesk.services import sync
+    from peerdesk.sync.share import FolderShare
+
+    desk = _big(root)
+    sync.run_sync(desk)  # whatever is left to take in, first
+    times, ops = [], set()
+    for _ in range(NOOP_RUNS):
+        share = FolderShare(root / "share")
+        start = time.perf_counter()
+        report = sync.run_sync(desk, share=share)
+        times.append((time.perf_counter() - start) * 1000)
+        ops.add(share.ops)
+        assert report.pulled == report.pushed == 0, "not a sync with nothing new"
+    devices = len(list((root / "share" / "devices").iterdir()))
+    desk.vault.close()
+    return {"ms": times, "ops": sorted(ops), "devices": devices}
+
+
+def step_compact(root: Path) -> dict[str, float]:
+    from peerdesk.domain import Kind
+    from peerdesk.services import sync
+    from peerdesk.sync import engine
+
+    desk = _big(root)
+    engine.COMPACT_AFTER = 1  # the next sync folds everything again
+    desk.add(Kind.DIARY, {"when": "2026-03-02T10:30", "what_happened": "one more"})
+    with Peak() as peak:
+        wall, cpu = time.perf_counter(), time.process_time()
+        sync.run_sync(desk)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    parts = len(list((root / "share" / "devices" / desk.vault.device_id).glob("*.part.pdk")))
+    desk.vault.close()
+    return {"s": wall, "cpu_s": cpu, "peak_mib": peak.mib, "parts": parts}
+
+
+def step_first(root: Path) -> dict[str, float]:
+    from peerdesk.services import Vault, sync
+    from peerdesk.services.desk import sign_in
+
+    fresh = root / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    vault = Vault(fresh)
+    sync.join_share(vault, str(root / "share"))
+    desk = sign_in(vault, "Amira", PASSPHRASE)
+    with Peak() as peak:
+        wall, cpu = time.perf_counter(), time.process_time()
+        pulled = sync.run_sync(desk).pulled
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    vault.close()
+    return {"pulled": pulled, "s": wall, "cpu_s": cpu, "peak_mib": peak.mib}
+
+
+def step_ui(root: Path) -> dict[str, float]:
+    from bench import ui_responsiveness as ui
+
+    out = ui.measure(root / "ward-pc", name="Amira")
+    out["rss_mib"] = _rss_kib() / 1024
+    return out
+
+
+def step_check(root: Path) -> dict[str, Any]:
+    desk = _big(root)
+    times = []
+    for _ in range(CHECK_RUNS):
+        start = time.perf_counter()
+        problems = desk.check()
+        times.append(time.perf_counter() - start)
+    desk.vault.close()
+    return {"s": times, "problems": len(problems)}
+
+
+STEPS: dict[str, Callable[..., Any]] = {
+    "team": step_team, "ward": step_ward, "noop": step_noop, "compact": step_compact, "first": step_first,
+    "ui": step_ui, "check": step_check}
+
+
+def _run(step: str, root: Path, *args: str) -> Any:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("PEERDESK_POLICY", None)
+    proc = subprocess.run([sys.executable, "-m", "bench.scale", "--step", step, str(root),
+                           *args], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench step {step} failed: {proc.stderr.strip()[-800:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _move_aside(root: Path, keep: int) -> None:
+    """All but ``keep`` of the other devices' folders, with their heads, off the share (as an
+    administrator removes old PCs' folders); the ward PC's own stays."""
+    side = root / "removed"
+    side.mkdir(exist_ok=True)
+    share = root / "share"
+    ward = _ward_id(root)
+    others = sorted(p for p in (share / "devices").iterdir() if p.name != ward)
+    for folder in others[keep:]:
+        shutil.move(folder, side / folder.name)
+        for head in (share / "heads").glob(f"{folder.name}.*"):
+            shutil.move(head, side / head.name)
+
+
+def _ward_id(root: Path) -> str:
+    import sqlite3
+    with sqlite3.connect(root / "ward-pc" / "peerdesk.sqlite3") as conn:
+        (device,) = conn.execute("SELECT value FROM settings WHERE key='device_id'").fetchone()
+    return str(device)
+
+
+def _spread(values: Sequence[float], unit: str, scale: float = 1.0, digits: int = 0) -> str:
+    v = [x * scale for x in values]
+    if len(v) == 1:
+        return f"{v[0]:.{digits}f} {unit} (1 run)"
+    return (f"{statistics.median(v):.{digits}f} {unit} (range {min(v):.{digits}f}–"
+            f"{max(v):.{digits}f}, {len(v)} runs)")
+
+
+def measure_size(base: Path, count: int) -> dict[str, str]:
+    rows: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix=f"peerdesk-scale-{count}-") as tmp:
+        root = Path(tmp) / "team"
+        shutil.copytree(base, root, symlinks=True)
+        team = _run("ward", root, str(count))
+        rows["build (setup)"] = f"{team['build_s']:.1f} s"
+        rows["database size"] = f"{team['db_bytes'] / 2**20:.1f} MB"
+        rows["first push"] = (f"{team['pushed']:,} changes in {team['push_s']:.1f} s wall, "
+                              f"{team['push_cpu_s']:.1f} s CPU, peak +"
+                              f"{team['push_peak_mib']:.0f} MB; on the share "
+                              f"{team['share_bytes'] / 2**20:.0f} MB")
+        n50 = _run("noop", root)
+        _move_aside(root, keep=9)
+        n10 = _run("noop", root)
+        for n in (n10, n50):
+            ops = "/".join(str(o) for o in n["ops"])
+            target = "met" if max(n["ops"]) <= 20 and statistics.median(n["ms"]) <= 50 \
+                else "MISSED"
+            rows[f"no-op sync, {n['devices']} devices"] = (
+                f"{_spread(n['ms'], 'ms', digits=1)}, {ops} file ops (<= 50 ms, <= 20 ops: "
+                f"{target})")
+        comp = _run("compact", root)
+        rows["compaction (all again)"] = (f"{comp['s']:.1f} s wall, {comp['cpu_s']:.1f} s CPU, "
+                                          f"peak +{comp['peak_mib']:.0f} MB, "
+                                          f"{comp['parts']} parts")
+        first = _run("first", root)
+        rate = first["pulled"] / first["cpu_s"] if first["cpu_s"] else 0.0
+        rows["first sync (fresh device)"] = (
+            f"{first['pulled']:,} in {first['s']:.1f} s wall, {first['cpu_s']:.1f} s CPU: "
+            f"{rate:,.0f} records/CPU-s (>= 10,000: {'met' if rate >= 10_000 else 'MISSED'}); "
+            f"peak +{first['peak_mib']:.0f} MB")
+        uis = [_run("ui", root) for _ in range(UI_RUNS)]
+        rows["unlock: click -> desk (KDF incl.)"] = (
+            _spread([u["unlock_s"] for u in uis], "s", digits=2) + " (target <= 1 s)")
+        rows["longest UI stall, unlock"] = (
+            _spread([u["unlock_stall_ms"] for u in uis], "ms") + " (target <= 100 ms)")
+        rows["RSS after unlock"] = (
+            _spread([u["rss_mib"] for u in uis], "MB") + " (target <= 300 MB)")
+        rows["search as you type: longest stall"] = (
+            _spread([u["search_stall_ms"] for u in uis], "ms") + " (target <= 50 ms a key)")
+        rows["one search, timed alone"] = _spread([u["one_search_ms"] for u in uis], "ms",
+                                                  digits=1)
+        check = _run("check", root)
+        rows["check"] = _spread(check["s"], "s", digits=2) + f", {check['problems']} problems"
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--step"]:
+        step, root, *rest = args[1:]
+        print(json.dumps(STEPS[step](Path(root), *[int(r) for r in rest])))
+        return
+    sizes = [int(s) for s in os.environ.get("PEERDESK_BENCH_SIZES", "").split(",") if s] \
+        or list(SIZES)
+    print(f"scale table: {', '.join(f'{s:,}' for s in sizes)} records; a team share with "
+          f"{SMALL_DEVICES} other devices; each step a fresh process. CPU counts every thread.")
+    table = {}
+    with tempfile.TemporaryDirectory(prefix="peerdesk-scale-team-") as tmp:
+        base = Path(tmp) / "team"
+        base.mkdir()
+        _run("team", base)
+        for count in sizes:
+            start = time.perf_counter()
+            table[count] = measure_size(base, count)
+            print(f"  ({count:,} records measured in {time.perf_counter() - start:.0f} s)",
+                  flush=True)
+    for name in table[sizes[0]]:
+        print(f"\n  {name}")
+        for count in sizes:
+            print(f"    {count:>7,}: {table[count][name]}")
+
+
+if __name__ == "__main__":
+    main()
