@@ -171,6 +171,35 @@ def _checkin() -> KindSpec:
              "else's computer in a form they can open.")
 
 
+def _support_ask() -> KindSpec:
+    # The fact that a peer asked for a conversation, and the day: nothing she wrote.
+    return KindSpec(Kind.SUPPORT_ASK, Kind.SUPPORT_ASK.label, (
+        FieldSpec("when", "Asked on", T.DATE, required=True),
+    ))
+
+
+_STAYING_WELL = (
+    Section("when_well", "What I'm like when I'm well"),
+    Section("every_day", "What I do to keep well, day to day"),
+    Section("at_work", "What can knock me at work"),
+    Section("early_signs", "Early signs that I'm not so well"),
+    Section("what_i_do", "What I'll do then"),
+    Section("who_helps", "Who I can talk to"),
+    Section("from_coordinator", "What I'd like from my coordinator"),
+)
+
+
+def _staying_well() -> KindSpec:
+    # A plan for the worker herself, with generic headings; every field private, like the
+    # check-in it goes with.
+    return KindSpec(Kind.STAYING_WELL, Kind.STAYING_WELL.label, (
+        FieldSpec("sections", "My plan, in my words", T.SECTIONS, sections=_STAYING_WELL,
+                  private=True),
+        FieldSpec("looked_at", "Last looked at", T.DATE, private=True),
+    ), intro="Only you can ever read this. It goes with your wellbeing check-ins: look at it "
+             "when a check-in says things are hard.")
+
+
 def _resource() -> KindSpec:
     return KindSpec(Kind.RESOURCE, Kind.RESOURCE.label, (
         FieldSpec("name", "Name", T.TEXT, required=True),
@@ -241,5 +270,6 @@ _BUILDERS: dict[Kind, Callable[[], KindSpec]] = {
     Kind.PERSON: _person, Kind.DIARY: _diary, Kind.REFLECTION: _reflection,
     Kind.COMMENT: _comment, Kind.SUPERVISION: _supervision, Kind.ACTION: _action,
     Kind.SUMMARY: _summary, Kind.CHECKIN: _checkin, Kind.RESOURCE: _resource,
-    Kind.COVER: _cover, Kind.OUTCOME: _outcome,
+    Kind.COVER: _cover, Kind.OUTCOME: _outcome, Kind.SUPPORT_ASK: _support_ask,
+    Kind.STAYING_WELL: _staying_well,
 }

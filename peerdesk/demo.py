@@ -217,6 +217,19 @@ def _share(vault: Vault, location: str) -> None:
             desk.lock()
 
 
+STAYING_WELL = {
+    "when_well": "I sleep well, I laugh with the team and I look forward to the allotment.",
+    "every_day": "A walk at lunchtime away from the ward; a proper break; no work messages "
+                 "after six.",
+    "at_work": "Restraint on the ward; being asked to sit in on observations; hearing a "
+               "story close to my own.",
+    "early_signs": "Skipping breaks, going over the day at night, snapping at home.",
+    "what_i_do": "Tell my coordinator, take the break, write a reflection, book a "
+                 "supervision slot.",
+    "who_helps": "My coordinator, Tom, my sister.",
+    "from_coordinator": "Ask me how I am, not just how the work is; remind me to take leave.",
+}
+
 PACK: list[dict[str, Any]] = [
     {"name": "Allotment group", "category": "nature", "area": "Northside",
      "what_happens": "Shared plots and a tea hut; newcomers welcome.",
@@ -339,6 +352,15 @@ def _fill(desk: Desk, people: list[tuple[str, str]], clock: _StepClock, start: d
             facts["discharged_on"] = planned
         if len(facts) > 4:
             desk.update(person.id, facts)
+    # Her own wellbeing, private: a check-in most weeks and a staying-well plan.
+    for week, how in enumerate(("well", "okay", "okay", "hard", "okay", "well", "okay")):
+        clock.now = start + timedelta(weeks=week + 1, hours=17)
+        desk.add(Kind.CHECKIN, {"when": clock.now.date().isoformat(), "how_i_am": how,
+                                "next_step": "A walk at lunchtime, away from the ward."})
+        bump(Kind.CHECKIN)
+    desk.add(Kind.STAYING_WELL, {"sections": STAYING_WELL, "looked_at":
+                                 clock.now.date().isoformat()})
+    bump(Kind.STAYING_WELL)
     for offset, reflection in enumerate(REFLECTIONS):
         clock.now = start + timedelta(weeks=offset * 2 + 1, hours=16)
         saved = desk.add(Kind.REFLECTION, reflection | {"when": clock.now.date().isoformat()})

@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.tasks import TaskRunner
     from ui.windows.desk import DeskPage
     from ui.windows.shell import ShellWindow
+    from ui.windows.wellbeing import WellbeingPage
 
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -132,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         shot("30-diary-with-follow-up-carried", shell)
         carried.close_button.click()
         _wait(app, lambda: carried not in page.editors)
+        page.show_section("My wellbeing")
+        shot("31-my-wellbeing", shell)
+        mine = page.pages.currentWidget()
+        assert isinstance(mine, WellbeingPage)
+        mine.open_plan()
+        _wait(app, lambda: bool(page.editors) and page.editors[-1].kind is Kind.STAYING_WELL)
+        shot("32-staying-well-plan", shell)
+        page.editors[-1].close_button.click()
         shell.resize(*SIZE)
         page.show_section("People I support")
         page.people_page.view.selectRow(0)

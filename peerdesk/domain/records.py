@@ -24,6 +24,8 @@ class Kind(StrEnum):
     RESOURCE = "resource"
     COVER = "cover"
     OUTCOME = "work_outcome"
+    SUPPORT_ASK = "support_ask"
+    STAYING_WELL = "staying_well_plan"
 
     @property
     def label(self) -> str:
@@ -45,12 +47,15 @@ _KIND_LABELS = {
     Kind.RESOURCE: "Resource pack entry",
     Kind.COVER: "Cover while the coordinator is away",
     Kind.OUTCOME: "Done or not needed (Today)",
+    Kind.SUPPORT_ASK: "Asked for a conversation",
+    Kind.STAYING_WELL: "My staying-well plan (private)",
 }
 
 PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})
 # Kinds never about one person: the editor offers no person to choose.
 NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind.SUPERVISION,
-                                Kind.ACTION, Kind.CHECKIN, Kind.RESOURCE, Kind.COVER})
+                                Kind.ACTION, Kind.CHECKIN, Kind.RESOURCE, Kind.COVER,
+                                Kind.SUPPORT_ASK, Kind.STAYING_WELL})
 
 
 class Role(StrEnum):

@@ -17,7 +17,8 @@ from peerdesk.store.records import Queued
 
 SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
 # A coordinator's own records that go to the people they are for.
-GIVEN = frozenset({Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE, Kind.COVER})
+GIVEN = frozenset({Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE, Kind.COVER,
+                   Kind.SUPPORT_ASK})
 _ACCOUNTS = table(AccountRow)
 
 
@@ -56,8 +57,9 @@ def give(me: Actor, conn: Connection, record_id: str, account_id: str) -> None:
     """``give_reader`` inside a transaction the caller holds."""
     row = me.own(conn, record_id)
     if Kind(row.kind) not in GIVEN:
-        raise NotAllowed("Only comments, supervision actions, delivery figures and the "
-                         "resource pack are given to another reader this way.")
+        raise NotAllowed("Only comments, supervision actions, delivery figures, the "
+                         "resource pack and a request for a conversation are given to another "
+                         "reader this way.")
     a = _ACCOUNTS.c
     found = conn.execute(select(a.id, a.receive_public).where(a.id == account_id)).first()
     if found is None:

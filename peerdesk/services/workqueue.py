@@ -1,14 +1,15 @@
 """Today as a work queue: what is due around a person's discharge, read from the records the
 peer already writes, and what she marked done or not needed.
 
-Five kinds of item, each with the day it is due:
+Six kinds of item, each with the day it is due:
 - the first meeting after discharge (the person's discharge date + the team's target from
   the policy), until a first post-discharge diary on or after that date exists;
 - a follow-up agreed in a diary with a "by when";
 - the planned end of peer support within two weeks, until the end date is recorded;
 - a plan review within two weeks;
 - a diary of the last four weeks that mentions a risk and does not yet say the clinical record
-  has it (hazard H6).
+  has it (hazard H6);
+- for a coordinator, a peer who asked for a conversation ("I need some support").
 An item leaves the queue when its own work is recorded, or when the peer marks it done or not
 needed (with a reason): an outcome record keyed by the item, so a new discharge date, end date
 or review date makes a new item.
@@ -38,6 +39,7 @@ class ItemKind(StrEnum):
     ENDING = "ending"
     REVIEW = "review"
     SAFETY = "safety"
+    CONVERSATION = "conversation"
 
     @property
     def label(self) -> str:
@@ -50,7 +52,9 @@ _LABELS = {
     ItemKind.ENDING: "Peer support ends",
     ItemKind.REVIEW: "Plan review",
     ItemKind.SAFETY: "A risk noted: is it in the clinical record?",
+    ItemKind.CONVERSATION: "Asked you for a conversation",
 }
+CONVERSATION_DAYS = 2  # a peer who asks for support hears back within two days
 SAFETY_DAYS = 28  # diaries this recent are read for risk words; older ones were prompted then
 RECORDED = frozenset({"by_me", "by_staff", "not_needed"})
 # The diary's own words; the note of what the peer did is not read again for risk.
@@ -66,6 +70,7 @@ class Item:
     person_id: str | None
     due: date
     detail: str  # the follow-up's words, the plan's title, the discharge date
+    from_id: str | None = None  # for a request for a conversation: the peer who asked
 
     def days_left(self, today: date) -> int:
         return (self.due - today).days
@@ -97,8 +102,8 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
           author_id: str | None = None) -> list[Item]:
     """The open items, most pressing first. ``author_id``: only what this peer wrote (a
     coordinator reads diaries shared with her, but they are not her work)."""
-    live = [r for r in records if not r.deleted
-            and (author_id is None or r.author_id == author_id)]
+    everything = [r for r in records if not r.deleted]
+    live = [r for r in everything if author_id is None or r.author_id == author_id]
     closed = {str(r.fields.get("item")) for r in live if r.kind is Kind.OUTCOME}
     diaries = [r for r in live if r.kind is Kind.DIARY]
     items: list[Item] = []
@@ -118,6 +123,13 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
         if review is not None and (review - today).days <= WITHIN_DAYS:
             items.append(Item(f"review:{plan.id}:{review.isoformat()}", ItemKind.REVIEW,
                               plan.id, plan.person_id, review, spec(plan.kind).title))
+    for ask in everything:
+        when = _day(ask.fields.get("when")) if ask.kind is Kind.SUPPORT_ASK else None
+        if when is not None and ask.author_id != author_id:
+            items.append(Item(f"conversation:{ask.id}", ItemKind.CONVERSATION, ask.id, None,
+                              when + timedelta(days=CONVERSATION_DAYS),
+                              f"Asked on {dates.short_day(when)}: only that, nothing she wrote",
+                              from_id=ask.author_id))
     open_items = [i for i in items if i.key not in closed]
     return sorted(open_items, key=lambda i: (i.due, list(ItemKind).index(i.what), i.key))
 

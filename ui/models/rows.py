@@ -84,6 +84,9 @@ _SUMMARIES: dict[Kind, Callable[[Record], str]] = {
     Kind.CHECKIN: lambda r: _choice_label(Kind.CHECKIN, "how_i_am",
                                           str(r.fields.get("how_i_am", ""))),
     Kind.REFLECTION: _reflection_summary,
+    # Her own plan: lists show that it is there, never its words (a ward screen is seen).
+    Kind.STAYING_WELL: lambda r: "Your own plan: open it to read it",
+    Kind.SUPPORT_ASK: lambda r: f"Asked for a conversation on {r.fields.get('when', '')}",
 }
 
 

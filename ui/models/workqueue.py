@@ -56,9 +56,12 @@ class WorkQueueModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def set_items(self, items: Sequence[Item], people: Mapping[str, str], today: date) -> None:
+        """``people``: labels of the people supported, and names of the accounts (a request
+        for a conversation shows who asked)."""
         self.beginResetModel()
         self._items = list(items)
-        self._cells = [(i.when_text(today), i.what.label, people.get(i.person_id or "", ""),
+        self._cells = [(i.when_text(today), i.what.label,
+                        people.get(i.person_id or "", "") or people.get(i.from_id or "", ""),
                         i.detail) for i in self._items]
         self._flagged = [i.flagged(today) for i in self._items]
         self.endResetModel()

@@ -42,6 +42,7 @@ from peerdesk.services import (
     papers,
     resources,
     supervision,
+    wellbeing,
     workqueue,
 )
 from peerdesk.services import consent as consent_service
@@ -74,12 +75,14 @@ from ui.windows.supervision import (
     SupervisionPage,
     passphrase_checker,
 )
+from ui.windows.wellbeing import WellbeingPage
 
 SEARCH_DELAY_MS = 120
 RECENT = 20
 NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision",
        "Fidelity and engagement", "Resource pack"]
 COORDINATOR_NAV = ["Supervision inbox", "Group supervision"]
+PEER_NAV = ["My wellbeing"]
 
 
 @dataclass
@@ -174,6 +177,13 @@ class DeskPage(QWidget):
                 f"You have {n} unfinished draft{'s' if n > 1 else ''} from earlier, kept safe "
                 "while PeerDesk was locked or closed.")
             self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
+        asks = wellbeing.asks_for_me(self._all_records(), me=self.user.id, today=dates.today())
+        if asks:
+            said = "; ".join(f"{self.authors.get(a.author_id, 'A peer')} on "
+                             f"{dates.short_day(str(a.fields['when']))}" for a in asks[:3])
+            self.banner.show_info(f"Asked you for a conversation: {said}. Only that was sent: "
+                                  "nothing they wrote.")
+            self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
 
     # -- building -------------------------------------------------------------------------
 
@@ -244,7 +254,8 @@ class DeskPage(QWidget):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
-        self.nav_items = NAV + (COORDINATOR_NAV if self.user.role is Role.COORDINATOR else [])
+        self.nav_items = NAV + (COORDINATOR_NAV if self.user.role is Role.COORDINATOR else
+                                PEER_NAV if self.user.role is Role.PEER else [])
         self.nav.addItems(self.nav_items)
         self.nav.setWordWrap(True)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -291,7 +302,7 @@ class DeskPage(QWidget):
             page = self._built[name] = self._make_page(name)
             self.pages.addWidget(page)
             page.open_requested.connect(self.open_record)  # type: ignore[attr-defined]
-            if isinstance(page, ListPage):
+            if isinstance(page, ListPage | WellbeingPage):
                 page.new_requested.connect(self.new_record)
         return self._built[name]
 
@@ -314,6 +325,8 @@ class DeskPage(QWidget):
                 return self._supervision_page(name)
             case "Resource pack":
                 return self._resource_page()
+            case "My wellbeing":
+                return WellbeingPage(self._all_records, self.user.id)
         return self._make_list_page(name)
 
     def _make_list_page(self, name: str) -> ListPage:
@@ -485,7 +498,7 @@ class DeskPage(QWidget):
         today = dates.today()
         self.work_model.set_items(workqueue.queue(
             everything, today=today, first_meeting_days=self.policy.first_meeting_days,
-            author_id=mine), self.people(), today)
+            author_id=mine), self.people() | self.authors, today)
         self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
                                             reverse=True), self.people())
         self.people_model.set_rows(by_kind.get(Kind.PERSON, []))
@@ -614,6 +627,8 @@ class DeskPage(QWidget):
         editor.share_requested.connect(self._share)
         editor.unshare_requested.connect(self._unshare)
         editor.delete_requested.connect(self._confirm_delete)
+        editor.support_requested.connect(self._ask_for_conversation)
+        editor.staying_well_requested.connect(lambda _e: self._staying_well())
         self.editors.append(editor)
         index = self.tabs.addTab(editor, title)
         self.tabs.setCurrentIndex(index)
@@ -659,7 +674,11 @@ class DeskPage(QWidget):
     def open_item(self, item: workqueue.Item) -> None:
         """The editor an item on Today needs: a new diary for a meeting or a follow-up, the
         person for an ending, the plan for a review, the diary itself for a risk noted."""
-        if item.what is workqueue.ItemKind.FIRST_MEETING:
+        if item.what is workqueue.ItemKind.CONVERSATION:
+            who = self.authors.get(item.from_id or "", "A peer")
+            self.banner.show_info(f"{who} asked for a conversation. Arrange a time with them; "
+                                  "mark it done here when you have talked.")
+        elif item.what is workqueue.ItemKind.FIRST_MEETING:
             self.new_diary_for(item.person_id, contact_type="first_post_discharge")
         elif item.what is workqueue.ItemKind.FOLLOW_UP:
             self.new_diary_for(item.person_id)
@@ -667,6 +686,23 @@ class DeskPage(QWidget):
             row = self.rows.get(item.record_id)
             if row is not None:
                 self.open_record(row.record)
+
+    def _ask_for_conversation(self, editor: RecordEditor) -> None:
+        desk = self.desk
+        assert desk is not None
+
+        def done(result: tuple[Record, list[str]]) -> None:
+            record, names = result
+            self._upsert(record)
+            if editor in self.editors:
+                editor.support_sent(names)
+
+        self._run(lambda: wellbeing.ask_for_conversation(desk), done, editor)
+
+    def _staying_well(self) -> None:
+        page = self.page_for("My wellbeing")
+        assert isinstance(page, WellbeingPage)
+        page.open_plan()
 
     def close_item(self, item: workqueue.Item, done: bool, reason: str) -> None:
         desk = self.desk
@@ -1063,7 +1099,8 @@ class DeskPage(QWidget):
 
 def _refresh_figures(page: QWidget | None) -> None:
     """Pages that count or group what is loaded work it out again when shown."""
-    if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage):
+    if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage
+                  | WellbeingPage):
         page.refresh()
 
 

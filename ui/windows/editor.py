@@ -58,6 +58,8 @@ class RecordEditor(QWidget):
     share_requested = Signal(object, str)
     unshare_requested = Signal(object, str)
     delete_requested = Signal(object)
+    support_requested = Signal(object)  # a check-in's "I need some support": tell a coordinator
+    staying_well_requested = Signal(object)  # a check-in's link to the staying-well plan
 
     def __init__(self, kind: Kind, *, record: Record | None = None,
                  people: Sequence[tuple[str, str]] = (), person_id: str | None = None,
@@ -74,6 +76,7 @@ class RecordEditor(QWidget):
         self.dirty = False
         self._escalation_text = escalation_text
         self._risk_prompted = False
+        self._support_sent = False
         self.setAccessibleName(f"{kind.label} editor")
 
         # Everything scrolls together when the window is smaller than the editor needs (200 %
@@ -207,6 +210,7 @@ class RecordEditor(QWidget):
             self._risk_prompted = language.mentions_risk(
                 "\n".join(e.toPlainText() for e in self.form.long_texts))
         self.form.changed.connect(self._on_changed)
+        self._offer_support_when_asked()
         self.set_readers(())  # the desk says who else can read a saved record once it is open
         self._show_prompts()
         self._update_hints()
@@ -240,6 +244,14 @@ class RecordEditor(QWidget):
                 "version about this person, and who saw them")
             self.sar_button.clicked.connect(lambda: self.sar_requested.emit(self))
             out.append(self.sar_button)
+        self.staying_well_button: QPushButton | None = None
+        if kind is Kind.CHECKIN and not read_only:
+            self.staying_well_button = QPushButton("My staying-well plan…")
+            self.staying_well_button.setAccessibleDescription(
+                "Your own plan for keeping well at work. Only you can read it.")
+            self.staying_well_button.clicked.connect(
+                lambda: self.staying_well_requested.emit(self))
+            out.append(self.staying_well_button)
         self.share_button: QPushButton | None = None
         if kind in SHAREABLE and not read_only:
             self.share_button = QPushButton("Share for supervision…")
@@ -384,6 +396,25 @@ class RecordEditor(QWidget):
             self.safety.show_safety(f"{self._escalation_text} Then say below what you did, and "
                                     "whether it is in the clinical record.")
             self.safety.set_action("Go to “what I did”", self.go_to_safety)
+
+    def _offer_support_when_asked(self) -> None:
+        if self.kind is Kind.CHECKIN and not self.read_only:
+            how = self.form.widget_for("how_i_am")
+            how.currentIndexChanged.connect(self._offer_support)  # type: ignore[attr-defined]
+
+    def _offer_support(self) -> None:
+        if self.form.values().get("how_i_am") != "need_support" or self._support_sent:
+            return
+        self.banner.show_info(
+            "Would you like your coordinator to know you asked for a conversation? Only that "
+            "is sent, with today's date: nothing you write here, and not how you rated things.")
+        self.banner.set_action("Tell my coordinator", lambda: self.support_requested.emit(self))
+
+    def support_sent(self, names: Sequence[str]) -> None:
+        self._support_sent = True
+        who = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        self.banner.show_done(f"{who} can see that you asked for a conversation, and nothing "
+                              "else.")
 
     def go_to_safety(self) -> None:
         group, first = self.form.widgets_for("safety_action")[:2]
