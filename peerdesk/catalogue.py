@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from peerdesk.domain import Choice, FieldSpec, FieldType, Kind, KindSpec, Section
+from peerdesk.domain.fields import MAX_LABEL
 from peerdesk.paths import resource_dir
 
 T = FieldType
@@ -36,7 +37,7 @@ _PLANS = tuple(Choice(k.value, k.label) for k in (Kind.DISCHARGE_PLAN, Kind.CRIS
 
 def _person() -> KindSpec:
     return KindSpec(Kind.PERSON, Kind.PERSON.label, (
-        FieldSpec("label", "Name or label", T.TEXT, required=True,
+        FieldSpec("label", "Name or label", T.TEXT, required=True, max_length=MAX_LABEL,
                   help="What you call the person here: a first name or initials they are happy with."),
         FieldSpec("local_id", "Local identifier", T.TEXT,
                   help="Optional, for example a ward or team reference."),

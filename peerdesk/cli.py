@@ -10,12 +10,13 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from peerdesk import dates, errors
+from peerdesk import dates, errors, strict_json
 from peerdesk.catalogue import spec
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import FieldType, Kind, Record, Role
@@ -36,11 +37,12 @@ class Input:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self._from_stdin = args.passphrase_stdin
-        self._lines: list[str] | None = None
+        self._lines: list[bytes] | None = None
 
-    def _stdin_lines(self) -> list[str]:
+    def _stdin_lines(self) -> list[bytes]:
+        """Standard input as bytes: each part is checked where it is used."""
         if self._lines is None:
-            self._lines = sys.stdin.read().splitlines(keepends=True)
+            self._lines = sys.stdin.buffer.read().splitlines(keepends=True)
         return self._lines
 
     def _secret(self, env: str, prompt: str) -> str:
@@ -48,9 +50,13 @@ class Input:
             lines = self._stdin_lines()
             if not lines:
                 raise errors.InvalidInput("Expected a passphrase on standard input.")
-            return lines.pop(0).rstrip("\r\n")
+            try:
+                return lines.pop(0).rstrip(b"\r\n").decode("utf-8")
+            except UnicodeDecodeError:
+                raise errors.InvalidInput("The passphrase on standard input is not valid UTF-8 "
+                                          "text.") from None
         if os.environ.get(env):
-            return os.environ[env]
+            return checked_text(os.environ[env], f"The passphrase in {env}")
         if sys.stdin.isatty():
             return getpass.getpass(prompt)
         raise errors.InvalidInput(f"Give the passphrase in {env} or with --passphrase-stdin.")
@@ -63,13 +69,31 @@ class Input:
 
     def json_file(self, name: str) -> Any:
         try:
-            text = "".join(self._stdin_lines()) if name == "-" else Path(name).read_text("utf-8")
+            data = b"".join(self._stdin_lines()) if name == "-" else Path(name).read_bytes()
         except OSError as exc:
             raise errors.InvalidInput(f"Cannot read {name}: {exc.strerror}.") from None
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise errors.InvalidInput(f"{name} is not valid JSON (line {exc.lineno}).") from None  # type: ignore[attr-defined]
+        shown = "Standard input" if name == "-" else printable(name)
+        return strict_json.loads(data, what=shown)
+
+
+def checked_text(text: str, what: str) -> str:
+    """Text from the command line or the environment: bytes that were not UTF-8 arrive as lone
+    surrogates, and are refused here, in one sentence, before anything uses them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.InvalidInput(f"{what} is not valid UTF-8 text.") from None
+    return text
+
+
+# What a terminal would act on rather than show: C0 controls but line breaks and tabs, DEL,
+# C1 controls, and the bidirectional overrides that reorder what is shown.
+_UNSAFE_OUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text as it may reach a terminal: every control character shown as an escape."""
+    return _UNSAFE_OUT.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class App:
@@ -116,9 +140,11 @@ class App:
 
     def out(self, human: str, data: Any) -> None:
         if self.args.json:
-            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+            # json.dumps escapes C0 controls; C1 and the bidi overrides are escaped too.
+            print(_UNSAFE_OUT.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                  json.dumps(data, indent=2, ensure_ascii=False, default=str)))
         elif human:
-            print(human)
+            print(printable(human))
 
 
 def record_json(record: Record) -> dict[str, Any]:
@@ -835,8 +861,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    print(f"peerdesk: {message}", file=sys.stderr)
+    print(f"peerdesk: {printable(message)}", file=sys.stderr)
     raise SystemExit(code)
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                checked_text(item, f"The value given for {name.rstrip('_').replace('_', '-')}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -854,6 +887,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     app = App(args)
     try:
+        _check_arguments(args)
         args.func(app)
     except errors.PeerDeskError as exc:
         code = next((c for t, c in EXIT_CODES if isinstance(exc, t)), 1)

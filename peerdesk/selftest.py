@@ -34,6 +34,7 @@ from peerdesk.services.desk import sign_in
 from peerdesk.store import migrate
 
 ACCOUNT = "Self-test"
+ADMIN_ACCOUNT = "Self-test admin"
 PASSED, FAILED = 0, 1
 
 Step = tuple[str, Callable[["SelfTest"], str]]
@@ -124,8 +125,10 @@ class SelfTest:
     def create_account(self) -> str:
         if self.vault is None:
             raise AssertionError("the vault is not open")
-        self.vault.create_account(ACCOUNT, "admin", self.passphrase)
-        return "admin account with a passphrase key (Argon2id)"
+        # A coordinator may save every kind; the administrator sets up the temp share.
+        self.vault.create_account(ADMIN_ACCOUNT, "admin", self.passphrase)
+        self.vault.create_account(ACCOUNT, "coordinator", self.passphrase)
+        return "admin and coordinator accounts with passphrase keys (Argon2id)"
 
     def unlock(self) -> str:
         if self.vault is None:
@@ -168,7 +171,9 @@ class SelfTest:
             raise AssertionError("nobody is signed in")
         self.share_dir.mkdir()
         location = str(self.share_dir)
-        sync_service.init_share(desk, location, team_name="Self-test team")
+        admin = sign_in(desk.vault, ADMIN_ACCOUNT, self.passphrase)
+        sync_service.init_share(admin, location, team_name="Self-test team")
+        admin.lock()
         pushed = sync_service.run_sync(desk, location=location)
         # A second computer signs in with the passphrase alone and gets the records.
         with Vault(self.root / "second-device", policy=self.policy) as other:

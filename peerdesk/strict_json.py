@@ -38,8 +38,10 @@ def loads(data: bytes | str, *, what: str = "it", max_depth: int = MAX_DEPTH) ->
                            parse_int=_int, parse_constant=_no_constant)
     except InvalidInput as exc:
         raise InvalidInput(f"{_cap(what)} {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{_cap(what)} is not valid JSON (line {exc.lineno}).") from None
     except (ValueError, RecursionError):
-        raise InvalidInput(f"{_cap(what)} is not well-formed JSON.") from None
+        raise InvalidInput(f"{_cap(what)} is not valid JSON.") from None
     count = _walk(value, what)
     if count > MAX_VALUES:
         raise InvalidInput(f"{_cap(what)} holds far too many values.")

@@ -3,6 +3,7 @@ the JSON Schema that ``peerdesk record schema`` prints, and the editors in the U
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,6 +13,11 @@ from typing import Any
 from peerdesk.errors import InvalidInput
 
 MAX_TEXT = 100_000
+MAX_LABEL = 80  # a person's label: a first name or initials, shown in lists and titles
+# Control characters (and lone surrogates, which no file can hold): refused in one-line text;
+# long text keeps its line breaks and tabs.
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_LONG = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class FieldType(StrEnum):
@@ -54,6 +60,7 @@ class FieldSpec:
     sections: tuple[Section, ...] = ()
     # Private fields are sealed for the author alone, even when the record is shared.
     private: bool = False
+    max_length: int = MAX_TEXT
 
 
 @dataclass(frozen=True)
@@ -102,9 +109,21 @@ def _check(spec: FieldSpec, value: Any) -> Any:
 def _text(spec: FieldSpec, value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{spec.label} must be text.")
-    if len(value) > MAX_TEXT:
-        raise InvalidInput(f"{spec.label} is longer than {MAX_TEXT:,} characters.")
+    if len(value) > spec.max_length:
+        raise InvalidInput(f"{spec.label} is longer than {spec.max_length:,} characters.")
+    control = (_CONTROL_LINE if spec.type is FieldType.TEXT else _CONTROL_LONG).search(value)
+    if control:
+        raise InvalidInput(f"{spec.label} holds a control character "
+                           f"({_shown(control.group())}); type it as plain text.")
     return value
+
+
+def _shown(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _plain(spec: FieldSpec, value: Any) -> bool:
+    return isinstance(value, str) and not _CONTROL_LONG.search(value)
 
 
 def _date(spec: FieldSpec, value: Any) -> str:
@@ -122,16 +141,18 @@ def _datetime(spec: FieldSpec, value: Any) -> str:
 
 
 def _choice(spec: FieldSpec, value: Any) -> Any:
-    if value not in {c.id for c in spec.choices}:
+    if not isinstance(value, str) or value not in {c.id for c in spec.choices}:
         raise InvalidInput(f"{spec.label}: {value!r} is not one of the choices.")
     return value
 
 
 def _tags(spec: FieldSpec, value: Any) -> list[Any]:
     ids = {c.id for c in spec.choices}
-    if not isinstance(value, list) or not all(v in ids for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in ids for v in value):
         raise InvalidInput(f"{spec.label} must be a list of the listed choices.")
-    return list(dict.fromkeys(value))
+    if len(set(value)) != len(value):  # the schema's uniqueItems
+        raise InvalidInput(f"{spec.label} lists a choice more than once.")
+    return list(value)
 
 
 def _bool(spec: FieldSpec, value: Any) -> bool:
@@ -141,7 +162,8 @@ def _bool(spec: FieldSpec, value: Any) -> bool:
 
 
 def _list(spec: FieldSpec, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(_plain(spec, v) and len(v) <= spec.max_length
+                                              for v in value):
         raise InvalidInput(f"{spec.label} must be a list of text.")
     return [v for v in value if v.strip()]
 
@@ -149,7 +171,7 @@ def _list(spec: FieldSpec, value: Any) -> list[str]:
 def _sections(spec: FieldSpec, value: Any) -> dict[str, str]:
     ids = {s.id for s in spec.sections}
     if not isinstance(value, Mapping) or not all(
-        k in ids and isinstance(v, str) for k, v in value.items()
+        k in ids and _plain(spec, v) and len(v) <= MAX_TEXT for k, v in value.items()
     ):
         raise InvalidInput(f"{spec.label} must map this plan's section names to text.")
     return {k: v for k, v in value.items() if v.strip()}
@@ -186,7 +208,8 @@ def _check_consent(spec: FieldSpec, entry: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("id", "recipient"):
         text = entry.get(key)
-        if not isinstance(text, str) or not text.strip() or len(text) > 200:
+        if not isinstance(text, str) or not _plain(spec, text) or not text.strip() \
+                or len(text) > 200:
             raise InvalidInput(f"{label}: each entry needs a {key} (text of at most 200 "
                                "characters).")
         out[key] = " ".join(text.split())
@@ -200,7 +223,7 @@ def _check_consent(spec: FieldSpec, entry: Any) -> dict[str, Any]:
                            "empty for the whole plan.")
     out["scope"] = list(dict.fromkeys(scope))
     purpose = entry.get("purpose") or ""
-    if not isinstance(purpose, str) or len(purpose) > 2000:
+    if not _plain(spec, purpose) or len(purpose) > 2000:
         raise InvalidInput(f"{label}: the purpose must be text of at most 2,000 characters.")
     out["purpose"] = purpose.strip()
     return out | _consent_dates(label, entry)
@@ -244,8 +267,8 @@ def _consents_schema(spec: FieldSpec) -> dict[str, Any]:
 
 # One JSON Schema per field type (printed by `peerdesk record schema`).
 _SCHEMAS: dict[FieldType, Callable[[FieldSpec], dict[str, Any]]] = {
-    FieldType.TEXT: lambda s: {"type": "string", "maxLength": MAX_TEXT},
-    FieldType.LONG_TEXT: lambda s: {"type": "string", "maxLength": MAX_TEXT},
+    FieldType.TEXT: lambda s: {"type": "string", "maxLength": s.max_length},
+    FieldType.LONG_TEXT: lambda s: {"type": "string", "maxLength": s.max_length},
     FieldType.DATE: lambda s: {"type": "string", "format": "date"},
     FieldType.DATETIME: lambda s: {"type": "string", "format": "date-time"},
     FieldType.CHOICE: lambda s: {"enum": [c.id for c in s.choices]},

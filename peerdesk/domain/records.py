@@ -58,6 +58,11 @@ NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind
                                 Kind.SUPPORT_ASK, Kind.STAYING_WELL})
 
 
+# Kinds only a Peer Worker Coordinator writes: comments from supervision, group supervision
+# sessions, and cover.
+COORDINATOR_KINDS = frozenset({Kind.COMMENT, Kind.SUPERVISION, Kind.COVER})
+
+
 class Role(StrEnum):
     PEER = "peer"
     COORDINATOR = "coordinator"

@@ -15,9 +15,10 @@ from peerdesk import audit
 from peerdesk.catalogue import spec
 from peerdesk.crypto import aead
 from peerdesk.crypto.payload import seal_version, wraps_for
-from peerdesk.domain import PLAN_KINDS, Kind, Record
+from peerdesk.domain import PLAN_KINDS, Kind, Record, Role
 from peerdesk.domain import consent as consent_rules
-from peerdesk.errors import NotFound
+from peerdesk.domain.records import COORDINATOR_KINDS
+from peerdesk.errors import NotAllowed, NotFound
 from peerdesk.services.actor import Actor
 from peerdesk.services.reading import fields_of
 from peerdesk.store import records
@@ -34,6 +35,8 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
            person_id: str | None = None) -> Record:
     """``add`` inside a transaction the caller holds."""
     kind = Kind(kind)
+    if kind in COORDINATOR_KINDS and me.user.role is not Role.COORDINATOR:
+        raise NotAllowed(f"Only a Peer Worker Coordinator can add a {kind.label.lower()}.")
     clean = spec(kind).validate(fields)
     now, record_id = me.now(), str(uuid.uuid4())
     about = None if kind is Kind.PERSON else person_id

@@ -59,7 +59,9 @@ def test_validation_names_the_field_and_keeps_clean_values() -> None:
         diary.validate({"when": "2026-03-01T10:00", "contact_type": "ward round"})
     with pytest.raises(InvalidInput, match="date and time"):
         diary.validate({"when": "yesterday"})
-    clean = diary.validate({"when": "2026-03-01T10:00:00", "peer_brought": ["hope", "hope"],
+    with pytest.raises(InvalidInput, match="lists a choice more than once"):  # uniqueItems
+        diary.validate({"when": "2026-03-01T10:00", "peer_brought": ["hope", "hope"]})
+    clean = diary.validate({"when": "2026-03-01T10:00:00", "peer_brought": ["hope"],
                             "strengths": ""})
     assert clean == {"when": "2026-03-01T10:00", "peer_brought": ["hope"]}
 
