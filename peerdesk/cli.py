@@ -894,6 +894,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(exc), code)
     except KeyboardInterrupt:
         fail("Stopped.", 130)
+    except BrokenPipeError:
+        # The reader went away (``peerdesk … | head``): nothing more to say, and nothing
+        # left for Python to flush on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as exc:
         fail(f"{exc.strerror or exc}.", 5)
     except Exception as exc:

@@ -218,7 +218,7 @@ def write(bundle: Bundle, out_dir: Path) -> list[Path]:
     same names are replaced). None of them is encrypted: hand them over, then remove them."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"{out_dir} is a file, not a folder.")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     stem = out_dir / "subject-access"
     doc = document(bundle)
     return [exports.write_json(stem.with_suffix(".json"), as_json(bundle)),

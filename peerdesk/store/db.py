@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,28 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def owner_only(data_dir: Path) -> None:
+    """The database (and SQLite's files beside it), the lock and any copy in backups/ are
+    readable by their owner only (0600), made so before SQLite creates the file: SQLite gives
+    its -wal and -shm files the database's own mode. Files an older PeerDesk made with the
+    umask's mode are tightened too. (On Windows the data folder's ACL, the user's own profile,
+    applies.)"""
+    if os.name != "posix":
+        return
+    db = data_dir / DB_NAME
+    if not db.exists():
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+    names = [DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", LOCK_NAME]
+    files = [data_dir / n for n in names]
+    backups = data_dir / migrate.BACKUP_DIR
+    if backups.is_dir():
+        files += list(backups.iterdir())
+    for path in files:
+        with suppress(FileNotFoundError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
 class Store:
     """An open data folder. Holds the single-process lock until closed."""
 
@@ -52,11 +75,12 @@ class Store:
         self.data_dir = data_dir
         self.path = data_dir / DB_NAME
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            owner_only(data_dir)
         except OSError as exc:
             raise EnvironmentProblem(f"Cannot create the data folder {data_dir}: {exc.strerror}.") from None
         # Not thread-local: the app may open the vault on one worker thread and close it on another.
-        self._lock = FileLock(str(data_dir / LOCK_NAME), thread_local=False)
+        self._lock = FileLock(str(data_dir / LOCK_NAME), thread_local=False, mode=0o600)
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
