@@ -248,6 +248,9 @@ def _plan(kind: Kind) -> KindSpec:
                   sections=sections),
         FieldSpec("shared_with", "Who the person has chosen to share this plan with", T.LIST),
         FieldSpec("agreed_on", "Agreed by the person on", T.DATE),
+        # Set with "I agree this version" in the co-writing view: the version she agreed.
+        FieldSpec("agreed_version", "Version the person agreed", T.TEXT,
+                  help="Filled in when the person says \"I agree this version\"."),
         FieldSpec("review_on", "Review date", T.DATE),
         # Authorship per section: unticked sections are in the person's own words.
         FieldSpec("peer_notes", "Sections that are a peer worker note, not the person's words",

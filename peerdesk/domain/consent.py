@@ -136,6 +136,10 @@ def agreement(history: Sequence[Mapping[str, Any]]) -> tuple[date | None, bool]:
     set_at = len(history) - 1
     while set_at > 0 and history[set_at - 1].get("agreed_on") == newest.get("agreed_on"):
         set_at -= 1
+    # "I agree this version" names the version itself: agreeing again the same day counts.
+    named = str(newest.get("agreed_version") or "")
+    if named.isdigit() and set_at < int(named) <= len(history):
+        set_at = int(named) - 1
     words = ("sections", "peer_notes")
     changed = any(history[i].get(k) != newest.get(k)
                   for i in range(set_at, len(history)) for k in words)

@@ -64,6 +64,7 @@ from ui.widgets.reflow import FlowLayout, PageStack, scrolling
 from ui.windows.access import AccessDialog
 from ui.windows.consent import ConsentDialog
 from ui.windows.coordinator import FidelityPage
+from ui.windows.cowriting import CoWritingWindow
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
@@ -418,8 +419,8 @@ class DeskPage(QWidget):
         page.new_requested.connect(self.new_record)
         return page
 
-    def present(self, view: supervision.GroupSession) -> PresentationWindow:
-        """Presentation mode: leaving it needs this coordinator's passphrase."""
+    def _passphrase_check(self) -> Callable[[str, Callable[[bool], None]], None]:
+        """Whether a passphrase is this user's, answered off the UI thread."""
         vault, name, lanes = self._live().vault, self.user.name, self.runner.lanes
 
         def verify(text: str) -> bool:  # key derivation: on the I/O lane
@@ -430,8 +431,12 @@ class DeskPage(QWidget):
             lanes.db(desk.lock)
             return True
 
+        return passphrase_checker(verify, self._run_io)
+
+    def present(self, view: supervision.GroupSession) -> PresentationWindow:
+        """Presentation mode: leaving it needs this coordinator's passphrase."""
         window = PresentationWindow(view, self.authors, parent=self,
-                                    check_passphrase=passphrase_checker(verify, self._run_io),
+                                    check_passphrase=self._passphrase_check(),
                                     known_names=list(self.people().values()))
         self.presentation = window
         window.showMaximized()
@@ -628,6 +633,7 @@ class DeskPage(QWidget):
         editor.unshare_requested.connect(self._unshare)
         editor.delete_requested.connect(self._confirm_delete)
         editor.support_requested.connect(self._ask_for_conversation)
+        editor.cowrite_requested.connect(self.cowrite)
         editor.staying_well_requested.connect(lambda _e: self._staying_well())
         self.editors.append(editor)
         index = self.tabs.addTab(editor, title)
@@ -686,6 +692,15 @@ class DeskPage(QWidget):
             row = self.rows.get(item.record_id)
             if row is not None:
                 self.open_record(row.record)
+
+    def cowrite(self, editor: RecordEditor) -> CoWritingWindow:
+        """The plan alone, full screen, for the person to write and agree; leaving needs this
+        peer's passphrase. Typing goes into the editor, so drafts and the lock work as ever."""
+        window = CoWritingWindow(editor, check_passphrase=self._passphrase_check(), parent=self)
+        window.copy_requested.connect(lambda: self._copy(editor, parent=window))
+        self._keep(window)
+        window.showMaximized()
+        return window
 
     def _ask_for_conversation(self, editor: RecordEditor) -> None:
         desk = self.desk
@@ -874,7 +889,8 @@ class DeskPage(QWidget):
         dialog = VersionsDialog(history, parent=self)
         self._keep(dialog)
 
-    def _copy(self, editor: RecordEditor) -> PlanCopyDialog | None:
+    def _copy(self, editor: RecordEditor, *, parent: QWidget | None = None,
+              ) -> PlanCopyDialog | None:
         if editor.record is None:
             return None
         # A plan's person, or the person whose record this is (their own papers).
@@ -891,7 +907,8 @@ class DeskPage(QWidget):
             run=lambda fn, then: self._run(fn, then, dialog),
             # Only a folder someone chose for this (a test, a kiosk) is offered by default:
             # on a shared ward PC the profile's Documents folder is everyone's.
-            default_dir=self.export_dir if self.export_dir_chosen else None, parent=self)
+            default_dir=self.export_dir if self.export_dir_chosen else None,
+            parent=parent or self)
         dialog.exported.connect(lambda how: self._note_export(record_id, how))
         self._keep(dialog)
         return dialog

@@ -58,6 +58,8 @@ class RecordEditor(QWidget):
     share_requested = Signal(object, str)
     unshare_requested = Signal(object, str)
     delete_requested = Signal(object)
+    saved = Signal(object)  # Record, after a save went through
+    cowrite_requested = Signal(object)  # a plan: write it together with the person
     support_requested = Signal(object)  # a check-in's "I need some support": tell a coordinator
     staying_well_requested = Signal(object)  # a check-in's link to the staying-well plan
 
@@ -229,6 +231,14 @@ class RecordEditor(QWidget):
                     "What to expect from peer support, the crisis card, the ending letter")
             self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self))
             out.append(self.copy_button)
+        self.cowrite_button: QPushButton | None = None
+        if kind in PLAN_KINDS and not read_only:
+            self.cowrite_button = QPushButton("Write together (full screen)…")
+            self.cowrite_button.setAccessibleDescription(
+                "This plan alone, in large text, for the person to read, write and agree. "
+                "Leaving needs your passphrase.")
+            self.cowrite_button.clicked.connect(lambda: self.cowrite_requested.emit(self))
+            out.append(self.cowrite_button)
         self.consent_button: QPushButton | None = None
         if kind in PLAN_KINDS and not read_only:
             self.consent_button = QPushButton("Who can see this…")
@@ -312,6 +322,10 @@ class RecordEditor(QWidget):
         self.status.setText("Draft brought back: not saved as a record yet")
         self._update_hints()
 
+    def mark_changed(self) -> None:
+        """A change made through set_values (which is silent): draft and save it as typing."""
+        self._on_changed()
+
     def _on_changed(self) -> None:
         if self.read_only:
             return
@@ -334,6 +348,7 @@ class RecordEditor(QWidget):
             self.person_box.setEnabled(False)
         self._show_saved_state()
         self.banner.show_done(f"Saved (version {record.version}).")
+        self.saved.emit(record)
 
     def set_readers(self, names: Sequence[str]) -> None:
         self._fill_share_menu(names)

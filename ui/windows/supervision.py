@@ -37,8 +37,9 @@ from peerdesk.services import supervision
 from ui import theme
 from ui.announce import announce
 from ui.models.records import nice_when
-from ui.widgets.common import Heading, PassphraseEdit, field_label, heading, long_text, muted, state_label
+from ui.widgets.common import Heading, field_label, heading, long_text, muted, state_label
 from ui.widgets.dates import DateEdit
+from ui.widgets.leaving import LeaveGuard, widget_texts
 from ui.widgets.reflow import FlowLayout, ReflowBox
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
@@ -614,7 +615,7 @@ class PresentationWindow(QDialog):
         super().__init__(parent)
         self.setWindowTitle("PeerDesk: group supervision")
         self.setModal(True)
-        self.view, self.authors, self._check = view, authors, check_passphrase
+        self.view, self.authors = view, authors
         self.names = list(known_names)
         self.index = 0
         self.aliases: dict[str | None, str] = {}
@@ -649,22 +650,15 @@ class PresentationWindow(QDialog):
         nav.addStretch(1)
         nav.addWidget(self.leave)
         layout.addLayout(nav)
-        self.unlock_row = QWidget()
-        row = QHBoxLayout(self.unlock_row)
-        self.passphrase = PassphraseEdit()
-        row.addWidget(field_label("Your passphrase, to leave", self.passphrase))
-        row.addWidget(self.passphrase, 1)
-        self.confirm = QPushButton("Leave")
-        row.addWidget(self.confirm)
-        self.unlock_row.hide()
-        layout.addWidget(self.unlock_row)
-        self.refusal = state_label("Leaving presentation", role=None)
-        layout.addWidget(self.refusal)
+        self.guard = LeaveGuard(check_passphrase, self._leave, label="Your passphrase, to leave",
+                                refused="That passphrase did not match. Presentation goes on.")
+        layout.addWidget(self.guard)
+        # The guard's parts, by the names the tests and the keyboard path know.
+        self.unlock_row, self.passphrase = self.guard.unlock_row, self.guard.passphrase
+        self.confirm, self.refusal = self.guard.confirm, self.guard.refusal
         self.back.clicked.connect(lambda: self.go(self.index - 1))
         self.next.clicked.connect(lambda: self.go(self.index + 1))
-        self.leave.clicked.connect(self._ask)
-        self.confirm.clicked.connect(self._try_leave)
-        self.passphrase.returnPressed.connect(self._try_leave)
+        self.leave.clicked.connect(self.guard.ask)
         QShortcut(QKeySequence(Qt.Key.Key_Right), self).activated.connect(self.next.click)
         QShortcut(QKeySequence(Qt.Key.Key_Left), self).activated.connect(self.back.click)
         self._may_close = False
@@ -721,45 +715,19 @@ class PresentationWindow(QDialog):
         self.back.setEnabled(self.index > 0)
         self.next.setEnabled(self.index < len(items) - 1)
 
-    def _ask(self) -> None:
-        self.unlock_row.show()
-        self.passphrase.setFocus()
-
-    def _try_leave(self) -> None:
-        text = self.passphrase.text()
-        self.passphrase.clear()
-        self.confirm.setEnabled(False)
-
-        def answered(ok: bool) -> None:
-            self.confirm.setEnabled(True)
-            if ok:
-                self._may_close = True
-                self.left.emit()
-                self.accept()
-            else:
-                self.refusal.say("That passphrase did not match. Presentation goes on.",
-                                 urgent=True)
-
-        self._check(text, answered)
+    def _leave(self) -> None:
+        self._may_close = True
+        self.left.emit()
+        self.accept()
 
     def done(self, result: int) -> None:  # Escape and the close button land here
         if self._may_close:
             super().done(result)
         else:
-            self._ask()
+            self.guard.ask()
 
     def texts(self) -> list[str]:
-        """Every text shown on any widget: what a test looks through for names."""
-        out = [self.windowTitle()]
-        for w in self.findChildren(QWidget):
-            for attr in ("text", "toolTip", "accessibleName", "accessibleDescription",
-                         "placeholderText", "windowTitle"):
-                getter = getattr(w, attr, None)
-                if callable(getter):
-                    value = getter()
-                    if isinstance(value, str) and value:
-                        out.append(value)
-        return out
+        return widget_texts(self)
 
     def wipe(self) -> None:
         self._may_close = True
