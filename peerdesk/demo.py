@@ -26,7 +26,7 @@ ACCOUNTS = [
 ]
 PEOPLE = {
     "Amira": [("Jo", "she/her"), ("Dev", "he/him"), ("Marguerite", "she/her"), ("Sam", "they/them"),
-              ("Kwame", "he/him"), ("Lena", "she/her")],
+              ("Kwame", "he/him"), ("Zofia Wójcik-Nguyễn", "she/her")],
     "Tom": [("Ray", "he/him"), ("Precious", "she/her"), ("Alfie", "he/him"), ("Nadia", "she/her"),
             ("Chris", "he/him"), ("Bea", "she/her")],
 }

@@ -219,6 +219,17 @@ def main(argv: list[str] | None = None) -> int:
         _wait(app, lambda: page.pages.currentWidget() is page.search_page)
         shot("12-search-as-you-type", shell)
         page.search.clear()
+        # Typed as a UK keyboard types it, at a ward PC's 1366 x 768: found, then nothing found.
+        shell.resize(*WARD_SIZE)
+        _wait(app, lambda: shell.size().width() == WARD_SIZE[0])
+        page.search.setText("wojcik")
+        _wait(app, lambda: page.search_page.model.query == "wojcik")
+        shot("31-search-without-accents", shell)
+        page.search.setText("wojtek")
+        _wait(app, lambda: page.search_page.empty.text().startswith("Nothing found"))
+        shot("32-search-nothing-found", shell)
+        page.search.clear()
+        shell.resize(*SIZE)
 
         editor = page.new_record(Kind.REFLECTION)
         editor.form.widget_for("what_happened").setPlainText("Started writing, then called away")  # type: ignore[attr-defined]
@@ -245,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         if tree is not None and tree.topLevelItemCount() > 1:
             tree.setCurrentItem(tree.topLevelItem(0).child(2))  # an item with a comment
         shot("17-coordinator-inbox", shell)
+        shell.resize(*WARD_SIZE)
+        _wait(app, lambda: shell.size().width() == WARD_SIZE[0])
+        shot("33-inbox-at-1366x768", shell)
+        shell.resize(*SIZE)
         page.show_section("Group supervision")
         shot("18-group-supervision-session", shell)
         session = getattr(page.pages.currentWidget(), "view", None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ class InboxItem:
     peer: str
     bring: bool  # the peer marked it "bring to supervision"
     comments: tuple[Record, ...]
+    alias: str = ""  # Person A, B …: the person it is about, never their name; "" if no one
 
     @property
     def when(self) -> str:
@@ -71,6 +72,14 @@ def inbox(records: Sequence[Record], authors: Mapping[str, str], me: str) -> Inb
                        tuple(comments_on(records, r.id)))
              for r in records
              if r.kind in SUPERVISED and r.author_id != me and not r.deleted]
+    # The same alias for the same person throughout the inbox, given oldest first, so a new
+    # item does not re-letter the people already there.
+    aliases: dict[str, str] = {}
+    for i in sorted(items, key=lambda i: i.when):
+        pid = i.record.person_id
+        if pid and pid not in aliases:
+            aliases[pid] = alias(len(aliases))
+    items = [replace(i, alias=aliases.get(i.record.person_id or "", "")) for i in items]
     items.sort(key=lambda i: i.when, reverse=True)
     groups: dict[str, list[InboxItem]] = {}
     for i in items:

@@ -132,3 +132,94 @@ def test_peer_sees_the_comment(qtbot, make_shell, prepared_dir: Path) -> None:  
     texts = [model.data(model.index(r, 3)) for r in range(model.rowCount())]
     assert "Good use of your own story." in texts
     assert "Supervision inbox" not in page.nav_items  # a peer has no inbox
+
+
+def _six_alike(data_dir: Path) -> None:
+    """Six diaries of one meeting type about three people: the case that read as six copies."""
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        amira = open_desk(vault, "Amira", PASSPHRASE)
+        people = [amira.add(Kind.PERSON, {"label": name}) for name in ("Jo", "Marguerite", "Dev")]
+        for day in range(6):
+            diary = amira.add(Kind.DIARY, {
+                "when": f"2026-03-0{day + 1}T10:00", "contact_type": "discharge_meeting",
+                "what_happened": "Care-planning meeting."}, person_id=people[day % 3].id)
+            amira.share(diary.id, "Grace")
+        amira.lock()
+
+
+def _grace_at(qtbot, make_shell, data_dir: Path, section: str):  # type: ignore[no-untyped-def]
+    """Grace's desk showing section: (the desk, the section's page)."""
+    shell = make_shell(data_dir)
+    sign_in(qtbot, shell, "Grace")
+    page = shell.desk_page
+    page.show_section(section)
+    settle(qtbot)
+    return page, page.pages.currentWidget()
+
+
+def _inbox(qtbot, make_shell, data_dir: Path) -> InboxPage:  # type: ignore[no-untyped-def]
+    _desk, inbox = _grace_at(qtbot, make_shell, data_dir, "Supervision inbox")
+    assert isinstance(inbox, InboxPage)
+    return inbox
+
+
+def test_inbox_titles_tell_items_apart_without_names(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    _six_alike(prepared_dir)
+    inbox = _inbox(qtbot, make_shell, prepared_dir)
+    group = inbox.tree.topLevelItem(0)
+    assert group is not None and group.text(0) == "Shared by Amira (6)"
+    titles = [group.child(i).text(0) for i in range(group.childCount())]
+    assert len(set(titles)) == 6, titles
+    assert titles[0] == ("6 Mar 2026 · Person C\n"
+                         "Discharge or care-planning meeting (at the person's invitation)")
+    # The same person keeps one alias: 1 and 4 March are both about Jo.
+    assert titles[-1].startswith("1 Mar 2026 · Person A") and titles[2].startswith("4 Mar 2026 · Person A")
+    for title in titles:
+        assert not any(name in title for name in ("Jo", "Marguerite", "Dev"))
+    assert "Shared by Amira · about Person C" in inbox.detail.toPlainText()
+
+
+def test_inbox_reading_pane_has_the_room_and_the_keyboard_moves_between_items(
+        qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    _six_alike(prepared_dir)
+    inbox = _inbox(qtbot, make_shell, prepared_dir)
+    inbox.window().resize(1366, 700)
+    settle(qtbot)
+    # The reading pane is taller than the comments and the comment box together.
+    assert inbox.detail.height() > inbox.comments.height() + inbox.comment_box.height() + \
+        inbox.no_comments.height()
+    assert inbox.position.text() == "Item 1 of 6"
+    first = inbox.current_id()
+    inbox.comment_box.setFocus()
+    qtbot.keyClick(inbox.comment_box, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: inbox.position.text() == "Item 2 of 6", timeout=WAIT_MS)
+    assert inbox.current_id() != first
+    assert inbox.comment_box.hasFocus()  # still writing where she was
+    qtbot.keyClick(inbox.comment_box, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: inbox.current_id() == first, timeout=WAIT_MS)
+    assert not inbox.previous_button.isEnabled()
+    for _ in range(7):  # past the last stays on the last
+        inbox.next_button.click()
+    assert inbox.position.text() == "Item 6 of 6" and not inbox.next_button.isEnabled()
+
+
+def test_enter_on_a_wrong_leave_passphrase_keeps_the_item(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    _fill(prepared_dir)
+    page, sup = _grace_at(qtbot, make_shell, prepared_dir, "Group supervision")
+    assert isinstance(sup, SupervisionPage) and sup.view is not None
+    window = page.present(sup.view)
+    qtbot.waitUntil(window.isVisible, timeout=WAIT_MS)
+    window.next.click()
+    window.next.click()
+    assert window.position.text() == "Item 3 of 3"
+    window.leave.click()
+    qtbot.waitUntil(window.passphrase.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClicks(window.passphrase, "not her passphrase at all")
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "did not match" in window.refusal.text(), timeout=WAIT_MS)
+    settle(qtbot)
+    assert window.position.text() == "Item 3 of 3"
+    assert window.isVisible()
+    qtbot.keyClicks(window.passphrase, PASSPHRASE)
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Enter)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)

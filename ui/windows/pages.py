@@ -73,9 +73,10 @@ class ListPage(QWidget):
 
     def __init__(self, title: str, intro: str, model: RecordTableModel, *,
                  new_kinds: Sequence[Kind] = (), sort_column: int = 0, descending: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 empty: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.empty_hint = empty  # what to do first, while the list has nothing in it
         layout = QVBoxLayout(self)
         layout.addWidget(heading(title))
         if intro:
@@ -98,6 +99,12 @@ class ListPage(QWidget):
         layout.addLayout(row)
         self.view = record_table(model, title, sort_column=sort_column, descending=descending)
         layout.addWidget(self.view, 1)
+        # In the table's place when it has no rows: nothing found, or what to do first.
+        self.empty = state_label(title, role=None)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty.setContentsMargins(0, 12, 0, 0)
+        self.empty.hide()
+        layout.addWidget(self.empty, 1)
         self.count = state_label(title)
         layout.addWidget(self.count)
         self.filter.textChanged.connect(self._filter)
@@ -110,11 +117,13 @@ class ListPage(QWidget):
 
     def _count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
-        if shown == 0 and self.model.query:
-            self.count.setText(nothing_found(self.model.query))
-        else:
-            self.count.setText(f"{shown} of {total} shown" if shown != total
-                               else f"{total} in all")
+        message = (nothing_found(self.model.query) if shown == 0 and self.model.query
+                   else self.empty_hint if total == 0 else "")
+        self.empty.setText(message)
+        self.empty.setVisible(bool(message))
+        self.view.setVisible(not message)
+        self.count.setVisible(not message)
+        self.count.setText(f"{shown} of {total} shown" if shown != total else f"{total} in all")
 
     def _activated(self, index: QModelIndex) -> None:
         row = self.model.row_at(index)

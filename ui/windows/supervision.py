@@ -9,14 +9,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QRect, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -66,6 +65,28 @@ def headline(record: Record) -> str:
     return record.kind.label
 
 
+def inbox_title(item: supervision.InboxItem, *, peer: bool = False) -> str:
+    """Two lines: the day and the person's alias (and the peer, where the group does not say),
+    then what kind of contact or which boundary area. Six diaries of one meeting type still
+    read apart, nothing is cut to "…", and no name of a person is on screen."""
+    record, f = item.record, item.record.fields
+    first = [item.peer] if peer else []
+    first.append(dates.short_day(item.when[:10]))
+    if item.alias:
+        first.append(item.alias)
+    if item.comments:
+        first.append(f"{len(item.comments)} comment{'s' if len(item.comments) > 1 else ''}")
+    if record.kind is Kind.DIARY:
+        what = (_label(Kind.DIARY, "contact_type", f["contact_type"]) if f.get("contact_type")
+                else record.kind.label)
+    elif record.kind is Kind.REFLECTION:
+        what = "Reflection: " + (_label(Kind.REFLECTION, "boundary_area", f["boundary_area"])
+                                 if f.get("boundary_area") else "no area chosen")
+    else:
+        what = record.kind.label
+    return " · ".join(first) + "\n" + what
+
+
 def record_html(record: Record) -> str:
     parts = [f"<h3>{escape(headline(record))}</h3>"]
     for field in spec(record.kind).fields:
@@ -104,47 +125,88 @@ class InboxPage(QWidget):
         split = ReflowBox()
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Shared with you, by peer")
-        self.tree.setHeaderLabels(["Shared item", "When"])
-        # Items wrap onto a second line instead of ending in "…" in a narrow window; the
-        # date keeps the width it needs.
+        # One column: each title carries its day, so the titles themselves read apart. They
+        # wrap onto a second line instead of ending in "…" in a narrow window.
+        self.tree.setHeaderHidden(True)
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
-        split.add(self.tree, 3, columns=40)
+        split.add(self.tree, 2, columns=34)
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
+        steps = QHBoxLayout()
+        self.previous_button = QPushButton("Previous item")
+        self.previous_button.setToolTip("Alt+Up, from anywhere on this page")
+        self.next_button = QPushButton("Next item")
+        self.next_button.setToolTip("Alt+Down, from anywhere on this page")
+        self.position = state_label("Item")
+        steps.addWidget(self.position, 1)
+        steps.addWidget(self.previous_button)
+        steps.addWidget(self.next_button)
+        column.addLayout(steps)
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("The item selected")
         self.detail.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
-        column.addWidget(self.detail, 3)
+        column.addWidget(self.detail, 1)  # the reading pane takes what the rest leaves
         column.addWidget(heading("Comments", role="subheading"))
         self.comments = QListWidget()
         self.comments.setAccessibleName("Comments on this item")
         self.comments.setWordWrap(True)
         self.comments.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        column.addWidget(self.comments, 1)
+        self.comments.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        column.addWidget(self.comments)
+        self.no_comments = muted("No comments yet.")
+        column.addWidget(self.no_comments)
         self.comment_box = long_text()
         self.comment_box.setPlaceholderText("A comment for the peer who shared this")
-        self.comment_box.setMaximumHeight(90)
-        column.addWidget(field_label("Your comment", self.comment_box))
-        column.addWidget(self.comment_box)
+        self.comment_box.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        form = QHBoxLayout()
+        form.addWidget(self.comment_box, 1)
         self.comment_button = QPushButton("Add comment")
         self.comment_button.clicked.connect(self._comment)
-        column.addWidget(self.comment_button, 0, Qt.AlignmentFlag.AlignRight)
+        form.addWidget(self.comment_button, 0, Qt.AlignmentFlag.AlignBottom)
+        column.addWidget(field_label("Your comment", self.comment_box))
+        column.addLayout(form)
         self.comment_note = state_label("Comment")
         column.addWidget(self.comment_note)
         split.add(right, 4, columns=40)
         layout.addWidget(split, 1)
         self.tree.currentItemChanged.connect(lambda *_: self._show())
         self.tree.itemActivated.connect(self._activated)
+        self.previous_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        for keys, by in (("Alt+Up", -1), ("Alt+Down", 1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda by=by: self.step(by))
         self.box: supervision.Inbox | None = None
         self._show()
+
+    def _leaves(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        for g in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(g)
+            if top is not None:
+                out.extend(c for i in range(top.childCount()) if (c := top.child(i)) is not None)
+        return out
+
+    def step(self, by: int) -> None:
+        """The next or previous item, across the groups, wherever the focus is."""
+        leaves = self._leaves()
+        if not leaves:
+            return
+        current = self.tree.currentItem()
+        if current in leaves:
+            index = leaves.index(current) + by
+        else:  # on a group's title: its first item, or the one before it
+            after = current is not None and current.childCount() > 0 and by > 0
+            first = current.child(0) if after and current is not None else None
+            index = leaves.index(first) if first in leaves else 0
+        if 0 <= index < len(leaves):
+            self.tree.setCurrentItem(leaves[index])
+            self.tree.scrollToItem(leaves[index])
 
     def refresh(self) -> None:
         chosen = self.current_id()
@@ -155,29 +217,21 @@ class InboxPage(QWidget):
         for title, items in groups:
             if not items:
                 continue
-            top = QTreeWidgetItem([f"{title} ({len(items)})", ""])
+            top = QTreeWidgetItem([f"{title} ({len(items)})"])
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
             self.tree.addTopLevelItem(top)
             for i in items:
-                text = headline(i.record)
-                if title.startswith("Brought"):
-                    text = f"{i.peer}: {text}"
-                when = nice_when(i.when[:10])
-                if i.comments:
-                    when += f" · {len(i.comments)} comment{'s' if len(i.comments) > 1 else ''}"
-                child = QTreeWidgetItem([text, when])
+                text = inbox_title(i, peer=title.startswith("Brought"))
+                child = QTreeWidgetItem([text])
                 child.setToolTip(0, text)
+                child.setData(0, Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
                 child.setData(0, ID_ROLE, i.record.id)
                 top.addChild(child)
                 if i.record.id == chosen:
                     self.tree.setCurrentItem(child)
             top.setExpanded(True)
-            # A group's row has no date: its title may run across, and its empty "When" cell
-            # is heard as "none" rather than as silence.
-            top.setFirstColumnSpanned(True)
-            top.setData(1, Qt.ItemDataRole.AccessibleTextRole, "none")
         top_item = self.tree.topLevelItem(0)
         first = top_item.child(0) if top_item is not None else None
         if self.tree.currentItem() is None and first is not None:
@@ -200,14 +254,42 @@ class InboxPage(QWidget):
         self.comments.clear()
         self.comment_button.setEnabled(item is not None)
         self.comment_box.setEnabled(item is not None)
+        leaves = self._leaves()
+        current = self.tree.currentItem()
+        at = leaves.index(current) + 1 if current in leaves else 0
+        self.previous_button.setEnabled(at > 1)
+        self.next_button.setEnabled(len(leaves) > 0 and at < len(leaves))
+        self.position.setText(f"Item {at} of {len(leaves)}" if at else "")
         if item is None:
-            self.detail.setHtml("<p>Choose an item on the left.</p>")
+            self.detail.setHtml("<p>Nothing has been shared with you yet. When a peer shares a "
+                                "diary or a reflection with you, it appears on the left.</p>"
+                                if not leaves else "<p>Choose an item on the left.</p>")
+            self._fit_comments()
             return
-        self.detail.setHtml(f"<p>Shared by <b>{escape(item.peer)}</b></p>"
+        alias = f" · about {escape(item.alias)}" if item.alias else ""
+        self.detail.setHtml(f"<p>Shared by <b>{escape(item.peer)}</b>{alias}</p>"
                             + record_html(item.record))
         for c in item.comments:
             who = self.authors.get(c.author_id, "Coordinator")
             self.comments.addItem(f"{who}, {dates.short_day(c.saved_at)}: {c.fields.get('text', '')}")
+        self._fit_comments()
+
+    def _fit_comments(self) -> None:
+        """As tall as its comments, up to six lines; the reading pane keeps the rest."""
+        count = self.comments.count()
+        self.comments.setVisible(count > 0)
+        self.no_comments.setVisible(count == 0)
+        metrics = self.comments.fontMetrics()
+        width = max(self.comments.viewport().width(), 320) - 8
+        rows = sum(metrics.boundingRect(QRect(0, 0, width, 10_000),
+                                        Qt.TextFlag.TextWordWrap, item.text()).height() + 6
+                   for i in range(count) if (item := self.comments.item(i)) is not None)
+        self.comments.setFixedHeight(min(rows, 6 * metrics.lineSpacing())
+                                     + 2 * self.comments.frameWidth())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_comments()
 
     def _comment(self) -> None:
         item, text = self.current(), self.comment_box.toPlainText().strip()
@@ -661,8 +743,22 @@ class PresentationWindow(QDialog):
         self.leave.clicked.connect(self.guard.ask)
         QShortcut(QKeySequence(Qt.Key.Key_Right), self).activated.connect(self.next.click)
         QShortcut(QKeySequence(Qt.Key.Key_Left), self).activated.connect(self.back.click)
+        # Enter belongs to what has the focus: never to a default button (Previous was one,
+        # so Enter on a wrong leave passphrase also jumped back to item 1).
+        for button in (self.back, self.next, self.leave, self.confirm):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self._may_close = False
         self.go(0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+            event.accept()  # the passphrase box has had its returnPressed already
+            return
+        super().keyPressEvent(event)
 
     def item_text(self, rec: Record) -> tuple[str, str]:
         f = rec.fields
