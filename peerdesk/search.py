@@ -90,3 +90,8 @@ def terms(query: str) -> list[str]:
 
 def matches(haystack: str, wanted: Iterable[str]) -> bool:
     return all(t in haystack for t in wanted)
+
+
+def forget() -> None:
+    """Drop the folded words kept for speed: they come from decrypted text (called on lock)."""
+    _token_words.cache_clear()

@@ -62,3 +62,10 @@ def test_scripts_whose_vowel_signs_are_letters_keep_them() -> None:
 def test_nothing_typed_or_only_punctuation_asks_for_nothing() -> None:
     assert search.terms("") == []
     assert search.terms(" - , ") == []
+
+
+def test_forget_drops_the_words_kept_from_decrypted_text() -> None:
+    search.index(["Marzipanorama walked"])
+    assert search._token_words.cache_info().currsize > 0
+    search.forget()
+    assert search._token_words.cache_info().currsize == 0

@@ -114,6 +114,7 @@ class RecordTableModel(QAbstractTableModel):
         """Drop every decrypted value (on lock)."""
         self.beginResetModel()
         self._all, self._shown, self._terms, self.query = [], [], [], ""
+        search.forget()
         self.endResetModel()
 
     def row_at(self, index: Index) -> Row | None:
