@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.widgets.common import PassphraseEdit, field_label, state_label
@@ -32,7 +34,18 @@ class LeaveGuard(QWidget):
         self.refusal = state_label("Leaving", role=None)
         layout.addWidget(self.refusal)
         self.confirm.clicked.connect(self.try_leave)
-        self.passphrase.returnPressed.connect(self.try_leave)
+        self.confirm.setAutoDefault(False)
+        # Enter in the box tries the passphrase and nothing else: left to travel on, it also
+        # pressed the window's default button (Previous, jumping back to item 1).
+        self.passphrase.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.passphrase and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.try_leave()
+            return True
+        return super().eventFilter(watched, event)
 
     def ask(self) -> None:
         self.unlock_row.show()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QRect, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -743,22 +743,11 @@ class PresentationWindow(QDialog):
         self.leave.clicked.connect(self.guard.ask)
         QShortcut(QKeySequence(Qt.Key.Key_Right), self).activated.connect(self.next.click)
         QShortcut(QKeySequence(Qt.Key.Key_Left), self).activated.connect(self.back.click)
-        # Enter belongs to what has the focus: never to a default button (Previous was one,
-        # so Enter on a wrong leave passphrase also jumped back to item 1).
-        for button in (self.back, self.next, self.leave, self.confirm):
+        # Enter never goes to a default button: Previous was one.
+        for button in (self.back, self.next, self.leave):
             button.setAutoDefault(False)
-            button.setDefault(False)
         self._may_close = False
         self.go(0)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            focused = self.focusWidget()
-            if isinstance(focused, QPushButton) and focused.isEnabled():
-                focused.click()
-            event.accept()  # the passphrase box has had its returnPressed already
-            return
-        super().keyPressEvent(event)
 
     def item_text(self, rec: Record) -> tuple[str, str]:
         f = rec.fields
