@@ -46,7 +46,8 @@ screenshots: $(STAMP) $(DEMO)/demo.json
 	$(BIN)/python -m ui.screenshots --data-dir $(DEMO) --out docs/screenshots
 	$(BIN)/python scripts/document-pages.py --out docs/screenshots
 	scripts/system-packages.sh $(DESKTOP)
-	PEERDESK_SCREENSHOTS=docs/screenshots/ward $(BIN)/pytest -q tests/desktop/test_ward_screen.py
+	PEERDESK_SCREENSHOTS=docs/screenshots/ward $(BIN)/pytest -q tests/desktop/test_ward_screen.py \
+		'tests/desktop/test_start.py::test_python_main_opens_and_is_used'
 
 package: $(STAMP)
 	scripts/system-packages.sh binutils

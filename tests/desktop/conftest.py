@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,10 +89,21 @@ def sign_in(desktop: DesktopSession, app: App, who: tuple[str, str]) -> None:
 
 
 def show_section(desktop: DesktopSession, pid: int, section: str) -> None:
-    """Choose a section in the desk's list by typing its name there."""
-    desktop.grab_focus(pid, "Sections", role="list")
-    desktop.type(section)
-    desktop.wait_for(pid, name=section, role="heading")
+    """Choose a section in the desk's list by typing its name there.
+
+    Type-ahead forgets what was typed after a short pause between keys; on a loaded machine
+    the app can take that long over one key, and the search starts again mid-word. A user
+    then types the name again, and so does this."""
+    for attempt in range(3):
+        desktop.grab_focus(pid, "Sections", role="list")
+        desktop.type(section)
+        try:
+            desktop.wait_for(pid, name=section, role="heading", timeout=10.0)
+            return
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            time.sleep(1.0)  # longer than the type-ahead's pause, so the next try starts fresh
 
 
 def _clean_env() -> dict[str, str]:

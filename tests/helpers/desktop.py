@@ -115,6 +115,7 @@ class DesktopSession:
     home: Path
     env: dict[str, str] = field(default_factory=dict)
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _wm: subprocess.Popen[bytes] | None = None
 
     # -- the session -----------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class DesktopSession:
         self.env["DBUS_SESSION_BUS_ADDRESS"] = _read_line(bus, "the session bus")
         rc = self.home / "openbox-rc.xml"
         rc.write_text(OPENBOX_RC, encoding="utf-8")
-        self._spawn(["openbox", "--config-file", str(rc)], stdout=False)
+        self._wm = self._spawn(["openbox", "--config-file", str(rc)], stdout=False)
         self._spawn([str(AT_SPI_LAUNCHER), "--launch-immediately"], stdout=False)
         keyring = self._spawn(["gnome-keyring-daemon", "--foreground", "--unlock",
                                "--components=secrets"], stdin=True, stdout=False)
@@ -189,6 +190,8 @@ class DesktopSession:
                                  capture_output=True, text=True).stdout
             if "=" in out:
                 return
+            if self._wm is not None and self._wm.poll() is not None:
+                raise RuntimeError(f"the window manager exited with {self._wm.returncode}")
             time.sleep(0.02)
         raise RuntimeError("the window manager did not start")
 
