@@ -1,9 +1,10 @@
 """One sync run for one signed-in user: the team manifest, accounts, pull, then push.
 
 Each changeset goes through four steps: fetched and verified (share I/O, signature,
-decryption, parsing: no database session), applied (one transaction on the database lane,
-together with the cursor that records it), and on the way out written and read back (share
-I/O), then marked sent (one transaction). Local data is only ever added to by a sync: a
+decryption, parsing: no database session), applied (short transactions on the database
+lane, at most APPLY_STEP changes each, the cursor that records it moving with the last; a step
+applied twice changes nothing), and on the way out written and read back (share I/O), then
+marked sent (one transaction). Local data is only ever added to by a sync: a
 changeset that fails its checks is moved aside and reported once; a share that is missing,
 read-only or full stops the run with a calm sentence and changes nothing here, so a crash or
 a cancel leaves a consistent vault.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
@@ -59,6 +60,9 @@ from peerdesk.sync.trust import (
 )
 
 _CHUNK = 500
+# Changes applied in one transaction: a save queued on the database lane meanwhile waits for
+# one such step, never for a whole changeset of up to MAX_ENTRIES.
+APPLY_STEP = 200
 # A device folds its own changesets into one snapshot once it has written this many.
 COMPACT_AFTER = 50
 # A section's body is kept well under the file limit even when every record is long.
@@ -217,8 +221,8 @@ class Engine:
                 if fetched.parts and not self._take_parts(item, fetched):
                     stopped.add((item.device, item.author))
                     continue
-                self.db(partial(self._apply, f=fetched))
-            except fmt.Tampered as exc:  # signed, but not hers to change: nothing applied
+                self._apply_in_steps(fetched)
+            except fmt.Tampered as exc:  # signed, but not hers to change: the rest not applied
                 self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name, str(exc),
                                     item.entry.size)
             except _DATA_ERRORS as exc:  # checked, yet the store would not take it in
@@ -432,7 +436,7 @@ class Engine:
                     raise fmt.Tampered("it is not the part its snapshot names")
                 h, opened = fmt.boundary(partial(self._open_part, data, item, snapshot))
                 del data
-                self.db(partial(self._apply, f=Fetched(item, h, opened, None)))
+                self._apply_in_steps(Fetched(item, h, opened, None))
             except (fmt.Tampered, FileTooLarge, fmt.NewerFormat) as exc:
                 self.ctx.quarantine(folder, part.name, str(exc), listed.size)
                 return False
@@ -453,14 +457,27 @@ class Engine:
         return h, tuple(changes.from_wire(e) for e in fmt.open_sections(
             signed, h, self.user_id, self.keys))
 
-    def _apply(self, conn: Connection, *, f: Fetched) -> None:
-        """One changeset, with the cursor that records it, in one transaction."""
+    def _apply_in_steps(self, f: Fetched) -> None:
+        """A changeset's changes, APPLY_STEP at a time, each step a transaction of its own on
+        the database lane; the cursor moves with the last step. A step applied again (after a
+        crash or a cancel between steps) changes nothing, and a change whose version comes in
+        a later step waits for it like one from another device's folder."""
+        count = len(f.changes)
+        for step, start in enumerate(range(0, max(count, 1), APPLY_STEP)):
+            last = start + APPLY_STEP >= count
+            part = replace(f, changes=f.changes[start:start + APPLY_STEP],
+                           position=f.position if last else None)
+            self.db(partial(self._apply, f=part, first=step == 0))
+
+    def _apply(self, conn: Connection, *, f: Fetched, first: bool = True) -> None:
+        """Changes of one changeset (all of them, or one step), with the cursor that records
+        it if this is the last step, in one transaction."""
         item, h = f.found, f.header
         if item.author == self.user_id and any(isinstance(c, ErasureChange) for c in f.changes):
             self.compact_now = True
         cursor = state.cursors(conn, self.user_id, item.device).get(item.author, Position())
-        if item.kind == "snapshot":
-            pass  # it stands for everything up to seq; nothing to chain to
+        if item.kind == "snapshot" or not first:
+            pass  # a snapshot stands for everything up to seq; a later step was checked
         elif item.seq == cursor.seq + 1 and h.prev != cursor.digest:
             self._report_in(conn, f"fork:{item.device}:{item.author}:{item.seq}",
                             f"Change {item.seq} from another device ({item.device[:8]}) does "

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from peerdesk.sync import engine
+from peerdesk.sync.incoming import Apply
 from tests.helpers.shares import RecordingShare
 from tests.helpers.team import Team, diary, make_team
 
@@ -58,3 +60,34 @@ def test_after_a_change_only_the_folder_that_moved_is_listed_and_only_its_new_fi
     assert [p.rsplit("/", 1)[0] for p in share.of("read") if p.startswith("devices/")] == [
         folder]
     assert "new on a4" in {r.fields["what_happened"] for r in team.desks["a1"].records()}
+
+
+def test_a_changeset_is_applied_in_steps_and_a_crash_between_steps_loses_nothing(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "APPLY_STEP", 3)
+    a1 = team.desks["a1"]
+    person = a1.add("person", {"label": "Jo"})
+    notes = [a1.add("diary", diary(f"note {n}"), person_id=person.id) for n in range(9)]
+    a1.share(notes[4].id, "Grace")
+    team.sync("a1")
+    real, calls = Apply.all, []
+
+    def crashes_on_the_third_step(self, items):  # type: ignore[no-untyped-def]
+        calls.append(len(items))
+        if len(calls) == 3:
+            raise OSError("the computer was switched off")
+        return real(self, items)
+
+    monkeypatch.setattr(Apply, "all", crashes_on_the_third_step)
+    with pytest.raises(OSError):
+        team.sync("a2")
+    assert calls == [3, 3, 3]  # one changeset, taken in steps of three
+    assert 0 < len(team.desks["a2"].records()) < 10
+    monkeypatch.setattr(Apply, "all", real)
+    (report,) = team.sync("a2")
+    assert report.problems == ()
+    texts = sorted(r.fields.get("what_happened", r.fields.get("label"))
+                   for r in team.desks["a2"].records())
+    assert texts == sorted(["Jo", *(f"note {n}" for n in range(9))])
+    (report,) = team.sync("office")
+    assert team.desks["office"].get(notes[4].id).fields["what_happened"] == "note 4"
