@@ -135,8 +135,7 @@ class ShellWindow(QMainWindow):
             app.installEventFilter(self._idle_watch)
             app.applicationStateChanged.connect(self._app_state)
             app.clipboard().dataChanged.connect(self._clipboard_changed)
-        from ui.session_watch import watch_session_lock
-        watch_session_lock(self, self.lock)
+        self._session_watched = False  # set up once the first page is on screen
         placement.place(self, self.prefs.geometry())  # as this computer's last user left it
         self._open()
 
@@ -159,7 +158,21 @@ class ShellWindow(QMainWindow):
         self._show_signin(found.names, self.policy.team or found.team)
         # Once the page has been drawn: loading the vault's code takes the interpreter's
         # lock for a while, and the window comes first.
-        QTimer.singleShot(0, lambda: self._open_vault(show=False))
+        QTimer.singleShot(0, self._after_first_page)
+
+    def _after_first_page(self) -> None:
+        self._watch_session()
+        self._open_vault(show=False)
+
+    def _watch_session(self) -> None:
+        """The screen lock and session end lock PeerDesk too: hooked up (D-Bus, or the
+        Windows session messages) once the first page is on screen, nothing being unlocked
+        before then."""
+        if not self._session_watched:
+            self._session_watched = True
+            from ui.session_watch import watch_session_lock
+
+            watch_session_lock(self, self.lock)
 
     def _open_vault(self, *, show: bool) -> None:
         data_dir, params = self.data_dir, self._kdf_params
@@ -174,6 +187,7 @@ class ShellWindow(QMainWindow):
                              on_error=self._open_failed)
 
     def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
+        self._watch_session()
         self.vault, names, team = result
         self._demo = self._read_demo()
         if not names:
