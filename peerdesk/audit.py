@@ -28,6 +28,8 @@ EXPORT, ERASE, PASSPHRASE_CHANGED, ACCOUNT_CREATED = "export", "erase", "passphr
 # Information governance (peerdesk/services/consent.py, governance.py).
 CONSENT, EXPORT_REFUSED, BREAK_GLASS = "consent", "export-refused", "break-glass"
 SUBJECT_ACCESS, DISPOSE, AUDIT_EXPORT = "subject-access", "dispose", "audit-export"
+# Membership (peerdesk/services/membership.py): a certificate an administrator signed.
+CERTIFIED = "certified"
 
 
 @dataclass(frozen=True)

@@ -191,14 +191,51 @@ def cmd_init(app: App) -> None:
 
 def cmd_user_add(app: App) -> None:
     account = app.vault.create_account(app.args.name, app.args.role, app.input.passphrase())
-    app.out(f"Added {account.name} ({account.role.label}).",
-            {"id": account.id, "name": account.name, "role": account.role.value})
+    if account.active:
+        human = f"Added {account.name} ({account.role.label})."
+    else:
+        human = (f"Added {account.name}, waiting for an administrator to approve the account "
+                 f"(as {Role(app.args.role).label}): peerdesk user approve {account.name!r}")
+    app.out(human, {"id": account.id, "name": account.name, "role": account.role.value,
+                    "status": account.status})
+
+
+_STATUS_TEXT = {"active": "", "pending": "\twaiting for approval", "removed": "\tremoved",
+                "altered": "\tchanged outside PeerDesk: refused"}
+
+
+def _account_json(a: Any) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "role": a.role.value, "status": a.status}
 
 
 def cmd_user_list(app: App) -> None:
     accounts = app.vault.accounts()
-    app.out("\n".join(f"{a.name}\t{a.role.label}" for a in accounts) or "No accounts yet.",
-            [{"id": a.id, "name": a.name, "role": a.role.value} for a in accounts])
+    app.out("\n".join(f"{a.name}\t{a.role.label}{_STATUS_TEXT[a.status]}" for a in accounts)
+            or "No accounts yet.", [_account_json(a) for a in accounts])
+
+
+def cmd_user_approve(app: App) -> None:
+    from peerdesk.services import membership
+    account = membership.approve(app.desk, app.args.name, app.args.role)
+    app.out(f"Approved {account.name} ({account.role.label}). The team share learns it at "
+            "your next sync.", _account_json(account))
+
+
+def cmd_user_role(app: App) -> None:
+    from peerdesk.services import membership
+    account = membership.set_role(app.desk, app.args.name, app.args.role)
+    app.out(f"{account.name} is now {account.role.label}. The team share learns it at your "
+            "next sync.", _account_json(account))
+
+
+def cmd_user_remove(app: App) -> None:
+    from peerdesk.services import membership
+    if not app.args.yes:
+        raise errors.InvalidInput("Removing someone from the team stops her devices syncing. "
+                                  "Add --yes to confirm.")
+    account = membership.remove(app.desk, app.args.name)
+    app.out(f"Removed {account.name} from the team. Every device learns it at its next sync; "
+            "nothing new is shared with her.", _account_json(account))
 
 
 def cmd_user_passwd(app: App) -> None:
@@ -282,7 +319,7 @@ def cmd_record_unshare(app: App) -> None:
 
 
 def cmd_check(app: App) -> None:
-    file_problems = app.vault.store.file_problems()
+    file_problems = app.vault.store.file_problems() + app.vault.account_problems()
     problems = app.desk.check()
     lines = file_problems + [f"{p.record_id} v{p.version}: {p.problem}" for p in problems]
     app.out("\n".join(lines) or "The data file and every record you can read passed their checks.",
@@ -702,6 +739,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--role", default="peer", choices=[r.value for r in Role])
     command(users, "list", cmd_user_list, "list accounts")
+    p = command(users, "approve", cmd_user_approve,
+                "approve a pending account (an administrator, signed in with --user)")
+    p.add_argument("name")
+    p.add_argument("--role", choices=[r.value for r in Role],
+                   help="another role than the one it asked for")
+    p = command(users, "role", cmd_user_role, "change a member's role (an administrator)")
+    p.add_argument("name")
+    p.add_argument("role", choices=[r.value for r in Role])
+    p = command(users, "remove", cmd_user_remove,
+                "remove a member from the team (an administrator)")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm")
     command(users, "passwd", cmd_user_passwd,
             "change passphrase (new one from PEERDESK_NEW_PASSPHRASE or the next stdin line)")
 

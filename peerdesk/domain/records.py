@@ -80,6 +80,14 @@ class Account:
     name: str
     role: Role
     created_at: datetime
+    # "active"; "pending" (no administrator has approved it: it obeys no role but peer and
+    # receives nothing shared), "removed", or "altered" (its columns do not match its signed
+    # certificate). Only an active account is shared with or trusted by other devices.
+    status: str = "active"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ def grant(desk: Desk, cover: str, starts: date, ends: date, *, note: str = "") -
     if desk.user.role is not Role.COORDINATOR:
         raise NotAllowed("Cover is arranged by the Peer Worker Coordinator.")
     account = desk.vault.account(cover)
-    if account.role is not Role.COORDINATOR or account.id == desk.user.id:
+    if account.role is not Role.COORDINATOR or not account.active or account.id == desk.user.id:
         raise InvalidInput(f"{account.name} cannot cover: cover is another Peer Worker "
                            "Coordinator's account.")
     if ends < starts:
         raise InvalidInput("The cover has to end on or after the day it starts.")
     everyone = [a.id for a in desk.vault.accounts()
-                if a.id != desk.user.id and a.role is not Role.ADMIN]
+                if a.id != desk.user.id and a.role is not Role.ADMIN and a.active]
     me = desk.actor()
     with me.transaction() as conn:
         saved = saving.add_in(me, conn, Kind.COVER, {

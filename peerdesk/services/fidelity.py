@@ -322,7 +322,8 @@ def publish(desk: Desk, records: Sequence[Record] | None = None) -> int:
     app passes what it loaded at unlock). Returns how many summaries changed."""
     from peerdesk.domain import Role
 
-    coordinators = {a.id for a in desk.vault.accounts() if a.role is Role.COORDINATOR}
+    coordinators = {a.id for a in desk.vault.accounts()
+                    if a.role is Role.COORDINATOR and a.active}
     mine = [r for r in (desk.records() if records is None else records)
             if r.author_id == desk.user.id]
     by_person: dict[str | None, list[Record]] = {}

@@ -43,7 +43,7 @@ def share_with_team(desk: Desk, record_id: str) -> int:
 def _give_to_team(desk: Desk, me: Actor, conn: Connection, record_id: str) -> int:
     before = set(records.readers(conn, record_id))
     for account in desk.vault.accounts():
-        if account.id != desk.user.id and account.role is not Role.ADMIN:
+        if account.id != desk.user.id and account.role is not Role.ADMIN and account.active:
             sharing.give(me, conn, record_id, account.id)
     return len(set(records.readers(conn, record_id)) - before)
 

@@ -23,6 +23,7 @@ from peerdesk.services.actor import Actor
 from peerdesk.services.reading import fields_of
 from peerdesk.store import records
 from peerdesk.store.records import NewRecord, NewVersion, Wrap
+from peerdesk.sync import certs
 
 
 def add(me: Actor, kind: Kind | str, fields: Mapping[str, Any], *,
@@ -142,6 +143,11 @@ def _write(me: Actor, conn: Connection, record_id: str, kind: Kind,
     sealed, content_key = seal_version(me.keys, record_id, kind, vid, me.user.id, shared,
                                        private)
     readers = [] if first else records.reader_keys(conn, record_id)
+    if readers:
+        # Only a member whose certificate holds now gets the key to a new version: never one
+        # removed from the team, whatever the sharing says.
+        current = certs.active(conn)
+        readers = [(r, k) for r, k in readers if r in current]
     policy = me.vault.policy
     if policy.recovery_reader_id is not None and policy.recovery_key is not None:
         # The trust's recovery key (machine policy) can open every version: IG holds its

@@ -14,6 +14,7 @@ from peerdesk.services.actor import Actor
 from peerdesk.store import records
 from peerdesk.store.models import AccountRow, table
 from peerdesk.store.records import Queued
+from peerdesk.sync import certs
 
 SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
 # A coordinator's own records that go to the people they are for.
@@ -22,14 +23,29 @@ GIVEN = frozenset({Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE, Kind.
 _ACCOUNTS = table(AccountRow)
 
 
-def _account(conn: Connection, name_or_id: str) -> tuple[str, str, str, bytes]:
-    """(id, name, role, public key) of an account on this computer."""
+def _account(conn: Connection, name_or_id: str, *,
+             current: bool = True) -> tuple[str, str, str, bytes]:
+    """(id, name, role, public key) of an account on this computer, its role as its signed
+    certificate says; refused unless that certificate holds (approved, not removed) when
+    ``current``."""
     a = _ACCOUNTS.c
-    row = conn.execute(select(a.id, a.name, a.role, a.receive_public).where(
+    row = conn.execute(select(a.id, a.name, a.receive_public).where(
         (a.name == name_or_id) | (a.id == name_or_id))).first()
     if row is None:
         raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
-    return row.id, row.name, row.role, row.receive_public
+    standing = certs.standings(conn)[row.id]
+    if not current:
+        return row.id, row.name, standing.account.role.value, row.receive_public
+    if standing.problem:
+        raise NotAllowed(standing.problem)
+    if not standing.account.active:
+        raise NotAllowed(f"{row.name}'s account is {_STATUS[standing.account.status]}, so "
+                         "nothing can be shared with it.")
+    return row.id, row.name, standing.account.role.value, row.receive_public
+
+
+_STATUS = {certs.PENDING: "waiting for an administrator to approve it",
+           certs.REMOVED: "removed from the team"}
 
 
 def share(me: Actor, record_id: str, with_account: str) -> None:
@@ -64,6 +80,7 @@ def give(me: Actor, conn: Connection, record_id: str, account_id: str) -> None:
     found = conn.execute(select(a.id, a.receive_public).where(a.id == account_id)).first()
     if found is None:
         raise InvalidInput("There is no such account on this computer.")
+    _account(conn, found.id)  # refused unless approved and not removed
     _add_reader(me, conn, record_id, row.head_version, found.id, found.receive_public)
 
 
@@ -101,7 +118,7 @@ def unshare(me: Actor, record_id: str, with_account: str) -> None:
     her: it may be on her computer already."""
     with me.transaction() as conn:
         me.own(conn, record_id)
-        target, name, _role, _public = _account(conn, with_account)
+        target, name, _role, _public = _account(conn, with_account, current=False)
         if not records.is_reader(conn, record_id, target):
             raise InvalidInput(f"This record is not shared with {name}.")
         now = me.now()

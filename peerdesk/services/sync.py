@@ -24,7 +24,7 @@ from peerdesk.services.desk import Desk
 from peerdesk.services.vault import Vault
 from peerdesk.store import records, settings
 from peerdesk.store.models import OutboxRow, RecordRow
-from peerdesk.sync import engine
+from peerdesk.sync import certs, engine
 from peerdesk.sync.run import Run, RunResult
 from peerdesk.sync.share import FolderShare, Share, ShareUnavailable, SmbShare
 
@@ -175,7 +175,7 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None,
                lanes: Lanes = INLINE) -> str:
     """The administrator makes a folder into the team's share: a manifest signed with her key
     and every account on this computer, signed. Returns the key's fingerprint to read out."""
-    if desk.user.role is not Role.ADMIN:
+    if desk.user.role is not Role.ADMIN or not desk.user.active:
         raise NotAllowed("Only an administrator can create the team share.")
     vault = desk.vault
     location = _allowed(vault, location)
@@ -192,15 +192,24 @@ def init_share(desk: Desk, location: str, *, team_name: str | None = None,
         raise InvalidInput(f"{location} is already a team share, made by another "
                            "administrator. Nothing was changed.")
     team = team_name or lanes.db(lambda: vault.team) or "PeerDesk team"
+    anchor = lanes.db(lambda: _anchor(vault))
+    if anchor is not None and anchor.key != desk.keys.public().verify:
+        raise NotAllowed("Only the administrator who made this team on this computer can "
+                         "create its team share.")
     manifest = existing or engine.write_manifest(
-        share, team_id=str(uuid.uuid4()), name=team, admin_id=desk.user.id, keys=desk.keys,
-        now=vault.clock())
+        share, team_id=anchor.team_id if anchor else str(uuid.uuid4()), name=team,
+        admin_id=desk.user.id, keys=desk.keys, now=vault.clock())
     sync = _engine(desk, share, lanes)
     sync.db(lambda conn: engine.pin_manifest(conn, manifest, sync.result))
     lanes.db(lambda: set_share_location(vault, location))
     sync.manifest = manifest
     sync.publish_accounts()
     return manifest.fingerprint
+
+
+def _anchor(vault: Vault) -> certs.Anchor | None:
+    with vault.store.begin() as conn:
+        return certs.anchor(conn)
 
 
 def join_share(vault: Vault, location: str, *, lanes: Lanes = INLINE) -> SyncReport:

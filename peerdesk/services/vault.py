@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,11 +18,19 @@ from peerdesk.config import Policy, load_policy
 from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Account, Role
-from peerdesk.errors import InvalidInput, NotAllowed, NotFound, TooManyAttempts, WrongPassphrase
+from peerdesk.errors import (
+    IntegrityProblem,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    TooManyAttempts,
+    WrongPassphrase,
+)
 from peerdesk.lanes import INLINE, Lanes
 from peerdesk.store import settings
 from peerdesk.store.db import DB_NAME, Store
 from peerdesk.store.models import AccountRow, table
+from peerdesk.sync import certs
 
 PASSPHRASE_MIN_LENGTH = 12
 FREE_ATTEMPTS = 3
@@ -65,10 +73,6 @@ _ACCOUNTS = table(AccountRow)
 _A = _ACCOUNTS.c
 
 
-def _to_account(row: Any) -> Account:
-    return Account(row.id, row.name, Role(row.role), row.created_at)
-
-
 def _find(conn: Connection, name_or_id: str) -> Any:
     """The account's row: every column of the accounts table, by name."""
     row = conn.execute(select(_ACCOUNTS).where((_A.name == name_or_id) | (_A.id == name_or_id))
@@ -81,6 +85,54 @@ def _find(conn: Connection, name_or_id: str) -> Any:
 def data_folder_exists(data_dir: Path) -> bool:
     """Whether data_dir holds a PeerDesk store (opening a Vault makes one where there is none)."""
     return (data_dir / DB_NAME).is_file()
+
+
+def _certify_new(conn: Connection, account_id: str, role: Role, keys: UserKeys,
+                 now: datetime) -> str:
+    """A new account's certificate, or none: on a computer with an administrator it waits for
+    one to approve it (pending). The first administrator on a computer without one becomes its
+    anchor; with no administrator at all, an account certifies itself."""
+    if certs.anchor(conn) is not None:
+        return certs.PENDING
+    if role is Role.ADMIN:
+        _become_anchor(conn, account_id, keys, now)
+    else:
+        certs.certify(conn, account_id, role=role, status=certs.ACTIVE, team_id="",
+                      issuer_id=account_id, sign=keys.sign, now=now)
+    return certs.ACTIVE
+
+
+def _become_anchor(conn: Connection, account_id: str, keys: UserKeys, now: datetime) -> None:
+    """The first administrator on a computer that had none: her key becomes the team's
+    anchor, and she certifies the accounts already here as they were (each as it certified
+    itself, or as its columns say for one from before certificates): until now nobody here
+    could say otherwise."""
+    adopted = [(i, s.account.role) for i, s in certs.standings(conn).items()
+               if s.account.active and i != account_id]
+    adopted += [(i, Role(r)) for i, r, c in conn.execute(select(_A.id, _A.role, _A.certificate))
+                if c is None and i != account_id and r in {x.value for x in Role}]
+    team = certs.Anchor(str(uuid.uuid4()), keys.public().verify)
+    certs.set_anchor(conn, team)
+    for i, r in [(account_id, Role.ADMIN), *adopted]:
+        certs.certify(conn, i, role=r, status=certs.ACTIVE, team_id=team.team_id,
+                      issuer_id=account_id, sign=keys.sign, now=now)
+
+
+def _certify_earlier(conn: Connection, account_id: str, keys: UserKeys, now: datetime) -> None:
+    """An account from before certificates, at its first unlock since: with no administrator
+    here it certifies itself as it was (an administrator becomes the anchor, as when one is
+    made); the anchor's own account certifies itself. Any other waits for its certificate
+    from the team share, or for an administrator here to approve it."""
+    found = certs.anchor(conn)
+    role = Role(str(conn.scalar(select(_A.role).where(_A.id == account_id))))
+    if found is None and role is Role.ADMIN:
+        _become_anchor(conn, account_id, keys, now)
+    elif found is None:
+        certs.certify(conn, account_id, role=role, status=certs.ACTIVE, team_id="",
+                      issuer_id=account_id, sign=keys.sign, now=now)
+    elif found.key == keys.public().verify and role is Role.ADMIN:
+        certs.certify(conn, account_id, role=role, status=certs.ACTIVE, team_id=found.team_id,
+                      issuer_id=account_id, sign=keys.sign, now=now)
 
 
 class Vault:
@@ -134,12 +186,19 @@ class Vault:
     # -- accounts -------------------------------------------------------------------------
 
     def accounts(self) -> list[Account]:
-        with self.store.transaction() as s:
-            return [_to_account(r) for r in s.scalars(select(AccountRow).order_by(AccountRow.name))]
+        """Everyone on this computer, each with the role and status her certificate gives."""
+        with self.store.begin() as conn:
+            return sorted((s.account for s in certs.standings(conn).values()),
+                          key=lambda a: a.name)
 
     def account(self, name_or_id: str) -> Account:
         with self.store.begin() as conn:
-            return _to_account(_find(conn, name_or_id))
+            return certs.standings(conn)[_find(conn, name_or_id).id].account
+
+    def account_problems(self) -> list[str]:
+        """One sentence per account whose columns were changed outside PeerDesk."""
+        with self.store.begin() as conn:
+            return certs.problems(conn)
 
     def public_keys(self) -> dict[str, bytes]:
         """Every account's signature-checking key, by account id."""
@@ -179,9 +238,11 @@ class Vault:
                     id=account_id, name=name, role=role.value, created_at=now,
                     kdf=params.to_json(), secrets=sealed, receive_public=public.receive,
                     verify_public=public.verify, failed_attempts=0))
+                status = _certify_new(conn, account_id, role, keys, now)
                 audit.append(conn, at=now, actor_id=account_id, action=audit.ACCOUNT_CREATED,
-                             detail=f"role={role.value}", sign=keys.sign)
-            return Account(account_id, name, role, now)
+                             detail=f"role={role.value}; status={status}", sign=keys.sign)
+            return Account(account_id, name, role if status == certs.ACTIVE else Role.PEER, now,
+                           status)
         return lanes.db(write)
 
     # -- unlocking ------------------------------------------------------------------------
@@ -193,7 +254,14 @@ class Vault:
         now = self.clock()
         if row.retry_after and row.retry_after > now:
             raise TooManyAttempts(math.ceil((row.retry_after - now).total_seconds()))
-        return Attempt(_to_account(row), KdfParams.from_json(row.kdf), row.secrets)
+        with self.store.begin() as conn:
+            standing = certs.standings(conn)[row.id]
+        if standing.problem:
+            raise IntegrityProblem(standing.problem)
+        if standing.account.status == certs.REMOVED:
+            raise NotAllowed(f"{row.name}'s account was removed from the team by an "
+                             "administrator, so it cannot be used on this computer.")
+        return Attempt(standing.account, KdfParams.from_json(row.kdf), row.secrets)
 
     def failed_unlock(self, attempt: Attempt) -> None:
         """A wrong passphrase: counted, with a growing wait after the first few."""
@@ -241,7 +309,10 @@ class Vault:
                 audit.append(conn, at=self.clock(), actor_id=account_id,
                              action=audit.PASSPHRASE_CHANGED,
                              detail="stronger key derivation (machine policy)", sign=keys.sign)
-        return Unlocked(attempt.account, keys)
+            if conn.scalar(select(_A.certificate).where(_A.id == account_id)) is None:
+                _certify_earlier(conn, account_id, keys, self.clock())
+            account = certs.standings(conn)[account_id].account
+        return Unlocked(account, keys)
 
     def unlock(self, name_or_id: str, passphrase: str, *, lanes: Lanes = INLINE) -> Unlocked:
         """Slow on purpose (key derivation): run it off the UI thread, and off the database
@@ -277,6 +348,12 @@ class Vault:
         lanes.db(write)
 
     def verify_audit(self) -> list[str]:
+        """The audit chain's problems, and every account changed outside PeerDesk (whose
+        entries would otherwise be read with the wrong role or key)."""
         with self.store.transaction() as s:
-            return audit.verify_chain(s, {i: k for i, k in s.connection().execute(
-                select(_A.id, _A.verify_public))})
+            conn = s.connection()
+            keys = {i: st.cert.verify_public for i, st in certs.standings(conn).items()
+                    if st.cert is not None and not st.problem}
+            keys |= {i: k for i, k in conn.execute(select(_A.id, _A.verify_public))
+                     if i not in keys}
+            return certs.problems(conn) + audit.verify_chain(s, keys)

@@ -14,7 +14,7 @@ from peerdesk.errors import DiskFull, EnvironmentProblem, IntegrityProblem, Newe
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision this code knows; a test keeps it equal to the scripts' head, and it
 # lets an up-to-date file open without importing Alembic.
-HEAD = "0003_fewer_pages"
+HEAD = "0004_certificates"
 BACKUP_DIR = "backups"
 
 

@@ -56,6 +56,8 @@ class AccountRow(Base):
     verify_public: Mapped[bytes] = mapped_column(LargeBinary)
     failed_attempts: Mapped[int] = mapped_column(default=0)
     retry_after: Mapped[datetime | None]
+    # The signed account certificate (peerdesk/sync/certs.py); None until one is issued.
+    certificate: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RecordRow(Base):

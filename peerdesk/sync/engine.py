@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import rewrapper
-from peerdesk.domain import hlc
+from peerdesk.domain import Role, hlc
 from peerdesk.errors import NotAllowed
 from peerdesk.lanes import INLINE, Lanes
 from peerdesk.progress import CancelToken, Progress
@@ -40,7 +40,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import changes, heads, state
+from peerdesk.sync import certs, changes, heads, state
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange
 from peerdesk.sync.incoming import Apply
@@ -52,10 +52,10 @@ from peerdesk.sync.trust import (
     AdminKeyChanged,
     Manifest,
     NotATeamShare,
-    account_doc,
     pin_manifest,
     read_manifest,
     sync_accounts,
+    to_publish,
     write_manifest,
 )
 
@@ -135,12 +135,20 @@ class Engine:
         manifest = self.manifest = read_manifest(self.share)
         self.db(lambda conn: pin_manifest(conn, manifest, self.result))
         self.result.accounts_added = sync_accounts(self.ctx, manifest)
+        me = self.db(certs.standings).get(self.user_id)
+        if me is None or me.problem:
+            raise NotAllowed(me.problem if me else "Your account is not on this computer.")
+        if me.account.status == certs.REMOVED:
+            raise NotAllowed("Your account was removed from the team by an administrator, so "
+                             "nothing was synced.")
+        if me.account.status == certs.PENDING:
+            raise NotAllowed("Your account is waiting for an administrator to approve it, so "
+                             "nothing was synced. Ask your administrator to approve it.")
+        if me.account.role is Role.ADMIN:
+            self.publish_accounts()
         mine = self.keys.public().verify
         published = self.db(lambda conn: conn.scalar(select(_A.verify_public).where(
             _A.id == self.user_id)) == mine and f"{self.user_id}.json" in state.published(conn))
-        if self.user_id == manifest.admin_id and mine == manifest.admin_key:
-            self.publish_accounts()
-            published = True
         if not published:
             raise NotAllowed("Your account is not on the team share yet, so nothing was synced. "
                              "Ask your administrator to add it.")
@@ -155,23 +163,19 @@ class Engine:
     # -- accounts --------------------------------------------------------------------------
 
     def publish_accounts(self) -> None:
-        """The admin's devices sign and publish every account on this computer that the share
-        does not have yet."""
-        manifest = self._manifest()
-        rows = self.db(lambda conn: [r for r in conn.execute(select(table(AccountRow)))
-                                     if f"{r.id}.json" not in state.published(conn)])
-        if not rows:
-            return
-        on_share = {e.name: e.size for e in self.share.list(fmt.ACCOUNTS)}
+        """An administrator's devices publish every certificate held here that the share does
+        not hold yet (signed when it was issued: a sync signs nothing)."""
+        held = self.db(to_publish)
+        written = self.db(lambda conn: state.published_digests(conn))
+        on_share = {e.name for e in self.share.list(fmt.ACCOUNTS)}
         published = {}
-        for row in rows:
-            name = f"{row.id}.json"
-            if name in on_share:
+        for name, data in held.items():
+            if name in on_share and written.get(name) == fmt.digest(data):
                 continue
-            data = account_doc(row, manifest.team_id, self.keys.sign, self.clock())
             self.share.write(f"{fmt.ACCOUNTS}/{name}", data)
-            published[name] = len(data)
-        self.db(lambda conn: state.note_published(conn, published))
+            published[name] = data
+        if published:
+            self.db(lambda conn: state.note_published(conn, published))
 
     # -- pull: fetch and verify (share), apply (database) ----------------------------------
 
@@ -765,7 +769,6 @@ __all__ = [
     "Manifest",
     "NotATeamShare",
     "RunResult",
-    "account_doc",
     "pin_manifest",
     "read_manifest",
     "sync_accounts",

@@ -26,7 +26,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued, Wrap
-from peerdesk.sync import changes
+from peerdesk.sync import certs, changes
 from peerdesk.sync.changes import Change, ErasureChange, SharingChange, VersionChange
 
 Section = tuple[list[tuple[str, bytes]], list[dict[str, Any]]]  # (readers and keys, entries)
@@ -39,9 +39,14 @@ class Outgoing:
 
     def __init__(self, conn: Connection, user_id: str, device_id: str, now: datetime) -> None:
         self.conn, self.user_id, self.device_id, self.now = conn, user_id, device_id, now
-        accounts = conn.execute(select(_A.id, _A.role, _A.receive_public)).all()
-        self.publics = {a.id: a.receive_public for a in accounts}
-        self.coordinators = frozenset(a.id for a in accounts if a.role == Role.COORDINATOR.value)
+        # Only members whose certificates hold are readers of what goes out: one removed (or
+        # never approved) gets no section key, whatever the vault's wraps and sharing say.
+        current = certs.active(conn)
+        accounts = conn.execute(select(_A.id, _A.receive_public)).all()
+        self.publics = {a.id: a.receive_public for a in accounts
+                        if a.id in current or a.id == user_id}
+        self.coordinators = frozenset(i for i, a in current.items()
+                                      if a.role is Role.COORDINATOR)
 
     def sections(self, groups: dict[frozenset[str], list[Change]]) -> list[Section]:
         """Changes grouped by who may read them, each group with its readers' keys."""

@@ -4,6 +4,7 @@ before (format unchanged); read and written only here."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from peerdesk.sync.changes import Change
 _CURSORS, _PUSHED, _PENDING = table(CursorRow), table(PushedRow), table(PendingRow)
 _PROBLEMS = table(ProblemRow)
 SEEN_KEY, ISSUED_KEY = "share_accounts_seen", "share_accounts_issued"
+WRITTEN_KEY = "share_accounts_written"
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,18 @@ def published(conn: Connection) -> set[str]:
     return set(json.loads(settings.get(conn, SEEN_KEY) or "{}"))
 
 
-def note_published(conn: Connection, sizes: dict[str, int]) -> None:
+def published_digests(conn: Connection) -> dict[str, str]:
+    """What this device last wrote to each account file (SHA-256, hex)."""
+    return dict(json.loads(settings.get(conn, WRITTEN_KEY) or "{}"))
+
+
+def note_published(conn: Connection, files: dict[str, bytes]) -> None:
     seen = json.loads(settings.get(conn, SEEN_KEY) or "{}")
-    settings.put(conn, SEEN_KEY, json.dumps(seen | sizes, sort_keys=True))
+    settings.put(conn, SEEN_KEY, json.dumps(seen | {n: len(d) for n, d in files.items()},
+                                            sort_keys=True))
+    digests = published_digests(conn) | {n: hashlib.sha256(d).hexdigest()
+                                         for n, d in files.items()}
+    settings.put(conn, WRITTEN_KEY, json.dumps(digests, sort_keys=True))
 
 
 # -- this device's own stream -----------------------------------------------------------------

@@ -3,7 +3,6 @@ accounts. Needs no user keys, so a new device can enrol with only a passphrase."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -12,15 +11,14 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from peerdesk.crypto.keys import UserKeys
-from peerdesk.domain import Role
 from peerdesk.errors import EnvironmentProblem, IntegrityProblem
 from peerdesk.store import settings
 from peerdesk.store.models import AccountRow, table
+from peerdesk.sync import certs, state
 from peerdesk.sync import format as fmt
-from peerdesk.sync import state
-from peerdesk.sync.changes import ident, iso, parse_time
+from peerdesk.sync.changes import ident, iso
 from peerdesk.sync.run import Run, RunResult
-from peerdesk.sync.share import FileTooLarge, Share, ShareUnavailable
+from peerdesk.sync.share import Entry, FileTooLarge, Share, ShareUnavailable
 from peerdesk.sync.state import AccountFiles
 
 _ACCOUNTS = table(AccountRow)
@@ -105,22 +103,16 @@ def pin_manifest(conn: Connection, manifest: Manifest, result: RunResult) -> Non
     result.fingerprint = manifest.fingerprint
 
 
-# -- accounts ---------------------------------------------------------------------------------------
-
-def account_doc(row: Any, team_id: str, sign: Callable[[bytes], bytes], now: datetime) -> bytes:
-    """An account as the admin publishes it (``row``: the account's columns by name)."""
-    return fmt.seal_doc("account", {
-        "team": team_id, "id": row.id, "name": row.name, "role": row.role,
-        "created": iso(row.created_at), "kdf": row.kdf, "secrets": fmt.b64(row.secrets),
-        "receive_public": fmt.b64(row.receive_public),
-        "verify_public": fmt.b64(row.verify_public), "issued": iso(now)}, sign)
-
+# -- accounts ---------------------------------------------------------------------------------
 
 def sync_accounts(run: Run, manifest: Manifest) -> int:
-    """Bring in every account the admin signed; refuse the rest. Returns how many are new.
-    Files are read and checked off the database lane; each import is a step on it."""
+    """Bring in every account certificate an administrator of this team signed that is newer
+    than the one held here; refuse the rest. Returns how many accounts are new here. Files
+    are read and checked off the database lane; the import is one step on it."""
     files = run.db(AccountFiles.load)
-    added = 0
+    certified = run.db(lambda conn: {i for i, c in conn.execute(select(_A.id, _A.certificate))
+                                     if c is not None})
+    found: list[tuple[Entry, certs.Cert]] = []
     for e in run.share.list(fmt.ACCOUNTS):
         if e.is_temp:
             continue
@@ -128,71 +120,121 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
         if not match or e.kind != "file":
             run.odd_entry(fmt.ACCOUNTS, e)
             continue
-        if files.sizes.get(e.name) == e.size:
+        if files.sizes.get(e.name) == e.size and match.group(1) in certified:
             continue
-        if e.size > fmt.MAX_SMALL_FILE:
-            run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
-            continue
-        try:
-            signed, role = _verified_account(run.share, e.name, match.group(1), manifest)
-            issued = fmt.field(signed, "issued", str)
-            if issued < files.issued.get(match.group(1), ""):
-                # Genuine but older than one already seen: an old copy put back.
-                run.report(f"account-rollback:{e.name}:{issued}",
-                           f"An older copy of an account was put back on the team share "
-                           f"({fmt.ACCOUNTS}/{e.name}); it was ignored.")
-                continue
-            files.issued[match.group(1)] = issued
-            added += run.db(partial(_import_account, run, signed=signed, role=role))
-        except FileTooLarge:
-            run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
-            continue
-        except fmt.NewerFormat as exc:
-            run.newer(fmt.ACCOUNTS, e.name, exc)
-            continue
-        except fmt.Tampered as exc:
+        cert = _read(run, e, match.group(1), manifest)
+        if cert is not None:
+            found.append((e, cert))
+    anchor = certs.Anchor(manifest.team_id, manifest.admin_key)
+    verdicts = run.db(partial(_judge, found=[c for _, c in found], anchor=anchor))
+    added = 0
+    take: list[certs.Cert] = []
+    for e, cert in found:
+        verdict = verdicts[cert.id]
+        if verdict == "older":
+            # Genuine but older than the one held: an old copy put back.
+            run.report(f"account-rollback:{e.name}:{cert.issued}",
+                       f"An older copy of an account was put back on the team share "
+                       f"({fmt.ACCOUNTS}/{e.name}); it was ignored.")
+        elif verdict is not None:
             run.quarantine(fmt.ACCOUNTS, e.name,
-                           f"{exc} — it was not signed by this team's administrator", e.size)
+                           f"{verdict} — it was not signed by this team's administrator", e.size)
             continue
+        else:
+            take.append(cert)
         files.sizes[e.name] = e.size
+    for cert in take:
+        added += run.db(partial(_import_account, run, cert=cert))
     run.db(files.save)
     return added
 
 
-def _verified_account(share: Share, name: str, account_id: str,
-                      manifest: Manifest) -> tuple[dict[str, Any], str]:
-    data = share.read(f"{fmt.ACCOUNTS}/{name}", max_size=fmt.MAX_SMALL_FILE)
-    return fmt.boundary(lambda: _checked_account(data, account_id, manifest))
+def _read(run: Run, e: Entry, account_id: str, manifest: Manifest) -> certs.Cert | None:
+    """One account file, parsed; None if it is set aside or left for a newer PeerDesk."""
+    if e.size > fmt.MAX_SMALL_FILE:
+        run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
+        return None
+    try:
+        data = run.share.read(f"{fmt.ACCOUNTS}/{e.name}", max_size=fmt.MAX_SMALL_FILE)
+        cert = fmt.boundary(lambda: certs.parse(data))
+        if cert.id != account_id or cert.team != manifest.team_id:
+            raise fmt.Tampered("its name or team does not match its content")
+    except FileTooLarge:
+        run.quarantine(fmt.ACCOUNTS, e.name, "it is far too large to be an account", e.size)
+        return None
+    except fmt.NewerFormat as exc:
+        run.newer(fmt.ACCOUNTS, e.name, exc)
+        return None
+    except fmt.Tampered as exc:
+        run.quarantine(fmt.ACCOUNTS, e.name,
+                       f"{exc} — it was not signed by this team's administrator", e.size)
+        return None
+    return cert
 
 
-def _checked_account(data: bytes, account_id: str,
-                     manifest: Manifest) -> tuple[dict[str, Any], str]:
-    signed, sig = fmt.parse_doc(data, "account")
-    fmt.check_signature("account", signed, sig, manifest.admin_key)
-    if ident(signed, "id") != account_id or signed.get("team") != manifest.team_id:
-        raise fmt.Tampered("its name or team does not match its content")
-    role = fmt.field(signed, "role", str)
-    if role not in {r.value for r in Role}:
-        raise fmt.Tampered("its role is unknown")
-    return signed, role
+def _judge(conn: Connection, *, found: list[certs.Cert],
+           anchor: certs.Anchor) -> dict[str, str | None]:
+    """Each certificate read from the share: None to take it in, "older", "same", or why it
+    fails. A chain is judged with the newest certificate of each account, so an
+    administrator approved on the share vouches for those she signed; one that fails is
+    dropped and the rest judged again."""
+    held = {i: s.cert for i, s in certs.standings(conn).items() if s.cert is not None}
+    verdicts: dict[str, str | None] = {}
+    offered = {}
+    for cert in found:
+        mine = held.get(cert.id)
+        if mine is not None and certs.holds(held, anchor, cert.id) is None:
+            if cert.order < mine.order:
+                verdicts[cert.id] = "older"
+                continue
+            if cert.raw == mine.raw:
+                verdicts[cert.id] = "same"
+                continue
+        offered[cert.id] = cert
+    while True:
+        chain = held | offered
+        failed = {i: p for i in offered if (p := certs.holds(chain, anchor, i)) is not None}
+        if not failed:
+            break
+        for i, p in failed.items():
+            verdicts[i] = "it names no administrator of this team" if p == certs.PENDING else p
+            del offered[i]
+    return verdicts | dict.fromkeys(offered)
 
 
-def _import_account(run: Run, conn: Connection, *, signed: dict[str, Any], role: str) -> int:
-    account_id, name = ident(signed, "id"), fmt.field(signed, "name", str)
-    if conn.scalar(select(_A.id).where(_A.id == account_id)) is not None:
-        # Role and name follow the admin. Keys never: a passphrase changed on this
-        # computer must keep working.
-        conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(role=role))
+def _import_account(run: Run, conn: Connection, *, cert: certs.Cert) -> int:
+    row = conn.execute(select(_A.id, _A.receive_public, _A.verify_public).where(
+        _A.id == cert.id)).first()
+    if row is not None:
+        if (row.receive_public, row.verify_public) != (cert.receive_public, cert.verify_public):
+            _report_in(run, conn, f"account-keys:{cert.id}",
+                       f"The team share's certificate for {cert.name!r} names other keys than "
+                       "the account on this computer; it was not taken in.")
+            return 0
+        # Role, name and status follow the certificate. The sealed keys never: a passphrase
+        # changed on this computer must keep working.
+        conn.execute(update(_ACCOUNTS).where(_A.id == cert.id).values(
+            certificate=cert.raw, role=cert.role.value, name=cert.name))
         return 0
-    if conn.scalar(select(_A.id).where(_A.name == name)):
-        if state.first_report(conn, f"account-name:{account_id}", message := (
-                f"The team share has an account called {name!r}, and this computer has a "
-                "different one with that name; the share's was not added."), at=run.clock()):
-            run.result.problems.append(message)
+    if conn.scalar(select(_A.id).where(_A.name == cert.name)):
+        _report_in(run, conn, f"account-name:{cert.id}",
+                   f"The team share has an account called {cert.name!r}, and this computer has "
+                   "a different one with that name; the share's was not added.")
         return 0
     conn.execute(insert(_ACCOUNTS).values(
-        id=account_id, name=name, role=role, created_at=parse_time(signed.get("created")),
-        kdf=fmt.field(signed, "kdf", str), secrets=fmt.unb64(signed.get("secrets")),
-        receive_public=fmt.unb64(signed.get("receive_public")),
-        verify_public=fmt.unb64(signed.get("verify_public")), failed_attempts=0))
+        id=cert.id, name=cert.name, role=cert.role.value, created_at=certs.created_at(cert),
+        kdf=fmt.field(cert.signed, "kdf", str), secrets=fmt.unb64(cert.signed.get("secrets")),
+        receive_public=cert.receive_public, verify_public=cert.verify_public,
+        failed_attempts=0, certificate=cert.raw))
     return 1
+
+
+def _report_in(run: Run, conn: Connection, key: str, message: str) -> None:
+    if state.first_report(conn, key, message, at=run.clock()):
+        run.result.problems.append(message)
+
+
+def to_publish(conn: Connection) -> dict[str, bytes]:
+    """Every certificate held here that holds, by its file name on the share."""
+    return {f"{i}.json": s.cert.raw for i, s in certs.standings(conn).items()
+            if s.cert is not None and not s.problem and s.account.status != certs.PENDING}

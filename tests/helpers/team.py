@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from peerdesk.clock import utcnow
-from peerdesk.services import Desk, Vault, sync
+from peerdesk.services import Desk, Vault, membership, sync
 from peerdesk.services.desk import sign_in
 from peerdesk.sync.share import Share
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -38,6 +38,7 @@ class Team:
         office = self.vaults["office"]
         office.create_account(user, role, PASSPHRASE)
         ida = sign_in(office, "Ida", PASSPHRASE)
+        membership.approve(ida, user)
         sync.init_share(ida, self.location)  # publishes the new account
         ida.lock()
         return self.enrol(device, user)
@@ -66,6 +67,8 @@ def make_team(root: Path, *, location: str | None = None,
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
         office.create_account(name, role, PASSPHRASE)
     ida = sign_in(office, "Ida", PASSPHRASE)
+    for name in ("Amira", "Grace"):  # added at a computer with an administrator: she approves
+        membership.approve(ida, name)
     sync.init_share(ida, team.location, team_name="Team North")
     ida.lock()
     team.desks["office"] = sign_in(office, "Grace", PASSPHRASE)

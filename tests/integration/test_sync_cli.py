@@ -20,6 +20,8 @@ def test_share_init_then_sync_from_a_new_computer(tmp_path: Path) -> None:
     assert run_cli(office, "init").code == 0
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
         assert run_cli(office, "user", "add", name, "--role", role).code == 0
+    for name in ("Amira", "Grace"):  # added after the administrator: she approves them
+        assert run_cli(office, "--user", "Ida", "user", "approve", name).code == 0
 
     denied = run_cli(office, "--user", "Amira", "share", "init", str(share))
     assert denied.code == 3 and one_clear_line(denied.err)
@@ -85,6 +87,7 @@ def conflict_on_the_laptop(tmp_path: Path, office_words: str, laptop_words: str,
     assert run_cli(office, "init").code == 0
     for name, role in (("Ida", "admin"), ("Amira", "peer")):
         assert run_cli(office, "user", "add", name, "--role", role).code == 0
+    assert run_cli(office, "--user", "Ida", "user", "approve", "Amira").code == 0
     assert run_cli(office, "--user", "Ida", "share", "init", str(share)).code == 0
     assert run_cli(office, "--user", "Amira", "sync", "--share", str(share)).code == 0
     assert run_cli(laptop, "--user", "Amira", "sync", "--share", str(share)).code == 0

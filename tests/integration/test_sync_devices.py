@@ -13,7 +13,7 @@ import pytest
 from peerdesk.clock import utcnow
 from peerdesk.domain import hlc
 from peerdesk.errors import Cancelled, NotAllowed, NotFound, NotSharedWithYou, WrongPassphrase
-from peerdesk.services import sync
+from peerdesk.services import membership, sync
 from peerdesk.services.desk import sign_in
 from peerdesk.services.vault import Vault
 from peerdesk.store.models import VersionRow, WrapRow
@@ -369,20 +369,25 @@ def test_sharing_a_version_already_on_the_share_reaches_the_coordinator(team: Te
         "v1, synced before sharing", "v2, laptop, synced before the sharing reached it"]
 
 
-def test_an_account_not_yet_on_the_share_is_told_why_nothing_synced(team: Team) -> None:
+def test_an_account_not_yet_approved_is_told_why_nothing_synced(team: Team) -> None:
     office = team.vaults["office"]
-    office.create_account("Tom", "peer", PASSPHRASE)  # made here, not yet published by Ida
+    office.create_account("Tom", "coordinator", PASSPHRASE)  # added here; nobody approved it
     tom = sign_in(office, "Tom", PASSPHRASE)
+    assert (tom.user.role.value, tom.user.status) == ("peer", "pending")
     tom.add("diary", diary("Met Kwame at the allotment."))
-    with pytest.raises(NotAllowed, match="not on the team share yet"):
+    with pytest.raises(NotAllowed, match="waiting for an administrator to approve it"):
         sync.run_sync(tom)
     status = sync.sync_status(office, tom.user.id).text(utcnow())
-    assert status.startswith("Sync failed — Your account is not on the team share yet")
+    assert status.startswith("Sync failed — Your account is waiting for an administrator")
     tom.lock()
     ida = sign_in(office, "Ida", PASSPHRASE)
-    sync.run_sync(ida)  # the administrator's sync publishes the accounts on this computer
+    sync.run_sync(ida)  # a routine sync signs nothing: Tom is still not on the share
+    assert not (Path(team.location) / "accounts" / f"{tom.user.id}.json").exists()
+    membership.approve(ida, "Tom", "peer")
+    sync.run_sync(ida)  # now his certificate goes out
     ida.lock()
     tom = sign_in(office, "Tom", PASSPHRASE)
+    assert (tom.user.role.value, tom.user.status) == ("peer", "active")
     assert sync.run_sync(tom).pushed == 1
     assert sync.sync_status(office, tom.user.id).text(utcnow()) == "Synced just now"
     tom.lock()

@@ -14,12 +14,14 @@ import pytest
 
 from peerdesk.clock import utcnow
 from peerdesk.crypto.keys import UserKeys
+from peerdesk.domain import Role
 from peerdesk.errors import NotFound
 from peerdesk.services import sync
 from peerdesk.services.desk import sign_in
 from peerdesk.store.models import AccountRow, Setting
+from peerdesk.sync import certs
 from peerdesk.sync import format as fmt
-from peerdesk.sync.engine import AdminKeyChanged, account_doc, write_manifest
+from peerdesk.sync.engine import AdminKeyChanged, write_manifest
 from peerdesk.sync.share import FolderShare, UnsafePath
 from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, diary, make_team
@@ -120,7 +122,8 @@ def test_a_forged_coordinator_account_is_refused(team: Team) -> None:
                           created_at=utcnow(), kdf=grace.kdf, secrets=b"x" * 64,
                           receive_public=mallory.public().receive,
                           verify_public=mallory.public().verify, failed_attempts=0)
-        forged = account_doc(fake, team_id, mallory.sign, utcnow())
+        forged = certs.issue(fake, team_id=team_id, role=Role.COORDINATOR, status="active",
+                             serial=1, issuer_id=forged_id, sign=mallory.sign, now=utcnow())
     accounts = Path(team.location) / "accounts"
     (accounts / f"{forged_id}.json").write_bytes(forged)
     (report,) = team.sync("a1")
@@ -263,7 +266,9 @@ def test_an_older_signed_account_put_back_is_ignored(team: Team) -> None:
         copy = AccountRow(id=row.id, name=row.name, role="coordinator", created_at=row.created_at,
                           kdf=row.kdf, secrets=row.secrets, receive_public=row.receive_public,
                           verify_public=row.verify_public, failed_attempts=0)
-        old = account_doc(copy, team_id, ida.keys.sign, utcnow() - timedelta(days=30))
+        old = certs.issue(copy, team_id=team_id, role=Role.COORDINATOR, status="active",
+                          serial=0, issuer_id=ida.user.id, sign=ida.keys.sign,
+                          now=utcnow() - timedelta(days=30))
     team.sync("a1")  # a1 has seen the current copy
     (Path(team.location) / "accounts" / f"{copy.id}.json").write_bytes(old)
     (report,) = team.sync("a1")

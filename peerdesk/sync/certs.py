@@ -1,0 +1,264 @@
+"""Signed account certificates: who is in the team, in which role, with which keys.
+
+An account's certificate is the document its file on the team share holds (kind
+``account``): id, name, role, public keys, status, when it was issued and a serial that only
+grows, signed by an administrator. It is the only source of the role a command obeys, on this
+computer too: every use of an account checks its columns against its certificate, and the
+certificate against the team's administrator key (the anchor, pinned here: the share's
+manifest key, or the first administrator made on this computer). A row whose columns say
+something its certificate does not was changed outside PeerDesk and is refused.
+
+Chain: the anchor's own account certifies itself; any other certificate is signed by an
+administrator whose own certificate holds (active, admin). On a computer with no
+administrator at all (one person's laptop), an account certifies itself; the first
+administrator made there adopts those, and any later account waits for approval.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from peerdesk.domain import Account, Role
+from peerdesk.store import settings
+from peerdesk.store.models import AccountRow, table
+from peerdesk.sync import format as fmt
+from peerdesk.sync.changes import iso, parse_time
+
+KIND = "account"
+ACTIVE, REMOVED = "active", "removed"
+PENDING, ALTERED = "pending", "altered"
+ANCHOR_KEY, TEAM_KEY = "share_admin_key", "share_team_id"
+_ACCOUNTS = table(AccountRow)
+_A = _ACCOUNTS.c
+
+
+@dataclass(frozen=True)
+class Cert:
+    """A parsed certificate (not yet verified)."""
+
+    raw: bytes
+    signed: dict[str, Any]
+    sig: bytes
+    id: str
+    team: str
+    name: str
+    role: Role
+    status: str
+    serial: int
+    issuer: str | None  # None: a certificate from before issuers were named (the anchor's)
+    issued: str
+    receive_public: bytes
+    verify_public: bytes
+
+    @property
+    def order(self) -> tuple[int, str]:
+        """Newer certificates of one account sort later."""
+        return self.serial, self.issued
+
+
+@dataclass(frozen=True)
+class Anchor:
+    team_id: str
+    key: bytes
+
+
+def parse(data: bytes) -> Cert:
+    """Raises ``fmt.Tampered`` or ``fmt.NewerFormat``."""
+    signed, sig = fmt.parse_doc(data, KIND)
+    try:
+        role = Role(fmt.field(signed, "role", str))
+    except ValueError:
+        raise fmt.Tampered("its role is unknown") from None
+    status = signed.get("status", ACTIVE)
+    if status not in {ACTIVE, REMOVED}:
+        raise fmt.Tampered("its status is unknown")
+    serial = signed.get("serial", 0)
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise fmt.Tampered("its serial is damaged")
+    issuer = signed.get("issuer")
+    if issuer is not None and not isinstance(issuer, str):
+        raise fmt.Tampered("its issuer is damaged")
+    return Cert(data, signed, sig, fmt.field(signed, "id", str), fmt.field(signed, "team", str),
+                fmt.field(signed, "name", str), role, status, serial, issuer,
+                fmt.field(signed, "issued", str), fmt.unb64(signed.get("receive_public")),
+                fmt.unb64(signed.get("verify_public")))
+
+
+def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
+          sign: Callable[[bytes], bytes], now: datetime) -> bytes:
+    """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
+    Its sealed keys go with it, so a new device can enrol with only a passphrase."""
+    return fmt.seal_doc(KIND, {
+        "team": team_id, "id": row.id, "name": row.name, "role": role.value,
+        "created": iso(row.created_at), "kdf": row.kdf, "secrets": fmt.b64(row.secrets),
+        "receive_public": fmt.b64(row.receive_public),
+        "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
+        "serial": serial, "issuer": issuer_id}, sign)
+
+
+def created_at(cert: Cert) -> datetime:
+    return parse_time(cert.signed.get("created"))
+
+
+# -- the anchor -------------------------------------------------------------------------------
+
+def anchor(conn: Connection) -> Anchor | None:
+    key, team = settings.get(conn, ANCHOR_KEY), settings.get(conn, TEAM_KEY)
+    if key is None or team is None:
+        return None
+    return Anchor(team, bytes.fromhex(key))
+
+
+def set_anchor(conn: Connection, found: Anchor) -> None:
+    settings.put(conn, ANCHOR_KEY, found.key.hex())
+    settings.put(conn, TEAM_KEY, found.team_id)
+
+
+# -- verifying ----------------------------------------------------------------------------------
+
+class _Chain:
+    """Which certificates hold, given every account's newest certificate and the anchor."""
+
+    def __init__(self, certs: dict[str, Cert], found: Anchor | None) -> None:
+        self.certs, self.anchor = certs, found
+        self._done: dict[str, str | None] = {}
+
+    def problem(self, account_id: str, depth: int = 0) -> str | None:
+        """None if the certificate holds; else ``PENDING`` or why it fails."""
+        if account_id not in self._done:
+            self._done[account_id] = "its issuer's certificate does not hold"  # cycles fail
+            self._done[account_id] = self._check(self.certs[account_id], depth)
+        return self._done[account_id]
+
+    def _check(self, cert: Cert, depth: int) -> str | None:
+        a = self.anchor
+        if a is None:
+            # No administrator here: an account speaks for itself only.
+            if cert.issuer != cert.id:
+                return "it names an issuer this computer does not know"
+            return None if _signed_by(cert, cert.verify_public) else "its signature does not match"
+        if cert.team != a.team_id:
+            return PENDING if cert.issuer == cert.id else "it belongs to another team"
+        if cert.issuer is None or (cert.issuer == cert.id and cert.verify_public == a.key):
+            return None if _signed_by(cert, a.key) else "its signature does not match"
+        if cert.issuer == cert.id:
+            return PENDING  # certified itself before this computer had an administrator
+        issuer = self.certs.get(cert.issuer)
+        if issuer is None or depth > 16:
+            return "its issuer is not an administrator of this team"
+        if (self.problem(issuer.id, depth + 1) is not None or issuer.role is not Role.ADMIN
+                or issuer.status != ACTIVE):
+            return "its issuer is not an administrator of this team"
+        return None if _signed_by(cert, issuer.verify_public) else "its signature does not match"
+
+
+def _signed_by(cert: Cert, key: bytes) -> bool:
+    try:
+        fmt.check_signature(KIND, cert.signed, cert.sig, key)
+    except fmt.Tampered:
+        return False
+    return True
+
+
+def holds(certs: dict[str, Cert], found: Anchor | None, account_id: str) -> str | None:
+    """Whether one certificate holds among ``certs``: None, ``PENDING`` or why not."""
+    return _Chain(certs, found).problem(account_id)
+
+
+@dataclass(frozen=True)
+class Standing:
+    account: Account
+    cert: Cert | None
+    problem: str = ""  # for an altered account: one sentence naming what is wrong
+
+
+def standings(conn: Connection) -> dict[str, Standing]:
+    """Every account on this computer, as its certificate says, by id."""
+    rows = list(conn.execute(select(_ACCOUNTS)))
+    found = anchor(conn)
+    parsed: dict[str, Cert] = {}
+    damaged: set[str] = set()
+    for row in rows:
+        if row.certificate is None:
+            continue
+        try:
+            cert = fmt.boundary(partial(parse, row.certificate))
+        except (fmt.Tampered, fmt.NewerFormat):
+            damaged.add(row.id)
+            continue
+        if cert.id == row.id:
+            parsed[row.id] = cert
+        else:
+            damaged.add(row.id)
+    chain = _Chain(parsed, found)
+    out = {}
+    for row in rows:
+        held = parsed.get(row.id)
+        out[row.id] = _standing(row, held, chain.problem(row.id) if held else None,
+                                damaged=row.id in damaged)
+    return out
+
+
+def _standing(row: Any, cert: Cert | None, problem: str | None, *, damaged: bool) -> Standing:
+    def account(role: Role, status: str) -> Account:
+        return Account(row.id, row.name, role, row.created_at, status)
+
+    def altered(why: str) -> Standing:
+        return Standing(account(cert.role if cert and problem is None else Role.PEER, ALTERED),
+                        cert, f"{row.name}'s account on this computer was changed outside "
+                              f"PeerDesk: {why}. It cannot be used until an administrator "
+                              "approves it again.")
+
+    if damaged:
+        return altered("its signed certificate is damaged")
+    if cert is None or problem == PENDING:
+        return Standing(account(Role.PEER, PENDING), cert)
+    if problem is not None:
+        return altered(f"its certificate fails its checks ({problem})")
+    if row.role != cert.role.value:
+        return altered(f"its role reads {_label(row.role)}, but its signed certificate says "
+                       f"{cert.role.label}")
+    if (row.name, row.receive_public, row.verify_public) != (
+            cert.name, cert.receive_public, cert.verify_public):
+        return altered("its name or keys are not the ones its certificate names")
+    return Standing(account(cert.role, cert.status), cert)
+
+
+def _label(role: str) -> str:
+    try:
+        return Role(role).label
+    except ValueError:
+        return repr(role)
+
+
+def problems(conn: Connection) -> list[str]:
+    """One sentence per account changed outside PeerDesk."""
+    return [s.problem for s in standings(conn).values() if s.problem]
+
+
+def active(conn: Connection) -> dict[str, Account]:
+    """The accounts this computer may share with and trust, by id."""
+    return {i: s.account for i, s in standings(conn).items() if s.account.active}
+
+
+def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_id: str,
+            issuer_id: str, sign: Callable[[bytes], bytes], now: datetime) -> bytes:
+    """Sign and keep a new certificate for an account (its role column follows it); the
+    serial is one past the one it replaces."""
+    row = conn.execute(select(_ACCOUNTS).where(_A.id == account_id)).one()
+    serial = 1
+    if row.certificate is not None:
+        with contextlib.suppress(fmt.Tampered, fmt.NewerFormat):
+            serial = fmt.boundary(partial(parse, row.certificate)).serial + 1
+    data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
+                 issuer_id=issuer_id, sign=sign, now=now)
+    conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
+        certificate=data, role=role.value))
+    return data
