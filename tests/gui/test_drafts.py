@@ -50,6 +50,9 @@ def test_typing_then_a_crash_gets_the_draft_back(qtbot, make_shell, prepared_dir
     qtbot.waitUntil(lambda: not page.editors, timeout=WAIT_MS)
     assert page.drafts_model.rowCount() == 0
     assert [r.record.fields["what_happened"] for r in page.diary_model.rows()] == [WORDS]
+    # The banner says how things stand now: no draft is left, so it has gone.
+    assert not page.banner.isVisible()
+    assert "unfinished draft" not in page.banner.text()
 
 
 def test_lock_keeps_an_open_editor_as_a_draft(qtbot, make_shell, prepared_dir: Path,

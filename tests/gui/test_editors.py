@@ -72,6 +72,7 @@ def test_versions_side_by_side_mark_changes(qtbot, make_shell, prepared_dir: Pat
     sign_in(qtbot, shell)
     page = shell.desk_page
     editor = page.new_record(Kind.RECOVERY_PLAN)
+    editor.person_box.setCurrentIndex(editor.person_box.findText("Not about one person"))
     editor.form.section_edits["toolbox"].setPlainText("Gardening")
     editor.save_button.click()
     qtbot.waitUntil(lambda: editor.record is not None, timeout=WAIT_MS)

@@ -48,11 +48,15 @@ def test_times_on_screen_follow_bst_in_summer(qtbot, make_shell,  # type: ignore
         page.close_editor(editor)
     assert shown[summer].endswith("14 Jul 2026, 13:00"), shown[summer]
     assert shown[winter].endswith("14 Jan 2026, 12:00"), shown[winter]
-    # The people list sorts and shows the same local time.
-    model = page.people_model
-    texts = {model.data(model.index(r, 2), Qt.ItemDataRole.DisplayRole)  # "when"
+    # A list's "When" (here the search's, over everything) sorts and shows the same local
+    # time; the people list's "Support started" is a date of its own, not the save time.
+    model = page.search_model
+    texts = {model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole)  # "when"
              for r in range(model.rowCount())}
     assert "14 Jul 2026, 13:00" in texts and "14 Jan 2026, 12:00" in texts
+    people = page.people_model
+    assert {people.data(people.index(r, 2), Qt.ItemDataRole.DisplayRole)
+            for r in range(people.rowCount())} == {"Not set"}
 
 
 def test_the_policy_sets_the_zone_and_paper_uses_it() -> None:

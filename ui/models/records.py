@@ -26,13 +26,16 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], str], Callable[[Row], str]]] = {
     "summary": ("Summary", lambda r: r.summary, lambda r: r.summary.lower()),
     "author": ("Written by", lambda r: r.author, lambda r: r.author.lower()),
     "review": ("Review date", lambda r: nice_when(r.review_on), lambda r: r.review_on),
+    "started": ("Support started",
+                lambda r: nice_when(str(r.record.fields.get("support_started") or "")) or "Not set",
+                lambda r: str(r.record.fields.get("support_started") or "")),
     "pronouns": ("Pronouns", lambda r: str(r.record.fields.get("pronouns", "")),
                  lambda r: str(r.record.fields.get("pronouns", ""))),
 }
 # Sample text for a column's starting width, measured in the current font.
 WIDTH_SAMPLE = {"when": "28 Nov 2026, 22:22", "kind": "Personal recovery plan",
                 "person": "Marguerite Anne", "author": "Written by someone",
-                "review": "28 Nov 2026", "pronouns": "they/them"}
+                "review": "28 Nov 2026", "pronouns": "they/them", "started": "Support started"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 

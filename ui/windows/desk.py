@@ -158,8 +158,7 @@ class DeskPage(QWidget):
         self.recent_model = RecordTableModel(("when", "kind", "person", "summary"))
         self.work_model = WorkQueueModel()
         self.drafts_model = DraftListModel()
-        self.people_model = RecordTableModel(("person", "pronouns", "when"),
-                                             headers={"when": "Support started"})
+        self.people_model = RecordTableModel(("person", "pronouns", "started"))
         self.person_records_model = RecordTableModel(("when", "kind", "summary"))
         self.diary_model = RecordTableModel(("when", "person", "summary"))
         self.reflection_model = RecordTableModel(("when", "summary"))
@@ -172,12 +171,10 @@ class DeskPage(QWidget):
         away = cover.notice(self._all_records(), self.authors, dates.today())
         if away:
             self.banner.show_info(away)
-        if self.drafts:
-            n = len(self.drafts)
-            self.banner.show_info(
-                f"You have {n} unfinished draft{'s' if n > 1 else ''} from earlier, kept safe "
-                "while PeerDesk was locked or closed.")
-            self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
+        # Drafts from earlier: the banner counts those still left, and goes once none are.
+        self._earlier_drafts = set(self.drafts)
+        self._drafts_said = ""
+        self._say_earlier_drafts()
         asks = wellbeing.asks_for_me(self._all_records(), me=self.user.id, today=dates.today())
         if asks:
             said = "; ".join(f"{self.authors.get(a.author_id, 'A peer')} on "
@@ -506,6 +503,7 @@ class DeskPage(QWidget):
             author_id=mine), self.people() | self.authors, today)
         self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
                                             reverse=True), self.people())
+        self._say_earlier_drafts()
         self.people_model.set_rows(by_kind.get(Kind.PERSON, []))
         self.diary_model.set_rows([r for r in by_kind.get(Kind.DIARY, [])
                                    if r.record.author_id == mine])
@@ -536,6 +534,25 @@ class DeskPage(QWidget):
         self.shared_ids = set(loaded.shared_ids)
         self.refresh()
         _refresh_figures(self.pages.currentWidget())
+
+    def _say_earlier_drafts(self) -> None:
+        """The sign-in banner about drafts kept from earlier, as things stand now: a draft
+        saved as a record or discarded no longer counts."""
+        if not hasattr(self, "_drafts_said"):
+            return  # refresh() during construction, before the banner is set up
+        left = len(self._earlier_drafts & set(self.drafts))
+        text = (f"You have {left} unfinished draft{'s' if left > 1 else ''} from earlier, kept "
+                "safe while PeerDesk was locked or closed.") if left else ""
+        showing = self._drafts_said and self.banner.isVisibleTo(self) \
+            and self.banner.label.accessibleName().endswith(self._drafts_said)
+        if text == self._drafts_said or (self._drafts_said and not showing):
+            return  # unchanged, or the banner has moved on to something else
+        self._drafts_said = text
+        if text:
+            self.banner.show_info(text)
+            self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
+        else:
+            self.banner.clear()
 
     def _upsert(self, record: Record) -> None:
         old = self.rows.get(record.id)
@@ -675,7 +692,7 @@ class DeskPage(QWidget):
         if contact_type:
             editor.form.set_values({"contact_type": contact_type})
             editor.dirty = False
-        return self._add_editor(editor, f"New {Kind.DIARY.label.lower()}")
+        return self._add_editor(editor, tab_title(Kind.DIARY, None))
 
     def open_item(self, item: workqueue.Item) -> None:
         """The editor an item on Today needs: a new diary for a meeting or a follow-up, the
@@ -730,13 +747,19 @@ class DeskPage(QWidget):
                               else "Marked not needed, with your reason.")
 
     def new_record(self, kind: Kind) -> RecordEditor:
-        person_id = None
-        current = self.pages.currentWidget()
-        if isinstance(current, PeoplePage):
-            person = current.selected_person()
-            person_id = person.id if person else None
-        editor = self._make_editor(kind, None, person_id)
-        return self._add_editor(editor, f"New {kind.label.lower()}")
+        """A new record about the person in view: the one open in the current tab, or the one
+        selected on People I support. With no one in view, the editor asks."""
+        editor = self._make_editor(kind, None, self._person_in_view())
+        return self._add_editor(editor, tab_title(kind, None))
+
+    def _person_in_view(self) -> str | None:
+        tab = self.tabs.currentWidget()
+        if isinstance(tab, RecordEditor) and tab.record is not None:
+            return tab.record.id if tab.kind is Kind.PERSON else tab.record.person_id
+        if self.tabs.currentIndex() == 0 and isinstance(self.pages.currentWidget(), PeoplePage):
+            person = self.people_page.selected_person()
+            return person.id if person else None
+        return None
 
     def editor_for(self, record_id: str) -> RecordEditor | None:
         return next((e for e in self.editors if e.record_id == record_id), None)
@@ -754,7 +777,8 @@ class DeskPage(QWidget):
     def _opened(self, record: Record) -> None:
         if self.editor_for(record.id) is not None:
             return
-        editor = self._add_editor(self._make_editor(record.kind, record), record.kind.label)
+        editor = self._add_editor(self._make_editor(record.kind, record),
+                                  tab_title(record.kind, record))
         editor.set_readers([self.authors.get(r, "") for r in record.readers])
 
     def open_draft(self, draft: Draft) -> RecordEditor:
@@ -764,11 +788,14 @@ class DeskPage(QWidget):
                 return e
         row = self.rows.get(draft.record_id or "")
         editor = self._make_editor(draft.kind, row.record if row else None, draft.person_id)
-        self._add_editor(editor, f"Draft: {draft.kind.label.lower()}")
+        self._add_editor(editor, f"Draft: {lower_first(draft.kind.label)}")
         editor.load_draft(draft.id, dict(draft.fields))
         return editor
 
     def _save(self, editor: RecordEditor, close_after: bool) -> None:
+        if editor.needs_person():
+            editor.ask_for_person()
+            return
         snap = editor.snapshot()
         desk = self.desk
         assert desk is not None
@@ -795,7 +822,7 @@ class DeskPage(QWidget):
                 if close_after:
                     self._remove_editor(editor)
                 else:
-                    self.tabs.setTabText(self.tabs.indexOf(editor), record.kind.label)
+                    self.tabs.setTabText(self.tabs.indexOf(editor), tab_title(record.kind, record))
 
         self._run(job, done, editor)
 
@@ -1119,6 +1146,20 @@ def _refresh_figures(page: QWidget | None) -> None:
     if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage
                   | WellbeingPage):
         page.refresh()
+
+
+def lower_first(label: str) -> str:
+    """ "Person I support" -> "person I support": the I stays a capital."""
+    return label[:1].lower() + label[1:]
+
+
+def tab_title(kind: Kind, record: Record | None) -> str:
+    """A person's tab is her chosen name; anything else, what it is."""
+    if record is None:
+        return f"New {lower_first(kind.label)}"
+    if kind is Kind.PERSON:
+        return str(record.fields.get("label") or kind.label)
+    return kind.label
 
 
 def _esc(text: str) -> str:

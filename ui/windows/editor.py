@@ -47,6 +47,8 @@ class Snapshot:
     person_id: str | None
 
 
+ASK_WHO = "?"  # the person box's "Choose who this is about…": not a record id
+
 class RecordEditor(QWidget):
     save_requested = Signal(object, bool)  # editor, close after saving
     draft_due = Signal(object)
@@ -272,6 +274,9 @@ class RecordEditor(QWidget):
     def _person_picker(self, people: Sequence[tuple[str, str]], chosen: str | None, *,
                        fixed: bool) -> QComboBox:
         box = QComboBox()
+        if not fixed and not chosen and self.kind in PLAN_KINDS:
+            # A plan started with no one in view (New…): asked, never assumed.
+            box.addItem("Choose who this is about…", ASK_WHO)
         box.addItem("Not about one person", None)
         for pid, label in people:
             box.addItem(label, pid)
@@ -307,7 +312,20 @@ class RecordEditor(QWidget):
     def person_id(self) -> str | None:
         if self.record is not None:
             return self.record.person_id
-        return self.person_box.currentData() if self.person_box is not None else None
+        if self.person_box is None or self.needs_person():
+            return None
+        return self.person_box.currentData()  # type: ignore[no-any-return]
+
+    def needs_person(self) -> bool:
+        """A new record whose person has not been chosen yet (not even "not about one")."""
+        return (self.record is None and self.person_box is not None
+                and self.person_box.currentData() == ASK_WHO)
+
+    def ask_for_person(self) -> None:
+        assert self.person_box is not None
+        self.banner.show_problem("Choose who this is about before saving, or choose "
+                                 "\u201cNot about one person\u201d.")
+        self.person_box.setFocus()
 
     def values(self) -> dict[str, Any]:
         return self.form.values()
