@@ -13,6 +13,7 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+from peerdesk.durable import sync_folder
 from peerdesk.errors import DiskFull, InvalidInput
 
 OWNER_ONLY = 0o600
@@ -51,25 +52,12 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
     return path
 
 
 def write_json(path: Path, data: object) -> Path:
     return write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename itself is durable only once the folder is flushed (POSIX; Windows has no
-    # directory handles to flush, and NTFS journals the rename).
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _problem(exc: OSError, path: Path) -> Exception:

@@ -44,6 +44,8 @@ def _erase(me: Actor, subject_id: str, *, expect: Kind | None) -> int:
                                 hlc=records.tick(conn, now=now, device_id=me.device_id),
                                 queue_for=me.user.id)
         me.audit(conn, audit.ERASE, subject_id, f"records={len(ids)}")
-    # Old page images may still sit in the write-ahead log until it is checkpointed.
+    # Old page images may still sit in the write-ahead log until it is checkpointed; a copy
+    # taken before an upgrade would still hold them all.
     me.vault.store.checkpoint()
+    me.vault.store.drop_copies()
     return len(ids)

@@ -89,9 +89,9 @@ class Store:
                 "another person signed in to this computer). Close it there first."
             ) from None
         try:
-            self.engine = make_engine(self.path)
             with translate_db_errors():
-                migrate.upgrade(self.engine)
+                migrate.upgrade(self.path)
+            self.engine = make_engine(self.path)
         except BaseException:
             self._lock.release()
             raise
@@ -123,6 +123,11 @@ class Store:
         """Fold the WAL back into the main file and truncate it (after an erase)."""
         with self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def drop_copies(self) -> int:
+        """Every copy of the database PeerDesk made (in backups/) removed: after an erasure,
+        a copy made before it would still hold what was erased."""
+        return migrate.drop_backups(self.data_dir)
 
     def close(self) -> None:
         self.engine.dispose()

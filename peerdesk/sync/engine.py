@@ -226,6 +226,8 @@ class Engine:
                     stopped.add((item.device, item.author))
                     continue
                 self._apply_in_steps(fetched)
+                if any(isinstance(c, ErasureChange) for c in fetched.changes):
+                    self.ctx.store.drop_copies()  # a pre-upgrade copy would still hold them
             except fmt.Tampered as exc:  # signed, but not hers to change: the rest not applied
                 self.ctx.quarantine(f"{fmt.DEVICES}/{item.device}", item.entry.name, str(exc),
                                     item.entry.size)

@@ -135,18 +135,39 @@ def test_the_oldest_store_opens_migrated_with_a_backup_first(tmp_path: Path) -> 
         assert saved.version == 3
         assert vault.verify_audit() == []
 
-    (copy,) = backups(data_dir)
-    assert copy.name.startswith("peerdesk-") and copy.name.endswith(f"-before-{OLDEST}.sqlite3")
-    assert revision(copy) == OLDEST
+    # The copy lived only while the upgrade ran: once the upgraded file verified, it went.
+    assert backups(data_dir) == []
+    assert not list((data_dir / migrate.BACKUP_DIR).glob("*.partial"))
+    assert not list(data_dir.glob("*" + migrate.WORK_SUFFIX + "*"))
+
+    # Opening an up-to-date folder again takes no copy at all.
+    with Vault(data_dir, kdf_params=LIGHT_KDF, policy=Policy()):
+        pass
+    assert backups(data_dir) == []
+
+
+def test_the_backup_is_taken_first_and_holds_the_old_store(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    build_oldest_store(data_dir)
+    copy = migrate.backup(data_dir / DB_NAME, OLDEST)
+    assert copy.name == f"peerdesk-before-{OLDEST}.sqlite3" and revision(copy) == OLDEST
     with sqlite3.connect(copy) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 4
-    assert not list((data_dir / migrate.BACKUP_DIR).glob("*.partial"))
+    assert migrate.backup(data_dir / DB_NAME, OLDEST) == copy  # a second try: the same one
+    assert backups(data_dir) == [copy]
 
-    # Opening an up-to-date folder again takes no further copy.
+
+def test_a_backup_an_older_peerdesk_left_goes_once_the_store_is_upgraded(
+        tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    build_oldest_store(data_dir)
+    (data_dir / migrate.BACKUP_DIR).mkdir()
+    old = data_dir / migrate.BACKUP_DIR / f"peerdesk-20260101T000000Z-before-{OLDEST}.sqlite3"
+    shutil.copyfile(data_dir / DB_NAME, old)
     with Vault(data_dir, kdf_params=LIGHT_KDF, policy=Policy()):
         pass
-    assert len(backups(data_dir)) == 1
+    assert backups(data_dir) == []
 
 
 def test_a_new_data_folder_needs_no_backup(tmp_path: Path) -> None:
@@ -225,4 +246,4 @@ def test_a_store_written_by_the_first_release_itself(tmp_path: Path) -> None:
         grace = sign_in(vault, "Grace", PASSPHRASE)
         assert grace.get(ids["diary"]).fields["what_happened"] == "two"
         assert vault.verify_audit() == []
-    assert [revision(p) for p in backups(data_dir)] == [OLDEST]
+    assert backups(data_dir) == []  # verified, so no copy is kept
