@@ -246,7 +246,10 @@ def _plan(kind: Kind) -> KindSpec:
     return KindSpec(kind, template["title"], (
         FieldSpec("sections", "The plan, in the person's own words", T.SECTIONS,
                   sections=sections),
-        FieldSpec("shared_with", "Who the person has chosen to share this plan with", T.LIST),
+        # Before the consent ledger was the one list: names moved onto it "to confirm"
+        # (peerdesk/services/consent.py, take_named), never printed from here.
+        FieldSpec("shared_with", "Named in the plan before the consent ledger", T.LIST,
+                  hidden=True),
         FieldSpec("agreed_on", "Agreed by the person on", T.DATE),
         # Set with "I agree this version" in the co-writing view: the version she agreed.
         FieldSpec("agreed_version", "Version the person agreed", T.TEXT,

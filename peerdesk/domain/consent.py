@@ -17,6 +17,9 @@ from typing import Any
 from peerdesk.errors import InvalidInput
 
 ACTIVE, WITHDRAWN, EXPIRED, NOT_YET = "active", "withdrawn", "expired", "not yet"
+# Named in the plan's old free-text "who to share with", not yet confirmed with the person:
+# on the ledger so there is one list, but no copy is made for them until it is confirmed.
+TO_CONFIRM = "to confirm"
 
 
 def _day(value: Any) -> date | None:
@@ -33,6 +36,7 @@ class Consent:
     given_on: date
     expires_on: date | None
     withdrawn_on: date | None
+    to_confirm: bool = False
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> Consent:
@@ -41,18 +45,22 @@ class Consent:
             raise InvalidInput("A consent entry has no date it was given.")
         return cls(str(entry["id"]), str(entry["recipient"]), str(entry["role"]),
                    tuple(entry.get("scope") or ()), str(entry.get("purpose") or ""), given,
-                   _day(entry.get("expires_on")), _day(entry.get("withdrawn_on")))
+                   _day(entry.get("expires_on")), _day(entry.get("withdrawn_on")),
+                   entry.get("to_confirm") is True)
 
     def entry(self) -> dict[str, Any]:
         return {"id": self.id, "recipient": self.recipient, "role": self.role,
                 "scope": list(self.scope), "purpose": self.purpose,
                 "given_on": self.given_on.isoformat(),
                 "expires_on": self.expires_on.isoformat() if self.expires_on else None,
-                "withdrawn_on": self.withdrawn_on.isoformat() if self.withdrawn_on else None}
+                "withdrawn_on": self.withdrawn_on.isoformat() if self.withdrawn_on else None,
+                } | ({"to_confirm": True} if self.to_confirm else {})
 
     def state(self, on: date) -> str:
         if self.withdrawn_on is not None and self.withdrawn_on <= on:
             return WITHDRAWN
+        if self.to_confirm:
+            return TO_CONFIRM
         if self.expires_on is not None and self.expires_on < on:
             return EXPIRED
         if self.given_on > on:
@@ -111,7 +119,8 @@ def merge_ledgers(heads: Iterable[Mapping[str, Any]], fields: dict[str, Any]) ->
             merged[c.id] = Consent(
                 c.id, old.recipient, old.role, old.scope, old.purpose,
                 max(old.given_on, c.given_on), _earliest(old.expires_on, c.expires_on),
-                _earliest(old.withdrawn_on, c.withdrawn_on))
+                _earliest(old.withdrawn_on, c.withdrawn_on),
+                old.to_confirm or c.to_confirm)  # unconfirmed on either: no copy yet
     out = {k: v for k, v in fields.items() if k != "consents"}
     if merged:
         out["consents"] = [c.entry() for c in merged.values()]

@@ -60,6 +60,8 @@ class FieldSpec:
     sections: tuple[Section, ...] = ()
     # Private fields are sealed for the author alone, even when the record is shared.
     private: bool = False
+    # Kept so older versions still read and validate; no form shows it.
+    hidden: bool = False
     max_length: int = MAX_TEXT
 
 
@@ -193,7 +195,7 @@ _CHECKS: dict[FieldType, Callable[[FieldSpec, Any], Any]] = {
 
 
 CONSENT_KEYS = ("id", "recipient", "role", "scope", "purpose", "given_on", "expires_on",
-                "withdrawn_on")
+                "withdrawn_on", "to_confirm")
 
 
 def _check_consent(spec: FieldSpec, entry: Any) -> dict[str, Any]:
@@ -226,7 +228,10 @@ def _check_consent(spec: FieldSpec, entry: Any) -> dict[str, Any]:
     if not _plain(spec, purpose) or len(purpose) > 2000:
         raise InvalidInput(f"{label}: the purpose must be text of at most 2,000 characters.")
     out["purpose"] = purpose.strip()
-    return out | _consent_dates(label, entry)
+    to_confirm = entry.get("to_confirm", False)
+    if not isinstance(to_confirm, bool):
+        raise InvalidInput(f"{label}: to_confirm must be true or false.")
+    return out | _consent_dates(label, entry) | ({"to_confirm": True} if to_confirm else {})
 
 
 def _consent_dates(label: str, entry: Mapping[str, Any]) -> dict[str, str | None]:
@@ -262,6 +267,7 @@ def _consents_schema(spec: FieldSpec) -> dict[str, Any]:
             "role": {"enum": [c.id for c in spec.choices]},
             "scope": {"type": "array", "items": {"enum": [s.id for s in spec.sections]}},
             "purpose": {"type": "string"}, "given_on": {"type": "string", "format": "date"},
+            "to_confirm": {"type": "boolean"},
             "expires_on": date_or_null, "withdrawn_on": date_or_null}}}
 
 

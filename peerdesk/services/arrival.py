@@ -1,5 +1,6 @@
 """What happens when someone signs in, besides opening her records: a peer's computer shares
-with a cover coordinator (or stops, when the cover has ended), and refreshes the name-free
+with a cover coordinator (or stops, when the cover has ended), moves names from plans' old
+free-text "share with" onto their consent ledgers (to confirm), and refreshes the name-free
 delivery figures coordinators count. The app and the command line call the same function."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from peerdesk.domain import Record, Role
 from peerdesk.errors import PeerDeskError
-from peerdesk.services import cover, fidelity
+from peerdesk.services import consent, cover, fidelity
 from peerdesk.services.desk import Desk
 
 
@@ -19,6 +20,7 @@ class Arrived:
     stopped_for_cover: int = 0
     figures_changed: int = 0
     figures_problem: str = ""  # why the figures were not sent this time, if they were not
+    plans_named_moved: int = 0  # plans whose free-text "share with" names went to the ledger
 
 
 def arrive(desk: Desk, records: Sequence[Record] | None = None) -> Arrived:
@@ -27,10 +29,11 @@ def arrive(desk: Desk, records: Sequence[Record] | None = None) -> Arrived:
     if desk.user.role is not Role.PEER:
         return Arrived()
     shared, stopped = cover.apply(desk)
+    moved = consent.take_named_everywhere(desk, records)
     # A failure to send the figures must not stop the peer signing in; the Fidelity page's
     # button sends them again and says why.
     try:
         changed = fidelity.publish(desk, records)
     except PeerDeskError as exc:
-        return Arrived(shared, stopped, 0, str(exc))
-    return Arrived(shared, stopped, changed)
+        return Arrived(shared, stopped, 0, str(exc), moved)
+    return Arrived(shared, stopped, changed, "", moved)

@@ -12,7 +12,16 @@ from typing import Any
 from peerdesk import audit, dates
 from peerdesk.catalogue import choices, spec
 from peerdesk.domain import PLAN_KINDS, Record
-from peerdesk.domain.consent import ACTIVE, EXPIRED, NOT_YET, WITHDRAWN, Consent, active, ledger
+from peerdesk.domain.consent import (
+    ACTIVE,
+    EXPIRED,
+    NOT_YET,
+    TO_CONFIRM,
+    WITHDRAWN,
+    Consent,
+    active,
+    ledger,
+)
 from peerdesk.domain.consent import agreement as agreement_of
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.services.desk import Desk
@@ -71,6 +80,79 @@ def add_consent(desk: Desk, plan_id: str, *, recipient: str, role: str,
     return next(c for c in ledger(saved.fields) if c.id == entry["id"])
 
 
+NAMED_ROLE = "other"  # "Someone else the person named": the role is chosen when confirmed
+
+
+def named_to_move(fields: Mapping[str, Any]) -> list[str]:
+    """Names in the old free-text "who to share with" that the ledger does not hold yet."""
+    entries = ledger(fields)
+    names = [" ".join(str(n).split()) for n in fields.get("shared_with") or ()]
+    out: list[str] = []
+    for name in names:
+        if name and not any(c.matches(name) for c in entries) and \
+                name.casefold() not in (n.casefold() for n in out):
+            out.append(name[:200])
+    return out
+
+
+def take_named(desk: Desk, plan_id: str, *, on: date | None = None) -> list[Consent]:
+    """One list of who may see a plan: names from the old free-text field go onto the ledger
+    as "to confirm" (no copy is made for them until the person confirms), and the free text
+    goes. Returns the entries added."""
+    record = _plan(desk, plan_id)
+    if "shared_with" not in record.fields:
+        return []
+    when = _today(desk, on)
+    added: list[dict[str, Any]] = [{"id": "c-" + uuid.uuid4().hex[:8], "recipient": name, "role": NAMED_ROLE,
+              "scope": [], "purpose": "", "given_on": when.isoformat(), "expires_on": None,
+              "withdrawn_on": None, "to_confirm": True} for name in named_to_move(record.fields)]
+    fields = {k: v for k, v in record.fields.items() if k != "shared_with"}
+    fields["consents"] = [*(record.fields.get("consents") or ()), *added]
+    saved = desk.update(plan_id, fields, consent_change="named=" + ",".join(
+        str(e["id"]) for e in added))
+    ids = {e["id"] for e in added}
+    return [c for c in ledger(saved.fields) if c.id in ids]
+
+
+def take_named_everywhere(desk: Desk, records: Sequence[Record] | None = None) -> int:
+    """At sign-in: every plan of this user's that still has the free-text field. Returns how
+    many plans changed."""
+    plans = [r for r in (desk.records() if records is None else records)
+             if r.kind in PLAN_KINDS and not r.deleted and r.author_id == desk.user.id
+             and "shared_with" in r.fields]
+    for plan in plans:
+        take_named(desk, plan.id)
+    return len(plans)
+
+
+def confirm_consent(desk: Desk, plan_id: str, consent_id: str, *, role: str,
+                    scope: Sequence[str] = (), purpose: str = "",
+                    on: date | None = None) -> Consent:
+    """The person confirmed that someone named in their plan may see it: from today, in the
+    role and for the sections they chose."""
+    record = _plan(desk, plan_id)
+    when = _today(desk, on)
+    if role not in {c.id for c in choices("recipient_roles")}:
+        raise InvalidInput(f"{role!r} is not one of the recipient roles.")
+    entries: list[dict[str, Any]] = [dict(e) for e in record.fields.get("consents") or ()]
+    found = [e for e in entries if e["id"] == consent_id and e.get("to_confirm")
+             and e.get("withdrawn_on") is None]
+    if not found:
+        raise NotFound(f"This plan's consent ledger has no entry {consent_id!r} waiting to be "
+                       "confirmed.")
+    entry = found[0]
+    entry.pop("to_confirm")
+    entry |= {"role": role, "scope": list(scope), "purpose": purpose.strip(),
+              "given_on": when.isoformat()}
+    saved = desk.update(plan_id, dict(record.fields) | {"consents": entries},
+                        consent_change=f"confirm={consent_id} role={role}")
+    return next(c for c in ledger(saved.fields) if c.id == consent_id)
+
+
+def to_confirm(fields: Mapping[str, Any], on: date) -> list[Consent]:
+    return [c for c in ledger(fields) if c.state(on) == TO_CONFIRM]
+
+
 def withdraw_consent(desk: Desk, plan_id: str, consent_id: str, *,
                      on: date | None = None) -> Consent:
     """The person no longer agrees: from ``on`` (today) no copy is made for that recipient.
@@ -96,6 +178,10 @@ def _refusal(recipient: str, matching: list[Consent], on: date) -> str:
                 "that they can see it. Ask the person, and record their agreement first.")
     last = max(matching, key=lambda c: c.given_on)
     match last.state(on):
+        case "to confirm":
+            return (f"{last.recipient} is named in this plan, but the person's agreement has "
+                    "not been confirmed and recorded yet. Confirm it with them first ('Who can "
+                    "see this' on the plan).")
         case "withdrawn":
             return (f"The person withdrew their agreement for {last.recipient} to see this plan "
                     f"on {dates.day(last.withdrawn_on)}.")
@@ -214,15 +300,16 @@ def who_can_see_lines(copy: PlanCopy) -> list[str]:
         until = f", until {dates.day(c.expires_on)}" if c.expires_on else ""
         out.append(f"  {c.recipient} ({role_label(c.role)}): {part}, since "
                    f"{dates.day(c.given_on)}{until}.")
-    named = copy.record.fields.get("shared_with") or []
-    if named:
-        out.append("  Also named in your plan as people to share it with: "
-                   + ", ".join(named) + ".")
+    waiting = to_confirm(copy.record.fields, copy.on)
+    if waiting:
+        out.append("  Named by you, still to confirm: " + ", ".join(c.recipient for c in waiting)
+                   + ". Nobody is sent a copy until you have said yes.")
     out.append("  If someone is at serious risk, staff may have to share information needed "
                "to keep people safe, even without agreement; you would normally be told.")
     return out
 
 
-__all__ = ["ACTIVE", "EXPIRED", "FOR_THE_PERSON", "NOT_YET", "WITHDRAWN", "PlanCopy",
-           "add_consent", "agreement_line", "copy_for", "copy_text", "export_detail",
-           "export_plan", "role_label", "who_can_see_lines", "withdraw_consent"]
+__all__ = ["ACTIVE", "EXPIRED", "FOR_THE_PERSON", "NOT_YET", "TO_CONFIRM", "WITHDRAWN",
+           "PlanCopy", "add_consent", "agreement_line", "confirm_consent", "copy_for",
+           "copy_text", "export_detail", "export_plan", "role_label", "take_named",
+           "take_named_everywhere", "to_confirm", "who_can_see_lines", "withdraw_consent"]

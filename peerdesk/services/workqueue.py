@@ -1,7 +1,7 @@
 """Today as a work queue: what is due around a person's discharge, read from the records the
 peer already writes, and what she marked done or not needed.
 
-Six kinds of item, each with the day it is due:
+Seven kinds of item, each with the day it is due:
 - the first meeting after discharge (the person's discharge date + the team's target from
   the policy), until a first post-discharge diary on or after that date exists;
 - a follow-up agreed in a diary with a "by when";
@@ -9,7 +9,8 @@ Six kinds of item, each with the day it is due:
 - a plan review within two weeks;
 - a diary of the last four weeks that mentions a risk and does not yet say the clinical record
   has it (hazard H6);
-- for a coordinator, a peer who asked for a conversation ("I need some support").
+- for a coordinator, a peer who asked for a conversation ("I need some support");
+- someone named in a plan who is still to be confirmed on its consent ledger.
 An item leaves the queue when its own work is recorded, or when the peer marks it done or not
 needed (with a reason): an outcome record keyed by the item, so a new discharge date, end date
 or review date makes a new item.
@@ -26,6 +27,7 @@ from peerdesk import dates, safety
 from peerdesk.catalogue import spec
 from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.errors import InvalidInput
+from peerdesk.services.consent import to_confirm
 from peerdesk.services.desk import Desk
 
 WITHIN_DAYS = 14  # endings and reviews come onto Today two weeks ahead
@@ -40,6 +42,7 @@ class ItemKind(StrEnum):
     REVIEW = "review"
     SAFETY = "safety"
     CONVERSATION = "conversation"
+    CONSENT = "consent"
 
     @property
     def label(self) -> str:
@@ -53,7 +56,9 @@ _LABELS = {
     ItemKind.REVIEW: "Plan review",
     ItemKind.SAFETY: "A risk noted: is it in the clinical record?",
     ItemKind.CONVERSATION: "Asked you for a conversation",
+    ItemKind.CONSENT: "Who can see a plan: to confirm",
 }
+CONFIRM_DAYS = 7  # a name moved onto a plan's ledger is confirmed at the next meeting
 CONVERSATION_DAYS = 2  # a peer who asks for support hears back within two days
 SAFETY_DAYS = 28  # diaries this recent are read for risk words; older ones were prompted then
 RECORDED = frozenset({"by_me", "by_staff", "not_needed"})
@@ -119,6 +124,11 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
         if item is not None:
             items.append(item)
     for plan in (r for r in live if r.kind in PLAN_KINDS):
+        for c in to_confirm(plan.fields, today):
+            items.append(Item(f"consent:{plan.id}:{c.id}", ItemKind.CONSENT, plan.id,
+                              plan.person_id, c.given_on + timedelta(days=CONFIRM_DAYS),
+                              f"{c.recipient}, named in “{spec(plan.kind).title}”: ask the "
+                              "person, then record it in 'Who can see this'"))
         review = _day(plan.fields.get("review_on"))
         if review is not None and (review - today).days <= WITHIN_DAYS:
             items.append(Item(f"review:{plan.id}:{review.isoformat()}", ItemKind.REVIEW,

@@ -102,7 +102,6 @@ def test_first_run_to_plan_copy_and_back_after_lock(qtbot, make_shell, data_dir:
     _choose(plan.person_box, "Jo")
     qtbot.keyClicks(plan.form.section_edits["helps"], "Someone sitting with me; my radio.")
     qtbot.keyClicks(plan.form.section_edits["contacts"], "My sister first.")
-    qtbot.keyClicks(plan.form.widget_for("shared_with"), "My sister")
     qtbot.mouseClick(plan.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: plan.record is not None, timeout=WAIT_MS)
     assert plan.copy_button is not None and plan.copy_button.isEnabled()
@@ -159,7 +158,7 @@ def test_first_run_to_plan_copy_and_back_after_lock(qtbot, make_shell, data_dir:
     assert isinstance(text, QPlainTextEdit) and "loud at night" in text.toPlainText()
     plan_row = page.plans_model.rows()[0]
     assert plan_row.record.fields["sections"]["helps"] == "Someone sitting with me; my radio."
-    assert plan_row.record.fields["shared_with"] == ["My sister"]
+    assert "shared_with" not in plan_row.record.fields  # who may see it: the ledger alone
     reflection_row = page.reflection_model.rows()[0]
     assert reflection_row.record.fields["keeping_myself_well"] == "A swim after work."
     assert reflection_row.record.fields["bring_to_supervision"] is True

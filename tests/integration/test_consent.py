@@ -10,8 +10,8 @@ import pytest
 
 from peerdesk import audit
 from peerdesk.domain import Kind
-from peerdesk.domain.consent import Consent, agreement, merge_ledgers
-from peerdesk.errors import InvalidInput, NotAllowed
+from peerdesk.domain.consent import Consent, agreement, ledger, merge_ledgers
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.services import Desk
 from peerdesk.services import consent as consents
 
@@ -152,3 +152,47 @@ def test_plan_export_to_a_pdf_file(cli, tmp_path) -> None:  # type: ignore[no-un
                               check=True).stdout
         assert "My crisis plan" in text and "A walk with my sister." in text
         assert "This plan belongs to Jo." in text and "Who can see this" in text
+
+
+def test_the_ledger_is_the_one_list_named_people_move_onto_it_to_confirm(peer: Desk) -> None:
+    """'My sister' in the old free-text field was printed on the copy while `plan export --for
+    "My sister"` was refused. Now she is on the ledger, flagged to confirm, and no copy is made
+    for her until the person confirms."""
+    from peerdesk.services.arrival import arrive
+    from peerdesk.services.workqueue import ItemKind, queue
+
+    person = peer.add(Kind.PERSON, {"label": "Jo"})
+    plan = peer.add(Kind.CRISIS_PLAN, {"sections": {"signs": "Quiet.", "helps": "Tea."},
+                                       "shared_with": ["My sister", " my  sister", "GP"]},
+                    person_id=person.id)
+    consents.add_consent(peer, plan.id, recipient="GP", role="gp", given_on=date(2026, 3, 1))
+    arrived = arrive(peer)  # at sign-in, on the peer's own computer
+    assert arrived.plans_named_moved == 1
+    moved = peer.get(plan.id)
+    assert "shared_with" not in moved.fields
+    entries = {c.recipient: c for c in ledger(moved.fields)}
+    assert set(entries) == {"My sister", "GP"}  # the GP was agreed already: not twice
+    sister = entries["My sister"]
+    assert sister.to_confirm and sister.state(date(2026, 3, 20)) == "to confirm"
+    # Refused, with the reason; the person's own copy names her only as still to confirm.
+    with pytest.raises(NotAllowed, match="not been confirmed"):
+        consents.export_plan(peer, plan.id, "My sister", how="pdf")
+    own = consents.copy_text(consents.export_plan(peer, plan.id, None, how="pdf"))
+    assert "Named by you, still to confirm: My sister. Nobody is sent a copy" in own
+    assert "GP (GP): the whole plan" in own
+    assert "Also named" not in own
+    # On Today until it is confirmed.
+    [item] = [i for i in queue(peer.records(), today=date(2026, 3, 20), first_meeting_days=7)
+              if i.what is ItemKind.CONSENT]
+    assert item.record_id == plan.id and "My sister" in item.detail
+    # The person confirms: a family member, the signs section only, from today.
+    consents.confirm_consent(peer, plan.id, sister.id, role="family_friend", scope=["signs"],
+                             on=date(2026, 3, 21))
+    copy = consents.export_plan(peer, plan.id, "My sister", how="pdf", on=date(2026, 3, 22))
+    assert dict(copy.record.fields["sections"]) == {"signs": "Quiet."}
+    assert not [i for i in queue(peer.records(), today=date(2026, 3, 22), first_meeting_days=7)
+                if i.what is ItemKind.CONSENT]
+    # Nothing to move a second time; a withdrawn name is not brought back.
+    assert arrive(peer).plans_named_moved == 0
+    with pytest.raises(NotFound):
+        consents.confirm_consent(peer, plan.id, sister.id, role="gp")

@@ -45,7 +45,7 @@ class SpecForm(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.long_texts: list[QPlainTextEdit] = []
         for spec in kind_spec.fields:
-            if spec.type is FieldType.CONSENTS:
+            if spec.type is FieldType.CONSENTS or spec.hidden:
                 continue  # changed through the consent service, kept by every save
             self._fields[spec.name] = self._build(spec)
         self._layout.addStretch(1)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from peerdesk import dates
 from peerdesk.catalogue import spec
 from peerdesk.domain import Record
-from peerdesk.domain.consent import ACTIVE, ledger
+from peerdesk.domain.consent import ACTIVE, TO_CONFIRM, ledger
 from peerdesk.services import consent
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
@@ -35,6 +35,7 @@ class ConsentDialog(LockableDialog):
 
     add_requested = Signal(dict)  # keyword arguments for consent.add_consent
     withdraw_requested = Signal(str)  # a consent id
+    confirm_requested = Signal(str, dict)  # a consent id "to confirm"; role, scope, purpose
 
     def __init__(self, record: Record, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,7 +59,16 @@ class ConsentDialog(LockableDialog):
         layout.addWidget(self.entries)
         self.withdraw_button = QPushButton("The person withdraws this agreement")
         self.withdraw_button.clicked.connect(self._withdraw)
-        layout.addWidget(self.withdraw_button)
+        self.confirm_button = QPushButton("The person confirms this one")
+        self.confirm_button.setAccessibleDescription(
+            "For someone named in the plan but not yet confirmed: records the person's "
+            "agreement today, with the part in their life and the sections chosen below")
+        self.confirm_button.clicked.connect(self._confirm)
+        row = QHBoxLayout()
+        row.addWidget(self.withdraw_button)
+        row.addWidget(self.confirm_button)
+        row.addStretch(1)
+        layout.addLayout(row)
 
         layout.addWidget(heading("Record a new agreement", role="subheading"))
         self.recipient = QLineEdit()
@@ -106,8 +116,13 @@ class ConsentDialog(LockableDialog):
         for c in ledger(record.fields):
             part = "whole plan" if c.whole_plan else f"{len(c.scope)} sections"
             state = {ACTIVE: "agreed"}.get(c.state(today), c.state(today))
-            item = QListWidgetItem(f"{c.recipient} ({consent.role_label(c.role)}): {part}, "
-                                   f"since {dates.short_day(c.given_on)} — {state}")
+            if c.state(today) == TO_CONFIRM:
+                text = (f"{c.recipient}: named in the plan — to confirm with the person; no "
+                        "copy until then")
+            else:
+                text = (f"{c.recipient} ({consent.role_label(c.role)}): {part}, since "
+                        f"{dates.short_day(c.given_on)} — {state}")
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.entries.addItem(item)
         if not self.entries.count():
@@ -128,6 +143,22 @@ class ConsentDialog(LockableDialog):
             "expires_on": None if expires == NOT_SET else expires.toPython()}
         self.add_requested.emit(kwargs)
         self.recipient.clear()
+        self.purpose.clear()
+
+    def _confirm(self) -> None:
+        item = self.entries.currentItem()
+        consent_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        waiting = {c.id for c in consent.to_confirm(self.record.fields, dates.today())} \
+            if self.record else set()
+        if consent_id not in waiting:
+            self.banner.show_problem("Choose someone marked 'to confirm with the person'.")
+            return
+        scope = [self.sections.item(i).data(Qt.ItemDataRole.UserRole)
+                 for i in range(self.sections.count())
+                 if self.sections.item(i).checkState() == Qt.CheckState.Checked]
+        self.confirm_requested.emit(str(consent_id), {
+            "role": self.role.currentData(), "scope": scope,
+            "purpose": self.purpose.text().strip()})
         self.purpose.clear()
 
     def _withdraw(self) -> None:

@@ -106,7 +106,10 @@ def load(desk: Desk, token: CancelToken | None = None) -> Loaded:
     gc.disable()
     try:
         loaded = read(desk, token)
-        arrive(desk, [r.record for r in loaded.rows])  # cover sharing, delivery figures
+        # Cover sharing, the consent ledger as the one list, delivery figures.
+        arrived = arrive(desk, [r.record for r in loaded.rows])
+        if arrived.plans_named_moved:
+            loaded = read(desk, token)  # the plans just changed
         gc.freeze()
         return loaded
     finally:
@@ -955,15 +958,21 @@ class DeskPage(QWidget):
         plan_id = editor.record.id
         dialog = ConsentDialog(editor.record, parent=self)
 
+        def reread(record: Record) -> None:
+            dialog.show_record(record)
+            self._upsert(record)  # Today's "to confirm" items follow the ledger
+
         def refresh(_changed: object) -> None:
             dialog.banner.show_done("Saved as a new version of the plan; the audit trail "
                                     "records the change.")
-            self._run(lambda: desk.get(plan_id), dialog.show_record, dialog)
+            self._run(lambda: desk.get(plan_id), reread, dialog)
 
         dialog.add_requested.connect(lambda kw: self._run(
             lambda: consent_service.add_consent(desk, plan_id, **kw), refresh, dialog))
         dialog.withdraw_requested.connect(lambda cid: self._run(
             lambda: consent_service.withdraw_consent(desk, plan_id, cid), refresh, dialog))
+        dialog.confirm_requested.connect(lambda cid, kw: self._run(
+            lambda: consent_service.confirm_consent(desk, plan_id, cid, **kw), refresh, dialog))
         self._keep(dialog)
         return dialog
 
