@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QClipboard, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -465,6 +465,7 @@ class ShellWindow(QMainWindow):
 
         thaw()
         self.clear_clipboard(only_ours=True)
+        clear_selection()
         # Popups and menus opened from the desk belong to it; anything left is closed too.
         for widget in QApplication.topLevelWidgets():
             if widget is not self and widget.isVisible() and widget.parent() is None \
@@ -534,3 +535,13 @@ class ShellWindow(QMainWindow):
         self.runner.wait_db_idle()
         if self._own_runner:
             self.runner.stop()
+
+
+def clear_selection() -> None:
+    """X11's PRIMARY selection (what a middle click pastes) holds whatever was last selected
+    in PeerDesk, and Qt goes on serving it after the text is gone from the screen: on lock it
+    is emptied, if it is still PeerDesk's."""
+    clipboard = QGuiApplication.clipboard()
+    if clipboard.supportsSelection() and clipboard.ownsSelection():
+        clipboard.clear(QClipboard.Mode.Selection)
+
