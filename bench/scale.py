@@ -86,8 +86,8 @@ def _light() -> Any:
 
 def team_share(root: Path, *peers: str) -> Path:
     """``root/share`` made the team's by Ida at the office, with these peers' accounts too
-    (light key derivation), and any account the office already has."""
-    from peerdesk.services import Vault, sync
+    (light key derivation) and any account the office already has, each approved by her."""
+    from peerdesk.services import Vault, membership, sync
     from peerdesk.services.desk import sign_in
 
     share = root / "share"
@@ -96,7 +96,11 @@ def team_share(root: Path, *peers: str) -> Path:
         office.create_account("Ida", "admin", PASSPHRASE)
         for name in peers:
             office.create_account(name, "peer", PASSPHRASE)
-        sync.init_share(sign_in(office, "Ida", PASSPHRASE), str(share))
+        ida = sign_in(office, "Ida", PASSPHRASE)
+        for account in office.accounts():
+            if account.name != "Ida":  # added at the office: the administrator approves them
+                membership.approve(ida, account.name)
+        sync.init_share(ida, str(share))
     return share
 
 
