@@ -36,7 +36,7 @@ DEFAULT_ESCALATION = (
 BOUNDS: dict[str, tuple[int, int]] = {
     "auto_lock_minutes": (1, 60),
     "clipboard_clear_seconds": (5, 600),
-    "passphrase_min_length": (8, 128),
+    "passphrase_min_length": (12, 128),
     "kdf_memory_mib": (19, 1024),
     "kdf_iterations": (1, 20),
     "retention_care_years": (1, 100),

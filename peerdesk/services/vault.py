@@ -30,18 +30,37 @@ from peerdesk.lanes import INLINE, Lanes
 from peerdesk.store import settings
 from peerdesk.store.db import DB_NAME, Store
 from peerdesk.store.models import AccountRow, table
-from peerdesk.sync import certs
+from peerdesk.sync import certs, keyfiles
 
 PASSPHRASE_MIN_LENGTH = 12
+# No policy sets a shorter minimum than this; and zxcvbn's score 3 (about 10^8 guesses).
+PASSPHRASE_FLOOR, PASSPHRASE_MIN_SCORE = 12, 3
+SHARE_KDF_MEMORY_FACTOR = 4
 FREE_ATTEMPTS = 3
 MAX_WAIT = timedelta(minutes=5)
 
 
-def check_passphrase(passphrase: str, *, min_length: int = PASSPHRASE_MIN_LENGTH) -> None:
+def check_passphrase(passphrase: str, *, min_length: int = PASSPHRASE_MIN_LENGTH,
+                     hints: tuple[str, ...] = ()) -> None:
+    """Long enough (never under 12, whatever the policy says) and not easy to guess: zxcvbn
+    must estimate at least 10^8 guesses (its score 3), counting ``hints`` (the person's name,
+    the team's) as known to whoever guesses."""
+    min_length = max(min_length, PASSPHRASE_FLOOR)
     if len(passphrase.strip()) < min_length:
         raise InvalidInput(
             f"Choose a passphrase of at least {min_length} characters. Three or four "
             "unrelated words are easy to remember and hard to guess."
+        )
+    from zxcvbn import zxcvbn  # its word lists take a moment to load: only when needed
+
+    # zxcvbn's time grows with length; what is past 100 characters only adds strength.
+    found = zxcvbn(passphrase[:100], user_inputs=[h for h in hints if h])
+    if found["score"] < PASSPHRASE_MIN_SCORE:
+        warning = found["feedback"].get("warning") or "It follows a common pattern"
+        raise InvalidInput(
+            f"That passphrase would be easy to guess ({warning.rstrip('.').lower()}). Three "
+            "or four unrelated words, not a saying or a name, are easy to remember and hard "
+            "to guess."
         )
 
 
@@ -212,6 +231,24 @@ class Vault:
                                    iterations=self.policy.kdf_iterations)
         return KdfParams.fresh(memory_kib=t.memory_kib, iterations=t.iterations, lanes=t.lanes)
 
+    def _share_kdf(self) -> KdfParams:
+        """For the copy of an account's secrets on the team share, which anyone who can
+        browse the share could try passphrases against offline: four times the memory of
+        this computer's own copy (up to 1 GiB) and one pass more."""
+        local = self._fresh_kdf()
+        return KdfParams.fresh(memory_kib=min(local.memory_kib * SHARE_KDF_MEMORY_FACTOR,
+                                              keyfiles.MAX_MEMORY_KIB),
+                               iterations=local.iterations + 1, lanes=local.lanes)
+
+    def _share_copy(self, keys: UserKeys, account_id: str, passphrase: str, serial: int,
+                    now: datetime) -> bytes:
+        """The account's sealed keys for the team share, signed by the account (slow)."""
+        params = self._share_kdf()
+        return keyfiles.build(
+            account_id=account_id, kdf=params, serial=serial, now=now, sign=keys.sign,
+            secrets=keys.seal_with_passphrase_key(derive(passphrase, params),
+                                                  account_id=account_id))
+
     def create_account(self, name: str, role: Role | str, passphrase: str, *,
                        lanes: Lanes = INLINE) -> Account:
         """Slow on purpose (key derivation, on the calling thread); the account is written on
@@ -223,11 +260,13 @@ class Vault:
             role = Role(role)
         except ValueError:
             raise InvalidInput("The role must be peer, coordinator or admin.") from None
-        check_passphrase(passphrase, min_length=self.policy.passphrase_min_length)
+        check_passphrase(passphrase, min_length=self.policy.passphrase_min_length,
+                         hints=(name, self.policy.team or ""))
         account_id, params = str(uuid.uuid4()), self._fresh_kdf()
         keys = UserKeys.generate()
         sealed = keys.seal_with_passphrase_key(derive(passphrase, params), account_id=account_id)
         public, now = keys.public(), self.clock()
+        share_copy = self._share_copy(keys, account_id, passphrase, 1, now)
 
         def write() -> Account:
             with self.store.begin() as conn:
@@ -237,7 +276,7 @@ class Vault:
                 conn.execute(insert(_ACCOUNTS).values(
                     id=account_id, name=name, role=role.value, created_at=now,
                     kdf=params.to_json(), secrets=sealed, receive_public=public.receive,
-                    verify_public=public.verify, failed_attempts=0))
+                    verify_public=public.verify, failed_attempts=0, keys_doc=share_copy))
                 status = _certify_new(conn, account_id, role, keys, now)
                 audit.append(conn, at=now, actor_id=account_id, action=audit.ACCOUNT_CREATED,
                              detail=f"role={role.value}; status={status}", sign=keys.sign)
@@ -332,20 +371,31 @@ class Vault:
 
     def change_passphrase(self, name_or_id: str, old: str, new: str, *,
                           lanes: Lanes = INLINE) -> None:
-        """Re-wraps the account's keys; no record is re-encrypted."""
-        check_passphrase(new, min_length=self.policy.passphrase_min_length)
+        """Re-wraps the account's keys; no record is re-encrypted. The share's copy is sealed
+        again and signed (a new serial): her next sync publishes it, her other devices take
+        it at their next, and the old passphrase no longer enrols a new one."""
+        check_passphrase(new, min_length=self.policy.passphrase_min_length,
+                         hints=(name_or_id,))
         attempt = lanes.db(lambda: self.begin_unlock(name_or_id))
         keys = self.open_keys(attempt, old, lanes=lanes)
         params = self._fresh_kdf()
         sealed = keys.seal_with_passphrase_key(derive(new, params), account_id=attempt.account.id)
+        held = lanes.db(lambda: self._keys_doc(attempt.account.id))
+        share_copy = self._share_copy(keys, attempt.account.id, new,
+                                      (held.serial if held else 0) + 1, self.clock())
 
         def write() -> None:
             with self.store.begin() as conn:
                 conn.execute(update(_ACCOUNTS).where(_A.id == attempt.account.id).values(
-                    kdf=params.to_json(), secrets=sealed, failed_attempts=0, retry_after=None))
+                    kdf=params.to_json(), secrets=sealed, failed_attempts=0, retry_after=None,
+                    keys_doc=share_copy))
                 audit.append(conn, at=self.clock(), actor_id=attempt.account.id,
                              action=audit.PASSPHRASE_CHANGED, sign=keys.sign)
         lanes.db(write)
+
+    def _keys_doc(self, account_id: str) -> keyfiles.SealedKeys | None:
+        with self.store.begin() as conn:
+            return keyfiles.read(conn.scalar(select(_A.keys_doc).where(_A.id == account_id)))
 
     def verify_audit(self) -> list[str]:
         """The audit chain's problems, and every account changed outside PeerDesk (whose

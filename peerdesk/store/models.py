@@ -58,6 +58,8 @@ class AccountRow(Base):
     retry_after: Mapped[datetime | None]
     # The signed account certificate (peerdesk/sync/certs.py); None until one is issued.
     certificate: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The account's secrets as the team share holds them (peerdesk/sync/keyfiles.py).
+    keys_doc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RecordRow(Base):

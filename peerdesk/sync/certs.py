@@ -29,6 +29,7 @@ from peerdesk.domain import Account, Role
 from peerdesk.store import settings
 from peerdesk.store.models import AccountRow, table
 from peerdesk.sync import format as fmt
+from peerdesk.sync import keyfiles
 from peerdesk.sync.changes import iso, parse_time
 
 KIND = "account"
@@ -94,10 +95,15 @@ def parse(data: bytes) -> Cert:
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
           sign: Callable[[bytes], bytes], now: datetime) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
-    Its sealed keys go with it, so a new device can enrol with only a passphrase."""
+    Its sealed keys go with it, so a new device can enrol with only a passphrase: the
+    share's copy (stronger key derivation) where the account has one."""
+    shared = keyfiles.read(getattr(row, "keys_doc", None))
+    if shared is not None and not keyfiles.signed_by(shared, row.id, row.verify_public):
+        shared = None
+    kdf, secrets = (shared.kdf, shared.secrets) if shared else (row.kdf, row.secrets)
     return fmt.seal_doc(KIND, {
         "team": team_id, "id": row.id, "name": row.name, "role": role.value,
-        "created": iso(row.created_at), "kdf": row.kdf, "secrets": fmt.b64(row.secrets),
+        "created": iso(row.created_at), "kdf": kdf, "secrets": fmt.b64(secrets),
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
         "serial": serial, "issuer": issuer_id}, sign)

@@ -40,7 +40,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import certs, changes, heads, state
+from peerdesk.sync import certs, changes, heads, keyfiles, state
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange
 from peerdesk.sync.incoming import Apply
@@ -52,6 +52,7 @@ from peerdesk.sync.trust import (
     AdminKeyChanged,
     Manifest,
     NotATeamShare,
+    keys_to_publish,
     pin_manifest,
     read_manifest,
     sync_accounts,
@@ -146,6 +147,8 @@ class Engine:
                              "nothing was synced. Ask your administrator to approve it.")
         if me.account.role is Role.ADMIN:
             self.publish_accounts()
+        # Her passphrase changed here: the share's copy follows.
+        self._publish_keys({f"{self.user_id}.json"})
         mine = self.keys.public().verify
         published = self.db(lambda conn: conn.scalar(select(_A.verify_public).where(
             _A.id == self.user_id)) == mine and f"{self.user_id}.json" in state.published(conn))
@@ -176,6 +179,14 @@ class Engine:
             published[name] = data
         if published:
             self.db(lambda conn: state.note_published(conn, published))
+        # With each member's certificate, her sealed keys as this device holds them (signed
+        # by her; taken in from the share first, so never older than the share's).
+        self._publish_keys(set(held))
+
+    def _publish_keys(self, names: set[str]) -> None:
+        for name, data in self.db(partial(keys_to_publish, names=names)).items():
+            self.share.write(f"{keyfiles.FOLDER}/{name}", data)
+            self.db(partial(state.note_keys_written, name=name, data=data))
 
     # -- pull: fetch and verify (share), apply (database) ----------------------------------
 

@@ -82,6 +82,28 @@ def note_published(conn: Connection, files: dict[str, bytes]) -> None:
     settings.put(conn, WRITTEN_KEY, json.dumps(digests, sort_keys=True))
 
 
+KEYS_SEEN, KEYS_WRITTEN = "share_keys_seen", "share_keys_written"
+
+
+def keys_seen(conn: Connection) -> dict[str, int]:
+    """Sealed-keys files read from the share, by name, with their sizes when read."""
+    return dict(json.loads(settings.get(conn, KEYS_SEEN) or "{}"))
+
+
+def note_keys_seen(conn: Connection, seen: dict[str, int]) -> None:
+    settings.put(conn, KEYS_SEEN, json.dumps(seen, sort_keys=True))
+
+
+def keys_written(conn: Connection) -> dict[str, str]:
+    """What this device last wrote to each sealed-keys file (SHA-256, hex)."""
+    return dict(json.loads(settings.get(conn, KEYS_WRITTEN) or "{}"))
+
+
+def note_keys_written(conn: Connection, name: str, data: bytes) -> None:
+    settings.put(conn, KEYS_WRITTEN, json.dumps(
+        keys_written(conn) | {name: hashlib.sha256(data).hexdigest()}, sort_keys=True))
+
+
 # -- this device's own stream -----------------------------------------------------------------
 
 def _own_key(user_id: str) -> str:

@@ -14,7 +14,7 @@ from peerdesk.crypto.keys import UserKeys
 from peerdesk.errors import EnvironmentProblem, IntegrityProblem
 from peerdesk.store import settings
 from peerdesk.store.models import AccountRow, table
-from peerdesk.sync import certs, state
+from peerdesk.sync import certs, keyfiles, state
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import ident, iso
 from peerdesk.sync.run import Run, RunResult
@@ -146,7 +146,96 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
     for cert in take:
         added += run.db(partial(_import_account, run, cert=cert))
     run.db(files.save)
+    sync_keys(run)
     return added
+
+
+# -- sealed keys (a passphrase changed on another device) -------------------------------------
+
+def sync_keys(run: Run) -> None:
+    """Take in each account's sealed keys from the share where they are newer than the ones
+    held here and signed by the account itself (as its certificate names her)."""
+    seen = run.db(lambda conn: state.keys_seen(conn))
+    found: list[tuple[Entry, keyfiles.SealedKeys]] = []
+    for e in run.share.list(keyfiles.FOLDER):
+        if e.is_temp:
+            continue
+        match = fmt.ACCOUNT_NAME.fullmatch(e.name)
+        if not match or e.kind != "file":
+            run.odd_entry(keyfiles.FOLDER, e)
+            continue
+        if seen.get(e.name) == e.size:
+            continue
+        sealed = _read_keys(run, e, match.group(1))
+        if sealed is not None:
+            found.append((e, sealed))
+    for e, sealed in found:
+        verdict = run.db(partial(_take_keys, run, sealed=sealed))
+        if verdict == _LATER:
+            continue
+        if verdict is not None:
+            run.quarantine(keyfiles.FOLDER, e.name, verdict, e.size)
+            continue
+        seen[e.name] = e.size
+    run.db(lambda conn: state.note_keys_seen(conn, seen))
+
+
+_LATER = "later"
+
+
+def _read_keys(run: Run, e: Entry, account_id: str) -> keyfiles.SealedKeys | None:
+    if e.size > fmt.MAX_SMALL_FILE:
+        run.quarantine(keyfiles.FOLDER, e.name, "it is far too large to be an account's keys",
+                       e.size)
+        return None
+    try:
+        data = run.share.read(f"{keyfiles.FOLDER}/{e.name}", max_size=fmt.MAX_SMALL_FILE)
+        sealed = fmt.boundary(partial(keyfiles.parse, data))
+        if sealed.id != account_id:
+            raise fmt.Tampered("its name does not match its content")
+    except FileTooLarge:
+        run.quarantine(keyfiles.FOLDER, e.name, "it is far too large to be an account's keys",
+                       e.size)
+        return None
+    except fmt.NewerFormat as exc:
+        run.newer(keyfiles.FOLDER, e.name, exc)
+        return None
+    except fmt.Tampered as exc:
+        run.quarantine(keyfiles.FOLDER, e.name, str(exc), e.size)
+        return None
+    return sealed
+
+
+def _take_keys(run: Run, conn: Connection, *, sealed: keyfiles.SealedKeys) -> str | None:
+    """None once handled (taken in, or not newer); ``_LATER`` for an account not a member
+    here (yet); else why the file is set aside."""
+    standing = certs.standings(conn).get(sealed.id)
+    if standing is None or standing.cert is None or standing.problem:
+        return _LATER
+    if not keyfiles.signed_by(sealed, sealed.id, standing.cert.verify_public):
+        return "it is not signed by the account it is for"
+    held = keyfiles.read(conn.scalar(select(_A.keys_doc).where(_A.id == sealed.id)))
+    if held is not None and sealed.serial <= held.serial:
+        return None
+    conn.execute(update(_ACCOUNTS).where(_A.id == sealed.id).values(
+        kdf=sealed.kdf, secrets=sealed.secrets, keys_doc=sealed.raw))
+    if held is not None:  # not at enrolment: her passphrase changed elsewhere
+        _report_in(run, conn, f"keys:{sealed.id}:{sealed.serial}",
+                   f"{standing.account.name}'s passphrase was changed on another computer; "
+                   "the new one works here from the next sign-in.")
+    return None
+
+
+def keys_to_publish(conn: Connection, *, names: set[str]) -> dict[str, bytes]:
+    """Sealed keys held here for the accounts whose files are ``names``, where this device
+    has not written those very bytes to the share yet."""
+    written = state.keys_written(conn)
+    out = {}
+    for account_id, data in conn.execute(select(_A.id, _A.keys_doc)):
+        name = f"{account_id}.json"
+        if data is not None and name in names and written.get(name) != fmt.digest(data):
+            out[name] = data
+    return out
 
 
 def _read(run: Run, e: Entry, account_id: str, manifest: Manifest) -> certs.Cert | None:

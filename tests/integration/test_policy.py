@@ -313,7 +313,7 @@ def test_a_bad_policy_stops_the_command_line_with_the_field_named(tmp_path: Path
     result = run_cli(tmp_path / "data", "init", env={config.POLICY_ENV: str(path)})
     assert result.code == 2
     assert result.err.strip().splitlines() == [
-        "peerdesk: Policy setting 'passphrase_min_length' must be a whole number from 8 to 128."]
+        "peerdesk: Policy setting 'passphrase_min_length' must be a whole number from 12 to 128."]
     assert not (tmp_path / "data").exists(), "nothing is created under a bad policy"
 
 

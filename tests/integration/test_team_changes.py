@@ -31,7 +31,8 @@ def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Team]:
         keyring.set_keyring(MemoryKeyring())
         request.addfinalizer(lambda: keyring.set_keyring(previous))
         keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
-        made = make_team(tmp_path, location=f"smb://127.0.0.1:{samba.port}/share/north")
+        made = make_team(tmp_path,
+                         location=f"smb://127.0.0.1:{samba.port}/share/{tmp_path.name}")
     yield made
     made.close()
 

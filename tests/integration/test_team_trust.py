@@ -138,3 +138,35 @@ def test_a_removal_and_a_role_change_reach_every_device(team: dict[str, Path]) -
     # Her own laptop is refused at its next sync, in one sentence.
     stopped = run_cli(grace, "--user", "Grace", "sync")
     assert stopped.code == 3 and "removed" in stopped.err
+
+
+def test_a_changed_passphrase_travels_and_the_old_one_stops_enrolling(
+        team: dict[str, Path], tmp_path: Path) -> None:
+    office, amira, share = team["office"], team["amira"], team["share"]
+    new = "walrus jigsaw toffee lantern"
+    changed = run_cli(amira, "--user", "Amira", "user", "passwd",
+                      env={"PEERDESK_NEW_PASSPHRASE": new})
+    assert changed.code == 0, changed.err
+    assert run_cli(amira, "--user", "Amira", "sync", passphrase=new).code == 0
+    amira_id = _users_ids(amira)["Amira"]
+    sealed = json.loads((share / "keys" / f"{amira_id}.json").read_bytes())["signed"]
+    kdf = json.loads(sealed["kdf"])
+    assert (sealed["serial"], kdf["memory_kib"], kdf["iterations"]) == (2, 256 * 1024, 4)
+
+    # A new computer: the old passphrase no longer enrols it; the new one does.
+    tablet = tmp_path / "tablet"
+    old = run_cli(tablet, "--user", "Amira", "sync", "--share", str(share))
+    assert old.code == 3 and "passphrase is not right" in old.err
+    assert run_cli(tablet, "--user", "Amira", "sync", "--share", str(share),
+                   passphrase=new).code == 0
+
+    # Her other computer learns it at its next sync (signed in with the old one, still).
+    told = run_cli(office, "--user", "Amira", "sync")
+    assert told.code == 0 and "passphrase was changed on another computer" in told.out
+    assert run_cli(office, "--user", "Amira", "check").code == 3
+    assert run_cli(office, "--user", "Amira", "check", passphrase=new).code == 0
+
+
+def _users_ids(folder: Path) -> dict[str, str]:
+    listed = run_cli(folder, "user", "list", "--json")
+    return {a["name"]: a["id"] for a in json.loads(listed.out)}

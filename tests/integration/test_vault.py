@@ -46,6 +46,23 @@ def test_short_passphrase_is_refused_with_a_reason(vault: Vault) -> None:
     assert vault.accounts() == []
 
 
+@pytest.mark.parametrize("weak", ["passwordpassword", "qwertyuiopasdf", "123456789012",
+                                  "Tom Tom Tom Tom", "aaaaaaaaaaaaaaaa"])
+def test_a_long_but_easy_passphrase_is_refused(vault: Vault, weak: str) -> None:
+    with pytest.raises(InvalidInput, match="easy to guess"):
+        vault.create_account("Tom", "peer", weak)
+    assert vault.accounts() == []
+    vault.create_account("Tom", "peer", "walrus jigsaw toffee")  # three unrelated words
+    with pytest.raises(InvalidInput, match="easy to guess"):
+        vault.change_passphrase("Tom", "walrus jigsaw toffee", "passwordpassword1")
+
+
+def test_no_policy_lowers_the_minimum_below_twelve() -> None:
+    from peerdesk.services import check_passphrase
+    with pytest.raises(InvalidInput, match="at least 12 characters"):
+        check_passphrase("walrus jig", min_length=8)
+
+
 def test_wrong_passphrase_then_growing_wait(data_dir: Path) -> None:
     clock = FakeClock()
     with Vault(data_dir, clock=clock, kdf_params=LIGHT_KDF) as vault:
