@@ -114,6 +114,21 @@ def main(argv: list[str] | None = None) -> int:
         shot("22-join-from-the-share", first)
         first.close()
 
+        # A new peer's first Today, at a ward PC's 1366 x 768: it says what to do first.
+        fresh = work / "new"
+        with Vault(fresh) as vault:
+            vault.set_team("Team North")
+            vault.create_account("Priya", "peer", "priya demo passphrase")
+        demo["Priya"] = "priya demo passphrase"
+        newcomer = open_shell(fresh)
+        newcomer.resize(*WARD_SIZE)
+        sign_in(newcomer, "Priya")
+        _wait(app, lambda: newcomer.size().width() == WARD_SIZE[0])
+        shot("34-new-users-today", newcomer)
+        desk_of(newcomer).show_section("Diary")
+        shot("35-new-users-empty-diary", newcomer)
+        newcomer.close()
+
         shell = open_shell(data)
         _wait(app, lambda: shell.signin.accounts.count() > 0)
         shell.signin.accounts.setCurrentRow(0)

@@ -45,5 +45,5 @@ def test_break_glass_shows_in_the_authors_access_log(
                     timeout=WAIT_MS)
     dialog = next(d for d in page.dialogs if isinstance(d, AccessDialog))
     text = dialog.events.item(0).text()
-    assert "Grace (Peer Worker Coordinator)" in text and "break-glass" in text
+    assert "Grace (Peer Worker Coordinator)" in text and "opened in an emergency" in text
     assert "your crisis plan" in text and REASON in text

@@ -14,7 +14,7 @@ from ui.widgets.common import field_label, heading, muted
 from ui.windows.dialogs import LockableDialog
 
 ACTIONS = {"read": "opened", "export": "made a copy of",
-           "break-glass": "opened with the trust recovery key (break-glass)"}
+           "break-glass": "opened in an emergency, with the trust's own key,"}
 
 
 def event_text(e: governance.AccessEvent) -> str:
@@ -38,8 +38,10 @@ class AccessDialog(LockableDialog):
         layout.addWidget(heading("Who else opened my records"))
         layout.addWidget(muted(
             "Everyone other than you who opened or copied one of your records on this "
-            "computer, newest first. An opening with the trust recovery key always has a "
-            "reason, and the Caldicott Guardian sees it too."))
+            "computer, newest first. A coordinator can open a record you did not share only in "
+            "an emergency, with the trust's own key: she must give a reason, and the person "
+            "at the trust who looks after the use of confidential information (the Caldicott "
+            "Guardian) sees it too."))
         self.events = QListWidget()
         self.events.setWordWrap(True)
         for e in events:

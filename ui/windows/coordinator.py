@@ -54,9 +54,10 @@ class FidelityPage(QWidget):
         layout = QVBoxLayout(self)  # the desk scrolls it when the window is small
         layout.addWidget(heading("Fidelity and engagement"))
         layout.addWidget(muted(
-            "How peer support is being delivered, against the ENRICH core components. "
-            "Figures come from diary entries and plans you can read on this computer: they "
-            "support a conversation in supervision, and never replace one."))
+            "How peer support is being delivered, against the parts of the ENRICH way of "
+            "working: who had each part, and how many sessions showed it (what the research "
+            "calls fidelity). Figures come from diary entries and plans you can read on this "
+            "computer: they support a conversation in supervision, and never replace one."))
         row = FlowLayout()
         self.start = DateEdit(QDate(today.year, today.month, 1).addMonths(-2))
         self.end = DateEdit(QDate(today.year, today.month, today.day))
@@ -77,7 +78,7 @@ class FidelityPage(QWidget):
         layout.addWidget(self.basis)
         charts = ReflowBox()
         self.components_chart = BarChart("People with each component (%)")
-        self.domains_chart = BarChart("Sessions with evidence per fidelity domain (%)")
+        self.domains_chart = BarChart("Sessions that showed each part of peer support (%)")
         charts.add(self.components_chart, 3, columns=50)
         right_widget = QWidget()
         right = QVBoxLayout(right_widget)
@@ -188,7 +189,7 @@ class FidelityPage(QWidget):
         rows += [(label, [f"{d['components'][key]['count']} "
                           f"({_pc(d['components'][key]['percent'])})" for d in data])
                  for key, label, _ in fidelity.COMPONENTS]
-        rows += [(f"Evidence: {dom.label}",
+        rows += [(f"Sessions showing: {dom.label}",
                   [f"{d['fidelity_domains'][dom.id]['count']} sessions" for d in data])
                  for dom in fidelity.domains()]
         rows.append(("Days from discharge to first meeting after (median)",

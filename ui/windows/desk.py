@@ -310,14 +310,16 @@ class DeskPage(QWidget):
     def _make_page(self, name: str) -> QWidget:
         match name:
             case "Today":
-                today = TodayPage(self.drafts_model, self.work_model, self.recent_model)
+                today = TodayPage(self.drafts_model, self.work_model, self.recent_model,
+                                  first_steps=FIRST_STEPS.get(self.user.role, ""))
                 today.draft_requested.connect(self.open_draft)
                 today.item_requested.connect(self.open_item)
                 today.item_closed.connect(self.close_item)
                 today.discard_requested.connect(self._confirm_discard)
                 return today
             case "People I support":
-                people = PeoplePage(self.people_model, self.person_records_model)
+                people = PeoplePage(self.people_model, self.person_records_model,
+                                    empty=EMPTY["People I support"])
                 people.view.selectionModel().selectionChanged.connect(self._person_selected)
                 return people
             case "Fidelity and engagement":
@@ -335,24 +337,27 @@ class DeskPage(QWidget):
             case "Diary":
                 return ListPage("Diary", "Session diaries: significant moments with the people "
                                 "you support, in everyday words.", self.diary_model,
-                                new_kinds=(Kind.DIARY,))
+                                new_kinds=(Kind.DIARY,), empty=EMPTY["Diary"])
             case "Reflections":
                 return ListPage("Reflections", "Boundary reflections, for you and, when you "
                                 "choose, for supervision.", self.reflection_model,
-                                new_kinds=(Kind.REFLECTION,))
+                                new_kinds=(Kind.REFLECTION,), empty=EMPTY["Reflections"])
             case "Plans":
                 return ListPage(
                     "Plans", "Discharge, crisis and personal recovery plans. Each one belongs "
                     "to the person, is written in their words, and they choose who sees it.",
                     self.plans_model,
-                    new_kinds=(Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN))
+                    new_kinds=(Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN),
+                    empty=EMPTY["Plans"])
             case "Shared with supervision":
                 return ListPage(
                     "Shared with supervision",
                     "Diaries and reflections peers have chosen to share with you for "
                     "supervision." if self.user.role is Role.COORDINATOR else
                     "Diaries and reflections you have shared with your coordinator, or marked "
-                    "to bring to supervision.", self.shared_model)
+                    "to bring to supervision.", self.shared_model,
+                    empty=EMPTY["Shared coordinator" if self.user.role is Role.COORDINATOR
+                                else "Shared peer"])
             case "Search results":
                 search = ListPage("Search results", "Everything you can read on this computer. "
                                   "Capitals and accents do not matter.", self.search_model)
@@ -1156,6 +1161,34 @@ def _refresh_figures(page: QWidget | None) -> None:
                   | WellbeingPage):
         page.refresh()
 
+
+# What an empty screen says to do first (a new user's screens are all empty).
+FIRST_STEPS = {
+    Role.PEER: "Nothing here yet. To start: add a person you support (New…, then Person I "
+               "support), with the name or initials they are happy with. After you meet, write "
+               "a session diary about it (New…, then Session diary). Follow-ups, first meetings "
+               "after discharge and plan reviews then appear here by themselves.",
+    Role.COORDINATOR: "Nothing here yet. When a peer shares a diary or a reflection with you, "
+                      "it appears in the Supervision inbox; start a session under Group "
+                      "supervision. Anything you are asked to do shows here.",
+    Role.ADMIN: "Nothing here yet. Add the team's accounts from the sign-in screen (Create "
+                "account), and set up the team share if this computer is the first.",
+}
+EMPTY = {
+    "Diary": "No diary entries yet. After you meet someone you support, choose New session "
+             "diary: what happened, what mattered to them, in everyday words.",
+    "Reflections": "No reflections yet. When something at work stays with you (a boundary, a "
+                   "worry, a good moment), choose New boundary reflection; it is yours unless "
+                   "you share it.",
+    "Plans": "No plans yet. Plans are written with the person, in their words: open the person "
+             "on People I support, then choose the kind of plan above.",
+    "Shared peer": "Nothing shared yet. In a diary or reflection, Share for supervision… sends "
+                   "it to your coordinator; ticking Bring to supervision puts it on the agenda.",
+    "Shared coordinator": "Nothing shared with you yet. What peers share for supervision "
+                          "appears here and in the Supervision inbox.",
+    "People I support": "No one yet. Choose New person I support and give the name or "
+                        "initials the person is happy with.",
+}
 
 def lower_first(label: str) -> str:
     """ "Person I support" -> "person I support": the I stays a capital."""

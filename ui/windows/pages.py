@@ -138,13 +138,14 @@ class ListPage(QWidget):
 class PeoplePage(ListPage):
     """The people I support, and what is written about the one selected."""
 
-    def __init__(self, people: RecordTableModel, records: RecordTableModel,
+    def __init__(self, people: RecordTableModel, records: RecordTableModel, *, empty: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(
             "People I support",
             "Only the name or label each person is happy with. Open a person to see what "
             "matters to them; their diaries and plans are listed underneath.",
-            people, new_kinds=(Kind.PERSON,), sort_column=0, descending=False, parent=parent)
+            people, new_kinds=(Kind.PERSON,), sort_column=0, descending=False, empty=empty,
+            parent=parent)
         self.records = records
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -185,12 +186,18 @@ class TodayPage(QWidget):
     item_closed = Signal(object, bool, str)  # Item, done, reason when not needed
 
     def __init__(self, drafts: DraftListModel, work: WorkQueueModel,
-                 recent: RecordTableModel, parent: QWidget | None = None) -> None:
+                 recent: RecordTableModel, *, first_steps: str = "",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.drafts, self.work, self.recent = drafts, work, recent
         layout = QVBoxLayout(self)
         self.greeting = heading("Today")
         layout.addWidget(self.greeting)
+        # A new user's Today is empty: it says what to do first, and the empty tables go.
+        self.first_steps = state_label("Getting started", first_steps, role="carried")
+        self.first_steps.setVisible(False)
+        self._first_steps_text = first_steps
+        layout.addWidget(self.first_steps)
 
         layout.addWidget(heading("To do", role="subheading"))
         self.work_hint = muted("")
@@ -252,13 +259,30 @@ class TodayPage(QWidget):
         layout.addLayout(row)
 
         layout.addWidget(heading("Recent entries", role="subheading"))
+        self.recent_hint = muted("Nothing written yet: what you save shows here.")
+        layout.addWidget(self.recent_hint)
         self.recent_view = record_table(recent, "Recent entries")
         self.recent_view.activated.connect(lambda i: self._open(recent, i))
         layout.addWidget(self.recent_view, 1)
+        self._filler = QWidget()  # takes the height while both tables are hidden
+        layout.addWidget(self._filler, 1)
         drafts.modelReset.connect(self._drafts_changed)
         work.modelReset.connect(self._work_changed)
+        recent.modelReset.connect(self._show_first_steps)
         self._drafts_changed()
         self._work_changed()
+
+    def _show_first_steps(self) -> None:
+        new = (self.recent.total() == 0 and self.work.rowCount() == 0
+               and self.drafts.rowCount() == 0 and bool(self._first_steps_text))
+        self.first_steps.setVisible(new)
+        self.work_view.setVisible(self.work.rowCount() > 0)
+        for w in (self.open_item, self.done_item, self.reason_label, self.reason,
+                  self.not_needed):
+            w.setVisible(self.work.rowCount() > 0)
+        self.recent_view.setVisible(self.recent.total() > 0)
+        self.recent_hint.setVisible(self.recent.total() == 0)
+        self._filler.setVisible(self.work.rowCount() == 0 and self.recent.total() == 0)
 
     def _work_changed(self) -> None:
         n = self.work.rowCount()
@@ -270,6 +294,7 @@ class TodayPage(QWidget):
         if n and not self.work_view.currentIndex().isValid():
             self.work_view.selectRow(0)
         self._selection_changed()
+        self._show_first_steps()
 
     def selected_item(self) -> Item | None:
         rows = self.work_view.selectionModel().selectedRows()
@@ -303,6 +328,7 @@ class TodayPage(QWidget):
             w.setVisible(n > 0)
         if n and not self.drafts_view.currentIndex().isValid():
             self.drafts_view.setCurrentIndex(self.drafts.index(0))
+        self._show_first_steps()
 
     def _open(self, model: RecordTableModel, index: QModelIndex) -> None:
         row = model.row_at(index)
