@@ -77,8 +77,10 @@ def _diary() -> KindSpec:
                   choices=choices("mechanisms")),
         FieldSpec("signposting", "Signposting or going along to activities", T.LONG_TEXT,
                   help="Community groups, services or opportunities from the resource pack."),
-        FieldSpec("resources", "Resource pack entries", T.LIST,
-                  help="Names of entries in the resource pack you shared or went along to."),
+        # Entries of the team's resource pack, by id (older diaries hold names): the diary
+        # editor shows it as a picker of the pack, not as free text.
+        FieldSpec("resources", "Resource pack entries shared or visited", T.LIST,
+                  hidden=True),
         FieldSpec("follow_up", "Follow-up agreed", T.LONG_TEXT,
                   help="Shown again at the top of the next diary about this person."),
         FieldSpec("follow_up_by", "Follow-up by when (optional)", T.DATE,

@@ -97,15 +97,11 @@ def what_to_expect(*, person: str, peer: str, team: str) -> Document:
 # -- the ending letter ----------------------------------------------------------------------
 
 def resources_used(diaries: Sequence[Record], pack: Sequence[Record]) -> list[Record]:
-    """Resource pack entries named in the person's diaries, in the order first used."""
-    by_name = {str(e.fields.get("name", "")).casefold(): e for e in resources.entries(pack)}
+    """Resource pack entries linked in the person's diaries, in the order first used."""
     used: dict[str, Record] = {}
     for diary in sorted(diaries, key=lambda d: str(d.fields.get("when") or d.saved_at)):
-        if diary.kind is not Kind.DIARY or diary.deleted:
-            continue
-        for name in diary.fields.get("resources") or ():
-            entry = by_name.get(str(name).casefold())
-            if entry is not None:
+        if diary.kind is Kind.DIARY and not diary.deleted:
+            for entry in resources.linked(diary, pack):
                 used.setdefault(entry.id, entry)
     return list(used.values())
 

@@ -94,17 +94,52 @@ def search(records: Iterable[Record], text: str) -> list[Record]:
     return out
 
 
+def linked(diary: Record, pack: Sequence[Record]) -> list[Record]:
+    """The pack entries a diary links: by id (chosen in the picker), or by name for diaries
+    written before the picker (capitals and spaces do not matter)."""
+    by_id = {e.id: e for e in entries(pack)}
+    by_name = {" ".join(str(e.fields.get("name", "")).split()).casefold(): e
+               for e in by_id.values()}
+    out: dict[str, Record] = {}
+    for value in diary.fields.get("resources") or ():
+        entry = by_id.get(str(value)) or by_name.get(" ".join(str(value).split()).casefold())
+        if entry is not None:
+            out.setdefault(entry.id, entry)
+    return list(out.values())
+
+
 def usage(records: Sequence[Record]) -> dict[str, int]:
-    """How many diary entries link each resource (by name), from what this user can read."""
-    names = {str(e.fields.get("name", "")).lower(): e.id for e in entries(records)}
-    used = dict.fromkeys(names.values(), 0)
+    """How many diary entries link each resource, from what this user can read."""
+    pack = entries(records)
+    used = dict.fromkeys((e.id for e in pack), 0)
     for diary in records:
-        if diary.kind is not Kind.DIARY or diary.deleted:
-            continue
-        for name in {str(n).lower() for n in diary.fields.get("resources", ())}:
-            if name in names:
-                used[names[name]] += 1
+        if diary.kind is Kind.DIARY and not diary.deleted:
+            for entry in linked(diary, pack):
+                used[entry.id] += 1
     return used
+
+
+HANDOUT_FIELDS = (("what_happens", "What happens"), ("opening_times", "When"),
+                  ("area", "Where"), ("contact", "How to get in touch"),
+                  ("accessibility", "Getting there"), ("cost", "Cost"))
+
+
+def handout(chosen: Sequence[Record], *, team: str = "", on: date) -> exports.Document:
+    """One page for the person: the entries chosen together, in large-ish type. No name of
+    anyone: it may be left on a table or shown to a friend."""
+    if not chosen:
+        raise InvalidInput("Choose at least one resource pack entry for the handout.")
+    blocks: list[exports.Block] = [exports.Heading("Places and groups we talked about")]
+    for entry in chosen:
+        f = entry.fields
+        blocks.append(exports.Heading(str(f.get("name", "")), level=2))
+        lines = [f"{label}: {' '.join(str(f[k]).split())}" for k, label in HANDOUT_FIELDS
+                 if str(f.get(k) or "").strip()]
+        blocks.append(exports.Para("\n".join(lines)))
+    blocks.append(exports.Para("Details change: ring first if you can. Your peer support worker "
+                               "can come with you the first time.", style="note"))
+    return exports.Document("Places and groups we talked about", tuple(blocks), size=13.0,
+                            footer=f"{team or 'PeerDesk'} · {on.day} {on:%B %Y}")
 
 
 def to_csv(records: Iterable[Record]) -> str:

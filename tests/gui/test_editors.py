@@ -22,9 +22,12 @@ def test_every_field_of_every_kind_has_an_editor(qtbot) -> None:  # type: ignore
         values = editor.values()
         # The consent ledger is changed through its own service, never the form; a hidden
         # field is kept only so older versions read (a plan's old "shared with").
+        # A diary's resource entries are a picker of the pack, owned by the editor.
+        picked = {"resources"} if kind is Kind.DIARY else set()
         assert set(values) == {f.name for f in spec(kind).fields
-                               if f.type is not FieldType.CONSENTS and not f.hidden}
-        assert not {f.name for f in spec(kind).fields if f.hidden} - {"shared_with"}
+                               if f.type is not FieldType.CONSENTS and not f.hidden} | picked
+        assert not {f.name for f in spec(kind).fields if f.hidden} - {"shared_with",
+                                                                       "resources"}
         for f in spec(kind).fields:
             if f.type is FieldType.SECTIONS:
                 assert set(editor.form.section_edits) == {s.id for s in f.sections}

@@ -97,3 +97,32 @@ def test_an_entry_is_saved_with_its_readers_or_not_at_all(
     saved = resources.save(grace, {"name": "Allotment group"}, draft_id=draft)
     peers = {a.id for a in vault.accounts() if a.name in ("Amira", "Tom")}
     assert set(saved.readers) == peers and grace.drafts() == []
+
+
+def test_a_diary_links_entries_by_id_older_names_still_count_and_a_handout_is_made(
+        peer, coordinator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    allotment = resources.save(coordinator, {"name": "Allotment group", "area": "Northside",
+                                             "opening_times": "Tuesdays 10-12",
+                                             "what_happens": "Shared plots; tea hut.",
+                                             "contact": "01632 960 123", "cost": "Free"})
+    cafe = resources.save(coordinator, {"name": "Riverside café", "cost": "Pay what you can"})
+    person = peer.add(Kind.PERSON, {"label": "MARKER-Jo"})
+    peer.add(Kind.DIARY, {"when": "2026-03-01T10:00", "resources": [allotment.id]},
+             person_id=person.id)
+    # Written before the picker: a name, with other capitals and spaces.
+    old = peer.add(Kind.DIARY, {"when": "2026-02-01T10:00",
+                                "resources": ["allotment  GROUP", "Gone group"]},
+                   person_id=person.id)
+    pack = resources.entries(peer.records())
+    assert [e.id for e in resources.linked(old, pack)] == [allotment.id]
+    assert resources.usage(peer.records()) == {allotment.id: 2, cafe.id: 0}
+    doc = resources.handout([allotment, cafe], team="Team North", on=date(2026, 3, 2))
+    text = doc.text()
+    assert "Places and groups we talked about" in text and "Allotment group" in text
+    assert "When: Tuesdays 10-12" in text and "Cost: Pay what you can" in text
+    assert "MARKER" not in text and doc.title == "Places and groups we talked about"
+    from peerdesk import exports
+    pdf = exports.write_pdf(tmp_path / "handout.pdf", doc)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    with pytest.raises(InvalidInput, match="at least one"):
+        resources.handout([], on=date(2026, 3, 2))

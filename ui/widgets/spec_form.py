@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,8 +45,12 @@ class SpecForm(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.long_texts: list[QPlainTextEdit] = []
+        self._slots: dict[str, int] = {}
         for spec in kind_spec.fields:
-            if spec.type is FieldType.CONSENTS or spec.hidden:
+            if spec.hidden:
+                self._slots[spec.name] = self._layout.count()  # an editor may place its own
+                continue
+            if spec.type is FieldType.CONSENTS:
                 continue  # changed through the consent service, kept by every save
             self._fields[spec.name] = self._build(spec)
         self._layout.addStretch(1)
@@ -220,6 +225,26 @@ class SpecForm(QWidget):
             case FieldType.SECTIONS:
                 return self._sections(spec)
         raise AssertionError(spec.type)
+
+    def place(self, name: str, label: QWidget, widget: QWidget) -> None:
+        """A control the editor owns for a hidden field (the diary's resource picker), where
+        the field comes in the form, so reading and Tab order follow the field list."""
+        at = self._slots.pop(name)
+        self._layout.insertWidget(at, label)
+        self._layout.insertWidget(at + 1, widget)
+        self._slots = {k: v + 2 if v >= at else v for k, v in self._slots.items()}
+        # Tab follows the form as shown, not the order the widgets were made in.
+        chain: list[QWidget] = []
+        for i in range(self._layout.count()):
+            item = self._layout.itemAt(i)
+            w = item.widget() if item is not None else None
+            if w is None:
+                continue
+            inner = [c for c in w.findChildren(QWidget)
+                     if c.focusPolicy() & Qt.FocusPolicy.TabFocus]
+            chain += [w] if w.focusPolicy() & Qt.FocusPolicy.TabFocus else inner
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
 
     # -- values ---------------------------------------------------------------------------
 

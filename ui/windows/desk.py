@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peerdesk import dates
+from peerdesk import dates, exports
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
@@ -659,6 +659,7 @@ class DeskPage(QWidget):
         editor.delete_requested.connect(self._confirm_delete)
         editor.support_requested.connect(self._ask_for_conversation)
         editor.cowrite_requested.connect(self.cowrite)
+        editor.handout_requested.connect(self.handout)
         editor.staying_well_requested.connect(lambda _e: self._staying_well())
         self.editors.append(editor)
         index = self.tabs.addTab(editor, title)
@@ -677,6 +678,9 @@ class DeskPage(QWidget):
                             escalation_text=self.policy.escalation_text,
                             carried=self.follow_ups() if kind is Kind.DIARY and record is None
                             else {},
+                            pack=[(e.id, str(e.fields.get("name", "")))
+                                  for e in resources.entries(self._all_records())]
+                            if kind is Kind.DIARY else (),
                             author=self.authors.get(record.author_id, "") if record else "")
 
     def follow_ups(self) -> dict[str, str]:
@@ -726,6 +730,25 @@ class DeskPage(QWidget):
         self._keep(window)
         window.showMaximized()
         return window
+
+    def handout(self, editor: RecordEditor) -> None:
+        """A page of the resource pack entries ticked in a diary, for the person: saved as a
+        PDF in the export folder (it holds no name, only the pack's own entries)."""
+        chosen = set(editor.chosen_resources())
+        entries = [e for e in resources.entries(self._all_records()) if e.id in chosen]
+        path = self.export_dir / f"places-and-groups-{dates.today().isoformat()}.pdf"
+        team = self.policy.team or ""
+
+        def make() -> Path:
+            return exports.write_pdf(path, resources.handout(entries, team=team,
+                                                             on=dates.today()))
+
+        def done(saved: Path) -> None:
+            if editor in self.editors:
+                editor.banner.show_done(f"Handout saved: {saved}. Print it, or give it to "
+                                        "the person as it is.")
+
+        self._run_io(make, done, editor)
 
     def _ask_for_conversation(self, editor: RecordEditor) -> None:
         desk = self.desk

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMenu,
     QPushButton,
     QVBoxLayout,
@@ -64,12 +66,14 @@ class RecordEditor(QWidget):
     cowrite_requested = Signal(object)  # a plan: write it together with the person
     support_requested = Signal(object)  # a check-in's "I need some support": tell a coordinator
     staying_well_requested = Signal(object)  # a check-in's link to the staying-well plan
+    handout_requested = Signal(object)  # a diary's chosen resource pack entries, on paper
 
     def __init__(self, kind: Kind, *, record: Record | None = None,
                  people: Sequence[tuple[str, str]] = (), person_id: str | None = None,
                  read_only: bool = False, coordinators: Sequence[str] = (),
                  escalation_text: str = "", author: str = "",
                  carried: Mapping[str, str] | None = None,
+                 pack: Sequence[tuple[str, str]] = (),
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
@@ -131,6 +135,10 @@ class RecordEditor(QWidget):
         self._show_carried()
 
         self.form = SpecForm(self.kind_spec, read_only=read_only)
+        self.resource_picker: QListWidget | None = None
+        self._other_resources: list[str] = []  # names from before the picker, matched to none
+        if kind is Kind.DIARY:
+            self._add_resource_picker(pack, read_only=read_only)
         self.prompts: QLabel | None = None
         if kind is Kind.REFLECTION:
             self.prompts = state_label("Questions that may help")
@@ -208,17 +216,22 @@ class RecordEditor(QWidget):
         self._hint_timer = QTimer(self, singleShot=True, interval=300)
         self._hint_timer.timeout.connect(self._update_hints)
 
-        if record is not None:
-            self.form.set_values(record.fields)
-            # Once per diary: a risk already in a saved diary was prompted for when written.
-            self._risk_prompted = language.mentions_risk(
-                "\n".join(e.toPlainText() for e in self.form.long_texts))
+        self._fill(record)
         self.form.changed.connect(self._on_changed)
         self._offer_support_when_asked()
         self.set_readers(())  # the desk says who else can read a saved record once it is open
         self._show_prompts()
         self._update_hints()
         self._show_saved_state()
+
+    def _fill(self, record: Record | None) -> None:
+        if record is None:
+            return
+        self.form.set_values(record.fields)
+        self._put_resources(record.fields.get("resources"))
+        # Once per diary: a risk already in a saved diary was prompted for when written.
+        self._risk_prompted = language.mentions_risk(
+            "\n".join(e.toPlainText() for e in self.form.long_texts))
 
     def _record_buttons(self, kind: Kind, *, read_only: bool) -> list[QPushButton]:
         """What this kind of record offers besides saving: a plan's copy and consent, a
@@ -264,6 +277,13 @@ class RecordEditor(QWidget):
             self.staying_well_button.clicked.connect(
                 lambda: self.staying_well_requested.emit(self))
             out.append(self.staying_well_button)
+        self.handout_button: QPushButton | None = None
+        if kind is Kind.DIARY:
+            self.handout_button = QPushButton("Handout for the person…")
+            self.handout_button.setAccessibleDescription(
+                "A one-page PDF of the resource pack entries ticked, with no names on it")
+            self.handout_button.clicked.connect(lambda: self.handout_requested.emit(self))
+            out.append(self.handout_button)
         self.share_button: QPushButton | None = None
         if kind in SHAREABLE and not read_only:
             self.share_button = QPushButton("Share for supervision…")
@@ -328,7 +348,58 @@ class RecordEditor(QWidget):
         self.person_box.setFocus()
 
     def values(self) -> dict[str, Any]:
-        return self.form.values()
+        values = self.form.values()
+        if self.resource_picker is not None:
+            values["resources"] = self.chosen_resources() + self._other_resources
+        return values
+
+    # -- the diary's resource picker: entries of the team's pack, never free text --------
+
+    def _add_resource_picker(self, pack: Sequence[tuple[str, str]], *, read_only: bool) -> None:
+        picker = self.resource_picker = QListWidget()
+        for entry_id, name in pack:
+            item = QListWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, entry_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            picker.addItem(item)
+        if not pack:
+            empty = QListWidgetItem("The resource pack is empty: your coordinator adds entries.")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            picker.addItem(empty)
+        picker.setMaximumHeight(self.fontMetrics().lineSpacing() * 8)
+        picker.setEnabled(not read_only)
+        picker.itemChanged.connect(lambda _i: self._on_changed())
+        self.form.place("resources", field_label("Resource pack entries shared or visited", picker,
+                                         description="Tick the entries; a handout of them "
+                                                     "can be printed for the person"), picker)
+
+    def _put_resources(self, values: Any) -> None:
+        picker = self.resource_picker
+        if picker is None:
+            return
+        by_id = {picker.item(i).data(Qt.ItemDataRole.UserRole): picker.item(i)
+                 for i in range(picker.count())}
+        by_name = {" ".join(i.text().split()).casefold(): i for i in by_id.values()}
+        picker.blockSignals(True)
+        for item in by_id.values():
+            if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                item.setCheckState(Qt.CheckState.Unchecked)
+        self._other_resources = []
+        for value in values or ():
+            found = by_id.get(str(value)) or by_name.get(" ".join(str(value).split()).casefold())
+            if found is None:
+                self._other_resources.append(str(value))  # kept as it was, never lost
+            else:
+                found.setCheckState(Qt.CheckState.Checked)
+        picker.blockSignals(False)
+
+    def chosen_resources(self) -> list[str]:
+        picker = self.resource_picker
+        if picker is None:
+            return []
+        return [str(picker.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(picker.count())
+                if picker.item(i).checkState() == Qt.CheckState.Checked]
 
     def snapshot(self) -> Snapshot:
         return Snapshot(self.kind, self.values(), self.draft_id, self.record_id, self.person_id())
@@ -336,6 +407,7 @@ class RecordEditor(QWidget):
     def load_draft(self, draft_id: str, fields: dict[str, Any]) -> None:
         self.draft_id = draft_id
         self.form.set_values(fields)
+        self._put_resources(fields.get("resources"))
         self.dirty = True
         self.status.setText("Draft brought back: not saved as a record yet")
         self._update_hints()
@@ -467,6 +539,9 @@ class RecordEditor(QWidget):
         if self.person_box is not None:
             self.person_box.clear()
         self._carried = {}
+        self._other_resources = []
+        if self.resource_picker is not None:
+            self.resource_picker.clear()
         for label in (self.hints_label, self.prompts, self.carried):
             if label is not None:
                 label.clear()
