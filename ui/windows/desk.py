@@ -39,6 +39,7 @@ from peerdesk.services import (
     cover,
     fidelity,
     journey,
+    membership,
     papers,
     resources,
     supervision,
@@ -76,6 +77,7 @@ from ui.windows.supervision import (
     SupervisionPage,
     passphrase_checker,
 )
+from ui.windows.team_page import TeamPage
 from ui.windows.wellbeing import WellbeingPage
 
 SEARCH_DELAY_MS = 120
@@ -84,6 +86,7 @@ NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared wit
        "Fidelity and engagement", "Resource pack"]
 COORDINATOR_NAV = ["Supervision inbox", "Group supervision"]
 PEER_NAV = ["My wellbeing"]
+ADMIN_NAV = ["Team members"]
 
 
 @dataclass
@@ -256,7 +259,8 @@ class DeskPage(QWidget):
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
         self.nav_items = NAV + (COORDINATOR_NAV if self.user.role is Role.COORDINATOR else
-                                PEER_NAV if self.user.role is Role.PEER else [])
+                                PEER_NAV if self.user.role is Role.PEER else
+                                ADMIN_NAV if self.user.active else [])
         self.nav.addItems(self.nav_items)
         self.nav.setWordWrap(True)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -328,6 +332,8 @@ class DeskPage(QWidget):
                 return self._supervision_page(name)
             case "Resource pack":
                 return self._resource_page()
+            case "Team members":
+                return self._team_page()
             case "My wellbeing":
                 return WellbeingPage(self._all_records, self.user.id)
         return self._make_list_page(name)
@@ -403,6 +409,17 @@ class DeskPage(QWidget):
                                self._upsert, jobs, export_dir=self.export_dir,
                                coordinators=self._coordinators())
         page.present_requested.connect(self.present)
+        return page
+
+    def _team_page(self) -> TeamPage:
+        vault = self._live().vault
+        page = TeamPage(
+            accounts=vault.accounts,
+            approve=lambda who, role: membership.approve(self._live(), who, role),
+            set_role=lambda who, role: membership.set_role(self._live(), who, role),
+            remove=lambda who: membership.remove(self._live(), who),
+            run=self._run, me=self.user.id)
+        page.refresh()
         return page
 
     def _resource_page(self) -> ResourcePackPage:
@@ -1180,7 +1197,7 @@ class DeskPage(QWidget):
 
 def _refresh_figures(page: QWidget | None) -> None:
     """Pages that count or group what is loaded work it out again when shown."""
-    if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage
+    if isinstance(page, FidelityPage | InboxPage | SupervisionPage | ResourcePackPage | TeamPage
                   | WellbeingPage):
         page.refresh()
 
@@ -1195,7 +1212,8 @@ FIRST_STEPS = {
                       "it appears in the Supervision inbox; start a session under Group "
                       "supervision. Anything you are asked to do shows here.",
     Role.ADMIN: "Nothing here yet. Add the team's accounts from the sign-in screen (Create "
-                "account), and set up the team share if this computer is the first.",
+                "account), approve them under Team members, and set up the team share if this "
+                "computer is the first.",
 }
 EMPTY = {
     "Diary": "No diary entries yet. After you meet someone you support, choose New session "

@@ -1,0 +1,69 @@
+"""Team members: an administrator approves a waiting account in the app, changes a role and
+removes someone; each is a signed certificate the vault then obeys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+from peerdesk.services import Vault
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.gui.conftest import WAIT_MS, settle, sign_in
+from ui.windows.team_page import TeamPage
+
+
+def _prepared(data_dir: Path) -> Path:
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        vault.set_team("Team North")
+        vault.create_account("Amira", "peer", PASSPHRASE)
+        vault.create_account("Ida", "admin", PASSPHRASE)  # the first administrator: adopts Amira
+        vault.create_account("Tom", "coordinator", PASSPHRASE)  # waits for Ida
+    return data_dir
+
+
+def _row(page: TeamPage, name: str) -> int:
+    return [a.name for a in page.shown].index(name)
+
+
+def test_an_administrator_approves_changes_and_removes_in_the_app(  # type: ignore[no-untyped-def]
+        qtbot, make_shell, data_dir: Path, monkeypatch, tmp_path: Path) -> None:
+    shell = make_shell(_prepared(data_dir))
+    sign_in(qtbot, shell, "Ida")
+    desk = shell.desk_page
+    assert desk is not None and "Team members" in desk.nav_items
+    desk.show_section("Team members")
+    settle(qtbot)
+    page = desk.pages.currentWidget()
+    assert isinstance(page, TeamPage)
+    qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
+    assert page.table.item(_row(page, "Tom"), 2).text() == "Waiting for approval"
+    shots = os.environ.get("PEERDESK_SCREENSHOTS")
+    if shots:
+        shell.grab().save(str(Path(shots) / "team-members-waiting.png"))
+
+    page.table.selectRow(_row(page, "Tom"))
+    assert page.approve_button.isEnabled() and not page.role_button.isEnabled()
+    assert not page.remove_button.isEnabled()  # nothing to remove before approval
+    page.role.setCurrentIndex(page.role.findData("coordinator"))
+    page.approve_button.click()
+    qtbot.waitUntil(lambda: page.table.item(_row(page, "Tom"), 2).text() == "Member",
+                    timeout=WAIT_MS)
+    assert "Tom is approved as Peer Worker Coordinator" in page.note.text()
+    assert shell.vault is not None
+    tom = shell.vault.account("Tom")
+    assert (tom.role.value, tom.status) == ("coordinator", "active")
+
+    page.table.selectRow(_row(page, "Amira"))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.remove_button.click()
+    qtbot.waitUntil(lambda: page.table.item(_row(page, "Amira"), 2).text()
+                    == "Removed from the team", timeout=WAIT_MS)
+    assert shell.vault.account("Amira").status == "removed"
+    page.table.selectRow(_row(page, "Ida"))  # herself: neither removed nor demoted here
+    assert not page.remove_button.isEnabled() and not page.role_button.isEnabled()
+    if shots:
+        shell.grab().save(str(Path(shots) / "team-members-decided.png"))
+    settle(qtbot)

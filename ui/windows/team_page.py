@@ -1,0 +1,161 @@
+"""Team members, for an administrator: who is in the team, in which role, who waits for
+approval. Approving, changing a role and removing each sign a new account certificate
+(peerdesk.services.membership); the team share learns it at her next sync."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peerdesk.domain import Account, Role
+from ui.widgets.common import heading, muted
+from ui.widgets.reflow import FlowLayout
+
+Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+HEADERS = ["Name", "Role", "Status"]
+STATUS = {"active": "Member", "pending": "Waiting for approval",
+          "removed": "Removed from the team", "altered": "Changed outside PeerDesk: refused"}
+
+
+class TeamPage(QWidget):
+    open_requested = Signal(object)  # pages share the desk's signals; this one opens nothing
+
+    def __init__(self, *, accounts: Callable[[], list[Account]],
+                 approve: Callable[[str, str | None], Account],
+                 set_role: Callable[[str, str], Account], remove: Callable[[str], Account],
+                 run: Run, me: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._accounts, self._approve, self._set_role, self._remove = (
+            accounts, approve, set_role, remove)
+        self._run, self._me = run, me
+        self.shown: list[Account] = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Team members"))
+        layout.addWidget(muted(
+            "Someone added at this computer waits here until you approve them; only then can "
+            "they sync or be shared with. Each decision is signed with your key and reaches "
+            "every computer at your next sync."))
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setAccessibleName("Team members")
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        layout.addWidget(self.table, 1)
+
+        buttons = FlowLayout()
+        self.role = QComboBox()
+        self.role.setAccessibleName("Role")
+        for role in (Role.PEER, Role.COORDINATOR, Role.ADMIN):
+            self.role.addItem(role.label, role.value)
+        self.approve_button = QPushButton("Approve")
+        self.approve_button.setAccessibleDescription(
+            "Signs the selected person in to the team, in the role chosen beside it")
+        self.approve_button.clicked.connect(self._approve_selected)
+        self.role_button = QPushButton("Change role")
+        self.role_button.clicked.connect(self._change_role)
+        self.remove_button = QPushButton("Remove from team…")
+        self.remove_button.clicked.connect(self._remove_selected)
+        for w in (self.role, self.approve_button, self.role_button, self.remove_button):
+            buttons.addWidget(w)
+        layout.addLayout(buttons)
+        self.note = muted("")
+        self.note.setAccessibleName("What happened")
+        layout.addWidget(self.note)
+        self._selected()
+
+    # -- data --------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self._run(self._accounts, self._show)
+
+    def _show(self, accounts: list[Account]) -> None:
+        chosen = self.current()
+        self.shown = accounts
+        self.table.setRowCount(len(accounts))
+        for row, a in enumerate(accounts):
+            role = a.role.label if a.status != "pending" else "—"  # none until approved
+            for col, text in enumerate((a.name, role, STATUS.get(a.status, a.status))):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+            if chosen is not None and a.id == chosen.id:
+                self.table.selectRow(row)
+        self._selected()
+
+    def current(self) -> Account | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.shown):
+            return None
+        return self.shown[rows[0].row()]
+
+    def _selected(self) -> None:
+        a = self.current()
+        self.approve_button.setEnabled(a is not None and a.status in {"pending", "altered"})
+        self.role_button.setEnabled(a is not None and a.active and a.id != self._me)
+        self.remove_button.setEnabled(a is not None and a.status in {"active", "altered"}
+                                      and a.id != self._me)
+        if a is not None:
+            self.role.setCurrentIndex(max(0, self.role.findData(a.role.value)))
+
+    def wipe(self) -> None:
+        """At lock: names leave the screen with everything else."""
+        self.shown = []
+        self.table.setRowCount(0)
+        self.note.clear()
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _done(self, sentence: str) -> Callable[[Any], None]:
+        def show(_account: Any) -> None:
+            self.note.setText(sentence)
+            self.refresh()
+        return show
+
+    def _approve_selected(self) -> None:
+        a = self.current()
+        if a is None:
+            return
+        role = str(self.role.currentData())
+        self._run(lambda: self._approve(a.id, role),
+                  self._done(f"{a.name} is approved as {Role(role).label}. Sync to tell the "
+                             "other computers."))
+
+    def _change_role(self) -> None:
+        a = self.current()
+        if a is None:
+            return
+        role = str(self.role.currentData())
+        self._run(lambda: self._set_role(a.id, role),
+                  self._done(f"{a.name} is now {Role(role).label}. Sync to tell the other "
+                             "computers."))
+
+    def _remove_selected(self) -> None:
+        a = self.current()
+        if a is None:
+            return
+        answer = QMessageBox.question(
+            self, "Remove from the team",
+            f"Remove {a.name} from the team? Her computers stop syncing, nothing new is "
+            "shared with her, and every computer shows that she was removed. What she could "
+            "already read stays on her computers.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._run(lambda: self._remove(a.id),
+                  self._done(f"{a.name} was removed from the team. Sync to tell the other "
+                             "computers."))
+
