@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
@@ -61,6 +62,16 @@ def append(conn: Connection, *, at: datetime, actor_id: str | None, action: str,
         "seq": seq, "at": at, "actor_id": actor_id, "action": action, "record_id": record_id,
         "detail": detail, "prev_hash": prev, "hash": digest,
         "signature": sign(digest) if sign else None})
+
+
+def written_late(*, at: datetime, actor_id: str | None, action: str,
+                 record_id: str | None = None, detail: str = "") -> Callable[[Connection], None]:
+    """An entry that could not be written when it happened (the disk was full or read-only),
+    to be appended when it can be: with the time it happened, unsigned (no key is kept for
+    it after the session ends), and saying so."""
+    late = "written late: this computer could not save when it happened"
+    return partial(append, at=at, actor_id=actor_id, action=action, record_id=record_id,
+                   detail=f"{detail}; {late}" if detail else late)
 
 
 def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Connection
 
@@ -37,7 +38,9 @@ class Actor:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One action: every write in it commits together, or none does."""
+        """One action: every write in it commits together, or none does. Audit entries that
+        waited for a disk that could not save go first."""
+        self.vault.store.flush_pending()
         with self.vault.store.begin() as conn:
             yield conn
 
@@ -46,6 +49,16 @@ class Actor:
         """An audit entry, signed by her, in the same transaction as what it records."""
         audit.append(conn, at=self.now(), actor_id=self.user.id, action=action,
                      record_id=record_id, detail=detail, sign=self.keys.sign)
+
+    def audit_read(self, action: str, record_id: str | None = None, detail: str = "") -> None:
+        """The audit entry of a read, after it: written (signed) at once, or, on a disk that
+        cannot take it, kept and written when it can (the read is not refused for it)."""
+        at = self.now()
+        self.vault.store.write_or_queue(
+            partial(audit.append, at=at, actor_id=self.user.id, action=action,
+                    record_id=record_id, detail=detail, sign=self.keys.sign),
+            audit.written_late(at=at, actor_id=self.user.id, action=action,
+                               record_id=record_id, detail=detail))
 
     def own(self, conn: Connection, record_id: str, *, expect: Kind | None = None,
             deleted_ok: bool = False) -> RecordState:

@@ -102,11 +102,11 @@ def get(me: Actor, record_id: str, *, version: int | None = None) -> Record:
         fields = open_version(me.keys, me.user.id, SealedVersion(
             record_id, row.kind, row.author_id, ver.vid, ver.ciphertext,
             ver.private_ciphertext), wrap.suite, wrap.wrapped)
-        conn = s.connection()
-        me.audit(conn, audit.READ, record_id, f"version={wrap.version}")
-        return Record(record_id, Kind(row.kind), row.author_id, row.person_id, wrap.version,
-                      ver.saved_at, fields, deleted=row.deleted_at is not None,
-                      readers=records.readers(conn, record_id))
+        record = Record(record_id, Kind(row.kind), row.author_id, row.person_id,
+                        wrap.version, ver.saved_at, fields, deleted=row.deleted_at is not None,
+                        readers=records.readers(s.connection(), record_id))
+    me.audit_read(audit.READ, record_id, f"version={record.version}")
+    return record
 
 
 def history(me: Actor, record_id: str) -> list[Record]:
@@ -135,8 +135,8 @@ def history(me: Actor, record_id: str) -> list[Record]:
             out.append(Record(*base, open_version(me.keys, me.user.id, SealedVersion(
                 record_id, kind, row.author_id, ver.vid, ver.ciphertext,
                 ver.private_ciphertext), wrap.suite, wrap.wrapped)))
-        me.audit(s.connection(), audit.READ, record_id, "history")
-        return out
+    me.audit_read(audit.READ, record_id, "history")
+    return out
 
 
 def fields_of(me: Actor, conn: Connection, row: RecordState,

@@ -19,6 +19,7 @@ from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Account, Role
 from peerdesk.errors import (
+    DiskFull,
     IntegrityProblem,
     InvalidInput,
     NotAllowed,
@@ -28,7 +29,7 @@ from peerdesk.errors import (
 )
 from peerdesk.lanes import INLINE, Lanes
 from peerdesk.store import settings
-from peerdesk.store.db import DB_NAME, Store
+from peerdesk.store.db import CANT_SAVE, DB_NAME, Store
 from peerdesk.store.models import AccountRow, table
 from peerdesk.sync import certs, keyfiles
 
@@ -181,6 +182,19 @@ class Vault:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def cannot_save(self) -> str | None:
+        """Why nothing can be saved right now (a full disk, a read-only folder), as the
+        sentence to show; None when saving works. Reading works either way."""
+        if self.store.read_only is None and self.store.pending:
+            self.store.flush_pending()
+        if self.store.read_only is not None:
+            return self.store.read_only
+        if self.store.pending:
+            return (f"{CANT_SAVE}the disk is full. You can read; what you open is recorded "
+                    "when there is room again.")
+        return None
 
     # -- device settings ------------------------------------------------------------------
 
@@ -336,6 +350,22 @@ class Vault:
 
     def finish_unlock(self, attempt: Attempt, keys: UserKeys,
                       resealed: tuple[KdfParams, bytes] | None = None) -> Unlocked:
+        self.store.flush_pending()  # what waited for room goes first, if there is room now
+        try:
+            return self._finish_unlock(attempt, keys, resealed)
+        except DiskFull:
+            # A full disk or a read-only folder: she signs in and reads all the same; the
+            # entry waits (and stronger key derivation, and her certificate, wait for a
+            # sign-in that can save).
+            account_id = attempt.account.id
+            self.store.write_or_queue(audit.written_late(
+                at=self.clock(), actor_id=account_id, action=audit.UNLOCK))
+            with self.store.begin() as conn:
+                account = certs.standings(conn)[account_id].account
+            return Unlocked(account, keys)
+
+    def _finish_unlock(self, attempt: Attempt, keys: UserKeys,
+                       resealed: tuple[KdfParams, bytes] | None) -> Unlocked:
         account_id = attempt.account.id
         with self.store.begin() as conn:
             values: dict[str, object] = {"failed_attempts": 0, "retry_after": None}

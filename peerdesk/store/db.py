@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -19,12 +21,14 @@ from peerdesk.errors import (
     DiskFull,
     EnvironmentProblem,
     IntegrityProblem,
+    NewerSchema,
     PeerDeskError,
 )
 from peerdesk.paths import DB_NAME as DB_NAME  # re-exported: where the vault is
 from peerdesk.store import migrate
 
 LOCK_NAME = "peerdesk.lock"
+CANT_SAVE = "PeerDesk can't save on this computer right now: "
 
 
 def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -69,33 +73,131 @@ def owner_only(data_dir: Path) -> None:
 
 
 class Store:
-    """An open data folder. Holds the single-process lock until closed."""
+    """An open data folder. Holds the single-process lock until closed.
+
+    On a full disk or a read-only folder the store opens for reading only (``read_only`` says
+    why, as the sentence to show): SQLite reads the file as it is, without the shared-memory
+    and log files it cannot create, and every write is refused with that sentence. What must
+    be recorded meanwhile (the audit entries of signing in and reading) waits in ``pending``
+    and is written, in order, by ``flush_pending`` once the disk takes writes again."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.path = data_dir / DB_NAME
+        self.read_only: str | None = None
+        self.pending: list[Callable[[Connection], None]] = []
+        self._prepare_folder()
+        self._lock = self._take_lock()
         try:
-            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            owner_only(data_dir)
+            self.engine = self._open_engine()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _prepare_folder(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            owner_only(self.data_dir)
         except OSError as exc:
-            raise EnvironmentProblem(f"Cannot create the data folder {data_dir}: {exc.strerror}.") from None
-        # Not thread-local: the app may open the vault on one worker thread and close it on another.
-        self._lock = FileLock(str(data_dir / LOCK_NAME), thread_local=False, mode=0o600)
+            if not (_cannot_write(exc) and self._at_head()):
+                raise EnvironmentProblem(f"Cannot create the data folder {self.data_dir}: "
+                                         f"{exc.strerror}.") from None
+            self.read_only = _why(exc)
+
+    def _take_lock(self) -> FileLock | None:
+        # Not thread-local: the app may open the vault on one worker thread and close it on
+        # another.
+        lock = FileLock(str(self.data_dir / LOCK_NAME), thread_local=False, mode=0o600)
         try:
-            self._lock.acquire(timeout=0)
+            lock.acquire(timeout=0)
         except Timeout:
             raise AlreadyOpen(
                 "PeerDesk is already open with this data folder (in another window, or by "
                 "another person signed in to this computer). Close it there first."
             ) from None
+        except OSError as exc:  # a read-only folder: no lock file can be made
+            if not (_cannot_write(exc) and self._at_head()):
+                raise
+            self.read_only = _why(exc)
+            return None
+        return lock
+
+    def _open_engine(self) -> Engine:
+        if self.read_only is None:
+            try:
+                with translate_db_errors():
+                    migrate.upgrade(self.path)
+                engine = make_engine(self.path)
+                with translate_db_errors(), engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+                return engine
+            except (DiskFull, EnvironmentProblem, OSError) as exc:
+                if isinstance(exc, AlreadyOpen | NewerSchema) or not self._at_head():
+                    raise
+                self.read_only = _why(exc)
+        return _reading_engine(self.path)
+
+    def _at_head(self) -> bool:
+        try:
+            return migrate.file_revision(self.path) == migrate.HEAD
+        except (OSError, sqlite3.Error):
+            return False
+
+    def retry_writable(self) -> bool:
+        """A store opened for reading only, opened for writing if the disk now allows it."""
+        if self.read_only is None:
+            return True
+        if self._lock is None:
+            lock = FileLock(str(self.data_dir / LOCK_NAME), thread_local=False, mode=0o600)
+            try:
+                lock.acquire(timeout=0)
+            except (Timeout, OSError):
+                return False
+            self._lock = lock
         try:
             with translate_db_errors():
-                migrate.upgrade(self.path)
-            self.engine = make_engine(self.path)
-        except BaseException:
-            self._lock.release()
-            raise
+                engine = make_engine(self.path)
+                with engine.connect() as conn:  # SQLite's shared memory and log, made
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+        except (EnvironmentProblem, OSError):
+            return False
+        self.engine.dispose()
+        self.engine, self.read_only = engine, None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return True
+
+    def flush_pending(self) -> bool:
+        """Writes what waited (in the order it happened); True when nothing waits any more.
+        A store opened for reading only is opened for writing first, if the disk allows."""
+        if not self.pending:
+            return True
+        if not self.retry_writable():
+            return False
+        try:
+            with self.begin() as conn:
+                for step in self.pending:
+                    step(conn)
+        except EnvironmentProblem:
+            return False
+        self.pending.clear()
+        return True
+
+    def write_or_queue(self, now: Callable[[Connection], None],
+                       later: Callable[[Connection], None] | None = None) -> bool:
+        """A write that must not be lost but must not stop what it records (the audit entry of
+        signing in or of a read): ``now`` written at once, or, when the disk cannot take it,
+        ``later`` (``now`` if not given) kept to be written when it can. True if written."""
+        if self.flush_pending() and self.read_only is None:
+            try:
+                with self.begin() as conn:
+                    now(conn)
+                return True
+            except EnvironmentProblem:
+                pass
+        self.pending.append(later or now)
+        return False
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -130,23 +232,51 @@ class Store:
         return migrate.drop_backups(self.data_dir)
 
     def close(self) -> None:
+        self.flush_pending()
         self.engine.dispose()
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
 
 # SQLite's words for a problem, and the sentence (and kind) a person is shown instead.
 _DB_PROBLEMS: list[tuple[tuple[str, ...], type[PeerDeskError], str]] = [
     (("disk is full",), DiskFull,
-     "The disk is full, so this was not saved. Free some space and try again; what you typed "
-     "is still on screen."),
+     f"{CANT_SAVE}the disk is full. Free some space and try again; what you typed is "
+     "still on screen."),
+    (("readonly", "read-only"), DiskFull,
+     f"{CANT_SAVE}its data folder is read-only or full. What you typed is still on screen."),
     (("disk i/o",), EnvironmentProblem,
-     "The disk could not be written to, so this was not saved. Try again; if it keeps "
-     "happening, ask IT to check this computer's disk."),
+     f"{CANT_SAVE}the disk could not be written to. Try again; if it keeps happening, ask IT "
+     "to check this computer's disk."),
     (("locked", "busy"), EnvironmentProblem, "The data file is busy. Try again in a moment."),
     (("malformed", "not a database"), IntegrityProblem,
      "The data file is damaged and cannot be read safely. Ask IT to restore it from a backup; "
      "nothing further has been written to it."),
 ]
+
+
+_READ_ONLY_WORDS = ("readonly", "read-only", "unable to open database file")
+
+
+def _cannot_write(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
+                             getattr(errno, "EDQUOT", errno.ENOSPC))
+    return isinstance(exc, DiskFull | EnvironmentProblem)
+
+
+def _why(exc: BaseException) -> str:
+    full = isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+    reason = ("the disk is full" if full else
+              "its data folder cannot be written to (read-only, or the disk is full)")
+    return (f"{CANT_SAVE}{reason}. You can sign in and read; nothing new can be saved until "
+            "there is room again, and what you open is recorded then.")
+
+
+def _reading_engine(path: Path) -> Engine:
+    """The file as it is, for reading only: no shared memory, no log, no lock."""
+    return create_engine(f"sqlite:///file:{quote(str(path))}?immutable=1&uri=true",
+                         connect_args={"check_same_thread": False})
 
 
 @contextmanager

@@ -18,6 +18,7 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
@@ -43,10 +44,18 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def file_revision(path: Path) -> str | None:
-    """The schema revision of the database at ``path`` (None: empty or new), read only."""
+    """The schema revision of the database at ``path`` (None: empty or new), read only. Read
+    as SQLite normally does (with its write-ahead log); where that cannot be (a full disk or a
+    read-only folder, where SQLite cannot make its shared memory), read from the file alone."""
     if not path.exists() or path.stat().st_size == 0:
         return None
-    conn = sqlite3.connect(path)
+    try:
+        return _revision(sqlite3.connect(path))
+    except sqlite3.OperationalError:
+        return _revision(sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True))
+
+
+def _revision(conn: sqlite3.Connection) -> str | None:
     try:
         if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                         "name = 'alembic_version'").fetchone() is None:

@@ -169,7 +169,7 @@ def test_a_full_disk_gives_one_sentence_and_keeps_what_was_saved(vault: Vault) -
 
     engine.dispose()  # every new connection now sees a disk with no room left
     event.listen(engine, "connect", no_room)
-    with pytest.raises(DiskFull, match="The disk is full, so this was not saved"):
+    with pytest.raises(DiskFull, match="PeerDesk can't save on this computer right now: the disk is full"):
         for _ in range(50):
             desk.add(Kind.DIARY, {"when": "2026-03-02T11:00", "what_happened": "x" * 20_000})
     event.remove(engine, "connect", no_room)

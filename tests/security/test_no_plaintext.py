@@ -46,7 +46,8 @@ def fill_from_schema(schema: dict[str, Any], marker: str) -> dict[str, Any]:
 
 def test_marker_in_every_field_of_every_kind_never_reaches_disk_via_cli(cli, data_dir: Path) -> None:
     assert cli("init").code == 0
-    assert cli("user", "add", "Amira").code == 0
+    # A coordinator, who may write every kind (comments, supervision and cover too).
+    assert cli("user", "add", "Grace", "--role", "coordinator").code == 0
     person = cli("person", "add", "--label", f"{MARKER}-label", "--json")
     person_id = json.loads(person.out)["id"]
     written = 0

@@ -188,6 +188,10 @@ class DeskPage(QWidget):
             self.banner.show_info(f"Asked you for a conversation: {said}. Only that was sent: "
                                   "nothing they wrote.")
             self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
+        # A full disk or a read-only folder: she can read; the banner says why nothing saves.
+        cannot_save = self.desk.vault.cannot_save
+        if cannot_save:
+            self.banner.show_problem(cannot_save)
 
     # -- building -------------------------------------------------------------------------
 
