@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -104,7 +105,7 @@ class Store:
             if not (_cannot_write(exc) and self._at_head()):
                 raise EnvironmentProblem(f"Cannot create the data folder {self.data_dir}: "
                                          f"{exc.strerror}.") from None
-            self.read_only = _why(exc)
+            self.read_only = _why(exc, self.data_dir)
 
     def _take_lock(self) -> FileLock | None:
         # Not thread-local: the app may open the vault on one worker thread and close it on
@@ -120,7 +121,7 @@ class Store:
         except OSError as exc:  # a read-only folder: no lock file can be made
             if not (_cannot_write(exc) and self._at_head()):
                 raise
-            self.read_only = _why(exc)
+            self.read_only = _why(exc, self.data_dir)
             return None
         return lock
 
@@ -136,7 +137,7 @@ class Store:
             except (DiskFull, EnvironmentProblem, OSError) as exc:
                 if isinstance(exc, AlreadyOpen | NewerSchema) or not self._at_head():
                     raise
-                self.read_only = _why(exc)
+                self.read_only = _why(exc, self.data_dir)
         return _reading_engine(self.path)
 
     def _at_head(self) -> bool:
@@ -265,8 +266,10 @@ def _cannot_write(exc: BaseException) -> bool:
     return isinstance(exc, DiskFull | EnvironmentProblem)
 
 
-def _why(exc: BaseException) -> str:
+def _why(exc: BaseException, folder: Path) -> str:
     full = isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+    with suppress(OSError):
+        full = full or shutil.disk_usage(folder).free < 64 * 1024
     reason = ("the disk is full" if full else
               "its data folder cannot be written to (read-only, or the disk is full)")
     return (f"{CANT_SAVE}{reason}. You can sign in and read; nothing new can be saved until "
