@@ -216,7 +216,18 @@ def _resource() -> KindSpec:
         FieldSpec("cost", "Cost", T.TEXT),
         FieldSpec("last_checked", "Last checked", T.DATE,
                   help="Entries not checked for six months are flagged to check again."),
+        # The peer's proposal this entry was made from (peerdesk/services/resources.py).
+        FieldSpec("proposal", "Made from a peer's proposal", T.TEXT, hidden=True),
     ), intro="The team's local resource pack: the coordinator keeps it, every peer has it.")
+
+
+def _proposal() -> KindSpec:
+    pack = _resource()
+    return KindSpec(Kind.PROPOSAL, Kind.PROPOSAL.label, (
+        *(f for f in pack.fields if f.name not in ("last_checked", "proposal")),
+        FieldSpec("why", "Why it would help people we support", T.LONG_TEXT),
+    ), intro="Your coordinator sees it, and adds it to the team's pack if it fits. Write "
+             "about the place, not about anyone you support.")
 
 
 def _cover() -> KindSpec:
@@ -280,5 +291,5 @@ _BUILDERS: dict[Kind, Callable[[], KindSpec]] = {
     Kind.COMMENT: _comment, Kind.SUPERVISION: _supervision, Kind.ACTION: _action,
     Kind.SUMMARY: _summary, Kind.CHECKIN: _checkin, Kind.RESOURCE: _resource,
     Kind.COVER: _cover, Kind.OUTCOME: _outcome, Kind.SUPPORT_ASK: _support_ask,
-    Kind.STAYING_WELL: _staying_well,
+    Kind.STAYING_WELL: _staying_well, Kind.PROPOSAL: _proposal,
 }

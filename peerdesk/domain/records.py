@@ -26,6 +26,7 @@ class Kind(StrEnum):
     OUTCOME = "work_outcome"
     SUPPORT_ASK = "support_ask"
     STAYING_WELL = "staying_well_plan"
+    PROPOSAL = "resource_proposal"
 
     @property
     def label(self) -> str:
@@ -49,13 +50,14 @@ _KIND_LABELS = {
     Kind.OUTCOME: "Done or not needed (Today)",
     Kind.SUPPORT_ASK: "Asked for a conversation",
     Kind.STAYING_WELL: "My staying-well plan (private)",
+    Kind.PROPOSAL: "Proposed resource pack entry",
 }
 
 PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})
 # Kinds never about one person: the editor offers no person to choose.
 NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind.SUPERVISION,
                                 Kind.ACTION, Kind.CHECKIN, Kind.RESOURCE, Kind.COVER,
-                                Kind.SUPPORT_ASK, Kind.STAYING_WELL})
+                                Kind.SUPPORT_ASK, Kind.STAYING_WELL, Kind.PROPOSAL})
 
 
 # Kinds only a Peer Worker Coordinator writes: comments from supervision, group supervision

@@ -63,6 +63,36 @@ def save(desk: Desk, fields: Mapping[str, object], *, record_id: str | None = No
         return replace(saved, readers=records.readers(conn, saved.id))
 
 
+def propose(desk: Desk, fields: Mapping[str, object], *, record_id: str | None = None,
+            draft_id: str | None = None) -> Record:
+    """A peer proposes an entry: saved and given to every coordinator in one transaction."""
+    me = desk.actor()
+    with me.transaction() as conn:
+        saved = (saving.update_in(me, conn, record_id, fields) if record_id
+                 else saving.add_in(me, conn, Kind.PROPOSAL, fields))
+        for account in desk.vault.accounts():
+            if account.role is Role.COORDINATOR and account.id != desk.user.id:
+                sharing.give(me, conn, saved.id, account.id)
+        if draft_id:
+            drafts.discard_in(me, conn, draft_id)
+        return replace(saved, readers=records.readers(conn, saved.id))
+
+
+def from_proposal(proposal: Record) -> dict[str, object]:
+    """A new pack entry's fields, started from a peer's proposal (the coordinator checks and
+    saves it)."""
+    keep = {f.name for f in spec(Kind.RESOURCE).fields} - {"proposal", "last_checked"}
+    return {k: v for k, v in proposal.fields.items() if k in keep} | {"proposal": proposal.id}
+
+
+def open_proposals(records: Iterable[Record], *, me: str) -> list[Record]:
+    """Proposals from others that no entry of the pack was made from yet."""
+    made_from = {str(r.fields.get("proposal")) for r in records
+                 if r.kind is Kind.RESOURCE and not r.deleted and r.fields.get("proposal")}
+    return [r for r in records if r.kind is Kind.PROPOSAL and not r.deleted
+            and r.author_id != me and r.id not in made_from]
+
+
 def share_all(desk: Desk) -> int:
     """After a new peer joins: every entry of the pack to every account."""
     _coordinator(desk)

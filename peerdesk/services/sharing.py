@@ -19,7 +19,7 @@ from peerdesk.sync import certs
 SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
 # A coordinator's own records that go to the people they are for.
 GIVEN = frozenset({Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE, Kind.COVER,
-                   Kind.SUPPORT_ASK})
+                   Kind.SUPPORT_ASK, Kind.PROPOSAL})
 _ACCOUNTS = table(AccountRow)
 
 
@@ -74,8 +74,8 @@ def give(me: Actor, conn: Connection, record_id: str, account_id: str) -> None:
     row = me.own(conn, record_id)
     if Kind(row.kind) not in GIVEN:
         raise NotAllowed("Only comments, supervision actions, delivery figures, the "
-                         "resource pack and a request for a conversation are given to another "
-                         "reader this way.")
+                         "resource pack, a proposed entry and a request for a conversation "
+                         "are given to another reader this way.")
     a = _ACCOUNTS.c
     found = conn.execute(select(a.id, a.receive_public).where(a.id == account_id)).first()
     if found is None:

@@ -1,7 +1,7 @@
 """Today as a work queue: what is due around a person's discharge, read from the records the
 peer already writes, and what she marked done or not needed.
 
-Seven kinds of item, each with the day it is due:
+Eight kinds of item, each with the day it is due:
 - the first meeting after discharge (the person's discharge date + the team's target from
   the policy), until a first post-discharge diary on or after that date exists;
 - a follow-up agreed in a diary with a "by when";
@@ -10,7 +10,8 @@ Seven kinds of item, each with the day it is due:
 - a diary of the last four weeks that mentions a risk and does not yet say the clinical record
   has it (hazard H6);
 - for a coordinator, a peer who asked for a conversation ("I need some support");
-- someone named in a plan who is still to be confirmed on its consent ledger.
+- someone named in a plan who is still to be confirmed on its consent ledger;
+- for a coordinator, a peer's proposed resource pack entry not yet in the pack.
 An item leaves the queue when its own work is recorded, or when the peer marks it done or not
 needed (with a reason): an outcome record keyed by the item, so a new discharge date, end date
 or review date makes a new item.
@@ -29,6 +30,7 @@ from peerdesk.domain import PLAN_KINDS, Kind, Record
 from peerdesk.errors import InvalidInput
 from peerdesk.services.consent import to_confirm
 from peerdesk.services.desk import Desk
+from peerdesk.services.resources import open_proposals
 
 WITHIN_DAYS = 14  # endings and reviews come onto Today two weeks ahead
 FLAG_DAYS = 2  # a first meeting or follow-up is flagged in its last two days, before it lapses
@@ -43,6 +45,7 @@ class ItemKind(StrEnum):
     SAFETY = "safety"
     CONVERSATION = "conversation"
     CONSENT = "consent"
+    PROPOSAL = "proposal"
 
     @property
     def label(self) -> str:
@@ -57,7 +60,9 @@ _LABELS = {
     ItemKind.SAFETY: "A risk noted: is it in the clinical record?",
     ItemKind.CONVERSATION: "Asked you for a conversation",
     ItemKind.CONSENT: "Who can see a plan: to confirm",
+    ItemKind.PROPOSAL: "Proposed for the resource pack",
 }
+PROPOSAL_DAYS = 14  # a proposal is looked at within two weeks
 CONFIRM_DAYS = 7  # a name moved onto a plan's ledger is confirmed at the next meeting
 CONVERSATION_DAYS = 2  # a peer who asks for support hears back within two days
 SAFETY_DAYS = 28  # diaries this recent are read for risk words; older ones were prompted then
@@ -115,33 +120,53 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
     for person in (r for r in live if r.kind is Kind.PERSON):
         items.extend(_person_items(person, diaries, today, first_meeting_days))
     for diary in diaries:
-        by = _day(diary.fields.get("follow_up_by"))
-        text = " ".join(str(diary.fields.get("follow_up") or "").split())
-        if by is not None and text:
-            items.append(Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
-                              diary.id, diary.person_id, by, text))
-        item = _safety_item(diary, today)
-        if item is not None:
-            items.append(item)
+        items.extend(_diary_items(diary, today))
     for plan in (r for r in live if r.kind in PLAN_KINDS):
-        for c in to_confirm(plan.fields, today):
-            items.append(Item(f"consent:{plan.id}:{c.id}", ItemKind.CONSENT, plan.id,
-                              plan.person_id, c.given_on + timedelta(days=CONFIRM_DAYS),
-                              f"{c.recipient}, named in “{spec(plan.kind).title}”: ask the "
-                              "person, then record it in 'Who can see this'"))
-        review = _day(plan.fields.get("review_on"))
-        if review is not None and (review - today).days <= WITHIN_DAYS:
-            items.append(Item(f"review:{plan.id}:{review.isoformat()}", ItemKind.REVIEW,
-                              plan.id, plan.person_id, review, spec(plan.kind).title))
-    for ask in everything:
-        when = _day(ask.fields.get("when")) if ask.kind is Kind.SUPPORT_ASK else None
-        if when is not None and ask.author_id != author_id:
-            items.append(Item(f"conversation:{ask.id}", ItemKind.CONVERSATION, ask.id, None,
-                              when + timedelta(days=CONVERSATION_DAYS),
-                              f"Asked on {dates.short_day(when)}: only that, nothing she wrote",
-                              from_id=ask.author_id))
+        items.extend(_plan_items(plan, today))
+    items.extend(_from_others(everything, author_id))
     open_items = [i for i in items if i.key not in closed]
     return sorted(open_items, key=lambda i: (i.due, list(ItemKind).index(i.what), i.key))
+
+
+def _diary_items(diary: Record, today: date) -> list[Item]:
+    out = []
+    by = _day(diary.fields.get("follow_up_by"))
+    text = " ".join(str(diary.fields.get("follow_up") or "").split())
+    if by is not None and text:
+        out.append(Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
+                        diary.id, diary.person_id, by, text))
+    safety_item = _safety_item(diary, today)
+    return out if safety_item is None else [*out, safety_item]
+
+
+def _plan_items(plan: Record, today: date) -> list[Item]:
+    out = [Item(f"consent:{plan.id}:{c.id}", ItemKind.CONSENT, plan.id, plan.person_id,
+                c.given_on + timedelta(days=CONFIRM_DAYS),
+                f"{c.recipient}, named in “{spec(plan.kind).title}”: ask the person, then "
+                "record it in 'Who can see this'") for c in to_confirm(plan.fields, today)]
+    review = _day(plan.fields.get("review_on"))
+    if review is not None and (review - today).days <= WITHIN_DAYS:
+        out.append(Item(f"review:{plan.id}:{review.isoformat()}", ItemKind.REVIEW, plan.id,
+                        plan.person_id, review, spec(plan.kind).title))
+    return out
+
+
+def _from_others(everything: Sequence[Record], me: str | None) -> list[Item]:
+    """For a coordinator: a peer who asked for a conversation, a proposed pack entry."""
+    out = []
+    for ask in everything:
+        when = _day(ask.fields.get("when")) if ask.kind is Kind.SUPPORT_ASK else None
+        if when is not None and ask.author_id != me:
+            out.append(Item(f"conversation:{ask.id}", ItemKind.CONVERSATION, ask.id, None,
+                            when + timedelta(days=CONVERSATION_DAYS),
+                            f"Asked on {dates.short_day(when)}: only that, nothing she wrote",
+                            from_id=ask.author_id))
+    for proposal in open_proposals(everything, me=me or ""):
+        out.append(Item(f"proposal:{proposal.id}", ItemKind.PROPOSAL, proposal.id, None,
+                        proposal.saved_at.date() + timedelta(days=PROPOSAL_DAYS),
+                        f"“{proposal.fields.get('name', '')}”: open it to check it and add "
+                        "it to the pack", from_id=proposal.author_id))
+    return out
 
 
 def _safety_item(diary: Record, today: date) -> Item | None:

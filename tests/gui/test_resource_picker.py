@@ -61,3 +61,38 @@ def test_the_diary_picks_entries_and_makes_a_handout(qtbot, make_shell, prepared
     again = page.editors[-1]
     assert again.chosen_resources() == [ids["Allotment group"], ids["Riverside café"]]
     assert again.values()["resources"] == [ids["Allotment group"], ids["Riverside café"]]
+
+
+def test_a_proposal_reaches_the_coordinator_who_adds_it_to_the_pack(
+        qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from peerdesk.services.workqueue import ItemKind
+
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    page.show_section("Resource pack")
+    pack_page = page.pages.currentWidget()
+    assert not pack_page.new_button.isVisible() and pack_page.propose_button.isVisible()
+    qtbot.mouseClick(pack_page.propose_button, Qt.MouseButton.LeftButton)
+    editor = page.editors[-1]
+    assert editor.kind is Kind.PROPOSAL
+    qtbot.keyClicks(editor.form.widget_for("name"), "Men's shed")
+    qtbot.keyClicks(editor.form.widget_for("why"), "Something practical, with others.")
+    qtbot.mouseClick(editor.save_close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.editors, timeout=WAIT_MS)
+
+    shell.lock()
+    sign_in(qtbot, shell, "Grace")
+    grace = shell.desk_page
+    [item] = grace.work_model.items()
+    assert item.what is ItemKind.PROPOSAL
+    assert grace.work_model.text_rows()[0][1:3] == ("Proposed for the resource pack", "Amira")
+    grace.today.work_view.selectRow(0)
+    qtbot.mouseClick(grace.today.open_item, Qt.MouseButton.LeftButton)
+    entry = grace.editors[-1]
+    assert entry.kind is Kind.RESOURCE and entry.form.widget_for("name").text() == "Men's shed"
+    assert "Proposed by Amira: Something practical, with others." in entry.banner.text()
+    qtbot.mouseClick(entry.save_close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: grace.work_model.rowCount() == 0, timeout=WAIT_MS)
+    assert [r.record.fields["name"] for r in grace.rows.values()
+            if r.record.kind is Kind.RESOURCE] == ["Men's shed"]

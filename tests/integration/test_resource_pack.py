@@ -126,3 +126,26 @@ def test_a_diary_links_entries_by_id_older_names_still_count_and_a_handout_is_ma
     assert pdf.read_bytes().startswith(b"%PDF")
     with pytest.raises(InvalidInput, match="at least one"):
         resources.handout([], on=date(2026, 3, 2))
+
+
+def test_a_peer_proposes_an_entry_and_the_coordinator_adds_it(peer, coordinator) -> None:  # type: ignore[no-untyped-def]
+    from peerdesk.services.workqueue import ItemKind, queue
+
+    proposal = resources.propose(peer, {"name": "Men's shed", "area": "Southside",
+                                        "what_happens": "Woodwork and a brew.",
+                                        "why": "Two people asked about something practical."})
+    assert [a for a in proposal.readers] == [coordinator.user.id]
+    assert resources.entries(peer.records()) == []  # not in the pack until it is added
+    [item] = queue(coordinator.records(), today=date.today(), first_meeting_days=7,
+                   author_id=coordinator.user.id)
+    assert item.what is ItemKind.PROPOSAL and item.from_id == peer.user.id
+    assert "Men's shed" in item.detail
+    fields = resources.from_proposal(coordinator.get(proposal.id))
+    assert fields == {"name": "Men's shed", "area": "Southside",
+                      "what_happens": "Woodwork and a brew.", "proposal": proposal.id}
+    entry = resources.save(coordinator, fields | {"last_checked": "2026-03-01"})
+    assert queue(coordinator.records(), today=date.today(), first_meeting_days=7,
+                 author_id=coordinator.user.id) == []
+    assert [e.id for e in resources.entries(peer.records())] == [entry.id]
+    with pytest.raises(NotAllowed):
+        resources.save(peer, {"name": "Not mine to add"})

@@ -730,7 +730,11 @@ class DeskPage(QWidget):
     def open_item(self, item: workqueue.Item) -> None:
         """The editor an item on Today needs: a new diary for a meeting or a follow-up, the
         person for an ending, the plan for a review, the diary itself for a risk noted."""
-        if item.what is workqueue.ItemKind.CONVERSATION:
+        if item.what is workqueue.ItemKind.PROPOSAL:
+            row = self.rows.get(item.record_id)
+            if row is not None:
+                self.entry_from_proposal(row.record)
+        elif item.what is workqueue.ItemKind.CONVERSATION:
             who = self.authors.get(item.from_id or "", "A peer")
             self.banner.show_info(f"{who} asked for a conversation. Arrange a time with them; "
                                   "mark it done here when you have talked.")
@@ -751,6 +755,19 @@ class DeskPage(QWidget):
         self._keep(window)
         window.showMaximized()
         return window
+
+    def entry_from_proposal(self, proposal: Record) -> RecordEditor:
+        """A new pack entry started from a peer's proposal: the coordinator checks it and
+        saves it to the team; the proposal then leaves her Today."""
+        editor = self._make_editor(Kind.RESOURCE, None)
+        fields = resources.from_proposal(proposal)
+        editor.form.set_values(fields)
+        editor.keep_fields({"proposal": fields["proposal"]})
+        who = self.authors.get(proposal.author_id, "A peer")
+        why = " ".join(str(proposal.fields.get("why") or "").split())
+        editor.banner.show_info(f"Proposed by {who}" + (f": {why}" if why else ".")
+                                + " Check the details, then save it to add it to the pack.")
+        return self._add_editor(editor, "New resource pack entry")
 
     def handout(self, editor: RecordEditor) -> None:
         """A page of the resource pack entries ticked in a diary, for the person: saved as a
@@ -853,17 +870,7 @@ class DeskPage(QWidget):
         assert desk is not None
 
         def job() -> Record:
-            if snap.kind is Kind.RESOURCE and desk.user.role is Role.COORDINATOR:
-                # One transaction: the entry, every peer given it, the draft gone.
-                return resources.save(desk, snap.fields, record_id=snap.record_id,
-                                      draft_id=snap.draft_id)
-            if snap.record_id:
-                record = desk.update(snap.record_id, snap.fields)
-            else:
-                record = desk.add(snap.kind, snap.fields, person_id=snap.person_id)
-            if snap.draft_id:
-                desk.discard_draft(snap.draft_id)
-            return record
+            return save_snapshot(desk, snap)
 
         def done(record: Record) -> None:
             if snap.draft_id:
@@ -1197,6 +1204,24 @@ class DeskPage(QWidget):
         self.banner.clear()
         self.rows, self.drafts = {}, {}
         self.desk = None
+
+
+def save_snapshot(desk: Desk, snap: Snapshot) -> Record:
+    """Runs on the worker: one editor's save, through the service that owns its kind."""
+    if snap.kind is Kind.PROPOSAL:  # saved and given to the coordinators together
+        return resources.propose(desk, snap.fields, record_id=snap.record_id,
+                                 draft_id=snap.draft_id)
+    if snap.kind is Kind.RESOURCE and desk.user.role is Role.COORDINATOR:
+        # One transaction: the entry, every peer given it, the draft gone.
+        return resources.save(desk, snap.fields, record_id=snap.record_id,
+                              draft_id=snap.draft_id)
+    if snap.record_id:
+        record = desk.update(snap.record_id, snap.fields)
+    else:
+        record = desk.add(snap.kind, snap.fields, person_id=snap.person_id)
+    if snap.draft_id:
+        desk.discard_draft(snap.draft_id)
+    return record
 
 
 def _refresh_figures(page: QWidget | None) -> None:

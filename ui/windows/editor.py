@@ -137,6 +137,7 @@ class RecordEditor(QWidget):
         self.form = SpecForm(self.kind_spec, read_only=read_only)
         self.resource_picker: QListWidget | None = None
         self._other_resources: list[str] = []  # names from before the picker, matched to none
+        self._kept: dict[str, Any] = {}
         if kind is Kind.DIARY:
             self._add_resource_picker(pack, read_only=read_only)
         self.prompts: QLabel | None = None
@@ -347,8 +348,13 @@ class RecordEditor(QWidget):
                                  "\u201cNot about one person\u201d.")
         self.person_box.setFocus()
 
+    def keep_fields(self, fields: Mapping[str, Any]) -> None:
+        """Values no form shows that this editor saves as they are (a pack entry made from
+        a peer's proposal keeps which one)."""
+        self._kept = dict(fields)
+
     def values(self) -> dict[str, Any]:
-        values = self.form.values()
+        values = self.form.values() | self._kept
         if self.resource_picker is not None:
             values["resources"] = self.chosen_resources() + self._other_resources
         return values

@@ -73,7 +73,13 @@ class ResourcePackPage(QWidget):
         self.share_button = QPushButton("Give the pack to everyone in the team")
         self.share_button.setAccessibleDescription(
             "For a peer who joined after the entries were written")
-        for b in (self.new_button, self.import_button, self.export_button, self.share_button):
+        self.propose_button = QPushButton("Propose an entry…")
+        self.propose_button.setAccessibleDescription(
+            "Your coordinator sees it and adds it to the team's pack if it fits")
+        self.propose_button.setVisible(not keeper)
+        self.propose_button.clicked.connect(lambda: self.new_requested.emit(Kind.PROPOSAL))
+        for b in (self.new_button, self.import_button, self.export_button, self.share_button,
+                  self.propose_button):
             row.addWidget(b)
         for b in (self.new_button, self.import_button, self.share_button):
             b.setVisible(keeper)
