@@ -543,11 +543,15 @@ class Engine:
                             "Part of what this computer sent is missing or damaged on the "
                             "team share; it is being sent again.")
         self.db(self._ensure_reader_wraps)
-        batches = self.db(self._batches)
-        total = len(batches)
-        for done, batch in enumerate(batches):
+        outbox = self.db(lambda conn: records.queued(conn, self.user_id))  # ids only
+        total = start = 0
+        while start < len(outbox):
+            # One changeset at a time: built, written and marked sent before the next is
+            # built, so memory holds one whatever the size of the outbox.
             self.ctx.check_cancel()
-            self.ctx.progress(done, total, "Sending changes to the team share")
+            self.ctx.progress(start, len(outbox), "Sending changes to the team share")
+            batch, start = self.db(partial(self._next_batch, outbox=outbox, start=start))
+            total += 1
             manifest = self._manifest()
             header = fmt.Header(manifest.team_id, self.device_id, self.user_id, last.seq + 1,
                                 last.digest, self._max_hlc(batch.sections))
@@ -559,9 +563,10 @@ class Engine:
             self.result.pushed += sum(len(entries) for _, entries in batch.sections)
             if any(q.op == "erase" for q in batch.carried):
                 self.compact_now = True
-        self.ctx.progress(total, total, "Sent")
-        mine = [n for n in listing if n.startswith(f"{self.user_id}.") and n.endswith(".pdk")
-                and not n.endswith(".snap.pdk")]
+            del batch
+        self.ctx.progress(len(outbox), len(outbox), "Sent")
+        mine = [n for n in listing if (m := fmt.CHANGESET_NAME.fullmatch(n))
+                and m.group(1) == self.user_id]
         # Folded once as many changesets as the snapshot has files have gathered (at least
         # COMPACT_AFTER): a snapshot is rebuilt only when something was sent since, and the
         # cost of rebuilding a large one is spread over as many syncs as it has parts.
@@ -725,35 +730,31 @@ class Engine:
                              reader_id=reader_id, rewrap=rewrapper(
                                  self.keys, self.user_id, record_id, vid, reader_id, public))
 
-    def _batches(self, conn: Connection) -> list[Batch]:
-        """The outbox as changesets: changes grouped by who may read them, bounded in size."""
-        outbox = records.queued(conn, self.user_id)
-        if not outbox:
-            return []
+    def _next_batch(self, conn: Connection, *, outbox: list[tuple[int, Queued]],
+                    start: int) -> tuple[Batch, int]:
+        """The next changeset from ``outbox[start:]``: changes grouped by who may read them,
+        at most MAX_ENTRIES or about 16 MB; and where the one after starts."""
         builder = Outgoing(conn, self.user_id, self.device_id, self.clock())
-        out: list[Batch] = []
         seqs: list[int] = []
         carried: list[Queued] = []
         groups: dict[frozenset[str], list[Change]] = defaultdict(list)
         count = size = 0
-        for i in range(0, len(outbox), _CHUNK):
-            chunk = outbox[i:i + _CHUNK]
+        at = start
+        while at < len(outbox) and count < fmt.MAX_ENTRIES and size < _SECTION_BYTES:
+            chunk = outbox[at:at + _CHUNK]
             built = builder.build(chunk)
             for seq, queued in chunk:
+                at += 1
                 seqs.append(seq)
                 carried.append(queued)
                 item = built.get(seq)
                 if item is not None:
-                    readers, change = item
-                    groups[readers].append(change)
+                    groups[item[0]].append(item[1])
                     count += 1
-                    size += _size(change)
+                    size += _size(item[1])
                 if count >= fmt.MAX_ENTRIES or size >= _SECTION_BYTES:
-                    out.append(Batch(tuple(seqs), tuple(carried), builder.sections(groups)))
-                    seqs, carried, groups, count, size = [], [], defaultdict(list), 0, 0
-        if seqs:
-            out.append(Batch(tuple(seqs), tuple(carried), builder.sections(groups)))
-        return out
+                    break
+        return Batch(tuple(seqs), tuple(carried), builder.sections(groups)), at
 
 
 def _changed(device: str, cursors: dict[str, Position],
