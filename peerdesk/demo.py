@@ -13,7 +13,7 @@ from typing import Any
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput
 from peerdesk.paths import DEMO_FILE
-from peerdesk.services import Desk, Vault, fidelity, resources, sync
+from peerdesk.services import Desk, Vault, consent, fidelity, resources, sync
 from peerdesk.services.desk import sign_in
 
 SHARE_FOLDER = "team-share"  # inside the demo's data folder: a stand-in for the trust share
@@ -321,10 +321,13 @@ def _journey_step(desk: Desk, person_id: str, name: str, index: int, step: dict[
         for kind, sections in PLAN_TEXT.items():
             if kind is Kind.RECOVERY_PLAN and index % 2:
                 continue
-            desk.add(kind, {"sections": sections, "shared_with": ["My sister"],
-                            "agreed_on": clock.now.date().isoformat(),
-                            "review_on": (clock.now + timedelta(weeks=6)).date().isoformat()},
-                     person_id=person_id)
+            plan = desk.add(kind, {"sections": sections,
+                                   "agreed_on": clock.now.date().isoformat(),
+                                   "review_on": (clock.now + timedelta(weeks=6)).date().isoformat()},
+                            person_id=person_id)
+            if kind is Kind.CRISIS_PLAN:  # who may see it: the consent ledger, the one list
+                consent.add_consent(desk, plan.id, recipient="My sister", role="family_friend",
+                                    purpose="So she knows what helps if things get hard.")
             bump(kind)
 
 
