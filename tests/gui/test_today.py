@@ -126,11 +126,13 @@ def test_everyday_risk_words_prompt_and_what_the_peer_did_takes_it_off_today(
     sign_in(qtbot, shell)
     page = shell.desk_page
     editor = page.new_diary_for(ids["sam"])
+    assert not editor.form.shows("safety_action")  # most diaries need none of it
     box = editor.form.widget_for("what_happened")
     qtbot.keyClicks(box, "We walked to the park. She thinks about ending it.")
     qtbot.waitUntil(editor.safety.isVisible, timeout=WAIT_MS)
     assert "nurse in charge" in editor.safety.text()  # the policy's escalation route
     assert "whether it is in the clinical record" in editor.safety.text()
+    assert editor.form.shows("safety_action") and editor.form.shows("clinical_record")
     qtbot.mouseClick(editor.safety.action, Qt.MouseButton.LeftButton)
     told = editor.form.widgets_for("safety_action")[1]
     assert editor.focusWidget() is told and told.text() == "Told the nurse in charge or the duty worker"
@@ -148,3 +150,23 @@ def test_everyday_risk_words_prompt_and_what_the_peer_did_takes_it_off_today(
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not any(i.what is ItemKind.SAFETY
                                     for i in page.work_model.items()), timeout=WAIT_MS)
+
+
+def test_what_i_did_shows_when_asked_for_and_when_a_diary_already_says(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from peerdesk.domain import Record
+    from ui.windows.editor import RecordEditor
+
+    editor = RecordEditor(Kind.DIARY)
+    qtbot.addWidget(editor)
+    editor.show()
+    assert not editor.form.shows("safety_note")
+    qtbot.mouseClick(editor.concern_button, Qt.MouseButton.LeftButton)
+    assert editor.form.shows("safety_note") and editor.form.shows("clinical_record")
+    said = Record("r", Kind.DIARY, "a", None, 1, datetime(2026, 1, 1),
+                  {"when": "2026-01-01T10:00", "clinical_record": "by_staff"})
+    reopened = RecordEditor(Kind.DIARY, record=said, read_only=True, author="Amira")
+    qtbot.addWidget(reopened)
+    reopened.show()
+    assert reopened.form.shows("clinical_record")  # a coordinator reading a shared diary

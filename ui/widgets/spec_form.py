@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -46,13 +46,18 @@ class SpecForm(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.long_texts: list[QPlainTextEdit] = []
         self._slots: dict[str, int] = {}
+        self._parts: dict[str, list[QWidget]] = {}  # each field's label, help and controls
         for spec in kind_spec.fields:
             if spec.hidden:
                 self._slots[spec.name] = self._layout.count()  # an editor may place its own
                 continue
             if spec.type is FieldType.CONSENTS:
                 continue  # changed through the consent service, kept by every save
+            first = self._layout.count()
             self._fields[spec.name] = self._build(spec)
+            parts = (self._layout.itemAt(i) for i in range(first, self._layout.count()))
+            self._parts[spec.name] = [w for item in parts
+                                      if item is not None and (w := item.widget()) is not None]
         self._layout.addStretch(1)
         if read_only:
             for f in self._fields.values():
@@ -225,6 +230,16 @@ class SpecForm(QWidget):
             case FieldType.SECTIONS:
                 return self._sections(spec)
         raise AssertionError(spec.type)
+
+    def show_fields(self, names: Iterable[str], *, shown: bool) -> None:
+        """Show or hide some fields with their labels (hidden ones are out of the Tab order
+        too); their values are kept and saved either way."""
+        for name in names:
+            for w in self._parts.get(name, ()):
+                w.setVisible(shown)
+
+    def shows(self, name: str) -> bool:
+        return any(not w.isHidden() for w in self._parts.get(name, ()))
 
     def place(self, name: str, label: QWidget, widget: QWidget) -> None:
         """A control the editor owns for a hidden field (the diary's resource picker), where

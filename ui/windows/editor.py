@@ -35,6 +35,9 @@ from ui.widgets.spec_form import SpecForm
 AUTOSAVE_MS = 2500  # a few seconds after typing stops
 HINT_KINDS = frozenset({Kind.DIARY, Kind.REFLECTION, Kind.PERSON})
 RISK_KINDS = frozenset({Kind.DIARY})
+# What the peer did about a risk: shown when a risk is noticed, when the diary already says, or
+# when she asks for them; most diaries do not need them, and they are many stops for Tab.
+SAFETY_FIELDS = ("safety_action", "safety_note", "clinical_record")
 SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
 
 
@@ -226,6 +229,9 @@ class RecordEditor(QWidget):
         self._show_saved_state()
 
     def _fill(self, record: Record | None) -> None:
+        if self.kind in RISK_KINDS:
+            self.form.show_fields(SAFETY_FIELDS, shown=record is not None and any(
+                record.fields.get(f) for f in SAFETY_FIELDS))
         if record is None:
             return
         self.form.set_values(record.fields)
@@ -233,6 +239,8 @@ class RecordEditor(QWidget):
         # Once per diary: a risk already in a saved diary was prompted for when written.
         self._risk_prompted = language.mentions_risk(
             "\n".join(e.toPlainText() for e in self.form.long_texts))
+        if self._risk_prompted and self.kind in RISK_KINDS:
+            self.form.show_fields(SAFETY_FIELDS, shown=True)
 
     def _record_buttons(self, kind: Kind, *, read_only: bool) -> list[QPushButton]:
         """What this kind of record offers besides saving: a plan's copy and consent, a
@@ -278,6 +286,14 @@ class RecordEditor(QWidget):
             self.staying_well_button.clicked.connect(
                 lambda: self.staying_well_requested.emit(self))
             out.append(self.staying_well_button)
+        self.concern_button: QPushButton | None = None
+        if kind in RISK_KINDS and not read_only:
+            self.concern_button = QPushButton("A safety concern: what I did…")
+            self.concern_button.setAccessibleDescription(
+                "Shows where to record what you did about a risk, and whether the clinical "
+                "record has it")
+            self.concern_button.clicked.connect(self.go_to_safety)
+            out.append(self.concern_button)
         self.handout_button: QPushButton | None = None
         if kind is Kind.DIARY:
             self.handout_button = QPushButton("Handout for the person…")
@@ -504,6 +520,7 @@ class RecordEditor(QWidget):
                 and language.mentions_risk(text)):
             # Once per diary: a private diary must not be the only place a risk is written.
             self._risk_prompted = True
+            self.form.show_fields(SAFETY_FIELDS, shown=True)
             self.safety.show_safety(f"{self._escalation_text} Then say below what you did, and "
                                     "whether it is in the clinical record.")
             self.safety.set_action("Go to “what I did”", self.go_to_safety)
@@ -528,6 +545,7 @@ class RecordEditor(QWidget):
                               "else.")
 
     def go_to_safety(self) -> None:
+        self.form.show_fields(SAFETY_FIELDS, shown=True)
         group, first = self.form.widgets_for("safety_action")[:2]
         self.form_scroll.ensureWidgetVisible(group)
         first.setFocus(Qt.FocusReason.OtherFocusReason)
