@@ -8,12 +8,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from peerdesk.crypto.keys import verify
+from peerdesk.store.db import Store
 from peerdesk.store.models import AuditRow, table
 
 GENESIS = b"\x00" * 32
@@ -64,14 +64,46 @@ def append(conn: Connection, *, at: datetime, actor_id: str | None, action: str,
         "signature": sign(digest) if sign else None})
 
 
-def written_late(*, at: datetime, actor_id: str | None, action: str,
-                 record_id: str | None = None, detail: str = "") -> Callable[[Connection], None]:
+_LATE = "written late: this computer could not save when it happened"
+
+
+@dataclass(frozen=True)
+class LateEntry:
     """An entry that could not be written when it happened (the disk was full or read-only),
-    to be appended when it can be: with the time it happened, unsigned (no key is kept for
-    it after the session ends), and saying so."""
-    late = "written late: this computer could not save when it happened"
-    return partial(append, at=at, actor_id=actor_id, action=action, record_id=record_id,
-                   detail=f"{detail}; {late}" if detail else late)
+    appended when it can be: with the time it happened, unsigned (no key is kept for it after
+    the session ends), and saying so. Kept as plain data, so it outlives PeerDesk closing
+    while the disk is still full (``Store.close`` keeps it outside the data folder)."""
+
+    at: datetime
+    actor_id: str | None
+    action: str
+    record_id: str | None = None
+    detail: str = ""
+
+    def __call__(self, conn: Connection) -> None:
+        append(conn, at=self.at, actor_id=self.actor_id, action=self.action,
+               record_id=self.record_id,
+               detail=f"{self.detail}; {_LATE}" if self.detail else _LATE)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"at": self.at.isoformat(), "actor_id": self.actor_id, "action": self.action,
+                "record_id": self.record_id, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, str | None]) -> LateEntry:
+        return cls(datetime.fromisoformat(str(data["at"])), data.get("actor_id"),
+                   str(data["action"]), data.get("record_id"), str(data.get("detail") or ""))
+
+
+def written_late(*, at: datetime, actor_id: str | None, action: str,
+                 record_id: str | None = None, detail: str = "") -> LateEntry:
+    return LateEntry(at, actor_id, action, record_id, detail)
+
+
+def resume_late(store: Store) -> None:
+    """Entries a run of PeerDesk closed on a full disk kept: waiting again, first in line."""
+    kept = [LateEntry.from_json(d) for d in store.kept_waiting()]
+    store.pending[:0] = kept
 
 
 def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str]:

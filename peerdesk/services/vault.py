@@ -164,6 +164,7 @@ class Vault:
         self.policy = load_policy() if policy is None else policy
         dates.use_zone(self.policy.time_zone)
         self.store = Store(data_dir)
+        audit.resume_late(self.store)  # kept by a run that closed on a full disk
         self.clock = clock
         # None means the policy's strength; tests of other things may lower it.
         self._kdf_template = kdf_params

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -17,11 +20,13 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from peerdesk import strict_json
 from peerdesk.errors import (
     AlreadyOpen,
     DiskFull,
     EnvironmentProblem,
     IntegrityProblem,
+    InvalidInput,
     NewerSchema,
     PeerDeskError,
 )
@@ -183,7 +188,41 @@ class Store:
         except EnvironmentProblem:
             return False
         self.pending.clear()
+        with suppress(OSError):
+            self._waiting_file().unlink(missing_ok=True)
         return True
+
+    def _waiting_file(self) -> Path:
+        """Where what waits is kept if PeerDesk closes before the disk takes it: outside the
+        data folder (which is full or read-only), owner-only, named for this folder. It holds
+        audit entries: ids, actions and times, never content."""
+        key = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"peerdesk-waiting-{key}.json"
+
+    def _keep_waiting(self) -> None:
+        items = [step.to_json() for step in self.pending if hasattr(step, "to_json")]
+        if not items:
+            return
+        target = self._waiting_file()
+        partial = target.with_suffix(".partial")
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
+            fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(items, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(partial, target)
+
+    def kept_waiting(self) -> list[dict[str, Any]]:
+        """What an earlier run kept in the waiting file (see ``_keep_waiting``)."""
+        try:
+            data = strict_json.loads(self._waiting_file().read_bytes())
+        except (OSError, InvalidInput):
+            return []
+        if not isinstance(data, list):
+            return []
+        return [d for d in data if isinstance(d, dict)]
 
     def write_or_queue(self, now: Callable[[Connection], None],
                        later: Callable[[Connection], None] | None = None) -> bool:
@@ -233,7 +272,8 @@ class Store:
         return migrate.drop_backups(self.data_dir)
 
     def close(self) -> None:
-        self.flush_pending()
+        if not self.flush_pending():
+            self._keep_waiting()
         self.engine.dispose()
         if self._lock is not None:
             self._lock.release()

@@ -81,10 +81,15 @@ def read_the_plan(vault: Vault, plan_id: str) -> None:
     assert draft is None  # the editor keeps it on screen; nothing half-written
 
 
-def test_sign_in_and_read_a_plan_on_a_full_2_mb_disk(small_disk: Path) -> None:
-    data = small_disk / "data"
+def a_plan_on_a_full_disk(disk: Path) -> tuple[Path, str, Path]:
+    """The data folder, the plan's id, and the file that fills the disk."""
+    data = disk / "data"
     _, plan_id = a_plan(data)
-    filler = fill(small_disk)
+    return data, plan_id, fill(disk)
+
+
+def test_sign_in_and_read_a_plan_on_a_full_2_mb_disk(small_disk: Path) -> None:
+    data, plan_id, filler = a_plan_on_a_full_disk(small_disk)
     with Vault(data, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
         read_the_plan(vault, plan_id)
         assert len(vault.store.pending) == 2  # signing in, reading: waiting, not lost
@@ -121,3 +126,20 @@ def test_a_read_only_data_folder_still_lets_her_read(small_disk: Path) -> None:
             assert "read-only" in (vault.cannot_save or "")
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+
+
+def test_closing_while_the_disk_is_still_full_loses_no_audit_entry(small_disk: Path) -> None:
+    data, plan_id, filler = a_plan_on_a_full_disk(small_disk)
+    with Vault(data, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
+        read_the_plan(vault, plan_id)
+        waiting = vault.store._waiting_file()
+    # Closed on a full disk: kept outside the data folder, owner-only, ids and times only.
+    assert waiting.exists() and oct(waiting.stat().st_mode & 0o777) == "0o600"
+    assert "allotment" not in waiting.read_text()
+    filler.unlink()
+    with Vault(data, kdf_params=LIGHT_KDF, policy=Policy()) as vault:
+        assert vault.cannot_save is None  # written as soon as the folder takes writes
+        assert [(a, r) for a, r, d in audit_actions(vault) if "written late" in d] == [
+            ("unlock", None), ("read", plan_id)]
+        assert vault.verify_audit() == []
+    assert not waiting.exists()
