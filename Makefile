@@ -49,6 +49,7 @@ screenshots: $(STAMP) $(DEMO)/demo.json
 	PEERDESK_SCREENSHOTS=docs/screenshots/ward $(BIN)/pytest -q tests/desktop/test_ward_screen.py \
 		'tests/desktop/test_start.py::test_python_main_opens_and_is_used'
 
+# PyInstaller's known-harmless warnings are filtered in the spec, which says how many in one line.
 package: $(STAMP)
 	scripts/system-packages.sh binutils
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build installers/peerdesk.spec

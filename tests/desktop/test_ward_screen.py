@@ -123,7 +123,7 @@ def test_every_screen_on_the_ward_screen(desktop: DesktopSession, demo: Path, tm
         desktop.wait_for(app.proc.pid, name="Shared with you, by peer")
         ward.look("inbox")
         desktop.key("Up", "Up")
-        desktop.wait_for(app.proc.pid, contains="against the ENRICH core components")
+        desktop.wait_for(app.proc.pid, contains="against the parts of the ENRICH way of working")
         ward.look("fidelity")
         desktop.key("alt+F4")
         deadline = time.monotonic() + 20
