@@ -19,7 +19,7 @@ from peerdesk import audit
 from peerdesk.domain import Account, Role
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.store.models import AccountRow
-from peerdesk.sync import certs
+from peerdesk.sync import certs, state
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
@@ -49,6 +49,9 @@ def _role(role: Role | str | None) -> Role | None:
 
 def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
              why: str) -> Account:
+    """A new certificate for one account, signed by this administrator. A removal names how
+    far each of the member's streams is taken in here: what she writes after it is set aside
+    on every device."""
     team = _admin(desk)
     me = desk.actor()
     with me.transaction() as conn:
@@ -63,8 +66,10 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
                                f"first with: peerdesk user approve {account.name!r}")
         asked = role or (target.cert.role if target.cert is not None and not target.problem
                          else _asked(conn, account.id))
+        streams = (state.stream_ends(conn, account.id, me.device_id)
+                   if status == certs.REMOVED else None)
         certs.certify(conn, account.id, role=asked, status=status, team_id=team.team_id,
-                      issuer_id=me.user.id, sign=me.keys.sign, now=me.now())
+                      issuer_id=me.user.id, sign=me.keys.sign, now=me.now(), streams=streams)
         me.audit(conn, audit.CERTIFIED, None,
                  f"account={account.id}; {why}; role={asked.value}; status={status}")
         return certs.standings(conn)[account.id].account
@@ -122,7 +127,7 @@ def _take_over(desk: Desk, former: str) -> None:
             if cert is not None and cert.issuer == former and i != former:
                 certs.certify(conn, i, role=cert.role, status=cert.status,
                               team_id=team.team_id, issuer_id=me.user.id, sign=me.keys.sign,
-                              now=me.now())
+                              now=me.now(), streams=cert.streams)
                 me.audit(conn, audit.CERTIFIED, None,
                          f"account={i}; signed again; role={cert.role.value}; "
                          f"status={cert.status}")

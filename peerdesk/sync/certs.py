@@ -57,6 +57,9 @@ class Cert:
     issued: str
     receive_public: bytes
     verify_public: bytes
+    # A removal's cut-off: how far each of her devices' streams had reached where she was
+    # removed (device id -> last seq taken in); anything past it is set aside everywhere.
+    streams: dict[str, int]
 
     @property
     def order(self) -> tuple[int, str]:
@@ -86,14 +89,20 @@ def parse(data: bytes) -> Cert:
     issuer = signed.get("issuer")
     if issuer is not None and not isinstance(issuer, str):
         raise fmt.Tampered("its issuer is damaged")
+    streams = signed.get("streams", {})
+    if not isinstance(streams, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in streams.items()):
+        raise fmt.Tampered("its list of streams is damaged")
     return Cert(data, signed, sig, fmt.field(signed, "id", str), fmt.field(signed, "team", str),
                 fmt.field(signed, "name", str), role, status, serial, issuer,
                 fmt.field(signed, "issued", str), fmt.unb64(signed.get("receive_public")),
-                fmt.unb64(signed.get("verify_public")))
+                fmt.unb64(signed.get("verify_public")), dict(streams))
 
 
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
-          sign: Callable[[bytes], bytes], now: datetime) -> bytes:
+          sign: Callable[[bytes], bytes], now: datetime,
+          streams: dict[str, int] | None = None) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
     Its sealed keys go with it, so a new device can enrol with only a passphrase: the
     share's copy (stronger key derivation) where the account has one."""
@@ -106,7 +115,8 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
         "created": iso(row.created_at), "kdf": kdf, "secrets": fmt.b64(secrets),
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
-        "serial": serial, "issuer": issuer_id}, sign)
+        "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {}),
+        sign)
 
 
 def created_at(cert: Cert) -> datetime:
@@ -255,7 +265,8 @@ def active(conn: Connection) -> dict[str, Account]:
 
 
 def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_id: str,
-            issuer_id: str, sign: Callable[[bytes], bytes], now: datetime) -> bytes:
+            issuer_id: str, sign: Callable[[bytes], bytes], now: datetime,
+            streams: dict[str, int] | None = None) -> bytes:
     """Sign and keep a new certificate for an account (its role column follows it); the
     serial is one past the one it replaces."""
     row = conn.execute(select(_ACCOUNTS).where(_A.id == account_id)).one()
@@ -264,7 +275,20 @@ def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_
         with contextlib.suppress(fmt.Tampered, fmt.NewerFormat):
             serial = fmt.boundary(partial(parse, row.certificate)).serial + 1
     data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
-                 issuer_id=issuer_id, sign=sign, now=now)
+                 issuer_id=issuer_id, sign=sign, now=now, streams=streams)
     conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
         certificate=data, role=role.value))
     return data
+
+
+def trusted_keys(conn: Connection) -> dict[str, bytes]:
+    """The signature keys of every member whose certificate holds (removed ones too: what
+    they signed before their removal still checks out), by account id."""
+    return {i: s.cert.verify_public for i, s in standings(conn).items()
+            if s.cert is not None and not s.problem and s.account.status != PENDING}
+
+
+def cut_offs(conn: Connection) -> dict[str, dict[str, int]]:
+    """For each removed member, how far each of her devices' streams is taken in."""
+    return {i: s.cert.streams for i, s in standings(conn).items()
+            if s.cert is not None and not s.problem and s.account.status == REMOVED}

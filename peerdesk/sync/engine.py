@@ -215,13 +215,23 @@ class Engine:
 
     def _apply_found(self, found: list[Found]) -> None:
         total = len(found)
-        verify_keys = self.db(lambda conn: {i: k for i, k in conn.execute(
-            select(_A.id, _A.verify_public))})
+        # Keys from certificates that hold: a row changed outside PeerDesk vouches for nothing.
+        verify_keys, cut_offs = self.db(lambda conn: (certs.trusted_keys(conn),
+                                                      certs.cut_offs(conn)))
         stopped: set[tuple[str, str]] = set()  # streams held up by a newer PeerDesk's file
         for done, item in enumerate(found):
             self.ctx.check_cancel()
             self.ctx.progress(done, total, "Receiving changes from the team share")
             if (item.device, item.author) in stopped:
+                continue
+            if item.author in cut_offs and item.seq > cut_offs[item.author].get(item.device, 0):
+                # Written after she was removed: left on the share, never taken in.
+                stopped.add((item.device, item.author))
+                self.ctx.report(
+                    f"removed-author:{item.device}:{item.author}:{item.seq}",
+                    f"Changes from another device ({item.device[:8]}) written after their "
+                    "author was removed from the team were set aside: they were not taken in. "
+                    "Nothing on this computer was changed.")
                 continue
             try:
                 fetched = self._fetch(item, verify_keys)
@@ -255,7 +265,9 @@ class Engine:
         """Every head past where this user was is read and checked against what the share
         held: a stream cut short, a device folder removed, or (through the heads' lists of
         what each device had read) a stream whose head was removed too, is reported."""
+        gone = self.db(certs.cut_offs)  # streams of removed members stop where they were cut
         changed = [h for h in listed.values() if h.device != self.device_id
+                   and h.author not in gone
                    and h.seq > before.get(h.device, {}).get(h.author, Position()).seq]
         if not changed:
             return

@@ -232,6 +232,19 @@ def all_cursors(conn: Connection, user_id: str) -> dict[str, dict[str, Position]
     return out
 
 
+def stream_ends(conn: Connection, author_id: str, device_id: str) -> dict[str, int]:
+    """How far this device has taken in each stream of one author (by any user here), and
+    how far it has written hers: device id -> last seq."""
+    c = _CURSORS.c
+    ends: dict[str, int] = {}
+    for device, seq in conn.execute(select(c.device_id, c.seq).where(c.author_id == author_id)):
+        ends[device] = max(ends.get(device, 0), seq)
+    own = own_position(conn, author_id).seq
+    if own:
+        ends[device_id] = max(ends.get(device_id, 0), own)
+    return ends
+
+
 def move_cursor(conn: Connection, user_id: str, device_id: str, author_id: str,
                 to: Position) -> None:
     c = _CURSORS.c

@@ -13,6 +13,7 @@ from peerdesk.crypto import keystore
 from peerdesk.errors import NotAllowed
 from peerdesk.services import membership, sync
 from peerdesk.services.desk import Desk, sign_in
+from peerdesk.sync import engine
 from peerdesk.sync import format as fmt
 from peerdesk.sync.share import Share
 from tests.conftest import PASSPHRASE
@@ -115,3 +116,31 @@ def test_a_second_administrator_approves_after_the_first_leaves(team: Team) -> N
     # The administrator who made the team holds its key; she is the one that cannot go.
     with pytest.raises(NotAllowed, match="new team share"):
         membership.remove(ines, "Ida")
+
+
+def test_what_a_removed_member_writes_after_her_removal_is_set_aside(team: Team) -> None:
+    a1, a2, grace = team.desks["a1"], team.desks["a2"], team.desks["office"]
+    before = a1.add("diary", diary("BEFORE her removal"))
+    a1.share(before.id, "Grace")
+    team.sync("a1")
+    ida = sign_in(team.vaults["office"], "Ida", PASSPHRASE)
+    sync.run_sync(ida)  # the office has taken in Amira's streams this far
+    membership.remove(ida, "Amira")
+    sync.run_sync(ida)  # the removal, with how far each of her streams was taken in
+
+    # Her other laptop never learned of it and writes on, bypassing the checks of a sync run
+    # (an old PeerDesk, or a changed one).
+    late = a2.add("diary", diary("AFTER her removal"))
+    a2.share(late.id, "Grace")
+    rogue = engine.Engine(a2.vault.store, sync.open_share(team.location),
+                          device_id=a2.vault.device_id, user_id=a2.user.id, keys=a2.keys,
+                          clock=a2.vault.clock)
+    rogue.manifest = engine.read_manifest(rogue.share)
+    rogue.push()
+
+    (report,) = team.sync("office")
+    assert any("written after their author was removed from the team were set aside" in p
+               for p in report.problems)
+    assert [r.fields["what_happened"] for r in grace.shared_with_me()] == ["BEFORE her removal"]
+    with pytest.raises(NotAllowed, match="removed from the team"):
+        team.sync("a2")  # and her laptop, at its next real sync, is refused

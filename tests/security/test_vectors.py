@@ -1,0 +1,159 @@
+"""Known-answer vectors (tests/vectors/, made by make_vectors.py from fixed keys): the bytes
+PeerDesk reads and writes on the share, checked against peerdesk.crypto and against code that
+does not import PeerDesk — pyhpke for HPKE, and the byte layouts of docs/sync-protocol.md
+written out here by hand. Each holds for a changed byte too: it must fail."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
+
+from peerdesk.crypto import envelope
+from peerdesk.crypto.kdf import KdfParams, derive
+from peerdesk.crypto.keys import UserKeys
+from peerdesk.domain import Role
+from peerdesk.errors import DecryptionFailed, WrongPassphrase
+from peerdesk.sync import certs, keyfiles
+from peerdesk.sync import format as fmt
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
+
+
+def load(name: str) -> Any:
+    return json.loads((VECTORS / name).read_text("utf-8"))
+
+
+def flip(data: bytes, at: int = -1) -> bytes:
+    return data[:at] + bytes([data[at] ^ 1]) + (data[at + 1:] if at != -1 else b"")
+
+
+# -- HPKE wraps --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("v", load("hpke.json"))
+def test_hpke_wraps_open_in_peerdesk_and_are_remade_by_pyhpke(v: dict[str, str]) -> None:
+    sk = x25519.X25519PrivateKey.from_private_bytes(bytes.fromhex(v["recipient_private"]))
+    blob, info = bytes.fromhex(v["blob"]), v["info"].encode()
+    assert envelope.open_sealed(sk, blob, context=info, failure="x") == bytes.fromhex(
+        v["plaintext"])
+    # pyhpke, from the same ephemeral key, makes exactly these bytes (enc ‖ ciphertext).
+    eks = SUITE.kem.derive_key_pair(bytes.fromhex(v["ephemeral_ikm"]))
+    enc, sender = SUITE.create_sender_context(
+        KEMKey.from_pyca_cryptography_key(sk.public_key()), info=info, eks=eks)
+    assert enc + sender.seal(bytes.fromhex(v["plaintext"])) == blob
+    # And what PeerDesk seals (a fresh ephemeral key each time) pyhpke opens.
+    sealed = envelope.seal_to(bytes.fromhex(v["recipient_public"]), b"sixteen byte key",
+                              context=info)
+    receiver = SUITE.create_recipient_context(
+        sealed[:32], KEMKey.from_pyca_cryptography_key(sk), info=info)
+    assert receiver.open(sealed[32:]) == b"sixteen byte key"
+
+
+@pytest.mark.parametrize("v", load("hpke.json"))
+def test_a_changed_hpke_wrap_or_context_does_not_open(v: dict[str, str]) -> None:
+    sk = x25519.X25519PrivateKey.from_private_bytes(bytes.fromhex(v["recipient_private"]))
+    blob, info = bytes.fromhex(v["blob"]), v["info"].encode()
+    for bad_blob, bad_info in ((flip(blob), info), (flip(blob, 0), info), (blob, info + b"x")):
+        with pytest.raises(DecryptionFailed):
+            envelope.open_sealed(sk, bad_blob, context=bad_info, failure="changed")
+
+
+# -- account secrets ------------------------------------------------------------------------------
+
+def test_account_secrets_layout() -> None:
+    v = load("account_secrets.json")
+    params = KdfParams.from_json(v["kdf"])
+    kek = derive(v["passphrase"], params)
+    assert kek.hex() == v["kek"]
+    blob = bytes.fromhex(v["secrets"])
+    assert len(blob) == 124 and blob[:12].hex() == v["nonce"]
+    keys = UserKeys.open_with_passphrase_key(kek, blob, account_id=v["account_id"])
+    assert keys.own_key.hex() == v["own_key"]
+    assert (keys.public().receive.hex(), keys.public().verify.hex()) == (
+        v["receive_public"], v["verify_public"])
+    # Written out from the docs, without PeerDesk: Argon2id, then AES-256-GCM.
+    independent = Argon2id(salt=params.salt, length=32, iterations=params.iterations,
+                           lanes=params.lanes, memory_cost=params.memory_kib).derive(
+        v["passphrase"].encode())
+    plain = AESGCM(independent).decrypt(
+        blob[:12], blob[12:], b"peerdesk/account-secrets/v1|" + v["account_id"].encode())
+    assert plain[:32].hex() == v["own_key"] and len(plain) == 96
+    with pytest.raises(WrongPassphrase):  # bound to the account id
+        UserKeys.open_with_passphrase_key(kek, blob, account_id="another")
+    with pytest.raises(WrongPassphrase):
+        UserKeys.open_with_passphrase_key(kek, flip(blob), account_id=v["account_id"])
+
+
+# -- signed documents -----------------------------------------------------------------------------
+
+def independent_check(document: str, kind: str, key_hex: str) -> dict[str, Any]:
+    """A signed share document checked as the docs describe it, without PeerDesk."""
+    doc = json.loads(document)
+    signed = doc["signed"]
+    canonical = json.dumps(signed, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=True).encode()
+    assert json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True) == document
+    ed25519.Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex)).verify(
+        base64.b64decode(doc["sig"]), f"peerdesk/{kind}/v1|".encode() + canonical)
+    return dict(signed)
+
+
+def test_a_certificate_is_remade_byte_for_byte_and_checks_out_both_ways() -> None:
+    v, a = load("documents.json"), load("account_secrets.json")
+    signed = independent_check(v["certificate"], "account", v["admin_public"])
+    assert (signed["role"], signed["status"], signed["serial"], signed["issuer"]) == (
+        "coordinator", "active", 3, v["admin_id"])
+    cert = certs.parse(v["certificate"].encode())
+    fmt.check_signature("account", cert.signed, cert.sig, bytes.fromhex(v["admin_public"]))
+    row = SimpleNamespace(
+        id=a["account_id"], name="Amira", created_at=datetime(2026, 3, 2, 10, 30),
+        kdf=a["kdf"], secrets=bytes.fromhex(a["secrets"]),
+        receive_public=bytes.fromhex(a["receive_public"]),
+        verify_public=bytes.fromhex(a["verify_public"]), keys_doc=None)
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"peerdesk test vector|administrator").digest())
+    again = certs.issue(row, team_id=v["team"], role=Role.COORDINATOR, status="active",
+                        serial=3, issuer_id=v["admin_id"], sign=admin.sign,
+                        now=datetime(2026, 3, 3, 9, 0))
+    assert again.decode() == v["certificate"]
+
+    removal = certs.parse(v["removal"].encode())
+    assert (removal.status, removal.streams) == (
+        "removed", {"d1d1d1d1-2e2e-4f3f-8a4a-5b5b5b5b5b5b": 12})
+    independent_check(v["removal"], "account", v["admin_public"])
+
+
+def test_a_changed_certificate_fails_both_checks() -> None:
+    v = load("documents.json")
+    doc = json.loads(v["certificate"])
+    doc["signed"]["role"] = "admin"
+    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    with pytest.raises(InvalidSignature):
+        independent_check(changed, "account", v["admin_public"])
+    cert = certs.parse(changed.encode())
+    with pytest.raises(fmt.Tampered):
+        fmt.check_signature("account", cert.signed, cert.sig, bytes.fromhex(v["admin_public"]))
+
+
+def test_sealed_keys_are_signed_by_the_account_itself() -> None:
+    v, a = load("documents.json"), load("account_secrets.json")
+    signed = independent_check(v["sealed_keys"], "account-keys", a["verify_public"])
+    assert (signed["id"], signed["serial"], signed["secrets"]) == (
+        a["account_id"], 2, base64.b64encode(bytes.fromhex(a["secrets"])).decode())
+    sealed = keyfiles.parse(v["sealed_keys"].encode())
+    assert keyfiles.signed_by(sealed, a["account_id"], bytes.fromhex(a["verify_public"]))
+    assert not keyfiles.signed_by(sealed, a["account_id"], bytes.fromhex(v["admin_public"]))
+    with pytest.raises((InvalidSignature, InvalidTag)):
+        independent_check(v["sealed_keys"], "account-keys", v["admin_public"])

@@ -1,0 +1,103 @@
+"""Writes the known-answer vectors in this folder from fixed keys (run once; the tests only
+read them). HPKE wraps are made with pyhpke, an implementation independent of
+peerdesk.crypto; the signed documents with Ed25519, which is deterministic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
+
+from peerdesk.crypto.kdf import KdfParams
+from peerdesk.domain import Role
+from peerdesk.sync import certs, keyfiles
+
+HERE = Path(__file__).resolve().parent
+SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
+
+
+def seed(label: str) -> bytes:
+    return hashlib.sha256(f"peerdesk test vector|{label}".encode()).digest()
+
+
+def raw_public(private: x25519.X25519PrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes_raw()
+
+
+def hpke() -> list[dict[str, str]]:
+    out = []
+    for n, info in enumerate(["peerdesk/wrap/v1|7c1e5a4e-0d6b-4f3a-9a53-2f1f3e0b9d01|1|"
+                              "1b2d4f6e-3c5a-4b7d-8e9f-0a1b2c3d4e5f",
+                              "peerdesk/section-key/v1 (any context: bytes as given)"]):
+        sk = x25519.X25519PrivateKey.from_private_bytes(seed(f"reader {n}"))
+        pk = raw_public(sk)
+        eks = SUITE.kem.derive_key_pair(seed(f"ephemeral {n}"))
+        plaintext = seed(f"content key {n}")
+        enc, sender = SUITE.create_sender_context(
+            KEMKey.from_pyca_cryptography_key(x25519.X25519PublicKey.from_public_bytes(pk)),
+            info=info.encode(), eks=eks)
+        blob = enc + sender.seal(plaintext)
+        out.append({"recipient_private": seed(f"reader {n}").hex(), "recipient_public": pk.hex(),
+                    "ephemeral_ikm": seed(f"ephemeral {n}").hex(), "info": info,
+                    "plaintext": plaintext.hex(), "blob": blob.hex()})
+    return out
+
+
+def secrets() -> dict[str, str | int]:
+    account_id = "5f0c6a2e-8d1b-4c3e-9f7a-6b5d4c3b2a10"
+    params = KdfParams(salt=seed("salt")[:16], memory_kib=8 * 1024, iterations=1, lanes=1)
+    passphrase = "walrus jigsaw toffee"
+    kek = Argon2id(salt=params.salt, length=32, iterations=1, lanes=1,
+                   memory_cost=8 * 1024).derive(passphrase.encode())
+    own, recv, sign = seed("own key"), seed("receive key"), seed("sign key")
+    nonce = seed("nonce")[:12]
+    blob = nonce + AESGCM(kek).encrypt(nonce, own + recv + sign,
+                                       b"peerdesk/account-secrets/v1|" + account_id.encode())
+    return {"account_id": account_id, "passphrase": passphrase, "kdf": params.to_json(),
+            "kek": kek.hex(), "nonce": nonce.hex(), "own_key": own.hex(),
+            "receive_public": raw_public(x25519.X25519PrivateKey.from_private_bytes(recv)).hex(),
+            "verify_public": raw_public(ed25519.Ed25519PrivateKey.from_private_bytes(sign)).hex(),
+            "secrets": blob.hex()}
+
+
+def documents(acct: dict[str, str | int]) -> dict[str, object]:
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(seed("administrator"))
+    owner = ed25519.Ed25519PrivateKey.from_private_bytes(seed("sign key"))
+    row = SimpleNamespace(
+        id=acct["account_id"], name="Amira", created_at=datetime(2026, 3, 2, 10, 30),
+        kdf=acct["kdf"], secrets=bytes.fromhex(str(acct["secrets"])),
+        receive_public=bytes.fromhex(str(acct["receive_public"])),
+        verify_public=bytes.fromhex(str(acct["verify_public"])), keys_doc=None)
+    team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
+    admin_id = "a0a0a0a0-b1b1-4c2c-8d3d-e4e4e4e4e4e4"
+    cert = certs.issue(row, team_id=team, role=Role.COORDINATOR, status="active", serial=3,
+                       issuer_id=admin_id, sign=admin.sign, now=datetime(2026, 3, 3, 9, 0))
+    removal = certs.issue(row, team_id=team, role=Role.COORDINATOR, status="removed",
+                          serial=4, issuer_id=admin_id, sign=admin.sign,
+                          now=datetime(2026, 4, 1, 9, 0),
+                          streams={"d1d1d1d1-2e2e-4f3f-8a4a-5b5b5b5b5b5b": 12})
+    sealed = keyfiles.build(
+        account_id=str(acct["account_id"]), kdf=KdfParams.from_json(str(acct["kdf"])),
+        secrets=bytes.fromhex(str(acct["secrets"])), serial=2,
+        now=datetime(2026, 3, 4, 8, 0), sign=owner.sign)
+    return {"team": team, "admin_id": admin_id, "admin_public": raw_public(admin).hex(),
+            "certificate": cert.decode(), "removal": removal.decode(),
+            "sealed_keys": sealed.decode()}
+
+
+def main() -> None:
+    acct = secrets()
+    (HERE / "hpke.json").write_text(json.dumps(hpke(), indent=2) + "\n", "utf-8")
+    (HERE / "account_secrets.json").write_text(json.dumps(acct, indent=2) + "\n", "utf-8")
+    (HERE / "documents.json").write_text(json.dumps(documents(acct), indent=2) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()
