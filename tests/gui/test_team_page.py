@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from peerdesk.services import Vault
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -66,4 +66,15 @@ def test_an_administrator_approves_changes_and_removes_in_the_app(  # type: igno
     assert not page.remove_button.isEnabled() and not page.role_button.isEnabled()
     if shots:
         shell.grab().save(str(Path(shots) / "team-members-decided.png"))
+    settle(qtbot)
+
+
+def test_a_waiting_account_is_told_so_where_it_signs_in(  # type: ignore[no-untyped-def]
+        qtbot, make_shell, data_dir: Path) -> None:
+    shell = make_shell(_prepared(data_dir))
+    sign_in(qtbot, shell, "Tom")
+    desk = shell.desk_page
+    assert desk is not None and "Team members" not in desk.nav_items
+    names = [label.accessibleName() for label in desk.findChildren(QLabel)]
+    assert "Signed in as Tom, waiting for an administrator to approve this account" in names
     settle(qtbot)

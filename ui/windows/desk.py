@@ -200,8 +200,11 @@ class DeskPage(QWidget):
         # One line on a wide screen; wraps (search box first) when text is large or the
         # screen small, rather than pushing the window past the screen's edge.
         top = FlowLayout()
-        who = QLabel(f"Signed in as <b>{_esc(self.user.name)}</b> · {self.user.role.label}")
-        who.setAccessibleName(f"Signed in as {self.user.name}, {self.user.role.label}")
+        # A pending account has a peer's powers only until an administrator approves it.
+        standing = (self.user.role.label if self.user.active
+                    else "waiting for an administrator to approve this account")
+        who = QLabel(f"Signed in as <b>{_esc(self.user.name)}</b> · {standing}")
+        who.setAccessibleName(f"Signed in as {self.user.name}, {standing}")
         top.addWidget(who)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search everything you can read (Ctrl+F)")
