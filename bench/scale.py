@@ -10,8 +10,8 @@ figure is that step's alone:
 - first push: the ward PC's first sync, sending everything (and folding it into a snapshot);
 - no-op sync at 50 device folders, then at 10 (40 folders and their heads moved off the
   share, as when old PCs are removed): file operations, wall time, median and range of runs;
-- compaction: one new record, then a sync that folds everything again: wall, CPU and the
-  peak memory above what the process held before the sync;
+- compaction: one new record, then a sync told to fold everything again (as after an
+  erasure): wall, CPU and the peak memory above what the process held before the sync;
 - first sync: a fresh device of Amira's receiving everything: records per CPU-second;
 - unlock: click -> desk usable in the real window (offscreen), the key derivation included,
   the longest UI stall, resident memory after, and search as you type;
@@ -171,16 +171,19 @@ def step_noop(root: Path) -> dict[str, Any]:
 
 
 def step_compact(root: Path) -> dict[str, float]:
+    """A sync that folds everything again, as one does at once after an erasure."""
     from peerdesk.domain import Kind
+    from peerdesk.lanes import INLINE
     from peerdesk.services import sync
-    from peerdesk.sync import engine
+    from peerdesk.sync.share import FolderShare
 
     desk = _big(root)
-    engine.COMPACT_AFTER = 1  # the next sync folds everything again
     desk.add(Kind.DIARY, {"when": "2026-03-02T10:30", "what_happened": "one more"})
+    run = sync._engine(desk, FolderShare(root / "share"), INLINE)
+    run.compact_now = True
     with Peak() as peak:
         wall, cpu = time.perf_counter(), time.process_time()
-        sync.run_sync(desk)
+        run.run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     parts = len(list((root / "share" / "devices" / desk.vault.device_id).glob("*.part.pdk")))
     desk.vault.close()
