@@ -20,7 +20,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -176,11 +176,24 @@ class _Chain:
 
 
 def _signed_by(cert: Cert, key: bytes) -> bool:
+    return _verified(cert.raw, key)
+
+
+@lru_cache(maxsize=1024)
+def _verified(raw: bytes, key: bytes) -> bool:
+    """A certificate's signature by one key; remembered, as every use of an account checks
+    it again (the bytes are the whole certificate, so a changed one is checked anew)."""
     try:
+        cert = parse(raw)
         fmt.check_signature(KIND, cert.signed, cert.sig, key)
-    except fmt.Tampered:
+    except (fmt.Tampered, fmt.NewerFormat):
         return False
     return True
+
+
+@lru_cache(maxsize=1024)
+def _parsed(raw: bytes) -> Cert:
+    return fmt.boundary(partial(parse, raw))
 
 
 def holds(certs: dict[str, Cert], found: Anchor | None, account_id: str) -> str | None:
@@ -205,7 +218,7 @@ def standings(conn: Connection) -> dict[str, Standing]:
         if row.certificate is None:
             continue
         try:
-            cert = fmt.boundary(partial(parse, row.certificate))
+            cert = _parsed(row.certificate)
         except (fmt.Tampered, fmt.NewerFormat):
             damaged.add(row.id)
             continue
