@@ -102,7 +102,7 @@ def parse(data: bytes) -> Cert:
 
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
           sign: Callable[[bytes], bytes], now: datetime,
-          streams: dict[str, int] | None = None) -> bytes:
+          streams: dict[str, int] | None = None, delegated: bool = False) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
     Its sealed keys go with it, so a new device can enrol with only a passphrase: the
     share's copy (stronger key derivation) where the account has one."""
@@ -116,7 +116,7 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
         "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {}),
-        sign)
+        sign, format_=fmt.DELEGATED_FORMAT if delegated else fmt.FORMAT)
 
 
 def created_at(cert: Cert) -> datetime:
@@ -287,8 +287,13 @@ def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_
     if row.certificate is not None:
         with contextlib.suppress(fmt.Tampered, fmt.NewerFormat):
             serial = fmt.boundary(partial(parse, row.certificate)).serial + 1
+    # Signed by another administrator than the anchor's: a newer format (see format.py).
+    found = anchor(conn)
+    issuer_key = conn.scalar(select(_A.verify_public).where(_A.id == issuer_id))
+    delegated = found is not None and issuer_key != found.key
     data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
-                 issuer_id=issuer_id, sign=sign, now=now, streams=streams)
+                 issuer_id=issuer_id, sign=sign, now=now, streams=streams,
+                 delegated=delegated)
     conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
         certificate=data, role=role.value))
     return data

@@ -29,6 +29,10 @@ FORMAT = 1
 # of it. Everything else is written as format 1; both are read.
 PARTED_FORMAT = 2
 NEWEST_FORMAT = PARTED_FORMAT
+# An account certificate signed by an administrator other than the one whose key the manifest
+# names has format 3: a PeerDesk from before second administrators would find its signature
+# wrong and move it aside for everyone; a newer format it leaves where it is.
+DELEGATED_FORMAT = 3
 MANIFEST = "peerdesk-share.json"
 ACCOUNTS, DEVICES, QUARANTINE = "accounts", "devices", "quarantine"
 # A changeset holds at most this many entries, so no file comes near the size limit.
@@ -132,10 +136,12 @@ def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
         raise Tampered("it is not a PeerDesk file")
     signed = doc["signed"]
     found = signed.get("format")
-    if isinstance(found, int) and not isinstance(found, bool) and found > NEWEST_FORMAT:
+    newest = DELEGATED_FORMAT if kind == "account" else NEWEST_FORMAT
+    if isinstance(found, int) and not isinstance(found, bool) and found > newest:
         # Before anything else about it: a newer PeerDesk may have changed the rest.
         raise NewerFormat(found)
-    if found != FORMAT and not (found == PARTED_FORMAT and kind in {"snapshot", "part"}):
+    if found != FORMAT and not (found == PARTED_FORMAT and kind in {"snapshot", "part"}) \
+            and not (found == DELEGATED_FORMAT and kind == "account"):
         raise Tampered(f"it uses share format {found!r}, which no PeerDesk wrote")
     if signed.get("kind") != kind:
         raise Tampered(f"it is not a {kind} file")

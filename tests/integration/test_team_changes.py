@@ -3,6 +3,7 @@ gets no key to anything saved after her removal, and a second administrator carr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,6 +103,12 @@ def test_a_second_administrator_approves_after_the_first_leaves(team: Team) -> N
     nell = membership.approve(ines_at_office, "Nell")
     assert (nell.role.value, nell.status) == ("coordinator", "active")
     sync.run_sync(ines_at_office)  # publishes Nell's certificate, signed by Ines
+    share = sync.open_share(team.location)
+    formats = {json.loads(share.read(f"accounts/{a.id}.json", max_size=fmt.MAX_SMALL_FILE))[
+        "signed"]["format"] for a in office.accounts() if a.name in {"Nell", "Amira"}}
+    # Signed by a second administrator: a newer format, which a PeerDesk from before second
+    # administrators leaves where it is instead of setting it aside for everyone.
+    assert formats == {fmt.FORMAT, fmt.DELEGATED_FORMAT} and fmt.DELEGATED_FORMAT > 2
     team.sync("a1")
     assert {a.name: (a.role.value, a.status) for a in team.vaults["a1"].accounts()}[
         "Nell"] == ("coordinator", "active")
