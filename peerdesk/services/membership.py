@@ -5,8 +5,8 @@ and published by her next sync. Nothing else signs one, so a routine sync never 
 - ``approve``: a pending account (added at a computer that has an administrator) joins with
   the role it asked for, or another; an account changed outside PeerDesk is certified again.
 - ``set_role``: a member's role changes.
-- ``remove``: a member leaves. Her devices are refused at their next sync, nothing new is
-  wrapped for her, and every device shows who was removed.
+- ``remove``: a member leaves (or a waiting account is turned down). Her devices are refused
+  at their next sync, nothing new is wrapped for her, and every device shows who was removed.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
         if target is None:
             raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
         account = target.account
-        if why != "approved" and account.status == certs.PENDING:
+        if why == "role changed" and account.status == certs.PENDING:
             raise InvalidInput(f"{account.name}'s account is waiting for approval: approve it "
                                f"first with: peerdesk user approve {account.name!r}")
         asked = role or (target.cert.role if target.cert is not None and not target.problem

@@ -45,7 +45,7 @@ def test_an_administrator_approves_changes_and_removes_in_the_app(  # type: igno
 
     page.table.selectRow(_row(page, "Tom"))
     assert page.approve_button.isEnabled() and not page.role_button.isEnabled()
-    assert not page.remove_button.isEnabled()  # nothing to remove before approval
+    assert page.remove_button.isEnabled()  # a waiting account can be turned down too
     page.role.setCurrentIndex(page.role.findData("coordinator"))
     page.approve_button.click()
     qtbot.waitUntil(lambda: page.table.item(_row(page, "Tom"), 2).text() == "Member",

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Role
+from peerdesk.errors import InvalidInput, NotAllowed
 from peerdesk.services import Vault, membership
 from peerdesk.services.desk import sign_in
 from peerdesk.sync import certs
@@ -103,4 +106,17 @@ def test_a_removed_administrators_approvals_are_signed_again(tmp_path: Path) -> 
     assert (nell.role, nell.status) == (Role.PEER, "active")  # signed again by Ida
     assert vault.account("Ines").status == "removed"
     assert vault.account_problems() == []
+    vault.close()
+
+
+def test_a_waiting_account_can_be_turned_down(tmp_path: Path) -> None:
+    vault = _office(tmp_path)
+    vault.create_account("Mallory", "coordinator", PASSPHRASE)
+    ida = sign_in(vault, "Ida", PASSPHRASE)
+    with pytest.raises(InvalidInput, match="approve it first"):
+        membership.set_role(ida, "Mallory", "peer")
+    turned_down = membership.remove(ida, "Mallory")
+    assert (turned_down.role, turned_down.status) == (Role.COORDINATOR, "removed")
+    with pytest.raises(NotAllowed, match="removed from the team"):
+        sign_in(vault, "Mallory", PASSPHRASE)
     vault.close()

@@ -107,7 +107,7 @@ class TeamPage(QWidget):
         a = self.current()
         self.approve_button.setEnabled(a is not None and a.status in {"pending", "altered"})
         self.role_button.setEnabled(a is not None and a.active and a.id != self._me)
-        self.remove_button.setEnabled(a is not None and a.status in {"active", "altered"}
+        self.remove_button.setEnabled(a is not None and a.status != "removed"
                                       and a.id != self._me)
         if a is not None:
             self.role.setCurrentIndex(max(0, self.role.findData(a.role.value)))
