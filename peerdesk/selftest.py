@@ -125,10 +125,19 @@ class SelfTest:
     def create_account(self) -> str:
         if self.vault is None:
             raise AssertionError("the vault is not open")
-        # A coordinator may save every kind; the administrator sets up the temp share.
+        # A coordinator may save every kind; the administrator approves her (an account's
+        # role is an administrator's signed statement) and sets up the temp share.
+        from peerdesk.services import membership
+
         self.vault.create_account(ADMIN_ACCOUNT, "admin", self.passphrase)
         self.vault.create_account(ACCOUNT, "coordinator", self.passphrase)
-        return "admin and coordinator accounts with passphrase keys (Argon2id)"
+        admin = sign_in(self.vault, ADMIN_ACCOUNT, self.passphrase)
+        try:
+            membership.approve(admin, ACCOUNT)
+        finally:
+            admin.lock()
+        return ("admin and coordinator accounts with passphrase keys (Argon2id), the "
+                "coordinator approved by the admin")
 
     def unlock(self) -> str:
         if self.vault is None:

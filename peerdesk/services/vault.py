@@ -36,6 +36,7 @@ from peerdesk.sync import certs, keyfiles
 PASSPHRASE_MIN_LENGTH = 12
 # No policy sets a shorter minimum than this; and zxcvbn's score 3 (about 10^8 guesses).
 PASSPHRASE_FLOOR, PASSPHRASE_MIN_SCORE = 12, 3
+ZXCVBN_MAX = 72
 SHARE_KDF_MEMORY_FACTOR = 4
 FREE_ATTEMPTS = 3
 MAX_WAIT = timedelta(minutes=5)
@@ -54,8 +55,9 @@ def check_passphrase(passphrase: str, *, min_length: int = PASSPHRASE_MIN_LENGTH
         )
     from zxcvbn import zxcvbn  # its word lists take a moment to load: only when needed
 
-    # zxcvbn's time grows with length; what is past 100 characters only adds strength.
-    found = zxcvbn(passphrase[:100], user_inputs=[h for h in hints if h])
+    # zxcvbn refuses more than 72 characters (and its time grows with length): it judges the
+    # first 72, and what follows only adds strength.
+    found = zxcvbn(passphrase[:ZXCVBN_MAX], user_inputs=[h for h in hints if h])
     if found["score"] < PASSPHRASE_MIN_SCORE:
         warning = found["feedback"].get("warning") or "It follows a common pattern"
         raise InvalidInput(

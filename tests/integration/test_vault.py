@@ -57,6 +57,14 @@ def test_a_long_but_easy_passphrase_is_refused(vault: Vault, weak: str) -> None:
         vault.change_passphrase("Tom", "walrus jigsaw toffee", "passwordpassword1")
 
 
+def test_a_passphrase_longer_than_the_strength_check_reads_is_judged_not_crashed() -> None:
+    from peerdesk.services import check_passphrase
+    # A whole sentence of a passphrase, 94 characters: the strength check reads 72 of them.
+    check_passphrase("walrus jigsaw toffee lantern " * 3 + "orchard")
+    with pytest.raises(InvalidInput, match="easy to guess"):
+        check_passphrase("a" * 80 + " walrus jigsaw toffee")
+
+
 def test_no_policy_lowers_the_minimum_below_twelve() -> None:
     from peerdesk.services import check_passphrase
     with pytest.raises(InvalidInput, match="at least 12 characters"):
