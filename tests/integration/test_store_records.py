@@ -52,5 +52,6 @@ def test_a_save_reads_back_through_the_orm(data_dir: Path) -> None:
 
 
 def test_the_drivers_own_errors_become_a_sentence() -> None:
-    with pytest.raises(DiskFull, match="The disk is full"), translate_db_errors():
+    with pytest.raises(DiskFull, match="can't save on this computer right now: the disk is full"), \
+            translate_db_errors():
         raise sqlite3.OperationalError("database or disk is full")
