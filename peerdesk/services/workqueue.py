@@ -116,11 +116,25 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
     live = [r for r in everything if author_id is None or r.author_id == author_id]
     closed = {str(r.fields.get("item")) for r in live if r.kind is Kind.OUTCOME}
     diaries = [r for r in live if r.kind is Kind.DIARY]
+    # One pass over the diaries (a decade of them must not be read once per person): when
+    # each person's first post-discharge meetings were, and each person's newest diary.
+    met: dict[str | None, list[date]] = {}
+    newest: dict[str | None, Record] = {}
+    for d in diaries:
+        when = _day(d.fields.get("when")) \
+            if d.fields.get("contact_type") == "first_post_discharge" else None
+        if when is not None:
+            met.setdefault(d.person_id, []).append(when)
+        if str(d.fields.get("follow_up") or "").strip():
+            key = (str(d.fields.get("when", "")), d.saved_at)
+            old = newest.get(d.person_id)
+            if old is None or key > (str(old.fields.get("when", "")), old.saved_at):
+                newest[d.person_id] = d
     items: list[Item] = []
     for person in (r for r in live if r.kind is Kind.PERSON):
-        items.extend(_person_items(person, diaries, today, first_meeting_days))
+        items.extend(_person_items(person, met.get(person.id, []), today, first_meeting_days))
     for diary in diaries:
-        items.extend(_diary_items(diary, today))
+        items.extend(_diary_items(diary, today, last=newest.get(diary.person_id) is diary))
     for plan in (r for r in live if r.kind in PLAN_KINDS):
         items.extend(_plan_items(plan, today))
     items.extend(_from_others(everything, author_id))
@@ -128,11 +142,14 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
     return sorted(open_items, key=lambda i: (i.due, list(ItemKind).index(i.what), i.key))
 
 
-def _diary_items(diary: Record, today: date) -> list[Item]:
+def _diary_items(diary: Record, today: date, *, last: bool) -> list[Item]:
+    """A follow-up with a date, from the newest diary about the person that agreed one (an
+    older one was carried to the top of the next diary, and met or replaced there); and a
+    risk not yet in the clinical record."""
     out = []
     by = _day(diary.fields.get("follow_up_by"))
     text = " ".join(str(diary.fields.get("follow_up") or "").split())
-    if by is not None and text:
+    if last and by is not None and text:
         out.append(Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
                         diary.id, diary.person_id, by, text))
     safety_item = _safety_item(diary, today)
@@ -172,11 +189,15 @@ def _from_others(everything: Sequence[Record], me: str | None) -> list[Item]:
 def _safety_item(diary: Record, today: date) -> Item | None:
     """H6: a diary that mentions a risk stays on Today until it says the clinical record has
     it (or that it is not needed): a private diary must not be the only place it is written."""
-    when = _day(diary.fields.get("when"))
-    if (when is None or (today - when).days > SAFETY_DAYS
-            or diary.fields.get("clinical_record") in RECORDED):
+    # ISO dates sort as text: most of a decade's diaries are passed over without parsing one.
+    raw = str(diary.fields.get("when") or "")[:10]
+    if raw < (today - timedelta(days=SAFETY_DAYS)).isoformat() \
+            or diary.fields.get("clinical_record") in RECORDED:
         return None
-    words = safety.find_risk("\n".join(str(diary.fields.get(k) or "") for k in _DIARY_TEXTS))
+    when = _day(raw)
+    if when is None:
+        return None
+    words = _risk_words(diary)
     if words is None:
         return None
     return Item(f"safety:{diary.id}", ItemKind.SAFETY, diary.id, diary.person_id, when,
@@ -184,21 +205,41 @@ def _safety_item(diary: Record, today: date) -> Item | None:
                 "clinical record")
 
 
-def _person_items(person: Record, diaries: Sequence[Record], today: date,
+# Risk words found per diary version (a version never changes); ids and the words found only,
+# in memory, emptied by forget() when the app locks.
+_RISK_SEEN: dict[tuple[str, int], str | None] = {}
+_RISK_SEEN_MAX = 20_000
+
+
+def _risk_words(diary: Record) -> str | None:
+    key = (diary.id, diary.version)
+    if key not in _RISK_SEEN:
+        if len(_RISK_SEEN) >= _RISK_SEEN_MAX:
+            _RISK_SEEN.clear()
+        _RISK_SEEN[key] = safety.find_risk(
+            "\n".join(str(diary.fields.get(k) or "") for k in _DIARY_TEXTS))
+    return _RISK_SEEN[key]
+
+
+def forget() -> None:
+    """On lock: nothing read from a record stays in memory."""
+    _RISK_SEEN.clear()
+
+
+def _person_items(person: Record, met: Sequence[date], today: date,
                   first_meeting_days: int) -> list[Item]:
+    """``met``: the days of first post-discharge meetings with this person."""
     f = person.fields
     if _day(f.get("ended_on")) is not None:
         return []
     out: list[Item] = []
     discharged = _day(f.get("discharged_on"))
-    if discharged is not None and discharged <= today:
-        met = any(d.person_id == person.id and d.fields.get("contact_type") == "first_post_discharge"
-                  and (_day(d.fields.get("when")) or date.min) >= discharged for d in diaries)
-        if not met:
-            out.append(Item(f"first_meeting:{person.id}:{discharged.isoformat()}",
-                            ItemKind.FIRST_MEETING, person.id, person.id,
-                            discharged + timedelta(days=first_meeting_days),
-                            f"Discharged {dates.short_day(discharged.isoformat())}"))
+    if (discharged is not None and discharged <= today
+            and not any(day >= discharged for day in met)):
+        out.append(Item(f"first_meeting:{person.id}:{discharged.isoformat()}",
+                        ItemKind.FIRST_MEETING, person.id, person.id,
+                        discharged + timedelta(days=first_meeting_days),
+                        f"Discharged {dates.short_day(discharged.isoformat())}"))
     end = _day(f.get("planned_end"))
     if end is not None and (end - today).days <= WITHIN_DAYS:
         out.append(Item(f"ending:{person.id}:{end.isoformat()}", ItemKind.ENDING, person.id,

@@ -139,3 +139,17 @@ def test_a_risk_in_a_diary_stays_on_today_until_the_clinical_record_has_it(
     # A coordinator's Today holds her own work, not the peers' shared diaries.
     assert queue(coordinator.records(), today=TODAY, first_meeting_days=WINDOW,
                  author_id=coordinator.user.id) == []
+
+
+def test_only_the_newest_follow_up_about_a_person_stays_on_today(peer: Desk) -> None:
+    person = _person(peer, "Jo")
+    _diary(peer, person, "2026-03-02T10:00", follow_up="Ring the housing office",
+           follow_up_by="2026-03-05")
+    newer = _diary(peer, person, "2026-03-09T10:00", follow_up="Go to the allotment together",
+                   follow_up_by="2026-03-24")
+    [item] = queue(peer.records(), today=TODAY, first_meeting_days=WINDOW)
+    assert item.record_id == newer and item.detail == "Go to the allotment together"
+    # A diary that agreed nothing does not replace it.
+    _diary(peer, person, "2026-03-16T10:00", what_happened="A walk.")
+    assert [i.record_id for i in queue(peer.records(), today=TODAY,
+                                       first_meeting_days=WINDOW)] == [newer]

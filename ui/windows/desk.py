@@ -1206,6 +1206,7 @@ class DeskPage(QWidget):
         self.search.clear()
         self.banner.clear()
         self.rows, self.drafts = {}, {}
+        workqueue.forget()
         self.desk = None
 
 
