@@ -37,6 +37,12 @@ def place(window: QWidget, saved: QByteArray | None = None) -> None:
                                      | Qt.WindowState.WindowFullScreen)
     if (DEFAULT.width() + FRAME_ALLOWANCE.width() > area.width()
             or DEFAULT.height() + FRAME_ALLOWANCE.height() > area.height()):
+        # Maximising is the window manager's job; with none (a kiosk-style X session) the
+        # request is ignored, so the window is first given the free area less a frame's room.
+        window.setGeometry(area.adjusted(FRAME_ALLOWANCE.width() // 2, FRAME_ALLOWANCE.height()
+                                         - FRAME_ALLOWANCE.width() // 2,
+                                         -(FRAME_ALLOWANCE.width() // 2),
+                                         -(FRAME_ALLOWANCE.width() // 2)))
         window.setWindowState(state | Qt.WindowState.WindowMaximized)
         return
     window.setWindowState(state)

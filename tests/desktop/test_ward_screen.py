@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.desktop.conftest import AMIRA
-from tests.helpers.desktop import App, DesktopSession
+from tests.helpers.desktop import SCREEN, App, DesktopSession, desktop_session
 
 GRACE = ("Grace", "grace demo passphrase")
 MODES: dict[str, tuple[dict[str, bool], dict[str, str]]] = {
@@ -133,3 +133,23 @@ def test_every_screen_on_the_ward_screen(desktop: DesktopSession, demo: Path, tm
         app.stop()
     assert app.stderr() == ""
     assert not ward.problems, "\n".join(ward.problems)
+
+
+def test_with_no_window_manager_the_window_covers_the_screen(demo: Path, tmp_path: Path) -> None:
+    # A kiosk-style ward PC can run X with no window manager: nothing then maximises the
+    # window, so the app must size itself to the screen rather than open as a small box.
+    with desktop_session(window_manager=False) as bare:
+        app = bare.launch([sys.executable, "main.py", "--data-dir", str(demo)])
+        try:
+            window = bare.wait_window(app)
+            bare.wait_for(app.proc.pid, name="Passphrase", role="password text")
+            time.sleep(0.3)  # the last paint
+            bare.screenshot(tmp_path / "no-window-manager.png")
+            x, y, width, height = bare.window_geometry(window)
+            assert x >= 0 and y >= 0, (x, y)
+            assert x + width <= SCREEN[0] and y + height <= SCREEN[1], (x, y, width, height)
+            # All but the room a title bar and borders would take: not a 200×100 box.
+            assert width >= SCREEN[0] - 40 and height >= SCREEN[1] - 60, (width, height)
+        finally:
+            app.stop()
+        assert app.stderr() == ""

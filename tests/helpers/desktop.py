@@ -113,6 +113,7 @@ class App:
 @dataclass
 class DesktopSession:
     home: Path
+    window_manager: bool = True  # False: a kiosk-style X session with no window manager
     env: dict[str, str] = field(default_factory=dict)
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _wm: subprocess.Popen[bytes] | None = None
@@ -129,13 +130,15 @@ class DesktopSession:
                            "XDG_DATA_HOME": str(self.home / ".local/share"),
                            "LANG": "C.UTF-8", "NO_AT_BRIDGE": "0"}
         xvfb = self._spawn(["Xvfb", "-displayfd", "1", "-screen", "0",
-                            f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"])
+                            f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp",
+                            "-noreset"])  # a last client leaving must not reset the server
         self.env["DISPLAY"] = f":{_read_line(xvfb, 'Xvfb')}"
         bus = self._spawn(["dbus-daemon", "--session", "--nofork", "--print-address=1"])
         self.env["DBUS_SESSION_BUS_ADDRESS"] = _read_line(bus, "the session bus")
-        rc = self.home / "openbox-rc.xml"
-        rc.write_text(OPENBOX_RC, encoding="utf-8")
-        self._wm = self._spawn(["openbox", "--config-file", str(rc)], stdout=False)
+        if self.window_manager:
+            rc = self.home / "openbox-rc.xml"
+            rc.write_text(OPENBOX_RC, encoding="utf-8")
+            self._wm = self._spawn(["openbox", "--config-file", str(rc)], stdout=False)
         self._spawn([str(AT_SPI_LAUNCHER), "--launch-immediately"], stdout=False)
         keyring = self._spawn(["gnome-keyring-daemon", "--foreground", "--unlock",
                                "--components=secrets"], stdin=True, stdout=False)
@@ -145,7 +148,10 @@ class DesktopSession:
         self.env |= {"QT_QPA_PLATFORM": "xcb", "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
                      "QT_ACCESSIBILITY": "1"}
         self._wait_for_bus_name("org.a11y.Bus")
-        self._wait_for_work_area()
+        if self.window_manager:
+            self._wait_for_work_area()
+        else:
+            self._wait_for_display(xvfb)
         self._wait_for_bus_name("org.freedesktop.secrets")
 
     def stop(self) -> None:
@@ -182,6 +188,18 @@ class DesktopSession:
                 return
             time.sleep(0.02)
         raise RuntimeError(f"{name} never appeared on the session bus")
+
+    def _wait_for_display(self, xvfb: subprocess.Popen[bytes],
+                          timeout: float = START_TIMEOUT) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if subprocess.run(["xprop", "-root", "_NET_SUPPORTED"], env=self.env,
+                              capture_output=True).returncode == 0:
+                return
+            if xvfb.poll() is not None:
+                raise RuntimeError(f"the X server exited with {xvfb.returncode}")
+            time.sleep(0.02)
+        raise RuntimeError("the X server did not answer")
 
     def _wait_for_work_area(self, timeout: float = START_TIMEOUT) -> None:
         end = time.monotonic() + timeout
@@ -362,9 +380,9 @@ class DesktopSession:
 
 
 @contextmanager
-def desktop_session() -> Iterator[DesktopSession]:
+def desktop_session(*, window_manager: bool = True) -> Iterator[DesktopSession]:
     home = Path(tempfile.mkdtemp(prefix="peerdesk-desktop-"))
-    session = DesktopSession(home)
+    session = DesktopSession(home, window_manager=window_manager)
     try:
         session.start()
         yield session
