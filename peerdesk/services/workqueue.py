@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from peerdesk import dates, safety
@@ -112,48 +112,165 @@ def queue(records: Iterable[Record], *, today: date, first_meeting_days: int,
           author_id: str | None = None) -> list[Item]:
     """The open items, most pressing first. ``author_id``: only what this peer wrote (a
     coordinator reads diaries shared with her, but they are not her work)."""
-    everything = [r for r in records if not r.deleted]
-    live = [r for r in everything if author_id is None or r.author_id == author_id]
-    closed = {str(r.fields.get("item")) for r in live if r.kind is Kind.OUTCOME}
-    diaries = [r for r in live if r.kind is Kind.DIARY]
-    # One pass over the diaries (a decade of them must not be read once per person): when
-    # each person's first post-discharge meetings were, and each person's newest diary.
-    met: dict[str | None, list[date]] = {}
-    newest: dict[str | None, Record] = {}
-    for d in diaries:
+    q = Queue(today=today, first_meeting_days=first_meeting_days, author_id=author_id)
+    q.load(records)
+    return q.items()
+
+
+_OTHERS = frozenset({Kind.SUPPORT_ASK, Kind.RESOURCE, Kind.PROPOSAL})
+_Key = tuple[str, datetime]
+
+
+class Queue:
+    """Today's queue, kept item by item: loaded once from every record (on a worker), then
+    told of each record saved or removed. A save works out again only what that record
+    touches: its own items, its person's, and (for a request or a pack entry) the few from
+    others. ``worked_out`` counts the records and people whose items were worked out.
+
+    Not thread-safe: one lane owns it (the desk's database lane)."""
+
+    def __init__(self, *, today: date, first_meeting_days: int,
+                 author_id: str | None = None) -> None:
+        self.today = today
+        self.first_meeting_days = first_meeting_days
+        self.author_id = author_id
+        self.worked_out = 0
+        self._saved: set[str] = set()  # put() after loading began: loading must not undo it
+        self._records: dict[str, Record] = {}  # every record read, not deleted
+        self._own: dict[str, list[Item]] = {}  # a diary's risk item, a plan's items
+        self._closed: dict[str, str] = {}  # outcome record id -> the item it closes
+        self._people: dict[str, Record] = {}
+        self._met: dict[str | None, dict[str, date]] = {}  # first post-discharge meetings
+        self._follow: dict[str | None, dict[str, _Key]] = {}  # diaries agreeing a follow-up
+        self._by_person: dict[str | None, list[Item]] = {}
+        self._dirty: set[str | None] = set()  # people whose items are to be worked out
+        self._others: list[Item] | None = None
+        self._other_records: dict[str, Record] = {}
+
+    # -- told what changed ---------------------------------------------------------------
+
+    def load(self, records: Iterable[Record]) -> None:
+        """Records read at unlock, in any number of batches. One saved since is kept."""
+        for r in records:
+            if r.id not in self._saved:
+                self._put(r)
+
+    def put(self, record: Record) -> None:
+        """A record saved (or deleted: ``record.deleted``) on this computer."""
+        self._saved.add(record.id)
+        self._put(record)
+
+    def drop(self, record_id: str) -> None:
+        """A record gone (erased, or no longer readable)."""
+        self._saved.add(record_id)
+        old = self._records.pop(record_id, None)
+        if old is not None:
+            self._forget(old)
+
+    def _put(self, record: Record) -> None:
+        old = self._records.pop(record.id, None)
+        if old is not None:
+            self._forget(old)
+        if record.deleted:
+            return
+        self._records[record.id] = record
+        if record.kind in _OTHERS:
+            self._other_records[record.id] = record
+            self._others = None
+        if self.author_id is not None and record.author_id != self.author_id:
+            return
+        if record.kind is Kind.OUTCOME:
+            self._closed[record.id] = str(record.fields.get("item"))
+        elif record.kind is Kind.PERSON:
+            self._people[record.id] = record
+            self._dirty.add(record.id)
+        elif record.kind is Kind.DIARY:
+            self._index_diary(record)
+        elif record.kind in PLAN_KINDS:
+            self.worked_out += 1
+            self._own[record.id] = _plan_items(record, self.today)
+
+    def _index_diary(self, d: Record) -> None:
+        self.worked_out += 1
+        found = _safety_item(d, self.today)
+        self._own[d.id] = [] if found is None else [found]
         when = _day(d.fields.get("when")) \
             if d.fields.get("contact_type") == "first_post_discharge" else None
         if when is not None:
-            met.setdefault(d.person_id, []).append(when)
+            self._met.setdefault(d.person_id, {})[d.id] = when
+            self._dirty.add(d.person_id)
         if str(d.fields.get("follow_up") or "").strip():
-            key = (str(d.fields.get("when", "")), d.saved_at)
-            old = newest.get(d.person_id)
-            if old is None or key > (str(old.fields.get("when", "")), old.saved_at):
-                newest[d.person_id] = d
-    items: list[Item] = []
-    for person in (r for r in live if r.kind is Kind.PERSON):
-        items.extend(_person_items(person, met.get(person.id, []), today, first_meeting_days))
-    for diary in diaries:
-        items.extend(_diary_items(diary, today, last=newest.get(diary.person_id) is diary))
-    for plan in (r for r in live if r.kind in PLAN_KINDS):
-        items.extend(_plan_items(plan, today))
-    items.extend(_from_others(everything, author_id))
-    open_items = [i for i in items if i.key not in closed]
-    return sorted(open_items, key=lambda i: (i.due, list(ItemKind).index(i.what), i.key))
+            self._follow.setdefault(d.person_id, {})[d.id] = (str(d.fields.get("when", "")),
+                                                               d.saved_at)
+            self._dirty.add(d.person_id)
+
+    def _forget(self, old: Record) -> None:
+        self._own.pop(old.id, None)
+        self._closed.pop(old.id, None)
+        if self._other_records.pop(old.id, None) is not None:
+            self._others = None
+        if self._people.pop(old.id, None) is not None:
+            self._dirty.add(old.id)
+        for index in (self._met, self._follow):
+            found = index.get(old.person_id)
+            if found is not None and found.pop(old.id, None) is not None:
+                self._dirty.add(old.person_id)
+
+    # -- what is open --------------------------------------------------------------------
+
+    def items(self, today: date | None = None) -> list[Item]:
+        """The open items, most pressing first. A new day works everything out again."""
+        if today is not None and today != self.today:
+            self.today = today
+            everything = list(self._records.values())
+            self._records.clear()
+            self._own.clear()
+            self._closed.clear()
+            self._people.clear()
+            self._met.clear()
+            self._follow.clear()
+            self._by_person.clear()
+            self._other_records.clear()
+            self._others = None
+            for r in everything:
+                self._put(r)
+        for person_id in self._dirty:
+            self.worked_out += 1
+            self._by_person[person_id] = self._person_items(person_id)
+        self._dirty.clear()
+        if self._others is None:
+            self._others = _from_others(list(self._other_records.values()), self.author_id)
+        closed = set(self._closed.values())
+        open_items = [i for group in (self._own, self._by_person) for items in group.values()
+                      for i in items if i.key not in closed]
+        open_items.extend(i for i in self._others if i.key not in closed)
+        return sorted(open_items, key=lambda i: (i.due, _ORDER[i.what], i.key))
+
+    def _person_items(self, person_id: str | None) -> list[Item]:
+        out: list[Item] = []
+        person = self._people.get(person_id or "")
+        if person is not None:
+            out.extend(_person_items(person, list(self._met.get(person_id, {}).values()),
+                                     self.today, self.first_meeting_days))
+        follows = self._follow.get(person_id)
+        if follows:
+            newest = self._records[max(follows, key=lambda rid: follows[rid])]
+            out.extend(_follow_up_item(newest))
+        return out
 
 
-def _diary_items(diary: Record, today: date, *, last: bool) -> list[Item]:
+_ORDER = {k: n for n, k in enumerate(ItemKind)}
+
+
+def _follow_up_item(diary: Record) -> list[Item]:
     """A follow-up with a date, from the newest diary about the person that agreed one (an
-    older one was carried to the top of the next diary, and met or replaced there); and a
-    risk not yet in the clinical record."""
-    out = []
+    older one was carried to the top of the next diary, and met or replaced there)."""
     by = _day(diary.fields.get("follow_up_by"))
     text = " ".join(str(diary.fields.get("follow_up") or "").split())
-    if last and by is not None and text:
-        out.append(Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
-                        diary.id, diary.person_id, by, text))
-    safety_item = _safety_item(diary, today)
-    return out if safety_item is None else [*out, safety_item]
+    if by is None or not text:
+        return []
+    return [Item(f"follow_up:{diary.id}:{by.isoformat()}", ItemKind.FOLLOW_UP,
+                 diary.id, diary.person_id, by, text)]
 
 
 def _plan_items(plan: Record, today: date) -> list[Item]:

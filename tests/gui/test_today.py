@@ -170,3 +170,39 @@ def test_what_i_did_shows_when_asked_for_and_when_a_diary_already_says(qtbot) ->
     qtbot.addWidget(reopened)
     reopened.show()
     assert reopened.form.shows("clinical_record")  # a coordinator reading a shared diary
+
+
+def test_a_save_changes_its_own_row_and_today_without_working_everything_out_again(
+        qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A decade of diaries: after a save the diary shows in the lists and Jo's first meeting
+    leaves Today, while the lists are not rebuilt and Today reads only what the save touched."""
+    ids = _prepare(prepared_dir)
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        desk = open_desk(vault, "Amira", PASSPHRASE)
+        for n in range(120):
+            desk.add(Kind.DIARY, {"when": f"{_day(-40 - n)}T10:00", "what_happened": f"walk {n}"},
+                     person_id=ids["sam"])
+        desk.lock()
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    assert page.diary_model.total() == 122
+    resets: list[str] = []
+    for name, model in (("diary", page.diary_model), ("search", page.search_model),
+                        ("people", page.people_model)):
+        model.modelReset.connect(lambda name=name: resets.append(name))
+    before = page._queue.worked_out
+
+    editor = page.new_diary_for(ids["jo"])
+    contact = editor.form.widget_for("contact_type")
+    contact.setCurrentIndex(contact.findData("first_post_discharge"))
+    qtbot.keyClicks(editor.form.widget_for("what_happened"), "Met at the cafe after discharge")
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not any(i.what is ItemKind.FIRST_MEETING
+                                    for i in page.work_model.items()), timeout=WAIT_MS)
+    settle(qtbot)
+    assert page.diary_model.total() == 123
+    assert any("Met at the cafe" in r.summary for r in page.diary_model.rows())
+    assert resets == []  # each list changed one row
+    assert page._queue.worked_out - before <= 2  # the diary and Jo, not 122 diaries

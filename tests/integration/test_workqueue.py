@@ -153,3 +153,48 @@ def test_only_the_newest_follow_up_about_a_person_stays_on_today(peer: Desk) -> 
     _diary(peer, person, "2026-03-16T10:00", what_happened="A walk.")
     assert [i.record_id for i in queue(peer.records(), today=TODAY,
                                        first_meeting_days=WINDOW)] == [newer]
+
+
+def test_a_save_works_out_only_what_it_touches_and_the_queue_stays_the_same(
+        peer: Desk) -> None:
+    """The desk keeps one queue and tells it of each save: each answer must be the queue
+    worked out from scratch, and a save must not work out the whole vault again."""
+    from peerdesk.services.workqueue import Queue
+
+    ids = _dataset(peer)
+    for n in range(200):  # a vault with years of diaries about the same people
+        _diary(peer, ids["sam"], f"2026-01-{1 + n % 28:02d}T10:00", what_happened=f"walk {n}")
+    first = peer.records()
+    kept = Queue(today=TODAY, first_meeting_days=WINDOW)
+    kept.load(first)
+    assert kept.items() == queue(peer.records(), today=TODAY, first_meeting_days=WINDOW)
+
+    def saved(record_id: str) -> int:
+        before = kept.worked_out
+        kept.put(peer.get(record_id))
+        answer = kept.items()
+        assert answer == queue(peer.records(), today=TODAY, first_meeting_days=WINDOW)
+        return kept.worked_out - before
+
+    # Jo is met after discharge: her first-meeting item goes, and only she is worked out.
+    met = _diary(peer, ids["jo"], "2026-03-19T10:00", contact_type="first_post_discharge")
+    assert saved(met) <= 2
+    assert not any(i.what is ItemKind.FIRST_MEETING and i.record_id == ids["jo"]
+                   for i in kept.items())
+    # A newer follow-up replaces Jo's older one; the plan's review moves out of the window.
+    newer = _diary(peer, ids["jo"], "2026-03-19T12:00", follow_up="Bus pass",
+                   follow_up_by="2026-03-24")
+    assert saved(newer) <= 2
+    peer.update(ids["jo_plan"], {"sections": {}, "review_on": "2026-06-01"})
+    assert saved(ids["jo_plan"]) <= 1
+    # Marked done, and deleted: each leaves the queue without reading the rest again.
+    done = close(peer, kept.items()[0], done=True, on=TODAY)
+    assert saved(done.id) <= 1
+    peer.delete(newer)
+    before = kept.worked_out
+    kept.drop(newer)
+    assert kept.items() == queue(peer.records(), today=TODAY, first_meeting_days=WINDOW)
+    assert kept.worked_out - before <= 1
+    # A batch still loading from before these saves does not undo them.
+    kept.load(first)
+    assert kept.items() == queue(peer.records(), today=TODAY, first_meeting_days=WINDOW)

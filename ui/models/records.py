@@ -113,6 +113,80 @@ class RecordTableModel(QAbstractTableModel):
         self._shown = self._filtered()
         self.endResetModel()
 
+    def put(self, row: Row) -> None:
+        """One row saved: changed where it stands, or moved to where the order puts it, or
+        added. The view keeps its selection and place (no reset)."""
+        rid = row.record.id
+        at = _find(self._all, rid)
+        if at is None:
+            self._all.append(row)
+        else:
+            self._all[at] = row
+        shown_at = _find(self._shown, rid)
+        show = not self._terms or search.matches(row.haystack, self._terms)
+        if shown_at is not None:
+            if show and self._fits(shown_at, row):
+                self._shown[shown_at] = row
+                self.dataChanged.emit(self.index(shown_at, 0),
+                                      self.index(shown_at, len(self._columns) - 1))
+                return
+            self._remove_shown(shown_at)
+        if show:
+            where = self._position(row)
+            self.beginInsertRows(QModelIndex(), where, where)
+            self._shown.insert(where, row)
+            self.endInsertRows()
+
+    def discard(self, record_id: str) -> None:
+        """One row gone (deleted, erased): taken out, nothing else moves."""
+        at = _find(self._all, record_id)
+        if at is not None:
+            del self._all[at]
+        shown_at = _find(self._shown, record_id)
+        if shown_at is not None:
+            self._remove_shown(shown_at)
+
+    def _remove_shown(self, at: int) -> None:
+        self.beginRemoveRows(QModelIndex(), at, at)
+        del self._shown[at]
+        self.endRemoveRows()
+
+    def _order(self) -> tuple[Callable[[Row], str], bool] | None:
+        if self._sort is None:
+            return None
+        column, order = self._sort
+        return COLUMNS[self._columns[column]][2], order == Qt.SortOrder.DescendingOrder
+
+    def _fits(self, at: int, row: Row) -> bool:
+        """Would the row stay at ``at`` in the current order?"""
+        order = self._order()
+        if order is None:
+            return True
+        key, down = order
+        k = key(row)
+        before = key(self._shown[at - 1]) if at > 0 else None
+        after = key(self._shown[at + 1]) if at + 1 < len(self._shown) else None
+        if down:
+            return (before is None or before >= k) and (after is None or k >= after)
+        return (before is None or before <= k) and (after is None or k <= after)
+
+    def _position(self, row: Row) -> int:
+        """Where a row goes in the shown rows, in the current order (after its equals)."""
+        order = self._order()
+        if order is None:
+            return len(self._shown)
+        key, down = order
+        k = key(row)
+        lo, hi = 0, len(self._shown)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            other = key(self._shown[mid])
+            if (other >= k) if down else (other <= k):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     def clear(self) -> None:
         """Drop every decrypted value (on lock)."""
         self.beginResetModel()
@@ -145,3 +219,7 @@ class RecordTableModel(QAbstractTableModel):
         key = COLUMNS[self._columns[column]][2]
         rows.sort(key=key,
                   reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+def _find(rows: Sequence[Row], record_id: str) -> int | None:
+    return next((i for i, r in enumerate(rows) if r.record.id == record_id), None)

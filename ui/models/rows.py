@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from peerdesk import dates, search
 from peerdesk.catalogue import spec
-from peerdesk.domain import FieldType, Kind, Record
+from peerdesk.domain import PLAN_KINDS, FieldType, Kind, Record
 
 SUMMARY_LENGTH = 140
 KIND_LABELS = {k: k.label for k in Kind}
@@ -131,3 +132,63 @@ def make_rows(records: Iterable[Record], authors: Mapping[str, str]) -> list[Row
     records = list(records)
     people = {r.id: str(r.fields.get("label", "")) for r in records if r.kind is Kind.PERSON}
     return [make_row(r, people, authors) for r in records]
+
+
+# -- which lists a row is in -------------------------------------------------------------------
+
+# Delivery summaries and Today's outcomes are bookkeeping: no list shows them.
+BOOKKEEPING = frozenset({Kind.SUMMARY, Kind.OUTCOME})
+LISTS = ("people", "diary", "reflection", "plans", "shared", "search")
+_NOT_RECENT = frozenset({Kind.PERSON, Kind.RESOURCE}) | BOOKKEEPING
+
+
+@dataclass(frozen=True)
+class Whose:
+    """Whose desk the lists are for."""
+
+    me: str
+    coordinator: bool
+    shared_ids: frozenset[str]
+
+
+def lists_of(row: Row, whose: Whose) -> set[str]:
+    """The desk's lists this row belongs in (``LISTS``): one owner for what each list shows."""
+    r = row.record
+    if r.kind in BOOKKEEPING:
+        return set()
+    out = {"search"}
+    mine = r.author_id == whose.me
+    if r.kind is Kind.PERSON:
+        out.add("people")
+    elif r.kind in (Kind.DIARY, Kind.REFLECTION) and mine:
+        out.add("diary" if r.kind is Kind.DIARY else "reflection")
+    elif r.kind in PLAN_KINDS:
+        out.add("plans")
+    if whose.coordinator:
+        if not mine:
+            out.add("shared")
+    elif (r.kind in (Kind.DIARY, Kind.REFLECTION)
+          and (r.id in whose.shared_ids or r.fields.get("bring_to_supervision"))) \
+            or r.kind is Kind.COMMENT:  # the coordinator's, on my items
+        out.add("shared")
+    return out
+
+
+def lists(rows: Iterable[Row], whose: Whose) -> dict[str, list[Row]]:
+    """Every list's rows, newest first (the lists' usual order: sorting them again is then
+    one pass). Pure Python: runs on a worker."""
+    out: dict[str, list[Row]] = {name: [] for name in LISTS}
+    for row in sorted(rows, key=lambda r: r.when, reverse=True):
+        for name in lists_of(row, whose):
+            out[name].append(row)
+    return out
+
+
+def in_recent(row: Row) -> bool:
+    return row.record.kind not in _NOT_RECENT and not row.record.deleted
+
+
+def recent(rows: Iterable[Row], count: int) -> list[Row]:
+    """The newest saves, for Today's "Recent entries"."""
+    return heapq.nlargest(count, (r for r in rows if in_recent(r)),
+                          key=lambda r: r.record.saved_at)

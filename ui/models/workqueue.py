@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,13 +14,31 @@ from peerdesk.services.workqueue import Item
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("When", "What", "Person", "Details")
+Cells = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class TodayCells:
+    """Today's open items with their words, worked out on a worker."""
+
+    items: list[Item]
+    cells: list[Cells]
+    today: date
+
+
+def work_cells(items: Sequence[Item], people: Mapping[str, str], today: date) -> list[Cells]:
+    """``people``: labels of the people supported, and names of the accounts (a request
+    for a conversation shows who asked). Plain Python: runs on a worker."""
+    return [(i.when_text(today), i.what.label,
+             people.get(i.person_id or "", "") or people.get(i.from_id or "", ""), i.detail)
+            for i in items]
 
 
 class WorkQueueModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[Item] = []
-        self._cells: list[tuple[str, str, str, str]] = []
+        self._cells: list[Cells] = []
         self._flagged: list[bool] = []
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -56,14 +75,13 @@ class WorkQueueModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def set_items(self, items: Sequence[Item], people: Mapping[str, str], today: date) -> None:
-        """``people``: labels of the people supported, and names of the accounts (a request
-        for a conversation shows who asked)."""
+        self.set_cells(TodayCells(list(items), work_cells(items, people, today), today))
+
+    def set_cells(self, worked_out: TodayCells) -> None:
         self.beginResetModel()
-        self._items = list(items)
-        self._cells = [(i.when_text(today), i.what.label,
-                        people.get(i.person_id or "", "") or people.get(i.from_id or "", ""),
-                        i.detail) for i in self._items]
-        self._flagged = [i.flagged(today) for i in self._items]
+        self._items = list(worked_out.items)
+        self._cells = list(worked_out.cells)
+        self._flagged = [i.flagged(worked_out.today) for i in self._items]
         self.endResetModel()
 
     def item_at(self, index: Index) -> Item | None:
@@ -73,7 +91,7 @@ class WorkQueueModel(QAbstractTableModel):
     def items(self) -> list[Item]:
         return list(self._items)
 
-    def text_rows(self) -> list[tuple[str, str, str, str]]:
+    def text_rows(self) -> list[Cells]:
         return list(self._cells)
 
     def clear(self) -> None:

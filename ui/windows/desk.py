@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from peerdesk import dates, exports
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
-from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
+from peerdesk.domain import Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
 from peerdesk.progress import CancelToken
 from peerdesk.services import (
@@ -54,8 +54,8 @@ from ui import theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
 from ui.models.records import RecordTableModel
-from ui.models.rows import Row, make_row, make_rows
-from ui.models.workqueue import WorkQueueModel
+from ui.models.rows import BOOKKEEPING, Row, Whose, lists, lists_of, make_row, make_rows, recent
+from ui.models.workqueue import TodayCells, WorkQueueModel, work_cells
 from ui.prefs import Display, Prefs
 from ui.sync_status import SyncBar
 from ui.tasks import Lane, TaskRunner
@@ -97,10 +97,13 @@ class Loaded:
     rows: list[Row]
     drafts: list[Draft]
     accounts: list[Account]
-    shared_ids: set[str] = field(default_factory=set)
+    shared_ids: set[str]
+    # Today: kept on the database lane (only jobs there touch it); what it said at loading.
+    queue: workqueue.Queue
+    today: TodayCells
 
 
-def load(desk: Desk, token: CancelToken | None = None) -> Loaded:
+def load(desk: Desk, policy: Policy, token: CancelToken | None = None) -> Loaded:
     """Runs on the worker: decrypt what this user may read and prepare the rows."""
     # A full garbage collection over tens of thousands of new objects holds the interpreter
     # lock for tens of milliseconds, stalling the UI thread too. None is needed while loading,
@@ -108,11 +111,11 @@ def load(desk: Desk, token: CancelToken | None = None) -> Loaded:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = read(desk, token)
+        loaded = read(desk, policy, token)
         # Cover sharing, the consent ledger as the one list, delivery figures.
         arrived = arrive(desk, [r.record for r in loaded.rows])
         if arrived.plans_named_moved:
-            loaded = read(desk, token)  # the plans just changed
+            loaded = read(desk, policy, token)  # the plans just changed
         gc.freeze()
         return loaded
     finally:
@@ -120,22 +123,32 @@ def load(desk: Desk, token: CancelToken | None = None) -> Loaded:
             gc.enable()
 
 
-def read(desk: Desk, token: CancelToken | None = None) -> Loaded:
+def read(desk: Desk, policy: Policy, token: CancelToken | None = None) -> Loaded:
     """Runs on the worker: at unlock, and again after a sync brought something new."""
     accounts = desk.vault.accounts()
     records = desk.records()
     if token:
         token.check()
-    rows = make_rows(records, {a.id: a.name for a in accounts})
-    return Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()))
+    authors = {a.id: a.name for a in accounts}
+    rows = make_rows(records, authors)
+    queue = workqueue.Queue(today=dates.today(), first_meeting_days=policy.first_meeting_days,
+                            author_id=desk.user.id)
+    queue.load(records)
+    names = {r.record.id: r.person for r in rows if r.record.kind is Kind.PERSON} | authors
+    return Loaded(desk, rows, desk.drafts(), accounts, set(desk.shared_by_me()), queue,
+                  today_cells(queue, names))
+
+
+def today_cells(queue: workqueue.Queue, names: dict[str, str]) -> TodayCells:
+    """On the database lane (the queue's owner): Today's open items and their words."""
+    today = dates.today()
+    items = queue.items(today)
+    return TodayCells(items, work_cells(items, names, today), today)
 
 
 def thaw() -> None:
     """On lock: let the collector see (and free) what was loaded."""
     gc.unfreeze()
-
-
-BOOKKEEPING = frozenset({Kind.SUMMARY, Kind.OUTCOME})
 
 
 class DeskPage(QWidget):
@@ -156,6 +169,9 @@ class DeskPage(QWidget):
         self.accounts = loaded.accounts
         self.authors = {a.id: a.name for a in loaded.accounts}
         self.rows: dict[str, Row] = {r.record.id: r for r in loaded.rows}
+        self._people = {rid: r.person for rid, r in self.rows.items()
+                        if r.record.kind is Kind.PERSON}
+        self._queue = loaded.queue
         self.drafts: dict[str, Draft] = {d.id: d for d in loaded.drafts}
         self.shared_ids = set(loaded.shared_ids)
         self.editors: list[RecordEditor] = []
@@ -174,6 +190,7 @@ class DeskPage(QWidget):
         self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
         self._build()
         self.refresh()
+        self.work_model.set_cells(loaded.today)
         away = cover.notice(self._all_records(), self.authors, dates.today())
         if away:
             self.banner.show_info(away)
@@ -436,8 +453,7 @@ class DeskPage(QWidget):
 
         def saved(pack: list[Record]) -> None:
             for record in pack:
-                self.rows[record.id] = make_row(record, self.people(), self.authors)
-            self.refresh()
+                self._put_row(make_row(record, self._people, self.authors))
 
         page = ResourcePackPage(
             # Other peers' diaries count through their name-free summaries.
@@ -516,55 +532,91 @@ class DeskPage(QWidget):
         self.nav.setMaximumWidth(width + 80)
 
     def people(self) -> dict[str, str]:
-        return {rid: r.person for rid, r in self.rows.items() if r.record.kind is Kind.PERSON}
+        return dict(self._people)
+
+    def _whose(self) -> Whose:
+        return Whose(self.user.id, self.user.role is Role.COORDINATOR,
+                     frozenset(self.shared_ids))
+
+    def _lists(self) -> dict[str, RecordTableModel]:
+        return {"people": self.people_model, "diary": self.diary_model,
+                "reflection": self.reflection_model, "plans": self.plans_model,
+                "shared": self.shared_model, "search": self.search_model}
 
     def refresh(self) -> None:
-        # Delivery summaries and Today's outcomes are bookkeeping: no list shows them.
-        everything = [r.record for r in self.rows.values()]
-        rows = [r for r in self.rows.values() if r.record.kind not in BOOKKEEPING]
-        mine = self.user.id
-        by_kind: dict[Kind, list[Row]] = {}
-        for r in rows:
-            by_kind.setdefault(r.record.kind, []).append(r)
-        recent = sorted((r for r in rows if r.record.kind not in (Kind.PERSON, Kind.RESOURCE)),
-                        key=lambda r: r.record.saved_at, reverse=True)[:RECENT]
-        self.recent_model.set_rows(recent)
-        today = dates.today()
-        self.work_model.set_items(workqueue.queue(
-            everything, today=today, first_meeting_days=self.policy.first_meeting_days,
-            author_id=mine), self.people() | self.authors, today)
-        self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
-                                            reverse=True), self.people())
-        self._say_earlier_drafts()
-        self.people_model.set_rows(by_kind.get(Kind.PERSON, []))
-        self.diary_model.set_rows([r for r in by_kind.get(Kind.DIARY, [])
-                                   if r.record.author_id == mine])
-        self.reflection_model.set_rows([r for r in by_kind.get(Kind.REFLECTION, [])
-                                        if r.record.author_id == mine])
-        self.plans_model.set_rows([r for k in PLAN_KINDS for r in by_kind.get(k, [])])
-        if self.user.role is Role.COORDINATOR:
-            shared = [r for r in rows if r.record.author_id != mine]
-        else:
-            shared = [r for r in rows if (r.record.kind in (Kind.DIARY, Kind.REFLECTION)
-                      and (r.record.id in self.shared_ids
-                           or r.record.fields.get("bring_to_supervision")))
-                      or r.record.kind is Kind.COMMENT]  # the coordinator's, on my items
-        self.shared_model.set_rows(shared)
-        self.search_model.set_rows(rows)
+        """Every list from every row: at unlock and after a sync brought something new. A
+        save changes one row (``_put_row``)."""
+        named = lists(self.rows.values(), self._whose())
+        self.recent_model.set_rows(recent(self.rows.values(), RECENT))
+        for name, model in self._lists().items():
+            model.set_rows(named[name])
+        self._show_drafts()
         self._person_selected()
+
+    def _show_drafts(self) -> None:
+        self.drafts_model.set_drafts(sorted(self.drafts.values(), key=lambda d: d.updated_at,
+                                            reverse=True), self._people)
+        self._say_earlier_drafts()
+
+    def _today(self, change: Callable[[workqueue.Queue], None] | None = None) -> None:
+        """Today worked out again on the database lane, from what ``change`` told it."""
+        queue, names = self._queue, self._people | self.authors
+
+        def job() -> TodayCells:
+            if change is not None:
+                change(queue)
+            return today_cells(queue, names)
+        self._run(job, self.work_model.set_cells)
+
+    def _put_row(self, row: Row) -> None:
+        """One row saved: each list changes that row only, Today only what it touches."""
+        rid = row.record.id
+        self.rows[rid] = row
+        if row.record.kind is Kind.PERSON:
+            self._people[rid] = row.person
+        where = lists_of(row, self._whose())
+        for name, model in self._lists().items():
+            if name in where:
+                model.put(row)
+            else:
+                model.discard(rid)
+        shown = [r for r in self.recent_model.rows() if r.record.id != rid]
+        self.recent_model.set_rows(recent([*shown, row], RECENT))
+        self._today(lambda q: q.put(row.record))
+
+    def _drop_rows(self, gone: set[str]) -> None:
+        """Rows deleted or erased."""
+        for rid in gone:
+            self.rows.pop(rid, None)
+            self._people.pop(rid, None)
+            for model in self._lists().values():
+                model.discard(rid)
+        if any(r.record.id in gone for r in self.recent_model.rows()):
+            self.recent_model.set_rows(recent(self.rows.values(), RECENT))
+        self._show_drafts()
+        self._person_selected()
+
+        def drop(queue: workqueue.Queue) -> None:
+            for rid in gone:
+                queue.drop(rid)
+        self._today(drop)
 
     def reload(self) -> None:
         """After a sync brought something new. Open editors keep what they show."""
-        desk = self.desk
+        desk, policy = self.desk, self.policy
         if desk is not None:
-            self._run(lambda: read(desk), self._reloaded)
+            self._run(lambda: read(desk, policy), self._reloaded)
 
     def _reloaded(self, loaded: Loaded) -> None:
         self.accounts = loaded.accounts
         self.authors = {a.id: a.name for a in loaded.accounts}
         self.rows = {r.record.id: r for r in loaded.rows}
+        self._people = {rid: r.person for rid, r in self.rows.items()
+                        if r.record.kind is Kind.PERSON}
+        self._queue = loaded.queue
         self.shared_ids = set(loaded.shared_ids)
         self.refresh()
+        self.work_model.set_cells(loaded.today)
         _refresh_figures(self.pages.currentWidget())
 
     def _say_earlier_drafts(self) -> None:
@@ -588,16 +640,17 @@ class DeskPage(QWidget):
 
     def _upsert(self, record: Record) -> None:
         old = self.rows.get(record.id)
-        if record.kind is Kind.PERSON and (old is None or old.person != record.fields.get("label")):
-            self.rows[record.id] = make_row(record, self.people(), self.authors)
-            # A new or renamed person: their label shows on other rows too.
-            people = self.people()
-            self.rows = {rid: (make_row(r.record, people, self.authors)
-                               if r.record.person_id == record.id else r)
-                         for rid, r in self.rows.items()}
-        else:
-            self.rows[record.id] = make_row(record, self.people(), self.authors)
-        self.refresh()
+        renamed = record.kind is Kind.PERSON and (
+            old is None or old.person != record.fields.get("label"))
+        self._put_row(make_row(record, self._people, self.authors))
+        about = [r for r in self.rows.values() if r.record.person_id == record.id] \
+            if renamed else []
+        if about:  # a renamed person: their label shows on their rows too (rare: all again)
+            for r in about:
+                self.rows[r.record.id] = make_row(r.record, self._people, self.authors)
+            self.refresh()
+        self._show_drafts()
+        self._person_selected()
 
     def _person_selected(self, *_: object) -> None:
         page = self._built.get("People I support")
@@ -963,7 +1016,7 @@ class DeskPage(QWidget):
 
         def done(_: object) -> None:
             self.drafts.pop(draft.id, None)
-            self.refresh()
+            self._show_drafts()
         self._run(lambda: desk.discard_draft(draft.id), done)
 
     # -- versions, copies, sharing --------------------------------------------------------
@@ -1104,19 +1157,16 @@ class DeskPage(QWidget):
                 for other in [e for e in self.editors if e.record_id in gone
                               or e.person_id() == rid]:
                     self._remove_editor(other)
-                for r in gone:
-                    self.rows.pop(r, None)
                 self.drafts = {k: d for k, d in self.drafts.items() if d.person_id != rid}
-                self.refresh()
+                self._drop_rows(gone)
                 self.banner.show_done(f"Erased {count} records about the person, and every "
                                       "earlier version of them.")
             self._run(lambda: desk.erase_person(rid), erased, editor)
             return
 
         def deleted(_: object) -> None:
-            self.rows.pop(rid, None)
             self._remove_editor(editor)
-            self.refresh()
+            self._drop_rows({rid})
             self.banner.show_done("Deleted. Earlier versions stay in its history.")
         self._run(lambda: desk.delete(rid), deleted, editor)
 
@@ -1205,7 +1255,8 @@ class DeskPage(QWidget):
             model.clear()  # the models of pages never opened hold data too
         self.search.clear()
         self.banner.clear()
-        self.rows, self.drafts = {}, {}
+        self.rows, self.drafts, self._people = {}, {}, {}
+        self._queue = workqueue.Queue(today=dates.today(), first_meeting_days=0)
         workqueue.forget()
         self.desk = None
 

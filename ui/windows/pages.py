@@ -27,6 +27,8 @@ from ui.widgets.common import clearable, field_label, heading, muted, nothing_fo
 from ui.widgets.journey_view import JourneyView
 from ui.widgets.reflow import FlowLayout, ReflowBox
 
+WORK_FIT_ROWS = 100
+
 
 def record_table(model: RecordTableModel, name: str, *, sort_column: int = 0,
                  descending: bool = True) -> QTableView:
@@ -110,6 +112,8 @@ class ListPage(QWidget):
         self.filter.textChanged.connect(self._filter)
         self.view.activated.connect(self._activated)
         model.modelReset.connect(self._count)
+        model.rowsInserted.connect(lambda *_: self._count())  # one row saved or deleted
+        model.rowsRemoved.connect(lambda *_: self._count())
         self._count()  # a page built after its model was filled (search) counts at once
 
     def _filter(self, text: str) -> None:
@@ -212,6 +216,8 @@ class TodayPage(QWidget):
         self.work_view.setWordWrap(False)
         self.work_view.verticalHeader().hide()
         self.work_view.horizontalHeader().setStretchLastSection(True)
+        # Columns fitted to the first rows (the most pressing), not to thousands of them.
+        self.work_view.horizontalHeader().setResizeContentsPrecision(WORK_FIT_ROWS)
         self.work_view.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
         self.work_view.activated.connect(lambda _i: self._open_item())
         layout.addWidget(self.work_view, 1)

@@ -290,7 +290,7 @@ class ShellWindow(QMainWindow):
         assert vault is not None and page is not None
         page.set_busy(True)
         token = self._unlocking = CancelToken()
-        lanes = self.runner.lanes
+        lanes, policy = self.runner.lanes, self.policy
 
         def progress(done: int, total: int, text: str) -> None:
             with contextlib.suppress(RuntimeError):  # the window closed meanwhile
@@ -300,7 +300,7 @@ class ShellWindow(QMainWindow):
             desk, _report = sync.enrol(vault, values["share"], values["name"],
                                        values["passphrase"], lanes=lanes, progress=progress,
                                        cancel=token)
-            return lanes.db(lambda: self._load_or_lock(desk, token))
+            return lanes.db(lambda: self._load_or_lock(desk, token, policy))
 
         def failed(exc: BaseException) -> None:
             self._unlocking = None
@@ -324,7 +324,7 @@ class ShellWindow(QMainWindow):
         page.set_busy(True)
         token = self._unlocking = CancelToken()
         share = values["share"]
-        lanes = self.runner.lanes
+        lanes, policy = self.runner.lanes, self.policy
 
         def settings() -> None:
             if values["team"]:
@@ -336,7 +336,8 @@ class ShellWindow(QMainWindow):
             lanes.db(settings)
             vault.create_account(values["name"], values["role"], values["passphrase"],
                                  lanes=lanes)
-            loaded = self._unlock_job(vault, values["name"], values["passphrase"], token, lanes)
+            loaded = self._unlock_job(vault, values["name"], values["passphrase"], token, lanes,
+                                      policy)
             made = share and loaded.desk.user.role is Role.ADMIN
             return loaded, _make_team_share(loaded.desk, share, lanes) if made else ""
 
@@ -352,21 +353,21 @@ class ShellWindow(QMainWindow):
 
     @classmethod
     def _unlock_job(cls, vault: Vault, name: str, passphrase: str, token: CancelToken,
-                    lanes: Lanes) -> Loaded:
+                    lanes: Lanes, policy: Policy) -> Loaded:
         """On the I/O lane: key derivation there, reading the records on the database lane."""
         from peerdesk.services import Desk
 
         desk = Desk(vault, vault.unlock(name, passphrase, lanes=lanes))
-        return lanes.db(lambda: cls._load_or_lock(desk, token))
+        return lanes.db(lambda: cls._load_or_lock(desk, token, policy))
 
     @staticmethod
-    def _load_or_lock(desk: Desk, token: CancelToken) -> Loaded:
+    def _load_or_lock(desk: Desk, token: CancelToken, policy: Policy) -> Loaded:
         """On the worker, after the keys are open: cancelled or failed, they are dropped."""
         from ui.windows.desk import load
 
         try:
             token.check()
-            loaded = load(desk, token)
+            loaded = load(desk, policy, token)
             token.check()
         except BaseException:
             desk.lock()
@@ -384,8 +385,9 @@ class ShellWindow(QMainWindow):
     def _start_unlock(self, name: str, passphrase: str, token: CancelToken) -> None:
         vault = self.vault
         assert vault is not None
-        lanes = self.runner.lanes
-        self.runner.io.start(lambda: self._unlock_job(vault, name, passphrase, token, lanes),
+        lanes, policy = self.runner.lanes, self.policy
+        self.runner.io.start(lambda: self._unlock_job(vault, name, passphrase, token, lanes,
+                                                      policy),
                              on_success=lambda loaded: self._unlocked(loaded, token),
                              on_error=self._unlock_failed)
 
