@@ -31,6 +31,9 @@ CONSENT, EXPORT_REFUSED, BREAK_GLASS = "consent", "export-refused", "break-glass
 SUBJECT_ACCESS, DISPOSE, AUDIT_EXPORT = "subject-access", "dispose", "audit-export"
 # Membership (peerdesk/services/membership.py): a certificate an administrator signed.
 CERTIFIED = "certified"
+# Continuity of support (peerdesk/services/handover.py): a person's support handed over, shared
+# or covered, on the computer that did it and on the new peer's when it arrives there.
+HANDOVER, HANDOVER_RECEIVED = "handover", "handover-received"
 
 
 @dataclass(frozen=True)

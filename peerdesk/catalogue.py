@@ -240,6 +240,38 @@ def _cover() -> KindSpec:
     ))
 
 
+# What a handover can move; the old peer's reflections, wellbeing and private notes are no
+# choice here: they never move (peerdesk/services/handover.py).
+MOVES = (Choice("person", "The person record"),
+         Choice("plans", "Their plans, with every earlier version"),
+         Choice("journey", "Their support journey"),
+         Choice("diaries", "Session diaries about them (only if the person agreed)"))
+ARRANGEMENTS = (Choice("handover", "Hand over their support"),
+                Choice("joint", "Support them together"),
+                Choice("cover", "Cover while I am away"))
+
+
+def _handover() -> KindSpec:
+    # One arrangement for one person's support, agreed with the person: kept with the person
+    # (erased with them), read by both peers and the coordinators.
+    return KindSpec(Kind.HANDOVER, Kind.HANDOVER.label, (
+        FieldSpec("person", "Person", T.TEXT, required=True, hidden=True),
+        FieldSpec("arrangement", "What is arranged", T.CHOICE, required=True,
+                  choices=ARRANGEMENTS),
+        FieldSpec("from_peer", "From", T.TEXT, required=True),
+        FieldSpec("to_peer", "To", T.TEXT, required=True),
+        FieldSpec("from_account", "From (account)", T.TEXT, required=True, hidden=True),
+        FieldSpec("to_account", "To (account)", T.TEXT, required=True, hidden=True),
+        FieldSpec("agreed_by", "Who agreed, and how", T.TEXT, required=True,
+                  help="For example: Jo, in person on the ward."),
+        FieldSpec("agreed_on", "Agreed on", T.DATE, required=True),
+        FieldSpec("moves", "What moves", T.TAGS, choices=MOVES),
+        FieldSpec("starts", "From", T.DATE, required=True),
+        FieldSpec("ends", "Until (cover ends by itself after this day)", T.DATE),
+        FieldSpec("note", "Note", T.LONG_TEXT),
+    ))
+
+
 def _outcome() -> KindSpec:
     # What became of one item on Today (peerdesk/services/workqueue.py): kept with the person
     # it is about, read by its author only.
@@ -264,6 +296,9 @@ def _plan(kind: Kind) -> KindSpec:
         FieldSpec("shared_with", "Named in the plan before the consent ledger", T.LIST,
                   hidden=True),
         FieldSpec("agreed_on", "Agreed by the person on", T.DATE),
+        # A plan carried on by a new peer after a handover: the id of the plan it continues
+        # (that plan's versions stay its author's; peerdesk/services/handover.py).
+        FieldSpec("continues", "Continues the plan", T.TEXT, hidden=True),
         # Set with "I agree this version" in the co-writing view: the version she agreed.
         FieldSpec("agreed_version", "Version the person agreed", T.TEXT,
                   help="Filled in when the person says \"I agree this version\"."),
@@ -291,5 +326,5 @@ _BUILDERS: dict[Kind, Callable[[], KindSpec]] = {
     Kind.COMMENT: _comment, Kind.SUPERVISION: _supervision, Kind.ACTION: _action,
     Kind.SUMMARY: _summary, Kind.CHECKIN: _checkin, Kind.RESOURCE: _resource,
     Kind.COVER: _cover, Kind.OUTCOME: _outcome, Kind.SUPPORT_ASK: _support_ask,
-    Kind.STAYING_WELL: _staying_well, Kind.PROPOSAL: _proposal,
+    Kind.STAYING_WELL: _staying_well, Kind.PROPOSAL: _proposal, Kind.HANDOVER: _handover,
 }

@@ -252,9 +252,50 @@ def cmd_person_add(app: App) -> None:
 
 
 def cmd_person_list(app: App) -> None:
+    from peerdesk.services import handover
+
     people = app.desk.records(Kind.PERSON)
-    app.out("\n".join(f"{p.id}\t{p.fields.get('label', '')}" for p in people) or "No one yet.",
-            [record_json(p) for p in people])
+    arranged = handover.status(app.desk)
+    app.out("\n".join(f"{p.id}\t{p.fields.get('label', '')}"
+                      + (f"\t{arranged[p.id]}" if p.id in arranged else "")
+                      for p in people) or "No one yet.",
+            [record_json(p) | ({"support": arranged[p.id]} if p.id in arranged else {})
+             for p in people])
+
+
+def cmd_person_hand_over(app: App) -> None:
+    from peerdesk.services import handover
+
+    if app.args.together and app.args.cover_until:
+        raise errors.InvalidInput("Choose one: --together, or --cover-until DATE.")
+    arrangement = (handover.JOINT if app.args.together else
+                   handover.COVER if app.args.cover_until else handover.HANDOVER)
+    record = handover.hand_over(
+        app.desk, app.args.id, app.args.to, agreed_by=checked_text(app.args.agreed_by, "--agreed-by"),
+        agreed_on=_day(app.args.agreed), arrangement=arrangement, diaries=app.args.diaries,
+        ends=_day(app.args.cover_until), note=checked_text(app.args.note or "", "--note"))
+    plan = handover.Arrangement.of(record)
+    moved = "their person record, plans with every earlier version and support journey" + (
+        ", and the session diaries about them" if app.args.diaries else
+        "; the diaries about them stay with you")
+    app.out(f"{plan.sentence(app.desk.user.id)}. {plan.to_name} gets {moved} at their next "
+            "sync. The person's agreement is on each plan's consent ledger; your reflections, "
+            "wellbeing and private notes stay yours.",
+            {"id": record.id} | dict(record.fields))
+
+
+def cmd_person_supporters(app: App) -> None:
+    from peerdesk.services import handover
+
+    names = handover.supporters(app.desk, app.args.id)
+    app.out("\n".join(names), names)
+
+
+def cmd_plan_continue(app: App) -> None:
+    from peerdesk.services import handover
+
+    record = handover.continue_plan(app.desk, app.args.id)
+    app.out(record.id, record_json(record))
 
 
 def cmd_person_erase(app: App) -> None:
@@ -354,7 +395,17 @@ def cmd_sync(app: App) -> None:
         # A new computer: the account comes from the share, then the records.
         sync.join_share(app.vault, location)
     report = sync.run_sync(app.desk, location=location)
-    app.out(report.summary(), report.as_json())
+    summary = report.summary()
+    if app.desk.user.role is Role.PEER:
+        from peerdesk.services import handover
+
+        # What the app does at sign-in: handovers, shared support and cover kept up to date.
+        support = handover.apply(app.desk)
+        if support.received:
+            people = "1 person" if support.received == 1 else f"{support.received} people"
+            summary += (f"\nSupport for {people} came to you (handed over, shared or "
+                        "covered): see person list.")
+    app.out(summary, report.as_json())
 
 
 def _conflict(app: App) -> Any:
@@ -760,6 +811,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--local-id")
     p.add_argument("--file", help="more fields as JSON (see: record schema --kind person)")
     command(people, "list", cmd_person_list, "list people you support")
+    p = command(people, "hand-over", cmd_person_hand_over,
+                "with the person's agreement, hand their support to another peer (or share it, "
+                "or cover it for a while)")
+    p.add_argument("id", metavar="PERSON", help="the person's id")
+    p.add_argument("--to", required=True, metavar="NAME", help="the peer who takes it on")
+    p.add_argument("--agreed-by", required=True, metavar="WHO",
+                   help="who agreed, and how, e.g. 'Jo, in person on the ward'")
+    p.add_argument("--agreed", metavar="DATE", help="when the person agreed (default: today)")
+    p.add_argument("--diaries", action="store_true",
+                   help="the person agreed that the session diaries about them move too")
+    p.add_argument("--together", action="store_true",
+                   help="support the person together rather than hand over")
+    p.add_argument("--cover-until", metavar="DATE",
+                   help="cover while you are away, ending by itself after DATE")
+    p.add_argument("--note", help="a note for the other peer")
+    p = command(people, "supporters", cmd_person_supporters, "who supports a person now")
+    p.add_argument("id", metavar="PERSON")
     p = command(people, "erase", cmd_person_erase, "the person withdraws: erase everything about them")
     p.add_argument("id")
     p.add_argument("--yes", action="store_true", help="confirm; this cannot be undone")
@@ -824,6 +892,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which copy: " + "; ".join(f"{k} ({v})" for k, v in FORMATS.items())
                    + ". The crisis card, 'what to expect' and the ending letter are for the "
                      "person only; PLAN may then be the person's id")
+    p = command(plans, "continue", cmd_plan_continue,
+                "carry on a plan handed over to you, as a plan of your own (prints its id)")
+    p.add_argument("id", metavar="PLAN")
     consents = plans.add_parser("consent", help="who the person agreed can see a plan") \
         .add_subparsers(dest="consent_action", required=True, metavar="ACTION")
     p = command(consents, "add", cmd_plan_consent_add, "the person agreed that someone can see it")

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     SUPPORT_ASK = "support_ask"
     STAYING_WELL = "staying_well_plan"
     PROPOSAL = "resource_proposal"
+    HANDOVER = "support_handover"
 
     @property
     def label(self) -> str:
@@ -51,13 +52,15 @@ _KIND_LABELS = {
     Kind.SUPPORT_ASK: "Asked for a conversation",
     Kind.STAYING_WELL: "My staying-well plan (private)",
     Kind.PROPOSAL: "Proposed resource pack entry",
+    Kind.HANDOVER: "Support handed over, shared or covered",
 }
 
 PLAN_KINDS = frozenset({Kind.DISCHARGE_PLAN, Kind.CRISIS_PLAN, Kind.RECOVERY_PLAN})
 # Kinds never about one person: the editor offers no person to choose.
 NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind.SUPERVISION,
                                 Kind.ACTION, Kind.CHECKIN, Kind.RESOURCE, Kind.COVER,
-                                Kind.SUPPORT_ASK, Kind.STAYING_WELL, Kind.PROPOSAL})
+                                Kind.SUPPORT_ASK, Kind.STAYING_WELL, Kind.PROPOSAL,
+                                Kind.HANDOVER})
 
 
 # Kinds only a Peer Worker Coordinator writes: comments from supervision, group supervision

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Connection
+
 from peerdesk import audit, dates
 from peerdesk.catalogue import choices, spec
 from peerdesk.domain import PLAN_KINDS, Record
@@ -24,7 +26,10 @@ from peerdesk.domain.consent import (
 )
 from peerdesk.domain.consent import agreement as agreement_of
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.services import reading, saving
+from peerdesk.services.actor import Actor
 from peerdesk.services.desk import Desk
+from peerdesk.store import records
 
 FOR_THE_PERSON = "the person"
 
@@ -78,6 +83,25 @@ def add_consent(desk: Desk, plan_id: str, *, recipient: str, role: str,
     fields["consents"] = [*(record.fields.get("consents") or ()), entry]
     saved = desk.update(plan_id, fields, consent_change=f"add={entry['id']} role={role}")
     return next(c for c in ledger(saved.fields) if c.id == entry["id"])
+
+
+def add_in(me: Actor, conn: Connection, plan_id: str, *, recipient: str, role: str,
+           purpose: str, given_on: date, expires_on: date | None = None) -> str:
+    """``add_consent`` inside a transaction the caller holds (a handover records the person's
+    agreement on each of their plans in the same step as it moves them). Returns the id."""
+    row = me.own(conn, plan_id)
+    shown = records.outcome(conn, plan_id).winner
+    before = reading.fields_of(me, conn, row, [shown.version])
+    if not before:
+        raise InvalidInput("This plan has no version you can read.")
+    entry: dict[str, Any] = {"id": "c-" + uuid.uuid4().hex[:8], "recipient": recipient, "role": role,
+             "scope": [], "purpose": purpose, "given_on": given_on.isoformat(),
+             "expires_on": expires_on.isoformat() if expires_on else None,
+             "withdrawn_on": None}
+    fields = dict(before[0])
+    fields["consents"] = [*(fields.get("consents") or ()), entry]
+    saving.update_in(me, conn, plan_id, fields, consent_change=f"add={entry['id']} role={role}")
+    return str(entry["id"])
 
 
 NAMED_ROLE = "other"  # "Someone else the person named": the role is chosen when confirmed

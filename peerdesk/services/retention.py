@@ -35,7 +35,7 @@ from peerdesk.store.models import AccountRow, RecordRow, VersionRow
 
 CARE, STAFF = "care record", "staff record"
 NO_CLOCK = frozenset({"resource"})  # the team resource pack: reference, not a record of anyone
-CARE_KINDS = frozenset({Kind.PERSON, Kind.DIARY, *PLAN_KINDS})
+CARE_KINDS = frozenset({Kind.PERSON, Kind.DIARY, Kind.HANDOVER, *PLAN_KINDS})
 
 
 def add_years(day: date, years: int) -> date:

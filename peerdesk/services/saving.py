@@ -42,7 +42,12 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
     now, record_id = me.now(), str(uuid.uuid4())
     about = None if kind is Kind.PERSON else person_id
     if not records.create(conn, NewRecord(record_id, kind, me.user.id, about, now)):
-        # Not a live person of hers: find out which, for the sentence.
+        # Not a live person she supports: find out which, for the sentence.
+        person = records.state(conn, str(about))
+        if person is not None and person.erased_at is None and person.author_id != me.user.id \
+                and person.kind == Kind.PERSON.value:
+            raise NotAllowed("You do not support this person now: their support was not "
+                             "handed over or shared with you, or the cover has ended.")
         me.own(conn, str(about), expect=Kind.PERSON)
         raise NotFound("There is no such person on this computer.")
     _write(me, conn, record_id, kind, clean, now, number=1, parents=(), first=True)
@@ -68,9 +73,13 @@ def update_in(me: Actor, conn: Connection, record_id: str, fields: Mapping[str, 
     clean = spec(kind).validate(fields)
     shown = records.outcome(conn, record_id).winner
     if kind in PLAN_KINDS:
-        clean = consent_rules.keep_ledger(
-            fields_of(me, conn, row, [shown.version]), clean,
-            changing=consent_change is not None)
+        before = fields_of(me, conn, row, [shown.version])
+        clean = consent_rules.keep_ledger(before, clean, changing=consent_change is not None)
+        # Which plan this one continues (after a handover) is set once and kept: a form that
+        # does not show it never drops it.
+        clean = {k: v for k, v in clean.items() if k != "continues"} | (
+            {"continues": before[0]["continues"]} if before and before[0].get("continues")
+            else {})
     version = _write(me, conn, record_id, kind, clean, now, parents=(shown.vid,))
     if consent_change is not None:
         me.audit(conn, audit.CONSENT, record_id, f"version={version} {consent_change}")

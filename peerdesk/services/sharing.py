@@ -19,7 +19,7 @@ from peerdesk.sync import certs
 SHAREABLE = frozenset({Kind.DIARY, Kind.REFLECTION})
 # A coordinator's own records that go to the people they are for.
 GIVEN = frozenset({Kind.COMMENT, Kind.ACTION, Kind.SUMMARY, Kind.RESOURCE, Kind.COVER,
-                   Kind.SUPPORT_ASK, Kind.PROPOSAL})
+                   Kind.SUPPORT_ASK, Kind.PROPOSAL, Kind.HANDOVER})
 _ACCOUNTS = table(AccountRow)
 
 

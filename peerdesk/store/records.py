@@ -121,16 +121,22 @@ _STATE = select(_RECORDS.c.id, _RECORDS.c.kind, _RECORDS.c.author_id, _RECORDS.c
 _RECORD_COLUMNS = ("id", "kind", "author_id", "person_id", "head_version", "created_at",
                    "updated_at", "conflict")
 _INSERT_RECORD = insert(_RECORDS)
-# A record about a person is inserted only if she is a live person of the same author: the
-# check and the insert in one statement.
+# A record about a person is inserted only if she is a live person whom the author supports:
+# the author of the person record, or a peer the person's support was handed or shared with
+# (a reader of the person record, which nothing else gives; peerdesk/services/handover.py).
+# The check and the insert in one statement.
 _PERSON = aliased(RecordRow)
+_SUPPORTER = aliased(ReaderRow)
 _INSERT_RECORD_ABOUT = insert(_RECORDS).from_select(
     list(_RECORD_COLUMNS),
     select(*(bindparam(c, type_=_RECORDS.c[c].type) for c in _RECORD_COLUMNS))
-    .where(exists().where(_PERSON.id == bindparam("person_id"),
-                          _PERSON.author_id == bindparam("author_id"),
-                          _PERSON.kind == literal(Kind.PERSON.value),
-                          _PERSON.erased_at.is_(None), _PERSON.deleted_at.is_(None))))
+    .where(exists().where(
+        _PERSON.id == bindparam("person_id"),
+        (_PERSON.author_id == bindparam("author_id"))
+        | exists().where(_SUPPORTER.record_id == _PERSON.id,
+                         _SUPPORTER.reader_id == bindparam("author_id")),
+        _PERSON.kind == literal(Kind.PERSON.value),
+        _PERSON.erased_at.is_(None), _PERSON.deleted_at.is_(None))))
 _INSERT_VERSION = insert(_VERSIONS)
 _INSERT_WRAP = insert(_WRAPS)
 _INSERT_OUTBOX = insert(_OUTBOX)
@@ -243,7 +249,8 @@ def observe(conn: Connection, remote: str, *, now: datetime, device_id: str) -> 
 
 def create(conn: Connection, record: NewRecord) -> bool:
     """A new record at version 1. One about a person is made only if the person is a live
-    person record of the same author; False if not (nothing is written)."""
+    person record the author supports (hers, or handed or shared with her); False if not
+    (nothing is written)."""
     row = {"id": record.id, "kind": record.kind.value, "author_id": record.author_id,
            "person_id": record.person_id, "head_version": 1, "created_at": record.created_at,
            "updated_at": record.created_at, "conflict": False}

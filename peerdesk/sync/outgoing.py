@@ -107,7 +107,9 @@ class Outgoing:
             reading = records.tick(self.conn, now=self.now, device_id=self.device_id)
         else:
             reading, active = switched
-        return frozenset(), SharingChange(rec.id, reader, active, reading)
+        # The reader is told too: a peer a person's support was handed or shared with learns
+        # she supports them (and, when a cover ends, that she no longer does).
+        return frozenset({reader}), SharingChange(rec.id, reader, active, reading)
 
 
 @dataclass

@@ -134,7 +134,7 @@ def test_a_record_can_only_be_about_a_live_person_of_ones_own(vault: Vault, peer
     vault.create_account("Tom", "peer", PASSPHRASE)
     tom = sign_in(vault, "Tom", PASSPHRASE)
     toms_person = tom.add(Kind.PERSON, {"label": "Ray"})
-    with pytest.raises(NotAllowed, match="Only the person who wrote this record"):
+    with pytest.raises(NotAllowed, match="You do not support this person"):
         peer.add(Kind.DIARY, DIARY, person_id=toms_person.id)
     gone = peer.add(Kind.PERSON, {"label": "Sam"})
     peer.delete(gone.id)

@@ -1,0 +1,206 @@
+"""Handover of a person's support with their agreement, on three devices around a real share:
+Amira (a1) hands Jo to Tom (t1); Grace, the coordinator, works at the office."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from peerdesk.crypto import envelope
+from peerdesk.domain import Kind
+from peerdesk.domain.consent import active
+from peerdesk.errors import (
+    DecryptionFailed,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    NotSharedWithYou,
+)
+from peerdesk.services import Desk, handover
+from peerdesk.services.arrival import arrive
+from peerdesk.sync import format as fmt
+from tests.helpers.team import Team, diary, make_team
+
+BOUNDARY = "sharing_lived_experience"
+CRISIS = {"sections": {"signs": "I stop answering the phone."}}
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    t = make_team(tmp_path)
+    t.join("t1", "Tom", "peer")
+    yield t
+    t.close()
+
+
+def _jo(amira: Desk) -> dict[str, Any]:
+    """Jo as Amira supports her: a person record, a crisis plan with two versions, a diary,
+    and Amira's own reflection (shared with Grace for supervision) and wellbeing check-in."""
+    jo = amira.add(Kind.PERSON, {"label": "Jo", "admission_ward": "Willow"})
+    plan = amira.add(Kind.CRISIS_PLAN, CRISIS, person_id=jo.id)
+    amira.update(plan.id, {"sections": CRISIS["sections"] | {
+        "helps": "A walk, and someone who does not rush me."}})
+    seen = amira.add(Kind.DIARY, diary("Jo talked about going home."), person_id=jo.id)
+    reflection = amira.add(Kind.REFLECTION, {
+        "when": "2026-03-14", "boundary_area": BOUNDARY,
+        "what_happened": "Jo reminded me of my own admission.",
+        "keeping_myself_well": "Talk to Grace; a day off after."})
+    amira.share(reflection.id, "Grace")
+    checkin = amira.add(Kind.CHECKIN, {"when": "2026-03-14", "how_i_am": "need_support"})
+    return {"jo": jo, "plan": plan, "diary": seen, "reflection": reflection,
+            "checkin": checkin}
+
+
+def _sections_for(team: Team, desk: Desk) -> list[dict[str, Any]]:
+    """Every entry in every changeset on the share that ``desk``'s keys open, read as a
+    reader does (signature first, then the sections sealed for her)."""
+    opened: list[dict[str, Any]] = []
+    for path in sorted(Path(team.location, "devices").rglob("*.pdk")):
+        kind = "snapshot" if path.name.endswith(".snap.pdk") else \
+            "part" if path.name.endswith(".part.pdk") else "changeset"
+        signed, _sig = fmt.parse_doc(path.read_bytes(), kind)
+        h = fmt.read_header(signed)
+        if "sections" in signed:
+            opened += fmt.open_sections(signed, h, desk.user.id, desk.keys)
+    return opened
+
+
+def test_amira_hands_jo_to_tom_with_jos_agreement(team: Team) -> None:
+    amira, grace, tom = team.desks["a1"], team.desks["office"], team.desks["t1"]
+    jo = _jo(amira)
+    team.sync_all()
+    # Before: Tom cannot see Jo, nor write about her.
+    assert [p.id for p in tom.records(Kind.PERSON)] == []
+    with pytest.raises(NotAllowed):
+        amira.share(jo["plan"].id, "Tom")
+    with pytest.raises(InvalidInput):
+        handover.hand_over(amira, jo["jo"].id, "Tom", agreed_by="   ")
+
+    made = handover.hand_over(amira, jo["jo"].id, "Tom",
+                              agreed_by="Jo, in person on Willow ward", diaries=True)
+    # The agreement is on the plan's consent ledger: Jo's own copy names Tom from now on.
+    plan_now = amira.get(jo["plan"].id)
+    [entry] = active(plan_now.fields, date.today())
+    assert entry.recipient == "Tom" and "agreed: Jo, in person on Willow ward" in entry.purpose
+    team.sync_all()
+    arrived = arrive(tom)
+    assert arrived.support.received == 1
+
+    # Tom has Jo: one person id, her plan with its whole history, her diary, the arrangement.
+    assert [p.id for p in tom.records(Kind.PERSON)] == [jo["jo"].id]
+    assert tom.get(jo["jo"].id).fields["admission_ward"] == "Willow"
+    history = tom.history(jo["plan"].id)
+    # Every version, oldest first: the two edits, then the consent entry of the handover.
+    assert len(history) == 3
+    assert "helps" not in history[0].fields["sections"]
+    assert history[1].fields["sections"]["helps"].startswith("A walk")
+    assert [c["recipient"] for c in history[2].fields["consents"]] == ["Tom"]
+    assert all(v.author_id == amira.user.id for v in history)
+    assert tom.get(jo["diary"].id).fields["what_happened"] == "Jo talked about going home."
+    assert handover.status(tom)[jo["jo"].id].startswith("Handed over from Amira on")
+    assert handover.status(amira)[jo["jo"].id].startswith("Handed over to Tom on")
+    assert handover.supporters(tom, jo["jo"].id) == ["Tom"]
+
+    # Amira's reflection, wellbeing and private notes never reach Tom.
+    for record in ("reflection", "checkin"):
+        with pytest.raises((NotFound, NotSharedWithYou)):
+            tom.get(jo[record].id)
+
+    # Tom continues the crisis plan: his own record about the same person, his versions his.
+    mine = handover.continue_plan(tom, jo["plan"].id)
+    assert mine.author_id == tom.user.id and mine.person_id == jo["jo"].id
+    assert handover.continue_plan(tom, jo["plan"].id).id == mine.id  # once
+    tom.update(mine.id, {"sections": dict(mine.fields["sections"]) | {
+        "contacts": "Tom, Monday to Friday."}})
+    lineage = handover.lineage(tom, mine.id)
+    assert [v.author_id for v in lineage] == [amira.user.id] * 3 + [tom.user.id] * 2
+    plans = handover.current(tom.records(Kind.CRISIS_PLAN))
+    assert [p.id for p in plans] == [mine.id]
+    later = tom.add(Kind.DIARY, diary("First meeting with Jo as her peer."),
+                    person_id=jo["jo"].id)
+    team.sync_all()
+    # The old records stay Amira's everywhere; Tom's new ones are his and not Amira's to read.
+    for desk in (amira, grace):
+        for record_id in (mine.id, later.id):
+            with pytest.raises((NotFound, NotSharedWithYou)):
+                desk.get(record_id)
+    assert amira.get(jo["plan"].id).author_id == amira.user.id
+
+    # Audited on both sides.
+    assert _actions(amira, jo["jo"].id) >= {"handover"}
+    assert "handover-received" in _actions(tom, jo["jo"].id)
+    assert made.id
+
+    # At the crypto level: Tom's keys open no section that holds Amira's reflection or
+    # check-in, and no wrap of either.
+    opened = _sections_for(team, tom)
+    seen_ids = {e.get("r") for e in opened}
+    assert jo["plan"].id in seen_ids and jo["jo"].id in seen_ids
+    assert jo["reflection"].id not in seen_ids and jo["checkin"].id not in seen_ids
+    for e in _sections_for(team, amira):
+        if e.get("t") == "v" and e["r"] in (jo["reflection"].id, jo["checkin"].id):
+            for _reader, suite, wrapped in e["w"]:
+                for s in (envelope.HPKE_SUITE, envelope.OWNER_SUITE):
+                    with pytest.raises(DecryptionFailed):
+                        envelope.unwrap(s, fmt.unb64(wrapped), own=tom.keys.own,
+                                        receive_key=tom.keys.receive_key,
+                                        context=envelope.wrap_context(e["r"], e["vid"],
+                                                                      tom.user.id))
+                assert suite in (envelope.HPKE_SUITE, envelope.OWNER_SUITE)
+
+
+def _actions(desk: Desk, person_id: str) -> set[str]:
+    from peerdesk import audit
+
+    with desk.vault.store.transaction() as s:
+        return {e.action for e in audit.entries(s, record_id=person_id)}
+
+
+def test_a_handover_on_a_shared_ward_pc_from_the_command_line(data_dir: Path) -> None:
+    """Offline, on one computer both peers use: the handover is there at once for Tom."""
+    import json
+
+    from peerdesk.services import Vault
+    from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
+
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        for name in ("Amira", "Tom"):
+            vault.create_account(name, "peer", PASSPHRASE)
+
+    def as_(user: str, *args: str) -> Any:
+        result = run_cli(data_dir, "--user", user, *args, "--json")
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    jo = as_("Amira", "person", "add", "--label", "Jo")["id"]
+    plan = run_cli(data_dir, "--user", "Amira", "record", "add", "--kind", "crisis_plan",
+                   "--person", jo, "--file", "-", stdin=json.dumps(CRISIS))
+    plan_id = plan.out.strip()
+    assert as_("Tom", "person", "list") == []
+    refused = run_cli(data_dir, "--user", "Tom", "record", "add", "--kind", "diary",
+                      "--person", jo, "--file", "-", stdin=json.dumps(diary("too soon")))
+    assert refused.code == 3 and "do not support this person" in refused.err
+    no_agreement = run_cli(data_dir, "--user", "Amira", "person", "hand-over", jo, "--to",
+                           "Tom", "--agreed-by", " ")
+    assert no_agreement.code == 2 and "agreement" in no_agreement.err
+
+    made = as_("Amira", "person", "hand-over", jo, "--to", "Tom", "--agreed-by",
+               "Jo, in person on the ward")
+    assert made["to_peer"] == "Tom" and made["moves"] == ["person", "journey", "plans"]
+    [listed] = as_("Tom", "person", "list")
+    assert listed["id"] == jo and listed["support"].startswith("Handed over from Amira")
+    assert as_("Amira", "person", "list")[0]["support"].startswith("Handed over to Tom")
+    assert as_("Tom", "person", "supporters", jo) == ["Tom"]
+    mine = as_("Tom", "plan", "continue", plan_id)
+    assert mine["author_id"] != as_("Tom", "record", "show", plan_id)["author_id"]
+    added = run_cli(data_dir, "--user", "Tom", "record", "add", "--kind", "diary",
+                    "--person", jo, "--file", "-", stdin=json.dumps(diary("First meeting")))
+    assert added.code == 0, added.err
+    # The person's own copy of the plan names Tom among who can see it.
+    copy = run_cli(data_dir, "--user", "Tom", "plan", "export", mine["id"])
+    assert copy.code == 0, copy.err
+    assert "Tom" in copy.out
