@@ -47,6 +47,7 @@ from peerdesk.services import (
     workqueue,
 )
 from peerdesk.services import consent as consent_service
+from peerdesk.services import handover as handover_service
 from peerdesk.services import sar as sar_service
 from peerdesk.services.arrival import arrive
 from peerdesk.services.governance import access_to_my_records
@@ -68,6 +69,7 @@ from ui.windows.coordinator import FidelityPage
 from ui.windows.cowriting import CoWritingWindow
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
+from ui.windows.handover import HandoverDialog
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
 from ui.windows.resources_page import PackJobs, ResourcePackPage
 from ui.windows.supervision import (
@@ -730,6 +732,8 @@ class DeskPage(QWidget):
         editor.versions_requested.connect(self._versions)
         editor.copy_requested.connect(self._copy)
         editor.sar_requested.connect(self._subject_access)
+        editor.handover_requested.connect(self._hand_over)
+        editor.continue_requested.connect(self._continue_plan)
         editor.consent_requested.connect(self._consents)
         editor.share_requested.connect(self._share)
         editor.unshare_requested.connect(self._unshare)
@@ -1103,6 +1107,40 @@ class DeskPage(QWidget):
             f"Saved everything held about this person in {out} (PDF, web page and JSON). It "
             "is not encrypted: check it, hand it over, then remove it from this computer."),
             editor)
+
+    def _hand_over(self, editor: RecordEditor) -> HandoverDialog | None:
+        """A person's support, with their agreement: one step in the core."""
+        desk = self.desk
+        if editor.record is None or desk is None:
+            return None
+        person_id = editor.record.id
+        peers = [(a.id, a.name) for a in self.accounts
+                 if a.role is Role.PEER and a.active and a.id != self.user.id]
+        dialog = HandoverDialog(editor.record, peers, parent=self)
+
+        def done(record: Record) -> None:
+            dialog.show_done(record)
+            self._upsert(record)
+            self._run(lambda: desk.get(person_id), self._upsert, dialog)
+
+        dialog.hand_over_requested.connect(lambda kw: self._run(
+            lambda: handover_service.hand_over(desk, person_id, **kw), done, dialog))
+        self._keep(dialog)
+        return dialog
+
+    def _continue_plan(self, editor: RecordEditor) -> None:
+        """A plan handed over: carried on as a plan of this user's, opened to edit."""
+        desk = self.desk
+        if editor.record is None or desk is None:
+            return
+        plan_id = editor.record.id
+
+        def opened(record: Record) -> None:
+            self._upsert(record)
+            self.close_editor(editor)
+            self.open_record(record)
+
+        self._run(lambda: handover_service.continue_plan(desk, plan_id), opened, editor)
 
     def _note_export(self, record_id: str, how: str) -> None:
         desk = self.desk

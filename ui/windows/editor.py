@@ -61,6 +61,8 @@ class RecordEditor(QWidget):
     versions_requested = Signal(object)
     copy_requested = Signal(object)
     sar_requested = Signal(object)  # a person's subject access bundle
+    handover_requested = Signal(object)  # a person's support: hand over, share, cover
+    continue_requested = Signal(object)  # a plan handed over: carry it on as one's own
     consent_requested = Signal(object)  # a plan's consent panel
     share_requested = Signal(object, str)
     unshare_requested = Signal(object, str)
@@ -278,6 +280,7 @@ class RecordEditor(QWidget):
                 "version about this person, and who saw them")
             self.sar_button.clicked.connect(lambda: self.sar_requested.emit(self))
             out.append(self.sar_button)
+        out += self._support_buttons(kind, read_only=read_only)
         self.staying_well_button: QPushButton | None = None
         if kind is Kind.CHECKIN and not read_only:
             self.staying_well_button = QPushButton("My staying-well plan…")
@@ -306,6 +309,27 @@ class RecordEditor(QWidget):
             self.share_button = QPushButton("Share for supervision…")
             self.share_button.setMenu(QMenu(self.share_button))
             out.append(self.share_button)
+        return out
+
+    def _support_buttons(self, kind: Kind, *, read_only: bool) -> list[QPushButton]:
+        """A person's support handed over, shared or covered; a plan handed over carried on."""
+        out: list[QPushButton] = []
+        self.handover_button: QPushButton | None = None
+        if kind is Kind.PERSON and not read_only:
+            self.handover_button = QPushButton("Hand over support…")
+            self.handover_button.setAccessibleDescription(
+                "With the person's agreement: another peer takes on their support, shares it, "
+                "or covers while you are away")
+            self.handover_button.clicked.connect(lambda: self.handover_requested.emit(self))
+            out.append(self.handover_button)
+        self.continue_button: QPushButton | None = None
+        if kind in PLAN_KINDS and read_only:
+            self.continue_button = QPushButton("Carry on this plan…")
+            self.continue_button.setAccessibleDescription(
+                "When the person's support was handed to you: the plan as yours from now on, "
+                "starting from these words; its earlier versions stay as they were written")
+            self.continue_button.clicked.connect(lambda: self.continue_requested.emit(self))
+            out.append(self.continue_button)
         return out
 
     def _person_picker(self, people: Sequence[tuple[str, str]], chosen: str | None, *,
@@ -478,6 +502,8 @@ class RecordEditor(QWidget):
             self.copy_button.setEnabled(self.record is not None)
         if self.sar_button is not None:
             self.sar_button.setEnabled(self.record is not None)
+        if self.handover_button is not None:
+            self.handover_button.setEnabled(self.record is not None)
         if self.consent_button is not None:
             self.consent_button.setEnabled(self.record is not None)
         if self.share_button is not None:
