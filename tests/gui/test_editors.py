@@ -26,10 +26,12 @@ def test_every_field_of_every_kind_has_an_editor(qtbot) -> None:  # type: ignore
         picked = {"resources"} if kind is Kind.DIARY else set()
         assert set(values) == {f.name for f in spec(kind).fields
                                if f.type is not FieldType.CONSENTS and not f.hidden} | picked
-        # Hidden: a plan's old "shared with", a diary's picked entries, and which proposal a
-        # pack entry came from; nothing else escapes the form.
+        # Hidden: a plan's old "shared with", a diary's picked entries, which proposal a
+        # pack entry came from, which plan a plan continues after a handover, and a handover's
+        # person and accounts (ids, set by the handover service); nothing else escapes the form.
         assert not {f.name for f in spec(kind).fields if f.hidden} - {
-            "shared_with", "resources", "proposal"}
+            "shared_with", "resources", "proposal", "continues", "person", "from_account",
+            "to_account"}
         for f in spec(kind).fields:
             if f.type is FieldType.SECTIONS:
                 assert set(editor.form.section_edits) == {s.id for s in f.sections}
