@@ -283,8 +283,10 @@ def apply(desk: Desk, records_: Sequence[Record] | None = None, *,
                     received += 1
                 if plan.arrangement != HANDOVER and plan.running(today):
                     # What the covering or sharing peer writes reaches the peer she works with.
-                    _carry(me, conn, plan, reader_id=plan.from_id,
-                           kinds=plan.kinds() - {Kind.PERSON})
+                    # Cover: all of it, since the peer she covers carries on afterwards.
+                    back = PLAN_KINDS | {Kind.DIARY} if plan.arrangement == COVER else \
+                        plan.kinds() - {Kind.PERSON}
+                    _carry(me, conn, plan, reader_id=plan.from_id, kinds=frozenset(back))
                     carried += 1
     return Applied(carried, ended, received)
 

@@ -8,9 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 
-from peerdesk.crypto import envelope
+from peerdesk.crypto import envelope, keystore
 from peerdesk.domain import Kind
 from peerdesk.domain.consent import active
 from peerdesk.errors import (
@@ -23,10 +24,21 @@ from peerdesk.errors import (
 from peerdesk.services import Desk, handover
 from peerdesk.services.arrival import arrive
 from peerdesk.sync import format as fmt
+from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.samba import SMB_PASSWORD, SMB_USER, Samba
 from tests.helpers.team import Team, diary, make_team
 
 BOUNDARY = "sharing_lived_experience"
 CRISIS = {"sections": {"signs": "I stop answering the phone."}}
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -55,11 +67,11 @@ def _jo(amira: Desk) -> dict[str, Any]:
             "checkin": checkin}
 
 
-def _sections_for(team: Team, desk: Desk) -> list[dict[str, Any]]:
+def _sections_for(share_dir: Path, desk: Desk) -> list[dict[str, Any]]:
     """Every entry in every changeset on the share that ``desk``'s keys open, read as a
     reader does (signature first, then the sections sealed for her)."""
     opened: list[dict[str, Any]] = []
-    for path in sorted(Path(team.location, "devices").rglob("*.pdk")):
+    for path in sorted((share_dir / "devices").rglob("*.pdk")):
         kind = "snapshot" if path.name.endswith(".snap.pdk") else \
             "part" if path.name.endswith(".part.pdk") else "changeset"
         signed, _sig = fmt.parse_doc(path.read_bytes(), kind)
@@ -70,6 +82,21 @@ def _sections_for(team: Team, desk: Desk) -> list[dict[str, Any]]:
 
 
 def test_amira_hands_jo_to_tom_with_jos_agreement(team: Team) -> None:
+    _hand_jo_to_tom(team, Path(team.location))
+
+
+def test_amira_hands_jo_to_tom_through_a_real_samba_share(
+        samba: Samba, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+    keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
+    team = make_team(tmp_path, location=f"smb://127.0.0.1:{samba.port}/share/team-handover")
+    try:
+        team.join("t1", "Tom", "peer")
+        _hand_jo_to_tom(team, samba.root / "team-handover")
+    finally:
+        team.close()
+
+
+def _hand_jo_to_tom(team: Team, share_dir: Path) -> None:
     amira, grace, tom = team.desks["a1"], team.desks["office"], team.desks["t1"]
     jo = _jo(amira)
     team.sync_all()
@@ -137,11 +164,11 @@ def test_amira_hands_jo_to_tom_with_jos_agreement(team: Team) -> None:
 
     # At the crypto level: Tom's keys open no section that holds Amira's reflection or
     # check-in, and no wrap of either.
-    opened = _sections_for(team, tom)
+    opened = _sections_for(share_dir, tom)
     seen_ids = {e.get("r") for e in opened}
     assert jo["plan"].id in seen_ids and jo["jo"].id in seen_ids
     assert jo["reflection"].id not in seen_ids and jo["checkin"].id not in seen_ids
-    for e in _sections_for(team, amira):
+    for e in _sections_for(share_dir, amira):
         if e.get("t") == "v" and e["r"] in (jo["reflection"].id, jo["checkin"].id):
             for _reader, suite, wrapped in e["w"]:
                 for s in (envelope.HPKE_SUITE, envelope.OWNER_SUITE):
@@ -204,3 +231,62 @@ def test_a_handover_on_a_shared_ward_pc_from_the_command_line(data_dir: Path) ->
     copy = run_cli(data_dir, "--user", "Tom", "plan", "export", mine["id"])
     assert copy.code == 0, copy.err
     assert "Tom" in copy.out
+
+
+def test_cover_between_peers_ends_by_itself(team: Team) -> None:
+    """Amira is off sick: Tom covers Jo until a last day; what he writes reaches Amira; after
+    the last day he receives nothing new and can no longer write about Jo."""
+    from datetime import timedelta
+
+    amira, tom = team.desks["a1"], team.desks["t1"]
+    jo = _jo(amira)
+    team.sync_all()  # Tom's account reaches Amira's laptop
+    today = date.today()
+    last = today + timedelta(days=7)
+    with pytest.raises(InvalidInput, match="last day"):
+        handover.hand_over(amira, jo["jo"].id, "Tom", agreed_by="Jo, by phone",
+                           arrangement=handover.COVER)
+    handover.hand_over(amira, jo["jo"].id, "Tom", agreed_by="Jo, by phone",
+                       arrangement=handover.COVER, ends=last)
+    team.sync_all()
+    handover.apply(tom, today=today)
+    assert handover.status(tom)[jo["jo"].id].startswith("You cover for Amira until")
+    assert sorted(handover.supporters(tom, jo["jo"].id)) == ["Amira", "Tom"]
+    cover_note = tom.add(Kind.DIARY, diary("Covered: Jo is doing well."), person_id=jo["jo"].id)
+    handover.apply(tom, today=today)  # what Tom writes goes back to Amira
+    team.sync_all()
+    assert amira.get(cover_note.id).fields["what_happened"] == "Covered: Jo is doing well."
+    with pytest.raises((NotFound, NotSharedWithYou)):
+        tom.get(jo["diary"].id)  # Jo did not agree to the diaries moving
+
+    # The day after the last day: Amira's computer ends it at sign-in.
+    assert handover.apply(amira, today=last + timedelta(days=1)).ended == 1
+    amira.update(jo["plan"].id, {"sections": CRISIS["sections"] | {"helps": "After the cover"}})
+    team.sync_all()
+    assert "After the cover" not in str(tom.get(jo["plan"].id).fields)
+    with pytest.raises(NotAllowed, match="do not support this person"):
+        tom.add(Kind.DIARY, diary("too late"), person_id=jo["jo"].id)
+
+
+def test_two_peers_support_one_person_with_one_id(team: Team) -> None:
+    """Together: each reads what the other writes about Jo; one journey, one person id."""
+    from peerdesk.services import journey
+
+    amira, tom = team.desks["a1"], team.desks["t1"]
+    jo = _jo(amira)
+    team.sync_all()
+    handover.hand_over(amira, jo["jo"].id, "Tom", agreed_by="Jo, at the review",
+                       arrangement=handover.JOINT, diaries=True)
+    team.sync_all()
+    handover.apply(tom)
+    toms = tom.add(Kind.DIARY, diary("Met Jo with Amira.", when="2026-03-20T11:00"),
+                   person_id=jo["jo"].id)
+    handover.apply(tom)
+    team.sync_all()
+    assert sorted(handover.supporters(amira, jo["jo"].id)) == ["Amira", "Tom"]
+    for desk in (amira, tom):
+        people = desk.records(Kind.PERSON)
+        assert [p.id for p in people] == [jo["jo"].id]
+        about = desk.records(Kind.DIARY, person_id=jo["jo"].id)
+        assert {d.id for d in about} == {jo["diary"].id, toms.id}
+        assert journey.build(jo["jo"].id, desk.records(), person=people[0]).sessions >= 1
