@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from peerdesk.crypto import envelope, keystore
@@ -24,21 +23,12 @@ from peerdesk.errors import (
 from peerdesk.services import Desk, handover
 from peerdesk.services.arrival import arrive
 from peerdesk.sync import format as fmt
-from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER, Samba
 from tests.helpers.team import Team, diary, make_team
+from tests.integration.test_sync_smb import memory_keyring  # noqa: F401  (the fixture)
 
 BOUNDARY = "sharing_lived_experience"
 CRISIS = {"sections": {"signs": "I stop answering the phone."}}
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -85,8 +75,8 @@ def test_amira_hands_jo_to_tom_with_jos_agreement(team: Team) -> None:
     _hand_jo_to_tom(team, Path(team.location))
 
 
-def test_amira_hands_jo_to_tom_through_a_real_samba_share(
-        samba: Samba, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("memory_keyring")
+def test_amira_hands_jo_to_tom_through_a_real_samba_share(samba: Samba, tmp_path: Path) -> None:
     keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
     team = make_team(tmp_path, location=f"smb://127.0.0.1:{samba.port}/share/team-handover")
     try:
