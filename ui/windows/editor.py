@@ -108,8 +108,12 @@ class RecordEditor(QWidget):
         top.addWidget(self.status)
         outer.addLayout(top)
         if read_only:
-            outer.addWidget(muted(f"Shared with you for supervision by {author}. You can read it; "
-                                  "only the person who wrote it can change it."))
+            # A person record or a plan reaches another peer only through a handover.
+            how = ("Written by {author}, who handed this person's support to you or shares "
+                   "it with you" if kind is Kind.PERSON or kind in PLAN_KINDS
+                   else "Shared with you for supervision by {author}").format(author=author)
+            outer.addWidget(muted(f"{how}. You can read it; only the person who wrote it can "
+                                  "change it."))
 
         self.banner = MessageBanner()
         outer.addWidget(self.banner)

@@ -176,6 +176,8 @@ class HandoverDialog(LockableDialog):
             f"{plan.sentence(plan.from_id)}. {plan.to_name} gets it at their next sync; the "
             "agreement is on each plan's consent ledger and in the audit trail.")
         self.go_button.setEnabled(False)
+        self.setMinimumHeight(self.sizeHint().height())
+        self.adjustSize()
 
     def wipe(self) -> None:
         self.person = None
