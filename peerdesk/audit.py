@@ -9,15 +9,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 from sqlalchemy.orm import Session
 
 from peerdesk.crypto.keys import verify
 from peerdesk.store.db import Store
-from peerdesk.store.models import AuditRow, table
+from peerdesk.store.models import AuditRow, RecordRow, table
 
 GENESIS = b"\x00" * 32
 _AUDIT = table(AuditRow)
+_RECORDS = table(RecordRow)
 # Built once: an entry is appended inside every save.
 _LAST = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
 _INSERT = insert(_AUDIT)
@@ -34,6 +35,10 @@ CERTIFIED = "certified"
 # Continuity of support (peerdesk/services/handover.py): a person's support handed over, shared
 # or covered, on the computer that did it and on the new peer's when it arrives there.
 HANDOVER, HANDOVER_RECEIVED = "handover", "handover-received"
+# A sync run (peerdesk/services/sync.py): counts only. A sync that only syncs does not move the
+# trail's anchor on the team share, so a sync with nothing new writes nothing there.
+SYNC = "sync"
+_ROUTINE = (SYNC, LOCK, UNLOCK)
 
 
 @dataclass(frozen=True)
@@ -137,3 +142,49 @@ def entries(session: Session, *, record_id: str | None = None) -> list[AuditEntr
         query = query.where(AuditRow.record_id == record_id)
     return [AuditEntry(r.seq, r.at, r.actor_id, r.action, r.record_id, r.detail)
             for r in session.scalars(query)]
+
+
+# -- the anchor: how far this trail reached when it was last published -----------------------
+
+@dataclass(frozen=True)
+class Anchor:
+    """How many entries a trail held, and the hash of the newest (a signed audit head)."""
+
+    count: int
+    hash: bytes
+
+
+def newest(conn: Connection) -> Anchor:
+    """This trail's own anchor as it stands now (count 0 for an empty trail)."""
+    last = conn.execute(_LAST).first()
+    return Anchor(int(last[0]), bytes(last[1])) if last else Anchor(0, GENESIS)
+
+
+def grew_since(conn: Connection, count: int) -> bool:
+    """Whether anything worth anchoring was recorded after entry ``count``: anything but
+    syncing, signing in or out and someone opening her own records (those are anchored with
+    the next entry of another kind), so a sync with nothing new writes nothing."""
+    rec = _RECORDS.c
+    query = select(_AUDIT.c.seq).select_from(
+        _AUDIT.outerjoin(_RECORDS, rec.id == _AUDIT.c.record_id)).where(
+        _AUDIT.c.seq > count, _AUDIT.c.action.not_in(_ROUTINE),
+        or_(_AUDIT.c.action != READ, rec.author_id.is_(None), _AUDIT.c.actor_id.is_(None),
+            rec.author_id != _AUDIT.c.actor_id)).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def anchor_problem(conn: Connection, anchor: Anchor, where: str) -> str | None:
+    """One sentence if this trail no longer holds what ``anchor`` names; ``where`` says
+    where the anchor was found ("this computer's signed audit head on the team share")."""
+    ours = newest(conn)
+    if ours.count < anchor.count:
+        first = ours.count + 1
+        which = (f"entry {first} was" if first == anchor.count
+                 else f"entries {first} to {anchor.count} were")
+        return (f"The audit trail on this computer ends at entry {ours.count}, but {where} "
+                f"says it held {anchor.count}: {which} removed from this computer.")
+    held = conn.scalar(select(_AUDIT.c.hash).where(_AUDIT.c.seq == anchor.count))
+    if held is None or bytes(held) != anchor.hash:
+        return (f"Audit entry {anchor.count} on this computer is not the one {where} names: "
+                "the trail was rewritten from there.")
+    return None

@@ -371,10 +371,15 @@ def cmd_check(app: App) -> None:
 
 
 def cmd_audit_verify(app: App) -> None:
-    problems = app.vault.verify_audit()
-    app.out("\n".join(problems) or "The audit trail is intact.",
-            {"ok": not problems, "problems": problems})
-    if problems:
+    from peerdesk.services import auditcheck
+
+    result = auditcheck.check(app.vault)
+    app.out("\n".join([*result.problems, result.checked]) if result.problems
+            else f"The audit trail is intact. {result.checked}",
+            {"ok": result.ok, "problems": result.problems, "checked": result.checked,
+             "entries": result.entries, "anchored": result.anchored,
+             "on_share": result.on_share})
+    if result.problems:
         raise SystemExit(4)
 
 

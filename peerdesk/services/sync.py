@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 LOCATION_KEY = "share_location"
-SYNC_AUDIT = "sync"
+SYNC_AUDIT = audit.SYNC
 _LAST_OK, _LAST_STATE, _LAST_ERROR = "sync_last_ok", "sync_last_state", "sync_last_error"
 
 

@@ -40,7 +40,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import certs, changes, heads, keyfiles, state
+from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, state
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange
 from peerdesk.sync.incoming import Apply
@@ -157,6 +157,8 @@ class Engine:
                              "Ask your administrator to add it.")
         self.pull()
         self.push()
+        auditsync.anchor(self.ctx, team_id=manifest.team_id, user_id=self.user_id,
+                         sign=self.keys.sign)
         self.result.conflicts = self.db(lambda conn: int(conn.scalar(
             select(func.count()).select_from(table(RecordRow)).where(
                 _R.conflict.is_(True), _R.author_id == self.user_id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from peerdesk.sync import format as fmt
 from peerdesk.sync.share import Entry
@@ -81,13 +82,14 @@ def build(*, team_id: str, device_id: str, author_id: str, seq: int, digest: str
         "seen": {f"{d}.{a}": n for (d, a), n in sorted(seen.items()) if n > 0}}, sign)
 
 
-def parse(data: bytes, listed: Listed, *, team_id: str,
-          verify_key: Callable[[str], bytes | None]) -> Head:
-    """A head, checked against its name, the team and its author's key; raises Tampered (or
-    NewerFormat, for a head a newer PeerDesk wrote)."""
-    signed, sig = fmt.parse_doc(data, "head")
+def verified(data: bytes, listed: Listed, *, kind: str, number: str, team_id: str,
+             verify_key: Callable[[str], bytes | None]) -> dict[str, Any]:
+    """The signed part of a file named ``<device>.<author>.<number>.json`` (a head, an audit
+    head), checked against its name, the team and its author's key; raises Tampered (or
+    NewerFormat, for a file a newer PeerDesk wrote)."""
+    signed, sig = fmt.parse_doc(data, kind)
     device, author = fmt.field(signed, "device", str), fmt.field(signed, "author", str)
-    seq = fmt.field(signed, "seq", int)
+    seq = fmt.field(signed, number, int)
     if (device, author, seq) != (listed.device, listed.author, listed.seq):
         raise fmt.Tampered("its name does not match its content (moved or replayed)")
     if signed.get("team") != team_id:
@@ -95,7 +97,17 @@ def parse(data: bytes, listed: Listed, *, team_id: str,
     key = verify_key(author)
     if key is None:
         raise fmt.Tampered("it is signed by someone this team's administrator has not added")
-    fmt.check_signature("head", signed, sig, key)
+    fmt.check_signature(kind, signed, sig, key)
+    return signed
+
+
+def parse(data: bytes, listed: Listed, *, team_id: str,
+          verify_key: Callable[[str], bytes | None]) -> Head:
+    """A head, checked against its name, the team and its author's key; raises Tampered (or
+    NewerFormat, for a head a newer PeerDesk wrote)."""
+    signed = verified(data, listed, kind="head", number="seq", team_id=team_id,
+                      verify_key=verify_key)
+    device, author, seq = listed.device, listed.author, listed.seq
     digest = fmt.field(signed, "digest", str)
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise fmt.Tampered("its digest is damaged")

@@ -25,8 +25,10 @@ from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Role
 from peerdesk.errors import DecryptionFailed, WrongPassphrase
-from peerdesk.sync import certs, keyfiles
+from peerdesk.sync import auditheads, certs, keyfiles
 from peerdesk.sync import format as fmt
+from peerdesk.sync.heads import Listed
+from peerdesk.sync.share import Entry
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
@@ -157,3 +159,52 @@ def test_sealed_keys_are_signed_by_the_account_itself() -> None:
     assert not keyfiles.signed_by(sealed, a["account_id"], bytes.fromhex(v["admin_public"]))
     with pytest.raises((InvalidSignature, InvalidTag)):
         independent_check(v["sealed_keys"], "account-keys", v["admin_public"])
+
+
+def _listed(v: dict[str, Any], name: str | None = None) -> Any:
+    name = name or v["name"]
+    device, author, count = name.removesuffix(".json").split(".")
+    return Listed(device, author, int(count), Entry(name, 0, "file"))
+
+
+def test_an_audit_head_is_remade_byte_for_byte_and_checks_out_both_ways() -> None:
+    v = load("audit_head.json")
+    signed = independent_check(v["audit_head"], "audit-head", v["verify_public"])
+    assert signed == {"author": v["author"], "count": 412, "device": v["device"], "format": 1,
+                      "hash": v["hash"], "kind": "audit-head", "team": v["team"]}
+    owner = ed25519.Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"peerdesk test vector|sign key").digest())
+    again = auditheads.build(team_id=v["team"], device_id=v["device"], author_id=v["author"],
+                             count=412, hash_=bytes.fromhex(v["hash"]), sign=owner.sign)
+    assert again.decode() == v["audit_head"]
+    keys = {v["author"]: bytes.fromhex(v["verify_public"])}
+    head = auditheads.parse(v["audit_head"].encode(), _listed(v), team_id=v["team"],
+                            verify_key=keys.get)
+    assert (head.device, head.author, head.count, head.hash.hex()) == (
+        v["device"], v["author"], 412, v["hash"])
+
+
+def test_a_changed_moved_or_foreign_audit_head_is_refused() -> None:
+    v = load("audit_head.json")
+    keys = {v["author"]: bytes.fromhex(v["verify_public"])}
+    doc = json.loads(v["audit_head"])
+    doc["signed"]["count"] = 413  # claims more entries than were signed for
+    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    with pytest.raises(InvalidSignature):
+        independent_check(changed, "audit-head", v["verify_public"])
+    with pytest.raises(fmt.Tampered, match="signature"):
+        auditheads.parse(changed.encode(), _listed(v, v["name"].replace("412", "413")),
+                         team_id=v["team"], verify_key=keys.get)
+    with pytest.raises(fmt.Tampered, match="name does not match"):  # renamed to a higher count
+        auditheads.parse(v["audit_head"].encode(), _listed(v, v["name"].replace("412", "413")),
+                         team_id=v["team"], verify_key=keys.get)
+    with pytest.raises(fmt.Tampered, match="another team"):
+        auditheads.parse(v["audit_head"].encode(), _listed(v),
+                         team_id="11111111-2222-4333-8444-555555555555", verify_key=keys.get)
+    with pytest.raises(fmt.Tampered, match="has not added"):
+        auditheads.parse(v["audit_head"].encode(), _listed(v), team_id=v["team"],
+                         verify_key={}.get)
+    with pytest.raises(fmt.Tampered, match="signature"):
+        other = "0" if v["hash"][0] != "0" else "1"  # another newest entry, same count
+        auditheads.parse(v["audit_head"].replace(v["hash"], other + v["hash"][1:]).encode(),
+                         _listed(v), team_id=v["team"], verify_key=keys.get)

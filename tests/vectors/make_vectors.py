@@ -17,7 +17,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
 
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.domain import Role
-from peerdesk.sync import certs, keyfiles
+from peerdesk.sync import auditheads, certs, keyfiles
 
 HERE = Path(__file__).resolve().parent
 SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
@@ -92,11 +92,28 @@ def documents(acct: dict[str, str | int]) -> dict[str, object]:
             "sealed_keys": sealed.decode()}
 
 
+def audit_head(acct: dict[str, str | int]) -> dict[str, object]:
+    """A device's signed audit head (docs/sync-protocol.md, "Audit heads"), signed by the
+    account that synced there."""
+    owner = ed25519.Ed25519PrivateKey.from_private_bytes(seed("sign key"))
+    team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
+    device = "d1d1d1d1-2e2e-4f3f-8a4a-5b5b5b5b5b5b"
+    entry_hash = seed("audit entry 412")
+    head = auditheads.build(team_id=team, device_id=device, author_id=str(acct["account_id"]),
+                            count=412, hash_=entry_hash, sign=owner.sign)
+    return {"team": team, "device": device, "author": acct["account_id"],
+            "verify_public": acct["verify_public"], "count": 412, "hash": entry_hash.hex(),
+            "name": auditheads.name(device, str(acct["account_id"]), 412),
+            "audit_head": head.decode()}
+
+
 def main() -> None:
     acct = secrets()
     (HERE / "hpke.json").write_text(json.dumps(hpke(), indent=2) + "\n", "utf-8")
     (HERE / "account_secrets.json").write_text(json.dumps(acct, indent=2) + "\n", "utf-8")
     (HERE / "documents.json").write_text(json.dumps(documents(acct), indent=2) + "\n", "utf-8")
+    (HERE / "audit_head.json").write_text(json.dumps(audit_head(acct), indent=2) + "\n",
+                                          "utf-8")
 
 
 if __name__ == "__main__":

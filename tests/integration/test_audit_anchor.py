@@ -1,0 +1,122 @@
+"""The audit trail anchored off the computer: each device publishes a signed head of its audit
+trail to the team share, so entries removed from the end of the trail on one computer show in
+`audit verify` there, and a sync does not publish over the evidence. Three data folders (the
+office PC, Amira's laptop, Grace's laptop) around a folder share and a real Samba share."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from peerdesk.store.db import DB_NAME
+from tests.conftest import CliResult, run_cli
+from tests.helpers.samba import SMB_PASSWORD, SMB_USER
+
+DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
+HEAD = re.compile(r"([0-9a-f-]{36})\.([0-9a-f-]{36})\.(\d{10})\.json")
+
+
+class Office:
+    """Three computers and a share, driven through the command line."""
+
+    def __init__(self, root: Path, location: str, on_disk: Path,
+                 env: dict[str, str] | None = None) -> None:
+        self.root, self.location, self.on_disk, self.env = root, location, on_disk, env or {}
+
+    def cli(self, where: str, *args: str, stdin: str | None = None) -> CliResult:
+        return run_cli(self.root / where, *args, stdin=stdin, env=self.env)
+
+    def heads(self) -> dict[str, int]:
+        """The audit heads on the share, as the share's own disk holds them: device → count."""
+        out: dict[str, int] = {}
+        for p in (self.on_disk / "audit").iterdir():
+            match = HEAD.fullmatch(p.name)
+            assert match, p.name
+            assert match.group(1) not in out, "one head per device"
+            out[match.group(1)] = int(match.group(3))
+        return out
+
+    def device_id(self, where: str) -> str:
+        with sqlite3.connect(self.root / where / DB_NAME) as conn:
+            return str(conn.execute("SELECT value FROM settings WHERE key='device_id'")
+                       .fetchone()[0])
+
+    def entries(self, where: str) -> int:
+        with sqlite3.connect(self.root / where / DB_NAME) as conn:
+            return int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
+
+
+def _setup(root: Path, location: str, on_disk: Path, env: dict[str, str]) -> Office:
+    office = Office(root, location, on_disk, env)
+    assert office.cli("office", "init").code == 0
+    for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
+        assert office.cli("office", "user", "add", name, "--role", role).code == 0
+    for name in ("Amira", "Grace"):
+        assert office.cli("office", "--user", "Ida", "user", "approve", name).code == 0
+    made = office.cli("office", "--user", "Ida", "share", "init", location)
+    assert made.code == 0, made.err
+    for where, name in (("amira", "Amira"), ("grace", "Grace")):
+        joined = office.cli(where, "--user", name, "sync", "--share", location)
+        assert joined.code == 0, joined.err
+    return office
+
+
+@pytest.fixture(params=["folder", pytest.param("samba", marks=pytest.mark.smb)])
+def office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
+    if request.param == "folder":
+        share = tmp_path / "share"
+        return _setup(tmp_path, str(share), share, {})
+    samba = request.getfixturevalue("samba")
+    name = f"audit-{tmp_path.name}"
+    env = {"PEERDESK_SHARE_USERNAME": SMB_USER, "PEERDESK_SHARE_PASSWORD": SMB_PASSWORD}
+    return _setup(tmp_path, f"smb://127.0.0.1:{samba.port}/share/{name}", samba.root / name, env)
+
+
+def test_entries_removed_from_the_end_of_a_trail_show_against_the_share(office: Office) -> None:
+    added = office.cli("amira", "--user", "Amira", "record", "add", "--kind", "diary",
+                       "--file", "-", "--json", stdin=json.dumps(DIARY))
+    assert added.code == 0, added.err
+    assert office.cli("amira", "--user", "Amira", "sync").code == 0
+    laptop = office.device_id("amira")
+    anchored = office.heads()[laptop]
+    assert 0 < anchored < office.entries("amira")  # this sync's own entry comes after it
+
+    verified = office.cli("amira", "audit", "verify")
+    assert verified.code == 0, verified.out
+    assert verified.out.strip() == (
+        f"The audit trail is intact. Checked the {office.entries('amira')} entries of this "
+        "computer's audit trail, each against the one before it and its author's signature, "
+        f"and against its signed head on the team share ({anchored} entries): nothing is "
+        f"missing or changed; the newest {office.entries('amira') - anchored} are anchored at "
+        "the next sync.")
+
+    # Someone with the data folder removes the newest entries, and what the device remembers
+    # about its own head, with sqlite3.
+    with sqlite3.connect(office.root / "amira" / DB_NAME) as conn:
+        conn.execute("DELETE FROM audit WHERE seq > ?", (anchored - 3,))
+        conn.execute("DELETE FROM settings WHERE key='audit_anchor'")
+    found = office.cli("amira", "audit", "verify")
+    assert found.code == 4
+    lines = found.out.strip().splitlines()
+    assert lines[0] == (
+        f"The audit trail on this computer ends at entry {anchored - 3}, but this computer's "
+        f"signed audit head on the team share says it held {anchored}: entries "
+        f"{anchored - 2} to {anchored} were removed from this computer.")
+    assert lines[-1] == (
+        f"Checked the {anchored - 3} entries of this computer's audit trail, each against the "
+        "one before it and its author's signature, and against its signed head on the team "
+        f"share ({anchored} entries).")
+
+    # Her next sync (signing in adds entries again) says so and leaves the head where it was;
+    # the other computers are fine.
+    synced = office.cli("amira", "--user", "Amira", "sync")
+    assert re.search(r"The audit trail on this computer ends at entry \d+, but this computer's "
+                     rf"signed audit head on the team share says it held {anchored}: .* removed "
+                     "from this computer. Nothing was published over it", synced.out)
+    assert office.heads()[laptop] == anchored
+    assert office.cli("amira", "audit", "verify").code == 4
+    assert office.cli("grace", "audit", "verify").code == 0
