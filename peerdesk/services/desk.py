@@ -8,7 +8,7 @@ one object per signed-in user.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from peerdesk import audit
@@ -75,9 +75,12 @@ class Desk:
         return saving.resolve_conflict(self.actor(), record_id, fields)
 
     def records(self, kind: Kind | str | None = None, *, person_id: str | None = None,
-                include_deleted: bool = False) -> list[Record]:
+                include_deleted: bool = False, ids: Sequence[str] | None = None) -> list[Record]:
         return reading.records_of(self.actor(), kind, person_id=person_id,
-                                  include_deleted=include_deleted)
+                                  include_deleted=include_deleted, ids=ids)
+
+    def record_ids(self) -> list[str]:
+        return reading.record_ids(self.actor())
 
     def get(self, record_id: str, *, version: int | None = None) -> Record:
         return reading.get(self.actor(), record_id, version=version)

@@ -3,6 +3,7 @@ version. Decrypted in memory only, into frozen ``Record`` snapshots."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,16 +28,18 @@ class CheckProblem:
 
 
 def _readable(me: Actor, *, kind: Kind | None = None, person_id: str | None = None,
-              include_deleted: bool = False) -> Any:
+              include_deleted: bool = False, ids: Sequence[str] | None = None) -> Any:
     """The newest version (by clock) of each record that this user holds a key for. A
     version's clock always sorts after everything it was saved over, so for the author this
     is the version the merge shows."""
     mine = me.user.id
-    newest = (select(VersionRow.record_id, func.max(VersionRow.hlc).label("hlc"))
-              .join(WrapRow, and_(WrapRow.record_id == VersionRow.record_id,
-                                  WrapRow.version == VersionRow.version,
-                                  WrapRow.reader_id == mine))
-              .group_by(VersionRow.record_id).subquery())
+    newest_query = (select(VersionRow.record_id, func.max(VersionRow.hlc).label("hlc"))
+                    .join(WrapRow, and_(WrapRow.record_id == VersionRow.record_id,
+                                        WrapRow.version == VersionRow.version,
+                                        WrapRow.reader_id == mine)))
+    if ids is not None:  # only these records: their versions only, by the primary key
+        newest_query = newest_query.where(VersionRow.record_id.in_(ids))
+    newest = newest_query.group_by(VersionRow.record_id).subquery()
     w = aliased(WrapRow)
     query = (
         select(RecordRow.id, RecordRow.kind, RecordRow.author_id, RecordRow.person_id,
@@ -50,6 +53,8 @@ def _readable(me: Actor, *, kind: Kind | None = None, person_id: str | None = No
                       w.reader_id == mine))
         .where(RecordRow.erased_at.is_(None))
     )
+    if ids is not None:
+        query = query.where(RecordRow.id.in_(ids))
     if kind is not None:
         query = query.where(RecordRow.kind == kind.value)
     if person_id is not None:
@@ -60,12 +65,13 @@ def _readable(me: Actor, *, kind: Kind | None = None, person_id: str | None = No
 
 
 def records_of(me: Actor, kind: Kind | str | None = None, *, person_id: str | None = None,
-               include_deleted: bool = False) -> list[Record]:
-    """Everything this user may read, decrypted in memory. A damaged record raises."""
+               include_deleted: bool = False, ids: Sequence[str] | None = None) -> list[Record]:
+    """Everything this user may read (``ids``: of these records only), decrypted in memory.
+    A damaged record raises."""
     kind = Kind(kind) if kind else None
     with me.vault.store.transaction() as s:
         rows = s.execute(_readable(me, kind=kind, person_id=person_id,
-                                   include_deleted=include_deleted)).all()
+                                   include_deleted=include_deleted, ids=ids)).all()
     out = []
     for (rid, k, author, person, deleted_at, version, saved_at, ct, pct, suite,
          wrapped, vid) in rows:
@@ -75,6 +81,19 @@ def records_of(me: Actor, kind: Kind | str | None = None, *, person_id: str | No
                           deleted=deleted_at is not None))
     out.sort(key=lambda r: r.saved_at, reverse=True)
     return out
+
+
+def record_ids(me: Actor) -> list[str]:
+    """Every record that is neither deleted nor erased, people first, then the newest
+    change first, without
+    decrypting or even reading a version: what unlock reads in batches, in that order.
+    (Some may hold no version this user can read: reading them gives nothing.)"""
+    with me.vault.store.transaction() as s:
+        return list(s.scalars(
+            select(RecordRow.id).where(RecordRow.erased_at.is_(None),
+                                       RecordRow.deleted_at.is_(None))
+            .order_by((RecordRow.kind == Kind.PERSON.value).desc(),
+                      RecordRow.updated_at.desc())))
 
 
 def get(me: Actor, record_id: str, *, version: int | None = None) -> Record:

@@ -37,6 +37,7 @@ WIDTH_SAMPLE = {"when": "28 Nov 2026, 22:22", "kind": "Personal recovery plan",
                 "person": "Marguerite Anne", "author": "Written by someone",
                 "review": "28 Nov 2026", "pronouns": "they/them", "started": "Support started"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+NEWEST_FIRST = ("when", Qt.SortOrder.DescendingOrder)
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -50,6 +51,7 @@ class RecordTableModel(QAbstractTableModel):
         self._terms: list[str] = []
         self.query = ""  # the filter as typed, for "Nothing found for …"
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._known_order: tuple[str, Qt.SortOrder] | None = None  # how _all came sorted
 
     # -- Qt model API ---------------------------------------------------------------------
 
@@ -92,14 +94,27 @@ class RecordTableModel(QAbstractTableModel):
             return
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
-        self._apply_sort(self._shown)
+        if self._in_known_order():
+            self._shown = self._filtered()  # back to the order the rows came in
+        else:
+            self._apply_sort(self._shown)
         self.layoutChanged.emit()
+
+    def _in_known_order(self) -> bool:
+        """Are the rows already in the order asked for (so no sort is needed)?"""
+        if self._sort is None or self._known_order is None:
+            return self._sort is None
+        column, order = self._sort
+        return (self._columns[column], order) == self._known_order
 
     # -- ours -----------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
+    def set_rows(self, rows: Sequence[Row], *, newest_first: bool = False) -> None:
+        """``newest_first``: the rows come sorted by "when", newest first (as the desk's lists
+        are worked out on a worker), so a view in that order need not sort them again."""
         self.beginResetModel()
         self._all = list(rows)
+        self._known_order = NEWEST_FIRST if newest_first else None
         self._shown = self._filtered()
         self.endResetModel()
 
@@ -118,10 +133,13 @@ class RecordTableModel(QAbstractTableModel):
         added. The view keeps its selection and place (no reset)."""
         rid = row.record.id
         at = _find(self._all, rid)
-        if at is None:
+        if at is not None:
+            del self._all[at]
+        if self._known_order is None:
             self._all.append(row)
-        else:
-            self._all[at] = row
+        else:  # kept in the order the rows came in
+            key = COLUMNS[self._known_order[0]][2]
+            self._all.insert(_place(self._all, key(row), key, down=True), row)
         shown_at = _find(self._shown, rid)
         show = not self._terms or search.matches(row.haystack, self._terms)
         if shown_at is not None:
@@ -176,16 +194,7 @@ class RecordTableModel(QAbstractTableModel):
         if order is None:
             return len(self._shown)
         key, down = order
-        k = key(row)
-        lo, hi = 0, len(self._shown)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            other = key(self._shown[mid])
-            if (other >= k) if down else (other <= k):
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        return _place(self._shown, key(row), key, down=down)
 
     def clear(self) -> None:
         """Drop every decrypted value (on lock)."""
@@ -213,12 +222,25 @@ class RecordTableModel(QAbstractTableModel):
         return shown
 
     def _apply_sort(self, rows: list[Row]) -> None:
-        if self._sort is None:
+        if self._sort is None or self._in_known_order():
             return
         column, order = self._sort
         key = COLUMNS[self._columns[column]][2]
         rows.sort(key=key,
                   reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+def _place(rows: Sequence[Row], k: str, key: Callable[[Row], str], *, down: bool) -> int:
+    """Where a row with sort key ``k`` goes among rows sorted by ``key`` (after its equals)."""
+    lo, hi = 0, len(rows)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other = key(rows[mid])
+        if (other >= k) if down else (other <= k):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _find(rows: Sequence[Row], record_id: str) -> int | None:

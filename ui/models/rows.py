@@ -128,9 +128,12 @@ def make_row(record: Record, people: Mapping[str, str], authors: Mapping[str, st
     return Row(record, person, author, when_of(record), summary, hay)
 
 
-def make_rows(records: Iterable[Record], authors: Mapping[str, str]) -> list[Row]:
+def make_rows(records: Iterable[Record], authors: Mapping[str, str],
+              people: Mapping[str, str] | None = None) -> list[Row]:
+    """``people``: labels of people read earlier (those among ``records`` are added)."""
     records = list(records)
-    people = {r.id: str(r.fields.get("label", "")) for r in records if r.kind is Kind.PERSON}
+    people = {**(people or {}), **{r.id: str(r.fields.get("label", "")) for r in records
+                                   if r.kind is Kind.PERSON}}
     return [make_row(r, people, authors) for r in records]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -82,6 +83,7 @@ from ui.windows.supervision import (
 from ui.windows.team_page import TeamPage
 from ui.windows.wellbeing import WellbeingPage
 
+T = TypeVar("T")
 SEARCH_DELAY_MS = 120
 RECENT = 20
 NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision",
@@ -102,27 +104,95 @@ class Loaded:
     shared_ids: set[str]
     # Today: kept on the database lane (only jobs there touch it); what it said at loading.
     queue: workqueue.Queue
+    today: TodayCells | None  # None: records are still to be read (``rest``)
+    rest: list[str] = field(default_factory=list)  # ids still to read, in the background
+
+
+# A vault this size is read whole before the desk shows. A larger one shows the desk from its
+# people and newest records; the rest is read in batches on the database lane (a save waits
+# for one batch at most) and Today and the lists fill in once everything is read.
+WHOLE_LOAD = 3_000
+FIRST_BATCH = 1_000
+BATCH = 4_000
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What is worked out once every record is read."""
+
     today: TodayCells
+    away: str  # a cover notice
+    asks: list[Record]  # requests for a conversation
+    plans_moved: int
 
 
-def load(desk: Desk, policy: Policy, token: CancelToken | None = None) -> Loaded:
-    """Runs on the worker: decrypt what this user may read and prepare the rows."""
-    # A full garbage collection over tens of thousands of new objects holds the interpreter
-    # lock for tens of milliseconds, stalling the UI thread too. None is needed while loading,
-    # and the loaded snapshot is frozen out of later collections until the lock (see thaw()).
+def _no_collection(fn: Callable[[], T]) -> T:
+    """A full garbage collection over tens of thousands of new objects holds the interpreter
+    lock for tens of milliseconds, stalling the UI thread too. None is needed while reading,
+    and what was read is frozen out of later collections until the lock (see thaw())."""
     enabled = gc.isenabled()
     gc.disable()
     try:
+        out = fn()
+        gc.collect(0)  # what this read left behind (collections were off: all of it is young)
+        gc.freeze()
+        return out
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load(desk: Desk, policy: Policy, token: CancelToken | None = None) -> Loaded:
+    """Runs on the worker: decrypt what the desk shows first and prepare the rows."""
+    return _no_collection(lambda: _load(desk, policy, token))
+
+
+def _load(desk: Desk, policy: Policy, token: CancelToken | None) -> Loaded:
+    ids = desk.record_ids()
+    if len(ids) <= WHOLE_LOAD:
         loaded = read(desk, policy, token)
         # Cover sharing, the consent ledger as the one list, delivery figures.
         arrived = arrive(desk, [r.record for r in loaded.rows])
         if arrived.plans_named_moved:
             loaded = read(desk, policy, token)  # the plans just changed
-        gc.freeze()
         return loaded
-    finally:
-        if enabled:
-            gc.enable()
+    accounts = desk.vault.accounts()
+    drafts = desk.drafts()
+    first = ids[:FIRST_BATCH]
+    wanted = set(first)
+    first += [d.record_id for d in drafts if d.record_id and d.record_id not in wanted]
+    wanted.update(first)
+    records = desk.records(ids=first)
+    if token:
+        token.check()
+    queue = workqueue.Queue(today=dates.today(), first_meeting_days=policy.first_meeting_days,
+                            author_id=desk.user.id)
+    queue.load(records)
+    return Loaded(desk, make_rows(records, {a.id: a.name for a in accounts}), drafts, accounts,
+                  set(desk.shared_by_me()), queue, None,
+                  [i for i in ids[FIRST_BATCH:] if i not in wanted])
+
+
+def read_batch(desk: Desk, ids: list[str], authors: dict[str, str], people: dict[str, str],
+               queue: workqueue.Queue) -> list[Row]:
+    """On the database lane: one batch of the records read after the desk showed."""
+    def batch() -> list[Row]:
+        records = desk.records(ids=ids)
+        queue.load(records)
+        return make_rows(records, authors, people)
+    return _no_collection(batch)
+
+
+def arrived(desk: Desk, queue: workqueue.Queue, records: list[Record],
+            names: dict[str, str]) -> Arrival:
+    """On the database lane, once every record is read: what signing in does (arrive()),
+    Today, and what the banner says."""
+    def work() -> Arrival:
+        moved = arrive(desk, records).plans_named_moved
+        today = dates.today()
+        return Arrival(today_cells(queue, names), cover.notice(records, names, today),
+                       wellbeing.asks_for_me(records, me=desk.user.id, today=today), moved)
+    return _no_collection(work)
 
 
 def read(desk: Desk, policy: Policy, token: CancelToken | None = None) -> Loaded:
@@ -156,11 +226,13 @@ def thaw() -> None:
 class DeskPage(QWidget):
     lock_requested = Signal()
     switch_user_requested = Signal()
+    loaded = Signal()  # every record read and listed (at once, unless the vault is large)
 
     def __init__(self, loaded: Loaded, *, runner: TaskRunner, policy: Policy, prefs: Prefs,
                  export_dir: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self._reading = False
         self.desk: Desk | None = loaded.desk
         self.user = loaded.desk.user
         self.policy = policy
@@ -190,27 +262,109 @@ class DeskPage(QWidget):
                                             headers={"when": "Agreed on"})
         self.shared_model = RecordTableModel(("when", "kind", "author", "summary"))
         self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
+        self._touched: set[str] = set()  # saved or gone since unlock: reading keeps them
+        self._edits = 0
         self._build()
         self.refresh()
-        self.work_model.set_cells(loaded.today)
-        away = cover.notice(self._all_records(), self.authors, dates.today())
-        if away:
-            self.banner.show_info(away)
+        self._today_whole = loaded.today is not None  # Today has read every record
+        if loaded.today is not None:
+            self.work_model.set_cells(loaded.today)
+            self._say_away(cover.notice(self._all_records(), self.authors, dates.today()))
         # Drafts from earlier: the banner counts those still left, and goes once none are.
         self._earlier_drafts = set(self.drafts)
         self._drafts_said = ""
         self._say_earlier_drafts()
-        asks = wellbeing.asks_for_me(self._all_records(), me=self.user.id, today=dates.today())
+        if loaded.today is not None:
+            self._say_asks(wellbeing.asks_for_me(self._all_records(), me=self.user.id,
+                                                 today=dates.today()))
+        # A full disk or a read-only folder: she can read; the banner says why nothing saves.
+        cannot_save = self.desk.vault.cannot_save
+        if cannot_save:
+            self.banner.show_problem(cannot_save)
+        if loaded.today is None:
+            self._read_rest(loaded.rest, len(self.rows) + len(loaded.rest))
+
+    def _say_away(self, away: str) -> None:
+        if away:
+            self.banner.show_info(away)
+
+    def _say_asks(self, asks: list[Record]) -> None:
         if asks:
             said = "; ".join(f"{self.authors.get(a.author_id, 'A peer')} on "
                              f"{dates.short_day(str(a.fields['when']))}" for a in asks[:3])
             self.banner.show_info(f"Asked you for a conversation: {said}. Only that was sent: "
                                   "nothing they wrote.")
             self.banner.set_action("Open Today", lambda: self.nav.setCurrentRow(0))
-        # A full disk or a read-only folder: she can read; the banner says why nothing saves.
-        cannot_save = self.desk.vault.cannot_save
-        if cannot_save:
-            self.banner.show_problem(cannot_save)
+
+    # -- reading a large vault after the desk shows -----------------------------------------
+
+    @property
+    def reading(self) -> bool:
+        """Records are still being read in the background (a large vault, just unlocked)."""
+        return self._reading
+
+    def _read_rest(self, rest: list[str], total: int) -> None:
+        """One batch on the database lane, then the next: saves go between them."""
+        self._reading = True
+        desk, queue = self.desk, self._queue
+        assert desk is not None
+        if not rest:
+            records = [r.record for r in self.rows.values()]
+            names = self._people | self.authors
+            self._run(lambda: arrived(desk, queue, records, names), self._arrived)
+            return
+        self.today.show_reading(total - len(rest), total)
+        batch, later = rest[:BATCH], rest[BATCH:]
+        authors, people = dict(self.authors), dict(self._people)
+
+        def merge(rows: list[Row]) -> None:
+            for row in rows:
+                rid = row.record.id
+                if rid not in self._touched:
+                    self.rows[rid] = row
+                    if row.record.kind is Kind.PERSON:
+                        self._people[rid] = row.person
+            self._read_rest(later, total)
+        self._run(lambda: read_batch(desk, batch, authors, people, queue), merge)
+
+    def _arrived(self, got: Arrival) -> None:
+        self._today_whole = True
+        self.work_model.set_cells(got.today)
+        self._say_away(got.away)
+        self._say_asks(got.asks)
+        if got.plans_moved:
+            self.reload()  # names moved from plans onto their consent ledgers
+        self._relist()
+
+    def _relist(self) -> None:
+        """Every list worked out on a worker from every row, then shown one list per turn of
+        the event loop. A save meanwhile starts it again."""
+        edits, rows, whose = self._edits, list(self.rows.values()), self._whose()
+
+        def work() -> tuple[dict[str, list[Row]], list[Row]]:
+            return lists(rows, whose), recent(rows, RECENT)
+        self._run_io(work, lambda got: self._show_lists(got, edits))
+
+    def _show_lists(self, got: tuple[dict[str, list[Row]], list[Row]], edits: int) -> None:
+        named, newest = got
+        steps: list[Callable[[], None]] = [partial(self.recent_model.set_rows, newest)]
+        steps += [partial(model.set_rows, named[name], newest_first=True)
+                  for name, model in self._lists().items()]
+        steps.append(self._person_selected)
+
+        def step() -> None:
+            if self.desk is None:
+                return
+            if edits != self._edits:
+                self._relist()
+                return
+            steps.pop(0)()
+            if steps:
+                QTimer.singleShot(0, self, step)
+            else:
+                self._reading = False
+                self.loaded.emit()
+        step()
 
     # -- building -------------------------------------------------------------------------
 
@@ -551,7 +705,7 @@ class DeskPage(QWidget):
         named = lists(self.rows.values(), self._whose())
         self.recent_model.set_rows(recent(self.rows.values(), RECENT))
         for name, model in self._lists().items():
-            model.set_rows(named[name])
+            model.set_rows(named[name], newest_first=True)
         self._show_drafts()
         self._person_selected()
 
@@ -562,18 +716,24 @@ class DeskPage(QWidget):
 
     def _today(self, change: Callable[[workqueue.Queue], None] | None = None) -> None:
         """Today worked out again on the database lane, from what ``change`` told it."""
-        queue, names = self._queue, self._people | self.authors
+        queue, names, whole = self._queue, self._people | self.authors, self._today_whole
 
-        def job() -> TodayCells:
+        def job() -> TodayCells | None:
             if change is not None:
                 change(queue)
-            return today_cells(queue, names)
-        self._run(job, self.work_model.set_cells)
+            return today_cells(queue, names) if whole else None
+
+        def show(cells: TodayCells | None) -> None:
+            if cells is not None:  # not while records are still being read
+                self.work_model.set_cells(cells)
+        self._run(job, show)
 
     def _put_row(self, row: Row) -> None:
         """One row saved: each list changes that row only, Today only what it touches."""
         rid = row.record.id
         self.rows[rid] = row
+        self._touched.add(rid)
+        self._edits += 1
         if row.record.kind is Kind.PERSON:
             self._people[rid] = row.person
         where = lists_of(row, self._whose())
@@ -588,6 +748,8 @@ class DeskPage(QWidget):
 
     def _drop_rows(self, gone: set[str]) -> None:
         """Rows deleted or erased."""
+        self._touched.update(gone)
+        self._edits += 1
         for rid in gone:
             self.rows.pop(rid, None)
             self._people.pop(rid, None)
@@ -616,9 +778,11 @@ class DeskPage(QWidget):
         self._people = {rid: r.person for rid, r in self.rows.items()
                         if r.record.kind is Kind.PERSON}
         self._queue = loaded.queue
+        self._today_whole = True
         self.shared_ids = set(loaded.shared_ids)
         self.refresh()
-        self.work_model.set_cells(loaded.today)
+        if loaded.today is not None:  # read() reads everything
+            self.work_model.set_cells(loaded.today)
         _refresh_figures(self.pages.currentWidget())
 
     def _say_earlier_drafts(self) -> None:

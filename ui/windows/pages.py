@@ -290,6 +290,11 @@ class TodayPage(QWidget):
         self.recent_hint.setVisible(self.recent.total() == 0)
         self._filler.setVisible(self.work.rowCount() == 0 and self.recent.total() == 0)
 
+    def show_reading(self, done: int, total: int) -> None:
+        """A large vault just unlocked: Today is worked out once every record is read."""
+        self.work_hint.setText(f"Reading your records: {done:,} of {total:,}. What is due "
+                               "shows here once all are read.")
+
     def _work_changed(self) -> None:
         n = self.work.rowCount()
         self.work_hint.setText(

@@ -1,0 +1,93 @@
+"""A large vault: the desk shows from the people and the newest records, and the rest is read
+behind it (the sizes are made small here, so a small vault takes the same path)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from peerdesk import dates
+from peerdesk.domain import Kind
+from peerdesk.services import Vault
+from peerdesk.services.desk import sign_in as open_desk
+from peerdesk.services.workqueue import ItemKind
+from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.gui.conftest import WAIT_MS, settle, sign_in
+from ui.windows import desk as desk_module
+
+DIARIES = 30
+
+
+def _day(offset: int) -> str:
+    return (dates.today() + timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture
+def large(prepared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
+        desk = open_desk(vault, "Amira", PASSPHRASE)
+        jo = desk.add(Kind.PERSON, {"label": "Jo", "discharged_on": _day(-6)})
+        plan = desk.add(Kind.CRISIS_PLAN, {"sections": {}, "review_on": _day(3)},
+                        person_id=jo.id)  # old by the time the diaries are written
+        for n in range(DIARIES):
+            desk.add(Kind.DIARY, {"when": f"{_day(-30 - n)}T10:00",
+                                  "what_happened": "allotment" if n < DIARIES - 1
+                                  else "saw a heron at the allotment"}, person_id=jo.id)
+        desk.lock()
+    monkeypatch.setattr(desk_module, "WHOLE_LOAD", 10)
+    monkeypatch.setattr(desk_module, "FIRST_BATCH", 5)
+    monkeypatch.setattr(desk_module, "BATCH", 7)
+    return {"jo": jo.id, "plan": plan.id}
+
+
+def test_the_desk_shows_before_every_record_is_read_and_fills_in_behind_it(
+        qtbot, make_shell, prepared_dir: Path, large: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(prepared_dir)
+    shown: list[tuple[int, bool, str]] = []
+    shell.unlocked.connect(lambda: shown.append((len(shell.desk_page.rows),
+                                                 shell.desk_page.reading,
+                                                 shell.desk_page.today.work_hint.text())))
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    # When the desk appeared, only the people and the newest records had been decrypted,
+    # and Today said it was still reading rather than showing a queue worked out from part.
+    [(read_then, reading_then, hint_then)] = shown
+    assert read_then < DIARIES + 2 and reading_then
+    assert hint_then.startswith("Reading your records: ") and f"of {DIARIES + 2}" in hint_then
+    assert page.people_model.total() == 1  # people come first: every row has its name
+
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+    settle(qtbot)
+    assert len(page.rows) == DIARIES + 2
+    assert page.diary_model.total() == DIARIES and page.plans_model.total() == 1
+    assert all(r.person == "Jo" for r in page.diary_model.rows())
+    assert {i.what for i in page.work_model.items()} == {ItemKind.FIRST_MEETING,
+                                                         ItemKind.REVIEW}
+    assert "2 things to do" in page.today.work_hint.text()
+    # The oldest diary is found by search, and the lists keep their newest-first order.
+    page.search.setText("heron")
+    qtbot.waitUntil(lambda: page.search_model.rowCount() == 1, timeout=WAIT_MS)
+    whens = [r.when for r in page.diary_model.rows()]
+    assert whens == sorted(whens, reverse=True)
+
+
+def test_a_save_while_reading_stands_in_the_lists_and_on_today(
+        qtbot, make_shell, prepared_dir: Path, large: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    desk = page.desk
+    assert page.reading
+    # The plan is among the oldest records, read in the last batch: saved meanwhile, on the
+    # database lane between two batches, as the editor saves.
+
+    def save() -> object:
+        return desk.update(large["plan"], {"sections": {}, "review_on": _day(60)})
+    page._run(save, page._upsert)
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+    settle(qtbot)
+    assert page.rows[large["plan"]].review_on == _day(60)
+    assert [r.review_on for r in page.plans_model.rows()] == [_day(60)]
+    assert {i.what for i in page.work_model.items()} == {ItemKind.FIRST_MEETING}
