@@ -57,6 +57,14 @@ def wrap_for_reader(public_key: bytes, content_key: bytes, *, context: bytes) ->
     return seal_to(public_key, content_key, context=context)
 
 
+def decoy_wrap() -> bytes:
+    """A wrap nobody can open that looks like any other: a random key sealed with HPKE to a
+    key pair made for it and forgotten (random bytes would not do: a real ``enc`` is always a
+    point on the curve, which an observer can test)."""
+    throwaway = x25519.X25519PrivateKey.generate().public_key()
+    return _HPKE.encrypt(aead.new_key(), throwaway, info=b"peerdesk/decoy/v1")
+
+
 def unwrap(suite: str, blob: bytes, *, own: AESGCM, receive_key: x25519.X25519PrivateKey,
            context: bytes) -> bytes:
     if suite == OWNER_SUITE:

@@ -42,7 +42,7 @@ from peerdesk.store.models import (
 from peerdesk.store.records import Queued
 from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, state
 from peerdesk.sync import format as fmt
-from peerdesk.sync.changes import Change, ErasureChange
+from peerdesk.sync.changes import Change, ErasureChange, KeyChange
 from peerdesk.sync.incoming import Apply
 from peerdesk.sync.outgoing import Outgoing, Section, everything
 from peerdesk.sync.run import Run, RunResult
@@ -433,8 +433,6 @@ class Engine:
             raise fmt.Tampered("its name does not match its content (moved or replayed)")
         if h.team_id != manifest.team_id:
             raise fmt.Tampered("it belongs to another team share")
-        if not hlc.sane(h.hlc):
-            raise fmt.Tampered("its clock reading is damaged")
         key = verify_keys.get(item.author)
         if key is None:
             raise fmt.Tampered("it is signed by someone this team's administrator has not added")
@@ -523,7 +521,11 @@ class Engine:
             f.changes)
         if item.author == self.user_id and f.changes:
             state.set_wraps_due(conn, self.user_id, True)
-        records.observe(conn, h.hlc, device_id=self.device_id, now=self.clock())
+        # The clock moves past the newest reading among the changes opened (a changeset
+        # carries no reading in clear since format 4).
+        readings = [c.hlc for c in f.changes if not isinstance(c, KeyChange) and hlc.sane(c.hlc)]
+        if readings:
+            records.observe(conn, max(readings), device_id=self.device_id, now=self.clock())
         if f.position is not None:
             state.move_cursor(conn, self.user_id, item.device, item.author, f.position)
 
@@ -568,7 +570,7 @@ class Engine:
             total += 1
             manifest = self._manifest()
             header = fmt.Header(manifest.team_id, self.device_id, self.user_id, last.seq + 1,
-                                last.digest, self._max_hlc(batch.sections))
+                                last.digest)
             data = fmt.build_changeset(header, batch.sections, self.keys)
             self._write_and_check(f"{folder}/{self.user_id}.{header.seq:010d}.pdk", data)
             last = Position(header.seq, fmt.digest(data))
@@ -616,30 +618,24 @@ class Engine:
         me, seq = self.user_id, last.seq
         todo = self.db(lambda conn: list(everything(conn, me, self.device_id)))
         parts: list[fmt.Part] = []
-        top = hlc.encode(0, 0, "0")
+        header = fmt.Header(manifest.team_id, self.device_id, me, seq, "")
         start = 0
         while True:
             self.ctx.check_cancel()
             sections, start = self.db(partial(self._snapshot_part, todo=todo, start=start))
-            top = max(top, self._max_hlc(sections))
-            header = fmt.Header(manifest.team_id, self.device_id, me, seq, "",
-                                self._max_hlc(sections))
             if start >= len(todo) and not parts:
                 data = fmt.build_changeset(header, sections, self.keys, kind="snapshot",
                                            last=last.digest)
                 if len(data) <= fmt.MAX_FILE:
                     break
             name = f"{me}.{seq:010d}.{secrets.token_hex(8)}.part.pdk"
-            data = fmt.build_changeset(header, sections, self.keys, kind="part",
-                                       format_=fmt.PARTED_FORMAT)
+            data = fmt.build_changeset(header, sections, self.keys, kind="part")
             del sections
             self._write_and_check(f"{folder}/{name}", data)
             parts.append(fmt.Part(name, fmt.digest(data), len(data)))
             if start >= len(todo):
-                header = fmt.Header(manifest.team_id, self.device_id, me, seq, "", top)
                 data = fmt.build_changeset(header, [], self.keys, kind="snapshot",
-                                           last=last.digest, extra=fmt.part_doc(parts),
-                                           format_=fmt.PARTED_FORMAT)
+                                           last=last.digest, extra=fmt.part_doc(parts))
                 break
         name = f"{me}.{seq:010d}.snap.pdk"
         self._write_and_check(f"{folder}/{name}", data)
@@ -677,11 +673,6 @@ class Engine:
                 if count >= fmt.MAX_ENTRIES or size >= _SECTION_BYTES:
                     break
         return builder.sections(groups), at
-
-    @staticmethod
-    def _max_hlc(sections: list[Section]) -> str:
-        readings = [e["hlc"] for _, entries in sections for e in entries if "hlc" in e]
-        return max(readings, default=hlc.encode(0, 0, "0"))
 
     def _own_position(self, listing: dict[str, Entry], folder: str) -> Position:
         at = self.db(lambda conn: state.own_position(conn, self.user_id))

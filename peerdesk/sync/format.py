@@ -1,10 +1,13 @@
 """Files on the share: the team manifest, signed accounts, and signed, encrypted changesets.
 
-Format version 1; see docs/sync-protocol.md. Every file is one canonical JSON object
+See docs/sync-protocol.md. Every file is one canonical JSON object
 ``{"signed": {...}, "sig": "<base64 Ed25519>"}``. A changeset's plaintext header says only who
-wrote it, where, and its place in the author's sequence; what it carries is in sections sealed
-with AES-256-GCM, each section's key wrapped for its readers (the author with her own key,
-a coordinator with HPKE).
+wrote it, where, and its place in the author's sequence (no clock reading since format 4);
+what it carries is in sections sealed with AES-256-GCM, each section's key wrapped for its
+readers (the author with her own key, a coordinator with HPKE). Since format 4 every section
+is padded (its body to a size bucket, its wraps to a multiple of WRAP_SLOTS with decoys) and
+a changeset has a power of two of them, at least two, so someone browsing the share learns
+neither when each change was saved, nor how many read it, nor its length beyond the bucket.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import binascii
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,6 +25,7 @@ from typing import Any, TypeVar
 from peerdesk import strict_json
 from peerdesk.crypto import aead, envelope
 from peerdesk.crypto.keys import UserKeys, verify
+from peerdesk.domain import hlc
 from peerdesk.errors import DecryptionFailed, EnvironmentProblem, IntegrityProblem, InvalidInput
 
 FORMAT = 1
@@ -28,7 +33,12 @@ FORMAT = 1
 # parts: a PeerDesk that reads only format 1 leaves it where it is rather than taking in a part
 # of it. Everything else is written as format 1; both are read.
 PARTED_FORMAT = 2
-NEWEST_FORMAT = PARTED_FORMAT
+# Changesets, snapshots and parts written since less metadata went on the share: no clock
+# reading in clear, sections padded (see build_changeset). Formats 1 and 2 are still read; a
+# PeerDesk from before leaves these where they are ("update PeerDesk").
+PADDED_FORMAT = 4
+NEWEST_FORMAT = PADDED_FORMAT
+STREAM_KINDS = frozenset({"changeset", "snapshot", "part"})
 # An account certificate signed by an administrator other than the one whose key the manifest
 # names has format 3: a PeerDesk from before second administrators would find its signature
 # wrong and move it aside for everyone; a newer format it leaves where it is.
@@ -136,11 +146,14 @@ def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
         raise Tampered("it is not a PeerDesk file")
     signed = doc["signed"]
     found = signed.get("format")
-    newest = DELEGATED_FORMAT if kind == "account" else NEWEST_FORMAT
+    # Anything above the newest format this PeerDesk writes of that kind is a newer PeerDesk's.
+    newest = (DELEGATED_FORMAT if kind == "account" else PADDED_FORMAT if kind in STREAM_KINDS
+              else FORMAT)
     if isinstance(found, int) and not isinstance(found, bool) and found > newest:
         # Before anything else about it: a newer PeerDesk may have changed the rest.
         raise NewerFormat(found)
     if found != FORMAT and not (found == PARTED_FORMAT and kind in {"snapshot", "part"}) \
+            and not (found == PADDED_FORMAT and kind in STREAM_KINDS) \
             and not (found == DELEGATED_FORMAT and kind == "account"):
         raise Tampered(f"it uses share format {found!r}, which no PeerDesk wrote")
     if signed.get("kind") != kind:
@@ -169,7 +182,30 @@ class Header:
     author_id: str
     seq: int
     prev: str
-    hlc: str
+
+
+# Padding (format 4). A section's plaintext (the canonical JSON list of its entries) is padded
+# with spaces to the next power of two from BODY_MIN up to BODY_STEP, then to a whole number of
+# BODY_STEP; its HPKE wraps with decoys (real HPKE to a key nobody keeps) to the same multiple
+# of WRAP_SLOTS in every section of the file; and a changeset carries a power of two of
+# sections, at least MIN_SECTIONS, the extra ones empty and sealed for the author alone.
+BODY_MIN = 4096
+BODY_STEP = 1024 * 1024
+WRAP_SLOTS = 8
+MIN_SECTIONS = 2
+
+
+def padded_size(length: int) -> int:
+    """The bucket a section's plaintext of ``length`` bytes is padded to."""
+    if length <= BODY_MIN:
+        return BODY_MIN
+    if length <= BODY_STEP:
+        return 1 << (length - 1).bit_length()
+    return -(-length // BODY_STEP) * BODY_STEP
+
+
+def _section_count(real: int) -> int:
+    return max(MIN_SECTIONS, 1 << max(real - 1, 0).bit_length())
 
 
 def _section_aad(h: Header, index: int) -> bytes:
@@ -184,40 +220,65 @@ def _section_wrap_context(h: Header, index: int, reader: str) -> bytes:
 def build_changeset(h: Header, sections: Sequence[tuple[Sequence[tuple[str, bytes]],
                                                         list[dict[str, Any]]]],
                     keys: UserKeys, *, kind: str = "changeset", last: str | None = None,
-                    extra: dict[str, Any] | None = None, format_: int = FORMAT) -> bytes:
+                    extra: dict[str, Any] | None = None) -> bytes:
     """``sections``: (readers as (account id, X25519 public key), entries). The author always
     reads her own sections, through her own key. A snapshot (``kind="snapshot"``) stands
     for changesets 1..seq and carries ``last``, the digest of changeset ``seq``, so the
-    chain goes on after it. A snapshot in parts (``format_=PARTED_FORMAT``) names its parts
-    in ``extra``; each part is ``kind="part"``."""
+    chain goes on after it. A snapshot in parts names its parts in ``extra`` and has no
+    sections; each part is ``kind="part"``. Written as format 4: padded, no clock reading."""
+    groups = list(sections)
+    if not (extra and "parts" in extra):
+        groups += [((), [])] * (_section_count(len(groups)) - len(groups))
+    # Every section of a file has as many HPKE wraps: the most readers any section has
+    # besides the author, rounded up to a multiple of WRAP_SLOTS (at least WRAP_SLOTS).
+    most = max((sum(r != h.author_id for r, _ in readers) for readers, _ in groups), default=0)
+    slots = max(WRAP_SLOTS, -(-most // WRAP_SLOTS) * WRAP_SLOTS)
     out = []
-    for index, (readers, entries) in enumerate(sections):
+    for index, (readers, entries) in enumerate(groups):
         key = aead.new_key()
         # Wraps carry no reader ids: someone browsing the share cannot tell who a section
-        # is for. Each reader tries the wraps of a suite she can open (the signature has
-        # already vouched for all of them, so a wrap that does not open is simply not hers).
+        # is for, nor (with the decoys) how many read it. Each reader tries the wraps of a
+        # suite she can open (the signature has already vouched for all of them, so a wrap
+        # that does not open is simply not hers).
+        others = [{"suite": envelope.HPKE_SUITE,
+                   "key": b64(envelope.wrap_for_reader(
+                       public, key, context=_section_wrap_context(h, index, reader_id)))}
+                  for reader_id, public in readers if reader_id != h.author_id]
+        others += [{"suite": envelope.HPKE_SUITE, "key": b64(envelope.decoy_wrap())}
+                   for _ in range(slots - len(others))]
+        _shuffle(others)
         wraps = [{"suite": envelope.OWNER_SUITE,
                   "key": b64(envelope.wrap_for_owner(
-                      keys.own, key, context=_section_wrap_context(h, index, h.author_id)))}]
-        for reader_id, public in readers:
-            if reader_id != h.author_id:
-                wraps.append({"suite": envelope.HPKE_SUITE,
-                              "key": b64(envelope.wrap_for_reader(
-                                  public, key,
-                                  context=_section_wrap_context(h, index, reader_id)))})
-        sealed = aead.seal(key, canonical(entries), aad=_section_aad(h, index))
-        out.append({"readers": wraps, "body": b64(sealed)})
+                      keys.own, key, context=_section_wrap_context(h, index, h.author_id)))},
+                 *others]
+        plain = canonical(entries)
+        plain += b" " * (padded_size(len(plain)) - len(plain))
+        out.append({"readers": wraps, "body": b64(aead.seal(key, plain,
+                                                            aad=_section_aad(h, index)))})
     body: dict[str, Any] = {"team": h.team_id, "device": h.device_id, "author": h.author_id,
-                            "seq": h.seq, "prev": h.prev, "hlc": h.hlc, "sections": out}
+                            "seq": h.seq, "prev": h.prev, "sections": out}
     if last is not None:
         body["last"] = last
-    return seal_doc(kind, body | (extra or {}), keys.sign, format_=format_)
+    return seal_doc(kind, body | (extra or {}), keys.sign, format_=PADDED_FORMAT)
+
+
+def _shuffle(items: list[Any]) -> None:
+    """In place, from the operating system's randomness: decoys sit anywhere among the wraps."""
+    secrets.SystemRandom().shuffle(items)
 
 
 def read_header(signed: dict[str, Any]) -> Header:
+    """The plaintext header of a changeset, snapshot or part (signature not yet checked). A file
+    from before format 4 carries a clock reading in clear, checked here and otherwise unused;
+    one of format 4 must not."""
+    if signed.get("format") == PADDED_FORMAT:
+        if "hlc" in signed:
+            raise Tampered("it carries a clock reading in clear, which its format never does")
+    elif not hlc.sane(field(signed, "hlc", str)):
+        raise Tampered("its clock reading is damaged")
     return Header(field(signed, "team", str), field(signed, "device", str),
                   field(signed, "author", str), field(signed, "seq", int),
-                  field(signed, "prev", str), field(signed, "hlc", str))
+                  field(signed, "prev", str))
 
 
 def open_sections(signed: dict[str, Any], h: Header, reader_id: str,

@@ -158,7 +158,7 @@ def test_a_large_snapshot_is_written_in_parts_and_read_whole(
     (snapshot,) = [n for n in files if n.endswith(".snap.pdk")]
     folder = Path(team.location) / "devices" / team.vaults["a1"].device_id
     signed, _ = fmt.parse_doc((folder / snapshot).read_bytes(), "snapshot")
-    assert signed["format"] == fmt.PARTED_FORMAT and signed["sections"] == []
+    assert signed["format"] == fmt.PADDED_FORMAT and signed["sections"] == []
     assert sorted(p["name"] for p in signed["parts"]) == sorted(parts)
 
     team.sync("a2", "office")

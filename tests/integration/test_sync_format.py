@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peerdesk.crypto.keys import UserKeys
-from peerdesk.domain import hlc
 from peerdesk.errors import InvalidInput
 from peerdesk.sync import format as fmt
 from peerdesk.sync.share import check_path
@@ -44,7 +43,7 @@ def test_escaping_paths_are_refused(path: str) -> None:
 def test_a_changeset_opens_for_its_readers_and_any_change_is_caught(
         entries: list[dict[str, str]], data: st.DataObject) -> None:
     author, coordinator = UserKeys.generate(), UserKeys.generate()
-    header = fmt.Header(str(uuid.uuid4()), DEVICE, "amira", 7, "", hlc.encode(1, 0, DEVICE))
+    header = fmt.Header(str(uuid.uuid4()), DEVICE, "amira", 7, "")
     blob = fmt.build_changeset(header, [([("grace", coordinator.public().receive)], entries),
                                         ([], [{"t": "private"}])], author)
     signed, sig = fmt.parse_doc(blob, "changeset")
@@ -76,3 +75,75 @@ def test_the_status_line_reads_as_the_app_shows_it() -> None:
     assert SyncStatus("unreachable", now, 0).text(now) == "Share not reachable"
     assert SyncStatus("never", None, 0).text(now) == "Not synced yet"
     assert SyncStatus("no-share", None, 2).text(now) == "No team share set up — 2 changes waiting"
+
+
+def as_format_1(blob: bytes, keys: UserKeys, reading: str | None) -> bytes:
+    """A changeset as a PeerDesk from before padding wrote it: format 1, a clock reading in
+    its plaintext header (signed again by its author, as that PeerDesk signed it)."""
+    signed, _ = fmt.parse_doc(blob, "changeset")
+    body = {k: v for k, v in signed.items() if k not in {"format", "kind"}}
+    if reading is not None:
+        body["hlc"] = reading
+    return fmt.seal_doc("changeset", body, keys.sign, format_=fmt.FORMAT)
+
+
+def test_a_changeset_from_before_padding_still_opens_and_one_of_format_4_has_no_clock() -> None:
+    author, coordinator = UserKeys.generate(), UserKeys.generate()
+    header = fmt.Header(str(uuid.uuid4()), DEVICE, "amira", 3, "")
+    blob = fmt.build_changeset(header, [([("grace", coordinator.public().receive)],
+                                         [{"t": "x"}])], author)
+    reading = f"{1:012x}{0:04x}.{DEVICE}"
+    old = as_format_1(blob, author, reading)
+    signed, sig = fmt.parse_doc(old, "changeset")
+    fmt.check_signature("changeset", signed, sig, author.public().verify)
+    assert signed["format"] == 1 and fmt.read_header(signed) == header
+    assert fmt.open_sections(signed, header, "grace", coordinator) == [{"t": "x"}]
+    # Format 1 without a well-formed reading is damaged; format 4 with one is too.
+    for bad in (as_format_1(blob, author, None), as_format_1(blob, author, "yesterday")):
+        with pytest.raises(fmt.Tampered):
+            fmt.read_header(fmt.parse_doc(bad, "changeset")[0])
+    signed, _ = fmt.parse_doc(blob, "changeset")
+    assert signed["format"] == fmt.PADDED_FORMAT and "hlc" not in signed
+    with pytest.raises(fmt.Tampered, match="clock reading in clear"):
+        fmt.read_header(signed | {"hlc": reading})
+    # A newer PeerDesk's changeset is left alone; format 3 was never a changeset's.
+    for found, error in ((5, fmt.NewerFormat), (3, fmt.Tampered)):
+        changed = fmt.seal_doc("changeset", {k: v for k, v in signed.items()
+                                             if k not in {"format", "kind"}},
+                               author.sign, format_=found)
+        with pytest.raises(error):
+            fmt.parse_doc(changed, "changeset")
+
+
+@pytest.mark.parametrize("others", [0, 1, 8, 9])
+def test_every_section_shows_the_same_wraps_whoever_reads_it(others: int) -> None:
+    author = UserKeys.generate()
+    readers = [(f"reader{i}", UserKeys.generate()) for i in range(others)]
+    header = fmt.Header(str(uuid.uuid4()), DEVICE, "amira", 1, "")
+    blob = fmt.build_changeset(header, [([(r, k.public().receive) for r, k in readers],
+                                         [{"t": "x", "n": others}])], author)
+    signed, _ = fmt.parse_doc(blob, "changeset")
+    assert len(signed["sections"]) == fmt.MIN_SECTIONS
+    for section in signed["sections"]:
+        suites = [w["suite"] for w in section["readers"]]
+        assert suites == ["vault-aes256gcm"] + ["hpke-x25519-hkdfsha256-aes256gcm"] * (
+            16 if others > 8 else 8)
+        assert {len(w["key"]) for w in section["readers"][1:]} == {108}
+        assert len(fmt.unb64(section["body"])) == fmt.BODY_MIN + 28
+    for reader, keys in readers:
+        assert fmt.open_sections(signed, header, reader, keys) == [{"t": "x", "n": others}]
+    assert fmt.open_sections(signed, header, "amira", author) == [{"t": "x", "n": others}]
+    assert fmt.open_sections(signed, header, "someone", UserKeys.generate()) == []
+
+
+def test_sections_come_in_powers_of_two_and_bodies_in_buckets() -> None:
+    assert [fmt.padded_size(n) for n in (0, 4096, 4097, 9000, 2**20, 2**20 + 1, 5 * 2**20)] \
+        == [4096, 4096, 8192, 16384, 2**20, 2 * 2**20, 5 * 2**20]
+    author = UserKeys.generate()
+    header = fmt.Header(str(uuid.uuid4()), DEVICE, "amira", 1, "")
+    groups = [([(f"r{i}", UserKeys.generate().public().receive)], [{"t": "x" * 5000 * i}])
+              for i in range(3)]
+    signed, _ = fmt.parse_doc(fmt.build_changeset(header, groups, author), "changeset")
+    assert [len(fmt.unb64(s["body"])) - 28 for s in signed["sections"]] == [
+        4096, 8192, 16384, 4096]
+    assert fmt.open_sections(signed, header, "amira", author) == [g[1][0] for g in groups]

@@ -260,8 +260,7 @@ def test_mutated_changes_inside_a_signed_changeset_never_escape(world: World,
     team_id = world.engine._manifest().team_id
     author = world.team.desks["a2"].user.id
     seq = world.seq
-    header = fmt.Header(team_id, world.a1_device, author, seq, "",
-                        f"{1:012x}{0:04x}.{world.a1_device}")
+    header = fmt.Header(team_id, world.a1_device, author, seq, "")
     reader = (author, world.amira.public().receive)
     take_changeset(world, fmt.build_changeset(header, [([reader], entries)], world.amira),
                    seq=seq)

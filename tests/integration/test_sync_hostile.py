@@ -93,7 +93,7 @@ def insider_changeset(team: Team, entries: list[object], seq: int) -> bytes:
     author = a1.user.id
     device = team.vaults["a1"].device_id
     team_id = json.loads((Path(team.location) / fmt.MANIFEST).read_bytes())["signed"]["team"]
-    header = fmt.Header(team_id, device, author, seq, "", f"{1:012x}{0:04x}.{device}")
+    header = fmt.Header(team_id, device, author, seq, "")
     return fmt.build_changeset(header, [([(author, a1.keys.public().receive)], entries)],
                                a1.keys)
 

@@ -88,7 +88,7 @@ def forged_changeset(team: Team, *, author: str, keys: UserKeys, device: str) ->
         reader = (amira.id, amira.receive_public)
     with team.vaults["a2"].store.transaction() as s:
         team_id = s.get(Setting, "share_team_id").value
-    header = fmt.Header(team_id, device, author, 1, "", f"{0:012x}{0:04x}.{device}")
+    header = fmt.Header(team_id, device, author, 1, "")
     entry = {"t": "v", "r": str(uuid.uuid4()), "k": "diary", "a": author, "p": None,
              "c": utcnow().isoformat(), "vid": "x", "hlc": f"{1:012x}{0:04x}.{device}",
              "dev": device, "par": [], "at": utcnow().isoformat(), "tomb": True,
