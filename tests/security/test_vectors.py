@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
+from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey, OpenError
 
 from peerdesk.crypto import envelope
 from peerdesk.crypto.kdf import KdfParams, derive
@@ -208,3 +208,83 @@ def test_a_changed_moved_or_foreign_audit_head_is_refused() -> None:
         other = "0" if v["hash"][0] != "0" else "1"  # another newest entry, same count
         auditheads.parse(v["audit_head"].replace(v["hash"], other + v["hash"][1:]).encode(),
                          _listed(v), team_id=v["team"], verify_key=keys.get)
+
+
+# -- a padded changeset (format 4) -------------------------------------------------------------
+
+def author_keys() -> UserKeys:
+    a = load("account_secrets.json")
+    kek = bytes.fromhex(a["kek"])
+    return UserKeys.open_with_passphrase_key(kek, bytes.fromhex(a["secrets"]),
+                                             account_id=a["account_id"])
+
+
+def section_context(v: dict[str, Any], index: int, reader: str) -> bytes:
+    return json.dumps(["peerdesk/section-key/v1", v["team"], v["device"], v["author"], v["seq"],
+                       index, reader], separators=(",", ":")).encode()
+
+
+def test_a_padded_changeset_opens_in_peerdesk_for_its_author_and_its_reader() -> None:
+    v, a = load("changeset.json"), load("account_secrets.json")
+    signed, sig = fmt.parse_doc(v["changeset"].encode(), "changeset")
+    fmt.check_signature("changeset", signed, sig, bytes.fromhex(a["verify_public"]))
+    header = fmt.read_header(signed)
+    assert header == fmt.Header(v["team"], v["device"], v["author"], v["seq"], v["prev"])
+    assert fmt.open_sections(signed, header, v["author"], author_keys()) == v["entries"]
+    grace = UserKeys(b"\0" * 32, x25519.X25519PrivateKey.from_private_bytes(
+        bytes.fromhex(v["reader_private"])), ed25519.Ed25519PrivateKey.generate())
+    assert fmt.open_sections(signed, header, v["reader"], grace) == v["entries"]
+
+
+def test_a_padded_changeset_checks_out_as_the_docs_describe_it() -> None:
+    """Without PeerDesk: the signature, the author's wrap (AES-256-GCM under her own key), the
+    reader's among the decoys (pyhpke), the body padded with spaces to 4,096 bytes."""
+    v, a = load("changeset.json"), load("account_secrets.json")
+    signed = independent_check(v["changeset"], "changeset", a["verify_public"])
+    assert signed["format"] == 4 and "hlc" not in signed and len(signed["sections"]) == 2
+    reader = KEMKey.from_pyca_cryptography_key(x25519.X25519PrivateKey.from_private_bytes(
+        bytes.fromhex(v["reader_private"])))
+    opened = []
+    for index, section in enumerate(signed["sections"]):
+        wraps = [base64.b64decode(w["key"]) for w in section["readers"]]
+        assert [w["suite"] for w in section["readers"]] == (
+            ["vault-aes256gcm"] + ["hpke-x25519-hkdfsha256-aes256gcm"] * 8)
+        assert [len(w) for w in wraps] == [60] + [80] * 8
+        key = AESGCM(bytes.fromhex(a["own_key"])).decrypt(
+            wraps[0][:12], wraps[0][12:], section_context(v, index, v["author"]))
+        for wrap in wraps[1:]:
+            receiver = SUITE.create_recipient_context(
+                wrap[:32], reader, info=section_context(v, index, v["reader"]))
+            try:
+                inside = receiver.open(wrap[32:])
+            except OpenError:  # a decoy, or a wrap for someone else
+                continue
+            assert inside == key  # the reader's wrap: the same key
+            opened.append(index)
+        body = base64.b64decode(section["body"])
+        plain = AESGCM(key).decrypt(body[:12], body[12:], json.dumps(
+            ["peerdesk/section/v1", v["team"], v["device"], v["author"], v["seq"], index],
+            separators=(",", ":")).encode())
+        assert len(plain) == 4096 and set(plain[len(plain.rstrip(b" ")):]) <= {32}
+        assert json.loads(plain) == (v["entries"] if index == 0 else [])
+    assert opened == [0]  # one of the eight is hers, in the section meant for her
+
+
+def test_a_changeset_with_a_clock_in_clear_or_a_changed_byte_is_refused() -> None:
+    v, a = load("changeset.json"), load("account_secrets.json")
+    signed, sig = fmt.parse_doc(v["with_clock_in_clear"].encode(), "changeset")
+    fmt.check_signature("changeset", signed, sig, bytes.fromhex(a["verify_public"]))
+    with pytest.raises(fmt.Tampered, match="clock reading in clear"):
+        fmt.read_header(signed)
+    doc = json.loads(v["changeset"])
+    body = bytearray(base64.b64decode(doc["signed"]["sections"][0]["body"]))
+    body[100] ^= 1
+    doc["signed"]["sections"][0]["body"] = base64.b64encode(bytes(body)).decode()
+    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    with pytest.raises(InvalidSignature):
+        independent_check(changed, "changeset", a["verify_public"])
+    signed, sig = fmt.parse_doc(changed.encode(), "changeset")
+    with pytest.raises(fmt.Tampered):
+        fmt.check_signature("changeset", signed, sig, bytes.fromhex(a["verify_public"]))
+    with pytest.raises(fmt.Tampered, match="cannot be decrypted"):  # even were it signed
+        fmt.open_sections(signed, fmt.read_header(signed), v["author"], author_keys())

@@ -4,6 +4,7 @@ peerdesk.crypto; the signed documents with Ed25519, which is deterministic."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import datetime
@@ -107,6 +108,71 @@ def audit_head(acct: dict[str, str | int]) -> dict[str, object]:
             "audit_head": head.decode()}
 
 
+def canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def hpke_seal(public: bytes, plaintext: bytes, info: bytes, label: str) -> bytes:
+    eks = SUITE.kem.derive_key_pair(seed(label))
+    enc, sender = SUITE.create_sender_context(
+        KEMKey.from_pyca_cryptography_key(x25519.X25519PublicKey.from_public_bytes(public)),
+        info=info, eks=eks)
+    return bytes(enc + sender.seal(plaintext))
+
+
+def changeset(acct: dict[str, str | int]) -> dict[str, object]:
+    """A format-4 changeset written out from docs/sync-protocol.md ("Changesets", "Padding"),
+    not with peerdesk.sync.format: two sections (one for Grace, the other the empty one that
+    pads the count to two), each with the author's wrap and eight HPKE wraps, one of them
+    Grace's and the rest decoys; bodies padded with spaces to 4,096 bytes."""
+    team, device = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b", "d1d1d1d1-2e2e-4f3f-8a4a-5b5b5b5b5b5b"
+    author, grace = str(acct["account_id"]), "c3c3c3c3-4d4d-4e5e-9f6f-7a7a7a7a7a7a"
+    grace_private = x25519.X25519PrivateKey.from_private_bytes(seed("grace receive key"))
+    seq, prev = 2, hashlib.sha256(b"changeset 1").hexdigest()
+    entries = [[{"t": "r", "r": "7c1e5a4e-0d6b-4f3a-9a53-2f1f3e0b9d01", "rd": grace,
+                 "on": True, "hlc": f"{1_772_447_400_000:012x}{0:04x}.{device}"}], []]
+    sections = []
+    for index, items in enumerate(entries):
+        key = seed(f"section key {index}")
+
+        def context(reader: str, index: int = index) -> bytes:
+            return canonical(["peerdesk/section-key/v1", team, device, author, seq, index,
+                              reader])
+        nonce = seed(f"owner wrap nonce {index}")[:12]
+        wraps = [{"suite": "vault-aes256gcm", "key": base64.b64encode(
+            nonce + AESGCM(seed("own key")).encrypt(nonce, key, context(author))).decode()}]
+        for slot in range(8):
+            if index == 0 and slot == 3:  # Grace's, among the decoys
+                blob = hpke_seal(raw_public(grace_private), key, context(grace),
+                                 f"ephemeral {index} {slot}")
+            else:
+                throwaway = x25519.X25519PrivateKey.from_private_bytes(
+                    seed(f"decoy {index} {slot}"))
+                blob = hpke_seal(raw_public(throwaway), seed(f"decoy key {index} {slot}"),
+                                 b"peerdesk/decoy/v1", f"ephemeral {index} {slot}")
+            wraps.append({"suite": "hpke-x25519-hkdfsha256-aes256gcm",
+                          "key": base64.b64encode(blob).decode()})
+        plain = canonical(items)
+        plain += b" " * (4096 - len(plain))
+        nonce = seed(f"section nonce {index}")[:12]
+        body = nonce + AESGCM(key).encrypt(nonce, plain, canonical(
+            ["peerdesk/section/v1", team, device, author, seq, index]))
+        sections.append({"readers": wraps, "body": base64.b64encode(body).decode()})
+    owner = ed25519.Ed25519PrivateKey.from_private_bytes(seed("sign key"))
+
+    def sealed(signed: dict[str, object]) -> str:
+        sig = owner.sign(b"peerdesk/changeset/v1|" + canonical(signed))
+        return canonical({"signed": signed, "sig": base64.b64encode(sig).decode()}).decode()
+    signed = {"format": 4, "kind": "changeset", "team": team, "device": device,
+              "author": author, "seq": seq, "prev": prev, "sections": sections}
+    return {"team": team, "device": device, "author": author, "seq": seq, "prev": prev,
+            "reader": grace, "reader_private": seed("grace receive key").hex(),
+            "entries": entries[0], "changeset": sealed(signed),
+            # Negative: signed by the author, yet a clock reading in clear, which format 4
+            # never carries; a reader refuses it.
+            "with_clock_in_clear": sealed(signed | {"hlc": entries[0][0]["hlc"]})}
+
+
 def main() -> None:
     acct = secrets()
     (HERE / "hpke.json").write_text(json.dumps(hpke(), indent=2) + "\n", "utf-8")
@@ -114,6 +180,8 @@ def main() -> None:
     (HERE / "documents.json").write_text(json.dumps(documents(acct), indent=2) + "\n", "utf-8")
     (HERE / "audit_head.json").write_text(json.dumps(audit_head(acct), indent=2) + "\n",
                                           "utf-8")
+    (HERE / "changeset.json").write_text(json.dumps(changeset(acct), indent=2) + "\n",
+                                         "utf-8")
 
 
 if __name__ == "__main__":
