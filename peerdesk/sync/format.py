@@ -37,7 +37,6 @@ PARTED_FORMAT = 2
 # reading in clear, sections padded (see build_changeset). Formats 1 and 2 are still read; a
 # PeerDesk from before leaves these where they are ("update PeerDesk").
 PADDED_FORMAT = 4
-NEWEST_FORMAT = PADDED_FORMAT
 STREAM_KINDS = frozenset({"changeset", "snapshot", "part"})
 # An account certificate signed by an administrator other than the one whose key the manifest
 # names has format 3: a PeerDesk from before second administrators would find its signature
