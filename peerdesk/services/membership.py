@@ -49,9 +49,9 @@ def _role(role: Role | str | None) -> Role | None:
 
 def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
              why: str) -> Account:
-    """A new certificate for one account, signed by this administrator. A removal names how
-    far each of the member's streams is taken in here: what she writes after it is set aside
-    on every device."""
+    """A new certificate for one account, signed by this administrator. A removal or a role
+    change names how far each of the member's streams is taken in here: what she writes after
+    a removal is set aside on every device, and after a role change is judged by her new role."""
     team = _admin(desk)
     me = desk.actor()
     with me.transaction() as conn:
@@ -66,10 +66,12 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
                                f"first with: peerdesk user approve {account.name!r}")
         asked = role or (target.cert.role if target.cert is not None and not target.problem
                          else _asked(conn, account.id))
-        streams = (state.stream_ends(conn, account.id, me.device_id)
-                   if status == certs.REMOVED else None)
+        # A role change ends her earlier role at the same cut-off: what she wrote before it
+        # keeps standing everywhere, what she writes after is judged by her new role.
+        ends = state.stream_ends(conn, account.id, me.device_id)
         certs.certify(conn, account.id, role=asked, status=status, team_id=team.team_id,
-                      issuer_id=me.user.id, sign=me.keys.sign, now=me.now(), streams=streams)
+                      issuer_id=me.user.id, sign=me.keys.sign, now=me.now(),
+                      streams=ends if status == certs.REMOVED else None, cut=ends)
         me.audit(conn, audit.CERTIFIED, None,
                  f"account={account.id}; {why}; role={asked.value}; status={status}")
         return certs.standings(conn)[account.id].account

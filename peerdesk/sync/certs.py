@@ -26,10 +26,11 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from peerdesk.domain import Account, Role
+from peerdesk.domain.roles import History
 from peerdesk.store import settings
 from peerdesk.store.models import AccountRow, table
 from peerdesk.sync import format as fmt
-from peerdesk.sync import keyfiles
+from peerdesk.sync import keyfiles, roles
 from peerdesk.sync.changes import iso, parse_time
 
 KIND = "account"
@@ -94,6 +95,7 @@ def parse(data: bytes) -> Cert:
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
             for k, v in streams.items()):
         raise fmt.Tampered("its list of streams is damaged")
+    roles.read(signed)  # her earlier roles, if she had any: checked here, read when judged
     return Cert(data, signed, sig, fmt.field(signed, "id", str), fmt.field(signed, "team", str),
                 fmt.field(signed, "name", str), role, status, serial, issuer,
                 fmt.field(signed, "issued", str), fmt.unb64(signed.get("receive_public")),
@@ -102,7 +104,8 @@ def parse(data: bytes) -> Cert:
 
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
           sign: Callable[[bytes], bytes], now: datetime,
-          streams: dict[str, int] | None = None, delegated: bool = False) -> bytes:
+          streams: dict[str, int] | None = None, delegated: bool = False,
+          earlier: list[dict[str, Any]] | None = None) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
     Its sealed keys go with it, so a new device can enrol with only a passphrase: the
     share's copy (stronger key derivation) where the account has one."""
@@ -115,7 +118,8 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
         "created": iso(row.created_at), "kdf": kdf, "secrets": fmt.b64(secrets),
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
-        "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {}),
+        "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {})
+        | ({roles.FIELD: earlier} if earlier else {}),
         sign, format_=fmt.DELEGATED_FORMAT if delegated else fmt.FORMAT)
 
 
@@ -279,21 +283,26 @@ def active(conn: Connection) -> dict[str, Account]:
 
 def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_id: str,
             issuer_id: str, sign: Callable[[bytes], bytes], now: datetime,
-            streams: dict[str, int] | None = None) -> bytes:
+            streams: dict[str, int] | None = None, cut: dict[str, int] | None = None) -> bytes:
     """Sign and keep a new certificate for an account (its role column follows it); the
-    serial is one past the one it replaces."""
+    serial is one past the one it replaces. Her earlier roles go with it, and if her role
+    changes, the one she had until now, ending where ``cut`` says her streams were taken in."""
     row = conn.execute(select(_ACCOUNTS).where(_A.id == account_id)).one()
     serial = 1
+    before: Cert | None = None
     if row.certificate is not None:
         with contextlib.suppress(fmt.Tampered, fmt.NewerFormat):
-            serial = fmt.boundary(partial(parse, row.certificate)).serial + 1
+            before = fmt.boundary(partial(parse, row.certificate))
+            serial = before.serial + 1
+    earlier = roles.after_change(before.signed if before else None,
+                                 before.role if before else None, role, cut=cut or {}, at=now)
     # Signed by another administrator than the anchor's: a newer format (see format.py).
     found = anchor(conn)
     issuer_key = conn.scalar(select(_A.verify_public).where(_A.id == issuer_id))
     delegated = found is not None and issuer_key != found.key
     data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
                  issuer_id=issuer_id, sign=sign, now=now, streams=streams,
-                 delegated=delegated)
+                 delegated=delegated, earlier=earlier)
     conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
         certificate=data, role=role.value))
     return data
@@ -303,6 +312,14 @@ def trusted_keys(conn: Connection) -> dict[str, bytes]:
     """The signature keys of every member whose certificate holds (removed ones too: what
     they signed before their removal still checks out), by account id."""
     return {i: s.cert.verify_public for i, s in standings(conn).items()
+            if s.cert is not None and not s.problem and s.account.status != PENDING}
+
+
+def histories(conn: Connection) -> dict[str, History]:
+    """For each member whose certificate holds, the roles she held and where (see
+    ``peerdesk.domain.roles``): what arrives by sync is judged by them."""
+    return {i: History(s.cert.role, roles.read(s.cert.signed))
+            for i, s in standings(conn).items()
             if s.cert is not None and not s.problem and s.account.status != PENDING}
 
 

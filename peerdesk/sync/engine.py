@@ -13,7 +13,7 @@ a cancel leaves a consistent vault.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import rewrapper
 from peerdesk.domain import Role, hlc
+from peerdesk.domain.roles import History
 from peerdesk.errors import NotAllowed
 from peerdesk.lanes import INLINE, Lanes
 from peerdesk.progress import CancelToken, Progress
@@ -40,7 +41,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, state
+from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, roles, state
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange, KeyChange
 from peerdesk.sync.incoming import Apply
@@ -123,6 +124,8 @@ class Engine:
         self.compact_now = False
         self.heads_listed: dict[heads.Stream, heads.Listed] = {}
         self.heads_older: list[heads.Listed] = []
+        # Each member's roles and where she held them: what she sends is judged by them.
+        self.histories: dict[str, History] = {}
 
     def db(self, step: Callable[[Connection], T]) -> T:
         return self.ctx.db(step)
@@ -218,8 +221,8 @@ class Engine:
     def _apply_found(self, found: list[Found]) -> None:
         total = len(found)
         # Keys from certificates that hold: a row changed outside PeerDesk vouches for nothing.
-        verify_keys, cut_offs = self.db(lambda conn: (certs.trusted_keys(conn),
-                                                      certs.cut_offs(conn)))
+        verify_keys, cut_offs, self.histories = self.db(lambda conn: (
+            certs.trusted_keys(conn), certs.cut_offs(conn), certs.histories(conn)))
         stopped: set[tuple[str, str]] = set()  # streams held up by a newer PeerDesk's file
         for done, item in enumerate(found):
             self.ctx.check_cancel()
@@ -490,13 +493,37 @@ class Engine:
         """A changeset's changes, APPLY_STEP at a time, each step a transaction of its own on
         the database lane; the cursor moves with the last step. A step applied again (after a
         crash or a cancel between steps) changes nothing, and a change whose version comes in
-        a later step waits for it like one from another device's folder."""
+        a later step waits for it like one from another device's folder.
+
+        Versions of a kind her role did not allow where she wrote them are set aside first
+        (never applied, reported once); the rest of the changeset is taken in."""
+        f = self._judged(f)
         count = len(f.changes)
         for step, start in enumerate(range(0, max(count, 1), APPLY_STEP)):
             last = start + APPLY_STEP >= count
             part = replace(f, changes=f.changes[start:start + APPLY_STEP],
                            position=f.position if last else None)
             self.db(partial(self._apply, f=part, first=step == 0))
+
+    def _judged(self, f: Fetched) -> Fetched:
+        item = f.found
+        verdict = roles.judge(f.changes, self.histories.get(item.author),
+                              device_id=item.device, seq=item.seq)
+        if verdict.refused:
+            # A version may come in several sections (one per group of readers): counted once.
+            counts = Counter(kind.label.lower() for _, kind in
+                             {(c.record_id, c.kind) for c in verdict.refused})
+            what = " and ".join(f"a {label}" if n == 1 else f"{n} records of the kind '{label}'"
+                                for label, n in sorted(counts.items()))
+            name = self.db(lambda conn: conn.scalar(
+                select(_A.name).where(_A.id == item.author))) or "their author"
+            self.ctx.report(
+                f"role:{item.device}:{item.author}:{item.seq}",
+                f"Changes from another device ({item.device[:8]}) by {name} included {what}, "
+                f"which only a Peer Worker Coordinator can write, and {name} was not one when "
+                "they were written: those were set aside and not taken in. Everything else in "
+                "them was taken in.")
+        return replace(f, changes=verdict.kept)
 
     def _apply(self, conn: Connection, *, f: Fetched, first: bool = True) -> None:
         """Changes of one changeset (all of them, or one step), with the cursor that records

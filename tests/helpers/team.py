@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import keyring
+import pytest
+
 from peerdesk.clock import utcnow
+from peerdesk.crypto import keystore
 from peerdesk.services import Desk, Vault, membership, sync
 from peerdesk.services.desk import sign_in
 from peerdesk.sync.share import Share
 from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.samba import SMB_PASSWORD, SMB_USER
 
 Clock = Callable[[], datetime]
 
@@ -76,6 +82,19 @@ def make_team(root: Path, *, location: str | None = None,
     team.enrol("a2", "Amira", clock=clocks.get("a2", utcnow))
     return team
 
+
+
+def team_on(request: pytest.FixtureRequest, tmp_path: Path) -> Team:
+    """``make_team`` on a share folder, or on the real Samba server when the fixture's
+    parameter is "samba" (its password in a keyring of the test's own)."""
+    if request.param == "folder":
+        return make_team(tmp_path)
+    samba = request.getfixturevalue("samba")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    request.addfinalizer(lambda: keyring.set_keyring(previous))
+    keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
+    return make_team(tmp_path, location=f"smb://127.0.0.1:{samba.port}/share/{tmp_path.name}")
 
 
 def diary(text: str, when: str = "2026-03-14T10:30") -> dict[str, str]:

@@ -7,10 +7,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
-from peerdesk.crypto import keystore
 from peerdesk.errors import NotAllowed
 from peerdesk.services import membership, sync
 from peerdesk.services.desk import Desk, sign_in
@@ -18,23 +16,12 @@ from peerdesk.sync import engine
 from peerdesk.sync import format as fmt
 from peerdesk.sync.share import Share
 from tests.conftest import PASSPHRASE
-from tests.helpers.memory_keyring import MemoryKeyring
-from tests.helpers.samba import SMB_PASSWORD, SMB_USER
-from tests.helpers.team import Team, diary, make_team
+from tests.helpers.team import Team, diary, team_on
 
 
 @pytest.fixture(params=["folder", pytest.param("samba", marks=pytest.mark.smb)])
 def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Team]:
-    if request.param == "folder":
-        made = make_team(tmp_path)
-    else:
-        samba = request.getfixturevalue("samba")
-        previous = keyring.get_keyring()
-        keyring.set_keyring(MemoryKeyring())
-        request.addfinalizer(lambda: keyring.set_keyring(previous))
-        keystore.save_share_credentials("127.0.0.1", samba.port, SMB_USER, SMB_PASSWORD)
-        made = make_team(tmp_path,
-                         location=f"smb://127.0.0.1:{samba.port}/share/{tmp_path.name}")
+    made = team_on(request, tmp_path)
     yield made
     made.close()
 

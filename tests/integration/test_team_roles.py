@@ -1,0 +1,162 @@
+"""What arrives by sync is checked against the role its author held when she wrote it, on a
+share folder with four data folders and on a real Samba server.
+
+A peer's changed PeerDesk (signed with her own key, as any client, but skipping the local
+refusal) sends a cover and a comment: every device sets them aside, reports it once and takes
+in the rest. A coordinator demoted to peer keeps the comment she wrote before, on every device
+and on one that joins afterwards from a snapshot written after the demotion; one she writes
+after it is set aside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from peerdesk import dates
+from peerdesk.domain import Kind
+from peerdesk.domain.records import COORDINATOR_KINDS
+from peerdesk.errors import NotAllowed
+from peerdesk.services import cover, membership, saving, sharing, supervision, sync
+from peerdesk.services.desk import Desk, sign_in
+from peerdesk.sync import certs, engine
+from peerdesk.sync import format as fmt
+from tests.conftest import PASSPHRASE
+from tests.helpers.team import Team, diary, team_on
+
+SET_ASIDE = "which only a Peer Worker Coordinator can write"
+
+
+@pytest.fixture(params=["folder", pytest.param("samba", marks=pytest.mark.smb)])
+def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Team]:
+    made = team_on(request, tmp_path)
+    yield made
+    made.close()
+
+
+def _coordinator_kinds_by(desk: Desk, author_id: str) -> list[str]:
+    return [r.kind.value for r in desk.records()
+            if r.author_id == author_id and r.kind in COORDINATOR_KINDS]
+
+
+def _join_late(team: Team, device: str) -> tuple[Desk, sync.SyncReport]:
+    """Amira signs in on a new computer after everything else happened."""
+    desk, report = sync.enrol(team.device(device), team.location, "Amira", PASSPHRASE)
+    team.desks[device] = desk
+    return desk, report
+
+
+def _set_aside(reports: list[sync.SyncReport]) -> list[str]:
+    return [p for r in reports for p in r.problems if SET_ASIDE in p]
+
+
+def test_a_peers_forged_cover_and_comment_are_set_aside_everywhere(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    paul = team.join("p1", "Paul", "peer")
+    amira, grace = team.desks["a1"], team.desks["office"]
+    shared = amira.add("diary", diary("Sat with Jo on the ward."))
+    amira.share(shared.id, "Grace")
+    team.sync("a1", "p1", "office")
+    today = dates.today(paul.vault.clock())
+
+    # Paul's changed PeerDesk: the local refusal is gone, the signing is PeerDesk's own.
+    monkeypatch.setattr(saving, "COORDINATOR_KINDS", frozenset())
+    me = paul.actor()
+    with me.transaction() as conn:
+        grant = saving.add_in(me, conn, Kind.COVER, {
+            "cover": "Paul", "starts": today.isoformat(),
+            "ends": (today + timedelta(days=30)).isoformat(), "note": ""})
+        for other in (amira.user.id, grace.user.id):
+            sharing.give(me, conn, grant.id, other)
+        note = saving.add_in(me, conn, Kind.COMMENT, {"about": shared.id,
+                                                      "text": "FORGED: stop seeing Jo."})
+        sharing.give(me, conn, note.id, amira.user.id)
+    monkeypatch.undo()
+    # In the same changeset, something a peer may write: it still arrives.
+    honest = paul.add("diary", diary("Paul's own session."))
+    paul.share(honest.id, "Grace")
+    (sent,) = team.sync("p1")
+    assert sent.pushed >= 3
+
+    reports = team.sync("a1", "a2", "office")
+    late, joined = _join_late(team, "a3")  # afterwards, from the share alone
+    reports.append(joined)
+    authors = {a.id: a.name for a in team.vaults["a1"].accounts()}
+    for desk in (amira, team.desks["a2"], late, grace):
+        assert _coordinator_kinds_by(desk, paul.user.id) == []
+        assert supervision.comments_on(desk.records(), shared.id) == []
+        # The cover does not take effect: no notice, nothing shared with Paul.
+        assert cover.notice(desk.records(), authors, today) == ""
+    assert cover.apply(amira, today=today) == (0, 0)
+    assert amira.shared_by_me()[shared.id] == (grace.user.id,)
+    # What Paul may write was taken in.
+    assert [r.fields["what_happened"] for r in grace.shared_with_me()
+            if r.author_id == paul.user.id] == ["Paul's own session."]
+    # One clear sentence on each device, naming who and what it could read of them (the
+    # comment was sealed for Amira only; the cover for Amira and Grace).
+    said = [s for r in reports for s in _set_aside([r])]
+    assert len(said) == 4 and all("Everything else in them was taken in" in s for s in said)
+    for one, what in zip(said, ["a comment from supervision and a cover while the coordinator "
+                                "is away"] * 2 + ["a cover while the coordinator is away,"]
+                         + ["a comment from supervision and a cover"], strict=True):
+        assert f"by Paul included {what}" in one
+    assert not _set_aside(team.sync("a1", "a3"))  # reported once
+
+    # Nothing was moved aside: the file holds Paul's honest diary too.
+    assert not [p for r in reports for p in r.problems if "failed its checks" in p]
+
+
+def test_a_demoted_coordinators_earlier_comment_stands_and_a_later_one_does_not(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    cora = team.join("c1", "Cora", "coordinator")
+    amira = team.desks["a1"]
+    team.sync("a1")  # Cora's account reaches Amira's laptop
+    shared = amira.add("diary", diary("First contact on the ward."))
+    amira.share(shared.id, "Cora")
+    team.sync("a1", "c1")
+    before = supervision.comment(cora, shared.id, "BEFORE: you let Jo lead.")
+    team.sync("c1", "a1")
+    assert [c.id for c in supervision.comments_on(amira.records(), shared.id)] == [before.id]
+
+    # Ida takes in Cora's stream at the office, then makes her a peer: the certificate names
+    # how far each of Cora's streams was taken in, and her coordinator role until then.
+    ida = sign_in(team.vaults["office"], "Ida", PASSPHRASE)
+    sync.run_sync(ida)
+    membership.set_role(ida, "Cora", "peer")
+    sync.run_sync(ida)
+    ida.lock()
+
+    # Cora, offline, has not heard yet: her PeerDesk still lets her comment.
+    after = supervision.comment(cora, shared.id, "AFTER: a comment as a peer.")
+    # Her computer folds everything into one snapshot at its next sync (written after the
+    # demotion, so it carries both comments): a device joining later reads only that.
+    monkeypatch.setattr(engine, "COMPACT_AFTER", 1)
+    team.sync("c1")
+    monkeypatch.undo()
+    share = sync.open_share(team.location)
+    folder = f"{fmt.DEVICES}/{team.vaults['c1'].device_id}"
+    mine = [e.name for e in share.list(folder) if e.name.startswith(cora.user.id)]
+    assert len(mine) == 1 and mine[0].endswith(".snap.pdk")
+
+    reports = team.sync("a1", "a2")
+    late, joined = _join_late(team, "a3")
+    reports.append(joined)
+    for desk in (amira, team.desks["a2"], late):
+        assert [c.fields["text"] for c in supervision.comments_on(desk.records(), shared.id)] \
+            == ["BEFORE: you let Jo lead."]
+    for report in reports:
+        (said,) = _set_aside([report])
+        assert "by Cora included a comment from supervision" in said
+
+    # Her own computer now knows: no new comment, and no changing the old one.
+    with team.vaults["c1"].store.begin() as conn:
+        history = certs.histories(conn)[cora.user.id]
+    assert [p.role.value for p in history.periods] == ["coordinator"]
+    cora.lock()
+    cora = sign_in(team.vaults["c1"], "Cora", PASSPHRASE)
+    with pytest.raises(NotAllowed, match="Only a Peer Worker Coordinator can"):
+        cora.update(before.id, dict(before.fields) | {"text": "changed"})
+    assert after.id not in {r.id for r in amira.records()}
