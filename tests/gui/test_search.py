@@ -70,3 +70,45 @@ def test_nothing_found_says_so_and_what_to_try(qtbot, make_shell, people_dir: Pa
     qtbot.waitUntil(lambda: not empty.isVisible(), timeout=WAIT_MS)
     assert page.search_page.view.isVisible()
     assert [p for _k, p in shown(page)] == [NAME, NAME]
+
+
+def test_results_come_from_a_worker_as_rows_in_and_out_and_the_selection_stays(
+        qtbot, make_shell, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """Typing narrows the results: they are found off the UI thread and the table changes
+    row by row (no reset), so the row she had selected stays selected and in view."""
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        vault.create_account("Amira", "peer", PASSPHRASE)
+        desk = open_desk(vault, "Amira", PASSPHRASE)
+        jo = desk.add(Kind.PERSON, {"label": "Jo"})
+        for n, words in enumerate(["allotment tea", "allotment", "tea garden", "allotment bus",
+                                   "allotment teapot", "library", "allotment tea again"]):
+            desk.add(Kind.DIARY, {"when": f"2026-11-0{1 + n}T10:00", "what_happened": words},
+                     person_id=jo.id)
+        desk.lock()
+    shell = make_shell(data_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    model = page.search_model
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+
+    model.set_filter("allot")
+    assert model.searching and model.rowCount() == 8  # not scanned here: asked of a worker
+    qtbot.waitUntil(lambda: not model.searching, timeout=WAIT_MS)
+    page.search.setText("allot")
+    qtbot.waitUntil(lambda: page.pages.currentWidget() is page.search_page, timeout=WAIT_MS)
+    assert sorted(r.summary for r in model.rows()) == [
+        "allotment", "allotment bus", "allotment tea", "allotment tea again", "allotment teapot"]
+    view = page.search_page.view
+    chosen = next(i for i, r in enumerate(model.rows()) if r.summary == "allotment tea again")
+    view.selectRow(chosen)
+
+    qtbot.keyClicks(page.search, "ment tea")
+    qtbot.waitUntil(lambda: len(model.rows()) == 3 and not model.searching, timeout=WAIT_MS)
+    assert sorted(r.summary for r in model.rows()) == [
+        "allotment tea", "allotment tea again", "allotment teapot"]
+    [selected] = view.selectionModel().selectedRows()
+    assert model.row_at(selected).summary == "allotment tea again"
+    page.search.clear()
+    qtbot.waitUntil(lambda: model.rowCount() == 8 and not model.searching, timeout=WAIT_MS)
+    assert resets == []

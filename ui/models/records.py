@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from peerdesk import dates, search
+from peerdesk.progress import CancelToken
 from ui.models.rows import Row
 
 Index = QModelIndex | QPersistentModelIndex
@@ -52,6 +53,9 @@ class RecordTableModel(QAbstractTableModel):
         self.query = ""  # the filter as typed, for "Nothing found for …"
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._known_order: tuple[str, Qt.SortOrder] | None = None  # how _all came sorted
+        self._generation = 0  # counts every change of the rows: a search found before is stale
+        self._starter: Starter | None = None
+        self._searching: CancelToken | None = None
 
     # -- Qt model API ---------------------------------------------------------------------
 
@@ -92,13 +96,24 @@ class RecordTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):
             return
+        before = self._effective_order()
         self._sort = (column, order)
+        if self._effective_order() == before:
+            return  # already in that order (a view just built sorts its model once)
+        self._generation += 1
         self.layoutAboutToBeChanged.emit()
         if self._in_known_order():
             self._shown = self._filtered()  # back to the order the rows came in
         else:
             self._apply_sort(self._shown)
         self.layoutChanged.emit()
+
+    def _effective_order(self) -> tuple[str, Qt.SortOrder] | None:
+        """The order the rows are shown in (None: as given, in no known order)."""
+        if self._sort is None:
+            return self._known_order
+        column, order = self._sort
+        return self._columns[column], order
 
     def _in_known_order(self) -> bool:
         """Are the rows already in the order asked for (so no sort is needed)?"""
@@ -113,25 +128,74 @@ class RecordTableModel(QAbstractTableModel):
         """``newest_first``: the rows come sorted by "when", newest first (as the desk's lists
         are worked out on a worker), so a view in that order need not sort them again."""
         self.beginResetModel()
+        self._generation += 1
         self._all = list(rows)
         self._known_order = NEWEST_FIRST if newest_first else None
         self._shown = self._filtered()
         self.endResetModel()
 
+    @property
+    def searching(self) -> bool:
+        """A search is running on the worker (its results are not shown yet)."""
+        return self._searching is not None
+
+    def search_with(self, start: Starter) -> None:
+        """Filter on a worker from now on: ``start(job, on_done, token)`` runs ``job`` off
+        the UI thread and gives its result to ``on_done`` on it."""
+        self._starter = start
+
     def set_filter(self, text: str) -> None:
+        """Show only the rows with every word typed. With a worker (``search_with``) the rows
+        are found there (within the rows shown, when the words only grew) and come back as a
+        few removals and insertions: the view keeps its place, and the UI thread never scans
+        the rows."""
         terms = search.terms(text)
         self.query = " ".join(text.split())
+        if self._searching is not None:
+            self._searching.cancel()
+            self._searching = None
         if terms == self._terms:
             return
-        self.beginResetModel()
+        self._search(terms, self._shown if _narrower(self._terms, terms) else self._all)
+
+    def _search(self, terms: list[str], base: list[Row]) -> None:
+        old, generation = list(self._shown), self._generation
+        order = None if self._in_known_order() else self._order()
+        if self._starter is None:
+            self._apply(terms, _diff(old, _found(base, terms, order, None), None))
+            return
+        token = self._searching = CancelToken()
+
+        def job() -> list[Change]:
+            return _diff(old, _found(base, terms, order, token), token)
+
+        def done(changes: list[Change]) -> None:
+            if self._searching is token:
+                self._searching = None
+            if generation != self._generation:  # the rows changed meanwhile: again
+                self._search(terms, self._all)
+                return
+            self._apply(terms, changes)
+        self._starter(job, done, token)
+
+    def _apply(self, terms: list[str], changes: list[Change]) -> None:
         self._terms = terms
-        self._shown = self._filtered()
-        self.endResetModel()
+        self._generation += 1
+        for out, first, rows in changes:
+            if out:
+                self.beginRemoveRows(QModelIndex(), first, first + len(rows) - 1)
+                del self._shown[first:first + len(rows)]
+                self.endRemoveRows()
+            else:
+                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+                self._shown[first:first] = rows
+                self.endInsertRows()
 
     def put(self, row: Row) -> None:
         """One row saved: changed where it stands, or moved to where the order puts it, or
         added. The view keeps its selection and place (no reset)."""
         rid = row.record.id
+        self._generation += 1
         at = _find(self._all, rid)
         if at is not None:
             del self._all[at]
@@ -157,6 +221,7 @@ class RecordTableModel(QAbstractTableModel):
 
     def discard(self, record_id: str) -> None:
         """One row gone (deleted, erased): taken out, nothing else moves."""
+        self._generation += 1
         at = _find(self._all, record_id)
         if at is not None:
             del self._all[at]
@@ -199,6 +264,10 @@ class RecordTableModel(QAbstractTableModel):
     def clear(self) -> None:
         """Drop every decrypted value (on lock)."""
         self.beginResetModel()
+        self._generation += 1
+        if self._searching is not None:
+            self._searching.cancel()
+            self._searching = None
         self._all, self._shown, self._terms, self.query = [], [], [], ""
         search.forget()
         self.endResetModel()
@@ -228,6 +297,73 @@ class RecordTableModel(QAbstractTableModel):
         key = COLUMNS[self._columns[column]][2]
         rows.sort(key=key,
                   reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+# (taken out?, where, the rows): one removal or insertion of a run of rows.
+Change = tuple[bool, int, list[Row]]
+Starter = Callable[[Callable[[], list[Change]], Callable[[list[Change]], None], CancelToken],
+                   None]
+MOST_CHANGES = 64  # more runs than this: all rows out, then all in (two changes)
+
+
+def _narrower(before: list[str], now: list[str]) -> bool:
+    """Does every row with the words ``now`` also have the words ``before``? (Typing on at
+    the end of a word, or adding a word, only narrows a search.)"""
+    return bool(before) and all(any(b in n for n in now) for b in before)
+
+
+def _found(base: Sequence[Row], terms: list[str],
+           order: tuple[Callable[[Row], str], bool] | None,
+           token: CancelToken | None) -> list[Row]:
+    """The rows of ``base`` with every term, in ``order`` (None: as they are). Plain Python:
+    runs on a worker, and stops when ``token`` is cancelled."""
+    out: list[Row] = []
+    for start in range(0, len(base), 5_000):
+        if token is not None:
+            token.check()
+        out.extend(r for r in base[start:start + 5_000] if search.matches(r.haystack, terms))
+    if order is not None:
+        key, down = order
+        out.sort(key=key, reverse=down)
+    return out
+
+
+def _diff(old: list[Row], new: list[Row], token: CancelToken | None) -> list[Change]:
+    """From the rows shown to the rows found, as runs taken out (last first, so each
+    position holds) and then runs put in. Both are in the same order, so what stays of
+    ``old`` is in ``new`` in that order."""
+    if token is not None:
+        token.check()
+    wanted = {r.record.id for r in new}
+    changes: list[Change] = []
+    scattered = [c for c in ((True, 0, old), (False, 0, new)) if c[2]]
+    end = len(old)
+    while end > 0:
+        if len(changes) > MOST_CHANGES:
+            return scattered
+        if old[end - 1].record.id in wanted:
+            end -= 1
+            continue
+        first = end - 1
+        while first > 0 and old[first - 1].record.id not in wanted:
+            first -= 1
+        changes.append((True, first, old[first:end]))
+        end = first
+    kept = [r for r in old if r.record.id in wanted]
+    at = 0
+    while at < len(new):
+        if len(changes) > MOST_CHANGES:
+            return scattered
+        if at < len(kept) and kept[at].record.id == new[at].record.id:
+            at += 1
+            continue
+        stop = at
+        while stop < len(new) and not (at < len(kept) and kept[at].record.id == new[stop].record.id):
+            stop += 1
+        changes.append((False, at, new[at:stop]))
+        kept[at:at] = new[at:stop]
+        at = stop
+    return scattered if len(changes) > MOST_CHANGES else changes
 
 
 def _place(rows: Sequence[Row], k: str, key: Callable[[Row], str], *, down: bool) -> int:

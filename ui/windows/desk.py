@@ -84,7 +84,7 @@ from ui.windows.team_page import TeamPage
 from ui.windows.wellbeing import WellbeingPage
 
 T = TypeVar("T")
-SEARCH_DELAY_MS = 120
+SEARCH_DELAY_MS = 50  # the rows are searched on a worker: a short pause after each key
 RECENT = 20
 NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared with supervision",
        "Fidelity and engagement", "Resource pack"]
@@ -264,6 +264,8 @@ class DeskPage(QWidget):
         self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
         self._touched: set[str] = set()  # saved or gone since unlock: reading keeps them
         self._edits = 0
+        for model in self._lists().values():  # search and filters: found on the I/O lane
+            model.search_with(self._search_off_thread)
         self._build()
         self.refresh()
         self._today_whole = loaded.today is not None  # Today has read every record
@@ -689,6 +691,10 @@ class DeskPage(QWidget):
 
     def people(self) -> dict[str, str]:
         return dict(self._people)
+
+    def _search_off_thread(self, job: Callable[[], Any], done: Callable[[Any], None],
+                           token: CancelToken) -> None:
+        self.runner.io.start(job, on_success=done, token=token)
 
     def _whose(self) -> Whose:
         return Whose(self.user.id, self.user.role is Role.COORDINATOR,
