@@ -117,6 +117,13 @@ def run_until(cond: Callable[[], bool], timeout_s: float = 120.0, settle_ms: int
     timer.stop()
 
 
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def measure(data_dir: Path, name: str | None = None) -> dict[str, float]:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
@@ -167,6 +174,7 @@ def measure(data_dir: Path, name: str | None = None) -> dict[str, float]:
     run_until(lambda: not desk_page.reading, settle_ms=0)
     out["all_read_s"] = time.perf_counter() - t0 - 0.3
     out["reading_stall_ms"] = beat.stall_ms()
+    out["rss_unlocked_mib"] = _rss_mib()
     out["records"] = len(desk_page.rows)
 
     # Search as you type: one key every 80 ms, as a quick typist would. For each key, the time

@@ -188,12 +188,15 @@ class Queue:
             self._index_diary(record)
         elif record.kind in PLAN_KINDS:
             self.worked_out += 1
-            self._own[record.id] = _plan_items(record, self.today)
+            items = _plan_items(record, self.today)
+            if items:
+                self._own[record.id] = items
 
     def _index_diary(self, d: Record) -> None:
         self.worked_out += 1
         found = _safety_item(d, self.today)
-        self._own[d.id] = [] if found is None else [found]
+        if found is not None:  # most diaries have none: nothing kept for them
+            self._own[d.id] = [found]
         when = _day(d.fields.get("when")) \
             if d.fields.get("contact_type") == "first_post_discharge" else None
         if when is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from peerdesk import dates, search
 from peerdesk.catalogue import spec
@@ -20,8 +21,12 @@ class Row:
     person: str
     author: str
     when: str  # ISO date or date-time, sorts as text
-    summary: str
     haystack: str  # folded words searched as you type (peerdesk.search); memory only
+
+    @cached_property
+    def summary(self) -> str:
+        """A line for lists: made when first shown (most rows of a large vault never are)."""
+        return _summary(self.record)
 
     @property
     def kind_label(self) -> str:
@@ -123,9 +128,8 @@ def make_row(record: Record, people: Mapping[str, str], authors: Mapping[str, st
     person = people.get(record.person_id or "", "") if record.kind is not Kind.PERSON \
         else str(record.fields.get("label", ""))
     author = authors.get(record.author_id, "")
-    summary = _summary(record)
     hay = search.index([record.kind.label, person, author, *_searchable(record)])
-    return Row(record, person, author, when_of(record), summary, hay)
+    return Row(record, person, author, when_of(record), hay)
 
 
 def make_rows(records: Iterable[Record], authors: Mapping[str, str],
