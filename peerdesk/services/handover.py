@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 from peerdesk import audit, dates
 from peerdesk.domain import PLAN_KINDS, Kind, Record, Role
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
-from peerdesk.services import consent, saving, sharing
+from peerdesk.services import consent, erasure, saving, sharing
 from peerdesk.services.actor import Actor
 from peerdesk.services.desk import Desk
 from peerdesk.store import records
@@ -250,6 +250,7 @@ class Applied:
     carried: int = 0  # arrangements whose records were brought up to date for the other peer
     ended: int = 0  # arrangements that ended by themselves here
     received: int = 0  # arrangements for this user seen here for the first time
+    erased: int = 0  # records erased here because the person withdrew through another supporter
 
 
 def apply(desk: Desk, records_: Sequence[Record] | None = None, *,
@@ -262,6 +263,10 @@ def apply(desk: Desk, records_: Sequence[Record] | None = None, *,
     if desk.user.role is not Role.PEER:
         return Applied()
     today = today or dates.today(desk.vault.clock())
+    # A person who withdrew through another of their supporters: erased here too.
+    followed = erasure.follow(desk.actor())
+    if followed:
+        records_ = None  # what was read before is gone
     found = arrangements(desk.records(Kind.HANDOVER) if records_ is None
                          else [r for r in records_ if r.kind is Kind.HANDOVER])
     mine = desk.user.id
@@ -288,7 +293,7 @@ def apply(desk: Desk, records_: Sequence[Record] | None = None, *,
                         plan.kinds() - {Kind.PERSON}
                     _carry(me, conn, plan, reader_id=plan.from_id, kinds=frozenset(back))
                     carried += 1
-    return Applied(carried, ended, received)
+    return Applied(carried, ended, received, followed)
 
 
 def _noted(conn: Connection, user_id: str, record_id: str) -> bool:

@@ -25,10 +25,11 @@ from peerdesk import audit, dates, exports
 from peerdesk.catalogue import spec
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import FieldType, Kind, Record
-from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound, NotSharedWithYou
 from peerdesk.exports import Document, Heading, Para
 from peerdesk.services import governance
 from peerdesk.services.desk import Desk
+from peerdesk.store import records
 from peerdesk.store.models import AccountRow, AuditRow, ReaderClockRow, RecordRow
 
 
@@ -57,8 +58,9 @@ class Bundle:
         return sum(len(r.versions) for r in self.records)
 
 
-def _may_collect(desk: Desk, author_id: str, recovery_key: RecoveryKey | None) -> None:
-    if recovery_key is None and author_id != desk.user.id:
+def _may_collect(desk: Desk, author_id: str, recovery_key: RecoveryKey | None, *,
+                 supports: bool = False) -> None:
+    if recovery_key is None and author_id != desk.user.id and not supports:
         raise NotAllowed("Only the peer who supports this person, or a coordinator or "
                          "administrator with the trust recovery key, can make their subject "
                          "access bundle.")
@@ -68,11 +70,16 @@ def _may_collect(desk: Desk, author_id: str, recovery_key: RecoveryKey | None) -
 
 
 def _versions(desk: Desk, record_id: str, author_id: str, recovery_key: RecoveryKey | None,
-              missing: list[str]) -> list[Record]:
+              missing: list[str], unread: list[str]) -> list[Record]:
     """Every version of one record: the author's own, or opened with the recovery key
     (noted in ``missing`` when none was wrapped for it)."""
     if recovery_key is None or author_id == desk.user.id:
-        return desk.history(record_id)
+        try:
+            return desk.history(record_id)
+        except NotSharedWithYou:
+            # Another supporter's record not shared with this peer: listed, not opened.
+            unread.append(record_id)
+            return []
     try:
         return governance.open_with_recovery_key(desk, record_id, recovery_key=recovery_key,
                                                  why="subject access")
@@ -99,14 +106,17 @@ def collect(desk: Desk, person_id: str, *,
         entries = list(s.scalars(select(AuditRow).where(AuditRow.record_id.in_(ids))
                                  .order_by(AuditRow.seq)))
         meta = [(r.id, Kind(r.kind), r.author_id, r.erased_at) for r in rows]
-    _may_collect(desk, person.author_id, recovery_key)
+        # A peer the person's support was handed or shared with supports them too.
+        supports = records.is_reader(s.connection(), person_id, desk.user.id)
+    _may_collect(desk, person.author_id, recovery_key, supports=supports)
     desk.note(audit.SUBJECT_ACCESS, person_id,
               "by=author" if recovery_key is None else "by=recovery-key")
     held: list[HeldRecord] = []
     missing: list[str] = []
+    unread: list[str] = []
     for rid, kind, author_id, erased_at in meta:
         versions = [] if erased_at is not None else _versions(desk, rid, author_id,
-                                                              recovery_key, missing)
+                                                              recovery_key, missing, unread)
         shared = tuple({"reader": names.get(c.reader_id, c.reader_id),
                         "sharing": "on" if c.active else "off"}
                        for c in clocks if c.record_id == rid)
@@ -126,6 +136,10 @@ def collect(desk: Desk, person_id: str, *,
     if recovery_key is not None:
         notes.append("Private reflection fields are sealed for their author alone and are not "
                      "recoverable with the trust key.")
+    if unread:
+        notes.append(f"{len(unread)} records about them on this computer were written by "
+                     "another of their supporters and not shared with you: ask their author, "
+                     "or IG with the trust recovery key. Ids: " + ", ".join(unread))
     if missing:
         notes.append(f"{len(missing)} records were written before the trust recovery key was "
                      "set and could not be opened: ask their author. Ids: " + ", ".join(missing))

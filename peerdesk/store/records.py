@@ -481,3 +481,22 @@ def reader_clock(conn: Connection, record_id: str, reader_id: str) -> tuple[str,
 def is_reader(conn: Connection, record_id: str, reader_id: str) -> bool:
     return conn.scalar(select(_READERS.c.since).where(
         _READERS.c.record_id == record_id, _READERS.c.reader_id == reader_id)) is not None
+
+
+def left_about_erased(conn: Connection, author_id: str) -> dict[str, list[str]]:
+    """People erased here (another supporter's erasure arrived, or the person record itself is
+    erased) about whom ``author_id`` still has live records: person id -> those records."""
+    r = _RECORDS.c
+    person = aliased(RecordRow)
+    found: dict[str, list[str]] = defaultdict(list)
+    for rid, pid in conn.execute(
+            select(r.id, r.person_id).join(person, person.id == r.person_id)
+            .where(r.author_id == author_id, r.erased_at.is_(None),
+                   (person.erased_at.is_not(None))
+                   | exists().where(_ERASED.c.person_id == r.person_id))):
+        found[str(pid)].append(rid)
+    for pid in conn.scalars(select(r.id).where(
+            r.author_id == author_id, r.kind == Kind.PERSON.value, r.erased_at.is_(None),
+            exists().where(_ERASED.c.person_id == r.id))):
+        found[str(pid)].append(pid)
+    return dict(found)

@@ -73,7 +73,17 @@ class Outgoing:
 
     def _erasure(self, q: Queued) -> tuple[frozenset[str], Change]:
         reading = self.conn.scalar(select(_E.hlc).where(_E.person_id == q.record_id))
-        return self.coordinators, ErasureChange(
+        # Every supporter of the person hears of it too (a handover or shared support): the
+        # peer who registered them, and whoever read this user's records about them.
+        mine = records.about(self.conn, q.record_id, author_id=self.user_id)
+        told = set(self.coordinators)
+        registered = self.conn.scalar(select(_R.author_id).where(_R.id == q.record_id))
+        if registered is not None and registered != self.user_id:
+            told.add(registered)
+        clocks = table(ReaderClockRow).c
+        told |= set(self.conn.scalars(select(clocks.reader_id).where(
+            clocks.record_id.in_(mine or [""]))))
+        return frozenset(r for r in told if r in self.publics), ErasureChange(
             q.record_id, tuple(records.about(self.conn, q.record_id, author_id=self.user_id)),
             reading or clock.zero(self.device_id))
 

@@ -20,7 +20,8 @@ PLAN = {"sections": {"signs": "I stop answering the phone.", "helps": "A walk."}
 
 
 def _screenshot(shell, dialog, name: str) -> None:  # type: ignore[no-untyped-def]
-    """The window at 1366x768 with the dialog over it, as a person sees it."""
+    """The window at 1366x768 with the dialog over it, as a person sees it (docs/ui.md shows
+    them: PEERDESK_SCREENSHOTS=docs/screenshots makes them again)."""
     where = os.environ.get("PEERDESK_SCREENSHOTS")
     if not where:
         return
@@ -68,19 +69,18 @@ def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-u
     qtbot.keyClicks(dialog.agreed_by, "Jo, in person on the ward")
     dialog.diaries.setChecked(True)
     assert dialog.go_button.isEnabled() and "The session diaries about them" in dialog.moves.text()
-    _screenshot(shell, dialog, "handover-amira.png")
+    _screenshot(shell, dialog, "44-hand-over-support.png")
     cover = dialog.choice.button(2)
     assert cover is not None
     cover.setChecked(True)
     assert dialog.ends.isVisible() and dialog.go_button.text() == "Arrange cover"
-    _screenshot(shell, dialog, "handover-cover.png")
+    _screenshot(shell, dialog, "45-arrange-cover.png")
     first = dialog.choice.button(0)
     assert first is not None
     first.setChecked(True)
     qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Handed over to Tom" in dialog.banner.text(), timeout=WAIT_MS)
     assert not dialog.go_button.isEnabled()
-    _screenshot(shell, dialog, "handover-done.png")
     settle(qtbot)
     shell.lock()
     settle(qtbot)
@@ -95,7 +95,8 @@ def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-u
     qtbot.waitUntil(lambda: page.editor_for(plan.id) is not None, timeout=WAIT_MS)
     editor = page.editor_for(plan.id)
     assert editor is not None and editor.continue_button is not None
-    _screenshot(shell, None, "handover-tom-reads.png")
+    qtbot.waitUntil(lambda: "Handed over from Amira" in editor.banner.text(), timeout=WAIT_MS)
+    _screenshot(shell, None, "46-handed-over-plan.png")
     qtbot.mouseClick(editor.continue_button, Qt.MouseButton.LeftButton)
     desk = page.desk
     assert desk is not None
@@ -107,4 +108,3 @@ def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-u
     assert carried is not None and carried.continue_button is None  # his, to edit
     assert mine.fields["sections"]["signs"] == "I stop answering the phone."
     assert all("AMIRA-ONLY" not in str(r.fields) for r in desk.records())
-    _screenshot(shell, None, "handover-tom-carries-on.png")

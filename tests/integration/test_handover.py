@@ -280,3 +280,38 @@ def test_two_peers_support_one_person_with_one_id(team: Team) -> None:
         about = desk.records(Kind.DIARY, person_id=jo["jo"].id)
         assert {d.id for d in about} == {jo["diary"].id, toms.id}
         assert journey.build(jo["jo"].id, desk.records(), person=people[0]).sessions >= 1
+
+
+@pytest.mark.parametrize("who_erases", ["a1", "t1"])
+def test_one_subject_access_and_one_erasure_for_every_supporter(team: Team,
+                                                                who_erases: str) -> None:
+    """Jo, supported by Amira and Tom together: either peer's subject access bundle covers the
+    one id; Jo withdraws through either of them, and nothing about her stays readable on any
+    computer, the other supporter's included."""
+    from peerdesk.services import sar
+
+    amira, tom = team.desks["a1"], team.desks["t1"]
+    jo = _jo(amira)
+    team.sync_all()
+    handover.hand_over(amira, jo["jo"].id, "Tom", agreed_by="Jo, at the review",
+                       arrangement=handover.JOINT, diaries=True)
+    team.sync_all()
+    handover.apply(tom)
+    toms = tom.add(Kind.DIARY, diary("Met Jo with Amira."), person_id=jo["jo"].id)
+    handover.apply(tom)
+    team.sync_all()
+    bundle = sar.collect(tom, jo["jo"].id)
+    held = {r.id for r in bundle.records if r.versions}
+    assert {jo["jo"].id, jo["plan"].id, jo["diary"].id, toms.id} <= held
+    assert jo["reflection"].id not in {r.id for r in bundle.records}
+
+    team.desks[who_erases].erase_person(jo["jo"].id)
+    for _ in range(2):  # the other supporter's computer follows at its next sync
+        team.sync_all()
+        handover.apply(amira)
+        handover.apply(tom)
+    team.sync_all()
+    for device, desk in team.desks.items():
+        readable = [r.id for r in desk.records() if r.id == jo["jo"].id
+                    or r.person_id == jo["jo"].id]
+        assert readable == [], device

@@ -76,6 +76,12 @@ def _plan_summary(record: Record) -> str:
     return text
 
 
+def _handover_summary(record: Record) -> str:
+    f = record.fields
+    what = _choice_label(Kind.HANDOVER, "arrangement", str(f.get("arrangement", "")))
+    return f"{what}: {f.get('from_peer', '')} to {f.get('to_peer', '')}, from {f.get('starts', '')}"
+
+
 # A line for lists, per kind (plans: their title, review date and first section).
 _SUMMARIES: dict[Kind, Callable[[Record], str]] = {
     Kind.PERSON: lambda r: str(r.fields.get("what_matters") or r.fields.get("pronouns") or ""),
@@ -93,6 +99,7 @@ _SUMMARIES: dict[Kind, Callable[[Record], str]] = {
     # Her own plan: lists show that it is there, never its words (a ward screen is seen).
     Kind.STAYING_WELL: lambda r: "Your own plan: open it to read it",
     Kind.SUPPORT_ASK: lambda r: f"Asked for a conversation on {r.fields.get('when', '')}",
+    Kind.HANDOVER: lambda r: _handover_summary(r),
 }
 
 

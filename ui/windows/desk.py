@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from peerdesk import dates, exports
 from peerdesk.clock import utcnow
 from peerdesk.config import Policy
-from peerdesk.domain import Account, Kind, Record, Role
+from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
 from peerdesk.progress import CancelToken
 from peerdesk.services import (
@@ -1079,6 +1079,22 @@ class DeskPage(QWidget):
         editor = self._add_editor(self._make_editor(record.kind, record),
                                   tab_title(record.kind, record))
         editor.set_readers([self.authors.get(r, "") for r in record.readers])
+        if record.kind is Kind.PERSON or record.kind in PLAN_KINDS:
+            self._show_support(editor, record)
+
+    def _show_support(self, editor: RecordEditor, record: Record) -> None:
+        """What is arranged for the person's support (handed over, shared, covered), said on
+        the person's record and their plans."""
+        desk = self.desk
+        person_id = record.id if record.kind is Kind.PERSON else record.person_id
+        if desk is None or person_id is None:
+            return
+
+        def said(arranged: dict[str, str]) -> None:
+            if person_id in arranged and editor.record is not None:
+                editor.banner.show_info(arranged[person_id] + ".")
+
+        self._run(lambda: handover_service.status(desk), said, editor)
 
     def open_draft(self, draft: Draft) -> RecordEditor:
         for e in self.editors:
