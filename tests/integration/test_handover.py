@@ -258,10 +258,8 @@ def test_cover_between_peers_ends_by_itself(team: Team) -> None:
         tom.add(Kind.DIARY, diary("too late"), person_id=jo["jo"].id)
 
 
-def test_two_peers_support_one_person_with_one_id(team: Team) -> None:
-    """Together: each reads what the other writes about Jo; one journey, one person id."""
-    from peerdesk.services import journey
-
+def _together(team: Team) -> tuple[dict[str, Any], Any]:
+    """Amira shares Jo's support with Tom (diaries too); Tom writes a diary about Jo."""
     amira, tom = team.desks["a1"], team.desks["t1"]
     jo = _jo(amira)
     team.sync_all()
@@ -269,17 +267,30 @@ def test_two_peers_support_one_person_with_one_id(team: Team) -> None:
                        arrangement=handover.JOINT, diaries=True)
     team.sync_all()
     handover.apply(tom)
-    toms = tom.add(Kind.DIARY, diary("Met Jo with Amira.", when="2026-03-20T11:00"),
-                   person_id=jo["jo"].id)
+    toms = tom.add(Kind.DIARY, diary("Met Jo with Amira.", when="2026-03-20T11:00")
+                   | {"contact_type": "informal"}, person_id=jo["jo"].id)
     handover.apply(tom)
     team.sync_all()
+    return jo, toms
+
+
+def test_two_peers_support_one_person_with_one_id(team: Team) -> None:
+    """Together: each reads what the other writes about Jo; one journey, one person id."""
+    from peerdesk.services import journey
+
+    amira, tom = team.desks["a1"], team.desks["t1"]
+    jo, toms = _together(team)
     assert sorted(handover.supporters(amira, jo["jo"].id)) == ["Amira", "Tom"]
     for desk in (amira, tom):
         people = desk.records(Kind.PERSON)
         assert [p.id for p in people] == [jo["jo"].id]
         about = desk.records(Kind.DIARY, person_id=jo["jo"].id)
         assert {d.id for d in about} == {jo["diary"].id, toms.id}
-        assert journey.build(jo["jo"].id, desk.records(), person=people[0]).sessions >= 1
+    # One journey: both computers read the same one from both peers' diaries.
+    seen = [journey.build(jo["jo"].id, d.records(), person=d.get(jo["jo"].id))
+            for d in (amira, tom)]
+    assert seen[0].last_contact == seen[1].last_contact == "2026-03-20"
+    assert seen[0].sessions == seen[1].sessions == 2
 
 
 @pytest.mark.parametrize("who_erases", ["a1", "t1"])
@@ -291,15 +302,7 @@ def test_one_subject_access_and_one_erasure_for_every_supporter(team: Team,
     from peerdesk.services import sar
 
     amira, tom = team.desks["a1"], team.desks["t1"]
-    jo = _jo(amira)
-    team.sync_all()
-    handover.hand_over(amira, jo["jo"].id, "Tom", agreed_by="Jo, at the review",
-                       arrangement=handover.JOINT, diaries=True)
-    team.sync_all()
-    handover.apply(tom)
-    toms = tom.add(Kind.DIARY, diary("Met Jo with Amira."), person_id=jo["jo"].id)
-    handover.apply(tom)
-    team.sync_all()
+    jo, toms = _together(team)
     bundle = sar.collect(tom, jo["jo"].id)
     held = {r.id for r in bundle.records if r.versions}
     assert {jo["jo"].id, jo["plan"].id, jo["diary"].id, toms.id} <= held
