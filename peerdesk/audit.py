@@ -51,8 +51,9 @@ class AuditEntry:
     detail: str
 
 
-def _digest(prev: bytes, seq: int, at: datetime, actor: str | None, action: str,
-            record_id: str | None, detail: str) -> bytes:
+def digest_of(prev: bytes, seq: int, at: datetime, actor: str | None, action: str,
+              record_id: str | None, detail: str) -> bytes:
+    """An entry's chained hash: SHA-256 of the previous hash and the entry's canonical JSON."""
     body = json.dumps([seq, at.isoformat(), actor, action, record_id, detail],
                       separators=(",", ":")).encode()
     return hashlib.sha256(prev + body).digest()
@@ -65,7 +66,7 @@ def append(conn: Connection, *, at: datetime, actor_id: str | None, action: str,
     with what it records)."""
     last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    digest = _digest(prev, seq, at, actor_id, action, record_id, detail)
+    digest = digest_of(prev, seq, at, actor_id, action, record_id, detail)
     conn.execute(_INSERT, {
         "seq": seq, "at": at, "actor_id": actor_id, "action": action, "record_id": record_id,
         "detail": detail, "prev_hash": prev, "hash": digest,
@@ -124,7 +125,7 @@ def verify_chain(session: Session, verify_keys: Mapping[str, bytes]) -> list[str
             problems.append(f"Audit entries {expected_seq} to {row.seq - 1} are missing.")
         if row.prev_hash != prev:
             problems.append(f"{where} does not follow the entry before it (removed or reordered).")
-        digest = _digest(row.prev_hash, row.seq, row.at, row.actor_id, row.action,
+        digest = digest_of(row.prev_hash, row.seq, row.at, row.actor_id, row.action,
                          row.record_id, row.detail)
         if digest != row.hash:
             problems.append(f"{where} was changed after it was written.")
@@ -188,3 +189,46 @@ def anchor_problem(conn: Connection, anchor: Anchor, where: str) -> str | None:
         return (f"Audit entry {anchor.count} on this computer is not the one {where} names: "
                 "the trail was rewritten from there.")
     return None
+
+
+# -- what other people need to know: published, sealed, through the team share ---------------
+
+# Someone other than a record's author exported it, opened it in an emergency, or read it
+# with the trust recovery key: its author and the coordinators learn it on every device.
+NOTABLE = (BREAK_GLASS, EXPORT, READ)
+RECOVERY_READ = "recovery key"
+
+
+@dataclass(frozen=True)
+class Notable:
+    """A local entry about someone else's record, with what readers elsewhere need to check
+    it (its place in the chain and its author's signature) and to show it."""
+
+    seq: int
+    at: datetime
+    actor_id: str
+    action: str
+    record_id: str
+    detail: str
+    prev: bytes
+    hash: bytes
+    signature: bytes | None
+    record_author_id: str
+    kind: str
+
+
+def notable_since(conn: Connection, seq: int) -> list[Notable]:
+    """Entries after ``seq`` that someone else needs: an export, a break-glass opening or a
+    recovery-key read of a record by someone other than its author."""
+    rec = _RECORDS.c
+    rows = conn.execute(
+        select(_AUDIT, rec.author_id, rec.kind).join(_RECORDS, rec.id == _AUDIT.c.record_id)
+        .where(_AUDIT.c.seq > seq, _AUDIT.c.action.in_(NOTABLE),
+               _AUDIT.c.actor_id.is_not(None), rec.author_id != _AUDIT.c.actor_id)
+        .order_by(_AUDIT.c.seq))
+    return [Notable(r.seq, r.at, r.actor_id, r.action, r.record_id, r.detail,
+                    bytes(r.prev_hash), bytes(r.hash),
+                    bytes(r.signature) if r.signature is not None else None,
+                    r.author_id, r.kind)
+            for r in rows
+            if r.action != READ or r.detail.startswith(RECOVERY_READ)]

@@ -639,12 +639,16 @@ def cmd_audit_access(app: App) -> None:
 
     events = governance.access_to_my_records(app.desk)
     lines = [f"{dates.short_moment(e.at)}\t{e.who} ({governance.role_label(e.role)})\t{e.action}\t"
-             f"{e.kind}\t{e.record_id}" + (f"\treason: {e.reason}" if e.reason else "")
+             f"{e.kind}\t{e.record_id}" + (f"\tof {e.author}" if e.author else "")
+             + ("\ton another computer" if e.elsewhere else "")
+             + (f"\treason: {e.reason}" if e.reason else "")
              for e in events]
-    app.out("\n".join(lines) or "Nobody else has opened your records on this computer.",
+    app.out("\n".join(lines) or "Nobody else has opened your records, on this computer or on "
+            "any other that has synced with the team share.",
             [{"at": e.at.isoformat(timespec="seconds"), "who": e.who, "role": e.role,
               "action": e.action, "record_id": e.record_id, "kind": e.kind,
-              "reason": e.reason} for e in events])
+              "reason": e.reason, "author": e.author, "elsewhere": e.elsewhere}
+             for e in events])
 
 
 def cmd_break_glass(app: App) -> None:

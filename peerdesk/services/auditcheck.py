@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from peerdesk import audit
 from peerdesk.errors import InvalidInput, PeerDeskError
+from peerdesk.lanes import INLINE, Lanes
 from peerdesk.services import sync
 from peerdesk.services.vault import Vault
 from peerdesk.store import settings
-from peerdesk.sync import auditheads, auditsync, certs
+from peerdesk.sync import auditheads, auditnotices, auditsync, certs
 from peerdesk.sync import format as fmt
 from peerdesk.sync.share import FileTooLarge, Share
 
@@ -37,18 +38,21 @@ class _Found:
     configured: bool
 
 
-def _share_head(vault: Vault, share: Share | None, timeout: float) -> _Found:
+def _share_head(vault: Vault, share: Share | None, timeout: float, lanes: Lanes) -> _Found:
     if share is None:
         try:
-            location = sync.share_location(vault)
+            location = lanes.db(lambda: sync.share_location(vault))
         except InvalidInput:
             return _Found(None, None, False, False)
         share = sync.open_share(location, timeout=timeout)
-    with vault.store.begin() as conn:
-        team_id = settings.get(conn, "share_team_id") or ""
-        keys = certs.trusted_keys(conn)
+
+    def held() -> tuple[str, dict[str, bytes]]:
+        with vault.store.begin() as conn:
+            return settings.get(conn, "share_team_id") or "", certs.trusted_keys(conn)
+    team_id, keys = lanes.db(held)
     try:
-        found = auditheads.listed(share.list(auditheads.FOLDER), lambda _e: None)
+        rest, _notices = auditnotices.split(share.list(auditheads.FOLDER))
+        found = auditheads.listed(rest, lambda _e: None)
         problem = None
         for item in found.get(vault.device_id, []):
             try:
@@ -66,45 +70,63 @@ def _share_head(vault: Vault, share: Share | None, timeout: float) -> _Found:
         return _Found(None, None, False, True)
 
 
-def check(vault: Vault, *, share: Share | None = None, timeout: float = 10.0) -> AuditCheck:
-    """Long when the share is slow (share I/O): run it off the UI thread."""
-    problems = vault.verify_audit()
-    found = _share_head(vault, share, timeout)
+def check(vault: Vault, *, share: Share | None = None, timeout: float = 10.0,
+          lanes: Lanes = INLINE) -> AuditCheck:
+    """Long when the share is slow (share I/O): run it off the UI thread, on the I/O lane;
+    its database steps go to ``lanes``."""
+    problems = lanes.db(vault.verify_audit)
+    found = _share_head(vault, share, timeout, lanes)
     if found.problem:
         problems.append(found.problem)
-    with vault.store.begin() as conn:
-        now = audit.newest(conn)
-        last = auditsync.stored(conn)
-        anchors = [(last.anchor, auditsync.PUBLISHED)] if last else []
-        if found.head is not None:
-            anchors.append((audit.Anchor(found.head.count, found.head.hash), auditsync.ON_SHARE))
-        problems += [p for a, where in anchors if (p := audit.anchor_problem(conn, a, where))]
-        if found.reached and found.head is None and found.problem is None and last:
-            problems.append(
-                f"This computer's audit head ({last.anchor.count} entries) is missing from the "
-                "team share, though this computer published it: it was removed there. The next "
-                "sync writes it again.")
+
+    def compare() -> tuple[audit.Anchor, auditsync.Published | None,
+                           list[tuple[audit.Anchor, str]], list[str]]:
+        with vault.store.begin() as conn:
+            last = auditsync.stored(conn)
+            anchors = [(last.anchor, auditsync.PUBLISHED)] if last else []
+            if found.head is not None:
+                anchors.append((audit.Anchor(found.head.count, found.head.hash),
+                                auditsync.ON_SHARE))
+            return (audit.newest(conn), last, anchors,
+                    [p for a, where in anchors if (p := audit.anchor_problem(conn, a, where))])
+    now, last, anchors, cut = lanes.db(compare)
+    problems += cut
+    if found.reached and found.head is None and found.problem is None and last:
+        problems.append(
+            f"This computer's audit head ({last.anchor.count} entries) is missing from the "
+            "team share, though this computer published it: it was removed there. The next "
+            "sync writes it again.")
     anchored = max((a.count for a, _ in anchors), default=0)
     on_share = found.head is not None
-    checked = (f"Checked the {now.count} entries of this computer's audit trail, each against "
+    checked = _sentence(now.count, anchored, found, last is not None, bool(problems))
+    return AuditCheck(problems, checked, now.count, anchored, on_share)
+
+
+def _sentence(entries: int, anchored: int, found: _Found, published: bool,
+              problems: bool) -> str:
+    """What was checked, in one sentence."""
+    on_share = found.head is not None
+    checked = (f"Checked the {entries} entries of this computer's audit trail, each against "
                "the one before it and its author's signature")
     if on_share:
         checked += f", and against its signed head on the team share ({anchored} entries)"
-    elif last is not None:
+    elif published:
         checked += f", and against the head it last published ({anchored} entries)"
     if problems:
-        checked += "."
-    elif on_share or last is not None:
-        newer = now.count - anchored
-        checked += (": nothing is missing or changed" + (
-            f"; the newest {newer} are anchored at the next sync" if newer > 0 else ""))
+        return checked + "."
+    if on_share or published:
+        newer = entries - anchored
+        checked += ": nothing is missing or changed" + (
+            f"; the newest {newer} are anchored at the next sync" if newer > 0 else "")
         if not on_share and found.configured:
             checked += " (the team share could not be reached, so it was not read)"
-        checked += "."
-    elif found.configured:
-        checked += ("; it has no signed head on the team share yet (the next sync writes one), "
-                    "so removing its newest entries would not show yet.")
-    else:
-        checked += ("; there is no team share to anchor it, so removing its newest entries "
-                    "would not show.")
-    return AuditCheck(problems, checked, now.count, anchored, on_share)
+        return checked + "."
+    if found.reached:
+        return checked + ("; it has no signed head on the team share yet (the next sync "
+                          "writes one), so removing its newest entries would not show yet.")
+    if found.configured:
+        return checked + ("; the team share could not be reached and this computer has "
+                          "published no head yet, so removing its newest entries would not "
+                          "show.")
+    return checked + ("; there is no team share to anchor it, so removing its newest entries "
+                      "would not show.")

@@ -35,7 +35,14 @@ from peerdesk.errors import (
 )
 from peerdesk.services.desk import Desk
 from peerdesk.services.vault import Vault
-from peerdesk.store.models import AccountRow, AuditRow, RecordRow, VersionRow, WrapRow
+from peerdesk.store.models import (
+    AccountRow,
+    AuditReceivedRow,
+    AuditRow,
+    RecordRow,
+    VersionRow,
+    WrapRow,
+)
 
 RECOVERY_PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable's name
 MIN_REASON = 10
@@ -156,7 +163,8 @@ def _open_all(vault: Vault, record_id: str, kind: Kind, author_id: str, person_i
 
 @dataclass(frozen=True)
 class AccessEvent:
-    """Someone other than the author did something with one of her records."""
+    """Someone other than the author did something with one of her records (or, in a
+    coordinator's view, with a record of someone else in the team)."""
 
     at: datetime
     who: str
@@ -164,29 +172,65 @@ class AccessEvent:
     action: str
     record_id: str
     kind: str
-    reason: str  # break-glass only: the reason, opened with the author's own key
+    reason: str  # break-glass only, for the author: the reason, opened with her own key
+    author: str = ""  # the record's author, when it is not the one looking
+    elsewhere: bool = False  # it happened on another computer and came through the team share
+
+
+_SEEN_BY_OTHERS = (audit.READ, audit.EXPORT, audit.BREAK_GLASS)
+
+
+def _shown(me: str, coordinator: bool, author: str, actor: str | None, action: str,
+           detail: str) -> bool:
+    """Whether an entry belongs in this user's view: someone else with her record, or, for a
+    coordinator, an export, a break-glass opening or a recovery-key read of anyone's."""
+    if author == me:
+        return actor != me
+    if not coordinator or not author or author == actor:
+        return False
+    return action != audit.READ or detail.startswith(audit.RECOVERY_READ)
 
 
 def access_to_my_records(desk: Desk) -> list[AccessEvent]:
     """The author's view: every read, export and break-glass opening of her records by
-    someone else on this computer, newest first."""
+    someone else, on this computer and (through the team share) on any other, newest first.
+    A coordinator also sees every break-glass opening, export and recovery-key read of
+    anyone else's records in the team."""
+    me = desk.user.id
+    coordinator = desk.user.role is Role.COORDINATOR
     out = []
     with desk.vault.store.transaction() as s:
         names = {a.id: (a.name, a.role) for a in s.scalars(select(AccountRow))}
-        mine = {rid: kind for rid, kind in s.execute(
-            select(RecordRow.id, RecordRow.kind).where(RecordRow.author_id == desk.user.id))}
-        rows = s.scalars(select(AuditRow).where(
-            AuditRow.record_id.in_(list(mine)), AuditRow.actor_id != desk.user.id,
-            AuditRow.action.in_([audit.READ, audit.EXPORT, audit.BREAK_GLASS])))
-        for r in rows:
+
+        def event(at: datetime, actor: str | None, action: str, record_id: str, kind: str,
+                  author_id: str, detail: str, elsewhere: bool) -> AccessEvent:
             reason = ""
-            if r.action == audit.BREAK_GLASS:
-                sealed = _detail_fields(r.detail).get("for-author", "")
+            if action == audit.BREAK_GLASS and author_id == me:
+                sealed = _detail_fields(detail).get("for-author", "")
                 reason = _open_reason(sealed, desk.keys.receive_key,
-                                      f"peerdesk/break-glass/v1|{r.record_id}|{r.actor_id}")
-            name, role = names.get(r.actor_id or "", ("(unknown account)", ""))
-            out.append(AccessEvent(r.at, name, role, r.action, r.record_id or "",
-                                   mine[r.record_id or ""], reason))
+                                      f"peerdesk/break-glass/v1|{record_id}|{actor}")
+            name, role = names.get(actor or "", ("(unknown account)", ""))
+            author = "" if author_id == me else names.get(author_id, ("someone", ""))[0]
+            return AccessEvent(at, name, role, action, record_id, kind, reason, author,
+                               elsewhere)
+
+        records = {rid: (kind, author) for rid, kind, author in s.execute(
+            select(RecordRow.id, RecordRow.kind, RecordRow.author_id))}
+        mine = [rid for rid, (_k, author) in records.items() if author == me]
+        local = select(AuditRow).where(AuditRow.action.in_(_SEEN_BY_OTHERS))
+        if not coordinator:
+            local = local.where(AuditRow.record_id.in_(mine))
+        for r in s.scalars(local):
+            kind, author = records.get(r.record_id or "", ("", ""))
+            if _shown(me, coordinator, author, r.actor_id, r.action, r.detail):
+                out.append(event(r.at, r.actor_id, r.action, r.record_id or "", kind, author,
+                                 r.detail, False))
+        # From other computers, through the team share (sealed for the author and the
+        # coordinators): a coordinator sees her own there too, as she may have been elsewhere.
+        for n in s.scalars(select(AuditReceivedRow)):
+            if _shown(me, coordinator, n.record_author_id, n.actor_id, n.action, n.detail):
+                out.append(event(n.at, n.actor_id, n.action, n.record_id, n.kind,
+                                 n.record_author_id, n.detail, True))
     return sorted(out, key=lambda e: e.at, reverse=True)
 
 

@@ -28,7 +28,7 @@ from peerdesk.errors import DiskFull, EnvironmentProblem, IntegrityProblem, Newe
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision this code knows; a test keeps it equal to the scripts' head, and it
 # lets an up-to-date file open without importing Alembic.
-HEAD = "0005_sealed_keys"
+HEAD = "0006_audit_received"
 BACKUP_DIR = "backups"
 WORK_SUFFIX = ".upgrading"
 _SIDE_FILES = ("-wal", "-shm", "-journal")

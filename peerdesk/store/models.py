@@ -161,6 +161,23 @@ class AuditRow(Base):
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class AuditReceivedRow(Base):
+    """An audit entry another device published for readers here (docs/sync-protocol.md,
+    "Audit notices"): a break-glass opening, an export or a recovery-key read of someone
+    else's record. Ids, actions and times, as in ``audit``; a reason stays sealed."""
+
+    __tablename__ = "audit_received"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(36))
+    record_author_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(default="")
+
+
 # -- sync state (see docs/sync-protocol.md) ----------------------------------------------------
 
 

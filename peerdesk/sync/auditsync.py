@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects.sqlite import insert as upsert
 
 from peerdesk import audit
+from peerdesk.crypto.keys import UserKeys
+from peerdesk.domain import Role
 from peerdesk.store import settings
-from peerdesk.sync import auditheads, certs, heads
+from peerdesk.store.models import AuditReceivedRow, table
+from peerdesk.sync import auditheads, auditnotices, certs, heads
 from peerdesk.sync import format as fmt
 from peerdesk.sync.run import Run
 from peerdesk.sync.share import FileTooLarge, Share
@@ -26,6 +30,7 @@ from peerdesk.sync.share import FileTooLarge, Share
 ANCHOR_KEY = "audit_anchor"  # the head this device last published: {"count", "hash", "name"}
 ON_SHARE = "this computer's signed audit head on the team share"
 PUBLISHED = "the audit head this computer last published"
+_RECEIVED = table(AuditReceivedRow)
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,12 @@ def read_head(share: Share, item: heads.Listed, *, team_id: str,
                                                  verify_key=keys.get))
 
 
-def anchor(ctx: Run, *, team_id: str, user_id: str, sign: Callable[[bytes], bytes]) -> None:
-    found = auditheads.listed(ctx.share.list(auditheads.FOLDER),
-                              partial(ctx.odd_entry, auditheads.FOLDER))
+def anchor(ctx: Run, *, team_id: str, user_id: str, keys: UserKeys) -> None:
+    rest, notices = auditnotices.split(ctx.share.list(auditheads.FOLDER))
+    found = auditheads.listed(rest, partial(ctx.odd_entry, auditheads.FOLDER))
     own = found.get(ctx.device_id, [])
+    _receive(ctx, {d: n for d, n in notices.items() if d != ctx.device_id},
+             team_id=team_id, user_id=user_id, keys=keys)
     last = ctx.db(stored)
     # What the trail here must still hold: the head this device last wrote, and the newest
     # head on the share for this device when it is another one.
@@ -85,10 +92,11 @@ def anchor(ctx: Run, *, team_id: str, user_id: str, sign: Callable[[bytes], byte
                    f"{problem} Nothing was published over it; tell your administrator.")
     if problems or now.count == 0 or (anchored and not grew):
         return
+    _publish_notices(ctx, team_id=team_id, user_id=user_id, sign=keys.sign)
     written = auditheads.name(ctx.device_id, user_id, now.count)
     ctx.share.write(f"{auditheads.FOLDER}/{written}", auditheads.build(
         team_id=team_id, device_id=ctx.device_id, author_id=user_id, count=now.count,
-        hash_=now.hash, sign=sign))
+        hash_=now.hash, sign=keys.sign))
     ctx.db(partial(_store, published=Published(written, now)))
     for item in own:
         if item.entry.name != written and item.entry.name not in kept:
@@ -110,3 +118,80 @@ def _newest_valid(ctx: Run, own: list[heads.Listed], team_id: str,
         except fmt.Tampered as exc:
             ctx.quarantine(auditheads.FOLDER, item.entry.name, str(exc), item.entry.size)
     return None
+
+
+# -- notices: entries the author and the coordinators need, sealed for them -------------------
+
+NOTICES_PUBLISHED = "audit_notices_published"  # the last entry published as a notice
+
+
+def _seen_key(user_id: str) -> str:
+    return f"audit_notices_seen/{user_id}"  # {device id: last notice read}, for this user
+
+
+def _publish_notices(ctx: Run, *, team_id: str, user_id: str,
+                     sign: Callable[[bytes], bytes]) -> None:
+    def todo(conn: Connection) -> tuple[list[audit.Notable], dict[str, certs.Standing]]:
+        after = int(settings.get(conn, NOTICES_PUBLISHED) or 0)
+        return audit.notable_since(conn, after), certs.standings(conn)
+    entries, standings = ctx.db(todo)
+    coordinators = [(i, s.cert.receive_public) for i, s in sorted(standings.items())
+                    if s.cert is not None and not s.problem and s.cert.role is Role.COORDINATOR
+                    and s.account.status == certs.ACTIVE]
+    for entry in entries:
+        author = standings.get(entry.record_author_id)
+        readers = dict(coordinators)
+        if author is not None and author.cert is not None and not author.problem:
+            readers[entry.record_author_id] = author.cert.receive_public
+        ctx.share.write(
+            f"{auditheads.FOLDER}/{auditnotices.name(ctx.device_id, user_id, entry.seq)}",
+            auditnotices.build(entry, team_id=team_id, device_id=ctx.device_id,
+                               author_id=user_id, readers=sorted(readers.items()), sign=sign))
+        ctx.db(partial(settings.put, key=NOTICES_PUBLISHED, value=str(entry.seq)))
+
+
+def _open(data: bytes, item: heads.Listed, *, team_id: str, user_id: str, keys: UserKeys,
+          trusted: dict[str, bytes]) -> auditnotices.Notice | None:
+    signed = auditnotices.parse(data, item, team_id=team_id, verify_key=trusted.get)
+    return auditnotices.open_(signed, item, team_id=team_id, reader_id=user_id, keys=keys,
+                              actor_key=trusted.get)
+
+
+def _receive(ctx: Run, notices: dict[str, list[heads.Listed]], *, team_id: str, user_id: str,
+             keys: UserKeys) -> None:
+    """Notices from other devices this user has not looked at: each read once, kept here when
+    it is for her."""
+    seen: dict[str, int] = ctx.db(lambda conn: json.loads(
+        settings.get(conn, _seen_key(user_id)) or "{}"))
+    new = {d: [n for n in items if n.seq > seen.get(d, 0)] for d, items in notices.items()}
+    if not any(new.values()):
+        return
+    trusted = ctx.db(certs.trusted_keys)
+    for device, items in sorted(new.items()):
+        for item in items:
+            try:
+                data = ctx.share.read(f"{auditheads.FOLDER}/{item.entry.name}",
+                                      max_size=auditnotices.MAX_SIZE)
+                notice = fmt.boundary(partial(_open, data, item, team_id=team_id,
+                                              user_id=user_id, keys=keys, trusted=trusted))
+            except fmt.NewerFormat as exc:
+                ctx.newer(auditheads.FOLDER, item.entry.name, exc)
+                break  # this device's later notices wait for it
+            except FileTooLarge:
+                ctx.quarantine(auditheads.FOLDER, item.entry.name,
+                               "it is far too large to be an audit notice", item.entry.size)
+                notice = None
+            except fmt.Tampered as exc:
+                ctx.quarantine(auditheads.FOLDER, item.entry.name, str(exc), item.entry.size)
+                notice = None
+            seen[device] = item.seq
+
+            def keep(conn: Connection, found: auditnotices.Notice | None = notice) -> None:
+                if found is not None:
+                    conn.execute(upsert(_RECEIVED).values(
+                        device_id=found.device, seq=found.seq, at=found.at,
+                        actor_id=found.actor_id, action=found.action,
+                        record_id=found.record_id, record_author_id=found.record_author_id,
+                        kind=found.kind, detail=found.detail).on_conflict_do_nothing())
+                settings.put(conn, _seen_key(user_id), json.dumps(seen, sort_keys=True))
+            ctx.db(keep)

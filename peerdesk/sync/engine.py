@@ -161,7 +161,7 @@ class Engine:
         self.pull()
         self.push()
         auditsync.anchor(self.ctx, team_id=manifest.team_id, user_id=self.user_id,
-                         sign=self.keys.sign)
+                         keys=self.keys)
         self.result.conflicts = self.db(lambda conn: int(conn.scalar(
             select(func.count()).select_from(table(RecordRow)).where(
                 _R.conflict.is_(True), _R.author_id == self.user_id,

@@ -47,3 +47,10 @@ def test_break_glass_shows_in_the_authors_access_log(
     text = dialog.events.item(0).text()
     assert "Grace (Peer Worker Coordinator)" in text and "opened in an emergency" in text
     assert "your crisis plan" in text and REASON in text
+    # What `audit verify` says, where the access log is shown (read off the UI thread).
+    qtbot.waitUntil(lambda: "Checked the" in dialog.audit_check.text(), timeout=WAIT_MS)
+    assert dialog.audit_check.text().startswith("Checked the ")
+    assert dialog.audit_check.text().endswith(
+        "entries of this computer's audit trail, each against the one before it and its "
+        "author's signature; there is no team share to anchor it, so removing its newest "
+        "entries would not show.")

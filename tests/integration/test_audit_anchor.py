@@ -11,10 +11,19 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import x25519
 
+from peerdesk import audit
+from peerdesk.domain import Kind
+from peerdesk.services import governance as gov
+from peerdesk.services import sync
+from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
-from tests.conftest import CliResult, run_cli
+from tests.conftest import PASSPHRASE, CliResult, find_marker, run_cli
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER
+from tests.helpers.shares import RecordingShare
+from tests.helpers.team import make_team
+from ui.windows.access import event_text
 
 DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
 HEAD = re.compile(r"([0-9a-f-]{36})\.([0-9a-f-]{36})\.(\d{10})\.json")
@@ -120,3 +129,60 @@ def test_entries_removed_from_the_end_of_a_trail_show_against_the_share(office: 
     assert office.heads()[laptop] == anchored
     assert office.cli("amira", "audit", "verify").code == 4
     assert office.cli("grace", "audit", "verify").code == 0
+
+
+# -- break-glass reaches the author's other computers and the coordinators ---------------------
+
+REASON = "Jo is missing; the crisis team asked for her crisis plan contacts."
+
+
+def test_break_glass_on_one_computer_reaches_the_author_and_coordinators_everywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = x25519.X25519PrivateKey.generate()
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(
+        {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
+    monkeypatch.setenv("PEERDESK_POLICY", str(policy))
+    team = make_team(tmp_path)
+    try:
+        tom = team.join("t1", "Tom", "peer")
+        # Amira writes Jo's crisis plan on the ward PC, which Grace also signs in to.
+        ward = team.enrol("ward", "Amira")
+        person = ward.add(Kind.PERSON, {"label": "Jo"})
+        plan = ward.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister first."}},
+                        person_id=person.id)
+        team.sync("ward", "a1")
+        grace_ward = sign_in(team.vaults["ward"], "Grace", PASSPHRASE)
+        opened = gov.break_glass(grace_ward, plan.id, recovery_key=key, reason=REASON)
+        assert opened[-1].fields["sections"]["contacts"] == "My sister first."
+        sync.run_sync(grace_ward)
+        team.sync("a1", "office", "t1")
+
+        # Amira, on her laptop: who, what, why, and that it was on another computer.
+        seen = gov.access_to_my_records(team.desks["a1"])
+        assert [(e.who, e.action, e.record_id, e.kind, e.reason, e.author, e.elsewhere)
+                for e in seen] == [("Grace", audit.BREAK_GLASS, plan.id, "crisis_plan", REASON,
+                                    "", True)]
+        assert event_text(seen[0]).endswith(
+            "Grace (Peer Worker Coordinator) opened in an emergency, with the trust's own key, "
+            f"your crisis plan on another computer. Reason: {REASON}")
+        # Grace's coordinator view on the office PC: that it happened, to whose record; the
+        # reason is sealed for the author and the Caldicott Guardian only.
+        assert [(e.who, e.record_id, e.author, e.elsewhere, e.reason)
+                for e in gov.access_to_my_records(team.desks["office"])] == [
+            ("Grace", plan.id, "Amira", True, "")]
+        # Tom, a peer, learns nothing; the share holds no word of the reason.
+        assert gov.access_to_my_records(tom) == []
+        assert find_marker(Path(team.location), "crisis team") == []
+        notices = [p.name for p in (Path(team.location) / "audit").iterdir()
+                   if p.name.endswith(".notice.json")]
+        assert len(notices) == 1
+
+        # Read once: the next sync opens no notice again, and nothing is shown twice.
+        share = RecordingShare(team.location)
+        sync.run_sync(team.desks["a1"], share=share)
+        assert [p for p in share.of("read") if p.startswith("audit/")] == []
+        assert len(gov.access_to_my_records(team.desks["a1"])) == 1
+        grace_ward.lock()
+    finally:
+        team.close()

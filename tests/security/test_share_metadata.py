@@ -24,7 +24,7 @@ from tests.helpers.team import Team, diary, make_team
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sync-protocol.md"
 ROWS = {"share": "peerdesk-share.json", "account": "accounts/", "account-keys": "keys/",
         "changeset": "devices/", "snapshot": "devices/", "part": "devices/", "head": "heads/",
-        "audit-head": "audit/"}
+        "audit-head": "audit/", "audit-notice": "audit/"}
 OWNER, HPKE = "vault-aes256gcm", "hpke-x25519-hkdfsha256-aes256gcm"
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 

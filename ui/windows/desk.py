@@ -37,6 +37,7 @@ from peerdesk.progress import CancelToken
 from peerdesk.services import (
     Desk,
     Draft,
+    auditcheck,
     cover,
     fidelity,
     journey,
@@ -51,7 +52,7 @@ from peerdesk.services import consent as consent_service
 from peerdesk.services import handover as handover_service
 from peerdesk.services import sar as sar_service
 from peerdesk.services.arrival import arrive
-from peerdesk.services.governance import access_to_my_records
+from peerdesk.services.governance import AccessEvent, access_to_my_records
 from ui import theme
 from ui.errors import show_error
 from ui.models.drafts import DraftListModel
@@ -1249,8 +1250,13 @@ class DeskPage(QWidget):
         """The author's view of reads, copies and break-glass openings by anyone else."""
         desk = self.desk
         if desk is not None:
-            self._run(lambda: access_to_my_records(desk),
-                      lambda events: self._keep(AccessDialog(events, parent=self)))
+            def shown(events: list[AccessEvent]) -> None:
+                dialog = AccessDialog(events, parent=self)
+                self._keep(dialog)
+                # Reads the team share: on the I/O lane, its database steps on the db lane.
+                self._run_io(lambda: auditcheck.check(desk.vault, lanes=self.runner.lanes),
+                             dialog.show_check, dialog)
+            self._run(lambda: access_to_my_records(desk), shown)
 
     def _consents(self, editor: RecordEditor) -> ConsentDialog | None:
         """The plan's consent panel; each change is a new version, through the service."""
