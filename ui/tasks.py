@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -29,6 +30,7 @@ from peerdesk.errors import Cancelled, TimedOut
 from peerdesk.progress import CancelToken
 
 Callback = Callable[[Any], None]
+SWITCH_INTERVAL_S = 0.0005
 T = TypeVar("T")
 __all__ = ["CancelToken", "Lane", "Task", "TaskRunner", "TimedOut"]
 
@@ -189,6 +191,12 @@ class TaskRunner(QObject):
         self._idle = threading.Condition()
         self._db: _DbThread | None = None
         self._io = _IoWorkers(self._ran, io_threads)
+        if not inline:
+            # The UI thread takes the interpreter lock back at every call from Qt into Python
+            # (each cell painted, each event filtered), and each time waits until a busy
+            # worker hands it over: 5 ms by default, so a table painted while a worker
+            # decrypts waited hundreds of ms. Handed over every 0.5 ms, it waits little.
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     # -- starting and finishing ------------------------------------------------------------
 

@@ -79,3 +79,17 @@ def test_draft_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     assert label.startswith("New session diary, about Jo, last typed 1 Jan 2026, 09:30")
     model.clear()
     assert model.rowCount() == 0
+
+
+def test_sorting_in_steps_gives_what_sorted_gives() -> None:
+    """Worker-side sorting in runs (so the UI thread gets the interpreter lock in between)
+    keeps sorted()'s order, equal keys included, both ways."""
+    import random
+
+    from ui.models.rows import SORT_STEP, sorted_in_steps
+
+    rng = random.Random(4)
+    rows = [(rng.choice("abcdefg"), n) for n in range(SORT_STEP * 3 + 17)]
+    for reverse in (False, True):
+        assert sorted_in_steps(rows, key=lambda r: r[0], reverse=reverse) == \
+            sorted(rows, key=lambda r: r[0], reverse=reverse)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from peerdesk import dates, search
 from peerdesk.progress import CancelToken
-from ui.models.rows import Row
+from ui.models.rows import Row, sorted_in_steps
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -324,7 +324,7 @@ def _found(base: Sequence[Row], terms: list[str],
         out.extend(r for r in base[start:start + 5_000] if search.matches(r.haystack, terms))
     if order is not None:
         key, down = order
-        out.sort(key=key, reverse=down)
+        out = sorted_in_steps(out, key=key, reverse=down)
     return out
 
 
