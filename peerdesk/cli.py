@@ -280,8 +280,16 @@ def cmd_person_hand_over(app: App) -> None:
         "; the diaries about them stay with you")
     app.out(f"{plan.sentence(app.desk.user.id)}. {plan.to_name} gets {moved} at their next "
             "sync. The person's agreement is on each plan's consent ledger; your reflections, "
-            "wellbeing and private notes stay yours.",
+            f"wellbeing and private notes stay yours. Arrangement: {record.id}",
             {"id": record.id} | dict(record.fields))
+
+
+def cmd_person_end_support(app: App) -> None:
+    from peerdesk.services import handover
+
+    handover.end(app.desk, app.args.id)
+    app.out("Ended: the other peer receives nothing new from now; what they could already read "
+            "stays readable to them.", {"ended": app.args.id})
 
 
 def cmd_person_supporters(app: App) -> None:
@@ -835,6 +843,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cover-until", metavar="DATE",
                    help="cover while you are away, ending by itself after DATE")
     p.add_argument("--note", help="a note for the other peer")
+    p = command(people, "end-support", cmd_person_end_support,
+                "end shared support or cover early (ARRANGEMENT: the id hand-over printed)")
+    p.add_argument("id", metavar="ARRANGEMENT")
     p = command(people, "supporters", cmd_person_supporters, "who supports a person now")
     p.add_argument("id", metavar="PERSON")
     p = command(people, "erase", cmd_person_erase, "the person withdraws: erase everything about them")

@@ -296,6 +296,26 @@ def apply(desk: Desk, records_: Sequence[Record] | None = None, *,
     return Applied(carried, ended, received, followed)
 
 
+def end(desk: Desk, arrangement_id: str, *, today: date | None = None) -> Applied:
+    """End shared support or cover early, by the peer who arranged it: it ended yesterday, and
+    the other peer receives no new version from now (the same as when it ends by itself)."""
+    today = today or dates.today(desk.vault.clock())
+    record = desk.get(arrangement_id)
+    if record.kind is not Kind.HANDOVER:
+        raise InvalidInput("That id is not a handover, shared support or cover.")
+    plan = Arrangement.of(record)
+    if plan.arrangement == HANDOVER:
+        raise InvalidInput("A handover does not end: the person's support is the other peer's "
+                           "now. To take it back, the other peer hands it over with the "
+                           "person's agreement.")
+    if plan.ended(today):
+        raise InvalidInput("This has already ended.")
+    # Ended yesterday (before the day it started, if that was today: it never ran since).
+    yesterday = date.fromordinal(today.toordinal() - 1)
+    desk.update(arrangement_id, dict(record.fields) | {"ends": yesterday.isoformat()})
+    return apply(desk, today=today)
+
+
 def _noted(conn: Connection, user_id: str, record_id: str) -> bool:
     a = AuditRow.__table__.c
     return conn.scalar(select(a.seq).where(

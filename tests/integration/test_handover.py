@@ -221,6 +221,12 @@ def test_a_handover_on_a_shared_ward_pc_from_the_command_line(data_dir: Path) ->
     copy = run_cli(data_dir, "--user", "Tom", "plan", "export", mine["id"])
     assert copy.code == 0, copy.err
     assert "Tom" in copy.out
+    before = run_cli(data_dir, "--user", "Amira", "plan", "export", plan_id, "--format",
+                     "what-to-expect")
+    letter = run_cli(data_dir, "--user", "Tom", "plan", "export", jo, "--format",
+                     "what-to-expect")
+    assert letter.code == 0, letter.err
+    assert "Tom" in letter.out and "Amira" not in letter.out and "Amira" in before.out
 
 
 def test_cover_between_peers_ends_by_itself(team: Team) -> None:
@@ -272,6 +278,38 @@ def _together(team: Team) -> tuple[dict[str, Any], Any]:
     handover.apply(tom)
     team.sync_all()
     return jo, toms
+
+
+def test_cover_ended_early_from_the_command_line(data_dir: Path) -> None:
+    """Amira comes back sooner: she ends the cover on the shared ward PC, and Tom can no longer
+    write about Jo there."""
+    import json
+
+    from peerdesk.services import Vault
+    from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
+
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        for name in ("Amira", "Tom"):
+            vault.create_account(name, "peer", PASSPHRASE)
+
+    def as_(user: str, *args: str, stdin: str | None = None) -> Any:
+        result = run_cli(data_dir, "--user", user, *args, "--json", stdin=stdin)
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    jo = as_("Amira", "person", "add", "--label", "Jo")["id"]
+    cover = as_("Amira", "person", "hand-over", jo, "--to", "Tom", "--agreed-by",
+                "Jo, by phone", "--cover-until", "2999-01-31")
+    assert cover["arrangement"] == "cover" and cover["ends"] == "2999-01-31"
+    as_("Tom", "record", "add", "--kind", "diary", "--person", jo, "--file", "-",
+        stdin=json.dumps(diary("While Amira is off")))
+    handed = run_cli(data_dir, "--user", "Amira", "person", "end-support", cover["id"])
+    assert handed.code == 0, handed.err
+    refused = run_cli(data_dir, "--user", "Tom", "record", "add", "--kind", "diary",
+                      "--person", jo, "--file", "-", stdin=json.dumps(diary("after")))
+    assert refused.code == 3 and "do not support this person" in refused.err
+    again = run_cli(data_dir, "--user", "Amira", "person", "end-support", cover["id"])
+    assert again.code == 2 and "already ended" in again.err
 
 
 def test_two_peers_support_one_person_with_one_id(team: Team) -> None:
