@@ -93,3 +93,26 @@ def test_sorting_in_steps_gives_what_sorted_gives() -> None:
     for reverse in (False, True):
         assert sorted_in_steps(rows, key=lambda r: r[0], reverse=reverse) == \
             sorted(rows, key=lambda r: r[0], reverse=reverse)  # type: ignore[arg-type]
+
+
+def test_the_changes_a_search_sends_turn_the_rows_shown_into_the_rows_found() -> None:
+    """Whatever two searches show (each in the list's order), applying the removals and then
+    the insertions in turn gives exactly the new results."""
+    import random
+
+    from ui.models import records
+
+    rng = random.Random(9)
+    base = make_rows([Record(f"d{n}", Kind.DIARY, "a1", None, 1, datetime(2026, 1, 1),
+                             {"when": f"2026-01-01T10:{n % 60:02d}"}) for n in range(300)], {})
+    for _ in range(200):
+        old = [r for r in base if rng.random() < rng.random()]
+        new = [r for r in base if rng.random() < rng.random()]
+        shown = list(old)
+        for out, first, rows in records._diff(old, new, None):
+            if out:
+                assert shown[first:first + len(rows)] == rows
+                del shown[first:first + len(rows)]
+            else:
+                shown[first:first] = rows
+        assert shown == new

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import compress, groupby, repeat
+from operator import attrgetter, contains
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -304,6 +306,8 @@ Change = tuple[bool, int, list[Row]]
 Starter = Callable[[Callable[[], list[Change]], Callable[[list[Change]], None], CancelToken],
                    None]
 MOST_CHANGES = 64  # more runs than this: all rows out, then all in (two changes)
+STEP = 5_000  # rows searched between looks at whether a newer search replaced this one
+_HAYSTACK = attrgetter("haystack")
 
 
 def _narrower(before: list[str], now: list[str]) -> bool:
@@ -316,54 +320,60 @@ def _found(base: Sequence[Row], terms: list[str],
            order: tuple[Callable[[Row], str], bool] | None,
            token: CancelToken | None) -> list[Row]:
     """The rows of ``base`` with every term, in ``order`` (None: as they are). Plain Python:
-    runs on a worker, and stops when ``token`` is cancelled."""
-    out: list[Row] = []
-    for start in range(0, len(base), 5_000):
-        if token is not None:
-            token.check()
-        out.extend(r for r in base[start:start + 5_000] if search.matches(r.haystack, terms))
+    runs on a worker, a term at a time (the longest, usually the rarest, first: one tight
+    pass each), and stops when ``token`` is cancelled."""
+    out = list(base)
+    for term in sorted(terms, key=len, reverse=True):
+        kept: list[Row] = []
+        for start in range(0, len(out), STEP):  # each step in C, a few ms with the lock
+            if token is not None:
+                token.check()
+            step = out[start:start + STEP]
+            kept += compress(step, map(contains, map(_HAYSTACK, step), repeat(term)))
+        out = kept
     if order is not None:
         key, down = order
         out = sorted_in_steps(out, key=key, reverse=down)
     return out
 
 
+def _runs(flags: list[bool]) -> list[tuple[int, int]] | None:
+    """(first, count) of each run of False; None when there are more than MOST_CHANGES."""
+    marks = bytes(flags)
+    if marks.count(b"\x01\x00") > MOST_CHANGES:  # counted in C: most searches stop here
+        return None
+    out, at = [], 0
+    for flag, run in groupby(flags):
+        n = len(list(run))
+        if not flag:
+            out.append((at, n))
+        at += n
+    return out
+
+
 def _diff(old: list[Row], new: list[Row], token: CancelToken | None) -> list[Change]:
     """From the rows shown to the rows found, as runs taken out (last first, so each
-    position holds) and then runs put in. Both are in the same order, so what stays of
-    ``old`` is in ``new`` in that order."""
+    position holds) and then runs put in at their places. Both are in the same order, so
+    what stays of ``old`` is in ``new`` in that order; if not, or if the runs are many,
+    all rows out and then all in."""
     if token is not None:
         token.check()
-    wanted = {r.record.id for r in new}
-    changes: list[Change] = []
     scattered = [c for c in ((True, 0, old), (False, 0, new)) if c[2]]
-    end = len(old)
-    while end > 0:
-        if len(changes) > MOST_CHANGES:
-            return scattered
-        if old[end - 1].record.id in wanted:
-            end -= 1
-            continue
-        first = end - 1
-        while first > 0 and old[first - 1].record.id not in wanted:
-            first -= 1
-        changes.append((True, first, old[first:end]))
-        end = first
-    kept = [r for r in old if r.record.id in wanted]
-    at = 0
-    while at < len(new):
-        if len(changes) > MOST_CHANGES:
-            return scattered
-        if at < len(kept) and kept[at].record.id == new[at].record.id:
-            at += 1
-            continue
-        stop = at
-        while stop < len(new) and not (at < len(kept) and kept[at].record.id == new[stop].record.id):
-            stop += 1
-        changes.append((False, at, new[at:stop]))
-        kept[at:at] = new[at:stop]
-        at = stop
-    return scattered if len(changes) > MOST_CHANGES else changes
+    wanted = set(map(id, new))
+    stays = list(map(wanted.__contains__, map(id, old)))
+    out = _runs(stays)
+    if out is None:
+        return scattered
+    kept = list(compress(old, stays))
+    had = set(map(id, kept))
+    there = list(map(had.__contains__, map(id, new)))
+    put_in = _runs(there)
+    if put_in is None or len(out) + len(put_in) > MOST_CHANGES \
+            or list(compress(new, there)) != kept:
+        return scattered
+    changes: list[Change] = [(True, first, old[first:first + n]) for first, n in reversed(out)]
+    changes += [(False, first, new[first:first + n]) for first, n in put_in]
+    return changes
 
 
 def _place(rows: Sequence[Row], k: str, key: Callable[[Row], str], *, down: bool) -> int:
