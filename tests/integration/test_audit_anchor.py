@@ -136,14 +136,28 @@ def test_entries_removed_from_the_end_of_a_trail_show_against_the_share(office: 
 REASON = "Jo is missing; the crisis team asked for her crisis plan contacts."
 
 
+@pytest.fixture(params=["folder", pytest.param("samba", marks=pytest.mark.smb)])
+def share_at(request: pytest.FixtureRequest, tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """Where the team share is (its location) and the folder that holds it on disk."""
+    if request.param == "folder":
+        return str(tmp_path / "share"), tmp_path / "share"
+    samba = request.getfixturevalue("samba")
+    monkeypatch.setenv("PEERDESK_SHARE_USERNAME", SMB_USER)
+    monkeypatch.setenv("PEERDESK_SHARE_PASSWORD", SMB_PASSWORD)
+    name = f"notices-{tmp_path.name}"
+    return f"smb://127.0.0.1:{samba.port}/share/{name}", samba.root / name
+
+
 def test_break_glass_on_one_computer_reaches_the_author_and_coordinators_everywhere(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share_at: tuple[str, Path]) -> None:
+    location, on_disk = share_at
     key = x25519.X25519PrivateKey.generate()
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps(
         {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
     monkeypatch.setenv("PEERDESK_POLICY", str(policy))
-    team = make_team(tmp_path)
+    team = make_team(tmp_path, location=location)
     try:
         tom = team.join("t1", "Tom", "peer")
         # Amira writes Jo's crisis plan on the ward PC, which Grace also signs in to.
@@ -173,13 +187,13 @@ def test_break_glass_on_one_computer_reaches_the_author_and_coordinators_everywh
             ("Grace", plan.id, "Amira", True, "")]
         # Tom, a peer, learns nothing; the share holds no word of the reason.
         assert gov.access_to_my_records(tom) == []
-        assert find_marker(Path(team.location), "crisis team") == []
-        notices = [p.name for p in (Path(team.location) / "audit").iterdir()
+        assert find_marker(on_disk, "crisis team") == []
+        notices = [p.name for p in (on_disk / "audit").iterdir()
                    if p.name.endswith(".notice.json")]
         assert len(notices) == 1
 
         # Read once: the next sync opens no notice again, and nothing is shown twice.
-        share = RecordingShare(team.location)
+        share = RecordingShare(on_disk)  # the same files, counted
         sync.run_sync(team.desks["a1"], share=share)
         assert [p for p in share.of("read") if p.startswith("audit/")] == []
         assert len(gov.access_to_my_records(team.desks["a1"])) == 1

@@ -25,7 +25,7 @@ from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Role
 from peerdesk.errors import DecryptionFailed, WrongPassphrase
-from peerdesk.sync import auditheads, certs, keyfiles
+from peerdesk.sync import auditheads, auditnotices, certs, keyfiles
 from peerdesk.sync import format as fmt
 from peerdesk.sync.heads import Listed
 from peerdesk.sync.share import Entry
@@ -163,7 +163,7 @@ def test_sealed_keys_are_signed_by_the_account_itself() -> None:
 
 def _listed(v: dict[str, Any], name: str | None = None) -> Any:
     name = name or v["name"]
-    device, author, count = name.removesuffix(".json").split(".")
+    device, author, count = name.removesuffix(".json").removesuffix(".notice").split(".")
     return Listed(device, author, int(count), Entry(name, 0, "file"))
 
 
@@ -288,3 +288,58 @@ def test_a_changeset_with_a_clock_in_clear_or_a_changed_byte_is_refused() -> Non
         fmt.check_signature("changeset", signed, sig, bytes.fromhex(a["verify_public"]))
     with pytest.raises(fmt.Tampered, match="cannot be decrypted"):  # even were it signed
         fmt.open_sections(signed, fmt.read_header(signed), v["author"], author_keys())
+
+
+def _reader_keys() -> UserKeys:
+    def seeded(label: str) -> bytes:
+        return hashlib.sha256(f"peerdesk test vector|{label}".encode()).digest()
+    return UserKeys(seeded("own key"), x25519.X25519PrivateKey.from_private_bytes(
+        seeded("receive key")), ed25519.Ed25519PrivateKey.from_private_bytes(seeded("sign key")))
+
+
+def test_an_audit_notice_opens_for_its_reader_and_names_its_actor() -> None:
+    v, a = load("audit_notice.json"), load("account_secrets.json")
+    signed = independent_check(v["audit_notice"], "audit-notice", a["verify_public"])
+    assert (signed["team"], signed["device"], signed["author"], signed["seq"]) == (
+        v["team"], v["device"], v["author"], 57)
+    item = _listed(v)
+    parsed = auditnotices.parse(v["audit_notice"].encode(), item, team_id=v["team"],
+                                verify_key={v["author"]: bytes.fromhex(a["verify_public"])}.get)
+    actors = {v["actor"]: bytes.fromhex(v["actor_public"])}
+    notice = auditnotices.open_(parsed, item, team_id=v["team"], reader_id=v["author"],
+                                keys=_reader_keys(), actor_key=actors.get)
+    assert notice is not None
+    assert (notice.actor_id, notice.action, notice.record_id, notice.kind, notice.detail,
+            notice.at.isoformat()) == (v["actor"], "break-glass", v["record"], "crisis_plan",
+                                       v["detail"], v["at"])
+    # The entry's hash, as docs/sync-protocol.md describes the chain, by hand: the actor's
+    # signature is over it.
+    prev = hashlib.sha256(b"peerdesk test vector|audit entry 56").digest()
+    body = json.dumps([57, v["at"], v["actor"], "break-glass", v["record"], v["detail"]],
+                      separators=(",", ":")).encode()
+    assert hashlib.sha256(prev + body).hexdigest() == v["entry_hash"]
+
+
+def test_an_audit_notice_in_someone_elses_name_or_for_someone_else_is_refused() -> None:
+    v, a = load("audit_notice.json"), load("account_secrets.json")
+    item, owner = _listed(v), bytes.fromhex(a["verify_public"])
+    parsed = auditnotices.parse(v["audit_notice"].encode(), item, team_id=v["team"],
+                                verify_key={v["author"]: owner}.get)
+    # Whoever published it cannot pass an entry off as the actor's: her key does not match.
+    with pytest.raises(fmt.Tampered, match="not signed by the person it names"):
+        auditnotices.open_(parsed, item, team_id=v["team"], reader_id=v["author"],
+                           keys=_reader_keys(), actor_key={v["actor"]: owner}.get)
+    # Another reader's id: the wrap is bound to its reader, so nothing opens.
+    assert auditnotices.open_(parsed, item, team_id=v["team"],
+                              reader_id="11111111-2222-4333-8444-555555555555",
+                              keys=_reader_keys(), actor_key={}.get) is None
+    # A changed body fails the publisher's signature.
+    doc = json.loads(v["audit_notice"])
+    doc["signed"]["body"] = base64.b64encode(
+        flip(base64.b64decode(doc["signed"]["body"]))).decode()
+    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    with pytest.raises(InvalidSignature):
+        independent_check(changed, "audit-notice", a["verify_public"])
+    with pytest.raises(fmt.Tampered, match="signature"):
+        auditnotices.parse(changed.encode(), item, team_id=v["team"],
+                           verify_key={v["author"]: owner}.get)

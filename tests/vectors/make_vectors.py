@@ -16,9 +16,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
 
+from peerdesk import audit
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.domain import Role
-from peerdesk.sync import auditheads, certs, keyfiles
+from peerdesk.sync import auditheads, auditnotices, certs, keyfiles
 
 HERE = Path(__file__).resolve().parent
 SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
@@ -173,6 +174,34 @@ def changeset(acct: dict[str, str | int]) -> dict[str, object]:
             "with_clock_in_clear": sealed(signed | {"hlc": entries[0][0]["hlc"]})}
 
 
+def audit_notice(acct: dict[str, str | int]) -> dict[str, object]:
+    """A break-glass entry published as an audit notice: signed by the account that synced
+    (the "sign key" account), the entry itself signed by its actor (the "administrator" key),
+    sealed for one reader (the account's receive key). HPKE and AES-GCM draw fresh randomness,
+    so the test opens this file rather than remaking it."""
+    owner = ed25519.Ed25519PrivateKey.from_private_bytes(seed("sign key"))
+    actor = ed25519.Ed25519PrivateKey.from_private_bytes(seed("administrator"))
+    team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
+    device = "d1d1d1d1-2e2e-4f3f-8a4a-5b5b5b5b5b5b"
+    actor_id = "a0a0a0a0-b1b1-4c2c-8d3d-e4e4e4e4e4e4"
+    record_id = "7c1e5a4e-0d6b-4f3a-9a53-2f1f3e0b9d01"
+    prev, at = seed("audit entry 56"), datetime(2026, 3, 5, 14, 0)
+    detail = "role=coordinator; for-ig=c2VhbGVk; for-author=c2VhbGVk"
+    digest = audit.digest_of(prev, 57, at, actor_id, audit.BREAK_GLASS, record_id, detail)
+    entry = audit.Notable(57, at, actor_id, audit.BREAK_GLASS, record_id, detail, prev, digest,
+                          actor.sign(digest), str(acct["account_id"]), "crisis_plan")
+    reader_public = bytes.fromhex(str(acct["receive_public"]))
+    notice = auditnotices.build(entry, team_id=team, device_id=device,
+                                author_id=str(acct["account_id"]),
+                                readers=[(str(acct["account_id"]), reader_public)],
+                                sign=owner.sign)
+    return {"team": team, "device": device, "author": acct["account_id"], "seq": 57,
+            "actor": actor_id, "actor_public": raw_public(actor).hex(), "record": record_id,
+            "at": at.isoformat(), "detail": detail, "entry_hash": digest.hex(),
+            "name": auditnotices.name(device, str(acct["account_id"]), 57),
+            "audit_notice": notice.decode()}
+
+
 def main() -> None:
     acct = secrets()
     (HERE / "hpke.json").write_text(json.dumps(hpke(), indent=2) + "\n", "utf-8")
@@ -180,6 +209,9 @@ def main() -> None:
     (HERE / "documents.json").write_text(json.dumps(documents(acct), indent=2) + "\n", "utf-8")
     (HERE / "audit_head.json").write_text(json.dumps(audit_head(acct), indent=2) + "\n",
                                           "utf-8")
+    if not (HERE / "audit_notice.json").exists():  # random inside: written once, kept
+        (HERE / "audit_notice.json").write_text(
+            json.dumps(audit_notice(acct), indent=2) + "\n", "utf-8")
     (HERE / "changeset.json").write_text(json.dumps(changeset(acct), indent=2) + "\n",
                                          "utf-8")
 
