@@ -364,18 +364,31 @@ def lineage(desk: Desk, plan_id: str) -> list[Record]:
     return chain
 
 
-def status(desk: Desk, records_: Sequence[Record] | None = None, *,
-           today: date | None = None) -> dict[str, str]:
-    """Per person id, what is arranged now, from this user's point of view."""
+def running(desk: Desk, records_: Sequence[Record] | None = None, *,
+            today: date | None = None) -> dict[str, Arrangement]:
+    """Per person id, what is arranged for their support now that concerns this user (the
+    newest, where there are several)."""
     today = today or dates.today(desk.vault.clock())
-    out: dict[str, str] = {}
+    out: dict[str, Arrangement] = {}
     found = arrangements(desk.records(Kind.HANDOVER) if records_ is None
                          else [r for r in records_ if r.kind is Kind.HANDOVER])
     for plan in found:
-        if desk.user.id not in (plan.from_id, plan.to_id) or plan.ended(today):
-            continue
-        out[plan.person_id] = plan.sentence(desk.user.id)
+        if desk.user.id in (plan.from_id, plan.to_id) and not plan.ended(today):
+            out[plan.person_id] = plan
     return out
+
+
+def status(desk: Desk, records_: Sequence[Record] | None = None, *,
+           today: date | None = None) -> dict[str, str]:
+    """Per person id, what is arranged now, from this user's point of view."""
+    return {person: plan.sentence(desk.user.id)
+            for person, plan in running(desk, records_, today=today).items()}
+
+
+def endable(plan: Arrangement, user_id: str) -> bool:
+    """Whether ``user_id`` can end this arrangement early (shared support or cover she
+    arranged)."""
+    return plan.author_id == user_id and plan.arrangement != HANDOVER
 
 
 def supporters(desk: Desk, person_id: str, *, today: date | None = None) -> list[str]:

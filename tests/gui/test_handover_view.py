@@ -35,13 +35,13 @@ def _screenshot(shell, dialog, name: str) -> None:  # type: ignore[no-untyped-de
     screen.save(str(Path(where) / name))
 
 
-def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-untyped-def]
-        qtbot, make_shell, prepared_dir: Path) -> None:
+def _jo_open(qtbot, make_shell, prepared_dir: Path, *, plan: bool = False):  # type: ignore[no-untyped-def]
+    """Amira (with Tom on the same ward PC) signed in, Jo's record open; and Jo's plan."""
     with Vault(prepared_dir, kdf_params=LIGHT_KDF) as vault:
         vault.create_account("Tom", "peer", PASSPHRASE)
         amira = open_desk(vault, "Amira", PASSPHRASE)
         jo = amira.add(Kind.PERSON, {"label": "Jo"})
-        plan = amira.add(Kind.CRISIS_PLAN, PLAN, person_id=jo.id)
+        made = amira.add(Kind.CRISIS_PLAN, PLAN, person_id=jo.id) if plan else None
         amira.add(Kind.REFLECTION, {"when": "2026-03-14",
                                     "boundary_area": "sharing_lived_experience",
                                     "what_happened": "AMIRA-ONLY reflection"})
@@ -51,15 +51,30 @@ def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-u
     sign_in(qtbot, shell)
     page = shell.desk_page
     assert page is not None
-    page.open_record(jo)
-    qtbot.waitUntil(lambda: page.editor_for(jo.id) is not None, timeout=WAIT_MS)
-    editor = page.editor_for(jo.id)
-    assert editor is not None and editor.handover_button is not None
-    assert editor.handover_button.accessibleDescription()
+    editor = _open(qtbot, page, jo)
+    return shell, page, editor, jo, made
+
+
+def _open(qtbot, page, record):  # type: ignore[no-untyped-def]
+    page.open_record(record)
+    qtbot.waitUntil(lambda: page.editor_for(record.id) is not None, timeout=WAIT_MS)
+    return page.editor_for(record.id)
+
+
+def _dialog(qtbot, page, editor) -> HandoverDialog:  # type: ignore[no-untyped-def]
+    assert editor.handover_button is not None
     qtbot.mouseClick(editor.handover_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(isinstance(d, HandoverDialog) for d in page.dialogs),
                     timeout=WAIT_MS)
-    dialog = next(d for d in page.dialogs if isinstance(d, HandoverDialog))
+    return next(d for d in page.dialogs if isinstance(d, HandoverDialog))
+
+
+def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-untyped-def]
+        qtbot, make_shell, prepared_dir: Path) -> None:
+    shell, page, editor, _jo, plan = _jo_open(qtbot, make_shell, prepared_dir, plan=True)
+    assert editor.handover_button is not None
+    assert editor.handover_button.accessibleDescription()
+    dialog = _dialog(qtbot, page, editor)
     # Nobody's name in the title; nothing moves until someone says who agreed.
     assert "Jo" not in dialog.windowTitle()
     assert [dialog.to.itemText(i) for i in range(dialog.to.count())] == ["Tom"]
@@ -91,9 +106,7 @@ def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-u
     page = shell.desk_page
     assert page is not None
     qtbot.waitUntil(lambda: page.people_model.rowCount() == 1, timeout=WAIT_MS)
-    page.open_record(plan)
-    qtbot.waitUntil(lambda: page.editor_for(plan.id) is not None, timeout=WAIT_MS)
-    editor = page.editor_for(plan.id)
+    editor = _open(qtbot, page, plan)
     assert editor is not None and editor.continue_button is not None
     qtbot.waitUntil(lambda: "Handed over from Amira" in editor.banner.text(), timeout=WAIT_MS)
     _screenshot(shell, None, "46-handed-over-plan.png")
@@ -108,3 +121,30 @@ def test_amira_hands_jo_to_tom_and_tom_carries_on_her_plan(  # type: ignore[no-u
     assert carried is not None and carried.continue_button is None  # his, to edit
     assert mine.fields["sections"]["signs"] == "I stop answering the phone."
     assert all("AMIRA-ONLY" not in str(r.fields) for r in desk.records())
+
+
+def test_amira_arranges_cover_and_ends_it_early_in_the_app(  # type: ignore[no-untyped-def]
+        qtbot, make_shell, prepared_dir: Path) -> None:
+    from peerdesk.services import handover
+
+    _shell, page, editor, jo, _plan = _jo_open(qtbot, make_shell, prepared_dir)
+    dialog = _dialog(qtbot, page, editor)
+    cover = dialog.choice.button(2)
+    assert cover is not None
+    cover.setChecked(True)
+    qtbot.keyClicks(dialog.agreed_by, "Jo, by phone")
+    qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Tom covers for you until" in dialog.banner.text(),
+                    timeout=WAIT_MS)
+    dialog.close()
+    editor.close_button.click()
+    settle(qtbot)
+    editor = _open(qtbot, page, jo)
+    qtbot.waitUntil(lambda: "Tom covers for you until" in editor.banner.text(), timeout=WAIT_MS)
+    assert editor.banner.action.isVisible() and editor.banner.action.text() == "End it now"
+    qtbot.mouseClick(editor.banner.action, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Ended: Tom receives nothing new" in editor.banner.text(),
+                    timeout=WAIT_MS)
+    desk = page.desk
+    assert desk is not None
+    assert handover.supporters(desk, jo.id) == ["Amira"]

@@ -1091,11 +1091,25 @@ class DeskPage(QWidget):
         if desk is None or person_id is None:
             return
 
-        def said(arranged: dict[str, str]) -> None:
-            if person_id in arranged and editor.record is not None:
-                editor.banner.show_info(arranged[person_id] + ".")
+        def said(arranged: dict[str, handover_service.Arrangement]) -> None:
+            plan = arranged.get(person_id)
+            if plan is None or editor.record is None:
+                return
+            editor.banner.show_info(plan.sentence(self.user.id) + ".")
+            if handover_service.endable(plan, self.user.id):
+                editor.banner.set_action("End it now", lambda: self._end_support(editor, plan))
 
-        self._run(lambda: handover_service.status(desk), said, editor)
+        self._run(lambda: handover_service.running(desk), said, editor)
+
+    def _end_support(self, editor: RecordEditor,
+                     plan: handover_service.Arrangement) -> None:
+        desk = self.desk
+        if desk is None:
+            return
+        self._run(lambda: handover_service.end(desk, plan.id), lambda _done: (
+            editor.banner.show_done(f"Ended: {plan.to_name} receives nothing new about this "
+                                    "person from now; what they could already read stays "
+                                    "readable to them.")), editor)
 
     def open_draft(self, draft: Draft) -> RecordEditor:
         for e in self.editors:
