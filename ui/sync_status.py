@@ -12,6 +12,7 @@ import logging
 from contextlib import suppress
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -122,6 +123,8 @@ class SyncBar(QWidget):
         self.runner.db.start(job, on_success=self._show_status, on_error=self._quiet)
 
     def _show_status(self, result: tuple[str, str, int]) -> None:
+        if not shiboken6.isValid(self.conflicts_button):
+            return  # the window closed while the status was being read
         state, text, conflicts = result
         self.conflicts_button.setText(f"Conflicts ({conflicts})")
         self.conflicts_button.setVisible(conflicts > 0)
