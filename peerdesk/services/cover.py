@@ -84,7 +84,12 @@ def apply(desk: Desk, *, today: date | None = None) -> tuple[int, int]:
         return 0, 0
     today = today or dates.today(desk.vault.clock())
     everything = desk.records(Kind.COVER)
-    accounts = {a.name: a.id for a in desk.vault.accounts()}
+    members = desk.vault.accounts()
+    accounts = {a.name: a.id for a in members}
+    # A grant shares something only while both its author and the cover it names are
+    # coordinators, as their certificates say now: one naming a peer (written by a changed
+    # PeerDesk) or a coordinator since made a peer confers nothing, and what it shared stops.
+    coordinators = {a.id for a in members if a.role is Role.COORDINATOR and a.active}
     running: dict[str, set[str]] = {}  # cover account id -> coordinators she covers
     named: set[str] = set()
     for g in grants(everything):
@@ -92,7 +97,7 @@ def apply(desk: Desk, *, today: date | None = None) -> tuple[int, int]:
         if cover_id is None:
             continue
         named.add(cover_id)
-        if is_active(g, today):
+        if is_active(g, today) and {cover_id, g.author_id} <= coordinators:
             running.setdefault(cover_id, set()).add(g.author_id)
     shared = stopped = 0
     for record_id, readers in desk.shared_by_me().items():

@@ -160,3 +160,25 @@ def test_a_demoted_coordinators_earlier_comment_stands_and_a_later_one_does_not(
     with pytest.raises(NotAllowed, match="Only a Peer Worker Coordinator can"):
         cora.update(before.id, dict(before.fields) | {"text": "changed"})
     assert after.id not in {r.id for r in amira.records()}
+
+
+def test_a_cover_naming_a_peer_shares_nothing_with_her(team: Team) -> None:
+    """The one field of these kinds that gives anyone anything: the cover a grant names. A
+    coordinator's changed PeerDesk names a peer; the peers' computers share nothing with her."""
+    paul = team.join("p1", "Paul", "peer")
+    amira, grace = team.desks["a1"], team.desks["office"]
+    shared = amira.add("diary", diary("Sat with Jo on the ward."))
+    amira.share(shared.id, "Grace")
+    today = dates.today(grace.vault.clock())
+    me = grace.actor()
+    with me.transaction() as conn:  # cover.grant would refuse to name a peer
+        grant = saving.add_in(me, conn, Kind.COVER, {
+            "cover": "Paul", "starts": today.isoformat(),
+            "ends": (today + timedelta(days=30)).isoformat(), "note": ""})
+        sharing.give(me, conn, grant.id, amira.user.id)
+    team.sync("office", "a1")
+    assert [g.id for g in cover.grants(amira.records())] == [grant.id]  # Grace may write it
+    assert cover.apply(amira, today=today) == (0, 0)
+    assert amira.shared_by_me()[shared.id] == (grace.user.id,)
+    team.sync("a1", "p1")
+    assert shared.id not in {r.id for r in paul.records()}
