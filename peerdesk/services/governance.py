@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from peerdesk import audit, exports
 from peerdesk.config import recovery_reader_id
@@ -218,7 +218,11 @@ def access_to_my_records(desk: Desk) -> list[AccessEvent]:
             select(RecordRow.id, RecordRow.kind, RecordRow.author_id))}
         mine = [rid for rid, (_k, author) in records.items() if author == me]
         local = select(AuditRow).where(AuditRow.action.in_(_SEEN_BY_OTHERS))
-        if not coordinator:
+        if coordinator:  # her own records, and what a coordinator sees of everyone's
+            local = local.where(or_(
+                AuditRow.record_id.in_(mine), AuditRow.action != audit.READ,
+                AuditRow.detail.startswith(audit.RECOVERY_READ)))
+        else:
             local = local.where(AuditRow.record_id.in_(mine))
         for r in s.scalars(local):
             kind, author = records.get(r.record_id or "", ("", ""))

@@ -169,6 +169,10 @@ def test_break_glass_on_one_computer_reaches_the_author_and_coordinators_everywh
         grace_ward = sign_in(team.vaults["ward"], "Grace", PASSPHRASE)
         opened = gov.break_glass(grace_ward, plan.id, recovery_key=key, reason=REASON)
         assert opened[-1].fields["sections"]["contacts"] == "My sister first."
+        # On the ward PC itself, Grace's coordinator view names it, and whose record it was.
+        assert [(e.who, e.action, e.author, e.elsewhere)
+                for e in gov.access_to_my_records(grace_ward)] == [
+            ("Grace", audit.BREAK_GLASS, "Amira", False)]
         sync.run_sync(grace_ward)
         team.sync("a1", "office", "t1")
 
