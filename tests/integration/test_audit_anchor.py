@@ -15,10 +15,12 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 
 from peerdesk import audit
 from peerdesk.domain import Kind
+from peerdesk.services import auditcheck
 from peerdesk.services import governance as gov
 from peerdesk.services import sync
 from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
+from peerdesk.sync.share import FolderShare
 from tests.conftest import PASSPHRASE, CliResult, find_marker, run_cli
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER
 from tests.helpers.shares import RecordingShare
@@ -202,5 +204,77 @@ def test_break_glass_on_one_computer_reaches_the_author_and_coordinators_everywh
         assert [p for p in share.of("read") if p.startswith("audit/")] == []
         assert len(gov.access_to_my_records(team.desks["a1"])) == 1
         grace_ward.lock()
+    finally:
+        team.close()
+
+
+# -- the head itself on the share: changed, removed, or out of reach --------------------------
+
+def test_a_changed_or_removed_audit_head_is_found_and_written_again(tmp_path: Path) -> None:
+    team = make_team(tmp_path)
+    try:
+        a1 = team.desks["a1"]
+        a1.add("diary", {"when": "2026-03-02T10:30", "what_happened": "A walk."})
+        team.sync("a1")
+        audit_dir = Path(team.location) / "audit"
+        device = team.vaults["a1"].device_id
+        (head,) = [p for p in audit_dir.iterdir() if p.name.startswith(device)]
+        assert auditcheck.check(team.vaults["a1"]).ok
+
+        # Removed from the share: the check says so; the next sync writes it again.
+        head.unlink()
+        found = auditcheck.check(team.vaults["a1"])
+        assert found.problems == [
+            f"This computer's audit head ({found.anchored} entries) is missing from the team "
+            "share, though this computer published it: it was removed there. The next sync "
+            "writes it again."]
+        team.sync("a1")
+        assert auditcheck.check(team.vaults["a1"]).ok
+
+        # Changed on the share (a higher count than was signed for): set aside at the next
+        # sync, told once, and a head this computer signed takes its place.
+        (head,) = [p for p in audit_dir.iterdir() if p.name.startswith(device)]
+        doc = json.loads(head.read_bytes())
+        doc["signed"]["count"] += 50
+        forged = head.with_name(head.name.replace(
+            f"{doc['signed']['count'] - 50:010d}", f"{doc['signed']['count']:010d}"))
+        forged.write_text(json.dumps(doc))
+        head.unlink()
+        found = auditcheck.check(team.vaults["a1"])
+        assert found.problems == [
+            "This computer's audit head on the team share failed its checks (its signature "
+            f"does not match): audit/{forged.name}."]
+        a1.add("diary", {"when": "2026-03-03T10:30", "what_happened": "Another walk."})
+        (report,) = team.sync("a1")
+        assert [p for p in report.problems if "audit/" in p] == [
+            "A file on the team share failed its checks and was moved aside (its signature "
+            f"does not match): audit/{forged.name}. Nothing on this computer was changed."]
+        assert not forged.exists()
+        assert auditcheck.check(team.vaults["a1"]).ok
+    finally:
+        team.close()
+
+
+def test_with_the_share_out_of_reach_the_trail_is_checked_against_the_head_it_published(
+        tmp_path: Path) -> None:
+    team = make_team(tmp_path)
+    try:
+        team.desks["a1"].add("diary", {"when": "2026-03-02T10:30", "what_happened": "A walk."})
+        team.sync("a1")
+        vault = team.vaults["a1"]
+        published = auditcheck.check(vault).anchored
+        gone = FolderShare(tmp_path / "unplugged")  # a mapped drive that is not there
+        found = auditcheck.check(vault, share=gone)
+        assert found.ok and not found.on_share and found.anchored == published
+        assert found.checked.endswith(
+            f"and against the head it last published ({published} entries): nothing is missing "
+            f"or changed; the newest {found.entries - published} are anchored at the next sync "
+            "(the team share could not be reached, so it was not read).")
+        with sqlite3.connect(tmp_path / "a1" / DB_NAME) as conn:
+            conn.execute("DELETE FROM audit WHERE seq > ?", (published - 1,))
+        assert auditcheck.check(vault, share=gone).problems == [
+            f"The audit trail on this computer ends at entry {published - 1}, but the audit "
+            f"head this computer last published says it held {published}: entry {published} "
+            "was removed from this computer."]
     finally:
         team.close()
