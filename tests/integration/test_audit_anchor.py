@@ -15,9 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 
 from peerdesk import audit
 from peerdesk.domain import Kind
-from peerdesk.services import auditcheck
+from peerdesk.services import auditcheck, sync
 from peerdesk.services import governance as gov
-from peerdesk.services import sync
 from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
 from peerdesk.sync.share import FolderShare
