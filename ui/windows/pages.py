@@ -127,7 +127,7 @@ class ListPage(QWidget):
         self.empty.setVisible(bool(message))
         self.view.setVisible(not message)
         self.count.setVisible(not message)
-        self.count.setText(f"{shown} of {total} shown" if shown != total else f"{total} in all")
+        self.count.setText(f"{shown:,} of {total:,} shown" if shown != total else f"{total:,} in all")
 
     def _activated(self, index: QModelIndex) -> None:
         row = self.model.row_at(index)
