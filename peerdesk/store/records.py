@@ -500,3 +500,41 @@ def left_about_erased(conn: Connection, author_id: str) -> dict[str, list[str]]:
             exists().where(_ERASED.c.person_id == r.id))):
         found[str(pid)].append(pid)
     return dict(found)
+
+
+def live_about(conn: Connection, person_id: str, author_id: str,
+               kinds: Iterable[str]) -> list[str]:
+    """The ids of ``author_id``'s live records of some kinds about one person (the person
+    record itself among them, if its kind is asked for)."""
+    r = _RECORDS.c
+    return list(conn.scalars(select(r.id).where(
+        (r.id == person_id) | (r.person_id == person_id), r.author_id == author_id,
+        r.kind.in_(list(kinds)), r.erased_at.is_(None), r.deleted_at.is_(None))))
+
+
+def keys_to_give(conn: Connection, record_ids: Sequence[str], owner_id: str,
+                 reader_id: str) -> list[tuple[str, int, str]]:
+    """Every (record, local number, vid) of these records whose key the owner holds and the
+    reader does not: what giving her the whole history still takes."""
+    w, v = _WRAPS.c, _VERSIONS.c
+    theirs = aliased(WrapRow)
+    out: list[tuple[str, int, str]] = []
+    for i in range(0, len(record_ids), _CHUNK):
+        out += [(rid, n, vid) for rid, n, vid in conn.execute(
+            select(w.record_id, w.version, v.vid)
+            .join(_VERSIONS, (v.record_id == w.record_id) & (v.version == w.version))
+            .where(w.record_id.in_(list(record_ids[i:i + _CHUNK])), w.reader_id == owner_id,
+                   ~exists().where(theirs.record_id == w.record_id,
+                                   theirs.version == w.version,
+                                   theirs.reader_id == reader_id)))]
+    return out
+
+
+def read_by(conn: Connection, record_ids: Sequence[str], reader_id: str) -> set[str]:
+    """Which of these records ``reader_id`` receives new versions of."""
+    r = _READERS.c
+    out: set[str] = set()
+    for i in range(0, len(record_ids), _CHUNK):
+        out |= set(conn.scalars(select(r.record_id).where(
+            r.record_id.in_(list(record_ids[i:i + _CHUNK])), r.reader_id == reader_id)))
+    return out
