@@ -209,9 +209,16 @@ def _account_json(a: Any) -> dict[str, Any]:
 
 
 def cmd_user_list(app: App) -> None:
+    from peerdesk.services import membership
     accounts = app.vault.accounts()
-    app.out("\n".join(f"{a.name}\t{a.role.label}{_STATUS_TEXT[a.status]}" for a in accounts)
-            or "No accounts yet.", [_account_json(a) for a in accounts])
+    root = membership.root_id(app.vault)
+
+    def line(a: Any) -> str:
+        mark = " (root administrator)" if a.id == root else ""
+        return f"{a.name}\t{a.role.label}{mark}{_STATUS_TEXT[a.status]}"
+
+    app.out("\n".join(line(a) for a in accounts) or "No accounts yet.",
+            [_account_json(a) | {"root": a.id == root} for a in accounts])
 
 
 def cmd_user_approve(app: App) -> None:
@@ -236,6 +243,23 @@ def cmd_user_remove(app: App) -> None:
     account = membership.remove(app.desk, app.args.name)
     app.out(f"Removed {account.name} from the team. Every device learns it at its next sync; "
             "nothing new is shared with her.", _account_json(account))
+
+
+def cmd_user_hand_over_root(app: App) -> None:
+    from peerdesk.services import membership
+    account = membership.hand_over_root(app.desk, app.args.name)
+    app.out(f"{account.name} is now the team's root administrator; you stay an administrator. "
+            "Every device learns it at its next sync (yours first).", _account_json(account))
+
+
+def cmd_user_take_over_root(app: App) -> None:
+    from peerdesk.services import membership
+    if not app.args.yes:
+        raise errors.InvalidInput("Taking over removes the root administrator from the team; "
+                                  "do it only if she is gone for good. Add --yes to confirm.")
+    former = membership.take_over_root(app.desk)
+    app.out(f"You are now the team's root administrator, and {former.name} was removed from "
+            "the team. Every device learns it at your next sync.", _account_json(former))
 
 
 def cmd_user_passwd(app: App) -> None:
@@ -818,6 +842,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(users, "remove", cmd_user_remove,
                 "remove a member from the team (an administrator)")
     p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm")
+    p = command(users, "hand-over-root", cmd_user_hand_over_root,
+                "the root administrator passes that role to another administrator")
+    p.add_argument("name")
+    p = command(users, "take-over-root", cmd_user_take_over_root,
+                "an administrator takes over the root's role when the root is gone for good "
+                "(removes her)")
     p.add_argument("--yes", action="store_true", help="confirm")
     command(users, "passwd", cmd_user_passwd,
             "change passphrase (new one from PEERDESK_NEW_PASSPHRASE or the next stdin line)")

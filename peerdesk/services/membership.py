@@ -7,10 +7,17 @@ and published by her next sync. Nothing else signs one, so a routine sync never 
 - ``set_role``: a member's role changes.
 - ``remove``: a member leaves (or a waiting account is turned down). Her devices are refused
   at their next sync, nothing new is wrapped for her, and every device shows who was removed.
+- ``hand_over_root``: the root administrator (whose key every device pinned, or was led to by
+  earlier successions) passes that role to another administrator: a signed step of the
+  chain in peerdesk/sync/succession.py. She stays an administrator, and can then be removed.
+- ``take_over_root``: an administrator takes the root's role when the root is gone for good
+  (a lost laptop), and removes her in the same action.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
@@ -19,12 +26,13 @@ from peerdesk import audit
 from peerdesk.domain import Account, Role
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
 from peerdesk.store.models import AccountRow
-from peerdesk.sync import certs, state
+from peerdesk.sync import certs, state, succession
 
 if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
+    from peerdesk.services.vault import Vault
 
-__all__ = ["approve", "remove", "set_role"]
+__all__ = ["approve", "hand_over_root", "remove", "root_id", "set_role", "take_over_root"]
 
 
 def _admin(desk: Desk) -> certs.Anchor:
@@ -69,12 +77,38 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
         # A role change ends her earlier role at the same cut-off: what she wrote before it
         # keeps standing everywhere, what she writes after is judged by her new role.
         ends = state.stream_ends(conn, account.id, me.device_id)
+        signed_by_her = _signed_by(everyone, team, target) if status == certs.REMOVED else []
+        if me.user.id in dict(signed_by_her) and team.key != me.keys.public().verify:
+            raise NotAllowed(f"{account.name} approved you as an administrator, so you cannot "
+                             "remove her: the root administrator, or another administrator, "
+                             "can.")
         certs.certify(conn, account.id, role=asked, status=status, team_id=team.team_id,
                       issuer_id=me.user.id, sign=me.keys.sign, now=me.now(),
                       streams=ends if status == certs.REMOVED else None, cut=ends)
         me.audit(conn, audit.CERTIFIED, None,
                  f"account={account.id}; {why}; role={asked.value}; status={status}")
+        # What a removed administrator signed is signed again by the one removing her, as it
+        # was, so those accounts stay members (in the same step: her own may be among them).
+        for i, cert in signed_by_her:
+            certs.certify(conn, i, role=cert.role, status=cert.status, team_id=team.team_id,
+                          issuer_id=me.user.id, sign=me.keys.sign, now=me.now(),
+                          streams=cert.streams)
+            me.audit(conn, audit.CERTIFIED, None,
+                     f"account={i}; signed again; role={cert.role.value}; status={cert.status}")
         return certs.standings(conn)[account.id].account
+
+
+def _signed_by(everyone: dict[str, certs.Standing], team: certs.Anchor,
+               target: certs.Standing) -> list[tuple[str, certs.Cert]]:
+    """The certificates an administrator signed that hold (a file from before issuers was
+    signed by the pinned key's owner)."""
+    her = target.cert
+    if her is None or target.problem or her.role is not Role.ADMIN:
+        return []
+    return [(i, s.cert) for i, s in everyone.items()
+            if s.cert is not None and not s.problem and i != her.id
+            and (s.cert.issuer == her.id
+                 or (s.cert.issuer is None and her.verify_public == team.original))]
 
 
 def _asked(conn: Connection, account_id: str) -> Role:
@@ -109,27 +143,112 @@ def remove(desk: Desk, name_or_id: str) -> Account:
         for s in certs.standings(conn).values():
             if name_or_id in {s.account.id, s.account.name} and s.cert is not None \
                     and s.cert.verify_public == team.key:
-                raise NotAllowed("The administrator who made the team holds its key on the "
-                                 "team share, so her account cannot be removed: make a new "
-                                 "team share to hand the team to another administrator.")
-    removed = _certify(desk, name_or_id, role=None, status=certs.REMOVED, why="removed")
-    if removed.role is Role.ADMIN:
-        _take_over(desk, removed.id)
-    return removed
+                raise NotAllowed(f"{s.account.name} is the team's root administrator, so her "
+                                 "account cannot be removed. She hands that role to another "
+                                 "administrator first (peerdesk user hand-over-root NAME), or, "
+                                 "if she is gone for good, another administrator takes it "
+                                 "over (peerdesk user take-over-root --yes).")
+    return _certify(desk, name_or_id, role=None, status=certs.REMOVED, why="removed")
 
 
-def _take_over(desk: Desk, former: str) -> None:
-    """Every certificate a removed administrator signed is signed again by the one removing
-    her, as it was, so those accounts stay members."""
+# -- the root administrator's role --------------------------------------------------------------
+
+def root_id(vault: Vault) -> str | None:
+    """The account of the team's root administrator, if this computer knows it."""
+    with vault.store.begin() as conn:
+        found = certs.anchor(conn)
+        if found is None:
+            return None
+        return next((i for i, s in certs.standings(conn).items()
+                     if s.cert is not None and s.cert.verify_public == found.key), None)
+
+
+def _on_share(desk: Desk, conn: Connection) -> None:
+    if f"{desk.user.id}.json" not in state.published(conn):
+        raise InvalidInput("The root administrator's role is passed on through the team share: "
+                           "set it up first (peerdesk share init LOCATION).")
+
+
+def hand_over_root(desk: Desk, name_or_id: str) -> Account:
+    """The root administrator passes her role to another active administrator."""
     team = _admin(desk)
     me = desk.actor()
+    mine = me.keys.public().verify
+    if team.key != mine:
+        raise NotAllowed("Only the team's root administrator can hand that role over. If she "
+                         "is gone for good, an administrator takes it over: peerdesk user "
+                         "take-over-root --yes")
     with me.transaction() as conn:
-        for i, s in certs.standings(conn).items():
-            cert = s.cert
-            if cert is not None and cert.issuer == former and i != former:
-                certs.certify(conn, i, role=cert.role, status=cert.status,
-                              team_id=team.team_id, issuer_id=me.user.id, sign=me.keys.sign,
-                              now=me.now(), streams=cert.streams)
-                me.audit(conn, audit.CERTIFIED, None,
-                         f"account={i}; signed again; role={cert.role.value}; "
-                         f"status={cert.status}")
+        _on_share(desk, conn)
+        target = next((s for s in certs.standings(conn).values()
+                       if name_or_id in {s.account.id, s.account.name}), None)
+        if target is None:
+            raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
+        account = target.account
+        if account.id == me.user.id:
+            raise InvalidInput("You are the root administrator already.")
+        if account.role is not Role.ADMIN or not account.active or target.cert is None:
+            raise InvalidInput(f"{account.name} must be an active administrator first: "
+                               f"peerdesk user role {account.name!r} admin")
+        _add_step(conn, team, how=succession.HAND_OVER, from_id=me.user.id, from_key=mine,
+                  to_id=account.id, to_key=target.cert.verify_public, sign=me.keys.sign,
+                  now=me.now())
+        me.audit(conn, audit.CERTIFIED, None,
+                 f"account={account.id}; root administrator handed over")
+        return account
+
+
+def take_over_root(desk: Desk) -> Account:
+    """An administrator takes the root's role from a root who is gone for good, and removes
+    her (what she signed is signed again by the one taking over). Returns the former root."""
+    team = _admin(desk)
+    me = desk.actor()
+    mine = me.keys.public().verify
+    if team.key == mine:
+        raise InvalidInput("You are the root administrator already.")
+    with me.transaction() as conn:
+        _on_share(desk, conn)
+        everyone = certs.standings(conn)
+        root = next((s for s in everyone.values()
+                     if s.cert is not None and s.cert.verify_public == team.key), None)
+        if root is None:
+            raise NotFound("This computer does not have the root administrator's account, so "
+                           "it cannot take over from her. Sync first.")
+        proof = _proof(everyone, me.user.id, root.account.id)
+        _add_step(conn, team, how=succession.TAKE_OVER, from_id=root.account.id,
+                  from_key=team.key, to_id=me.user.id, to_key=mine, sign=me.keys.sign,
+                  now=me.now(), proof=proof)
+        me.audit(conn, audit.CERTIFIED, None,
+                 f"account={root.account.id}; root administrator taken over")
+    return remove(desk, root.account.id)
+
+
+def _proof(everyone: dict[str, certs.Standing], me: str, root: str) -> list[bytes]:
+    """Her certificate, then her issuer's, up to one the root signed."""
+    out: list[bytes] = []
+    at = everyone.get(me)
+    while at is not None and at.cert is not None and len(out) < succession.MAX_PROOF:
+        out.append(at.cert.raw)
+        if at.cert.issuer == root:
+            return out
+        at = everyone.get(at.cert.issuer or "")
+    raise NotAllowed("Your administrator's certificate does not lead back to the root "
+                     "administrator on this computer, so you cannot take over from her.")
+
+
+def _add_step(conn: Connection, team: certs.Anchor, *, how: str, from_id: str,
+              from_key: bytes, to_id: str, to_key: bytes, sign: Callable[[bytes], bytes],
+              now: datetime, proof: list[bytes] | None = None) -> None:
+    """The next step of the chain, checked as every other device will check it, then kept
+    (published by this computer's next sync)."""
+    held = succession.held(conn)
+    raw = succession.build(team_id=team.team_id, n=len(held) + 1,
+                           prev=held[-1].digest if held else "", from_id=from_id,
+                           from_key=from_key, to_id=to_id, to_key=to_key, how=how, now=now,
+                           sign=sign, proof=proof or [])
+    step = succession.parse(raw)
+    resolved = succession.resolve(team.team_id, team.original, [*held, step])
+    if not resolved.chain or resolved.chain[-1].raw != raw:
+        raise NotAllowed("The change of root administrator would not hold: "
+                         f"{resolved.refused.get(raw, 'it does not follow on')}.")
+    succession.keep(conn, resolved.chain)

@@ -17,6 +17,7 @@ administrator made there adopts those, and any later account waits for approval.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ KIND = "account"
 ACTIVE, REMOVED = "active", "removed"
 PENDING, ALTERED = "pending", "altered"
 ANCHOR_KEY, TEAM_KEY = "share_admin_key", "share_team_id"
+SUCCESSORS_KEY = "share_root_keys"  # the keys a chain of successions led to, oldest first
 _ACCOUNTS = table(AccountRow)
 _A = _ACCOUNTS.c
 
@@ -71,7 +73,14 @@ class Cert:
 @dataclass(frozen=True)
 class Anchor:
     team_id: str
-    key: bytes
+    key: bytes  # the root administrator's key now
+    # Earlier roots' keys, oldest (the pinned one) first, after a succession (succession.py).
+    former: tuple[bytes, ...] = ()
+
+    @property
+    def original(self) -> bytes:
+        """The key this computer pinned (the share manifest's)."""
+        return self.former[0] if self.former else self.key
 
 
 def parse(data: bytes) -> Cert:
@@ -104,7 +113,7 @@ def parse(data: bytes) -> Cert:
 
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
           sign: Callable[[bytes], bytes], now: datetime,
-          streams: dict[str, int] | None = None, delegated: bool = False,
+          streams: dict[str, int] | None = None, format_: int = fmt.FORMAT,
           earlier: list[dict[str, Any]] | None = None) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
     Its sealed keys go with it, so a new device can enrol with only a passphrase: the
@@ -120,7 +129,7 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
         "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {})
         | ({roles.FIELD: earlier} if earlier else {}),
-        sign, format_=fmt.DELEGATED_FORMAT if delegated else fmt.FORMAT)
+        sign, format_=format_)
 
 
 def created_at(cert: Cert) -> datetime:
@@ -133,7 +142,15 @@ def anchor(conn: Connection) -> Anchor | None:
     key, team = settings.get(conn, ANCHOR_KEY), settings.get(conn, TEAM_KEY)
     if key is None or team is None:
         return None
-    return Anchor(team, bytes.fromhex(key))
+    roots = [bytes.fromhex(key)] + [bytes.fromhex(k) for k in
+                                    json.loads(settings.get(conn, SUCCESSORS_KEY) or "[]")]
+    return Anchor(team, roots[-1], tuple(roots[:-1]))
+
+
+def set_successors(conn: Connection, keys: list[bytes]) -> None:
+    """The root administrators' keys after the pinned one, as the chain of successions
+    this computer verified names them (succession.keep)."""
+    settings.put(conn, SUCCESSORS_KEY, json.dumps([k.hex() for k in keys]))
 
 
 def set_anchor(conn: Connection, found: Anchor) -> None:
@@ -166,8 +183,13 @@ class _Chain:
             return None if _signed_by(cert, cert.verify_public) else "its signature does not match"
         if cert.team != a.team_id:
             return PENDING if cert.issuer == cert.id else "it belongs to another team"
-        if cert.issuer is None or (cert.issuer == cert.id and cert.verify_public == a.key):
-            return None if _signed_by(cert, a.key) else "its signature does not match"
+        if cert.issuer is None:  # a file from before issuers: the pinned key signed it
+            return None if _signed_by(cert, a.original) else "its signature does not match"
+        if cert.issuer == cert.id and (cert.verify_public == a.key
+                                       or cert.verify_public in a.former):
+            # The root administrator, or one who was root before a succession: her own
+            # certificate holds as it says until another administrator replaces it.
+            return None if _signed_by(cert, cert.verify_public) else "its signature does not match"
         if cert.issuer == cert.id:
             return PENDING  # certified itself before this computer had an administrator
         issuer = self.certs.get(cert.issuer)
@@ -180,6 +202,11 @@ class _Chain:
 
 
 def _signed_by(cert: Cert, key: bytes) -> bool:
+    return _verified(cert.raw, key)
+
+
+def signed_by_key(cert: Cert, key: bytes) -> bool:
+    """Whether ``key`` signed this certificate."""
     return _verified(cert.raw, key)
 
 
@@ -296,13 +323,18 @@ def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_
             serial = before.serial + 1
     earlier = roles.after_change(before.signed if before else None,
                                  before.role if before else None, role, cut=cut or {}, at=now)
-    # Signed by another administrator than the anchor's: a newer format (see format.py).
+    # Signed by another administrator than the pinned one, or after a succession: a newer
+    # format (see format.py).
     found = anchor(conn)
     issuer_key = conn.scalar(select(_A.verify_public).where(_A.id == issuer_id))
-    delegated = found is not None and issuer_key != found.key
+    format_ = fmt.FORMAT
+    if found is not None and found.former:
+        format_ = fmt.SUCCEEDED_FORMAT
+    elif found is not None and issuer_key != found.key:
+        format_ = fmt.DELEGATED_FORMAT
     data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
                  issuer_id=issuer_id, sign=sign, now=now, streams=streams,
-                 delegated=delegated, earlier=earlier)
+                 format_=format_, earlier=earlier)
     conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
         certificate=data, role=role.value))
     return data

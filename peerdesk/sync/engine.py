@@ -41,7 +41,7 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, roles, state
+from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, roles, state, succession
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange, KeyChange
 from peerdesk.sync.incoming import Apply
@@ -56,6 +56,7 @@ from peerdesk.sync.trust import (
     keys_to_publish,
     pin_manifest,
     read_manifest,
+    succession_to_publish,
     sync_accounts,
     to_publish,
     write_manifest,
@@ -172,7 +173,11 @@ class Engine:
 
     def publish_accounts(self) -> None:
         """An administrator's devices publish every certificate held here that the share does
-        not hold yet (signed when it was issued: a sync signs nothing)."""
+        not hold yet (signed when it was issued: a sync signs nothing); first the chain of
+        root administrators, which later certificates need."""
+        listed = {e.name for e in self.share.list(succession.FOLDER)}
+        for name, data in self.db(partial(succession_to_publish, on_share=listed)).items():
+            self.share.write(f"{succession.FOLDER}/{name}", data)
         held = self.db(to_publish)
         written = self.db(lambda conn: state.published_digests(conn))
         on_share = {e.name for e in self.share.list(fmt.ACCOUNTS)}

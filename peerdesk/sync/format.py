@@ -42,6 +42,9 @@ STREAM_KINDS = frozenset({"changeset", "snapshot", "part"})
 # names has format 3: a PeerDesk from before second administrators would find its signature
 # wrong and move it aside for everyone; a newer format it leaves where it is.
 DELEGATED_FORMAT = 3
+# After the root administrator's role passed to another (succession.py), every certificate
+# has format 4: a PeerDesk from before successions would take the new root for a stranger.
+SUCCEEDED_FORMAT = 4
 MANIFEST = "peerdesk-share.json"
 ACCOUNTS, DEVICES, QUARANTINE = "accounts", "devices", "quarantine"
 # A changeset holds at most this many entries, so no file comes near the size limit.
@@ -146,14 +149,14 @@ def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
     signed = doc["signed"]
     found = signed.get("format")
     # Anything above the newest format this PeerDesk writes of that kind is a newer PeerDesk's.
-    newest = (DELEGATED_FORMAT if kind == "account" else PADDED_FORMAT if kind in STREAM_KINDS
+    newest = (SUCCEEDED_FORMAT if kind == "account" else PADDED_FORMAT if kind in STREAM_KINDS
               else FORMAT)
     if isinstance(found, int) and not isinstance(found, bool) and found > newest:
         # Before anything else about it: a newer PeerDesk may have changed the rest.
         raise NewerFormat(found)
     if found != FORMAT and not (found == PARTED_FORMAT and kind in {"snapshot", "part"}) \
             and not (found == PADDED_FORMAT and kind in STREAM_KINDS) \
-            and not (found == DELEGATED_FORMAT and kind == "account"):
+            and not (found in {DELEGATED_FORMAT, SUCCEEDED_FORMAT} and kind == "account"):
         raise Tampered(f"it uses share format {found!r}, which no PeerDesk wrote")
     if signed.get("kind") != kind:
         raise Tampered(f"it is not a {kind} file")

@@ -3,18 +3,20 @@ accounts. Needs no user keys, so a new device can enrol with only a passphrase."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 
 from peerdesk.crypto.keys import UserKeys
+from peerdesk.domain import Role
 from peerdesk.errors import EnvironmentProblem, IntegrityProblem
 from peerdesk.store import settings
 from peerdesk.store.models import AccountRow, table
-from peerdesk.sync import certs, keyfiles, state
+from peerdesk.sync import certs, keyfiles, state, succession
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import ident, iso
 from peerdesk.sync.run import Run, RunResult
@@ -109,29 +111,18 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
     """Bring in every account certificate an administrator of this team signed that is newer
     than the one held here; refuse the rest. Returns how many accounts are new here. Files
     are read and checked off the database lane; the import is one step on it."""
+    root_changed = sync_succession(run, manifest)
     files = run.db(AccountFiles.load)
-    certified = run.db(lambda conn: {i for i, c in conn.execute(select(_A.id, _A.certificate))
-                                     if c is not None})
-    found: list[tuple[Entry, certs.Cert]] = []
-    for e in run.share.list(fmt.ACCOUNTS):
-        if e.is_temp:
-            continue
-        match = fmt.ACCOUNT_NAME.fullmatch(e.name)
-        if not match or e.kind != "file":
-            run.odd_entry(fmt.ACCOUNTS, e)
-            continue
-        if files.sizes.get(e.name) == e.size and match.group(1) in certified:
-            continue
-        cert = _read(run, e, match.group(1), manifest)
-        if cert is not None:
-            found.append((e, cert))
-    anchor = certs.Anchor(manifest.team_id, manifest.admin_key)
+    found, again = _changed_accounts(run, manifest, files, everything=root_changed)
+    anchor = run.db(certs.anchor) or certs.Anchor(manifest.team_id, manifest.admin_key)
     verdicts = run.db(partial(_judge, found=[c for _, c in found], anchor=anchor))
     added = 0
     take: list[certs.Cert] = []
     for e, cert in found:
         verdict = verdicts[cert.id]
-        if verdict == "older":
+        if verdict == "same" or (verdict == "older" and e.name in again):
+            pass  # as held here, or not yet replaced by what this computer signed since
+        elif verdict == "older":
             # Genuine but older than the one held: an old copy put back.
             run.report(f"account-rollback:{e.name}:{cert.issued}",
                        f"An older copy of an account was put back on the team share "
@@ -148,6 +139,144 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
     run.db(files.save)
     sync_keys(run)
     return added
+
+
+def _changed_accounts(run: Run, manifest: Manifest, files: AccountFiles, *,
+                      everything: bool) -> tuple[list[tuple[Entry, certs.Cert]], set[str]]:
+    """The account files whose size changed since they were read (or whose account has no
+    certificate here), parsed, and the names of those read again: when any changed, or the
+    root administrator did, the rest are read too. A certificate signed again by another
+    administrator (when the one who signed it is removed) can keep its size, and comes
+    with one that changed."""
+    certified = run.db(lambda conn: {i for i, c in conn.execute(select(_A.id, _A.certificate))
+                                     if c is not None})
+    found: list[tuple[Entry, certs.Cert]] = []
+    unchanged: list[tuple[Entry, str]] = []
+    for e in run.share.list(fmt.ACCOUNTS):
+        if e.is_temp:
+            continue
+        match = fmt.ACCOUNT_NAME.fullmatch(e.name)
+        if not match or e.kind != "file":
+            run.odd_entry(fmt.ACCOUNTS, e)
+            continue
+        if files.sizes.get(e.name) == e.size and match.group(1) in certified:
+            unchanged.append((e, match.group(1)))
+            continue
+        cert = _read(run, e, match.group(1), manifest)
+        if cert is not None:
+            found.append((e, cert))
+    again: set[str] = set()
+    if found or everything:
+        for e, account_id in unchanged:
+            cert = _read(run, e, account_id, manifest)
+            if cert is not None:
+                found.append((e, cert))
+                again.add(e.name)
+    return found, again
+
+
+# -- succession (the root administrator's role passed on) -------------------------------------
+
+def sync_succession(run: Run, manifest: Manifest) -> bool:
+    """Walk the chain of root administrators from the pinned key through the steps held
+    here and those on the share; keep it; set aside every step that is not in it. Whether
+    the root administrator changed."""
+    held = run.db(succession.held)
+    found = _new_steps(run, {s.name: s.raw for s in held})
+    if not found:
+        return False
+    resolved = run.db(partial(_resolve, team_id=manifest.team_id, original=manifest.admin_key,
+                              pool=[*held, *(s for _, s in found)]))
+    for e, step in found:
+        why = resolved.refused.get(step.raw)
+        if why is not None:
+            run.quarantine(succession.FOLDER, e.name,
+                           f"{why} — it was not taken as a change of root administrator",
+                           e.size)
+    if [s.raw for s in resolved.chain] != [s.raw for s in held]:
+        run.db(partial(succession.keep, chain=resolved.chain))
+        if resolved.chain:
+            _report_root(run, resolved.chain[-1])
+        return True
+    return False
+
+
+def _new_steps(run: Run, known: dict[str, bytes]) -> list[tuple[Entry, succession.Step]]:
+    found = []
+    for e in run.share.list(succession.FOLDER):
+        if e.is_temp:
+            continue
+        if not succession.NAME.fullmatch(e.name) or e.kind != "file":
+            run.odd_entry(succession.FOLDER, e)
+            continue
+        if e.name in known and e.size == len(known[e.name]):
+            continue  # a step this computer holds already (its own copy is the one it trusts)
+        step = _read_step(run, e)
+        if step is not None:
+            found.append((e, step))
+    return found
+
+
+def _report_root(run: Run, last: succession.Step) -> None:
+    name = run.db(lambda conn: conn.scalar(select(_A.name).where(_A.id == last.to_id)))
+    who = repr(name) if name else "another administrator"
+    how = "handed over" if last.how == succession.HAND_OVER else "taken over"
+    run.report(f"root:{last.digest}",
+               f"{who} is now the team's root administrator ({how} on {last.issued[:10]}).")
+
+
+def _read_step(run: Run, e: Entry) -> succession.Step | None:
+    return _read_small(run, succession.FOLDER, e, succession.parse,
+                       lambda step: step.name == e.name, "a succession")
+
+
+T = TypeVar("T")
+
+
+def _read_small(run: Run, folder: str, e: Entry, parse: Callable[[bytes], T],
+                matches: Callable[[T], bool], what: str) -> T | None:
+    """One small signed file, parsed inside the boundary and matched against its name; None
+    if it is set aside or left for a newer PeerDesk."""
+    if e.size > fmt.MAX_SMALL_FILE:
+        run.quarantine(folder, e.name, f"it is far too large to be {what}", e.size)
+        return None
+    try:
+        data = run.share.read(f"{folder}/{e.name}", max_size=fmt.MAX_SMALL_FILE)
+        found = fmt.boundary(partial(parse, data))
+        if not matches(found):
+            raise fmt.Tampered("its name does not match its content")
+    except FileTooLarge:
+        run.quarantine(folder, e.name, f"it is far too large to be {what}", e.size)
+        return None
+    except fmt.NewerFormat as exc:
+        run.newer(folder, e.name, exc)
+        return None
+    except fmt.Tampered as exc:
+        run.quarantine(folder, e.name, str(exc), e.size)
+        return None
+    return found
+
+
+def _resolve(conn: Connection, *, team_id: str, original: bytes,
+             pool: list[succession.Step]) -> succession.Resolved:
+    held = {i: c for i, c in conn.execute(select(_A.id, _A.certificate)) if c is not None}
+
+    def removed_by(account_id: str, root_key: bytes, proof: certs.Cert) -> bool:
+        """The outgoing root signed a newer certificate for the taker, not an active
+        administrator's: she had been removed (or her role changed) first."""
+        try:
+            mine = fmt.boundary(partial(certs.parse, held[account_id]))
+        except (KeyError, fmt.Tampered, fmt.NewerFormat):
+            return False
+        return (mine.order > proof.order and certs.signed_by_key(mine, root_key)
+                and not (mine.role is Role.ADMIN and mine.status == certs.ACTIVE))
+
+    return succession.resolve(team_id, original, pool, removed_by)
+
+
+def succession_to_publish(conn: Connection, *, on_share: set[str]) -> dict[str, bytes]:
+    """The steps of the chain held here that the share does not list."""
+    return {s.name: s.raw for s in succession.held(conn) if s.name not in on_share}
 
 
 # -- sealed keys (a passphrase changed on another device) -------------------------------------
@@ -184,26 +313,8 @@ _LATER = "later"
 
 
 def _read_keys(run: Run, e: Entry, account_id: str) -> keyfiles.SealedKeys | None:
-    if e.size > fmt.MAX_SMALL_FILE:
-        run.quarantine(keyfiles.FOLDER, e.name, "it is far too large to be an account's keys",
-                       e.size)
-        return None
-    try:
-        data = run.share.read(f"{keyfiles.FOLDER}/{e.name}", max_size=fmt.MAX_SMALL_FILE)
-        sealed = fmt.boundary(partial(keyfiles.parse, data))
-        if sealed.id != account_id:
-            raise fmt.Tampered("its name does not match its content")
-    except FileTooLarge:
-        run.quarantine(keyfiles.FOLDER, e.name, "it is far too large to be an account's keys",
-                       e.size)
-        return None
-    except fmt.NewerFormat as exc:
-        run.newer(keyfiles.FOLDER, e.name, exc)
-        return None
-    except fmt.Tampered as exc:
-        run.quarantine(keyfiles.FOLDER, e.name, str(exc), e.size)
-        return None
-    return sealed
+    return _read_small(run, keyfiles.FOLDER, e, keyfiles.parse,
+                       lambda sealed: sealed.id == account_id, "an account's keys")
 
 
 def _take_keys(run: Run, conn: Connection, *, sealed: keyfiles.SealedKeys) -> str | None:

@@ -107,8 +107,8 @@ def test_a_second_administrator_approves_after_the_first_leaves(team: Team) -> N
     sync.run_sync(ines)
     with pytest.raises(NotAllowed, match="removed from the team"):
         team.sync("a2")
-    # The administrator who made the team holds its key; she is the one that cannot go.
-    with pytest.raises(NotAllowed, match="new team share"):
+    # The root administrator holds the team's key; she cannot go until she hands it over.
+    with pytest.raises(NotAllowed, match="Ida is the team's root administrator"):
         membership.remove(ines, "Ida")
 
 

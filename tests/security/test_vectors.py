@@ -25,7 +25,7 @@ from peerdesk.crypto.kdf import KdfParams, derive
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.domain import Role
 from peerdesk.errors import DecryptionFailed, WrongPassphrase
-from peerdesk.sync import auditheads, auditnotices, certs, keyfiles
+from peerdesk.sync import auditheads, auditnotices, certs, keyfiles, succession
 from peerdesk.sync import format as fmt
 from peerdesk.sync.heads import Listed
 from peerdesk.sync.share import Entry
@@ -343,3 +343,61 @@ def test_an_audit_notice_in_someone_elses_name_or_for_someone_else_is_refused() 
     with pytest.raises(fmt.Tampered, match="signature"):
         auditnotices.parse(changed.encode(), item, team_id=v["team"],
                            verify_key={v["author"]: owner}.get)
+# -- succession ---------------------------------------------------------------------------------
+
+def test_a_succession_is_remade_byte_for_byte_and_its_chain_is_walked() -> None:
+    v, a = load("succession.json"), load("account_secrets.json")
+    root, second, third = v["publics"]
+    handed = independent_check(v["hand_over"], "succession", root)
+    assert (handed["n"], handed["prev"], handed["how"], handed["to_key"]) == (
+        1, "", "hand-over", base64.b64encode(bytes.fromhex(second)).decode())
+    taken = independent_check(v["take_over"], "succession", third)
+    # Each step names the one before it by the SHA-256 of its file's bytes.
+    assert taken["prev"] == hashlib.sha256(v["hand_over"].encode()).hexdigest()
+    proof = independent_check(base64.b64decode(taken["proof"][0]).decode(), "account", second)
+    assert (proof["id"], proof["role"], proof["issuer"]) == (v["ids"][2], "admin", v["ids"][1])
+
+    keys = [ed25519.Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(f"peerdesk test vector|{label}".encode()).digest())
+        for label in ("administrator", "second administrator", "third administrator")]
+    again = succession.build(
+        team_id=v["team"], n=1, prev="", from_id=v["ids"][0], from_key=bytes.fromhex(root),
+        to_id=v["ids"][1], to_key=bytes.fromhex(second), how=succession.HAND_OVER,
+        now=datetime(2026, 5, 1, 9, 0), sign=keys[0].sign)
+    assert again.decode() == v["hand_over"]
+    row = SimpleNamespace(
+        id=v["ids"][2], name="Ines", created_at=datetime(2026, 3, 2, 10, 30), kdf=a["kdf"],
+        secrets=bytes.fromhex(a["secrets"]), receive_public=bytes(32),
+        verify_public=bytes.fromhex(third), keys_doc=None)
+    assert certs.issue(row, team_id=v["team"], role=Role.ADMIN, status="active", serial=1,
+                       issuer_id=v["ids"][1], sign=keys[1].sign,
+                       now=datetime(2026, 5, 2, 9, 0), format_=4).decode() == v["proof"]
+
+    steps = [succession.parse(v[k].encode()) for k in ("hand_over", "take_over")]
+    resolved = succession.resolve(v["team"], bytes.fromhex(root), reversed(steps))
+    assert [s.raw for s in resolved.chain] == [s.raw for s in steps]
+    assert resolved.root_key == bytes.fromhex(third) and not resolved.refused
+
+
+def test_a_step_not_signed_by_the_root_of_its_place_is_refused() -> None:
+    v = load("succession.json")
+    root, _, third = v["publics"]
+    forged = v["former_root_hands_over_again"]
+    independent_check(forged, "succession", root)  # a genuine signature, by a former root
+    steps = [succession.parse(v["hand_over"].encode()), succession.parse(forged.encode())]
+    resolved = succession.resolve(v["team"], bytes.fromhex(root), steps)
+    assert [s.raw for s in resolved.chain] == [steps[0].raw]
+    assert resolved.refused[steps[1].raw] == (
+        "it hands over from someone who was not the root administrator then")
+    # A changed byte: the new root's key swapped for the third's, the signature no longer holds.
+    doc = json.loads(v["hand_over"])
+    doc["signed"]["to_key"] = base64.b64encode(bytes.fromhex(third)).decode()
+    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    with pytest.raises(InvalidSignature):
+        independent_check(changed, "succession", root)
+    resolved = succession.resolve(v["team"], bytes.fromhex(root),
+                                  [succession.parse(changed.encode())])
+    assert not resolved.chain
+    # Another team's pinned key: nothing in the chain.
+    assert not succession.resolve(v["team"], bytes.fromhex(third),
+                                  [steps[0]]).chain

@@ -19,7 +19,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
 from peerdesk import audit
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.domain import Role
-from peerdesk.sync import auditheads, auditnotices, certs, keyfiles
+from peerdesk.sync import auditheads, auditnotices, certs, keyfiles, succession
 
 HERE = Path(__file__).resolve().parent
 SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
@@ -172,6 +172,38 @@ def changeset(acct: dict[str, str | int]) -> dict[str, object]:
             # Negative: signed by the author, yet a clock reading in clear, which format 4
             # never carries; a reader refuses it.
             "with_clock_in_clear": sealed(signed | {"hlc": entries[0][0]["hlc"]})}
+def succession_steps(acct: dict[str, str | int]) -> dict[str, object]:
+    """The root's role handed from the administrator to a second one (step 1), then taken
+    over by a third whom the second had certified (step 2, with its proof); and a step
+    signed by someone who was not the root then (must be refused)."""
+    team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
+    ids = ["a0a0a0a0-b1b1-4c2c-8d3d-e4e4e4e4e4e4", "b0b0b0b0-c1c1-4d2d-8e3e-f4f4f4f4f4f4",
+           "c0c0c0c0-d1d1-4e2e-8f3f-a4a4a4a4a4a4"]
+    keys = [ed25519.Ed25519PrivateKey.from_private_bytes(seed(label)) for label in
+            ("administrator", "second administrator", "third administrator")]
+    third = SimpleNamespace(
+        id=ids[2], name="Ines", created_at=datetime(2026, 3, 2, 10, 30), kdf=acct["kdf"],
+        secrets=bytes.fromhex(str(acct["secrets"])), receive_public=bytes(32),
+        verify_public=raw_public(keys[2]), keys_doc=None)
+    proof = certs.issue(third, team_id=team, role=Role.ADMIN, status="active", serial=1,
+                        issuer_id=ids[1], sign=keys[1].sign, now=datetime(2026, 5, 2, 9, 0),
+                        format_=4)
+    first = succession.build(
+        team_id=team, n=1, prev="", from_id=ids[0], from_key=raw_public(keys[0]), to_id=ids[1],
+        to_key=raw_public(keys[1]), how=succession.HAND_OVER, now=datetime(2026, 5, 1, 9, 0),
+        sign=keys[0].sign)
+    second = succession.build(
+        team_id=team, n=2, prev=hashlib.sha256(first).hexdigest(), from_id=ids[1],
+        from_key=raw_public(keys[1]), to_id=ids[2], to_key=raw_public(keys[2]),
+        how=succession.TAKE_OVER, now=datetime(2026, 6, 1, 9, 0), sign=keys[2].sign,
+        proof=[proof])
+    forged = succession.build(
+        team_id=team, n=2, prev=hashlib.sha256(first).hexdigest(), from_id=ids[0],
+        from_key=raw_public(keys[0]), to_id=ids[2], to_key=raw_public(keys[2]),
+        how=succession.HAND_OVER, now=datetime(2026, 5, 20, 9, 0), sign=keys[0].sign)
+    return {"team": team, "ids": ids, "publics": [raw_public(k).hex() for k in keys],
+            "hand_over": first.decode(), "take_over": second.decode(),
+            "proof": proof.decode(), "former_root_hands_over_again": forged.decode()}
 
 
 def audit_notice(acct: dict[str, str | int]) -> dict[str, object]:
@@ -214,6 +246,8 @@ def main() -> None:
             json.dumps(audit_notice(acct), indent=2) + "\n", "utf-8")
     (HERE / "changeset.json").write_text(json.dumps(changeset(acct), indent=2) + "\n",
                                          "utf-8")
+    (HERE / "succession.json").write_text(json.dumps(succession_steps(acct), indent=2) + "\n",
+                                          "utf-8")
 
 
 if __name__ == "__main__":
