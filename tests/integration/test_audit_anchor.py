@@ -277,3 +277,27 @@ def test_with_the_share_out_of_reach_the_trail_is_checked_against_the_head_it_pu
             "was removed from this computer."]
     finally:
         team.close()
+
+
+def test_a_copy_of_someone_elses_record_reaches_its_author_on_her_other_computer(
+        tmp_path: Path) -> None:
+    team = make_team(tmp_path)
+    try:
+        a1, a2, grace = team.desks["a1"], team.desks["a2"], team.desks["office"]
+        note = a1.add("diary", {"when": "2026-03-02T10:30", "what_happened": "A walk."})
+        a1.share(note.id, "Grace")
+        team.sync("a1", "office")
+        grace.note_export(note.id, "pdf")  # Grace prints it for supervision
+        own = a1.get(note.id)  # Amira reading her own: nobody else needs to know
+        assert own.id == note.id
+        team.sync("office", "a1", "a2")
+        seen = gov.access_to_my_records(a2)
+        assert [(e.who, e.action, e.record_id, e.elsewhere) for e in seen] == [
+            ("Grace", audit.EXPORT, note.id, True)]
+        assert "made a copy of your session diary on another computer" in event_text(seen[0])
+        # Amira's laptop published no notice: she read only her own record.
+        notices = [p.name for p in (Path(team.location) / "audit").iterdir()
+                   if p.name.endswith(".notice.json")]
+        assert [n.split(".")[0] for n in notices] == [team.vaults["office"].device_id]
+    finally:
+        team.close()
