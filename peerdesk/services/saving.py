@@ -36,7 +36,7 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
            person_id: str | None = None) -> Record:
     """``add`` inside a transaction the caller holds."""
     kind = Kind(kind)
-    _coordinator_only(me, kind, "add")
+    _coordinator_only(me, conn, kind, "add")
     clean = spec(kind).validate(fields)
     now, record_id = me.now(), str(uuid.uuid4())
     about = None if kind is Kind.PERSON else person_id
@@ -54,11 +54,16 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
     return Record(record_id, kind, me.user.id, person_id, 1, now, clean)
 
 
-def _coordinator_only(me: Actor, kind: Kind, doing: str) -> None:
+def _coordinator_only(me: Actor, conn: Connection, kind: Kind, doing: str) -> None:
     """Comments, group supervision sessions and cover are a coordinator's to write; every
     device refuses them by sync from anyone who was not one when she wrote them
-    (``peerdesk.domain.roles``). Deleting one of her own stays open to her."""
-    if kind in COORDINATOR_KINDS and me.user.role is not Role.COORDINATOR:
+    (``peerdesk.domain.roles``). Deleting one of her own stays open to her. The role is her
+    certificate's as it is now: a change that arrived by sync since she signed in counts."""
+    if kind not in COORDINATOR_KINDS:
+        return
+    now = certs.standings(conn).get(me.user.id)
+    if me.user.role is not Role.COORDINATOR or now is None or now.problem \
+            or now.account.role is not Role.COORDINATOR:
         raise NotAllowed(f"Only a Peer Worker Coordinator can {doing} a {kind.label.lower()}.")
 
 
@@ -77,7 +82,7 @@ def update_in(me: Actor, conn: Connection, record_id: str, fields: Mapping[str, 
     now = me.now()
     row = me.own(conn, record_id)
     kind = Kind(row.kind)
-    _coordinator_only(me, kind, "change")
+    _coordinator_only(me, conn, kind, "change")
     clean = spec(kind).validate(fields)
     shown = records.outcome(conn, record_id).winner
     if kind in PLAN_KINDS:
@@ -120,7 +125,7 @@ def resolve_conflict(me: Actor, record_id: str,
             me.audit(conn, audit.DELETE, record_id, f"version={version} resolved")
             return None
         kind = Kind(row.kind)
-        _coordinator_only(me, kind, "change")
+        _coordinator_only(me, conn, kind, "change")
         clean = spec(kind).validate(fields)
         if kind in PLAN_KINDS:
             # Every head's ledger, merged: a withdrawal on any device is never lost.

@@ -151,10 +151,13 @@ def test_a_demoted_coordinators_earlier_comment_stands_and_a_later_one_does_not(
         (said,) = _set_aside([report])
         assert "by Cora included a comment from supervision" in said
 
-    # Her own computer now knows: no new comment, and no changing the old one.
+    # Her own computer now knows, even before she signs in again: no new comment, and no
+    # changing the old one.
     with team.vaults["c1"].store.begin() as conn:
         history = certs.histories(conn)[cora.user.id]
     assert [p.role.value for p in history.periods] == ["coordinator"]
+    with pytest.raises(NotAllowed, match="Only a Peer Worker Coordinator can add a comment"):
+        supervision.comment(cora, shared.id, "Another, in the same session.")
     cora.lock()
     cora = sign_in(team.vaults["c1"], "Cora", PASSPHRASE)
     with pytest.raises(NotAllowed, match="Only a Peer Worker Coordinator can"):
