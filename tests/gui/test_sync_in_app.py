@@ -15,6 +15,7 @@ from peerdesk.services import sync
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import WAIT_MS, sign_in
 from tests.helpers.team import Team, diary, make_team
+from ui.windows import desk as desk_module
 from ui.windows.shell import ShellWindow
 from ui.windows.signin import JoinPage
 
@@ -50,8 +51,14 @@ def _open_join_page(qtbot, shell: ShellWindow) -> JoinPage:  # type: ignore[no-u
     return join
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["small", "read-in-batches"])
 def test_join_from_the_share_then_sync_now_brings_what_the_laptop_saved(
-        qtbot, make_shell, team: Team, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot, make_shell, team: Team, tmp_path: Path, large: bool,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if large:  # a large vault reads its records in batches behind the desk, after a sync too
+        monkeypatch.setattr(desk_module, "WHOLE_LOAD", 0)
+        monkeypatch.setattr(desk_module, "FIRST_BATCH", 1)
+        monkeypatch.setattr(desk_module, "BATCH", 1)
     team.desks["a1"].add("diary", diary("Talked through the week ahead on the ward."))
     team.sync("a1")
 
@@ -75,6 +82,10 @@ def test_join_from_the_share_then_sync_now_brings_what_the_laptop_saved(
     qtbot.mouseClick(page.sync_status.sync_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(_diaries(shell)) == 2, timeout=SYNC_MS)
     assert "Café meeting: planning the first week home." in _diaries(shell)
+    qtbot.waitUntil(lambda: not page.reading, timeout=SYNC_MS)
+    assert {r.summary for r in page.diary_model.rows()} == {
+        "Talked through the week ahead on the ward.",
+        "Café meeting: planning the first week home."}
     qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
 
 

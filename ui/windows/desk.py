@@ -185,10 +185,12 @@ def read_batch(desk: Desk, ids: list[str], authors: dict[str, str], people: dict
 
 
 def arrived(desk: Desk, queue: workqueue.Queue, records: list[Record],
-            names: dict[str, str]) -> Arrival:
-    """On the database lane, once every record is read: what signing in does (arrive()),
-    Today, and what the banner says."""
+            names: dict[str, str], *, signing_in: bool = True) -> Arrival:
+    """On the database lane, once every record is read: Today, and when signing in, what
+    signing in does (arrive()) and what the banner says."""
     def work() -> Arrival:
+        if not signing_in:  # read again after a sync
+            return Arrival(today_cells(queue, names), "", [], 0)
         moved = arrive(desk, records).plans_named_moved
         today = dates.today()
         return Arrival(today_cells(queue, names), cover.notice(records, names, today),
@@ -234,6 +236,8 @@ class DeskPage(QWidget):
         super().__init__(parent)
         self.runner = runner
         self._reading = False
+        self._reload_due = False
+        self._seen: set[str] | None = None  # ids a reading again has given so far
         self.desk: Desk | None = loaded.desk
         self.user = loaded.desk.user
         self.policy = policy
@@ -306,28 +310,36 @@ class DeskPage(QWidget):
         """Records are still being read in the background (a large vault, just unlocked)."""
         return self._reading
 
-    def _read_rest(self, rest: list[str], total: int) -> None:
+    def _read_rest(self, rest: list[str], total: int, *, signing_in: bool = True) -> None:
         """One batch on the database lane, then the next: saves go between them."""
         self._reading = True
         desk, queue = self.desk, self._queue
         assert desk is not None
         if not rest:
+            if self._seen is not None:  # read again: what no batch gave is no longer readable
+                unreadable = set(self.rows) - self._seen
+                self._seen = None
+                if unreadable:
+                    self._drop_rows(unreadable)
             records = [r.record for r in self.rows.values()]
             names = self._people | self.authors
-            self._run(lambda: arrived(desk, queue, records, names), self._arrived)
+            self._run(lambda: arrived(desk, queue, records, names, signing_in=signing_in),
+                      self._arrived)
             return
         self.today.show_reading(total - len(rest), total)
         batch, later = rest[:BATCH], rest[BATCH:]
         authors, people = dict(self.authors), dict(self._people)
 
         def merge(rows: list[Row]) -> None:
+            if self._seen is not None:
+                self._seen.update(r.record.id for r in rows)
             for row in rows:
                 rid = row.record.id
                 if rid not in self._touched:
                     self.rows[rid] = row
                     if row.record.kind is Kind.PERSON:
                         self._people[rid] = row.person
-            self._read_rest(later, total)
+            self._read_rest(later, total, signing_in=signing_in)
         self._run(lambda: read_batch(desk, batch, authors, people, queue), merge)
 
     def _arrived(self, got: Arrival) -> None:
@@ -367,6 +379,9 @@ class DeskPage(QWidget):
             else:
                 self._reading = False
                 self.loaded.emit()
+                if self._reload_due:  # a sync brought something while reading
+                    self._reload_due = False
+                    self.reload()
         step()
 
     # -- building -------------------------------------------------------------------------
@@ -773,10 +788,39 @@ class DeskPage(QWidget):
         self._today(drop)
 
     def reload(self) -> None:
-        """After a sync brought something new. Open editors keep what they show."""
+        """After a sync brought something new. Open editors keep what they show. A large
+        vault is read again in batches behind the desk, as at unlock."""
         desk, policy = self.desk, self.policy
-        if desk is not None:
+        if desk is None:
+            return
+        if self._reading:
+            self._reload_due = True
+            return
+        if len(self.rows) <= WHOLE_LOAD:
             self._run(lambda: read(desk, policy), self._reloaded)
+            return
+
+        def begin() -> tuple[list[str], list[Account], set[str], workqueue.Queue]:
+            return (desk.record_ids(), desk.vault.accounts(), set(desk.shared_by_me()),
+                    workqueue.Queue(today=dates.today(), author_id=desk.user.id,
+                                    first_meeting_days=policy.first_meeting_days))
+        self._reading = True
+        self._run(begin, self._reload_in_batches)
+
+    def _reload_in_batches(
+            self, got: tuple[list[str], list[Account], set[str], workqueue.Queue]) -> None:
+        ids, accounts, shared, queue = got
+        self.accounts = accounts
+        self.authors = {a.id: a.name for a in accounts}
+        self.shared_ids = shared
+        present = set(ids)
+        gone = {rid for rid in self.rows if rid not in present}  # erased or deleted there
+        if gone:
+            self._drop_rows(gone)
+        self._queue, self._today_whole = queue, False
+        self._touched = set()  # each batch is read after every save so far (one lane)
+        self._seen = set()
+        self._read_rest(ids, len(ids), signing_in=False)
 
     def _reloaded(self, loaded: Loaded) -> None:
         self.accounts = loaded.accounts
