@@ -350,9 +350,13 @@ def trusted_keys(conn: Connection) -> dict[str, bytes]:
 def histories(conn: Connection) -> dict[str, History]:
     """For each member whose certificate holds, the roles she held and where (see
     ``peerdesk.domain.roles``): what arrives by sync is judged by them."""
-    return {i: History(s.cert.role, roles.read(s.cert.signed))
-            for i, s in standings(conn).items()
+    return {i: history_of(s.cert) for i, s in standings(conn).items()
             if s.cert is not None and not s.problem and s.account.status != PENDING}
+
+
+def history_of(cert: Cert) -> History:
+    """Her role now and the earlier ones her certificate lists."""
+    return History(cert.role, roles.read(cert.signed))
 
 
 def cut_offs(conn: Connection) -> dict[str, dict[str, int]]:

@@ -137,16 +137,21 @@ def test_a_certificate_is_remade_byte_for_byte_and_checks_out_both_ways() -> Non
     independent_check(v["removal"], "account", v["admin_public"])
 
 
+def _refused_both_ways(doc: dict[str, Any], admin_public: str) -> None:
+    """A changed certificate fails the check without PeerDesk and PeerDesk's own."""
+    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    with pytest.raises(InvalidSignature):
+        independent_check(changed, "account", admin_public)
+    cert = certs.parse(changed.encode())
+    with pytest.raises(fmt.Tampered):
+        fmt.check_signature("account", cert.signed, cert.sig, bytes.fromhex(admin_public))
+
+
 def test_a_changed_certificate_fails_both_checks() -> None:
     v = load("documents.json")
     doc = json.loads(v["certificate"])
     doc["signed"]["role"] = "admin"
-    changed = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    with pytest.raises(InvalidSignature):
-        independent_check(changed, "account", v["admin_public"])
-    cert = certs.parse(changed.encode())
-    with pytest.raises(fmt.Tampered):
-        fmt.check_signature("account", cert.signed, cert.sig, bytes.fromhex(v["admin_public"]))
+    _refused_both_ways(doc, v["admin_public"])
 
 
 def test_sealed_keys_are_signed_by_the_account_itself() -> None:
@@ -401,3 +406,38 @@ def test_a_step_not_signed_by_the_root_of_its_place_is_refused() -> None:
     # Another team's pinned key: nothing in the chain.
     assert not succession.resolve(v["team"], bytes.fromhex(third),
                                   [steps[0]]).chain
+
+
+def test_a_role_change_is_remade_byte_for_byte_and_its_earlier_roles_read_as_documented() -> None:
+    v, a = load("role_change.json"), load("account_secrets.json")
+    laptop, ward = v["devices"]
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"peerdesk test vector|administrator").digest())
+    row = SimpleNamespace(
+        id=a["account_id"], name="Amira", created_at=datetime(2026, 3, 2, 10, 30),
+        kdf=a["kdf"], secrets=bytes.fromhex(a["secrets"]),
+        receive_public=bytes.fromhex(a["receive_public"]),
+        verify_public=bytes.fromhex(a["verify_public"]), keys_doc=None)
+    # Written out from the docs ("Roles over time"), not by PeerDesk's own code.
+    by_hand = [{"role": "coordinator", "until": {laptop: 12, ward: 3},
+                "ended": "2026-04-01T09:00:00"}]
+    again = certs.issue(row, team_id=v["team"], role=Role.PEER, status="active", serial=4,
+                        issuer_id=v["admin_id"], sign=admin.sign,
+                        now=datetime(2026, 4, 1, 9, 0), earlier=by_hand)
+    assert again.decode() == v["demotion"]
+    signed = independent_check(v["promotion"], "account", v["admin_public"])
+    # Made a coordinator again: the list carries on, and a cut-off never ends before the one
+    # before it (12 on the laptop, though the second administrator's computer had 10).
+    assert signed["roles"] == [*by_hand, {"role": "peer", "until": {laptop: 12, ward: 7},
+                                          "ended": "2026-05-01T09:00:00"}]
+    history = certs.history_of(certs.parse(v["promotion"].encode()))
+    assert [history.at_place(d, s).value for d, s in [
+        (laptop, 12), (ward, 3), (ward, 5), (ward, 8), (laptop, 13)]] == [
+        "coordinator", "coordinator", "peer", "coordinator", "coordinator"]
+
+
+def test_a_changed_list_of_earlier_roles_fails_both_checks() -> None:
+    v = load("role_change.json")
+    doc = json.loads(v["demotion"])
+    doc["signed"]["roles"][0]["until"][v["devices"][0]] = 99  # more of her stream kept
+    _refused_both_ways(doc, v["admin_public"])

@@ -19,7 +19,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKey
 from peerdesk import audit
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.domain import Role
-from peerdesk.sync import auditheads, auditnotices, certs, keyfiles, succession
+from peerdesk.sync import auditheads, auditnotices, certs, keyfiles, roles, succession
 
 HERE = Path(__file__).resolve().parent
 SUITE = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEADId.AES256_GCM)
@@ -69,14 +69,19 @@ def secrets() -> dict[str, str | int]:
             "secrets": blob.hex()}
 
 
-def documents(acct: dict[str, str | int]) -> dict[str, object]:
-    admin = ed25519.Ed25519PrivateKey.from_private_bytes(seed("administrator"))
-    owner = ed25519.Ed25519PrivateKey.from_private_bytes(seed("sign key"))
-    row = SimpleNamespace(
+def amira(acct: dict[str, str | int]) -> SimpleNamespace:
+    """The account the documents are about, by its columns."""
+    return SimpleNamespace(
         id=acct["account_id"], name="Amira", created_at=datetime(2026, 3, 2, 10, 30),
         kdf=acct["kdf"], secrets=bytes.fromhex(str(acct["secrets"])),
         receive_public=bytes.fromhex(str(acct["receive_public"])),
         verify_public=bytes.fromhex(str(acct["verify_public"])), keys_doc=None)
+
+
+def documents(acct: dict[str, str | int]) -> dict[str, object]:
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(seed("administrator"))
+    owner = ed25519.Ed25519PrivateKey.from_private_bytes(seed("sign key"))
+    row = amira(acct)
     team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
     admin_id = "a0a0a0a0-b1b1-4c2c-8d3d-e4e4e4e4e4e4"
     cert = certs.issue(row, team_id=team, role=Role.COORDINATOR, status="active", serial=3,
@@ -92,6 +97,32 @@ def documents(acct: dict[str, str | int]) -> dict[str, object]:
     return {"team": team, "admin_id": admin_id, "admin_public": raw_public(admin).hex(),
             "certificate": cert.decode(), "removal": removal.decode(),
             "sealed_keys": sealed.decode()}
+
+
+def role_change(acct: dict[str, str | int]) -> dict[str, object]:
+    """A coordinator made a peer: the certificate the administrator signs, whose ``roles``
+    list ends her coordinator role at the streams taken in where it changed, and when; then
+    made a coordinator again, the list carried on with one more."""
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(seed("administrator"))
+    row = amira(acct)
+    team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
+    admin_id = "a0a0a0a0-b1b1-4c2c-8d3d-e4e4e4e4e4e4"
+    laptop, ward = "d1d1d1d1-2e2e-4f3f-8a4a-5b5b5b5b5b5b", "d2d2d2d2-3e3e-4f4f-8a5a-6b6b6b6b6b6b"
+    first = {"id": acct["account_id"], "issuer": admin_id, "role": "coordinator"}
+    demoted_at, again_at = datetime(2026, 4, 1, 9, 0), datetime(2026, 5, 1, 9, 0)
+    listed = roles.after_change(first, Role.COORDINATOR, Role.PEER,
+                                cut={laptop: 12, ward: 3}, at=demoted_at)
+    demotion = certs.issue(row, team_id=team, role=Role.PEER, status="active", serial=4,
+                           issuer_id=admin_id, sign=admin.sign, now=demoted_at,
+                           earlier=listed)
+    relisted = roles.after_change(certs.parse(demotion).signed, Role.PEER, Role.COORDINATOR,
+                                  cut={laptop: 10, ward: 7}, at=again_at)
+    promotion = certs.issue(row, team_id=team, role=Role.COORDINATOR, status="active",
+                            serial=5, issuer_id=admin_id, sign=admin.sign, now=again_at,
+                            earlier=relisted)
+    return {"team": team, "admin_id": admin_id, "admin_public": raw_public(admin).hex(),
+            "devices": [laptop, ward], "demotion": demotion.decode(),
+            "promotion": promotion.decode()}
 
 
 def audit_head(acct: dict[str, str | int]) -> dict[str, object]:
@@ -246,6 +277,8 @@ def main() -> None:
             json.dumps(audit_notice(acct), indent=2) + "\n", "utf-8")
     (HERE / "changeset.json").write_text(json.dumps(changeset(acct), indent=2) + "\n",
                                          "utf-8")
+    (HERE / "role_change.json").write_text(json.dumps(role_change(acct), indent=2) + "\n",
+                                           "utf-8")
     (HERE / "succession.json").write_text(json.dumps(succession_steps(acct), indent=2) + "\n",
                                           "utf-8")
 
