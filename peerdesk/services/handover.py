@@ -110,9 +110,14 @@ def arrangements(records_: Iterable[Record]) -> list[Arrangement]:
     for r in records_:
         if r.kind is Kind.HANDOVER and not r.deleted:
             try:
-                out.append(Arrangement.of(r))
+                plan = Arrangement.of(r)
             except (KeyError, ValueError):
                 continue  # a damaged arrangement moves nothing
+            # Only the peer who supports the person arranges: one that names someone else as
+            # "from", or another record as the person, is not an arrangement.
+            if plan.from_id == r.author_id and r.person_id in (None, plan.person_id) \
+                    and plan.arrangement in ARRANGEMENTS:
+                out.append(plan)
     return sorted(out, key=lambda a: (a.starts, a.agreed_on))
 
 
@@ -273,20 +278,28 @@ def apply(desk: Desk, records_: Sequence[Record] | None = None, *,
                     carried += 1
                 elif plan.ended(today) and plan.arrangement != HANDOVER:
                     ended += _stop(me, conn, plan, plan.to_id) > 0
-            elif plan.to_id == mine:
-                if not _noted(conn, mine, plan.id):
-                    me.audit(conn, audit.HANDOVER_RECEIVED, plan.person_id,
-                             f"arrangement={plan.arrangement} from={plan.from_id} "
-                             f"record={plan.id}")
-                    received += 1
-                if plan.arrangement != HANDOVER and plan.running(today):
-                    # What the covering or sharing peer writes reaches the peer she works with.
-                    # Cover: all of it, since the peer she covers carries on afterwards.
-                    back = PLAN_KINDS | {Kind.DIARY} if plan.arrangement == COVER else \
-                        plan.kinds() - {Kind.PERSON}
-                    _carry(me, conn, plan, reader_id=plan.from_id, kinds=frozenset(back))
-                    carried += 1
+            elif plan.to_id == mine and _genuine(conn, plan):
+                got, back = _as_new_peer(me, conn, plan, today)
+                received, carried = received + got, carried + back
     return Applied(carried, ended, received, followed)
+
+
+def _as_new_peer(me: Actor, conn: Connection, plan: Arrangement, today: date) -> tuple[int, int]:
+    """On the computer of the peer an arrangement is for: audited the first time it is seen;
+    while shared support or cover runs, what she writes about the person reaches the peer she
+    works with (cover: all of it, since that peer carries on afterwards). Returns (seen for the
+    first time, carried back), each 0 or 1."""
+    received = carried = 0
+    if not _noted(conn, me.user.id, plan.id):
+        me.audit(conn, audit.HANDOVER_RECEIVED, plan.person_id,
+                 f"arrangement={plan.arrangement} from={plan.from_id} record={plan.id}")
+        received = 1
+    if plan.arrangement != HANDOVER and plan.running(today):
+        back = PLAN_KINDS | {Kind.DIARY} if plan.arrangement == COVER else \
+            plan.kinds() - {Kind.PERSON}
+        _carry(me, conn, plan, reader_id=plan.from_id, kinds=frozenset(back))
+        carried = 1
+    return received, carried
 
 
 def end(desk: Desk, arrangement_id: str, *, today: date | None = None) -> Applied:
@@ -307,6 +320,15 @@ def end(desk: Desk, arrangement_id: str, *, today: date | None = None) -> Applie
     yesterday = date.fromordinal(today.toordinal() - 1)
     desk.update(arrangement_id, dict(record.fields) | {"ends": yesterday.isoformat()})
     return apply(desk, today=today)
+
+
+def _genuine(conn: Connection, plan: Arrangement) -> bool:
+    """An arrangement for this user holds only if its author registered the person: a record
+    that claims to hand over someone else's person (say one of this user's own) moves
+    nothing of hers to its writer."""
+    person = records.state(conn, plan.person_id)
+    return (person is not None and person.kind == Kind.PERSON.value
+            and person.author_id == plan.author_id)
 
 
 def _noted(conn: Connection, user_id: str, record_id: str) -> bool:
@@ -365,9 +387,11 @@ def running(desk: Desk, records_: Sequence[Record] | None = None, *,
     out: dict[str, Arrangement] = {}
     found = arrangements(desk.records(Kind.HANDOVER) if records_ is None
                          else [r for r in records_ if r.kind is Kind.HANDOVER])
-    for plan in found:
-        if desk.user.id in (plan.from_id, plan.to_id) and not plan.ended(today):
-            out[plan.person_id] = plan
+    with desk.vault.store.begin() as conn:
+        for plan in found:
+            if desk.user.id in (plan.from_id, plan.to_id) and not plan.ended(today) \
+                    and _genuine(conn, plan):
+                out[plan.person_id] = plan
     return out
 
 

@@ -356,3 +356,35 @@ def test_one_subject_access_and_one_erasure_for_every_supporter(team: Team,
         readable = [r.id for r in desk.records() if r.id == jo["jo"].id
                     or r.person_id == jo["jo"].id]
         assert readable == [], device
+
+
+def test_a_record_that_claims_a_handover_moves_nothing_to_its_writer(team: Team) -> None:
+    """Amira writes an arrangement naming Tom's own person as shared with her: Tom's computer
+    shares nothing of his with her, audits nothing, and shows nothing arranged."""
+    from peerdesk.services import saving, sharing
+
+    amira, tom = team.desks["a1"], team.desks["t1"]
+    ray = tom.add(Kind.PERSON, {"label": "Ray"})
+    note = tom.add(Kind.DIARY, diary("Ray's first session."), person_id=ray.id)
+    team.sync_all()
+
+    def claim(frm: Desk, to: Desk) -> Any:
+        made = saving.add(amira.actor(), Kind.HANDOVER, {
+            "person": ray.id, "arrangement": "joint", "from_peer": frm.user.name,
+            "to_peer": to.user.name, "from_account": frm.user.id, "to_account": to.user.id,
+            "agreed_by": "nobody", "agreed_on": date.today().isoformat(),
+            "moves": ["person", "plans", "diaries"], "starts": date.today().isoformat()})
+        sharing.give_reader(amira.actor(), made.id, tom.user.id)
+        return made
+
+    forged = claim(amira, tom)
+    claim(tom, amira)  # one that names Tom as the peer handing over, written by Amira
+    team.sync_all()
+    assert tom.get(forged.id).fields["to_account"] == tom.user.id  # it did arrive
+    assert handover.apply(tom) == handover.Applied()
+    assert handover.status(tom) == {}
+    team.sync_all()
+    for record_id in (ray.id, note.id):
+        with pytest.raises((NotFound, NotSharedWithYou)):
+            amira.get(record_id)
+    assert "handover-received" not in _actions(tom, ray.id)
