@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from sys import intern
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
@@ -77,8 +78,8 @@ def records_of(me: Actor, kind: Kind | str | None = None, *, person_id: str | No
          wrapped, vid) in rows:
         fields = open_version(me.keys, me.user.id, SealedVersion(rid, k, author, vid, ct, pct),
                               suite, wrapped)
-        out.append(Record(rid, Kind(k), author, person, version, saved_at, fields,
-                          deleted=deleted_at is not None))
+        out.append(Record(rid, Kind(k), intern(author), person and intern(person), version,
+                          saved_at, _shared_words(fields), deleted=deleted_at is not None))
     out.sort(key=lambda r: r.saved_at, reverse=True)
     return out
 
@@ -94,6 +95,22 @@ def record_ids(me: Actor) -> list[str]:
                                        RecordRow.deleted_at.is_(None))
             .order_by((RecordRow.kind == Kind.PERSON.value).desc(),
                       RecordRow.updated_at.desc())))
+
+
+SHORT = 64  # a value this short is likely a choice, a tag or a date: kept once in memory
+
+
+def _shared_words(value: Any) -> Any:
+    """The same fields, with names and short values held once however many records have
+    them (a field's name, a choice, a tag, an account id): a vault of 100,000 records holds
+    each of them 100,000 times otherwise."""
+    if isinstance(value, dict):
+        return {intern(k): _shared_words(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shared_words(v) for v in value]
+    if isinstance(value, str) and len(value) <= SHORT:
+        return intern(value)
+    return value
 
 
 def get(me: Actor, record_id: str, *, version: int | None = None) -> Record:
