@@ -253,7 +253,8 @@ ARRANGEMENTS = (Choice("handover", "Hand over their support"),
 
 def _handover() -> KindSpec:
     # One arrangement for one person's support, agreed with the person: kept with the person
-    # (erased with them), read by both peers and the coordinators.
+    # (erased with them), read by both peers only: its words may name the person, and
+    # coordinators see no names.
     return KindSpec(Kind.HANDOVER, Kind.HANDOVER.label, (
         FieldSpec("person", "Person", T.TEXT, required=True, hidden=True),
         FieldSpec("arrangement", "What is arranged", T.CHOICE, required=True,

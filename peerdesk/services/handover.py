@@ -2,7 +2,8 @@
 peers, or covered while a peer is away, each with the person's agreement.
 
 One arrangement is one record (``Kind.HANDOVER``), written by the peer who supports the person,
-kept with the person (erased with them) and given to the other peer and the coordinators. The
+kept with the person (erased with them) and given to the other peer only: it says who agreed
+in the person's words, which may name them, and coordinators see no names. The
 person's agreement is recorded twice: on the arrangement (who agreed, how, when, what moves) and
 on the consent ledger of each of their plans (the new peer, from the day they agreed), so the
 person's own copies name the new peer from the next version.
@@ -141,8 +142,6 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
     if target.role is not Role.PEER or not target.active:
         raise InvalidInput(f"{target.name} cannot take on someone's support: support moves to "
                            "another peer support worker whose account is active.")
-    coordinators = [a.id for a in desk.vault.accounts()
-                    if a.role is Role.COORDINATOR and a.active]
     moves = [PERSON, JOURNEY, PLANS] + ([DIARIES] if diaries else [])
     me = desk.actor()
     with me.transaction() as conn:
@@ -156,8 +155,7 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
             "agreed_by": agreed_by.strip(), "agreed_on": agreed_on.isoformat(),
             "moves": moves, "starts": today.isoformat(),
             "ends": ends.isoformat() if ends else None, "note": note}, person_id=person.id)
-        for reader in [target.id, *coordinators]:
-            sharing.give(me, conn, saved.id, reader)
+        sharing.give(me, conn, saved.id, target.id)
         plan = Arrangement.of(saved)
         for plan_id in _mine_about(conn, me, person.id, PLAN_KINDS):
             consent.add_in(me, conn, plan_id, recipient=target.name, role=ROLE,

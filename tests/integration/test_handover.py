@@ -150,7 +150,10 @@ def _hand_jo_to_tom(team: Team, share_dir: Path) -> None:
     # Audited on both sides.
     assert _actions(amira, jo["jo"].id) >= {"handover"}
     assert "handover-received" in _actions(tom, jo["jo"].id)
-    assert made.id
+    # The arrangement names Jo in her words: it is the two peers', never the coordinator's.
+    with pytest.raises((NotFound, NotSharedWithYou)):
+        grace.get(made.id)
+    assert not any("Willow ward" in str(r.fields) for r in grace.records())
 
     # At the crypto level: Tom's keys open no section that holds Amira's reflection or
     # check-in, and no wrap of either.
