@@ -15,14 +15,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from peerdesk import dates
-from peerdesk.domain import Kind
+from peerdesk.domain import Kind, hlc
 from peerdesk.domain.records import COORDINATOR_KINDS
 from peerdesk.errors import NotAllowed
 from peerdesk.services import cover, membership, saving, sharing, supervision, sync
 from peerdesk.services.desk import Desk, sign_in
-from peerdesk.sync import certs, engine
+from peerdesk.store.models import AccountRow
+from peerdesk.sync import certs, engine, state
 from peerdesk.sync import format as fmt
 from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, diary, team_on
@@ -185,3 +187,45 @@ def test_a_cover_naming_a_peer_shares_nothing_with_her(team: Team) -> None:
     assert amira.shared_by_me()[shared.id] == (grace.user.id,)
     team.sync("a1", "p1")
     assert shared.id not in {r.id for r in paul.records()}
+
+
+def test_a_peer_cannot_share_or_erase_anothers_records_by_sync(team: Team) -> None:
+    """Entries that touch records: a sharing switch, a wrapped key or an erasure signed by a
+    peer reach only her own records, whatever ids they name."""
+    paul = team.join("p1", "Paul", "peer")
+    amira, a2 = team.desks["a1"], team.desks["a2"]
+    jo = amira.add(Kind.PERSON, {"label": "Jo"})
+    kept = amira.add("diary", diary("Jo's first week."), person_id=jo.id)
+    team.sync("a1", "a2", "p1")
+    device = paul.vault.device_id
+    with team.vaults["p1"].store.begin() as conn:
+        at = state.own_position(conn, paul.user.id)
+        reader = conn.execute(select(AccountRow.id, AccountRow.receive_public).where(
+            AccountRow.id == amira.user.id)).one()
+    reading = hlc.encode(hlc.wall_ms(paul.vault.clock()), 0, device)
+    share = sync.open_share(team.location)
+    forged = [
+        [{"t": "r", "r": kept.id, "rd": paul.user.id, "on": True, "hlc": reading}],
+        [{"t": "w", "r": kept.id, "vid": "x", "rd": paul.user.id, "s": "hpke",
+          "x": fmt.b64(b"k" * 32)}],
+        [{"t": "e", "p": jo.id, "ids": [jo.id, kept.id], "hlc": reading}],
+    ]
+    for entries in forged:  # each signed by Paul, chained on his stream
+        header = fmt.Header(_team_id(team), device, paul.user.id, at.seq + 1, at.digest)
+        data = fmt.build_changeset(header, [([(reader.id, reader.receive_public)], entries)],
+                                   paul.keys)
+        share.write(f"{fmt.DEVICES}/{device}/{paul.user.id}.{at.seq + 1:010d}.pdk", data)
+        at = state.Position(at.seq + 1, fmt.digest(data))
+
+    (report,) = team.sync("a2")
+    assert report.quarantined == 2  # the sharing switch and the key: not his record
+    assert sum("tries to share someone else's record" in p for p in report.problems) == 2
+    # The erasure reached none of Amira's: she still reads Jo and the diary, and shares
+    # nothing with Paul.
+    assert {r.id for r in a2.records()} >= {jo.id, kept.id}
+    assert a2.get(kept.id).fields["what_happened"] == "Jo's first week."
+    assert a2.shared_by_me().get(kept.id, ()) == ()
+
+
+def _team_id(team: Team) -> str:
+    return engine.read_manifest(sync.open_share(team.location)).team_id
