@@ -50,8 +50,9 @@ class Manifest:
 # -- the manifest ---------------------------------------------------------------------------------
 
 def read_manifest(share: Share) -> Manifest:
-    share.check()
     try:
+        # Reading the manifest is the reachability check too: one file operation, not two,
+        # at every sync.
         data = share.read(fmt.MANIFEST, max_size=fmt.MAX_SMALL_FILE)
     except ShareUnavailable:
         share.check()  # gone altogether: that is "not reachable", not "not a team share"
