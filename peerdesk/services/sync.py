@@ -249,9 +249,12 @@ def _report(result: RunResult) -> SyncReport:
 def _engine(desk: Desk, share: Share, lanes: Lanes, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> engine.Engine:
     vault = desk.vault
+    policy = vault.policy
+    recovery = (policy.recovery_reader_id, policy.recovery_key) \
+        if policy.recovery_reader_id and policy.recovery_key else None
     return engine.Engine(vault.store, share, device_id=vault.device_id, user_id=desk.user.id,
                          keys=desk.keys, clock=vault.clock, lanes=lanes, progress=progress,
-                         cancel=cancel)
+                         cancel=cancel, recovery=recovery)
 
 
 def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = None,

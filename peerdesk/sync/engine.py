@@ -113,12 +113,14 @@ class Batch:
 class Engine:
     def __init__(self, store: Store, share: Share, *, device_id: str, user_id: str,
                  keys: UserKeys, clock: Callable[[], datetime], lanes: Lanes = INLINE,
-                 progress: Progress | None = None, cancel: CancelToken | None = None) -> None:
+                 progress: Progress | None = None, cancel: CancelToken | None = None,
+                 recovery: tuple[str, bytes] | None = None) -> None:
         self.ctx = Run(store, share, lanes=lanes, device_id=device_id, clock=clock,
                         progress=progress, cancel=cancel)
         self.share, self.device_id, self.user_id, self.keys, self.clock = \
             share, device_id, user_id, keys, clock
         self.result = self.ctx.result
+        self.recovery = recovery  # (reader id, public key) of the trust recovery key, if set
         self.manifest: Manifest | None = None
         # Set when this user erased someone (here or on another of her devices): what this
         # device wrote about them must leave the share, so its folder is compacted.
@@ -688,7 +690,8 @@ class Engine:
     def _snapshot_part(self, conn: Connection, *, todo: list[Queued],
                        start: int) -> tuple[list[Section], int]:
         """The next part of a snapshot from ``todo[start:]``, and where the one after starts."""
-        builder = Outgoing(conn, self.user_id, self.device_id, self.clock())
+        builder = Outgoing(conn, self.user_id, self.device_id, self.clock(),
+                           recovery=self.recovery)
         groups: dict[frozenset[str], list[Change]] = defaultdict(list)
         count = size = 0
         at = start
@@ -771,7 +774,8 @@ class Engine:
                     start: int) -> tuple[Batch, int]:
         """The next changeset from ``outbox[start:]``: changes grouped by who may read them,
         at most MAX_ENTRIES or about 16 MB; and where the one after starts."""
-        builder = Outgoing(conn, self.user_id, self.device_id, self.clock())
+        builder = Outgoing(conn, self.user_id, self.device_id, self.clock(),
+                           recovery=self.recovery)
         seqs: list[int] = []
         carried: list[Queued] = []
         groups: dict[frozenset[str], list[Change]] = defaultdict(list)

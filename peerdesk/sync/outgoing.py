@@ -37,7 +37,8 @@ _A, _RD, _E = table(AccountRow).c, table(ReaderRow).c, table(ErasedPersonRow).c
 class Outgoing:
     """Builds changes for one user from this device's vault, in the caller's transaction."""
 
-    def __init__(self, conn: Connection, user_id: str, device_id: str, now: datetime) -> None:
+    def __init__(self, conn: Connection, user_id: str, device_id: str, now: datetime, *,
+                 recovery: tuple[str, bytes] | None = None) -> None:
         self.conn, self.user_id, self.device_id, self.now = conn, user_id, device_id, now
         # Only members whose certificates hold are readers of what goes out: one removed (or
         # never approved) gets no section key, whatever the vault's wraps and sharing say.
@@ -47,6 +48,10 @@ class Outgoing:
                         if a.id in current or a.id == user_id}
         self.coordinators = frozenset(i for i, a in current.items()
                                       if a.role is Role.COORDINATOR)
+        if recovery is not None:
+            # The trust recovery key reads every section holding a version wrapped for it, so
+            # the share alone holds what IG can open with it (the key stays offline).
+            self.publics[recovery[0]] = recovery[1]
 
     def sections(self, groups: dict[frozenset[str], list[Change]]) -> list[Section]:
         """Changes grouped by who may read them, each group with its readers' keys."""
