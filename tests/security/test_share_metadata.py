@@ -17,14 +17,18 @@ from typing import Any
 import pytest
 
 from peerdesk.domain import Kind, hlc
+from peerdesk.services import membership, sync
+from peerdesk.services.desk import sign_in
 from peerdesk.sync import engine
 from peerdesk.sync import format as fmt
+from tests.conftest import PASSPHRASE
 from tests.helpers.team import Team, diary, make_team
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sync-protocol.md"
 ROWS = {"share": "peerdesk-share.json", "account": "accounts/", "account-keys": "keys/",
         "changeset": "devices/", "snapshot": "devices/", "part": "devices/", "head": "heads/",
-        "audit-head": "audit/", "audit-notice": "audit/"}
+        "audit-head": "audit/", "audit-notice": "audit/", "succession": "succession/"}
+MAPS = {"seen", "streams", "until"}  # keyed by stream or device ids, not by field names
 OWNER, HPKE = "vault-aes256gcm", "hpke-x25519-hkdfsha256-aes256gcm"
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
@@ -55,12 +59,13 @@ def documented_times() -> set[tuple[str, str]]:
 
 
 def fields(value: Any, *, under: str = "") -> Iterator[tuple[str, Any]]:
-    """Every (field name, value) in a parsed file, at any depth; a map keyed by stream names
-    (a head's ``seen``) counts as its own field only."""
+    """Every (field name, value) in a parsed file, at any depth; a map keyed by device or
+    stream ids (a head's ``seen``, a removal's ``streams``, a role's ``until``) counts as its
+    own field only."""
     if isinstance(value, dict):
         for key, item in value.items():
             yield key, item
-            if key != "seen":
+            if key not in MAPS:
                 yield from fields(item, under=key)
     elif isinstance(value, list):
         for item in value:
@@ -153,6 +158,20 @@ def test_the_share_reveals_only_what_its_docs_list(team: Team) -> None:
     a1.add(Kind.DIARY, diary("one more"))
     team.sync_all()
 
+    # An administrator's acts: Nell joins on a laptop of her own and writes there, then Ida
+    # makes her a coordinator and removes her (a certificate with `roles` and `streams`).
+    nell = team.join("n1", "Nell", "peer")
+    devices["n1"] = team.vaults["n1"].device_id
+    nell.add(Kind.DIARY, diary("Nell's first week"))
+    team.sync("n1", "office")
+    del team.desks["n1"]  # she is about to be removed: her laptop syncs no more
+    ida = sign_in(team.vaults["office"], "Ida", PASSPHRASE)
+    membership.set_role(ida, "Nell", "coordinator")
+    membership.remove(ida, "Nell")
+    sync.run_sync(ida)
+    ida.lock()
+    team.sync_all()
+
     seen = Observer(share)
     kinds = {d["signed"]["kind"] for d in seen.docs.values()}
     assert kinds == {"share", "account", "account-keys", "changeset", "snapshot", "head",
@@ -172,6 +191,9 @@ def test_the_share_reveals_only_what_its_docs_list(team: Team) -> None:
         # No clock reading anywhere, in any form: not as a value, not inside one.
         assert not any(re.search(r"[0-9a-f]{16}\.[0-9a-f]{8}-", s) for s in strings(doc)), name
     assert found_times <= times, found_times - times
+    assert ("accounts/", "ended") in found_times and ("keys/", "changed") not in found_times
+    assert any({"roles", "streams"} <= set(d["signed"]) for n, d in seen.docs.items()
+               if n.startswith("accounts/"))
     assert not {r for r, _ in found_times} & {"devices/", "heads/", "audit/"}
 
     changesets = [n for n, d in seen.docs.items()

@@ -164,6 +164,12 @@ def test_sealed_keys_are_signed_by_the_account_itself() -> None:
     assert not keyfiles.signed_by(sealed, a["account_id"], bytes.fromhex(v["admin_public"]))
     with pytest.raises((InvalidSignature, InvalidTag)):
         independent_check(v["sealed_keys"], "account-keys", v["admin_public"])
+    # Dated to the day; a copy from before, dated to the second, still reads and checks out.
+    assert signed["changed"] == "2026-03-04"
+    before = independent_check(v["sealed_keys_before"], "account-keys", a["verify_public"])
+    assert before["changed"] == "2026-03-04T08:00:00"
+    assert keyfiles.signed_by(keyfiles.parse(v["sealed_keys_before"].encode()), a["account_id"],
+                              bytes.fromhex(a["verify_public"]))
 
 
 def _listed(v: dict[str, Any], name: str | None = None) -> Any:

@@ -94,9 +94,17 @@ def documents(acct: dict[str, str | int]) -> dict[str, object]:
         account_id=str(acct["account_id"]), kdf=KdfParams.from_json(str(acct["kdf"])),
         secrets=bytes.fromhex(str(acct["secrets"])), serial=2,
         now=datetime(2026, 3, 4, 8, 0), sign=owner.sign)
+    # As a PeerDesk from before wrote it, `changed` to the second: still read.
+    before = {"format": 1, "kind": "account-keys", "id": acct["account_id"],
+              "kdf": acct["kdf"], "secrets": base64.b64encode(
+                  bytes.fromhex(str(acct["secrets"]))).decode(),
+              "serial": 2, "changed": "2026-03-04T08:00:00"}
+    sig = owner.sign(b"peerdesk/account-keys/v1|" + canonical(before))
     return {"team": team, "admin_id": admin_id, "admin_public": raw_public(admin).hex(),
             "certificate": cert.decode(), "removal": removal.decode(),
-            "sealed_keys": sealed.decode()}
+            "sealed_keys": sealed.decode(),
+            "sealed_keys_before": canonical(
+                {"signed": before, "sig": base64.b64encode(sig).decode()}).decode()}
 
 
 def role_change(acct: dict[str, str | int]) -> dict[str, object]:
