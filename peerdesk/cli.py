@@ -205,7 +205,8 @@ _STATUS_TEXT = {"active": "", "pending": "\twaiting for approval", "removed": "\
 
 
 def _account_json(a: Any) -> dict[str, Any]:
-    return {"id": a.id, "name": a.name, "role": a.role.value, "status": a.status}
+    return {"id": a.id, "name": a.name, "role": a.role.value, "status": a.status} | (
+        {"asked": a.asked.value} if a.asked is not None else {})
 
 
 def cmd_user_list(app: App) -> None:
@@ -215,6 +216,8 @@ def cmd_user_list(app: App) -> None:
 
     def line(a: Any) -> str:
         mark = " (root administrator)" if a.id == root else ""
+        if a.status == "pending" and a.asked is not None:  # no role until approved
+            return f"{a.name}\twaiting for approval, asking to be {a.asked.label}"
         return f"{a.name}\t{a.role.label}{mark}{_STATUS_TEXT[a.status]}"
 
     app.out("\n".join(line(a) for a in accounts) or "No accounts yet.",

@@ -89,6 +89,8 @@ class Account:
     # receives nothing shared), "removed", or "altered" (its columns do not match its signed
     # certificate). Only an active account is shared with or trusted by other devices.
     status: str = "active"
+    # For a pending account: the role it asked for when it was added (approval's default).
+    asked: Role | None = None
 
     @property
     def active(self) -> bool:

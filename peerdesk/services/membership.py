@@ -131,6 +131,12 @@ def set_role(desk: Desk, name_or_id: str, role: Role | str) -> Account:
     if name_or_id in {desk.user.id, desk.user.name} and new is not Role.ADMIN:
         raise InvalidInput("An administrator cannot take away her own role; another "
                            "administrator can.")
+    root = root_id(desk.vault)
+    if root is not None and name_or_id in {root, desk.vault.account(root).name} \
+            and new is not Role.ADMIN:
+        raise NotAllowed("The team's root administrator stays an administrator: she hands "
+                         "that role to another administrator first (peerdesk user "
+                         "hand-over-root NAME).")
     return _certify(desk, name_or_id, role=new, status=certs.ACTIVE, why="role changed")
 
 

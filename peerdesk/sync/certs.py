@@ -268,7 +268,11 @@ def standings(conn: Connection) -> dict[str, Standing]:
 
 def _standing(row: Any, cert: Cert | None, problem: str | None, *, damaged: bool) -> Standing:
     def account(role: Role, status: str) -> Account:
-        return Account(row.id, row.name, role, row.created_at, status)
+        asked = None
+        if status == PENDING:
+            with contextlib.suppress(ValueError):
+                asked = Role(row.role)
+        return Account(row.id, row.name, role, row.created_at, status, asked)
 
     def altered(why: str) -> Standing:
         return Standing(account(cert.role if cert and problem is None else Role.PEER, ALTERED),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from peerdesk.services import Vault
+from peerdesk.services import Vault, membership, sync
+from peerdesk.services.desk import sign_in as services_sign_in
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 from ui.windows.team_page import TeamPage
@@ -39,6 +40,9 @@ def test_an_administrator_approves_changes_and_removes_in_the_app(  # type: igno
     assert isinstance(page, TeamPage)
     qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
     assert page.table.item(_row(page, "Tom"), 2).text() == "Waiting for approval"
+    # The role he asked for is shown, and approving starts from it.
+    assert page.table.item(_row(page, "Tom"), 1).text() == "Asked for: Peer Worker Coordinator"
+    assert "root administrator" in page.table.item(_row(page, "Ida"), 2).text()
     shots = os.environ.get("PEERDESK_SCREENSHOTS")
     if shots:
         shell.grab().save(str(Path(shots) / "team-members-waiting.png"))
@@ -46,7 +50,7 @@ def test_an_administrator_approves_changes_and_removes_in_the_app(  # type: igno
     page.table.selectRow(_row(page, "Tom"))
     assert page.approve_button.isEnabled() and not page.role_button.isEnabled()
     assert page.remove_button.isEnabled()  # a waiting account can be turned down too
-    page.role.setCurrentIndex(page.role.findData("coordinator"))
+    assert page.role.currentData() == "coordinator"
     page.approve_button.click()
     qtbot.waitUntil(lambda: page.table.item(_row(page, "Tom"), 2).text() == "Member",
                     timeout=WAIT_MS)
@@ -77,4 +81,53 @@ def test_a_waiting_account_is_told_so_where_it_signs_in(  # type: ignore[no-unty
     assert desk is not None and "Team members" not in desk.nav_items
     names = [label.accessibleName() for label in desk.findChildren(QLabel)]
     assert "Signed in as Tom, waiting for an administrator to approve this account" in names
+    settle(qtbot)
+
+
+def test_the_root_administrator_hands_over_in_the_app(  # type: ignore[no-untyped-def]
+        qtbot, make_shell, data_dir: Path, monkeypatch, tmp_path: Path) -> None:
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        vault.set_team("Team North")
+        vault.create_account("Ida", "admin", PASSPHRASE)
+        vault.create_account("Sam", "admin", PASSPHRASE)
+        vault.create_account("Nell", "coordinator", PASSPHRASE)
+        ida = services_sign_in(vault, "Ida", PASSPHRASE)
+        membership.approve(ida, "Sam")
+        sync.init_share(ida, str(tmp_path / "share"), team_name="Team North")
+        ida.lock()
+    shell = make_shell(data_dir)
+    shell.resize(1366, 768)
+    sign_in(qtbot, shell, "Ida")
+    desk = shell.desk_page
+    assert desk is not None
+    desk.show_section("Team members")
+    settle(qtbot)
+    page = desk.pages.currentWidget()
+    assert isinstance(page, TeamPage)
+    qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
+    assert page.table.item(_row(page, "Nell"), 1).text() == "Asked for: Peer Worker Coordinator"
+    assert page.table.item(_row(page, "Ida"), 2).text() == "Member · root administrator"
+    page.table.selectRow(_row(page, "Nell"))
+    assert page.hand_over_button.isVisible() and not page.hand_over_button.isEnabled()
+    assert not page.take_over_button.isVisible()
+    shots = os.environ.get("PEERDESK_SCREENSHOTS")
+    if shots:
+        shell.grab().save(str(Path(shots) / "team-members-root.png"))
+
+    page.table.selectRow(_row(page, "Sam"))
+    assert page.hand_over_button.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.hand_over_button.click()
+    qtbot.waitUntil(lambda: page.root is not None and page.shown[_row(page, "Sam")].id
+                    == page.root, timeout=WAIT_MS)
+    assert "Sam is now the team's root administrator" in page.note.text()
+    assert page.table.item(_row(page, "Sam"), 2).text() == "Member · root administrator"
+    assert page.table.item(_row(page, "Ida"), 2).text() == "Member"
+    # Ida is an administrator still; she cannot remove Sam, the root now.
+    page.table.selectRow(_row(page, "Sam"))
+    assert not page.hand_over_button.isVisible() and not page.remove_button.isEnabled()
+    assert not page.role_button.isEnabled() and page.take_over_button.isEnabled()
+    if shots:
+        shell.grab().save(str(Path(shots) / "team-members-handed-over.png"))
     settle(qtbot)

@@ -55,6 +55,17 @@ def test_the_root_hands_over_is_removed_and_a_later_computer_checks_it_all(
     office, sam, amira, share = team["office"], team["sam"], team["amira"], team["share"]
     refused = run_cli(sam, "--user", "Sam", "user", "remove", "Ida", "--yes")
     assert refused.code == 3 and "Ida is the team's root administrator" in refused.err
+    demoted = run_cli(sam, "--user", "Sam", "user", "role", "Ida", "peer")
+    assert demoted.code == 3 and "root administrator stays an administrator" in demoted.err
+    # A pending account shows the role it asked for; approval starts from it.
+    assert run_cli(office, "user", "add", "Olive", "--role", "coordinator").code == 0
+    assert "Olive\twaiting for approval, asking to be Peer Worker Coordinator" in run_cli(
+        office, "user", "list").out
+    asked = json.loads(run_cli(office, "user", "list", "--json").out)
+    assert [(a["role"], a["asked"]) for a in asked if a["name"] == "Olive"] == [
+        ("peer", "coordinator")]
+    assert run_cli(office, "--user", "Ida", "user", "approve", "Olive").code == 0
+    assert _users(office)["Olive"] == ("coordinator", "active", False)
     # Only the root hands over, and only to an active administrator.
     assert run_cli(sam, "--user", "Sam", "user", "hand-over-root", "Sam").code == 3
     to_peer = run_cli(office, "--user", "Ida", "user", "hand-over-root", "Amira")
@@ -99,6 +110,7 @@ def test_the_root_hands_over_is_removed_and_a_later_computer_checks_it_all(
     assert _users(tablet) == {"Ida": ("admin", "removed", False),
                               "Sam": ("admin", "active", True),
                               "Amira": ("peer", "active", False),
+                              "Olive": ("coordinator", "active", False),
                               "Nell": ("coordinator", "active", False)}
     assert not (share / "quarantine").exists()
 

@@ -616,7 +616,9 @@ class DeskPage(QWidget):
             approve=lambda who, role: membership.approve(self._live(), who, role),
             set_role=lambda who, role: membership.set_role(self._live(), who, role),
             remove=lambda who: membership.remove(self._live(), who),
-            run=self._run, me=self.user.id)
+            run=self._run, me=self.user.id, root=lambda: membership.root_id(vault),
+            hand_over=lambda who: membership.hand_over_root(self._live(), who),
+            take_over=lambda: membership.take_over_root(self._live()))
         page.refresh()
         return page
 

@@ -1,6 +1,8 @@
 """Team members, for an administrator: who is in the team, in which role, who waits for
-approval. Approving, changing a role and removing each sign a new account certificate
-(peerdesk.services.membership); the team share learns it at her next sync."""
+approval (and the role they asked for), who is the root administrator. Approving, changing a
+role and removing each sign a new account certificate; handing over or taking over the root
+administrator's role signs a step of the team's succession (peerdesk.services.membership).
+The team share learns it at her next sync."""
 
 from __future__ import annotations
 
@@ -36,12 +38,17 @@ class TeamPage(QWidget):
     def __init__(self, *, accounts: Callable[[], list[Account]],
                  approve: Callable[[str, str | None], Account],
                  set_role: Callable[[str, str], Account], remove: Callable[[str], Account],
-                 run: Run, me: str, parent: QWidget | None = None) -> None:
+                 run: Run, me: str, root: Callable[[], str | None] = lambda: None,
+                 hand_over: Callable[[str], Account] | None = None,
+                 take_over: Callable[[], Account] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts, self._approve, self._set_role, self._remove = (
             accounts, approve, set_role, remove)
+        self._root, self._hand_over, self._take_over = root, hand_over, take_over
         self._run, self._me = run, me
         self.shown: list[Account] = []
+        self.root: str | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Team members"))
         layout.addWidget(muted(
@@ -72,7 +79,17 @@ class TeamPage(QWidget):
         self.role_button.clicked.connect(self._change_role)
         self.remove_button = QPushButton("Remove from team…")
         self.remove_button.clicked.connect(self._remove_selected)
-        for w in (self.role, self.approve_button, self.role_button, self.remove_button):
+        self.hand_over_button = QPushButton("Make root administrator…")
+        self.hand_over_button.setAccessibleDescription(
+            "Hands your role as the team's root administrator to the selected administrator")
+        self.hand_over_button.clicked.connect(self._hand_over_selected)
+        self.take_over_button = QPushButton("Take over as root…")
+        self.take_over_button.setAccessibleDescription(
+            "When the root administrator is gone for good: you take her role and she is "
+            "removed from the team")
+        self.take_over_button.clicked.connect(self._take_over_root)
+        for w in (self.role, self.approve_button, self.role_button, self.remove_button,
+                  self.hand_over_button, self.take_over_button):
             buttons.addWidget(w)
         layout.addLayout(buttons)
         self.note = muted("")
@@ -83,15 +100,21 @@ class TeamPage(QWidget):
     # -- data --------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._run(self._accounts, self._show)
+        self._run(lambda: (self._accounts(), self._root()), self._show)
 
-    def _show(self, accounts: list[Account]) -> None:
+    def _show(self, found: tuple[list[Account], str | None]) -> None:
+        accounts, self.root = found
         chosen = self.current()
         self.shown = accounts
         self.table.setRowCount(len(accounts))
         for row, a in enumerate(accounts):
-            role = a.role.label if a.status != "pending" else "—"  # none until approved
-            for col, text in enumerate((a.name, role, STATUS.get(a.status, a.status))):
+            role = a.role.label
+            if a.status == "pending":  # no role until approved: the one asked for
+                role = f"Asked for: {a.asked.label}" if a.asked else "—"
+            status = STATUS.get(a.status, a.status)
+            if a.id == self.root:
+                status += " · root administrator"
+            for col, text in enumerate((a.name, role, status)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
             if chosen is not None and a.id == chosen.id:
                 self.table.selectRow(row)
@@ -106,11 +129,19 @@ class TeamPage(QWidget):
     def _selected(self) -> None:
         a = self.current()
         self.approve_button.setEnabled(a is not None and a.status in {"pending", "altered"})
-        self.role_button.setEnabled(a is not None and a.active and a.id != self._me)
+        self.role_button.setEnabled(a is not None and a.active and a.id != self._me
+                                    and a.id != self.root)
         self.remove_button.setEnabled(a is not None and a.status != "removed"
-                                      and a.id != self._me)
+                                      and a.id != self._me and a.id != self.root)
+        i_am_root = self.root == self._me
+        self.hand_over_button.setVisible(i_am_root and self._hand_over is not None)
+        self.hand_over_button.setEnabled(a is not None and a.active and a.id != self._me
+                                         and a.role is Role.ADMIN)
+        self.take_over_button.setVisible(not i_am_root and self.root is not None
+                                         and self._take_over is not None)
+        self.take_over_button.setEnabled(a is not None and a.id == self.root)
         if a is not None:
-            self.role.setCurrentIndex(max(0, self.role.findData(a.role.value)))
+            self.role.setCurrentIndex(max(0, self.role.findData((a.asked or a.role).value)))
 
     def wipe(self) -> None:
         """At lock: names leave the screen with everything else."""
@@ -159,3 +190,34 @@ class TeamPage(QWidget):
                   self._done(f"{a.name} was removed from the team. Sync to tell the other "
                              "computers."))
 
+
+    def _hand_over_selected(self) -> None:
+        a = self.current()
+        if a is None or self._hand_over is None:
+            return
+        hand_over = self._hand_over
+        answer = QMessageBox.question(
+            self, "Make root administrator",
+            f"Hand your role as the team's root administrator to {a.name}? You stay an "
+            f"administrator; {a.name} can then remove you, and only she can hand the role on.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._run(lambda: hand_over(a.id),
+                  self._done(f"{a.name} is now the team's root administrator. Sync to tell "
+                             "the other computers."))
+
+    def _take_over_root(self) -> None:
+        a = self.current()
+        if a is None or self._take_over is None:
+            return
+        take_over = self._take_over
+        answer = QMessageBox.question(
+            self, "Take over as root administrator",
+            f"Is {a.name} gone for good (a lost laptop, or she left without handing over)? "
+            f"You become the team's root administrator and {a.name} is removed from the "
+            "team. If she still has her key, her own hand-over would come first.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._run(take_over,
+                  self._done(f"You are now the team's root administrator, and {a.name} was "
+                             "removed. Sync to tell the other computers."))
