@@ -326,6 +326,18 @@ def cmd_person_supporters(app: App) -> None:
     app.out("\n".join(names), names)
 
 
+def cmd_plan_history(app: App) -> None:
+    from peerdesk.services import handover
+
+    versions = handover.lineage(app.desk, app.args.id)
+    names = {a.id: a.name for a in app.vault.accounts()}
+    app.out("\n".join(f"{r.id}\tv{r.version}\t{dates.short_moment(r.saved_at)}\t"
+                      f"{names.get(r.author_id, r.author_id)}"
+                      + ("\tdeleted" if r.deleted else "") for r in versions),
+            [record_json(r) | {"author": names.get(r.author_id, r.author_id)}
+             for r in versions])
+
+
 def cmd_plan_continue(app: App) -> None:
     from peerdesk.services import handover
 
@@ -946,6 +958,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which copy: " + "; ".join(f"{k} ({v})" for k, v in FORMATS.items())
                    + ". The crisis card, 'what to expect' and the ending letter are for the "
                      "person only; PLAN may then be the person's id")
+    p = command(plans, "history", cmd_plan_history,
+                "every version of a plan, the plans it continues first (after a handover), "
+                "each with who wrote it")
+    p.add_argument("id", metavar="PLAN")
     p = command(plans, "continue", cmd_plan_continue,
                 "carry on a plan handed over to you, as a plan of your own (prints its id)")
     p.add_argument("id", metavar="PLAN")

@@ -217,6 +217,11 @@ def test_a_handover_on_a_shared_ward_pc_from_the_command_line(data_dir: Path) ->
     assert as_("Tom", "person", "supporters", jo) == ["Tom"]
     mine = as_("Tom", "plan", "continue", plan_id)
     assert mine["author_id"] != as_("Tom", "record", "show", plan_id)["author_id"]
+    # The plan and its history as one: Amira's versions (2: the plan, the consent entry),
+    # then Tom's.
+    history = as_("Tom", "plan", "history", mine["id"])
+    assert [(v["id"], v["author"]) for v in history] == [
+        (plan_id, "Amira"), (plan_id, "Amira"), (mine["id"], "Tom")]
     added = run_cli(data_dir, "--user", "Tom", "record", "add", "--kind", "diary",
                     "--person", jo, "--file", "-", stdin=json.dumps(diary("First meeting")))
     assert added.code == 0, added.err
