@@ -112,7 +112,7 @@ def arrangements(records_: Iterable[Record]) -> list[Arrangement]:
         if r.kind is Kind.HANDOVER and not r.deleted:
             try:
                 plan = Arrangement.of(r)
-            except (KeyError, ValueError):
+            except (KeyError, TypeError, ValueError):
                 continue  # a damaged arrangement moves nothing
             # Only the peer who supports the person arranges: one that names someone else as
             # "from", or another record as the person, is not an arrangement.

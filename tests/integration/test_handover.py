@@ -4,14 +4,14 @@ Amira (a1) hands Jo to Tom (t1); Grace, the coordinator, works at the office."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from peerdesk.crypto import envelope, keystore
-from peerdesk.domain import Kind
+from peerdesk.domain import Kind, Record
 from peerdesk.domain.consent import active
 from peerdesk.errors import (
     DecryptionFailed,
@@ -385,6 +385,12 @@ def test_a_record_that_claims_a_handover_moves_nothing_to_its_writer(team: Team)
         sharing.give_reader(amira.actor(), made.id, tom.user.id)
         return made
 
+    # A damaged one (a date that is a number) is no arrangement at all.
+    damaged = Record("x", Kind.HANDOVER, amira.user.id, ray.id, 1, datetime.now(), {
+        "person": ray.id, "arrangement": "joint", "from_peer": "Amira", "to_peer": "Tom",
+        "from_account": amira.user.id, "to_account": tom.user.id, "agreed_by": "x",
+        "agreed_on": 20260314, "starts": date.today().isoformat()})
+    assert handover.arrangements([damaged]) == []
     forged = claim(amira, tom)
     claim(tom, amira)  # one that names Tom as the peer handing over, written by Amira
     team.sync_all()
