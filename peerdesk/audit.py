@@ -222,13 +222,23 @@ def notable_since(conn: Connection, seq: int) -> list[Notable]:
     recovery-key read of a record by someone other than its author."""
     rec = _RECORDS.c
     rows = conn.execute(
-        select(_AUDIT, rec.author_id, rec.kind).join(_RECORDS, rec.id == _AUDIT.c.record_id)
+        select(_AUDIT, rec.author_id, rec.kind)
+        .outerjoin(_RECORDS, rec.id == _AUDIT.c.record_id)
         .where(_AUDIT.c.seq > seq, _AUDIT.c.action.in_(NOTABLE),
-               _AUDIT.c.actor_id.is_not(None), rec.author_id != _AUDIT.c.actor_id)
+               _AUDIT.c.actor_id.is_not(None), _AUDIT.c.record_id.is_not(None))
         .order_by(_AUDIT.c.seq))
-    return [Notable(r.seq, r.at, r.actor_id, r.action, r.record_id, r.detail,
-                    bytes(r.prev_hash), bytes(r.hash),
-                    bytes(r.signature) if r.signature is not None else None,
-                    r.author_id, r.kind)
-            for r in rows
-            if r.action != READ or r.detail.startswith(RECOVERY_READ)]
+    out = []
+    for r in rows:
+        # A record opened from the team share alone is not on this computer: its entry names
+        # its author and kind (peerdesk/services/igrecovery.py).
+        named = dict(p.split("=", 1) for p in r.detail.split("; ") if "=" in p)
+        author, kind = r.author_id or named.get("author"), r.kind or named.get("kind")
+        if not author or not kind or author == r.actor_id:
+            continue
+        if r.action == READ and not r.detail.startswith(RECOVERY_READ):
+            continue
+        out.append(Notable(r.seq, r.at, r.actor_id, r.action, r.record_id, r.detail,
+                           bytes(r.prev_hash), bytes(r.hash),
+                           bytes(r.signature) if r.signature is not None else None,
+                           author, kind))
+    return out

@@ -709,6 +709,19 @@ def cmd_break_glass(app: App) -> None:
             [record_json(r) for r in versions])
 
 
+def cmd_recover_device(app: App) -> None:
+    from peerdesk.services import igrecovery
+
+    key = _recovery_key(app)
+    versions = igrecovery.open_device(app.desk, app.args.device, recovery_key=key,
+                                      reason=app.args.reason)
+    many = "record" if len(versions) == 1 else "records"
+    app.out(f"Opened {len(versions)} {many} that device sent to the team share, with the trust "
+            "recovery key; this is logged and shown to their author and the coordinators.\n\n"
+            + "\n\n".join(record_text(r) for r in versions),
+            [record_json(r) for r in versions])
+
+
 def cmd_report_break_glass(app: App) -> None:
     from peerdesk.services import governance
 
@@ -1013,6 +1026,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "break-glass", cmd_break_glass,
                 "open a record not shared with you, with the trust recovery key and a reason")
     p.add_argument("id")
+    p.add_argument("--recovery-key", required=True, metavar="FILE")
+    p.add_argument("--reason", required=True, help="why; shown to the author and the Guardian")
+    p = command(sub, "recover-device", cmd_recover_device,
+                "open the records a lost or leaver's device sent to the team share, with the "
+                "trust recovery key and a reason (coordinator or admin)")
+    p.add_argument("device", help="the device's id (its folder name under devices/ on the share)")
     p.add_argument("--recovery-key", required=True, metavar="FILE")
     p.add_argument("--reason", required=True, help="why; shown to the author and the Guardian")
     p = command(reports, "break-glass", cmd_report_break_glass,

@@ -57,7 +57,7 @@ def load_recovery_key(path: Path, passphrase: str | bytes) -> RecoveryKey:
     return recovery.load(path, passphrase)
 
 
-def _check_recovery_key(vault: Vault, key: RecoveryKey) -> str:
+def check_recovery_key(vault: Vault, key: RecoveryKey) -> str:
     expected = vault.policy.recovery_key
     if expected is None:
         raise NotAllowed("This computer's policy sets no trust recovery key, so records here "
@@ -67,7 +67,7 @@ def _check_recovery_key(vault: Vault, key: RecoveryKey) -> str:
     return recovery_reader_id(expected)
 
 
-def _seal_reason(reason: str, public: bytes, context: str) -> str:
+def seal_reason(reason: str, public: bytes, context: str) -> str:
     blob = envelope.seal_to(public, reason.encode(), context=context.encode())
     return base64.b64encode(blob).decode()
 
@@ -102,7 +102,7 @@ def break_glass(desk: Desk, record_id: str, *, recovery_key: RecoveryKey,
         raise InvalidInput("Say why you need to open this record (at least a short sentence). "
                            "The reason is shown to its author and to the Caldicott Guardian.")
     vault = desk.vault
-    reader = _check_recovery_key(vault, recovery_key)
+    reader = check_recovery_key(vault, recovery_key)
     with vault.store.transaction() as s:
         row = s.get(RecordRow, record_id)
         if row is None or row.erased_at is not None:
@@ -117,8 +117,8 @@ def break_glass(desk: Desk, record_id: str, *, recovery_key: RecoveryKey,
     recovery_public = recovery.public_bytes(recovery_key)  # checked against the policy above
     context = f"peerdesk/break-glass/v1|{record_id}|{desk.user.id}"
     desk.note(audit.BREAK_GLASS, record_id,
-              f"role={desk.user.role.value}; for-ig={_seal_reason(reason, recovery_public, context)}"
-              f"; for-author={_seal_reason(reason, author.receive_public, context)}")
+              f"role={desk.user.role.value}; for-ig={seal_reason(reason, recovery_public, context)}"
+              f"; for-author={seal_reason(reason, author.receive_public, context)}")
     return _open_all(vault, record_id, kind, author_id, person_id, reader, recovery_key)
 
 
@@ -129,7 +129,7 @@ def open_with_recovery_key(desk: Desk, record_id: str, *,
     if desk.user.role not in STAFF:
         raise NotAllowed("Only a Peer Worker Coordinator or an administrator can use the trust "
                          "recovery key.")
-    reader = _check_recovery_key(desk.vault, recovery_key)
+    reader = check_recovery_key(desk.vault, recovery_key)
     with desk.vault.store.transaction() as s:
         row = s.get(RecordRow, record_id)
         if row is None or row.erased_at is not None:
@@ -255,7 +255,7 @@ def break_glass_report(vault: Vault, recovery_key: RecoveryKey, *,
                        ) -> tuple[list[BreakGlassEvent], list[str]]:
     """For the Caldicott Guardian: every break-glass opening on this computer, with the reason
     (opened with the recovery key), and the audit trail's own check."""
-    _check_recovery_key(vault, recovery_key)
+    check_recovery_key(vault, recovery_key)
     problems = vault.verify_audit()
     out = []
     with vault.store.transaction() as s:

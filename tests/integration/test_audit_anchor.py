@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from peerdesk import audit
@@ -301,3 +303,34 @@ def test_a_copy_of_someone_elses_record_reaches_its_author_on_her_other_computer
         assert [n.split(".")[0] for n in notices] == [team.vaults["office"].device_id]
     finally:
         team.close()
+
+
+def test_a_lost_laptops_records_opened_from_the_share_through_the_cli(
+        tmp_path: Path) -> None:
+    key = x25519.X25519PrivateKey.generate()
+    key_file = tmp_path / "trust-recovery.pem"
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"kept by IG, offline")))
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(
+        {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
+    env = {"PEERDESK_POLICY": str(policy), "PEERDESK_RECOVERY_PASSPHRASE": "kept by IG, offline"}
+    office = _setup(tmp_path, str(tmp_path / "share"), tmp_path / "share", env)
+    added = office.cli("amira", "--user", "Amira", "record", "add", "--kind", "diary",
+                       "--file", "-", "--json", stdin=json.dumps(DIARY))
+    assert added.code == 0, added.err
+    assert office.cli("amira", "--user", "Amira", "sync").code == 0
+    laptop = office.device_id("amira")
+    shutil.rmtree(tmp_path / "amira")  # the laptop is gone
+
+    refused = office.cli("office", "--user", "Grace", "recover-device", laptop,
+                         "--recovery-key", str(key_file), "--reason", "gone")
+    assert refused.code != 0 and "Say why" in refused.err
+    opened = office.cli("office", "--user", "Grace", "recover-device", laptop,
+                        "--recovery-key", str(key_file), "--reason",
+                        "Amira's laptop was stolen; her notes are needed for Jo's review.")
+    assert opened.code == 0, opened.err
+    assert "Went to the allotment group." in opened.out
+    assert opened.out.startswith("Opened 1 record that device sent to the team share")
+    assert office.cli("office", "audit", "verify").code == 0

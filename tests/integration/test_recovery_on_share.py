@@ -13,13 +13,18 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
+from peerdesk import audit
 from peerdesk.config import recovery_reader_id
 from peerdesk.crypto.keys import UserKeys
 from peerdesk.crypto.payload import SealedVersion, open_with_key
 from peerdesk.domain import Kind
+from peerdesk.errors import InvalidInput, NotAllowed
+from peerdesk.services import governance as gov
+from peerdesk.services import igrecovery
 from peerdesk.sync import changes
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import VersionChange
+from tests.conftest import find_marker
 from tests.helpers.team import make_team
 
 
@@ -45,13 +50,19 @@ def _opened_from_share(share: Path, device: str, key: x25519.X25519PrivateKey,
     return out
 
 
-def test_the_recovery_key_opens_a_lost_laptops_records_from_the_share_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> x25519.X25519PrivateKey:
+    """The trust recovery key, named in the machine policy every device here reads."""
     key = x25519.X25519PrivateKey.generate()
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps(
         {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
     monkeypatch.setenv("PEERDESK_POLICY", str(policy))
+    return key
+
+
+def test_the_recovery_key_opens_a_lost_laptops_records_from_the_share_alone(
+        tmp_path: Path, key: x25519.X25519PrivateKey) -> None:
     team = make_team(tmp_path)
     try:
         a1 = team.desks["a1"]
@@ -73,5 +84,46 @@ def test_the_recovery_key_opens_a_lost_laptops_records_from_the_share_alone(
         stranger = _opened_from_share(Path(team.location), device,
                                       x25519.X25519PrivateKey.generate(), verify_keys)
         assert stranger == {}
+    finally:
+        team.close()
+
+
+REASON = "Amira's laptop was stolen; Jo's crisis plan is needed by the crisis team today."
+
+
+def test_a_coordinator_opens_a_lost_laptops_records_from_the_share_and_the_author_is_told(
+        tmp_path: Path, key: x25519.X25519PrivateKey) -> None:
+    team = make_team(tmp_path)
+    try:
+        tom = team.join("t1", "Tom", "peer")
+        a1, grace = team.desks["a1"], team.desks["office"]
+        person = a1.add(Kind.PERSON, {"label": "Jo"})
+        plan = a1.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister first."}},
+                      person_id=person.id)
+        a1.update(plan.id, {"sections": {"contacts": "My sister, then my neighbour."}})
+        team.sync("a1", "office")
+        lost = team.vaults["a1"].device_id  # the laptop is gone from here on
+
+        with pytest.raises(NotAllowed, match="Coordinator or an administrator"):
+            igrecovery.open_device(tom, lost, recovery_key=key, reason=REASON)
+        with pytest.raises(InvalidInput, match="Say why"):
+            igrecovery.open_device(grace, lost, recovery_key=key, reason="stolen")
+        with pytest.raises(NotAllowed, match="not the trust recovery key"):
+            igrecovery.open_device(grace, lost, recovery_key=x25519.X25519PrivateKey.generate(),
+                                   reason=REASON)
+        opened = {r.id: r for r in igrecovery.open_device(grace, lost, recovery_key=key,
+                                                          reason=REASON)}
+        assert opened[plan.id].fields["sections"] == {"contacts": "My sister, then my neighbour."}
+        assert opened[person.id].fields["label"] == "Jo"
+        assert opened[plan.id].author_id == a1.user.id
+
+        # Audited on the office PC, told to Amira on her other laptop with the reason.
+        team.sync("office", "a2", "t1")
+        seen = gov.access_to_my_records(team.desks["a2"])
+        assert {(e.who, e.action, e.record_id, e.reason, e.elsewhere) for e in seen} == {
+            ("Grace", audit.BREAK_GLASS, plan.id, REASON, True),
+            ("Grace", audit.BREAK_GLASS, person.id, REASON, True)}
+        assert gov.access_to_my_records(tom) == []
+        assert find_marker(Path(team.location), "stolen") == []
     finally:
         team.close()
