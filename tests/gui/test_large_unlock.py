@@ -91,3 +91,27 @@ def test_a_save_while_reading_stands_in_the_lists_and_on_today(
     assert page.rows[large["plan"]].review_on == _day(60)
     assert [r.review_on for r in page.plans_model.rows()] == [_day(60)]
     assert {i.what for i in page.work_model.items()} == {ItemKind.FIRST_MEETING}
+
+
+def test_read_again_after_a_sync_keeps_what_was_saved_meanwhile_and_drops_what_went(
+        qtbot, make_shell, prepared_dir: Path, large: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    desk = page.desk
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+    # Gone on another computer (as a sync brings it): deleted in the data file, not here.
+    gone = next(r.record.id for r in page.diary_model.rows())
+    page._run(lambda: desk.delete(gone), lambda _: None)
+    page.reload()  # as after a sync that brought something
+    assert page.reading
+
+    def save() -> object:  # saved while the vault is read again, not among the ids it reads
+        return desk.add(Kind.DIARY, {"when": f"{_day(0)}T09:00", "what_happened": "kingfisher"},
+                        person_id=large["jo"])
+    page._run(save, page._upsert)
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+    settle(qtbot)
+    summaries = [r.summary for r in page.diary_model.rows()]
+    assert "kingfisher" in summaries and len(summaries) == DIARIES
+    assert gone not in page.rows

@@ -317,7 +317,7 @@ class DeskPage(QWidget):
         assert desk is not None
         if not rest:
             if self._seen is not None:  # read again: what no batch gave is no longer readable
-                unreadable = set(self.rows) - self._seen
+                unreadable = set(self.rows) - self._seen - self._touched  # not saved meanwhile
                 self._seen = None
                 if unreadable:
                     self._drop_rows(unreadable)
