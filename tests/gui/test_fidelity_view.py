@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QDate
+from PySide6.QtGui import QFont, QFontMetrics
 
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
 from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import settle, sign_in
+from ui.widgets.bars import BarChart
 from ui.windows.coordinator import FidelityPage
 
 
@@ -61,3 +63,22 @@ def test_signing_in_refreshes_the_name_free_figures(qtbot, make_shell, prepared_
     grace = open_desk(shell.vault, "Grace", PASSPHRASE)
     [summary] = grace.records(Kind.SUMMARY)
     assert summary.person_id == person.id and "Jo" not in str(summary.fields)
+
+
+def test_a_chart_title_that_wraps_in_bold_has_room_for_every_line(qtbot) -> None:  # type: ignore[no-untyped-def]
+    # The title is drawn bold, which is wider: measured in the regular face, a title that
+    # fits one regular line but needs two bold ones had its second line drawn over the bars.
+    chart = BarChart("Sessions that showed each part of peer support (%)")
+    qtbot.addWidget(chart)
+    chart.set_bars([("Trust through shared experience", 0.5, "28 of 54")])
+    bold = QFont(chart.font())
+    bold.setBold(True)
+    regular_w = chart.fontMetrics().horizontalAdvance(chart.title)
+    bold_w = QFontMetrics(bold).horizontalAdvance(chart.title)
+    assert bold_w > regular_w
+    width = (regular_w + bold_w) // 2 + 1  # one regular line, two bold ones
+    chart.resize(width, chart.heightForWidth(width))
+    title_h, _rows = chart._rows(width)
+    two_lines = QFontMetrics(bold).lineSpacing() + QFontMetrics(bold).height()
+    assert title_h >= two_lines, (title_h, two_lines)
+    assert chart.height() >= title_h + sum(_rows)

@@ -6,7 +6,7 @@ The numbers are always in a table beside it too; the chart is for reading at a g
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ui import theme
@@ -39,15 +39,21 @@ class BarChart(QWidget):
         value_w = max((metrics.horizontalAdvance(b[2]) for b in self.bars), default=0) + 12
         return label_w, value_w, max(width - label_w - value_w - 8, 40)
 
-    def _wrapped(self, text: str, width: int) -> int:
+    def _title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def _wrapped(self, text: str, width: int, metrics: QFontMetrics | None = None) -> int:
         flags = int(Qt.TextFlag.TextWordWrap)
-        return self.fontMetrics().boundingRect(QRect(0, 0, max(width, 1), 100_000), flags,
-                                               text).height()
+        return (metrics or self.fontMetrics()).boundingRect(
+            QRect(0, 0, max(width, 1), 100_000), flags, text).height()
 
     def _rows(self, width: int) -> tuple[int, list[int]]:
         label_w = self._columns(width)[0]
         line = self.fontMetrics().height()
-        title = self._wrapped(self.title, width) + 10
+        # Measured in the bold face it is drawn in: bold is wider, and wraps sooner.
+        title = self._wrapped(self.title, width, QFontMetrics(self._title_font())) + 10
         return title, [max(line, self._wrapped(b[0], label_w - 8)) + 10 for b in self.bars]
 
     def hasHeightForWidth(self) -> bool:
@@ -77,13 +83,10 @@ class BarChart(QWidget):
         label_w, value_w, span = self._columns(width)
         title_h, rows = self._rows(width)
         wrap = Qt.TextFlag.TextWordWrap
-        font = p.font()
-        font.setBold(True)
-        p.setFont(font)
+        p.setFont(self._title_font())
         p.setPen(text)
         p.drawText(QRect(0, 0, width, title_h), int(wrap | Qt.AlignmentFlag.AlignTop), self.title)
-        font.setBold(False)
-        p.setFont(font)
+        p.setFont(self.font())
         y = title_h
         for (label, value, shown), row in zip(self.bars, rows, strict=True):
             p.setPen(text)
