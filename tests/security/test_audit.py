@@ -59,7 +59,7 @@ def test_rewritten_chain_is_caught_by_signatures(trail: Path) -> None:
     """Someone with write access edits an entry and recomputes every hash after it."""
     from datetime import datetime
 
-    from peerdesk.audit import _digest
+    from peerdesk.audit import digest_of
 
     with sqlite3.connect(trail) as conn:
         rows = conn.execute("SELECT seq, at, actor_id, action, record_id, detail FROM audit "
@@ -68,7 +68,7 @@ def test_rewritten_chain_is_caught_by_signatures(trail: Path) -> None:
         for seq, at, actor, action, record_id, detail in rows[5:]:
             if seq == 6:
                 action = "lock"  # hide the read
-            digest = _digest(prev, seq, datetime.fromisoformat(at), actor, action, record_id, detail)
+            digest = digest_of(prev, seq, datetime.fromisoformat(at), actor, action, record_id, detail)
             conn.execute("UPDATE audit SET action = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                          (action, prev, digest, seq))
             prev = digest
