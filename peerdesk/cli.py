@@ -747,7 +747,16 @@ def cmd_sar(app: App) -> None:
     from peerdesk.services import sar
 
     key = _recovery_key(app) if app.args.recovery_key else None
-    bundle = sar.collect(app.desk, app.args.person, recovery_key=key)
+    if app.args.from_share:
+        from peerdesk.services import igrecovery
+
+        if key is None or not app.args.reason:
+            raise errors.InvalidInput("A bundle from the team share needs the trust recovery key "
+                               "(--recovery-key FILE) and a reason (--reason).")
+        bundle = igrecovery.subject_access(app.desk, app.args.person, recovery_key=key,
+                                           reason=app.args.reason)
+    else:
+        bundle = sar.collect(app.desk, app.args.person, recovery_key=key)
     paths = sar.write(bundle, Path(app.args.out))
     app.out(f"Wrote {len(bundle.records)} records ({bundle.version_count} versions) and "
             f"{len(bundle.audit)} audit entries to:\n" + "\n".join(str(p) for p in paths)
@@ -1023,6 +1032,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--recovery-key", metavar="FILE",
                    help="coordinator or admin: open records written by others with the trust key")
+    p.add_argument("--from-share", action="store_true",
+                   help="with --recovery-key and --reason: everything the whole team holds "
+                        "about them, read from the team share")
+    p.add_argument("--reason", help="why (with --from-share); sealed for the Caldicott Guardian "
+                                    "in the audit trail")
     p = command(sub, "break-glass", cmd_break_glass,
                 "open a record not shared with you, with the trust recovery key and a reason")
     p.add_argument("id")

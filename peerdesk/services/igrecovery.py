@@ -21,7 +21,7 @@ from peerdesk.crypto.payload import SealedVersion, open_with_key
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import Record
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound
-from peerdesk.services import governance, sync
+from peerdesk.services import governance, sar, sync
 from peerdesk.services.desk import Desk
 from peerdesk.store import settings
 from peerdesk.sync import certs, changes
@@ -87,39 +87,74 @@ def _versions(share: Share, device_id: str, *, team_id: str, verify_keys: dict[s
     return found
 
 
-def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason: str,
-                share: Share | None = None) -> list[Record]:
-    """The newest version of every record a device sent to the team share that the recovery
-    key opens. Long (share I/O): run it off the UI thread."""
+@dataclass(frozen=True)
+class _Ready:
+    share: Share
+    reader: str
+    team_id: str
+    verify_keys: dict[str, bytes]
+    publics: dict[str, bytes]
+    names: dict[str, str]
+
+
+def _prepare(desk: Desk, recovery_key: RecoveryKey, reason: str, share: Share | None,
+             what: str) -> tuple[_Ready, str]:
     if desk.user.role not in governance.STAFF:
         raise NotAllowed("Only a Peer Worker Coordinator or an administrator can open records "
                          "with the trust recovery key.")
     reason = " ".join(reason.split())
     if len(reason) < governance.MIN_REASON:
-        raise InvalidInput("Say why you need to open this device's records (at least a short "
-                           "sentence). The reason is shown to their author and to the "
-                           "Caldicott Guardian.")
-    if not fmt.DEVICE_NAME.fullmatch(device_id):
-        raise InvalidInput("That is not a device id (a device's folder name on the team share).")
+        raise InvalidInput(f"Say why you need to open {what} (at least a short sentence). The "
+                           "reason is shown to their author and to the Caldicott Guardian.")
     vault = desk.vault
     reader = governance.check_recovery_key(vault, recovery_key)
     if share is None:
         share = sync.open_share(sync.share_location(vault))
     with vault.store.begin() as conn:
         team_id = settings.get(conn, "share_team_id") or ""
+        standings = certs.standings(conn)
         verify_keys = certs.trusted_keys(conn)
-        publics = {i: s.cert.receive_public for i, s in certs.standings(conn).items()
-                   if s.cert is not None and not s.problem}
+    publics = {i: s.cert.receive_public for i, s in standings.items()
+               if s.cert is not None and not s.problem}
+    names = {i: s.account.name for i, s in standings.items()}
+    return _Ready(share, reader, team_id, verify_keys, publics, names), reason
+
+
+def _read(ready: _Ready, device_id: str, key: RecoveryKey) -> list[VersionChange]:
     try:
-        versions = fmt.boundary(lambda: _versions(
-            share, device_id, team_id=team_id, verify_keys=verify_keys, reader=reader,
-            key=recovery_key))
+        return fmt.boundary(lambda: _versions(
+            ready.share, device_id, team_id=ready.team_id, verify_keys=ready.verify_keys,
+            reader=ready.reader, key=key))
     except fmt.Tampered as exc:
-        raise fmt.Tampered(f"A file of that device on the team share failed its checks: {exc}."
-                           " Nothing was opened.") from None
+        raise fmt.Tampered(f"A file of device {device_id[:8]} on the team share failed its "
+                           f"checks: {exc}. Nothing was opened.") from None
+
+
+def _open(v: VersionChange, reader: str, key: RecoveryKey, number: int = 0) -> Record:
+    wrap = next(w for w in v.keys if w.reader_id == reader)
+    fields = open_with_key(key, reader, SealedVersion(
+        v.record_id, v.kind.value, v.author_id, v.vid, v.ciphertext or b""),
+        wrap.suite, wrap.wrapped)
+    return Record(v.record_id, v.kind, v.author_id, v.person_id, number, v.saved_at, fields,
+                  deleted=v.tombstone)
+
+
+def _opens(v: VersionChange, reader: str) -> bool:
+    return v.ciphertext is not None and any(w.reader_id == reader for w in v.keys)
+
+
+def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason: str,
+                share: Share | None = None) -> list[Record]:
+    """The newest version of every record a device sent to the team share that the recovery
+    key opens. Long (share I/O): run it off the UI thread."""
+    if not fmt.DEVICE_NAME.fullmatch(device_id):
+        raise InvalidInput("That is not a device id (a device's folder name on the team share).")
+    ready, reason = _prepare(desk, recovery_key, reason, share, "this device's records")
+    reader, publics = ready.reader, ready.publics
+    versions = _read(ready, device_id, recovery_key)
     newest: dict[str, VersionChange] = {}
     for v in versions:
-        if v.ciphertext is not None and any(w.reader_id == reader for w in v.keys) and (
+        if _opens(v, reader) and (
                 v.record_id not in newest or v.hlc > newest[v.record_id].hlc):
             newest[v.record_id] = v
     if not newest:
@@ -138,11 +173,57 @@ def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason
         desk.note(audit.BREAK_GLASS, v.record_id,
                   f"role={desk.user.role.value}; from-share={device_id}; author={v.author_id}; "
                   f"kind={v.kind.value}; for-ig={for_ig}; for-author={for_author}")
-        wrap = next(w for w in v.keys if w.reader_id == reader)
-        fields = open_with_key(recovery_key, reader, SealedVersion(
-            v.record_id, v.kind.value, v.author_id, v.vid, v.ciphertext or b""),
-            wrap.suite, wrap.wrapped)
-        out.append(Record(v.record_id, v.kind, v.author_id, v.person_id, 0, v.saved_at, fields,
-                          deleted=v.tombstone))
+        out.append(_open(v, reader, recovery_key))
     return out
+
+
+def subject_access(desk: Desk, person_id: str, *, recovery_key: RecoveryKey, reason: str,
+                   share: Share | None = None) -> sar.Bundle:
+    """Everything the team holds about one person, across peers and devices, from the team
+    share with the recovery key: every version of every record about them that the key
+    opens, the handovers of their support among them (with their dates). Written with
+    ``sar.write`` like a bundle made on one computer."""
+    if not fmt.DEVICE_NAME.fullmatch(person_id):
+        raise InvalidInput("That is not a person's id.")
+    ready, reason = _prepare(desk, recovery_key, reason, share, "this person's records")
+    devices = sorted(e.name for e in ready.share.list(fmt.DEVICES)
+                     if e.kind == "dir" and fmt.DEVICE_NAME.fullmatch(e.name))
+    seen: dict[tuple[str, str], VersionChange] = {}
+    for device in devices:
+        for v in _read(ready, device, recovery_key):
+            if v.record_id == person_id or v.person_id == person_id:
+                seen[(v.record_id, v.vid)] = v
+    if not seen:
+        raise NotFound("Nothing on the team share about that person opens with the recovery "
+                       "key.")
+    sealed = governance.seal_reason(reason, recovery.public_bytes(recovery_key),
+                                    f"peerdesk/subject-access/v1|{person_id}|{desk.user.id}")
+    desk.note(audit.SUBJECT_ACCESS, person_id,
+              f"by=recovery-key; from=team share; for-ig={sealed}")
+    by_record: dict[str, list[VersionChange]] = {}
+    for v in sorted(seen.values(), key=lambda c: c.hlc):
+        by_record.setdefault(v.record_id, []).append(v)
+    held, missing = [], []
+    for rid, versions in sorted(by_record.items(), key=lambda kv: (
+            kv[0] != person_id, kv[1][0].hlc)):
+        first = versions[0]
+        opened = tuple(_open(v, ready.reader, recovery_key, n)
+                       for n, v in enumerate(versions, 1) if _opens(v, ready.reader))
+        if not opened:
+            missing.append(rid)
+        held.append(sar.HeldRecord(rid, first.kind, ready.names.get(first.author_id,
+                                                                    first.author_id),
+                                   None, opened, ()))
+    label = next((str(v.fields.get("label")) for r in held if r.id == person_id
+                  for v in reversed(r.versions) if v.fields.get("label")), "")
+    notes = ["Made from the team share with the trust recovery key: every peer's records about "
+             "them that the key opens, from every computer that synced, including each "
+             "handover of their support (its record, with its dates).",
+             "Private reflection fields are sealed for their author alone and are not "
+             "recoverable with the trust key."]
+    if missing:
+        notes.append(f"{len(missing)} records were written before the trust recovery key was "
+                     "set and could not be opened: ask their author. Ids: " + ", ".join(missing))
+    return sar.Bundle(person_id, label, desk.vault.clock(), desk.user.name, tuple(held), (),
+                      tuple(notes))
 

@@ -317,8 +317,9 @@ def test_a_lost_laptops_records_opened_from_the_share_through_the_cli(
         {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
     env = {"PEERDESK_POLICY": str(policy), "PEERDESK_RECOVERY_PASSPHRASE": "kept by IG, offline"}
     office = _setup(tmp_path, str(tmp_path / "share"), tmp_path / "share", env)
+    person = office.cli("amira", "--user", "Amira", "person", "add", "--label", "Jo").out.strip()
     added = office.cli("amira", "--user", "Amira", "record", "add", "--kind", "diary",
-                       "--file", "-", "--json", stdin=json.dumps(DIARY))
+                       "--person", person, "--file", "-", "--json", stdin=json.dumps(DIARY))
     assert added.code == 0, added.err
     assert office.cli("amira", "--user", "Amira", "sync").code == 0
     laptop = office.device_id("amira")
@@ -332,5 +333,14 @@ def test_a_lost_laptops_records_opened_from_the_share_through_the_cli(
                         "Amira's laptop was stolen; her notes are needed for Jo's review.")
     assert opened.code == 0, opened.err
     assert "Went to the allotment group." in opened.out
-    assert opened.out.startswith("Opened 1 record that device sent to the team share")
+    assert opened.out.startswith("Opened 2 records that device sent to the team share")
     assert office.cli("office", "audit", "verify").code == 0
+
+    # Jo's subject access bundle, from everything the team share holds about them.
+    bundle = office.cli("office", "--user", "Grace", "sar", person, "--out",
+                        str(tmp_path / "sar"), "--from-share", "--recovery-key", str(key_file),
+                        "--reason", "Jo asked for everything the team holds (SAR 2026-114).")
+    assert bundle.code == 0, bundle.err
+    assert bundle.out.startswith("Wrote 2 records (2 versions)")
+    assert any("Went to the allotment group." in p.read_text("utf-8")
+               for p in (tmp_path / "sar").iterdir() if p.suffix == ".json")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,12 @@ from peerdesk.crypto.payload import SealedVersion, open_with_key
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed
 from peerdesk.services import governance as gov
-from peerdesk.services import igrecovery
+from peerdesk.services import handover, igrecovery, sar
 from peerdesk.sync import changes
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import VersionChange
 from tests.conftest import find_marker
-from tests.helpers.team import make_team
+from tests.helpers.team import Team, make_team
 
 
 def _opened_from_share(share: Path, device: str, key: x25519.X25519PrivateKey,
@@ -88,42 +89,81 @@ def test_the_recovery_key_opens_a_lost_laptops_records_from_the_share_alone(
         team.close()
 
 
+@pytest.fixture
+def team(tmp_path: Path, key: x25519.X25519PrivateKey) -> Iterator[Team]:
+    """The team of tests/helpers/team.py, with Tom, a peer, on a laptop of his own (t1)."""
+    made = make_team(tmp_path)
+    made.join("t1", "Tom", "peer")
+    yield made
+    made.close()
+
+
 REASON = "Amira's laptop was stolen; Jo's crisis plan is needed by the crisis team today."
 
 
 def test_a_coordinator_opens_a_lost_laptops_records_from_the_share_and_the_author_is_told(
-        tmp_path: Path, key: x25519.X25519PrivateKey) -> None:
-    team = make_team(tmp_path)
-    try:
-        tom = team.join("t1", "Tom", "peer")
-        a1, grace = team.desks["a1"], team.desks["office"]
-        person = a1.add(Kind.PERSON, {"label": "Jo"})
-        plan = a1.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister first."}},
-                      person_id=person.id)
-        a1.update(plan.id, {"sections": {"contacts": "My sister, then my neighbour."}})
-        team.sync("a1", "office")
-        lost = team.vaults["a1"].device_id  # the laptop is gone from here on
+        tmp_path: Path, key: x25519.X25519PrivateKey, team: Team) -> None:
+    tom, a1, grace = team.desks["t1"], team.desks["a1"], team.desks["office"]
+    person = a1.add(Kind.PERSON, {"label": "Jo"})
+    plan = a1.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister first."}},
+                  person_id=person.id)
+    a1.update(plan.id, {"sections": {"contacts": "My sister, then my neighbour."}})
+    team.sync("a1", "office")
+    lost = team.vaults["a1"].device_id  # the laptop is gone from here on
 
-        with pytest.raises(NotAllowed, match="Coordinator or an administrator"):
-            igrecovery.open_device(tom, lost, recovery_key=key, reason=REASON)
-        with pytest.raises(InvalidInput, match="Say why"):
-            igrecovery.open_device(grace, lost, recovery_key=key, reason="stolen")
-        with pytest.raises(NotAllowed, match="not the trust recovery key"):
-            igrecovery.open_device(grace, lost, recovery_key=x25519.X25519PrivateKey.generate(),
-                                   reason=REASON)
-        opened = {r.id: r for r in igrecovery.open_device(grace, lost, recovery_key=key,
-                                                          reason=REASON)}
-        assert opened[plan.id].fields["sections"] == {"contacts": "My sister, then my neighbour."}
-        assert opened[person.id].fields["label"] == "Jo"
-        assert opened[plan.id].author_id == a1.user.id
+    with pytest.raises(NotAllowed, match="Coordinator or an administrator"):
+        igrecovery.open_device(tom, lost, recovery_key=key, reason=REASON)
+    with pytest.raises(InvalidInput, match="Say why"):
+        igrecovery.open_device(grace, lost, recovery_key=key, reason="stolen")
+    with pytest.raises(NotAllowed, match="not the trust recovery key"):
+        igrecovery.open_device(grace, lost, recovery_key=x25519.X25519PrivateKey.generate(),
+                               reason=REASON)
+    opened = {r.id: r for r in igrecovery.open_device(grace, lost, recovery_key=key,
+                                                      reason=REASON)}
+    assert opened[plan.id].fields["sections"] == {"contacts": "My sister, then my neighbour."}
+    assert opened[person.id].fields["label"] == "Jo"
+    assert opened[plan.id].author_id == a1.user.id
 
-        # Audited on the office PC, told to Amira on her other laptop with the reason.
-        team.sync("office", "a2", "t1")
-        seen = gov.access_to_my_records(team.desks["a2"])
-        assert {(e.who, e.action, e.record_id, e.reason, e.elsewhere) for e in seen} == {
-            ("Grace", audit.BREAK_GLASS, plan.id, REASON, True),
-            ("Grace", audit.BREAK_GLASS, person.id, REASON, True)}
-        assert gov.access_to_my_records(tom) == []
-        assert find_marker(Path(team.location), "stolen") == []
-    finally:
-        team.close()
+    # Audited on the office PC, told to Amira on her other laptop with the reason.
+    team.sync("office", "a2", "t1")
+    seen = gov.access_to_my_records(team.desks["a2"])
+    assert {(e.who, e.action, e.record_id, e.reason, e.elsewhere) for e in seen} == {
+        ("Grace", audit.BREAK_GLASS, plan.id, REASON, True),
+        ("Grace", audit.BREAK_GLASS, person.id, REASON, True)}
+    assert gov.access_to_my_records(tom) == []
+    assert find_marker(Path(team.location), "stolen") == []
+
+
+def test_one_bundle_of_everything_the_team_holds_about_a_person_from_the_share(
+        tmp_path: Path, key: x25519.X25519PrivateKey, team: Team) -> None:
+    tom, a1, grace = team.desks["t1"], team.desks["a1"], team.desks["office"]
+    team.sync("a1")  # Amira's laptop learns of Tom's account
+    person = a1.add(Kind.PERSON, {"label": "Jo"})
+    plan = a1.add(Kind.CRISIS_PLAN, {"sections": {"contacts": "My sister first."}},
+                  person_id=person.id)
+    handed = handover.hand_over(a1, person.id, "Tom", agreed_by="Jo")
+    team.sync("a1", "t1", "t1")
+    note = tom.add(Kind.DIARY, {"when": "2026-03-09T10:30",
+                                "what_happened": "Met Jo at the allotment."},
+                   person_id=person.id)
+    team.sync("t1")
+    elsewhere = a1.add(Kind.PERSON, {"label": "Sam"})  # someone else: not in Jo's bundle
+    team.sync("a1")
+
+    with pytest.raises(InvalidInput, match="Say why"):
+        igrecovery.subject_access(grace, person.id, recovery_key=key, reason="asked")
+    bundle = igrecovery.subject_access(
+        grace, person.id, recovery_key=key,
+        reason="Jo asked for everything the team holds about them (SAR 2026-114).")
+    held = {r.id: r for r in bundle.records}
+    assert set(held) == {person.id, plan.id, handed.id, note.id}
+    assert elsewhere.id not in held and bundle.label == "Jo"
+    assert (held[note.id].author, held[plan.id].author) == ("Tom", "Amira")
+    assert held[note.id].versions[-1].fields["what_happened"] == "Met Jo at the allotment."
+    assert held[handed.id].kind is Kind.HANDOVER  # the handover, with its date
+    assert held[handed.id].versions[-1].fields["agreed_on"] == \
+        handed.fields["agreed_on"]
+    paths = sar.write(bundle, tmp_path / "sar")
+    written = json.loads(next(p for p in paths if p.suffix == ".json").read_text("utf-8"))
+    assert "Met Jo at the allotment." in json.dumps(written)
+    assert "Sam" not in json.dumps(written)
