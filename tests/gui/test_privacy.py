@@ -184,6 +184,22 @@ def test_idle_auto_lock(qtbot, make_shell, private_dir: Path) -> None:  # type: 
     assert leaks() == []
 
 
+def test_typing_keeps_the_desk_open_and_the_countdown_starts_when_she_stops(
+        qtbot, make_shell, private_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(private_dir)
+    shell.idle_timer.setInterval(800)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    page.search.setFocus()
+    for ch in "allotment group":  # a key every 150 ms for over two seconds
+        qtbot.keyClick(page.search, ch)
+        qtbot.wait(150)
+        assert shell.desk_page is page
+    qtbot.mouseClick(page.search, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shell.desk_page is None, timeout=WAIT_MS)
+    assert "without use" in shell.signin.banner.text()
+
+
 def test_lock_during_unlock_cancels_it(qtbot, make_shell, private_dir: Path) -> None:  # type: ignore[no-untyped-def]
     shell = make_shell(private_dir)
     qtbot.waitUntil(lambda: shell.signin.accounts.count() > 0, timeout=WAIT_MS)

@@ -51,7 +51,10 @@ class _IdleWatch(QObject):
         self._timer = timer
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in IDLE_EVENTS and self._timer.isActive():
+        # Every event in the app passes here. Keys, clicks and moves come from the window
+        # system ("spontaneous"); asking that first spares the far slower look at the type
+        # for the thousands of events Qt sends itself while a page is built.
+        if event.spontaneous() and event.type() in IDLE_EVENTS and self._timer.isActive():
             self._timer.start()
         return False
 
