@@ -265,6 +265,14 @@ def cmd_user_take_over_root(app: App) -> None:
             "the team. Every device learns it at your next sync.", _account_json(former))
 
 
+def cmd_user_reissue(app: App) -> None:
+    from peerdesk.services import membership
+    names = membership.reissue(app.desk)
+    app.out((f"Issued again without sealed keys: {', '.join(names)}. The team share learns it "
+             "at your next sync.") if names else
+            "No certificate you can issue still carries sealed keys.", {"reissued": names})
+
+
 def cmd_user_passwd(app: App) -> None:
     old = app.input.passphrase()
     app.vault.change_passphrase(app._user_name(), old, app.input.new_passphrase())
@@ -887,6 +895,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "an administrator takes over the root's role when the root is gone for good "
                 "(removes her)")
     p.add_argument("--yes", action="store_true", help="confirm")
+    command(users, "reissue", cmd_user_reissue,
+            "administrator: issue again the certificates that still carry a copy of sealed "
+            "keys (from before keys/), so an old passphrase opens nothing in accounts/")
     command(users, "passwd", cmd_user_passwd,
             "change passphrase (new one from PEERDESK_NEW_PASSPHRASE or the next stdin line)")
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
     from peerdesk.services.vault import Vault
 
-__all__ = ["approve", "hand_over_root", "remove", "root_id", "set_role", "take_over_root"]
+__all__ = ["approve", "carrying_keys", "hand_over_root", "reissue", "remove", "root_id",
+           "set_role", "take_over_root"]
 
 
 def _admin(desk: Desk) -> certs.Anchor:
@@ -258,3 +259,45 @@ def _add_step(conn: Connection, team: certs.Anchor, *, how: str, from_id: str,
         raise NotAllowed("The change of root administrator would not hold: "
                          f"{resolved.refused.get(raw, 'it does not follow on')}.")
     succession.keep(conn, resolved.chain)
+
+
+# -- certificates that still carry sealed keys ------------------------------------------------
+
+def _carrying(conn: Connection, me: str, root: bool) -> list[tuple[str, certs.Cert]]:
+    """Certificates from before ``keys/`` that still carry a copy of sealed keys this
+    administrator can sign again without changing whom they chain to: all of them for the
+    root, those she signed herself for any other. Only accounts with sealed keys of their own
+    on the share (a certificate signed for the others would carry them again)."""
+    with_keys = {i for i, d in conn.execute(select(AccountRow.id, AccountRow.keys_doc))
+                 if d is not None}
+    return [(i, s.cert) for i, s in certs.standings(conn).items()
+            if s.cert is not None and not s.problem and s.account.status != certs.PENDING
+            and certs.carries_keys(s.cert) and i in with_keys
+            and (root or s.cert.issuer == me)]
+
+
+def carrying_keys(desk: Desk) -> list[str]:
+    """Names of the members whose certificates still carry a copy of their sealed keys,
+    which this administrator can issue again without it."""
+    team = _admin(desk)
+    with desk.vault.store.begin() as conn:
+        found = _carrying(conn, desk.user.id, team.key == desk.keys.public().verify)
+        return sorted(c.name for _, c in found)
+
+
+def reissue(desk: Desk) -> list[str]:
+    """Sign again, as they are, the certificates that still carry a copy of sealed keys: the
+    new ones carry none, so an old passphrase opens nothing in ``accounts/`` once her next
+    sync has published them. Returns the names."""
+    team = _admin(desk)
+    me = desk.actor()
+    with me.transaction() as conn:
+        found = _carrying(conn, me.user.id, team.key == me.keys.public().verify)
+        for i, cert in found:
+            certs.certify(conn, i, role=cert.role, status=cert.status, team_id=team.team_id,
+                          issuer_id=me.user.id, sign=me.keys.sign, now=me.now(),
+                          streams=cert.streams)
+            me.audit(conn, audit.CERTIFIED, None,
+                     f"account={i}; issued again without sealed keys; "
+                     f"role={cert.role.value}; status={cert.status}")
+        return sorted(c.name for _, c in found)

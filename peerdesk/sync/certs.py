@@ -116,15 +116,17 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
           streams: dict[str, int] | None = None, format_: int = fmt.FORMAT,
           earlier: list[dict[str, Any]] | None = None) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
-    Its sealed keys go with it, so a new device can enrol with only a passphrase: the
-    share's copy (stronger key derivation) where the account has one."""
+    An account with sealed keys of its own on the share (``keys/``) gets a certificate
+    without them (format 4): a new device enrols from ``keys/``, and a passphrase change
+    leaves no older copy behind in the certificate. One without (from before ``keys/``)
+    carries its sealed keys, as certificates of format 1 and 3 did."""
     shared = keyfiles.read(getattr(row, "keys_doc", None))
-    if shared is not None and not keyfiles.signed_by(shared, row.id, row.verify_public):
-        shared = None
-    kdf, secrets = (shared.kdf, shared.secrets) if shared else (row.kdf, row.secrets)
-    return fmt.seal_doc(KIND, {
+    sealed: dict[str, Any] = {"kdf": row.kdf, "secrets": fmt.b64(row.secrets)}
+    if shared is not None and keyfiles.signed_by(shared, row.id, row.verify_public):
+        sealed, format_ = {}, max(format_, fmt.SUCCEEDED_FORMAT)
+    return fmt.seal_doc(KIND, sealed | {
         "team": team_id, "id": row.id, "name": row.name, "role": role.value,
-        "created": iso(row.created_at), "kdf": kdf, "secrets": fmt.b64(secrets),
+        "created": iso(row.created_at),
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
         "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {})
@@ -134,6 +136,12 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
 
 def created_at(cert: Cert) -> datetime:
     return parse_time(cert.signed.get("created"))
+
+
+def carries_keys(cert: Cert) -> bool:
+    """Whether a certificate carries a copy of the account's sealed keys (one from before
+    ``keys/``): a passphrase changed since does not change that copy."""
+    return "secrets" in cert.signed
 
 
 # -- the anchor -------------------------------------------------------------------------------

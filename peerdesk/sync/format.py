@@ -44,6 +44,8 @@ STREAM_KINDS = frozenset({"changeset", "snapshot", "part"})
 DELEGATED_FORMAT = 3
 # After the root administrator's role passed to another (succession.py), every certificate
 # has format 4: a PeerDesk from before successions would take the new root for a stranger.
+# So does a certificate without sealed keys (the account's are in keys/), which a PeerDesk
+# from before could not enrol from.
 SUCCEEDED_FORMAT = 4
 MANIFEST = "peerdesk-share.json"
 ACCOUNTS, DEVICES, QUARANTINE = "accounts", "devices", "quarantine"

@@ -135,8 +135,13 @@ def sync_accounts(run: Run, manifest: Manifest) -> int:
         else:
             take.append(cert)
         files.sizes[e.name] = e.size
+    here = run.db(lambda conn: {i for (i,) in conn.execute(select(_A.id))})
+    new_without_keys = [c for c in take if c.id not in here and not certs.carries_keys(c)]
+    keys_for = _keys_for(run, new_without_keys) if new_without_keys else {}
     for cert in take:
-        added += run.db(partial(_import_account, run, cert=cert))
+        if cert in new_without_keys and cert.id not in keys_for:
+            continue  # told once; added when its sealed keys are on the share
+        added += run.db(partial(_import_account, run, cert=cert, sealed=keys_for.get(cert.id)))
     run.db(files.save)
     sync_keys(run)
     return added
@@ -403,7 +408,33 @@ def _judge(conn: Connection, *, found: list[certs.Cert],
     return verdicts | dict.fromkeys(offered)
 
 
-def _import_account(run: Run, conn: Connection, *, cert: certs.Cert) -> int:
+def _keys_for(run: Run, found: list[certs.Cert]) -> dict[str, keyfiles.SealedKeys]:
+    """The sealed keys on the share of accounts new here whose certificates carry none
+    (format 4), checked against those certificates; each one missing is told once."""
+    listed = {e.name: e for e in run.share.list(keyfiles.FOLDER) if not e.is_temp}
+    out = {}
+    for cert in found:
+        e = listed.get(f"{cert.id}.json")
+        sealed = None
+        if e is not None and e.kind == "file" and e.size <= fmt.MAX_SMALL_FILE:
+            try:
+                data = run.share.read(f"{keyfiles.FOLDER}/{e.name}",
+                                      max_size=fmt.MAX_SMALL_FILE)
+                sealed = fmt.boundary(partial(keyfiles.parse, data))
+            except (FileTooLarge, fmt.Tampered, fmt.NewerFormat):
+                sealed = None  # sync_keys sets it aside or leaves it, and says so
+        if sealed is not None and keyfiles.signed_by(sealed, cert.id, cert.verify_public):
+            out[cert.id] = sealed
+        else:
+            run.report(f"account-without-keys:{cert.id}",
+                       f"{cert.name}'s account is on the team share without its sealed keys "
+                       f"({keyfiles.FOLDER}/{cert.id}.json), so it was not added to this "
+                       "computer yet; it will be at a sync once they are there.")
+    return out
+
+
+def _import_account(run: Run, conn: Connection, *, cert: certs.Cert,
+                    sealed: keyfiles.SealedKeys | None = None) -> int:
     row = conn.execute(select(_A.id, _A.receive_public, _A.verify_public).where(
         _A.id == cert.id)).first()
     if row is not None:
@@ -422,11 +453,16 @@ def _import_account(run: Run, conn: Connection, *, cert: certs.Cert) -> int:
                    f"The team share has an account called {cert.name!r}, and this computer has "
                    "a different one with that name; the share's was not added.")
         return 0
+    if sealed is not None:  # a certificate without sealed keys: hers from keys/
+        kdf, secrets, keys_doc = sealed.kdf, sealed.secrets, sealed.raw
+    else:
+        kdf = fmt.field(cert.signed, "kdf", str)
+        secrets, keys_doc = fmt.unb64(cert.signed.get("secrets")), None
     conn.execute(insert(_ACCOUNTS).values(
         id=cert.id, name=cert.name, role=cert.role.value, created_at=certs.created_at(cert),
-        kdf=fmt.field(cert.signed, "kdf", str), secrets=fmt.unb64(cert.signed.get("secrets")),
-        receive_public=cert.receive_public, verify_public=cert.verify_public,
-        failed_attempts=0, certificate=cert.raw))
+        kdf=kdf, secrets=secrets, receive_public=cert.receive_public,
+        verify_public=cert.verify_public, failed_attempts=0, certificate=cert.raw,
+        keys_doc=keys_doc))
     return 1
 
 
