@@ -4,12 +4,14 @@ removes someone; each is a signed certificate the vault then obeys."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from peerdesk.services import Vault, membership, sync
 from peerdesk.services.desk import sign_in as services_sign_in
+from peerdesk.store.db import DB_NAME
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS, settle, sign_in
 from ui.windows.team_page import TeamPage
@@ -95,6 +97,16 @@ def test_the_root_administrator_hands_over_in_the_app(  # type: ignore[no-untype
         membership.approve(ida, "Sam")
         sync.init_share(ida, str(tmp_path / "share"), team_name="Team North")
         ida.lock()
+    # A team from before keys/: Sam's certificate was signed when it carried his sealed keys.
+    db = sqlite3.connect(data_dir / DB_NAME)
+    kept = db.execute("SELECT keys_doc FROM accounts WHERE name='Sam'").fetchone()[0]
+    db.execute("UPDATE accounts SET keys_doc=NULL WHERE name='Sam'")
+    db.commit()
+    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+        membership.approve(services_sign_in(vault, "Ida", PASSPHRASE), "Sam")
+    db.execute("UPDATE accounts SET keys_doc=? WHERE name='Sam'", (kept,))
+    db.commit()
+    db.close()
     shell = make_shell(data_dir)
     shell.resize(1366, 768)
     sign_in(qtbot, shell, "Ida")
@@ -107,6 +119,8 @@ def test_the_root_administrator_hands_over_in_the_app(  # type: ignore[no-untype
     qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
     assert page.table.item(_row(page, "Nell"), 1).text() == "Asked for: Peer Worker Coordinator"
     assert page.table.item(_row(page, "Ida"), 2).text() == "Member · root administrator"
+    assert page.reissue_button.isVisible()
+    assert "certificates for Sam still carry a copy" in page.old_copies.text()
     page.table.selectRow(_row(page, "Nell"))
     assert page.hand_over_button.isVisible() and not page.hand_over_button.isEnabled()
     assert not page.take_over_button.isVisible()
@@ -114,6 +128,9 @@ def test_the_root_administrator_hands_over_in_the_app(  # type: ignore[no-untype
     if shots:
         shell.grab().save(str(Path(shots) / "team-members-root.png"))
 
+    page.reissue_button.click()
+    qtbot.waitUntil(lambda: not page.reissue_button.isVisible(), timeout=WAIT_MS)
+    assert "Issued again without the copy of sealed keys" in page.note.text()
     page.table.selectRow(_row(page, "Sam"))
     assert page.hand_over_button.isEnabled()
     monkeypatch.setattr(QMessageBox, "question",

@@ -618,7 +618,9 @@ class DeskPage(QWidget):
             remove=lambda who: membership.remove(self._live(), who),
             run=self._run, me=self.user.id, root=lambda: membership.root_id(vault),
             hand_over=lambda who: membership.hand_over_root(self._live(), who),
-            take_over=lambda: membership.take_over_root(self._live()))
+            take_over=lambda: membership.take_over_root(self._live()),
+            carrying_keys=lambda: membership.carrying_keys(self._live()),
+            reissue=lambda: membership.reissue(self._live()))
         page.refresh()
         return page
 

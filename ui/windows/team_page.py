@@ -13,6 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QMessageBox,
     QPushButton,
@@ -41,11 +42,14 @@ class TeamPage(QWidget):
                  run: Run, me: str, root: Callable[[], str | None] = lambda: None,
                  hand_over: Callable[[str], Account] | None = None,
                  take_over: Callable[[], Account] | None = None,
+                 carrying_keys: Callable[[], list[str]] = list,
+                 reissue: Callable[[], list[str]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts, self._approve, self._set_role, self._remove = (
             accounts, approve, set_role, remove)
         self._root, self._hand_over, self._take_over = root, hand_over, take_over
+        self._carrying_keys, self._reissue = carrying_keys, reissue
         self._run, self._me = run, me
         self.shown: list[Account] = []
         self.root: str | None = None
@@ -95,15 +99,35 @@ class TeamPage(QWidget):
         self.note = muted("")
         self.note.setAccessibleName("What happened")
         layout.addWidget(self.note)
+        # Certificates from before keys/ still carry a copy of sealed keys, which an old
+        # passphrase opens: said here, and issued again in one deliberate action.
+        self.old_copies = muted("")
+        self.old_copies.setAccessibleName("Certificates with an old copy of sealed keys")
+        self.old_copies.setVisible(False)
+        self.reissue_button = QPushButton("Issue them again")
+        self.reissue_button.setVisible(False)
+        self.reissue_button.clicked.connect(self._reissue_all)
+        layout.addWidget(self.old_copies)
+        row = QHBoxLayout()
+        row.addWidget(self.reissue_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         self._selected()
 
     # -- data --------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._run(lambda: (self._accounts(), self._root()), self._show)
+        self._run(lambda: (self._accounts(), self._root(), self._carrying_keys()), self._show)
 
-    def _show(self, found: tuple[list[Account], str | None]) -> None:
-        accounts, self.root = found
+    def _show(self, found: tuple[list[Account], str | None, list[str]]) -> None:
+        accounts, self.root, carrying = found
+        self.old_copies.setText(
+            f"The team share's certificates for {', '.join(carrying)} still carry a copy of "
+            "their sealed keys from before: someone who can read the share and knows an old "
+            "passphrase could open it. Issuing them again, as they are, leaves the copy out."
+            if carrying else "")
+        self.old_copies.setVisible(bool(carrying))
+        self.reissue_button.setVisible(bool(carrying) and self._reissue is not None)
         chosen = self.current()
         self.shown = accounts
         self.table.setRowCount(len(accounts))
@@ -148,6 +172,7 @@ class TeamPage(QWidget):
         self.shown = []
         self.table.setRowCount(0)
         self.note.clear()
+        self.old_copies.clear()
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -221,3 +246,10 @@ class TeamPage(QWidget):
         self._run(take_over,
                   self._done(f"You are now the team's root administrator, and {a.name} was "
                              "removed. Sync to tell the other computers."))
+
+    def _reissue_all(self) -> None:
+        if self._reissue is None:
+            return
+        self._run(self._reissue,
+                  self._done("Issued again without the copy of sealed keys. Sync to tell the "
+                             "other computers."))
