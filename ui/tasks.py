@@ -190,6 +190,7 @@ class TaskRunner(QObject):
         self._pending = 0
         self._idle = threading.Condition()
         self._db: _DbThread | None = None
+        self._stopped = False
         self._io = _IoWorkers(self._ran, io_threads)
         if not inline:
             # The UI thread takes the interpreter lock back at every call from Qt into Python
@@ -213,12 +214,21 @@ class TaskRunner(QObject):
         if timeout is not None:
             QTimer.singleShot(int(timeout * 1000), self, lambda: self._expire(task.id))
         if lane is self.db:
+            if self._stopped:  # closing: dropped, never run
+                self._live.pop(task.id, None)
+                with self._idle:
+                    self._pending -= 1
+                return task
             self._db_thread().jobs.put(task)
         else:
             self._io.submit(task)
         return task
 
     def _db_thread(self) -> _DbThread:
+        if self._stopped:
+            # Closing: a job still running on the I/O lane (a sync) must not start a new
+            # database thread while the interpreter and Qt shut down.
+            raise Cancelled("PeerDesk is closing.")
         if self._db is None:
             self._db = _DbThread(self._ran)
             self._db.start()
@@ -279,6 +289,7 @@ class TaskRunner(QObject):
     def stop(self, msecs: int = 30_000) -> None:
         """At exit: finish what the database lane has queued, then end its thread. Jobs on the
         I/O lane are abandoned (their threads are daemons)."""
+        self._stopped = True
         if self._db is not None:
             self._db.jobs.put(None)
             self._db.wait(msecs)

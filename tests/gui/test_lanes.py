@@ -90,3 +90,20 @@ def test_the_sync_bar_says_offline_and_saving_goes_on(
         hanging.release.set()
         runner.wait_idle(5_000)
         runner.stop()
+
+
+def test_after_stop_no_job_starts_a_database_thread_again(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """At exit a sync may still be running on the I/O lane: its next database step is
+    refused, rather than a new database thread being started while Qt shuts down."""
+    from peerdesk.errors import Cancelled
+
+    runner = TaskRunner()
+    ran: list[int] = []
+    runner.db.start(lambda: ran.append(1))
+    assert runner.wait_idle(5_000) and ran == [1]
+    runner.stop()
+    with pytest.raises(Cancelled):
+        runner.lanes.db(lambda: ran.append(2))
+    runner.db.start(lambda: ran.append(3))
+    qtbot.wait(100)
+    assert ran == [1] and runner._db is None and runner.wait_idle(1_000)
