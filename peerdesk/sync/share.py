@@ -52,6 +52,14 @@ class Entry:
     name: str
     size: int
     kind: str  # "file", "dir", or "other" (links, devices: never followed)
+    # Which copy of the file this is, as the share's listing says for free: its size, last
+    # write and file id. A file rewritten in place of another (the temp name renamed over it)
+    # gets another, even when its size stays the same. Compared only for equality.
+    copy: str = ""
+
+    @property
+    def version(self) -> str:
+        return self.copy or str(self.size)
 
     @property
     def is_temp(self) -> bool:
@@ -198,7 +206,8 @@ class FolderShare(Share):
                     st = e.stat(follow_symlinks=False)
                     kind = ("file" if stat.S_ISREG(st.st_mode) else
                             "dir" if stat.S_ISDIR(st.st_mode) else "other")
-                    out.append(Entry(e.name, st.st_size, kind))
+                    out.append(Entry(e.name, st.st_size, kind,
+                                     f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"))
                 return out
         except (FileNotFoundError, NotADirectoryError):
             if not self.root.is_dir():
@@ -351,7 +360,10 @@ class SmbShare(Share):
                     elif e.is_dir():
                         out.append(Entry(e.name, 0, "dir"))
                     else:
-                        out.append(Entry(e.name, e.smb_info.end_of_file, "file"))
+                        info = e.smb_info
+                        out.append(Entry(e.name, info.end_of_file, "file",
+                                         f"{info.end_of_file}:{info.last_write_time}:"
+                                         f"{info.file_id}"))
                 return out
             except OSError as exc:
                 # smbprotocol's errors are OSErrors with an errno, not FileNotFoundError.

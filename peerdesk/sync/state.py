@@ -85,12 +85,13 @@ def note_published(conn: Connection, files: dict[str, bytes]) -> None:
 KEYS_SEEN, KEYS_WRITTEN = "share_keys_seen", "share_keys_written"
 
 
-def keys_seen(conn: Connection) -> dict[str, int]:
-    """Sealed-keys files read from the share, by name, with their sizes when read."""
+def keys_seen(conn: Connection) -> dict[str, int | str]:
+    """Sealed-keys files read from the share, by name, with the copy read (`Entry.version`;
+    a size alone where an older PeerDesk noted it, which is then read once more)."""
     return dict(json.loads(settings.get(conn, KEYS_SEEN) or "{}"))
 
 
-def note_keys_seen(conn: Connection, seen: dict[str, int]) -> None:
+def note_keys_seen(conn: Connection, seen: dict[str, int | str]) -> None:
     settings.put(conn, KEYS_SEEN, json.dumps(seen, sort_keys=True))
 
 

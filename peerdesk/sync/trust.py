@@ -299,7 +299,7 @@ def sync_keys(run: Run) -> None:
         if not match or e.kind != "file":
             run.odd_entry(keyfiles.FOLDER, e)
             continue
-        if seen.get(e.name) == e.size:
+        if seen.get(e.name) == e.version:  # the same copy: a new one may keep its size
             continue
         sealed = _read_keys(run, e, match.group(1))
         if sealed is not None:
@@ -311,7 +311,7 @@ def sync_keys(run: Run) -> None:
         if verdict is not None:
             run.quarantine(keyfiles.FOLDER, e.name, verdict, e.size)
             continue
-        seen[e.name] = e.size
+        seen[e.name] = e.version
     run.db(lambda conn: state.note_keys_seen(conn, seen))
 
 

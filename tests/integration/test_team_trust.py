@@ -170,3 +170,21 @@ def test_a_changed_passphrase_travels_and_the_old_one_stops_enrolling(
 def _users_ids(folder: Path) -> dict[str, str]:
     listed = run_cli(folder, "user", "list", "--json")
     return {a["name"]: a["id"] for a in json.loads(listed.out)}
+
+
+def test_a_second_passphrase_change_travels_too(team: dict[str, Path]) -> None:
+    # The share copy of her keys keeps its size from one change to the next (same layout,
+    # same length of serial and date): her other computer must still notice each change.
+    office, amira = team["office"], team["amira"]
+    first, second = "walrus jigsaw toffee lantern", "heron quarry biscuit mandolin"
+    assert run_cli(amira, "--user", "Amira", "user", "passwd",
+                   env={"PEERDESK_NEW_PASSPHRASE": first}).code == 0
+    assert run_cli(amira, "--user", "Amira", "sync", passphrase=first).code == 0
+    told = run_cli(office, "--user", "Amira", "sync")
+    assert told.code == 0 and "passphrase was changed on another computer" in told.out
+    assert run_cli(amira, "--user", "Amira", "user", "passwd", passphrase=first,
+                   env={"PEERDESK_NEW_PASSPHRASE": second}).code == 0
+    assert run_cli(amira, "--user", "Amira", "sync", passphrase=second).code == 0
+    told = run_cli(office, "--user", "Amira", "sync", passphrase=first)
+    assert told.code == 0 and "passphrase was changed on another computer" in told.out, told.out
+    assert run_cli(office, "--user", "Amira", "check", passphrase=second).code == 0
