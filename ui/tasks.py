@@ -1,4 +1,4 @@
-"""Background work in two lanes; results come back to the UI thread as signals.
+"""Background work in two lanes; results come back to the UI thread.
 
     runner.db.start(lambda: desk.records(), on_success=self.show_records, on_error=...)
     runner.io.start(lambda: sync.run_sync(desk, lanes=runner.lanes), timeout=None, ...)
@@ -12,19 +12,27 @@ a share that is slow or does not answer, and saving goes on meanwhile. An I/O jo
 a timeout, after which its caller is told and its result, if it ever comes, is dropped.
 
 One runner is made by the app (or a test) and passed to the windows that need it.
+
+A worker never calls into Qt: it puts what finished on a queue and writes one byte to a socket
+the UI thread watches (QSocketNotifier). Every call into PySide from a worker thread (emitting a
+signal, asking for the current QThread) goes through shiboken's table of wrappers, which the UI
+thread changes all the time; the database thread crashed there now and then.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import queue
+import socket
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QThread, QTimer
 
 from peerdesk.errors import Cancelled, TimedOut
 from peerdesk.progress import CancelToken
@@ -93,12 +101,6 @@ class _Call:
             self.future.set_exception(exc)
 
 
-class _Relay(QObject):
-    """Lives in the UI thread; a signal emitted by a worker is queued to it."""
-
-    finished = Signal(int)
-
-
 class Lane:
     """Where a runner's jobs of one kind run; ``start`` is called from the UI thread."""
 
@@ -128,8 +130,10 @@ class _DbThread(QThread):
         self.setObjectName("PeerDesk database")
         self._done = done
         self.jobs: queue.Queue[Task | _Call | None] = queue.Queue()
+        self.ident: int | None = None  # the Python thread it runs on, once started
 
     def run(self) -> None:
+        self.ident = threading.get_ident()
         while True:
             job = self.jobs.get()
             if job is None:
@@ -183,8 +187,15 @@ class TaskRunner(QObject):
         self.db = Lane(self, "db")
         self.io = Lane(self, "io")
         self.lanes = _Lanes(self)
-        self._relay = _Relay()
-        self._relay.finished.connect(self._finished)
+        # Finished task ids, and the byte that wakes the UI thread to take them.
+        self._finished_ids: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._wake_in, self._wake_out = socket.socketpair()
+        self._wake_in.setblocking(False)
+        self._wake_out.setblocking(False)
+        self._notifier = QSocketNotifier(self._wake_in.fileno(), QSocketNotifier.Type.Read,
+                                         self)
+        self._notifier.activated.connect(self._take_finished)
+        weakref.finalize(self, _close_wake, self._notifier, self._wake_in, self._wake_out)
         self._live: dict[int, Task] = {}
         self._expired: dict[int, Task] = {}  # timed out: dropped here when the job ends
         self._pending = 0
@@ -235,20 +246,31 @@ class TaskRunner(QObject):
         return self._db
 
     def _ran(self, task: Task) -> None:
-        """On the worker that ran it: tell the UI thread."""
+        """On the worker that ran it: tell the UI thread, without calling into Qt."""
         task_id = task.id
         with self._idle:
             self._pending -= 1
             self._idle.notify_all()
-        self._relay.finished.emit(task_id)
+        self._finished_ids.put(task_id)
+        # A full socket means a wake is waiting already; a closed one, that PeerDesk is quitting.
+        with contextlib.suppress(OSError):
+            self._wake_out.send(b"\0")
 
-    @Slot(int)
-    def _finished(self, task_id: int) -> None:
-        task = self._live.pop(task_id, None)
-        if task is not None:
-            task.deliver()
-        else:
-            self._expired.pop(task_id, None)
+    def _take_finished(self) -> None:
+        """On the UI thread, woken by a worker: deliver everything that has finished."""
+        with contextlib.suppress(OSError):  # raised once drained
+            while self._wake_in.recv(4096):
+                pass
+        while True:
+            try:
+                task_id = self._finished_ids.get_nowait()
+            except queue.Empty:
+                return
+            task = self._live.pop(task_id, None)
+            if task is not None:
+                task.deliver()
+            else:
+                self._expired.pop(task_id, None)
 
     def _expire(self, task_id: int) -> None:
         task = self._live.pop(task_id, None)
@@ -262,7 +284,8 @@ class TaskRunner(QObject):
     # -- for tests, shutdown and the lanes -------------------------------------------------
 
     def on_db_thread(self) -> bool:
-        return self._db is not None and QThread.currentThread() is self._db
+        db = self._db
+        return db is not None and db.ident == threading.get_ident()
 
     def busy(self) -> bool:
         return bool(self._live)
@@ -294,6 +317,14 @@ class TaskRunner(QObject):
             self._db.jobs.put(None)
             self._db.wait(msecs)
             self._db = None
+
+
+def _close_wake(notifier: QSocketNotifier, *ends: socket.socket) -> None:
+    """When a runner goes: stop watching its wake-up socket, then close both ends."""
+    with contextlib.suppress(RuntimeError):  # the notifier may be gone with its runner
+        notifier.setEnabled(False)
+    for end in ends:
+        end.close()
 
 
 class _Lanes:
