@@ -210,18 +210,23 @@ def _account_json(a: Any) -> dict[str, Any]:
 
 
 def cmd_user_list(app: App) -> None:
-    from peerdesk.services import membership
+    from peerdesk import dates
+    from peerdesk.services import leavers, membership
     accounts = app.vault.accounts()
     root = membership.root_id(app.vault)
+    leaving = leavers.leaving_days(app.vault)
 
     def line(a: Any) -> str:
         mark = " (root administrator)" if a.id == root else ""
         if a.status == "pending" and a.asked is not None:  # no role until approved
             return f"{a.name}\twaiting for approval, asking to be {a.asked.label}"
-        return f"{a.name}\t{a.role.label}{mark}{_STATUS_TEXT[a.status]}"
+        last = f"\tleaving, last day {dates.day(leaving[a.id])}" if a.id in leaving else ""
+        return f"{a.name}\t{a.role.label}{mark}{_STATUS_TEXT[a.status]}{last}"
 
     app.out("\n".join(line(a) for a in accounts) or "No accounts yet.",
-            [_account_json(a) | {"root": a.id == root} for a in accounts])
+            [_account_json(a) | {"root": a.id == root}
+             | ({"leaving": leaving[a.id].isoformat()} if a.id in leaving else {})
+             for a in accounts])
 
 
 def cmd_user_approve(app: App) -> None:
@@ -246,6 +251,41 @@ def cmd_user_remove(app: App) -> None:
     account = membership.remove(app.desk, app.args.name)
     app.out(f"Removed {account.name} from the team. Every device learns it at its next sync; "
             "nothing new is shared with her.", _account_json(account))
+
+
+def cmd_user_leaving(app: App) -> None:
+    from peerdesk import dates
+    from peerdesk.services import membership
+    if bool(app.args.on) == bool(app.args.not_leaving):
+        raise errors.InvalidInput("Say her last day with --on DATE, or --not-leaving to take "
+                                  "the mark back.")
+    on = _day(app.args.on)
+    account = membership.mark_leaving(app.desk, app.args.name, on)
+    app.out((f"{account.name} is leaving; her last day is {dates.day(on)}. Her checklist: "
+             f"peerdesk user leaver-checklist {account.name!r}" if on else
+             f"{account.name} is no longer marked as leaving.")
+            + " The team share learns it at your next sync.",
+            _account_json(account) | {"leaving": on.isoformat() if on else None})
+
+
+def cmd_user_leaver_checklist(app: App) -> None:
+    from peerdesk import dates
+    from peerdesk.services import leavers
+    found = leavers.checklist(app.desk, app.args.name)
+    head = f"{found.account.name} is leaving" + (
+        f", last day {dates.day(found.leaving_on)}" if found.leaving_on else "") + (
+        f": {found.remaining} of {len(found.items)} still to do." if found.remaining else
+        ": everything on her checklist is done.")
+    lines = [head] + [
+        f"[{'done' if i.done else 'to do'}] {i.title}: {i.detail}"
+        + (f"\n        next: {i.next}" if i.next else "") for i in found.items]
+    app.out("\n".join(lines), {
+        "account": _account_json(found.account),
+        "leaving": found.leaving_on.isoformat() if found.leaving_on else None,
+        "remaining": found.remaining,
+        "items": [{"step": i.step, "title": i.title, "done": i.done, "detail": i.detail,
+                   "next": i.next} | ({"person": i.subject} if i.subject else {})
+                  for i in found.items]})
 
 
 def cmd_user_hand_over_root(app: App) -> None:
@@ -888,6 +928,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "remove a member from the team (an administrator)")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm")
+    p = command(users, "leaving", cmd_user_leaving,
+                "an administrator marks a member as leaving (signed, published)")
+    p.add_argument("name")
+    p.add_argument("--on", metavar="DATE", help="her last day")
+    p.add_argument("--not-leaving", action="store_true", help="take the mark back")
+    p = command(users, "leaver-checklist", cmd_user_leaver_checklist,
+                "what is done and what remains for a member who is leaving")
+    p.add_argument("name")
     p = command(users, "hand-over-root", cmd_user_hand_over_root,
                 "the root administrator passes that role to another administrator")
     p.add_argument("name")

@@ -7,6 +7,9 @@ and published by her next sync. Nothing else signs one, so a routine sync never 
 - ``set_role``: a member's role changes.
 - ``remove``: a member leaves (or a waiting account is turned down). Her devices are refused
   at their next sync, nothing new is wrapped for her, and every device shows who was removed.
+- ``mark_leaving``: a member is leaving on a given day (or is not, after all): her
+  certificate carries the date, so every device shows it and her leaver's checklist
+  (peerdesk/services/leavers.py) can run anywhere.
 - ``hand_over_root``: the root administrator (whose key every device pinned, or was led to by
   earlier successions) passes that role to another administrator: a signed step of the
   chain in peerdesk/sync/succession.py. She stays an administrator, and can then be removed.
@@ -17,7 +20,7 @@ and published by her next sync. Nothing else signs one, so a routine sync never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
@@ -32,8 +35,8 @@ if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
     from peerdesk.services.vault import Vault
 
-__all__ = ["approve", "carrying_keys", "hand_over_root", "reissue", "remove", "root_id",
-           "set_role", "take_over_root"]
+__all__ = ["approve", "carrying_keys", "hand_over_root", "mark_leaving", "reissue", "remove",
+           "root_id", "set_role", "take_over_root"]
 
 
 def _admin(desk: Desk) -> certs.Anchor:
@@ -57,7 +60,7 @@ def _role(role: Role | str | None) -> Role | None:
 
 
 def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
-             why: str) -> Account:
+             why: str, leaving: str | None = certs.KEEP) -> Account:
     """A new certificate for one account, signed by this administrator. A removal or a role
     change names how far each of the member's streams is taken in here: what she writes after
     a removal is set aside on every device, and after a role change is judged by her new role."""
@@ -70,9 +73,13 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
         if target is None:
             raise NotFound(f"There is no account called {name_or_id!r} on this computer.")
         account = target.account
-        if why == "role changed" and account.status == certs.PENDING:
+        if why in {"role changed", "leaving"} and account.status == certs.PENDING:
             raise InvalidInput(f"{account.name}'s account is waiting for approval: approve it "
                                f"first with: peerdesk user approve {account.name!r}")
+        if why == "leaving" and account.status == certs.REMOVED:
+            raise InvalidInput(f"{account.name} has already been removed from the team.")
+        if why == "leaving" and target.problem:
+            raise InvalidInput(target.problem)
         asked = role or (target.cert.role if target.cert is not None and not target.problem
                          else _asked(conn, account.id))
         # A role change ends her earlier role at the same cut-off: what she wrote before it
@@ -85,9 +92,11 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
                              "can.")
         certs.certify(conn, account.id, role=asked, status=status, team_id=team.team_id,
                       issuer_id=me.user.id, sign=me.keys.sign, now=me.now(),
-                      streams=ends if status == certs.REMOVED else None, cut=ends)
+                      streams=ends if status == certs.REMOVED else None, cut=ends,
+                      leaving=leaving)
         me.audit(conn, audit.CERTIFIED, None,
-                 f"account={account.id}; {why}; role={asked.value}; status={status}")
+                 f"account={account.id}; {why}; role={asked.value}; status={status}"
+                 + (f"; leaving={leaving or 'no'}" if leaving != certs.KEEP else ""))
         # What a removed administrator signed is signed again by the one removing her, as it
         # was, so those accounts stay members (in the same step: her own may be among them).
         for i, cert in signed_by_her:
@@ -139,6 +148,22 @@ def set_role(desk: Desk, name_or_id: str, role: Role | str) -> Account:
                          "that role to another administrator first (peerdesk user "
                          "hand-over-root NAME).")
     return _certify(desk, name_or_id, role=new, status=certs.ACTIVE, why="role changed")
+
+
+def mark_leaving(desk: Desk, name_or_id: str, on: date | None) -> Account:
+    """Mark a member as leaving with ``on`` as her last day (None: she is not leaving after
+    all). A new certificate, signed and published like any other: every device sees it. Marking
+    her again with the same day signs nothing new."""
+    wanted = on.isoformat() if on is not None else None
+    with desk.vault.store.begin() as conn:
+        for s in certs.standings(conn).values():
+            if name_or_id in {s.account.id, s.account.name} and s.cert is not None \
+                    and not s.problem and s.account.status == certs.ACTIVE \
+                    and s.cert.signed.get(certs.LEAVING) == wanted:
+                _admin(desk)
+                return s.account
+    return _certify(desk, name_or_id, role=None, status=certs.ACTIVE, why="leaving",
+                    leaving=wanted)
 
 
 def remove(desk: Desk, name_or_id: str) -> Account:

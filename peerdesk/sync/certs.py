@@ -20,7 +20,7 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache, partial
 from typing import Any
 
@@ -39,6 +39,11 @@ ACTIVE, REMOVED = "active", "removed"
 PENDING, ALTERED = "pending", "altered"
 ANCHOR_KEY, TEAM_KEY = "share_admin_key", "share_team_id"
 SUCCESSORS_KEY = "share_root_keys"  # the keys a chain of successions led to, oldest first
+# A member an administrator marked as leaving: her last day (ISO date), carried by every later
+# certificate until it is taken back. Absent in certificates from before (and for everyone
+# else); a PeerDesk that does not know the field reads the certificate as it always did.
+LEAVING = "leaving"
+KEEP = "keep"  # certify(): the leaving mark stays as the certificate it replaces says
 _ACCOUNTS = table(AccountRow)
 _A = _ACCOUNTS.c
 
@@ -105,6 +110,7 @@ def parse(data: bytes) -> Cert:
             for k, v in streams.items()):
         raise fmt.Tampered("its list of streams is damaged")
     roles.read(signed)  # her earlier roles, if she had any: checked here, read when judged
+    _leaving(signed)
     return Cert(data, signed, sig, fmt.field(signed, "id", str), fmt.field(signed, "team", str),
                 fmt.field(signed, "name", str), role, status, serial, issuer,
                 fmt.field(signed, "issued", str), fmt.unb64(signed.get("receive_public")),
@@ -114,7 +120,7 @@ def parse(data: bytes) -> Cert:
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
           sign: Callable[[bytes], bytes], now: datetime,
           streams: dict[str, int] | None = None, format_: int = fmt.FORMAT,
-          earlier: list[dict[str, Any]] | None = None) -> bytes:
+          earlier: list[dict[str, Any]] | None = None, leaving: str | None = None) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
     An account with sealed keys of its own on the share (``keys/``) gets a certificate
     without them (format 4): a new device enrols from ``keys/``, and a passphrase change
@@ -130,8 +136,25 @@ def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issue
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
         "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {})
-        | ({roles.FIELD: earlier} if earlier else {}),
+        | ({roles.FIELD: earlier} if earlier else {}) | ({LEAVING: leaving} if leaving else {}),
         sign, format_=format_)
+
+
+def _leaving(signed: dict[str, Any]) -> date | None:
+    value = signed.get(LEAVING)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise fmt.Tampered("its leaving date is damaged")
+
+
+def leaving(cert: Cert) -> date | None:
+    """Her last day, if an administrator marked her as leaving (checked by ``parse``)."""
+    return _leaving(cert.signed)
 
 
 def created_at(cert: Cert) -> datetime:
@@ -322,10 +345,12 @@ def active(conn: Connection) -> dict[str, Account]:
 
 def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_id: str,
             issuer_id: str, sign: Callable[[bytes], bytes], now: datetime,
-            streams: dict[str, int] | None = None, cut: dict[str, int] | None = None) -> bytes:
+            streams: dict[str, int] | None = None, cut: dict[str, int] | None = None,
+            leaving: str | None = KEEP) -> bytes:
     """Sign and keep a new certificate for an account (its role column follows it); the
     serial is one past the one it replaces. Her earlier roles go with it, and if her role
-    changes, the one she had until now, ending where ``cut`` says her streams were taken in."""
+    changes, the one she had until now, ending where ``cut`` says her streams were taken in.
+    ``leaving``: her last day (ISO date), None to take the mark back, ``KEEP`` as before."""
     row = conn.execute(select(_ACCOUNTS).where(_A.id == account_id)).one()
     serial = 1
     before: Cert | None = None
@@ -333,6 +358,8 @@ def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_
         with contextlib.suppress(fmt.Tampered, fmt.NewerFormat):
             before = fmt.boundary(partial(parse, row.certificate))
             serial = before.serial + 1
+    if leaving == KEEP:
+        leaving = before.signed.get(LEAVING) if before is not None else None
     earlier = roles.after_change(before.signed if before else None,
                                  before.role if before else None, role, cut=cut or {}, at=now)
     # Signed by another administrator than the pinned one, or after a succession: a newer
@@ -346,7 +373,7 @@ def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_
         format_ = fmt.DELEGATED_FORMAT
     data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
                  issuer_id=issuer_id, sign=sign, now=now, streams=streams,
-                 format_=format_, earlier=earlier)
+                 format_=format_, earlier=earlier, leaving=leaving)
     conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
         certificate=data, role=role.value))
     return data
