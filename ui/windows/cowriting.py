@@ -28,15 +28,13 @@ from peerdesk.domain import Record
 from ui import theme
 from ui.announce import announce
 from ui.widgets.common import Heading, state_label
-from ui.widgets.leaving import LeaveGuard, widget_texts
-from ui.windows.dialogs import LockableDialog
+from ui.windows.dialogs import GuardedWindow
 from ui.windows.editor import RecordEditor
 
 COWRITE_PT = 20
 
 
-class CoWritingWindow(LockableDialog):
-    left = Signal()
+class CoWritingWindow(GuardedWindow):
     copy_requested = Signal()
 
     def __init__(self, editor: RecordEditor, *,
@@ -44,7 +42,6 @@ class CoWritingWindow(LockableDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self._may_close = False
         self.sections = list(editor.kind_spec.by_name["sections"].sections)
         self.index = 0
         self.setWindowTitle("PeerDesk: writing together")  # never a name in a title bar
@@ -98,12 +95,9 @@ class CoWritingWindow(LockableDialog):
         nav.addStretch(1)
         nav.addWidget(self.leave)
         layout.addLayout(nav)
-        self.guard = LeaveGuard(check_passphrase, self._leave, label="Peer worker's passphrase, to leave",
-                                refused="That passphrase did not match. Writing together goes on.")
-        layout.addWidget(self.guard)
-        # The guard's parts, by the names the tests and the keyboard path know.
-        self.unlock_row, self.passphrase = self.guard.unlock_row, self.guard.passphrase
-        self.confirm, self.refusal = self.guard.confirm, self.guard.refusal
+        layout.addWidget(self.add_guard(
+            check_passphrase, label="Peer worker's passphrase, to leave",
+            refused="That passphrase did not match. Writing together goes on."))
 
         self.text.textChanged.connect(self._text_changed)
         self.mine.toggled.connect(self._mine_changed)
@@ -209,25 +203,10 @@ class CoWritingWindow(LockableDialog):
 
     # -- leaving ----------------------------------------------------------------------------
 
-    def _leave(self) -> None:
-        self._may_close = True
-        self.left.emit()
-        self.accept()
-
-    def done(self, result: int) -> None:  # Escape and the close button land here
-        if self._may_close:
-            super().done(result)
-        else:
-            self.guard.ask()
-
-    def texts(self) -> list[str]:
-        return widget_texts(self)
-
     def wipe(self) -> None:
-        self._may_close = True
         self._loading = True
         self.text.clear()
         self.title.clear()
         self.prompt.clear()
         self.end_text.clear()
-        self.reject()
+        self.close_wiped()

@@ -31,12 +31,48 @@ from peerdesk.services import consent, copies, papers
 from ui import copy_places, plan_document
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import field_label, heading, muted
+from ui.widgets.leaving import Check, LeaveGuard, widget_texts
 from ui.widgets.versions import version_html
 
 
 class LockableDialog(QDialog):
     def wipe(self) -> None:
         """Overridden by dialogs that show record text."""
+
+
+class GuardedWindow(LockableDialog):
+    """A window others can see (group supervision's presentation, writing a plan together):
+    leaving it, by its button, Escape or the close button, needs the signed-in user's
+    passphrase. Locking closes it without asking."""
+
+    left = Signal()
+
+    def add_guard(self, check: Check, *, label: str, refused: str) -> LeaveGuard:
+        self._may_close = False
+        self.guard = LeaveGuard(check, self._leave, label=label, refused=refused)
+        # The guard's parts, by the names the tests and the keyboard path know.
+        self.unlock_row, self.passphrase = self.guard.unlock_row, self.guard.passphrase
+        self.confirm, self.refusal = self.guard.confirm, self.guard.refusal
+        return self.guard
+
+    def _leave(self) -> None:
+        self._may_close = True
+        self.left.emit()
+        self.accept()
+
+    def done(self, result: int) -> None:  # Escape and the close button land here
+        if self._may_close:
+            super().done(result)
+        else:
+            self.guard.ask()
+
+    def close_wiped(self) -> None:
+        """After a wipe: close without the passphrase (the session is locking)."""
+        self._may_close = True
+        self.reject()
+
+    def texts(self) -> list[str]:
+        return widget_texts(self)
 
 
 # (format, recipient or None, how) -> the copy, checked and audited by the core

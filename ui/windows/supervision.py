@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -38,8 +37,8 @@ from ui.announce import announce
 from ui.models.records import nice_when
 from ui.widgets.common import Heading, field_label, heading, long_text, muted, state_label
 from ui.widgets.dates import DateEdit
-from ui.widgets.leaving import LeaveGuard, widget_texts
 from ui.widgets.reflow import FlowLayout, ReflowBox
+from ui.windows.dialogs import GuardedWindow
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 ID_ROLE = Qt.ItemDataRole.UserRole + 7
@@ -683,13 +682,11 @@ class SupervisionPage(QWidget):
 PRESENT_PT = 26
 
 
-class PresentationWindow(QDialog):
+class PresentationWindow(GuardedWindow):
     """One agenda item at a time, in large text, for a screen others can see. People supported
     appear only as Person A, B…, and no free text is shown (it can name someone): only what was
     chosen from lists, and the questions to talk about. Leaving needs the coordinator's
     passphrase."""
-
-    left = Signal()
 
     def __init__(self, view: supervision.GroupSession, authors: dict[str, str], *,
                  check_passphrase: Callable[[str, Callable[[bool], None]], None],
@@ -732,12 +729,9 @@ class PresentationWindow(QDialog):
         nav.addStretch(1)
         nav.addWidget(self.leave)
         layout.addLayout(nav)
-        self.guard = LeaveGuard(check_passphrase, self._leave, label="Your passphrase, to leave",
-                                refused="That passphrase did not match. Presentation goes on.")
-        layout.addWidget(self.guard)
-        # The guard's parts, by the names the tests and the keyboard path know.
-        self.unlock_row, self.passphrase = self.guard.unlock_row, self.guard.passphrase
-        self.confirm, self.refusal = self.guard.confirm, self.guard.refusal
+        layout.addWidget(self.add_guard(
+            check_passphrase, label="Your passphrase, to leave",
+            refused="That passphrase did not match. Presentation goes on."))
         self.back.clicked.connect(lambda: self.go(self.index - 1))
         self.next.clicked.connect(lambda: self.go(self.index + 1))
         self.leave.clicked.connect(self.guard.ask)
@@ -746,7 +740,6 @@ class PresentationWindow(QDialog):
         # Enter never goes to a default button: Previous was one.
         for button in (self.back, self.next, self.leave):
             button.setAutoDefault(False)
-        self._may_close = False
         self.go(0)
 
     def item_text(self, rec: Record) -> tuple[str, str]:
@@ -800,25 +793,10 @@ class PresentationWindow(QDialog):
         self.back.setEnabled(self.index > 0)
         self.next.setEnabled(self.index < len(items) - 1)
 
-    def _leave(self) -> None:
-        self._may_close = True
-        self.left.emit()
-        self.accept()
-
-    def done(self, result: int) -> None:  # Escape and the close button land here
-        if self._may_close:
-            super().done(result)
-        else:
-            self.guard.ask()
-
-    def texts(self) -> list[str]:
-        return widget_texts(self)
-
     def wipe(self) -> None:
-        self._may_close = True
         self.title.clear()
         self.body.clear()
-        self.reject()
+        self.close_wiped()
 
 
 def passphrase_checker(verify: Callable[[str], bool], run: Run,
