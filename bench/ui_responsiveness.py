@@ -207,7 +207,7 @@ def measure(data_dir: Path, name: str | None = None) -> dict[str, float]:
     run_until(lambda: len(typed) == len(query) and not model.searching, settle_ms=300)
     keys.stop()
     out["search_stall_ms"] = beat.stall_ms()
-    out["search_hits"] = model.rowCount()
+    out["search_hits"] = model.found()
     waits = [(shown_at[n + 1] - at) * 1000 for n, at in enumerate(pressed) if n + 1 in shown_at]
     out["search_key_ms"] = max(waits) if waits else float("nan")
     out["search_keys_answered"] = len(waits)

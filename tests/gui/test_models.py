@@ -116,3 +116,105 @@ def test_the_changes_a_search_sends_turn_the_rows_shown_into_the_rows_found() ->
             else:
                 shown[first:first] = rows
         assert shown == new
+
+
+def _diaries(texts: list[str]) -> list[Record]:
+    return [Record(f"d{n}", Kind.DIARY, "a1", None, 1, datetime(2026, 1, 1),
+                   {"when": f"2026-01-{1 + n % 28:02d}T10:{n % 60:02d}", "what_happened": text})
+            for n, text in enumerate(texts)]
+
+
+def test_a_long_list_gives_the_view_its_first_rows_and_more_as_it_scrolls(
+        qtbot, qtmodeltester, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the vault's size, the view is handed the first rows found and fetches the
+    rest as it scrolls; the count says every row found."""
+    from ui.models import records
+    from ui.windows.pages import ListPage
+
+    monkeypatch.setattr(records, "SHOW_FIRST", 20)
+    monkeypatch.setattr(records, "SHOW_MORE", 15)
+    model = RecordTableModel(("when", "person", "summary"))
+    rows = make_rows(_diaries(["walk by the canal" if n % 3 else "tea" for n in range(90)]),
+                     {"a1": "Amira"})
+    model.set_rows(rows)
+    assert model.rowCount() == 20 and model.found() == 90 and model.canFetchMore()
+    page = ListPage("Diary", "", model)
+    qtbot.addWidget(page)
+    page.resize(800, 400)
+    page.show()
+    assert page.count.text() == "90 in all"
+    model.set_filter("canal")
+    assert model.found() == 60 and model.rowCount() == 20
+    assert page.count.text() == "60 of 90 shown"
+    assert sorted(r.record.id for r in model.rows()) == sorted(
+        r.record.id for r in rows if r.record.fields["what_happened"] != "tea")
+    whens = [r.when for r in model.rows()]
+    assert whens == sorted(whens, reverse=True)  # the page's order: newest first
+    page.view.scrollToBottom()  # the view asks for more when it reaches the end
+    qtbot.waitUntil(lambda: model.rowCount() > 20)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 60
+    assert [model.row_at(model.index(i, 0)) for i in range(60)] == model.rows()
+    qtmodeltester.check(model, force_py=True)
+
+    # A save lands where the order puts it: below the rows held, only in the rows found.
+    model.set_filter("tea")
+    assert model.rowCount() == 20 and model.found() == 30
+    [extra] = make_rows([Record("old", Kind.DIARY, "a1", None, 1, datetime(2026, 1, 1),
+                                {"when": "2025-12-01T10:00", "what_happened": "tea"})],
+                        {"a1": "Amira"})
+    model.put(extra)
+    assert model.found() == 31 and model.rowCount() == 20 and model.rows()[-1] is extra
+    newest = make_rows([Record("new", Kind.DIARY, "a1", None, 1, datetime(2026, 1, 1),
+                               {"when": "2026-02-01T10:00", "what_happened": "tea"})],
+                       {"a1": "Amira"})[0]
+    model.put(newest)  # at the top, in the view at once
+    assert model.rowCount() == 21 and model.row_at(model.index(0, 0)) is newest
+    model.discard(extra.record.id)
+    assert model.found() == 31 and extra not in model.rows()
+
+
+def test_a_stale_search_never_replaces_a_newer_one() -> None:
+    """Searches run on a worker and may finish in any order: only the newest one's rows are
+    shown, whichever finishes last."""
+    model = RecordTableModel(("when", "summary"))
+    model.set_rows(make_rows(_diaries(["allotment", "garden", "allotment garden", "tea"]),
+                             {"a1": "Amira"}))
+    started: list[tuple[object, object]] = []
+    model.search_with(lambda job, done, token: started.append((job, done)))
+
+    def summaries() -> list[str]:
+        return sorted(r.summary for r in model.rows())
+
+    def late(done: object, result: object) -> None:
+        """Deliver a search's result late, then run whatever the model starts after it as a
+        worker would."""
+        mark = len(started)
+        done(result)  # type: ignore[operator]
+        while len(started) > mark:
+            job, then = started[mark]
+            mark += 1
+            then(job())  # type: ignore[operator]
+
+    model.set_filter("allot")
+    model.set_filter("garden")
+    (_job_a, done_a), (job_b, done_b) = started
+    found_b = job_b()  # type: ignore[operator]
+    done_b(found_b)  # type: ignore[operator]
+    assert summaries() == ["allotment garden", "garden"] and not model.searching
+    late(done_a, ([], [(True, 0, model.rows())]))  # the older one
+    assert summaries() == ["allotment garden", "garden"]
+    assert model.rowCount() == 2 and model.query == "garden"
+
+    started.clear()
+    model.set_filter("tea")
+    [(job_c, done_c)] = started
+    found_c = job_c()  # type: ignore[operator]  # finished, not yet delivered
+    model.set_filter("allotment")
+    (job_d, done_d) = started[1]
+    found_d = job_d()  # type: ignore[operator]
+    done_d(found_d)  # type: ignore[operator]
+    late(done_c, found_c)
+    assert summaries() == ["allotment", "allotment garden"]
+    assert model.query == "allotment"

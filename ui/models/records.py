@@ -50,7 +50,8 @@ class RecordTableModel(QAbstractTableModel):
         self.columns = self._columns = list(columns)
         self._headers = {k: (headers or {}).get(k, COLUMNS[k][0]) for k in self._columns}
         self._all: list[Row] = []
-        self._shown: list[Row] = []
+        self._matches: list[Row] = []  # every row found, in the order shown
+        self._shown: list[Row] = []  # what the view holds: the first of _matches (fetchMore)
         self._terms: list[str] = []
         self.query = ""  # the filter as typed, for "Nothing found for …"
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -58,6 +59,9 @@ class RecordTableModel(QAbstractTableModel):
         self._generation = 0  # counts every change of the rows: a search found before is stale
         self._starter: Starter | None = None
         self._searching: CancelToken | None = None
+        # Rows are being changed: a view asking for more meanwhile (its scroll bar moved as
+        # rows went) waits, so no insertion lands in the middle of another change.
+        self._changing = False
 
     # -- Qt model API ---------------------------------------------------------------------
 
@@ -90,6 +94,20 @@ class RecordTableModel(QAbstractTableModel):
             return section + 1
         return None
 
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return (not parent.isValid() and not self._changing
+                and len(self._shown) < len(self._matches))
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        """The view scrolled to the end of what it holds: the next rows found."""
+        if not self.canFetchMore(parent):
+            return
+        first = len(self._shown)
+        more = self._matches[first:first + SHOW_MORE]
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._shown += more
+        self.endInsertRows()
+
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
@@ -105,9 +123,10 @@ class RecordTableModel(QAbstractTableModel):
         self._generation += 1
         self.layoutAboutToBeChanged.emit()
         if self._in_known_order():
-            self._shown = self._filtered()  # back to the order the rows came in
+            self._matches = self._filtered()  # back to the order the rows came in
         else:
-            self._apply_sort(self._shown)
+            self._apply_sort(self._matches)
+        self._shown = self._matches[:len(self._shown)]
         self.layoutChanged.emit()
 
     def _effective_order(self) -> tuple[str, Qt.SortOrder] | None:
@@ -133,7 +152,8 @@ class RecordTableModel(QAbstractTableModel):
         self._generation += 1
         self._all = list(rows)
         self._known_order = NEWEST_FIRST if newest_first else None
-        self._shown = self._filtered()
+        self._matches = self._filtered()
+        self._shown = self._matches[:SHOW_FIRST]
         self.endResetModel()
 
     @property
@@ -158,40 +178,51 @@ class RecordTableModel(QAbstractTableModel):
             self._searching = None
         if terms == self._terms:
             return
-        self._search(terms, self._shown if _narrower(self._terms, terms) else self._all)
+        self._search(terms, self._matches if _narrower(self._terms, terms) else self._all)
 
     def _search(self, terms: list[str], base: list[Row]) -> None:
+        """The view is given only the first rows found (SHOW_FIRST; more as it scrolls), so
+        what crosses to the UI thread, and what it changes, is a screenful or so whatever
+        the vault's size."""
         old, generation = list(self._shown), self._generation
         order = None if self._in_known_order() else self._order()
         if self._starter is None:
-            self._apply(terms, _diff(old, _found(base, terms, order, None), None))
+            found = _found(base, terms, order, None)
+            self._apply(terms, (found, _diff(old, found[:SHOW_FIRST], None)))
             return
         token = self._searching = CancelToken()
 
-        def job() -> list[Change]:
-            return _diff(old, _found(base, terms, order, token), token)
+        def job() -> Found:
+            found = _found(base, terms, order, token)
+            return found, _diff(old, found[:SHOW_FIRST], token)
 
-        def done(changes: list[Change]) -> None:
-            if self._searching is token:
-                self._searching = None
+        def done(result: Found) -> None:
+            if self._searching is not token:  # a newer search (or a lock) replaced this one
+                return
+            self._searching = None
             if generation != self._generation:  # the rows changed meanwhile: again
                 self._search(terms, self._all)
                 return
-            self._apply(terms, changes)
+            self._apply(terms, result)
         self._starter(job, done, token)
 
-    def _apply(self, terms: list[str], changes: list[Change]) -> None:
+    def _apply(self, terms: list[str], result: Found) -> None:
         self._terms = terms
         self._generation += 1
-        for out, first, rows in changes:
-            if out:
-                self.beginRemoveRows(QModelIndex(), first, first + len(rows) - 1)
-                del self._shown[first:first + len(rows)]
-                self.endRemoveRows()
-            else:
-                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-                self._shown[first:first] = rows
-                self.endInsertRows()
+        self._matches, changes = result
+        self._changing = True
+        try:
+            for out, first, rows in changes:
+                if out:
+                    self.beginRemoveRows(QModelIndex(), first, first + len(rows) - 1)
+                    del self._shown[first:first + len(rows)]
+                    self.endRemoveRows()
+                else:
+                    self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+                    self._shown[first:first] = rows
+                    self.endInsertRows()
+        finally:
+            self._changing = False
 
     def put(self, row: Row) -> None:
         """One row saved: changed where it stands, or moved to where the order puts it, or
@@ -206,20 +237,19 @@ class RecordTableModel(QAbstractTableModel):
         else:  # kept in the order the rows came in
             key = COLUMNS[self._known_order[0]][2]
             self._all.insert(_place(self._all, key(row), key, down=True), row)
-        shown_at = _find(self._shown, rid)
+        found_at = _find(self._matches, rid)
         show = not self._terms or search.matches(row.haystack, self._terms)
-        if shown_at is not None:
-            if show and self._fits(shown_at, row):
-                self._shown[shown_at] = row
-                self.dataChanged.emit(self.index(shown_at, 0),
-                                      self.index(shown_at, len(self._columns) - 1))
+        if found_at is not None:
+            if show and self._fits(found_at, row):
+                self._matches[found_at] = row
+                if found_at < len(self._shown):
+                    self._shown[found_at] = row
+                    self.dataChanged.emit(self.index(found_at, 0),
+                                          self.index(found_at, len(self._columns) - 1))
                 return
-            self._remove_shown(shown_at)
+            self._remove_found(found_at)
         if show:
-            where = self._position(row)
-            self.beginInsertRows(QModelIndex(), where, where)
-            self._shown.insert(where, row)
-            self.endInsertRows()
+            self._insert_found(self._position(row), row)
 
     def discard(self, record_id: str) -> None:
         """One row gone (deleted, erased): taken out, nothing else moves."""
@@ -227,14 +257,30 @@ class RecordTableModel(QAbstractTableModel):
         at = _find(self._all, record_id)
         if at is not None:
             del self._all[at]
-        shown_at = _find(self._shown, record_id)
-        if shown_at is not None:
-            self._remove_shown(shown_at)
+        found_at = _find(self._matches, record_id)
+        if found_at is not None:
+            self._remove_found(found_at)
 
-    def _remove_shown(self, at: int) -> None:
-        self.beginRemoveRows(QModelIndex(), at, at)
-        del self._shown[at]
-        self.endRemoveRows()
+    def _remove_found(self, at: int) -> None:
+        del self._matches[at]
+        if at < len(self._shown):
+            self._changing = True
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self._shown[at]
+            self.endRemoveRows()
+            self._changing = False
+
+    def _insert_found(self, at: int, row: Row) -> None:
+        """Into the rows found; into the view too unless it goes below the rows it holds
+        (where scrolling on fetches it)."""
+        all_held = len(self._shown) == len(self._matches)
+        self._matches.insert(at, row)
+        if at < len(self._shown) or all_held:
+            self._changing = True
+            self.beginInsertRows(QModelIndex(), at, at)
+            self._shown.insert(at, row)
+            self.endInsertRows()
+            self._changing = False
 
     def _order(self) -> tuple[Callable[[Row], str], bool] | None:
         if self._sort is None:
@@ -249,19 +295,20 @@ class RecordTableModel(QAbstractTableModel):
             return True
         key, down = order
         k = key(row)
-        before = key(self._shown[at - 1]) if at > 0 else None
-        after = key(self._shown[at + 1]) if at + 1 < len(self._shown) else None
+        found = self._matches
+        before = key(found[at - 1]) if at > 0 else None
+        after = key(found[at + 1]) if at + 1 < len(found) else None
         if down:
             return (before is None or before >= k) and (after is None or k >= after)
         return (before is None or before <= k) and (after is None or k <= after)
 
     def _position(self, row: Row) -> int:
-        """Where a row goes in the shown rows, in the current order (after its equals)."""
+        """Where a row goes in the rows found, in the current order (after its equals)."""
         order = self._order()
         if order is None:
-            return len(self._shown)
+            return len(self._matches)
         key, down = order
-        return _place(self._shown, key(row), key, down=down)
+        return _place(self._matches, key(row), key, down=down)
 
     def clear(self) -> None:
         """Drop every decrypted value (on lock)."""
@@ -270,7 +317,7 @@ class RecordTableModel(QAbstractTableModel):
         if self._searching is not None:
             self._searching.cancel()
             self._searching = None
-        self._all, self._shown, self._terms, self.query = [], [], [], ""
+        self._all, self._matches, self._shown, self._terms, self.query = [], [], [], [], ""
         search.forget()
         self.endResetModel()
 
@@ -280,7 +327,12 @@ class RecordTableModel(QAbstractTableModel):
         return self._shown[index.row()]
 
     def rows(self) -> list[Row]:
-        return list(self._shown)
+        """Every row found, in the order shown (the view may hold only the first)."""
+        return list(self._matches)
+
+    def found(self) -> int:
+        """How many rows the filter found (the view may hold only the first of them)."""
+        return len(self._matches)
 
     def total(self) -> int:
         return len(self._all)
@@ -303,8 +355,11 @@ class RecordTableModel(QAbstractTableModel):
 
 # (taken out?, where, the rows): one removal or insertion of a run of rows.
 Change = tuple[bool, int, list[Row]]
-Starter = Callable[[Callable[[], list[Change]], Callable[[list[Change]], None], CancelToken],
-                   None]
+# Every row a search found, and the changes that turn the view's rows into the first of them.
+Found = tuple[list[Row], list[Change]]
+Starter = Callable[[Callable[[], Found], Callable[[Found], None], CancelToken], None]
+SHOW_FIRST = 500  # rows given to the view at first: a few screenfuls, whatever the vault's size
+SHOW_MORE = 500  # and each time it scrolls to the end of them
 MOST_CHANGES = 64  # more runs than this: all rows out, then all in (two changes)
 STEP = 5_000  # rows searched between looks at whether a newer search replaced this one
 _HAYSTACK = attrgetter("haystack")

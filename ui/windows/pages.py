@@ -120,7 +120,7 @@ class ListPage(QWidget):
         self.model.set_filter(text)
 
     def _count(self) -> None:
-        shown, total = self.model.rowCount(), self.model.total()
+        shown, total = self.model.found(), self.model.total()  # the view may hold fewer
         message = (nothing_found(self.model.query) if shown == 0 and self.model.query
                    else self.empty_hint if total == 0 else "")
         self.empty.setText(message)
