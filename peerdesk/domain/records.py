@@ -64,8 +64,8 @@ NOT_ABOUT_A_PERSON = frozenset({Kind.PERSON, Kind.REFLECTION, Kind.COMMENT, Kind
 
 
 # Kinds only a Peer Worker Coordinator writes: comments from supervision, group supervision
-# sessions, and cover.
-COORDINATOR_KINDS = frozenset({Kind.COMMENT, Kind.SUPERVISION, Kind.COVER})
+# sessions and the actions agreed in them, and cover.
+COORDINATOR_KINDS = frozenset({Kind.COMMENT, Kind.SUPERVISION, Kind.ACTION, Kind.COVER})
 
 
 class Role(StrEnum):

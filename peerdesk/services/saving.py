@@ -55,9 +55,9 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
 
 
 def _coordinator_only(me: Actor, conn: Connection, kind: Kind, doing: str) -> None:
-    """Comments, group supervision sessions and cover are a coordinator's to write; every
-    device refuses them by sync from anyone who was not one when she wrote them
-    (``peerdesk.domain.roles``). Deleting one of her own stays open to her. The role is her
+    """Comments, group supervision sessions and their actions, and cover are a coordinator's
+    to write; every device refuses them by sync from anyone who was not one when she wrote
+    them (``peerdesk.domain.roles``). Deleting one of her own stays open to her. The role is her
     certificate's as it is now: a change that arrived by sync since she signed in counts."""
     if kind not in COORDINATOR_KINDS:
         return

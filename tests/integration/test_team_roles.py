@@ -229,3 +229,28 @@ def test_a_peer_cannot_share_or_erase_anothers_records_by_sync(team: Team) -> No
 
 def _team_id(team: Team) -> str:
     return engine.read_manifest(sync.open_share(team.location)).team_id
+
+
+def test_a_peers_forged_supervision_action_is_refused_and_set_aside(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An action agreed in group supervision is the coordinator's to write: Paul's PeerDesk
+    refuses it in one sentence, and one written by a changed PeerDesk, given to Amira as if
+    from supervision, is set aside on her computer."""
+    paul = team.join("p1", "Paul", "peer")
+    amira, grace = team.desks["a1"], team.desks["office"]
+    session = supervision.start_session(grace, dates.today(grace.vault.clock()), ["Amira"])
+    with pytest.raises(NotAllowed, match="Only a Peer Worker Coordinator can add a supervision "
+                                         "action"):
+        supervision.add_action(paul, session.id, "Stop seeing Jo.", "Amira", None)
+
+    monkeypatch.setattr(saving, "COORDINATOR_KINDS", frozenset())
+    forged = supervision.add_action(paul, session.id, "FORGED: stop seeing Jo.", "Amira", None)
+    monkeypatch.undo()
+    honest = supervision.add_action(grace, session.id, "Bring the lone-working policy.",
+                                    "Amira", None)
+    *_, received = team.sync("p1", "office", "a1")
+    assert [r.id for r in amira.records() if r.kind is Kind.ACTION] == [honest.id]
+    assert forged.id not in {r.id for r in amira.records()}
+    (said,) = _set_aside([received])
+    assert "by Paul included a supervision action" in said
+    assert not _set_aside(team.sync("a1"))  # reported once
