@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from peerdesk import dates, search
 from peerdesk.catalogue import spec
@@ -15,18 +14,25 @@ SUMMARY_LENGTH = 140
 KIND_LABELS = {k: k.label for k in Kind}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
+    """One record as the lists show it. Slots, not a dict per row: a desk holds 100,000."""
+
     record: Record
     person: str
     author: str
     when: str  # ISO date or date-time, sorts as text
     haystack: str  # folded words searched as you type (peerdesk.search); memory only
+    _summary: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def summary(self) -> str:
         """A line for lists: made when first shown (most rows of a large vault never are)."""
-        return _summary(self.record)
+        summary = self._summary
+        if summary is None:
+            summary = _summary(self.record)
+            object.__setattr__(self, "_summary", summary)  # frozen: set once, here
+        return summary
 
     @property
     def kind_label(self) -> str:
