@@ -37,7 +37,7 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], str], Callable[[Row], str]]] = {
 }
 # Sample text for a column's starting width, measured in the current font.
 WIDTH_SAMPLE = {"when": "28 Nov 2026, 22:22", "kind": "Personal recovery plan",
-                "person": "Marguerite Anne", "author": "Written by someone",
+                "person": "Zofia Wójcik-Nguyen", "author": "Written by someone",
                 "review": "28 Nov 2026", "pronouns": "they/them", "started": "Support started"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 NEWEST_FIRST = ("when", Qt.SortOrder.DescendingOrder)

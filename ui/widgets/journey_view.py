@@ -34,7 +34,11 @@ class JourneyView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)
         self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
+        rows = self.table.verticalHeader()
+        rows.hide()
+        # A step's words wrap: rows follow the column's width as the window is resized (set
+        # once, they were measured before the table had its width and clipped the second line).
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -54,7 +58,6 @@ class JourneyView(QWidget):
         for i, step in enumerate(steps):
             for col, text in enumerate((step.label, nice_when(step.when), SOURCES[step.source])):
                 self.table.setItem(i, col, QTableWidgetItem(text))
-        self.table.resizeRowsToContents()
 
     def texts(self) -> list[str]:
         """Every cell, for tests and the screen reader check."""
