@@ -1,12 +1,16 @@
 """Start-up to the sign-in window: `python main.py` (and the frozen build, if built) against a
 bare PySide6 window, on X.
 
-Each is started as a fresh process on a data folder with one account, and prints a wall-clock
-mark when its first usable window is on screen (``--quit-after-show``); the time from launch
-to that mark is start-up. The bare window is the floor: Python plus Qt, nothing of PeerDesk.
-Runs on an X server of its own (Xvfb at 1366x768, as a ward screen), or on DISPLAY if the
-caller set one; the commands take turns run by run, so machine noise hits each alike. Then one
-run under ``-X importtime`` says what PeerDesk loaded before its window was on screen.
+Each is started as a fresh process on a data folder with one account, and prints a mark when
+its first usable screen starts being painted (``--quit-after-show``; the bare window marks its
+own first paint the same way): the time from launch to that mark is start-up, and the CPU time
+the process had used by then is printed beside it (steadier than wall time on a busy
+machine). The bare window is the floor: Python plus Qt, nothing of PeerDesk. Runs on an X
+server of its own (Xvfb at 1366x768, as a ward screen), or on DISPLAY if the caller set one;
+the commands take turns run by run, so machine noise hits each alike. Compiled bytecode is
+kept for the runs (in the temporary folder, PYTHONDONTWRITEBYTECODE ignored), as an installed
+Python keeps it: the first round, which compiles it, is shown apart. Then one run under
+``-X importtime`` says what PeerDesk loaded before its window was painted.
 
     python -m bench startup            (or: python -m bench.startup [--runs N])
 """
@@ -30,25 +34,26 @@ FROZEN = ROOT / "dist" / "PeerDesk" / ("PeerDesk.exe" if os.name == "nt" else "P
 READY_MARK = "peerdesk-ready"  # printed by ui.selftest.quit_after_show
 RUNS = 11
 # What the sign-in window must not wait for (it needs the account names, nothing more).
-HEAVY = ("sqlalchemy", "alembic", "peerdesk.selftest", "peerdesk.services", "cryptography",
-         "ui.windows.desk", "fpdf")
+HEAVY = ("sqlalchemy", "alembic", "peerdesk.selftest", "peerdesk.services", "peerdesk.sync",
+         "peerdesk.store", "cryptography", "ui.windows.desk", "fpdf")
 
 BARE = f"""
 import sys, time
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            app.removeEventFilter(self)
+            print("{READY_MARK} %.6f %.6f" % (time.time(), time.process_time()), flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
 app = QApplication(sys.argv[:1])
+first_paint = FirstPaint()
+app.installEventFilter(first_paint)
 window = QLabel("PeerDesk")
 window.resize(1280, 860)
 window.show()
-timer = QTimer(interval=10)
-def poll():
-    if window.isVisible():
-        timer.stop()
-        print("{READY_MARK} %.6f" % time.time(), flush=True)
-        app.quit()
-timer.timeout.connect(poll)
-timer.start()
 app.exec()
 """
 
@@ -65,8 +70,10 @@ def prepare(root: Path) -> tuple[Path, dict[str, str]]:
         vault.create_account("Amira", "peer", "a benchmark passphrase")
     policy = root / "policy.json"
     policy.write_text("{}", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERDESK_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PEERDESK_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PEERDESK_POLICY"] = str(policy)
+    env["PYTHONPYCACHEPREFIX"] = str(root / "bytecode")
     return data, env
 
 
@@ -98,22 +105,24 @@ def x_display(env: dict[str, str]) -> Iterator[str]:
         xvfb.wait(10)
 
 
-def time_to_ready(command: list[str], env: dict[str, str]) -> float:
+def time_to_ready(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time from launch to the mark, and the CPU time the process had used by then."""
     started = time.time()
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
                           cwd=tempfile.gettempdir())
     for line in proc.stdout.splitlines():
         if line.startswith(READY_MARK):
-            return float(line.split()[1]) - started
+            _mark, wall, cpu = line.split()
+            return float(wall) - started, float(cpu)
     raise RuntimeError(f"{command[0]} never showed its window (exit {proc.returncode}): "
                        f"{(proc.stderr or proc.stdout).strip()[-300:]}")
 
 
 def interleaved(commands: dict[str, list[str]], env: dict[str, str],
-                runs: int) -> dict[str, list[float]]:
-    """Each command once per round, in turn; the first round (a cold file cache) is kept
-    apart as each list's first item."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
+                runs: int) -> dict[str, list[tuple[float, float]]]:
+    """Each command once per round, in turn; the first round (a cold file cache, bytecode
+    compiled) is kept apart as each list's first item."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
             times[name].append(time_to_ready(command, env))
@@ -127,7 +136,7 @@ def loaded_before_window(command: list[str], env: dict[str, str]) -> list[str]:
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=120, cwd=tempfile.gettempdir())
     if READY_MARK not in proc.stdout:
-        raise RuntimeError(f"{command[1]} never showed its window under -X importtime")
+        raise RuntimeError(f"{command[1]} never painted its window under -X importtime")
     before = proc.stdout.split(READY_MARK)[0]
     names = {line.rsplit("|", 1)[-1].strip() for line in before.splitlines() if "|" in line}
     return sorted(n for n in names if n.split(".")[0] in {h.split(".")[0] for h in HEAVY}
@@ -150,28 +159,30 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         if FROZEN.exists():
             commands["frozen build"] = [str(FROZEN), *app_args]
         with x_display(env) as where:
-            print(f"start-up to the first usable window on {where}; {runs} rounds, the "
-                  "commands taking turns; first (cold) round apart, then median and range "
-                  "of the rest:")
+            print(f"start-up to the first paint of the first usable screen on {where}; {runs} "
+                  "rounds, the commands taking turns; the first (cold) round apart, then "
+                  "median and range of the rest:")
             times = interleaved(commands, env, runs)
-            env_main = dict(env)
-            heavy = loaded_before_window(commands["python main.py"], env_main)
-        for name, values in times.items():
-            rest = values[1:] or values
-            results[name] = statistics.median(rest)
-            print(f"  {name:<28} first {values[0] * 1000:5.0f} ms; median "
-                  f"{results[name] * 1000:5.0f} ms (range {min(rest) * 1000:.0f}–"
-                  f"{max(rest) * 1000:.0f})")
-    floor, source = results["bare PySide6 window (floor)"], results["python main.py"]
-    ratios = [m / f for m, f in zip(times["python main.py"][1:],
-                                    times["bare PySide6 window (floor)"][1:], strict=True)]
-    print(f"  python main.py / floor       {source / floor:5.2f}x   (target <= 1.3x; round by "
-          f"round {min(ratios):.2f}–{max(ratios):.2f}x)" if ratios else "")
-    print("  loaded before the window: " + (", ".join(heavy) if heavy else
-                                             "none of " + ", ".join(HEAVY)))
-    if "frozen build" in results:
-        frozen = results["frozen build"]
-        print(f"  frozen / floor               {frozen / floor:5.2f}x")
+            heavy = loaded_before_window(commands["python main.py"], dict(env))
+    floor_name = "bare PySide6 window (floor)"
+    for name, values in times.items():
+        rest = values[1:] or values
+        walls, cpus = [w for w, _ in rest], [c for _, c in rest]
+        results[name], results[f"{name} cpu"] = statistics.median(walls), statistics.median(cpus)
+        print(f"  {name:<28} first {values[0][0] * 1000:5.0f} ms; median "
+              f"{results[name] * 1000:5.0f} ms (range {min(walls) * 1000:.0f}–"
+              f"{max(walls) * 1000:.0f}); CPU by then {results[f'{name} cpu'] * 1000:4.0f} ms "
+              f"(range {min(cpus) * 1000:.0f}–{max(cpus) * 1000:.0f})")
+    for name in (n for n in times if n != floor_name):
+        ratios = [m[0] / f[0] for m, f in zip(times[name][1:], times[floor_name][1:],
+                                              strict=True)]
+        label = f"{name} / floor"
+        print(f"  {label:<28} {results[name] / results[floor_name]:5.2f}x wall (target <= "
+              f"1.3x; round by round {min(ratios, default=0):.2f}–{max(ratios, default=0):.2f}x"
+              f"), {results[f'{name} cpu'] / results[f'{floor_name} cpu']:.2f}x CPU")
+    print("  loaded before the window was painted: " + (", ".join(heavy) if heavy else
+                                                          "none of " + ", ".join(HEAVY)))
+    if FROZEN.exists():
         size = bundle_size(FROZEN.parent)
         results["bundle_bytes"] = size
         print(f"  bundle {FROZEN.parent}: {size / 2**20:.0f} MB in "
