@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -61,3 +62,38 @@ def test_the_sign_in_window_loads_neither_the_orm_nor_the_self_test_chain() -> N
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, check=True).stdout.strip()
     assert out == "[]"
+
+
+# What the sign-in window must not wait for; each name also stands for its submodules.
+NOT_AT_SIGN_IN = ["sqlalchemy", "alembic", "fpdf", "cryptography", "peerdesk.sync",
+                  "peerdesk.services", "peerdesk.store", "peerdesk.selftest", "ui.windows.desk"]
+AT_FIRST_PAINT = """
+import sys
+import ui.selftest
+
+def mark():
+    loaded = sorted(m for m in sys.modules
+                    if any(m == h or m.startswith(h + ".") for h in {heavy!r}))
+    print("painted", ui.selftest._ready(window[0]), loaded, flush=True)
+
+window = []
+real_quit_after_show = ui.selftest.quit_after_show
+ui.selftest.quit_after_show = lambda w: (window.append(w), real_quit_after_show(w))
+ui.selftest.ready_mark = mark
+import ui.app
+sys.exit(ui.app.main(["--data-dir", {data!r}, "--quit-after-show"]))
+"""
+
+
+def test_python_main_paints_sign_in_before_loading_the_orm_the_share_or_the_pdf_code(
+        prepared_dir: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text("{}", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERDESK_")}
+    env |= {"QT_QPA_PLATFORM": "offscreen", "PEERDESK_POLICY": str(policy)}
+    code = AT_FIRST_PAINT.format(heavy=NOT_AT_SIGN_IN, data=str(prepared_dir))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("painted")]
+    assert lines == ["painted True []"], proc.stdout + proc.stderr[-2000:]

@@ -25,6 +25,7 @@ from peerdesk.progress import CancelToken
 from peerdesk.startup import FirstGlimpse, glimpse
 from ui import accessible, keyboard, placement, theme
 from ui.errors import message_for, show_error
+from ui.first_paint import on_first_paint
 from ui.prefs import Display, Prefs
 from ui.tasks import TaskRunner
 from ui.widgets.banner import MessageBanner
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from ui.windows.desk import DeskPage, Loaded
 
 TITLE = "PeerDesk"  # never a record's content or a person's name
+FIRST_PAINT_WAIT_MS = 1000  # the vault opens after sign-in is painted, or after this at most
 IDLE_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
                          QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.TouchBegin})
 
@@ -159,9 +161,12 @@ class ShellWindow(QMainWindow):
             return
         self._demo = self._read_demo()
         self._show_signin(found.names, self.policy.team or found.team)
-        # Once the page has been drawn: loading the vault's code takes the interpreter's
-        # lock for a while, and the window comes first.
-        QTimer.singleShot(0, self._after_first_page)
+        # Once the page has been painted: loading the vault's code takes the interpreter's
+        # lock for a while, and the window comes first. A window not shown (or a screen that
+        # never asks for a paint) waits a second at most.
+        on_first_paint(self, lambda: QTimer.singleShot(0, self._after_first_page),
+                       ready=self.signin.isVisible,
+                       at_latest_ms=FIRST_PAINT_WAIT_MS if self.isVisible() else 0)
 
     def _after_first_page(self) -> None:
         self._watch_session()
