@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from peerdesk import dates, safety
 from peerdesk.catalogue import spec
@@ -146,6 +147,10 @@ class Queue:
         self._dirty: set[str | None] = set()  # people whose items are to be worked out
         self._others: list[Item] | None = None
         self._other_records: dict[str, Record] = {}
+
+    def held(self) -> list[dict[str, Any]]:
+        """What it keeps of every record: for the lock to let go of in steps on this lane."""
+        return [self._records, self._other_records, self._people, self._own]
 
     # -- told what changed ---------------------------------------------------------------
 

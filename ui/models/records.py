@@ -310,16 +310,19 @@ class RecordTableModel(QAbstractTableModel):
         key, down = order
         return _place(self._matches, key(row), key, down=down)
 
-    def clear(self) -> None:
-        """Drop every decrypted value (on lock)."""
+    def clear(self) -> list[list[Row]]:
+        """Drop every decrypted value (on lock). Returns the lists of rows it held, for the
+        caller to let go of off the UI thread (``rows.free_in_steps``)."""
         self.beginResetModel()
         self._generation += 1
         if self._searching is not None:
             self._searching.cancel()
             self._searching = None
+        held = [self._all, self._matches, self._shown]
         self._all, self._matches, self._shown, self._terms, self.query = [], [], [], [], ""
         search.forget()
         self.endResetModel()
+        return held
 
     def row_at(self, index: Index) -> Row | None:
         if not index.isValid() or not 0 <= index.row() < len(self._shown):
