@@ -211,20 +211,22 @@ def _account_json(a: Any) -> dict[str, Any]:
 
 def cmd_user_list(app: App) -> None:
     from peerdesk import dates
-    from peerdesk.services import leavers, membership
+    from peerdesk.services import governance, leavers, membership
     accounts = app.vault.accounts()
     root = membership.root_id(app.vault)
     leaving = leavers.leaving_days(app.vault)
+    ig = governance.ig_holders(app.vault)
 
     def line(a: Any) -> str:
         mark = " (root administrator)" if a.id == root else ""
+        mark += ", information governance" if a.id in ig else ""
         if a.status == "pending" and a.asked is not None:  # no role until approved
             return f"{a.name}\twaiting for approval, asking to be {a.asked.label}"
         last = f"\tleaving, last day {dates.day(leaving[a.id])}" if a.id in leaving else ""
         return f"{a.name}\t{a.role.label}{mark}{_STATUS_TEXT[a.status]}{last}"
 
     app.out("\n".join(line(a) for a in accounts) or "No accounts yet.",
-            [_account_json(a) | {"root": a.id == root}
+            [_account_json(a) | {"root": a.id == root, "duties": ["ig"] if a.id in ig else []}
              | ({"leaving": leaving[a.id].isoformat()} if a.id in leaving else {})
              for a in accounts])
 
@@ -241,6 +243,22 @@ def cmd_user_role(app: App) -> None:
     account = membership.set_role(app.desk, app.args.name, app.args.role)
     app.out(f"{account.name} is now {account.role.label}. The team share learns it at your "
             "next sync.", _account_json(account))
+
+
+def cmd_user_grant_ig(app: App) -> None:
+    from peerdesk.services import membership
+    account = membership.grant_ig(app.desk, app.args.name)
+    app.out(f"{account.name} ({account.role.label}) now holds the information governance duty: "
+            "with the trust recovery key and a reason she can open care records from the team "
+            "share. The team share learns it at your next sync.",
+            _account_json(account) | {"duties": ["ig"]})
+
+
+def cmd_user_revoke_ig(app: App) -> None:
+    from peerdesk.services import membership
+    account = membership.revoke_ig(app.desk, app.args.name)
+    app.out(f"{account.name} no longer holds the information governance duty. The team share "
+            "learns it at your next sync.", _account_json(account) | {"duties": []})
 
 
 def cmd_user_remove(app: App) -> None:
@@ -924,6 +942,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(users, "role", cmd_user_role, "change a member's role (an administrator)")
     p.add_argument("name")
     p.add_argument("role", choices=[r.value for r in Role])
+    p = command(users, "grant-ig", cmd_user_grant_ig,
+                "give a coordinator or administrator the information governance duty: "
+                "recovery from the team share with the trust key (an administrator)")
+    p.add_argument("name")
+    p = command(users, "revoke-ig", cmd_user_revoke_ig,
+                "take the information governance duty away (an administrator)")
+    p.add_argument("name")
     p = command(users, "remove", cmd_user_remove,
                 "remove a member from the team (an administrator)")
     p.add_argument("name")

@@ -43,6 +43,7 @@ from peerdesk.store.models import (
     VersionRow,
     WrapRow,
 )
+from peerdesk.sync import certs
 
 RECOVERY_PASSPHRASE_ENV = "PEERDESK_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable's name
 MIN_REASON = 10
@@ -86,6 +87,52 @@ def _open_reason(sealed: str, key: RecoveryKey, context: str) -> str:
 
 def _detail_fields(detail: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in detail.split("; ") if "=" in part)
+
+
+# -- the information governance duty ---------------------------------------------------------
+# Reading care records from the team share with the trust recovery key (a lost or leaver's
+# device, a subject access request across the team) needs the IG duty, which an administrator
+# grants in the account's signed certificate (peerdesk/sync/certs.py, ``duties``). Break-glass
+# on one computer (below) stays open to any coordinator or administrator with the key: it
+# reaches only what that computer holds, for an emergency where the record is needed now.
+
+def holds_ig_duty(vault: Vault, account_id: str) -> bool:
+    """Whether an account's signed certificate, as it holds on this computer, grants the
+    information governance duty (for what the app shows; ``require_ig_duty`` is the gate)."""
+    return _ig_refusal(vault, account_id) is None
+
+
+def ig_holders(vault: Vault) -> frozenset[str]:
+    """The accounts whose signed certificates, as they hold here, grant the IG duty."""
+    with vault.store.begin() as conn:
+        if certs.anchor(conn) is None:
+            return frozenset()
+        return frozenset(i for i, s in certs.standings(conn).items()
+                         if s.cert is not None and not s.problem and s.account.active
+                         and s.account.role in certs.DUTY_ROLES and certs.IG in s.cert.duties)
+
+
+def _ig_refusal(vault: Vault, account_id: str) -> str | None:
+    with vault.store.begin() as conn:
+        found = certs.anchor(conn)
+        mine = certs.standings(conn).get(account_id)
+    if mine is not None and mine.problem:
+        return mine.problem
+    if (found is None or mine is None or mine.cert is None or not mine.account.active
+            or mine.account.role not in certs.DUTY_ROLES or certs.IG not in mine.cert.duties):
+        return ("Only someone an administrator has given the information governance duty can "
+                "open records from the team share with the trust recovery key.")
+    return None
+
+
+def require_ig_duty(desk: Desk) -> None:
+    """The one gate for reading care records from the team share with the trust recovery key
+    (recover-device, a team-wide subject access request, a leaver's records): her signed
+    certificate grants the IG duty, checked now, not her role column or her sign-in. Raises
+    NotAllowed with one sentence."""
+    refusal = _ig_refusal(desk.vault, desk.user.id)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 # -- break-glass ----------------------------------------------------------------------------

@@ -3,8 +3,9 @@ laptop, a leaver's), opened with the trust recovery key and a written reason.
 
 Every section on the share that carries a version wrapped for the recovery key is sealed for
 that key too (docs/sync-protocol.md, "Changesets"), so reading a device's folder on the share
-is enough: no data folder is needed. It is break-glass: only a coordinator or administrator,
-only with the key the machine policy names, only with a reason; an audit entry for each record
+is enough: no data folder is needed. It is break-glass: only someone whose signed certificate
+grants the information governance duty (``governance.require_ig_duty``), only with the key the
+machine policy names, only with a reason; an audit entry for each record
 is written before its content is opened, with the reason sealed for IG and for the record's
 author, and each reaches the author and the coordinators on every computer as an audit notice
 (docs/sync-protocol.md, "Audit notices").
@@ -20,7 +21,7 @@ from peerdesk.crypto import recovery
 from peerdesk.crypto.payload import SealedVersion, open_with_key
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import Record
-from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.errors import InvalidInput, NotFound
 from peerdesk.services import governance, sar, sync
 from peerdesk.services.desk import Desk
 from peerdesk.store import settings
@@ -99,9 +100,7 @@ class _Ready:
 
 def _prepare(desk: Desk, recovery_key: RecoveryKey, reason: str, share: Share | None,
              what: str) -> tuple[_Ready, str]:
-    if desk.user.role not in governance.STAFF:
-        raise NotAllowed("Only a Peer Worker Coordinator or an administrator can open records "
-                         "with the trust recovery key.")
+    governance.require_ig_duty(desk)
     reason = " ".join(reason.split())
     if len(reason) < governance.MIN_REASON:
         raise InvalidInput(f"Say why you need to open {what} (at least a short sentence). The "

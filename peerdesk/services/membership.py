@@ -5,6 +5,9 @@ and published by her next sync. Nothing else signs one, so a routine sync never 
 - ``approve``: a pending account (added at a computer that has an administrator) joins with
   the role it asked for, or another; an account changed outside PeerDesk is certified again.
 - ``set_role``: a member's role changes.
+- ``grant_ig`` / ``revoke_ig``: an administrator gives a coordinator or an administrator the
+  information governance duty (recovery from the team share), or takes it away: a duty signed
+  in her certificate alongside the role, so no column on any computer can grant it.
 - ``remove``: a member leaves (or a waiting account is turned down). Her devices are refused
   at their next sync, nothing new is wrapped for her, and every device shows who was removed.
 - ``mark_leaving``: a member is leaving on a given day (or is not, after all): her
@@ -35,8 +38,8 @@ if TYPE_CHECKING:
     from peerdesk.services.desk import Desk
     from peerdesk.services.vault import Vault
 
-__all__ = ["approve", "carrying_keys", "hand_over_root", "mark_leaving", "reissue", "remove",
-           "root_id", "set_role", "take_over_root"]
+__all__ = ["approve", "carrying_keys", "grant_ig", "hand_over_root", "mark_leaving",
+           "reissue", "remove", "revoke_ig", "root_id", "set_role", "take_over_root"]
 
 
 def _admin(desk: Desk) -> certs.Anchor:
@@ -60,7 +63,8 @@ def _role(role: Role | str | None) -> Role | None:
 
 
 def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
-             why: str, leaving: str | None = certs.KEEP) -> Account:
+             why: str, leaving: str | None = certs.KEEP,
+             duty: tuple[str, bool] | None = None) -> Account:
     """A new certificate for one account, signed by this administrator. A removal or a role
     change names how far each of the member's streams is taken in here: what she writes after
     a removal is set aside on every device, and after a role change is judged by her new role."""
@@ -85,6 +89,9 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
         # A role change ends her earlier role at the same cut-off: what she wrote before it
         # keeps standing everywhere, what she writes after is judged by her new role.
         ends = state.stream_ends(conn, account.id, me.device_id)
+        duties = None  # as her certificate has them
+        if duty is not None:
+            duties = _duty_change(target, duty)
         signed_by_her = _signed_by(everyone, team, target) if status == certs.REMOVED else []
         if me.user.id in dict(signed_by_her) and team.key != me.keys.public().verify:
             raise NotAllowed(f"{account.name} approved you as an administrator, so you cannot "
@@ -93,10 +100,13 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
         certs.certify(conn, account.id, role=asked, status=status, team_id=team.team_id,
                       issuer_id=me.user.id, sign=me.keys.sign, now=me.now(),
                       streams=ends if status == certs.REMOVED else None, cut=ends,
-                      leaving=leaving)
+                      leaving=leaving, duties=duties)
+        held = certs.standings(conn)[account.id]
+        granted = ",".join(sorted(held.cert.duties)) if held.cert is not None else ""
         me.audit(conn, audit.CERTIFIED, None,
                  f"account={account.id}; {why}; role={asked.value}; status={status}"
-                 + (f"; leaving={leaving or 'no'}" if leaving != certs.KEEP else ""))
+                 + (f"; leaving={leaving or 'no'}" if leaving != certs.KEEP else "")
+                 + (f"; duties={granted or 'none'}" if duty is not None or granted else ""))
         # What a removed administrator signed is signed again by the one removing her, as it
         # was, so those accounts stay members (in the same step: her own may be among them).
         for i, cert in signed_by_her:
@@ -106,6 +116,24 @@ def _certify(desk: Desk, name_or_id: str, *, role: Role | None, status: str,
             me.audit(conn, audit.CERTIFIED, None,
                      f"account={i}; signed again; role={cert.role.value}; status={cert.status}")
         return certs.standings(conn)[account.id].account
+
+
+def _duty_change(target: certs.Standing, duty: tuple[str, bool]) -> frozenset[str]:
+    """Her duties after granting (True) or taking away (False) one."""
+    name, grant = duty
+    account, cert = target.account, target.cert
+    if not account.active or cert is None or target.problem:
+        raise InvalidInput(f"{account.name}'s account is not an active member of the team: "
+                           "approve it first.")
+    held = cert.duties
+    if grant and account.role not in certs.DUTY_ROLES:
+        raise InvalidInput(f"{account.name} is a {account.role.label}: the information "
+                           "governance duty goes with a Peer Worker Coordinator's or an "
+                           "administrator's account.")
+    if grant == (name in held):
+        raise InvalidInput(f"{account.name} {'already holds' if grant else 'does not hold'} "
+                           "the information governance duty.")
+    return held | {name} if grant else held - {name}
 
 
 def _signed_by(everyone: dict[str, certs.Standing], team: certs.Anchor,
@@ -164,6 +192,19 @@ def mark_leaving(desk: Desk, name_or_id: str, on: date | None) -> Account:
                 return s.account
     return _certify(desk, name_or_id, role=None, status=certs.ACTIVE, why="leaving",
                     leaving=wanted)
+
+
+def grant_ig(desk: Desk, name_or_id: str) -> Account:
+    """Give a coordinator or an administrator the information governance duty: with the trust
+    recovery key and a reason she may then open care records from the team share."""
+    return _certify(desk, name_or_id, role=None, status=certs.ACTIVE,
+                    why="information governance duty granted", duty=(certs.IG, True))
+
+
+def revoke_ig(desk: Desk, name_or_id: str) -> Account:
+    """Take the information governance duty away (she keeps her role)."""
+    return _certify(desk, name_or_id, role=None, status=certs.ACTIVE,
+                    why="information governance duty taken away", duty=(certs.IG, False))
 
 
 def remove(desk: Desk, name_or_id: str) -> Account:

@@ -44,6 +44,13 @@ SUCCESSORS_KEY = "share_root_keys"  # the keys a chain of successions led to, ol
 # else); a PeerDesk that does not know the field reads the certificate as it always did.
 LEAVING = "leaving"
 KEEP = "keep"  # certify(): the leaving mark stays as the certificate it replaces says
+# Duties an administrator grants alongside the role, signed in the certificate (``duties``):
+# information governance (IG), who may open care records from the team share with the trust
+# recovery key. Only a Peer Worker Coordinator or an administrator holds one: a role change to
+# peer, or a removal, ends it. No column holds it, so editing the database grants nothing.
+DUTIES_FIELD, IG = "duties", "ig"
+DUTIES = frozenset({IG})
+DUTY_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 _ACCOUNTS = table(AccountRow)
 _A = _ACCOUNTS.c
 
@@ -68,6 +75,7 @@ class Cert:
     # A removal's cut-off: how far each of her devices' streams had reached where she was
     # removed (device id -> last seq taken in); anything past it is set aside everywhere.
     streams: dict[str, int]
+    duties: frozenset[str] = frozenset()  # none in a certificate from before duties
 
     @property
     def order(self) -> tuple[int, str]:
@@ -114,29 +122,53 @@ def parse(data: bytes) -> Cert:
     return Cert(data, signed, sig, fmt.field(signed, "id", str), fmt.field(signed, "team", str),
                 fmt.field(signed, "name", str), role, status, serial, issuer,
                 fmt.field(signed, "issued", str), fmt.unb64(signed.get("receive_public")),
-                fmt.unb64(signed.get("verify_public")), dict(streams))
+                fmt.unb64(signed.get("verify_public")), dict(streams),
+                _duties(signed, role, status))
+
+
+def _duties(signed: dict[str, Any], role: Role, status: str) -> frozenset[str]:
+    """The duties a certificate grants: a list of known names, only in format 5, only for an
+    active coordinator or administrator (raises Tampered)."""
+    if DUTIES_FIELD not in signed:
+        return frozenset()
+    listed = signed[DUTIES_FIELD]
+    if (not isinstance(listed, list) or not listed or len(set(listed)) != len(listed)
+            or not all(isinstance(d, str) for d in listed)):
+        raise fmt.Tampered("its list of duties is damaged")
+    if not set(listed) <= DUTIES:
+        raise fmt.Tampered("it names a duty no PeerDesk grants")
+    if signed.get("format") != fmt.DUTIES_FORMAT:
+        raise fmt.Tampered("it grants a duty under an older format")
+    if role not in DUTY_ROLES or status != ACTIVE:
+        raise fmt.Tampered("it grants a duty to an account that cannot hold one")
+    return frozenset(listed)
 
 
 def issue(row: Any, *, team_id: str, role: Role, status: str, serial: int, issuer_id: str,
           sign: Callable[[bytes], bytes], now: datetime,
           streams: dict[str, int] | None = None, format_: int = fmt.FORMAT,
-          earlier: list[dict[str, Any]] | None = None, leaving: str | None = None) -> bytes:
+          earlier: list[dict[str, Any]] | None = None, leaving: str | None = None,
+          duties: frozenset[str] = frozenset()) -> bytes:
     """A certificate for ``row`` (the account's columns by name), signed by ``issuer_id``.
     An account with sealed keys of its own on the share (``keys/``) gets a certificate
     without them (format 4): a new device enrols from ``keys/``, and a passphrase change
     leaves no older copy behind in the certificate. One without (from before ``keys/``)
-    carries its sealed keys, as certificates of format 1 and 3 did."""
+    carries its sealed keys, as certificates of format 1 and 3 did. One that grants a duty
+    has format 5."""
     shared = keyfiles.read(getattr(row, "keys_doc", None))
     sealed: dict[str, Any] = {"kdf": row.kdf, "secrets": fmt.b64(row.secrets)}
     if shared is not None and keyfiles.signed_by(shared, row.id, row.verify_public):
         sealed, format_ = {}, max(format_, fmt.SUCCEEDED_FORMAT)
+    if duties:
+        format_ = fmt.DUTIES_FORMAT
     return fmt.seal_doc(KIND, sealed | {
         "team": team_id, "id": row.id, "name": row.name, "role": role.value,
         "created": iso(row.created_at),
         "receive_public": fmt.b64(row.receive_public),
         "verify_public": fmt.b64(row.verify_public), "issued": iso(now), "status": status,
         "serial": serial, "issuer": issuer_id} | ({"streams": streams} if streams else {})
-        | ({roles.FIELD: earlier} if earlier else {}) | ({LEAVING: leaving} if leaving else {}),
+        | ({roles.FIELD: earlier} if earlier else {}) | ({LEAVING: leaving} if leaving else {})
+        | ({DUTIES_FIELD: sorted(duties)} if duties else {}),
         sign, format_=format_)
 
 
@@ -346,11 +378,13 @@ def active(conn: Connection) -> dict[str, Account]:
 def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_id: str,
             issuer_id: str, sign: Callable[[bytes], bytes], now: datetime,
             streams: dict[str, int] | None = None, cut: dict[str, int] | None = None,
-            leaving: str | None = KEEP) -> bytes:
+            leaving: str | None = KEEP, duties: frozenset[str] | None = None) -> bytes:
     """Sign and keep a new certificate for an account (its role column follows it); the
     serial is one past the one it replaces. Her earlier roles go with it, and if her role
     changes, the one she had until now, ending where ``cut`` says her streams were taken in.
-    ``leaving``: her last day (ISO date), None to take the mark back, ``KEEP`` as before."""
+    ``leaving``: her last day (ISO date), None to take the mark back, ``KEEP`` as before.
+    Her duties go with it too unless ``duties`` says otherwise; a role that holds none, or a
+    removal, ends them."""
     row = conn.execute(select(_ACCOUNTS).where(_A.id == account_id)).one()
     serial = 1
     before: Cert | None = None
@@ -371,9 +405,13 @@ def certify(conn: Connection, account_id: str, *, role: Role, status: str, team_
         format_ = fmt.SUCCEEDED_FORMAT
     elif found is not None and issuer_key != found.key:
         format_ = fmt.DELEGATED_FORMAT
+    if duties is None:
+        duties = before.duties if before is not None else frozenset()
+    if role not in DUTY_ROLES or status != ACTIVE:
+        duties = frozenset()
     data = issue(row, team_id=team_id, role=role, status=status, serial=serial,
                  issuer_id=issuer_id, sign=sign, now=now, streams=streams,
-                 format_=format_, earlier=earlier, leaving=leaving)
+                 format_=format_, earlier=earlier, leaving=leaving, duties=duties)
     conn.execute(update(_ACCOUNTS).where(_A.id == account_id).values(
         certificate=data, role=role.value))
     return data

@@ -47,6 +47,10 @@ DELEGATED_FORMAT = 3
 # So does a certificate without sealed keys (the account's are in keys/), which a PeerDesk
 # from before could not enrol from.
 SUCCEEDED_FORMAT = 4
+# A certificate that grants a duty (``duties``: the information governance duty) has format 5:
+# a PeerDesk from before duties would take the account in without it, and a duty is a grant
+# of access, so it leaves the file where it is ("update PeerDesk") rather than half-read it.
+DUTIES_FORMAT = 5
 MANIFEST = "peerdesk-share.json"
 ACCOUNTS, DEVICES, QUARANTINE = "accounts", "devices", "quarantine"
 # A changeset holds at most this many entries, so no file comes near the size limit.
@@ -151,14 +155,15 @@ def parse_doc(data: bytes, kind: str) -> tuple[dict[str, Any], bytes]:
     signed = doc["signed"]
     found = signed.get("format")
     # Anything above the newest format this PeerDesk writes of that kind is a newer PeerDesk's.
-    newest = (SUCCEEDED_FORMAT if kind == "account" else PADDED_FORMAT if kind in STREAM_KINDS
+    newest = (DUTIES_FORMAT if kind == "account" else PADDED_FORMAT if kind in STREAM_KINDS
               else FORMAT)
     if isinstance(found, int) and not isinstance(found, bool) and found > newest:
         # Before anything else about it: a newer PeerDesk may have changed the rest.
         raise NewerFormat(found)
     if found != FORMAT and not (found == PARTED_FORMAT and kind in {"snapshot", "part"}) \
             and not (found == PADDED_FORMAT and kind in STREAM_KINDS) \
-            and not (found in {DELEGATED_FORMAT, SUCCEEDED_FORMAT} and kind == "account"):
+            and not (found in {DELEGATED_FORMAT, SUCCEEDED_FORMAT, DUTIES_FORMAT}
+                     and kind == "account"):
         raise Tampered(f"it uses share format {found!r}, which no PeerDesk wrote")
     if signed.get("kind") != kind:
         raise Tampered(f"it is not a {kind} file")

@@ -49,6 +49,14 @@ class Team:
         ida.lock()
         return self.enrol(device, user)
 
+    def grant_ig(self, user: str, *, grant: bool = True) -> None:
+        """Ida, at the office, gives ``user`` the information governance duty (or takes it
+        away) and publishes the certificate."""
+        ida = sign_in(self.vaults["office"], "Ida", PASSPHRASE)
+        (membership.grant_ig if grant else membership.revoke_ig)(ida, user)
+        sync.run_sync(ida)
+        ida.lock()
+
     def sync(self, *names: str, share: Share | None = None) -> list[sync.SyncReport]:
         return [sync.run_sync(self.desks[n], share=share) for n in names]
 

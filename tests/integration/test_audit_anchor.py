@@ -12,7 +12,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from peerdesk import audit
@@ -23,6 +22,7 @@ from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
 from peerdesk.sync.share import FolderShare
 from tests.conftest import PASSPHRASE, CliResult, find_marker, run_cli
+from tests.helpers.recovery import trust_key
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER
 from tests.helpers.shares import RecordingShare
 from tests.helpers.team import make_team
@@ -307,16 +307,9 @@ def test_a_copy_of_someone_elses_record_reaches_its_author_on_her_other_computer
 
 def test_a_lost_laptops_records_opened_from_the_share_through_the_cli(
         tmp_path: Path) -> None:
-    key = x25519.X25519PrivateKey.generate()
-    key_file = tmp_path / "trust-recovery.pem"
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(b"kept by IG, offline")))
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps(
-        {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
-    env = {"PEERDESK_POLICY": str(policy), "PEERDESK_RECOVERY_PASSPHRASE": "kept by IG, offline"}
-    office = _setup(tmp_path, str(tmp_path / "share"), tmp_path / "share", env)
+    trust = trust_key(tmp_path)
+    key_file = trust.file
+    office = _setup(tmp_path, str(tmp_path / "share"), tmp_path / "share", trust.env)
     person = office.cli("amira", "--user", "Amira", "person", "add", "--label", "Jo").out.strip()
     added = office.cli("amira", "--user", "Amira", "record", "add", "--kind", "diary",
                        "--person", person, "--file", "-", "--json", stdin=json.dumps(DIARY))
@@ -325,6 +318,12 @@ def test_a_lost_laptops_records_opened_from_the_share_through_the_cli(
     laptop = office.device_id("amira")
     shutil.rmtree(tmp_path / "amira")  # the laptop is gone
 
+    reason = "Amira's laptop was stolen; her notes are needed for Jo's review."
+    refused = office.cli("office", "--user", "Grace", "recover-device", laptop,
+                         "--recovery-key", str(key_file), "--reason", reason)
+    assert refused.code == 3 and "information governance duty" in refused.err
+    granted = office.cli("office", "--user", "Ida", "user", "grant-ig", "Grace")
+    assert granted.code == 0, granted.err
     refused = office.cli("office", "--user", "Grace", "recover-device", laptop,
                          "--recovery-key", str(key_file), "--reason", "gone")
     assert refused.code != 0 and "Say why" in refused.err

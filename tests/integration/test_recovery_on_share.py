@@ -26,6 +26,7 @@ from peerdesk.sync import changes
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import VersionChange
 from tests.conftest import find_marker
+from tests.helpers.recovery import trust_key
 from tests.helpers.team import Team, make_team
 
 
@@ -54,12 +55,9 @@ def _opened_from_share(share: Path, device: str, key: x25519.X25519PrivateKey,
 @pytest.fixture
 def key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> x25519.X25519PrivateKey:
     """The trust recovery key, named in the machine policy every device here reads."""
-    key = x25519.X25519PrivateKey.generate()
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps(
-        {"recovery_public_key": key.public_key().public_bytes_raw().hex()}))
-    monkeypatch.setenv("PEERDESK_POLICY", str(policy))
-    return key
+    trust = trust_key(tmp_path)
+    monkeypatch.setenv("PEERDESK_POLICY", str(trust.policy))
+    return trust.key
 
 
 def test_the_recovery_key_opens_a_lost_laptops_records_from_the_share_alone(
@@ -101,7 +99,7 @@ def team(tmp_path: Path, key: x25519.X25519PrivateKey) -> Iterator[Team]:
 REASON = "Amira's laptop was stolen; Jo's crisis plan is needed by the crisis team today."
 
 
-def test_a_coordinator_opens_a_lost_laptops_records_from_the_share_and_the_author_is_told(
+def test_ig_opens_a_lost_laptops_records_from_the_share_and_the_author_is_told(
         tmp_path: Path, key: x25519.X25519PrivateKey, team: Team) -> None:
     tom, a1, grace = team.desks["t1"], team.desks["a1"], team.desks["office"]
     person = a1.add(Kind.PERSON, {"label": "Jo"})
@@ -111,8 +109,10 @@ def test_a_coordinator_opens_a_lost_laptops_records_from_the_share_and_the_autho
     team.sync("a1", "office")
     lost = team.vaults["a1"].device_id  # the laptop is gone from here on
 
-    with pytest.raises(NotAllowed, match="Coordinator or an administrator"):
-        igrecovery.open_device(tom, lost, recovery_key=key, reason=REASON)
+    for someone in (tom, grace):  # a peer; a coordinator without the signed IG duty
+        with pytest.raises(NotAllowed, match="given the information governance duty"):
+            igrecovery.open_device(someone, lost, recovery_key=key, reason=REASON)
+    team.grant_ig("Grace")
     with pytest.raises(InvalidInput, match="Say why"):
         igrecovery.open_device(grace, lost, recovery_key=key, reason="stolen")
     with pytest.raises(NotAllowed, match="not the trust recovery key"):
@@ -149,6 +149,10 @@ def test_one_bundle_of_everything_the_team_holds_about_a_person_from_the_share(
     team.sync("t1")
     elsewhere = a1.add(Kind.PERSON, {"label": "Sam"})  # someone else: not in Jo's bundle
     team.sync("a1")
+
+    with pytest.raises(NotAllowed, match="given the information governance duty"):
+        igrecovery.subject_access(grace, person.id, recovery_key=key, reason=REASON)
+    team.grant_ig("Grace")
 
     with pytest.raises(InvalidInput, match="Say why"):
         igrecovery.subject_access(grace, person.id, recovery_key=key, reason="asked")
