@@ -334,6 +334,10 @@ def measure_size(base: Path, count: int) -> dict[str, str]:
             _spread([u["rss_unlocked_mib"] for u in uis], "MB") + " (target <= 300 MB)")
         rows["RSS after the lock (window closed)"] = _spread(
             [u["rss_locked_mib"] for u in uis], "MB")
+        rows["search index: everything read -> made (a search reads every row until then)"] = (
+            _spread([u["index_s"] for u in uis], "s", digits=2))
+        rows["RSS with the search index made"] = _spread(
+            [u["rss_indexed_mib"] for u in uis], "MB")
         rows["search as you type: longest UI stall"] = (
             _spread([u["search_stall_ms"] for u in uis], "ms") + " (target <= 50 ms a key)")
         rows["search as you type: key -> its results shown, longest"] = (

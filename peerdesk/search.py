@@ -10,8 +10,14 @@ apart from case.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from array import array
+from bisect import bisect_left
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import compress, repeat
+
+from peerdesk.progress import CancelToken
 
 # Latin letters that carry their accent inside the letter, so NFKD cannot split it off.
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l",
@@ -90,6 +96,113 @@ def terms(query: str) -> list[str]:
 
 def matches(haystack: str, wanted: Iterable[str]) -> bool:
     return all(t in haystack for t in wanted)
+
+
+class WordIndex:
+    """Which rows have a word starting with each term, without reading every row: the
+    distinct words, sorted (the words with a start are next to each other), each with the
+    rows it is in. Built once from the rows' ``index()`` text, off the UI thread; never
+    changed after (a list's rows saved since are searched as they are, ``matches``).
+
+    Kept compact: a word in few rows keeps their numbers (4 bytes each); a word in more
+    than one row in 32 keeps one bit per row (a Python int), and a search joins those in C.
+    """
+
+    def __init__(self, haystacks: Iterable[str], token: CancelToken | None = None) -> None:
+        numbers: dict[str, array[int]] = {}  # words few rows have, so far
+        bits: dict[str, int] = {}  # words many rows of one stretch have
+        size = start = 0
+        stretch: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        for size, hay in enumerate(haystacks, 1):
+            # Each of the row's words gets the row's number, in C (a row at a time).
+            deque(map(array.append, map(stretch.__getitem__, set(hay.split())),
+                      repeat(size - 1)), maxlen=0)
+            if size - start == _STRETCH:  # what is held while the index is made stays small
+                if token is not None:
+                    token.check()
+                _settle(stretch, start, size, numbers, bits)
+                stretch, start = defaultdict(lambda: array("I")), size
+        _settle(stretch, start, size, numbers, bits)
+        rows: dict[str, array[int] | int] = {}
+        for word in numbers.keys() | bits.keys():
+            few, many = numbers.get(word, array("I")), bits.get(word, 0)
+            if (len(few) + many.bit_count()) * 32 > size:
+                rows[word] = many | _pack(_bytemap(few, size)) if few else many
+            else:
+                few.extend(compress(range(size), _unpack(many, size)) if many else ())
+                rows[word] = few[:]  # no room left to grow
+        self.size = size
+        self._rows = rows
+        self._words = sorted(rows)
+
+    def find(self, wanted: Sequence[str], token: CancelToken | None = None) -> bytearray:
+        """One byte a row, 1 where the row has every term (as ``terms()`` gives them):
+        exactly the rows ``matches`` would find."""
+        bits = -1  # every row
+        for term in sorted(wanted, key=len, reverse=True):  # the longest: the fewest rows
+            if token is not None:
+                token.check()
+            bits &= self._starting(term.strip(), token)
+            if not bits:
+                break
+        return _unpack(bits, self.size) if wanted else bytearray(b"\x01" * self.size)
+
+    def _starting(self, start: str, token: CancelToken | None) -> int:
+        words = self._words
+        first = bisect_left(words, start)
+        last = bisect_left(words, start + "\U0010ffff", first)  # every word with that start
+        bits = 0
+        rare: bytearray | None = None
+        for n, word in enumerate(words[first:last]):
+            slots = self._rows[word]
+            if isinstance(slots, int):
+                bits |= slots
+                continue
+            if token is not None and n % 1_024 == 0:
+                token.check()
+            if rare is None:
+                rare = bytearray(self.size)
+            for slot in slots:
+                rare[slot] = 1
+        return bits | _pack(rare) if rare is not None else bits
+
+
+_STRETCH = 8_192  # rows read before their numbers are put away (in bits, or kept)
+
+
+def _settle(stretch: dict[str, array[int]], start: int, end: int,
+            numbers: dict[str, array[int]], bits: dict[str, int]) -> None:
+    """The words of rows ``start`` to ``end``: those in many of them as bits, the others'
+    row numbers kept."""
+    for word, slots in stretch.items():
+        if len(slots) * 32 > end - start:
+            here = _pack(_bytemap((n - start for n in slots), end - start)) << start
+            bits[word] = bits.get(word, 0) | here
+        else:
+            numbers.setdefault(word, array("I")).extend(slots)
+
+
+_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_FROM_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _bytemap(slots: Iterable[int], size: int) -> bytearray:
+    out = bytearray(size)
+    for slot in slots:
+        out[slot] = 1
+    return out
+
+
+def _pack(flags: bytearray) -> int:
+    """One byte a row (0 or 1) to one bit a row (bit n: row n), in C."""
+    return int(flags.translate(_TO_DIGITS)[::-1], 2) if flags else 0
+
+
+def _unpack(bits: int, size: int) -> bytearray:
+    if size == 0:
+        return bytearray()
+    digits = f"{bits & ((1 << size) - 1):0{size}b}".encode("ascii")
+    return bytearray(digits[::-1].translate(_FROM_DIGITS))
 
 
 def forget() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 
 from peerdesk.domain import Kind, Record
@@ -218,3 +221,46 @@ def test_a_stale_search_never_replaces_a_newer_one() -> None:
     late(done_c, found_c)
     assert summaries() == ["allotment", "allotment garden"]
     assert model.query == "allotment"
+
+
+_TEXTS = ["tea at the allotment", "Wójcik's garden", "O'Brien walk", "teapot", "café", "team"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["filter", "put", "discard", "sort"]),
+                          st.integers(0, 40), st.lists(st.sampled_from(_TEXTS), max_size=3)),
+                max_size=30))
+def test_a_list_searched_by_its_index_shows_what_reading_every_row_shows(
+        ops: list[tuple[str, int, list[str]]]) -> None:
+    """The same saves, deletions, sorts and filters, on a list found from its index (rows
+    saved since it was made read as they are, and the index made again after enough) and on
+    one that reads every row: the same rows, in the same order."""
+    from ui.models import records
+
+    def row(n: int, words: list[str]) -> object:
+        return make_rows([Record(f"d{n}", Kind.DIARY, "a1", None, 1, datetime(2026, 1, 1),
+                                 {"when": f"2026-01-{1 + n % 9:02d}T10:00",
+                                  "what_happened": " ".join(words)})], {"a1": "Amira"})[0]
+
+    rows = [row(n, [_TEXTS[n % 6], _TEXTS[n % 5]]) for n in range(30)]
+    indexed, plain = RecordTableModel(("when", "summary")), RecordTableModel(("when", "summary"))
+    indexed.search_with(lambda job, done, token: done(job()), index_now=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(records, "INDEX_FROM", 0)
+        mp.setattr(records, "EXTRA_MOST", 3)
+        for model in (indexed, plain):
+            model.set_rows(rows, newest_first=False)  # type: ignore[arg-type]
+        assert indexed._index is not None
+        for op, n, words in ops:
+            for model in (indexed, plain):
+                if op == "filter":
+                    model.set_filter(" ".join(w[:1 + n % 6] for w in words))
+                elif op == "put":
+                    model.put(row(n, words))  # type: ignore[arg-type]
+                elif op == "discard":
+                    model.discard(f"d{n}")
+                else:
+                    model.sort(n % 2, Qt.SortOrder(n % 2))
+            assert indexed._index is not None
+            assert [r.record.id for r in indexed.rows()] == [r.record.id for r in plain.rows()]
+            assert indexed.rowCount() == plain.rowCount()

@@ -35,10 +35,22 @@ def shown(page) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return [(r.kind_label, r.person) for r in page.search_model.rows()]
 
 
-def test_a_name_typed_without_accents_finds_her(qtbot, make_shell, people_dir: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["read-each-row", "from-the-index"])
+def indexed(request, monkeypatch) -> bool:  # type: ignore[no-untyped-def]
+    """A small list is searched by reading each row; a large one from its index of words
+    (here made for any list, as for 100,000 records)."""
+    if request.param == "from-the-index":
+        from ui.models import records
+        monkeypatch.setattr(records, "INDEX_FROM", 0)
+    return bool(request.param == "from-the-index")
+
+
+def test_a_name_typed_without_accents_finds_her(qtbot, make_shell, people_dir: Path,  # type: ignore[no-untyped-def]
+                                               indexed: bool) -> None:
     shell = make_shell(people_dir)
     sign_in(qtbot, shell)
     page = shell.desk_page
+    qtbot.waitUntil(lambda: page.search_model.indexed == indexed, timeout=WAIT_MS)
     qtbot.keyClicks(page.search, "wojcik")
     qtbot.waitUntil(lambda: page.pages.currentWidget() is page.search_page, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: len(shown(page)) == 2, timeout=WAIT_MS)
@@ -73,7 +85,7 @@ def test_nothing_found_says_so_and_what_to_try(qtbot, make_shell, people_dir: Pa
 
 
 def test_results_come_from_a_worker_as_rows_in_and_out_and_the_selection_stays(
-        qtbot, make_shell, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot, make_shell, data_dir: Path, indexed: bool) -> None:  # type: ignore[no-untyped-def]
     """Typing narrows the results: they are found off the UI thread and the table changes
     row by row (no reset), so the row she had selected stays selected and in view."""
     with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
@@ -89,6 +101,7 @@ def test_results_come_from_a_worker_as_rows_in_and_out_and_the_selection_stays(
     sign_in(qtbot, shell)
     page = shell.desk_page
     model = page.search_model
+    qtbot.waitUntil(lambda: model.indexed == indexed, timeout=WAIT_MS)
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from peerdesk import search
 
@@ -69,3 +71,57 @@ def test_forget_drops_the_words_kept_from_decrypted_text() -> None:
     assert search._token_words.cache_info().currsize > 0
     search.forget()
     assert search._token_words.cache_info().currsize == 0
+
+
+_WORDS = ["Wójcik", "wojtek", "Nguyễn", "O'Brien", "tea", "teapot", "team", "allotment", "a",
+          "café", "CAFE", "أحمد", "أ", "ثلاثاء", "১২", "walk-in", "12:30", "2026-03-01T10:00", "ǅemal",
+          "straße", "ﬁsh", "x"]
+_text = st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=8)), max_size=12).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_text, max_size=40), st.lists(st.one_of(_text, st.sampled_from(_WORDS).map(
+    lambda w: w[:2]), st.text(max_size=4)), min_size=1, max_size=6))
+def test_the_index_finds_exactly_the_rows_a_plain_scan_finds(texts: list[str],
+                                                            queries: list[str]) -> None:
+    """Every row the index finds has every word typed at the start of one of its words, and
+    it misses none: the same rows, row by row, as reading each row's text."""
+    haystacks = [search.index([t]) for t in texts]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "_STRETCH", 7)  # rows are put away a few at a time
+        index = search.WordIndex(haystacks)
+    assert index.size == len(texts)
+    for query in queries:
+        wanted = search.terms(query)
+        assert index.find(wanted) == bytearray(search.matches(h, wanted) for h in haystacks)
+
+
+def test_common_and_rare_words_are_kept_compactly_and_found_alike() -> None:
+    """A word in many rows is kept as bits, a word in few as row numbers; a start shared by
+    both kinds finds both."""
+    texts = ["team meeting" if n % 2 else "tea" for n in range(300)] + ["teapot spill"]
+    haystacks = [search.index([t]) for t in texts]
+    index = search.WordIndex(haystacks)
+    assert isinstance(index._rows["team"], int) and not isinstance(index._rows["teapot"], int)
+    found = index.find(search.terms("tea"))
+    assert found.count(1) == 301
+    assert index.find(search.terms("teap")) == bytearray([0] * 300 + [1])
+    assert index.find(search.terms("team spill")).count(1) == 0
+    assert index.find(search.terms("nothing")).count(1) == 0
+
+
+def test_a_word_common_in_one_stretch_of_rows_and_rare_in_the_rest_is_found_in_both(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are put away a stretch at a time (so making the index holds little): a word
+    many rows of one stretch have and few of the others, and one the other way round, are
+    found in every row that has them."""
+    monkeypatch.setattr(search, "_STRETCH", 64)
+    texts = (["march diary"] * 64 + ["walk"] * 64 * 40 + ["march walk"]
+             + [f"spring {n}" if n % 2 else "walk" for n in range(64 * 3)])
+    haystacks = [search.index([t]) for t in texts]
+    index = search.WordIndex(haystacks)
+    for query in ("march", "walk", "spring", "march walk", "diary", "1"):
+        wanted = search.terms(query)
+        assert index.find(wanted) == bytearray(search.matches(h, wanted) for h in haystacks)
+    assert not isinstance(index._rows["march"], int)  # rare over all: row numbers
+    assert isinstance(index._rows["spring"], int)  # common over all: bits

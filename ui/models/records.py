@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from itertools import compress, groupby, repeat
 from operator import attrgetter, contains
@@ -62,6 +63,15 @@ class RecordTableModel(QAbstractTableModel):
         # Rows are being changed: a view asking for more meanwhile (its scroll bar moved as
         # rows went) waits, so no insertion lands in the middle of another change.
         self._changing = False
+        # The words of the rows, to find them without reading each (peerdesk.search), made on
+        # a worker: at once for the search list (``search_with(..., index_now=True)``), on the
+        # first filter for others. Rows saved since are searched as they are (_extra).
+        self._index: search.WordIndex | None = None
+        self._slots = array("l")  # each row of _all: its number in the index (or _extra's)
+        self._extra: list[Row] = []  # saved since the index was made; numbers past its end
+        self._indexing: CancelToken | None = None
+        self._index_now = False
+        self._edits = 0  # counts every change of _all (an index made before is out of date)
 
     # -- Qt model API ---------------------------------------------------------------------
 
@@ -154,17 +164,54 @@ class RecordTableModel(QAbstractTableModel):
         self._known_order = NEWEST_FIRST if newest_first else None
         self._matches = self._filtered()
         self._shown = self._matches[:SHOW_FIRST]
+        self._drop_index()
         self.endResetModel()
+        if self._index_now:
+            self._make_index()
+
+    @property
+    def indexed(self) -> bool:
+        """The rows' index is made: a search reads it, not every row."""
+        return self._index is not None
 
     @property
     def searching(self) -> bool:
         """A search is running on the worker (its results are not shown yet)."""
         return self._searching is not None
 
-    def search_with(self, start: Starter) -> None:
+    def search_with(self, start: Starter, *, index_now: bool = False) -> None:
         """Filter on a worker from now on: ``start(job, on_done, token)`` runs ``job`` off
-        the UI thread and gives its result to ``on_done`` on it."""
+        the UI thread and gives its result to ``on_done`` on it. ``index_now``: make the
+        rows' index as soon as they are set, not at the first filter."""
         self._starter = start
+        self._index_now = index_now
+
+    def _make_index(self) -> None:
+        if self._starter is None or len(self._all) < INDEX_FROM:
+            return
+        if self._indexing is not None:
+            self._indexing.cancel()
+        rows, edits = list(self._all), self._edits
+        token = self._indexing = CancelToken()
+
+        def job() -> search.WordIndex:
+            return search.WordIndex((r.haystack for r in rows), token)
+
+        def done(index: search.WordIndex) -> None:
+            if self._indexing is not token:
+                return
+            self._indexing = None
+            if edits != self._edits:  # a save meanwhile: made again from the rows now
+                self._make_index()
+                return
+            self._index, self._slots, self._extra = index, array("l", range(index.size)), []
+        self._starter(job, done, token)  # type: ignore[arg-type]
+
+    def _drop_index(self) -> None:
+        if self._indexing is not None:
+            self._indexing.cancel()
+        self._index, self._slots, self._extra, self._indexing = None, array("l"), [], None
+        self._edits += 1
 
     def set_filter(self, text: str) -> None:
         """Show only the rows with every word typed. With a worker (``search_with``) the rows
@@ -178,6 +225,8 @@ class RecordTableModel(QAbstractTableModel):
             self._searching = None
         if terms == self._terms:
             return
+        if self._index is None and self._indexing is None:
+            self._make_index()  # for the next keys; this one reads the rows
         self._search(terms, self._matches if _narrower(self._terms, terms) else self._all)
 
     def _search(self, terms: list[str], base: list[Row]) -> None:
@@ -191,9 +240,15 @@ class RecordTableModel(QAbstractTableModel):
             self._apply(terms, (found, _diff(old, found[:SHOW_FIRST], None)))
             return
         token = self._searching = CancelToken()
+        index = self._index
+        if index is not None:  # a snapshot: saves change these while the worker reads
+            rows, slots, extra = list(self._all), self._slots[:], list(self._extra)
 
         def job() -> Found:
-            found = _found(base, terms, order, token)
+            if index is None:
+                found = _found(base, terms, order, token)
+            else:
+                found = _found_in(index, rows, slots, extra, terms, order, token)
             return found, _diff(old, found[:SHOW_FIRST], token)
 
         def done(result: Found) -> None:
@@ -229,14 +284,23 @@ class RecordTableModel(QAbstractTableModel):
         added. The view keeps its selection and place (no reset)."""
         rid = row.record.id
         self._generation += 1
+        self._edits += 1
         at = _find(self._all, rid)
         if at is not None:
             del self._all[at]
+            if self._index is not None:
+                del self._slots[at]
         if self._known_order is None:
-            self._all.append(row)
+            place = len(self._all)
         else:  # kept in the order the rows came in
             key = COLUMNS[self._known_order[0]][2]
-            self._all.insert(_place(self._all, key(row), key, down=True), row)
+            place = _place(self._all, key(row), key, down=True)
+        self._all.insert(place, row)
+        if self._index is not None:
+            self._slots.insert(place, self._index.size + len(self._extra))
+            self._extra.append(row)
+            if len(self._extra) > max(EXTRA_MOST, self._index.size // 20):
+                self._make_index()  # searched as they are, the rows saved since cost more
         found_at = _find(self._matches, rid)
         show = not self._terms or search.matches(row.haystack, self._terms)
         if found_at is not None:
@@ -254,9 +318,12 @@ class RecordTableModel(QAbstractTableModel):
     def discard(self, record_id: str) -> None:
         """One row gone (deleted, erased): taken out, nothing else moves."""
         self._generation += 1
+        self._edits += 1
         at = _find(self._all, record_id)
         if at is not None:
             del self._all[at]
+            if self._index is not None:
+                del self._slots[at]
         found_at = _find(self._matches, record_id)
         if found_at is not None:
             self._remove_found(found_at)
@@ -320,6 +387,7 @@ class RecordTableModel(QAbstractTableModel):
             self._searching = None
         held = [self._all, self._matches, self._shown]
         self._all, self._matches, self._shown, self._terms, self.query = [], [], [], [], ""
+        self._drop_index()
         search.forget()
         self.endResetModel()
         return held
@@ -363,6 +431,8 @@ Found = tuple[list[Row], list[Change]]
 Starter = Callable[[Callable[[], Found], Callable[[Found], None], CancelToken], None]
 SHOW_FIRST = 500  # rows given to the view at first: a few screenfuls, whatever the vault's size
 SHOW_MORE = 500  # and each time it scrolls to the end of them
+INDEX_FROM = 2_000  # fewer rows than this are read in a few ms: no index
+EXTRA_MOST = 1_000  # rows saved since the index was made, read as they are, before it is made again
 MOST_CHANGES = 64  # more runs than this: all rows out, then all in (two changes)
 STEP = 5_000  # rows searched between looks at whether a newer search replaced this one
 _HAYSTACK = attrgetter("haystack")
@@ -389,6 +459,24 @@ def _found(base: Sequence[Row], terms: list[str],
             step = out[start:start + STEP]
             kept += compress(step, map(contains, map(_HAYSTACK, step), repeat(term)))
         out = kept
+    if order is not None:
+        key, down = order
+        out = sorted_in_steps(out, key=key, reverse=down)
+    return out
+
+
+def _found_in(index: search.WordIndex, rows: list[Row], slots: array[int], extra: list[Row],
+              terms: list[str], order: tuple[Callable[[Row], str], bool] | None,
+              token: CancelToken) -> list[Row]:
+    """What ``_found`` gives, from the index: ``rows`` (in the list's order) are numbered
+    by ``slots`` in the index, or past its end in ``extra``, read as they are."""
+    flags = index.find(terms, token)
+    token.check()
+    if not extra and len(slots) == index.size:  # nothing saved or gone since: row n is n
+        out = list(compress(rows, flags))
+    else:
+        flags += bytes(search.matches(r.haystack, terms) for r in extra)
+        out = list(compress(rows, map(flags.__getitem__, slots)))
     if order is not None:
         key, down = order
         out = sorted_in_steps(out, key=key, reverse=down)

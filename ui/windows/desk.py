@@ -279,8 +279,8 @@ class DeskPage(QWidget):
         self.search_model = RecordTableModel(("when", "kind", "person", "summary"))
         self._touched: set[str] = set()  # saved or gone since unlock: reading keeps them
         self._edits = 0
-        for model in self._lists().values():  # search and filters: found on the I/O lane
-            model.search_with(self._search_off_thread)
+        for name, model in self._lists().items():  # search and filters: on the I/O lane
+            model.search_with(self._search_off_thread, index_now=name == "search")
         self._build()
         self.refresh()
         self._today_whole = loaded.today is not None  # Today has read every record
