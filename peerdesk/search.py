@@ -135,6 +135,10 @@ class WordIndex:
         self._rows = rows
         self._words = sorted(rows)
 
+    def held(self) -> list[dict[str, array[int] | int] | list[str]]:
+        """What it holds (folded words of decrypted text), for letting go of in steps."""
+        return [self._rows, self._words]
+
     def find(self, wanted: Sequence[str], token: CancelToken | None = None) -> bytearray:
         """One byte a row, 1 where the row has every term (as ``terms()`` gives them):
         exactly the rows ``matches`` would find."""

@@ -377,15 +377,18 @@ class RecordTableModel(QAbstractTableModel):
         key, down = order
         return _place(self._matches, key(row), key, down=down)
 
-    def clear(self) -> list[list[Row]]:
-        """Drop every decrypted value (on lock). Returns the lists of rows it held, for the
-        caller to let go of off the UI thread (``rows.free_in_steps``)."""
+    def clear(self) -> list[dict[Any, Any] | list[Any]]:
+        """Drop every decrypted value (on lock). Returns what it held (rows, and the index's
+        words), for the caller to let go of off the UI thread (``rows.free_in_steps``)."""
         self.beginResetModel()
         self._generation += 1
         if self._searching is not None:
             self._searching.cancel()
             self._searching = None
-        held = [self._all, self._matches, self._shown]
+        held: list[dict[Any, Any] | list[Any]] = [self._all, self._matches, self._shown,
+                                                  self._extra]
+        if self._index is not None:
+            held += self._index.held()
         self._all, self._matches, self._shown, self._terms, self.query = [], [], [], [], ""
         self._drop_index()
         search.forget()
