@@ -19,12 +19,18 @@ from peerdesk.errors import InvalidInput
 MAX_DEPTH = 32
 MAX_DIGITS = 18  # every whole number fits SQLite's 64 bits
 MAX_VALUES = 2_000_000
-# Strings (with their escapes) are removed before brackets are counted. Written as runs of
-# plain bytes between escapes, so a long string (a changeset's base64 body) is one step, not
-# one alternation per byte.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
+# Brackets and commas are counted outside strings. Only quotes decide that, once every
+# escape that could hide a quote is gone: ``\\`` pairs first (a run of backslashes pairs off
+# from its left), then ``\"``. Every other byte is dropped in one pass (a changeset's base64
+# body is never looked at byte by byte in Python): what is left is quotes, brackets and commas.
+_STRUCTURE = b'"[]{},'
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in _STRUCTURE)
+_QUOTED = re.compile(rb'"[^"]*"')
+_OPEN = frozenset(b"[{")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Strictly decoded UTF-8 holds no surrogate, so a string can hold one only through an escape
+# (\ud800 to \udfff); a document without one has none to look for.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def loads(data: bytes | str, *, what: str = "it", max_depth: int = MAX_DEPTH) -> Any:
@@ -34,7 +40,8 @@ def loads(data: bytes | str, *, what: str = "it", max_depth: int = MAX_DEPTH) ->
         text = raw.decode("utf-8")  # strict: invalid UTF-8 and encoded surrogates fail here
     except UnicodeDecodeError:
         raise InvalidInput(f"{_cap(what)} is not valid UTF-8 text.") from None
-    _check_depth(raw, what, max_depth)
+    shape = structure(raw)
+    _check_depth(shape, what, max_depth)
     try:
         value = json.loads(text, object_pairs_hook=_object, parse_float=_no_float,
                            parse_int=_int, parse_constant=_no_constant)
@@ -44,20 +51,36 @@ def loads(data: bytes | str, *, what: str = "it", max_depth: int = MAX_DEPTH) ->
         raise InvalidInput(f"{_cap(what)} is not valid JSON (line {exc.lineno}).") from None
     except (ValueError, RecursionError):
         raise InvalidInput(f"{_cap(what)} is not valid JSON.") from None
-    count = _walk(value, what)
-    if count > MAX_VALUES:
-        raise InvalidInput(f"{_cap(what)} holds far too many values.")
+    # Each value is walked only when the document could hold a lone surrogate or too many.
+    if (b"\\" in raw and _SURROGATE_ESCAPE.search(raw)) or _most_values(shape) > MAX_VALUES:
+        count = _walk(value, what)
+        if count > MAX_VALUES:
+            raise InvalidInput(f"{_cap(what)} holds far too many values.")
     return value
+
+
+def _most_values(shape: bytes) -> int:
+    """At least as many values as a valid document of this shape holds (as ``_walk`` counts
+    them): each array's elements and each object's keys and values follow its opening
+    bracket or a comma, so two per comma and per opening bracket, and the document itself."""
+    return 1 + 2 * (shape.count(b",") + shape.count(b"[") + shape.count(b"{"))
 
 
 def _cap(what: str) -> str:
     return what[:1].upper() + what[1:]
 
 
-def _check_depth(raw: bytes, what: str, limit: int) -> None:
+def structure(raw: bytes) -> bytes:
+    """The document's brackets and commas outside strings, in order."""
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return _QUOTED.sub(b"", raw.translate(None, delete=_NOT_STRUCTURE))
+
+
+def _check_depth(shape: bytes, what: str, limit: int) -> None:
     depth = 0
-    for m in _BRACKET.finditer(_STRING.sub(b'""', raw)):
-        if m.group() in b"[{":
+    for byte in shape.translate(None, delete=b","):
+        if byte in _OPEN:
             depth += 1
             if depth > limit:
                 raise InvalidInput(f"{_cap(what)} is nested more than {limit} levels deep.")

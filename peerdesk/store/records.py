@@ -383,21 +383,55 @@ def refresh(conn: Connection, record_ids: Iterable[str]) -> int:
 
 
 def add_versions(conn: Connection, new: Sequence[NewRecord],
-                 versions: Sequence[tuple[NewVersion, int, Sequence[Wrap]]]) -> None:
+                 versions: Sequence[tuple[NewVersion, int, Sequence[Wrap]]]) -> set[str]:
     """Records and versions that arrived from the share, in bulk (a first sync brings
     thousands): each version with the local number it gets here and its wraps. Not queued:
-    they are on the share already. The caller refreshes the records it touched."""
-    if new:
-        conn.execute(_INSERT_RECORD, [
-            {"id": r.id, "kind": r.kind.value, "author_id": r.author_id,
-             "person_id": r.person_id, "head_version": 1, "created_at": r.created_at,
-             "updated_at": r.created_at, "deleted_at": None, "erased_at": None,
-             "conflict": False} for r in new])
-    if versions:
-        conn.execute(_INSERT_VERSION, [_version_row(v, n) for v, n, _ in versions])
-        wraps = [w for v, n, ws in versions for w in _wrap_rows(v.record_id, n, ws)]
-        if wraps:
-            conn.execute(_INSERT_WRAP, wraps)
+    they are on the share already. A new record's every version is among ``versions``, so
+    its shown version, deletion and conflict are worked out here (the merge decision) and
+    written with it; returns those records' ids. The caller refreshes the others it
+    touched."""
+    found: dict[str, list[VersionNode]] = defaultdict(list)
+    for v, n, _ in versions:
+        found[v.record_id].append(VersionNode(n, v.vid, v.hlc, v.parents, v.tombstone,
+                                              v.saved_at))
+    rows = []
+    for r in new:
+        head = found.get(r.id)
+        out = decide(head) if head else None
+        rows.append({
+            "id": r.id, "kind": r.kind.value, "author_id": r.author_id,
+            "person_id": r.person_id, "head_version": out.winner.version if out else 1,
+            "created_at": r.created_at,
+            "updated_at": max(n.saved_at for n in head) if head else r.created_at,
+            "deleted_at": out.winner.saved_at if out and out.deleted else None,
+            "erased_at": None, "conflict": out.conflict if out else False})
+    _bulk(conn, _RECORDS, rows)
+    _bulk(conn, _VERSIONS, [_version_row(v, n) for v, n, _ in versions])
+    _bulk(conn, _WRAPS, [w for v, n, ws in versions for w in _wrap_rows(v.record_id, n, ws)])
+    return {r.id for r in new if r.id in found}
+
+
+_Convert = Callable[[Any], Any]
+_BULK: dict[str, tuple[str, list[str], list[_Convert | None]]] = {}
+
+
+def _bulk(conn: Connection, table_: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows inserted in one driver call: the statement compiled once per table, and each
+    column type's own conversion (a date to SQLite's text) applied here, so SQLAlchemy does
+    no work per row."""
+    if not rows:
+        return
+    if table_.name not in _BULK:
+        keys = [c.key for c in table_.columns]
+        _BULK[table_.name] = (
+            str(insert(table_).compile(dialect=conn.dialect, column_keys=keys)), keys,
+            [c.type.bind_processor(conn.dialect) for c in table_.columns])
+    sql, keys, converts = _BULK[table_.name]
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(v if f is None or v is None else f(v)
+                     for v, f in zip(map(row.__getitem__, keys), converts, strict=True))
+    conn.exec_driver_sql(sql, [values(row) for row in rows])
 
 
 def about(conn: Connection, subject_id: str, *, author_id: str | None = None,

@@ -80,7 +80,8 @@ class Apply:
                 private_ciphertext=c.private_ciphertext),
                 number, list(c.keys)))
             self.touched.add(c.record_id)
-        records.add_versions(conn, new_records, new_versions)
+        # A record new here is written with its shown version worked out: no refresh.
+        self.touched -= records.add_versions(conn, new_records, new_versions)
         return len(new_versions)
 
     def _key(self, record_id: str, vid: str, key: Wrap, change: Change) -> None:
