@@ -12,7 +12,11 @@ kept for the runs (in the temporary folder, PYTHONDONTWRITEBYTECODE ignored), as
 Python keeps it: the first round, which compiles it, is shown apart. Then one run under
 ``-X importtime`` says what PeerDesk loaded before its window was painted.
 
-    python -m bench startup            (or: python -m bench.startup [--runs N])
+    python -m bench startup            (or: python -m bench.startup [--runs N] [--before DIR])
+
+``--before DIR`` adds ``python main.py`` from another checkout (say, main before a change;
+it must print the same mark, as every commit since this bench's first-paint mark does) to the
+same rounds, so a change is measured before and after side by side.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ READY_MARK = "peerdesk-ready"  # printed by ui.selftest.quit_after_show
 RUNS = 11
 # What the sign-in window must not wait for (it needs the account names, nothing more).
 HEAVY = ("sqlalchemy", "alembic", "peerdesk.selftest", "peerdesk.services", "peerdesk.sync",
-         "peerdesk.store", "cryptography", "ui.windows.desk", "fpdf")
+         "peerdesk.store.db", "peerdesk.store.models", "cryptography", "ui.windows.desk", "fpdf")
 
 BARE = f"""
 import sys, time
@@ -156,6 +160,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         app_args = ["--data-dir", str(data), "--quit-after-show"]
         commands = {"bare PySide6 window (floor)": [sys.executable, "-c", BARE],
                     "python main.py": [sys.executable, str(ROOT / "main.py"), *app_args]}
+        if "--before" in args:
+            before = Path(args[args.index("--before") + 1]).resolve()
+            commands["before: python main.py"] = [sys.executable, str(before / "main.py"),
+                                                  *app_args]
         if FROZEN.exists():
             commands["frozen build"] = [str(FROZEN), *app_args]
         with x_display(env) as where:

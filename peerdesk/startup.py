@@ -1,40 +1,35 @@
-"""What the first window shows before the vault is open: the names of the accounts on this
-computer and the team's name, read straight from the vault's database file with the standard
-library, so the sign-in window does not wait for the ORM, the migrations or the crypto.
+"""The first glimpse of the data folder (``store.glimpse``: the account names and the team),
+read on a thread of its own from the moment the app starts, while Qt loads and the window is
+built, so that the sign-in page can be the first thing painted.
 
-Only a glimpse: the vault (``services.Vault``) stays the one owner of the database and is
-opened right after, on the database lane. Anything unexpected here (no file yet, a file from
-another version, a locked or damaged file) gives None, and the caller waits for the vault.
+A plain Python thread that only reads the file: it never touches a Qt object, and the vault
+(opened later on the database lane) stays the one owner of the database.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 
-from peerdesk.paths import DB_NAME
+from peerdesk.store.glimpse import FirstGlimpse, glimpse
+
+__all__ = ["EarlyGlimpse", "FirstGlimpse", "glimpse"]
 
 
-@dataclass(frozen=True)
-class FirstGlimpse:
-    names: list[str]  # in the order the vault lists them (by name)
-    team: str | None
+class EarlyGlimpse:
+    def __init__(self, data_dir: Path) -> None:
+        self._found: FirstGlimpse | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._read, args=(data_dir,), name="PeerDesk first glimpse",
+                         daemon=True).start()
 
-
-def glimpse(data_dir: Path) -> FirstGlimpse | None:
-    path = data_dir / DB_NAME
-    if not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(path, timeout=1.0)
+    def _read(self, data_dir: Path) -> None:
         try:
-            names = [str(n) for (n,) in conn.execute("SELECT name FROM accounts ORDER BY name")]
-            team = conn.execute("SELECT value FROM settings WHERE key = 'team'").fetchone()
+            self._found = glimpse(data_dir)
         finally:
-            conn.close()
-    except (sqlite3.Error, ValueError):
-        return None
-    if not names:
-        return None
-    return FirstGlimpse(names, str(team[0]) if team and team[0] is not None else None)
+            self._done.set()
+
+    def wait(self, seconds: float | None) -> tuple[bool, FirstGlimpse | None]:
+        """(read by then, what was found: None for nothing usable)."""
+        done = self._done.wait(seconds)
+        return done, self._found if done else None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from peerdesk.config import load_policy
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import default_data_dir
+from peerdesk.startup import EarlyGlimpse
 from ui import qt_messages, selftest, theme
 from ui.prefs import Prefs
 from ui.tasks import TaskRunner
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     qt_messages.route_to_logging()
     data_dir: Path = args.data_dir or default_data_dir()
+    early = EarlyGlimpse(data_dir)  # the account names, read while Qt starts
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_START_FAILED
 
     runner = TaskRunner()  # the two lanes every window's work runs on
-    window = ShellWindow(data_dir, policy=policy, runner=runner)
+    window = ShellWindow(data_dir, policy=policy, runner=runner, early=early)
     failed: list[str] = []
 
     def start_failed(text: str) -> None:

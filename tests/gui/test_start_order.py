@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from peerdesk.startup import glimpse
+from peerdesk.startup import EarlyGlimpse, glimpse
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.gui.conftest import WAIT_MS
 from ui.tasks import TaskRunner
@@ -47,6 +47,8 @@ def test_the_first_glimpse_reads_names_and_team_and_gives_way_to_the_vault_other
         prepared_dir: Path, tmp_path: Path) -> None:
     found = glimpse(prepared_dir)
     assert found is not None and (found.names, found.team) == (["Amira", "Grace"], "Team North")
+    assert EarlyGlimpse(prepared_dir).wait(None) == (True, found)
+    assert EarlyGlimpse(tmp_path / "nothing here").wait(None) == (True, None)
     assert glimpse(tmp_path / "nothing here") is None
     damaged = tmp_path / "damaged"
     damaged.mkdir()
@@ -56,7 +58,7 @@ def test_the_first_glimpse_reads_names_and_team_and_gives_way_to_the_vault_other
 
 def test_the_sign_in_window_loads_neither_the_orm_nor_the_self_test_chain() -> None:
     heavy = ["sqlalchemy", "alembic", "peerdesk.services", "peerdesk.selftest",
-             "peerdesk.store", "cryptography", "ui.windows.desk"]
+             "peerdesk.store.db", "peerdesk.store.models", "cryptography", "ui.windows.desk"]
     code = ("import sys; import ui.app, ui.windows.shell, ui.windows.signin; "
             f"print([m for m in {heavy!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
@@ -66,7 +68,8 @@ def test_the_sign_in_window_loads_neither_the_orm_nor_the_self_test_chain() -> N
 
 # What the sign-in window must not wait for; each name also stands for its submodules.
 NOT_AT_SIGN_IN = ["sqlalchemy", "alembic", "fpdf", "cryptography", "peerdesk.sync",
-                  "peerdesk.services", "peerdesk.store", "peerdesk.selftest", "ui.windows.desk"]
+                  "peerdesk.services", "peerdesk.store.db", "peerdesk.store.models",
+                  "peerdesk.store.migrate", "peerdesk.selftest", "ui.windows.desk"]
 AT_FIRST_PAINT = """
 import sys
 import ui.selftest
@@ -74,7 +77,9 @@ import ui.selftest
 def mark():
     loaded = sorted(m for m in sys.modules
                     if any(m == h or m.startswith(h + ".") for h in {heavy!r}))
-    print("painted", ui.selftest._ready(window[0]), loaded, flush=True)
+    accounts = window[0].signin.accounts
+    names = [accounts.item(i).text() for i in range(accounts.count())]
+    print("painted", ui.selftest._ready(window[0]), names, loaded, flush=True)
 
 window = []
 real_quit_after_show = ui.selftest.quit_after_show
@@ -96,4 +101,4 @@ def test_python_main_paints_sign_in_before_loading_the_orm_the_share_or_the_pdf_
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("painted")]
-    assert lines == ["painted True []"], proc.stdout + proc.stderr[-2000:]
+    assert lines == ["painted True ['Amira', 'Grace'] []"], proc.stdout + proc.stderr[-2000:]

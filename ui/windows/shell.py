@@ -22,7 +22,7 @@ from peerdesk.errors import PeerDeskError, TooManyAttempts
 from peerdesk.lanes import Lanes
 from peerdesk.paths import DEMO_FILE
 from peerdesk.progress import CancelToken
-from peerdesk.startup import FirstGlimpse, glimpse
+from peerdesk.startup import EarlyGlimpse, FirstGlimpse, glimpse
 from ui import accessible, keyboard, placement, theme
 from ui.errors import message_for, show_error
 from ui.first_paint import on_first_paint
@@ -82,7 +82,8 @@ class ShellWindow(QMainWindow):
 
     def __init__(self, data_dir: Path, *, policy: Policy | None = None,
                  kdf_params: KdfParams | None = None, export_dir: Path | None = None,
-                 runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+                 runner: TaskRunner | None = None, early: EarlyGlimpse | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         app = QApplication.instance()
         accessible.install()  # before the first widget asks for its accessible interface
@@ -142,17 +143,28 @@ class ShellWindow(QMainWindow):
             app.clipboard().dataChanged.connect(self._clipboard_changed)
         self._session_watched = False  # set up once the first page is on screen
         placement.place(self, self.prefs.geometry())  # as this computer's last user left it
-        self._open()
+        self._open(early)
 
     # -- opening the data folder ----------------------------------------------------------
 
-    def _open(self) -> None:
-        """Sign-in shows from a glimpse of the account names (no ORM, no crypto loaded yet);
-        the vault opens right after on the database lane, while she types her passphrase. A
-        passphrase given before it is open waits for it. With no glimpse (first run, or a
-        file to upgrade) the window waits for the vault itself."""
+    def _open(self, early: EarlyGlimpse | None) -> None:
+        """Sign-in shows from a glimpse of the account names (no ORM, no crypto loaded yet):
+        read since the app started (``early``) and shown straight away if it is in, else
+        waited for on the database lane. The vault opens once sign-in has been painted, on
+        the database lane, while she types her passphrase; a passphrase given before it is
+        open waits for it. With no glimpse (first run, or a file to upgrade) the window waits
+        for the vault itself."""
+        if early is not None:
+            done, found = early.wait(0)
+            if done:
+                self._glimpsed(found)
+                return
         data_dir = self.data_dir
-        self.runner.db.start(lambda: glimpse(data_dir), on_success=self._glimpsed,
+
+        def read() -> FirstGlimpse | None:
+            return early.wait(None)[1] if early is not None else glimpse(data_dir)
+
+        self.runner.db.start(read, on_success=self._glimpsed,
                              on_error=lambda _exc: self._open_vault(show=True))
 
     def _glimpsed(self, found: FirstGlimpse | None) -> None:
@@ -165,8 +177,7 @@ class ShellWindow(QMainWindow):
         # lock for a while, and the window comes first. A window not shown (or a screen that
         # never asks for a paint) waits a second at most.
         on_first_paint(self, lambda: QTimer.singleShot(0, self._after_first_page),
-                       ready=self.signin.isVisible,
-                       at_latest_ms=FIRST_PAINT_WAIT_MS if self.isVisible() else 0)
+                       ready=self.signin.isVisible, at_latest_ms=FIRST_PAINT_WAIT_MS)
 
     def _after_first_page(self) -> None:
         self._watch_session()
