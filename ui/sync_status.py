@@ -228,7 +228,7 @@ class SyncBar(QWidget):
         self._finish()
         if report.problems or report.new_fingerprint:
             self.message.emit("\n".join(report.summary().splitlines()[1:]))
-        if report.pulled:
+        if report.pulled or report.changed:
             self.synced.emit(report)
         self.refresh_status()
 

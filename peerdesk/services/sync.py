@@ -64,6 +64,9 @@ class SyncReport:
     accounts_added: int = 0
     fingerprint: str | None = None
     new_fingerprint: bool = False
+    # The records whose reading here may differ after this sync (new versions, keys, sharing,
+    # erasures): an open desk reads these again, not everything. None: not known.
+    changed: frozenset[str] | None = None
 
     def summary(self) -> str:
         lines = [f"Synced: {self.pulled} received, {self.pushed} sent, "
@@ -243,7 +246,7 @@ def enrol(vault: Vault, location: str, name: str, passphrase: str, *,
 def _report(result: RunResult) -> SyncReport:
     return SyncReport(result.pulled, result.pushed, result.conflicts, result.quarantined,
                       tuple(result.problems), result.accounts_added, result.fingerprint,
-                      result.new_fingerprint)
+                      result.new_fingerprint, frozenset(result.changed))
 
 
 def _engine(desk: Desk, share: Share, lanes: Lanes, progress: Progress | None = None,

@@ -551,8 +551,9 @@ class Engine:
                             f"Changes {cursor.seq + 1} to {item.seq - 1} from another device "
                             f"({item.device[:8]}) are missing from the team share; they will "
                             "come when that device syncs again.")
-        self.result.pulled += Apply(conn, self.user_id, item.author, self.clock()).all(
-            f.changes)
+        apply = Apply(conn, self.user_id, item.author, self.clock())
+        self.result.pulled += apply.all(f.changes)
+        self.result.changed |= apply.changed
         if item.author == self.user_id and f.changes:
             state.set_wraps_due(conn, self.user_id, True)
         # The clock moves past the newest reading among the changes opened (a changeset
@@ -570,7 +571,9 @@ class Engine:
 
     def _retry_waiting(self, conn: Connection) -> None:
         for author, items in state.take_waiting(conn, self.user_id).items():
-            Apply(conn, self.user_id, author, self.clock()).all(items)
+            apply = Apply(conn, self.user_id, author, self.clock())
+            apply.all(items)
+            self.result.changed |= apply.changed
             if author == self.user_id:
                 state.set_wraps_due(conn, self.user_id, True)
 

@@ -31,6 +31,9 @@ class Apply:
     def __init__(self, conn: Connection, user_id: str, author_id: str, now: datetime) -> None:
         self.conn, self.user_id, self.author, self.now = conn, user_id, author_id, now
         self.touched: set[str] = set()
+        # Every record whose reading here may now differ (a version, a key, who it is shared
+        # with, an erasure): what an open desk reads again, rather than everything.
+        self.changed: set[str] = set()
 
     def all(self, items: Sequence[Change]) -> int:
         """Returns how many versions were new here."""
@@ -45,6 +48,7 @@ class Apply:
                 case ErasureChange():
                     self._erasure(change)
         records.refresh(self.conn, self.touched)
+        self.changed |= self.touched
         return added
 
     def _versions(self, items: list[VersionChange]) -> int:
@@ -115,12 +119,14 @@ class Apply:
         if not change.on or (rec.erased_at is None and known_account):
             records.set_reader(conn, change.record_id, change.reader_id, on=change.on,
                                since=self.now)
+            self.changed.add(change.record_id)
 
     def _erasure(self, change: ErasureChange) -> None:
         conn = self.conn
         ids = records.about(conn, change.person_id, author_id=self.author,
                             also=change.record_ids)
         records.erase(conn, ids, now=self.now)
+        self.changed.update(ids)
         state.drop_waiting(conn, ids)
         records.remember_erased(conn, change.person_id, author_id=self.author, hlc=change.hlc,
                                 queue_for=None)

@@ -36,6 +36,7 @@ class RunResult:
     problems: list[str] = field(default_factory=list)
     fingerprint: str | None = None
     new_fingerprint: bool = False
+    changed: set[str] = field(default_factory=set)  # records whose reading here may differ
 
 
 class Run:

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from peerdesk.domain import Kind
-from peerdesk.services import sync
+from peerdesk.services import reading, sync
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import WAIT_MS, sign_in
 from tests.helpers.team import Team, diary, make_team
@@ -137,3 +137,46 @@ def test_a_mistyped_passphrase_when_joining_leaves_the_team_ready_to_sign_in(
     # Her records come with the first sync after sign-in, from the share she typed.
     qtbot.waitUntil(lambda: _diaries(shell) == {"Walked to the hospital café together."},
                     timeout=SYNC_MS)
+
+
+def test_a_sync_that_brings_one_record_reads_that_record_and_changes_its_rows_only(
+        qtbot, make_shell, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Reading the whole vault again after every sync that brought something cost a large
+    vault seconds of work each time: only what the sync changed is read again."""
+    a2 = team.desks["a2"]
+    older = [a2.add("diary", diary(f"Week {n}: a walk by the canal.", f"2026-02-{n + 1:02d}T10:00"))
+             for n in range(25)]
+    team.sync("a2", "a1")
+    team.vaults.pop("a1").close()  # the ward PC's folder is opened by the app now
+    team.desks.pop("a1")
+    shell = make_shell(team.root / "a1")
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    assert page is not None
+    qtbot.waitUntil(lambda: len(_diaries(shell)) == 25, timeout=SYNC_MS)
+    qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+
+    # Every version decrypted for the desk from here on is counted.
+    opened: list[str] = []
+    open_version = reading.open_version
+
+    def counted(keys, user_id, sealed, *args):  # type: ignore[no-untyped-def]
+        opened.append(sealed.record_id)
+        return open_version(keys, user_id, sealed, *args)
+    monkeypatch.setattr(reading, "open_version", counted)
+    resets: list[str] = []
+    for name, model in page._lists().items():
+        model.modelReset.connect(lambda name=name: resets.append(name))
+
+    # The laptop writes one diary and deletes another; "Sync now" brings both.
+    new = a2.add("diary", diary("Café meeting: planning the first week home."))
+    a2.delete(older[3].id)
+    team.sync("a2")
+    qtbot.mouseClick(page.sync_status.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Café meeting: planning the first week home." in _diaries(shell)
+                    and older[3].id not in page.rows, timeout=SYNC_MS)
+    qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+    assert opened == [new.id]  # one record read again, not 26
+    assert len(page.rows) == 25 and page.diary_model.total() == 25
+    assert "Week 3: a walk by the canal." not in {r.summary for r in page.diary_model.rows()}
+    assert resets == []  # each list changed those two rows where they stand

@@ -391,3 +391,30 @@ def test_an_account_not_yet_approved_is_told_why_nothing_synced(team: Team) -> N
     assert sync.run_sync(tom).pushed == 1
     assert sync.sync_status(office, tom.user.id).text(utcnow()) == "Synced just now"
     tom.lock()
+
+
+def test_a_sync_says_which_records_it_changed_here(team: Team) -> None:
+    """What an open desk reads again after a sync: the records the sync changed here (a new
+    version, an erasure, a sharing), and nothing when nothing arrived."""
+    a1 = team.desks["a1"]
+    person = a1.add("person", {"label": "R."})
+    about = a1.add("diary", diary("about R."), person_id=person.id)
+    other = a1.add("diary", diary("about nobody"))
+    team.sync("a1", "a2")
+    new = a1.add("diary", diary("written on the ward PC"))
+    team.sync("a1")
+    [report] = team.sync("a2")
+    assert report.pulled == 1 and report.changed == {new.id}
+
+    a1.erase_person(person.id)
+    team.sync("a1")
+    [report] = team.sync("a2")
+    assert report.changed == {person.id, about.id}
+
+    a1.share(other.id, "Grace")
+    team.sync("a1")
+    [grace] = team.sync("office")
+    [laptop] = team.sync("a2")
+    assert other.id in grace.changed and other.id in laptop.changed
+    [again] = team.sync("a2")
+    assert again.changed == frozenset()

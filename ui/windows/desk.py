@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -93,6 +93,9 @@ from ui.windows.supervision import (
 )
 from ui.windows.team_page import TeamPage
 from ui.windows.wellbeing import WellbeingPage
+
+if TYPE_CHECKING:
+    from peerdesk.services.sync import SyncReport
 
 T = TypeVar("T")
 SEARCH_DELAY_MS = 50  # the rows are searched on a worker: a short pause after each key
@@ -247,6 +250,7 @@ class DeskPage(QWidget):
         self.runner = runner
         self._reading = False
         self._reload_due = False
+        self._due_ids: set[str] = set()  # changed by a sync while reading: read after it
         self._seen: set[str] | None = None  # ids a reading again has given so far
         self.desk: Desk | None = loaded.desk
         self.user = loaded.desk.user
@@ -391,7 +395,11 @@ class DeskPage(QWidget):
                 self.loaded.emit()
                 if self._reload_due:  # a sync brought something while reading
                     self._reload_due = False
+                    self._due_ids.clear()
                     self.reload()
+                elif self._due_ids:
+                    due, self._due_ids = self._due_ids, set()
+                    self.take_in(due)
         step()
 
     # -- building -------------------------------------------------------------------------
@@ -486,7 +494,7 @@ class DeskPage(QWidget):
         layout.addWidget(split, 1)
         assert self.desk is not None
         self.sync_status = SyncBar(self.desk, runner=self.runner)
-        self.sync_status.synced.connect(lambda _report: self.reload())
+        self.sync_status.synced.connect(self._synced)
         self.sync_status.message.connect(self.banner.show_info)
         layout.addWidget(self.sync_status)
 
@@ -764,8 +772,9 @@ class DeskPage(QWidget):
                 self.work_model.set_cells(cells)
         self._run(job, show)
 
-    def _put_row(self, row: Row) -> None:
-        """One row saved: each list changes that row only, Today only what it touches."""
+    def _put_row(self, row: Row, *, today: bool = True) -> None:
+        """One row saved: each list changes that row only, Today only what it touches
+        (``today``: False when Today has been told already)."""
         rid = row.record.id
         self.rows[rid] = row
         self._touched.add(rid)
@@ -780,10 +789,11 @@ class DeskPage(QWidget):
                 model.discard(rid)
         shown = [r for r in self.recent_model.rows() if r.record.id != rid]
         self.recent_model.set_rows(recent([*shown, row], RECENT))
-        self._today(lambda q: q.put(row.record))
+        if today:
+            self._today(lambda q: q.put(row.record))
 
-    def _drop_rows(self, gone: set[str]) -> None:
-        """Rows deleted or erased."""
+    def _drop_rows(self, gone: set[str], *, today: bool = True) -> None:
+        """Rows deleted or erased (``today``: False when Today has been told already)."""
         self._touched.update(gone)
         self._edits += 1
         for rid in gone:
@@ -799,11 +809,64 @@ class DeskPage(QWidget):
         def drop(queue: workqueue.Queue) -> None:
             for rid in gone:
                 queue.drop(rid)
-        self._today(drop)
+        if today:
+            self._today(drop)
+
+    def _synced(self, report: SyncReport) -> None:
+        """A sync brought something: the records it changed are read again, each row changed
+        where it stands. New accounts (names on every row) or a report that does not say what
+        changed: everything is read again."""
+        if report.changed is None or report.accounts_added:
+            self.reload()
+        else:
+            self.take_in(set(report.changed))
+
+    def take_in(self, ids: set[str]) -> None:
+        """These records changed (by a sync): read them again on the database lane, tell
+        Today, and change their rows only. One no longer readable (deleted, erased, no longer
+        shared) leaves the lists."""
+        desk, queue, whole = self.desk, self._queue, self._today_whole
+        if desk is None or not ids:
+            return
+        if self._reading:  # read once reading is done (it may be reading them now)
+            self._due_ids |= ids
+            return
+        if len(ids) > BATCH:  # much changed (a first sync): read in batches behind the desk
+            self.reload()
+            return
+        authors, people = dict(self.authors), dict(self._people)
+
+        def job() -> tuple[list[Row], set[str], set[str], TodayCells | None]:
+            records = desk.records(ids=sorted(ids))
+            gone = ids - {r.id for r in records}
+            for record in records:
+                queue.put(record)
+            for rid in gone:
+                queue.drop(rid)
+            rows = make_rows(records, authors, people)
+            names = people | {r.record.id: r.person for r in rows
+                              if r.record.kind is Kind.PERSON} | authors
+            return (rows, gone, set(desk.shared_by_me()),
+                    today_cells(queue, names) if whole else None)
+        self._run(job, self._took_in)
+
+    def _took_in(self, got: tuple[list[Row], set[str], set[str], TodayCells | None]) -> None:
+        rows, gone, shared, cells = got
+        self.shared_ids = shared
+        for row in rows:
+            self._upsert_row(row, today=False)
+        gone &= set(self.rows)
+        if gone:
+            self._drop_rows(gone, today=False)
+        if cells is not None:
+            self.work_model.set_cells(cells)
+        self._show_drafts()
+        self._person_selected()
+        _refresh_figures(self.pages.currentWidget())
 
     def reload(self) -> None:
-        """After a sync brought something new. Open editors keep what they show. A large
-        vault is read again in batches behind the desk, as at unlock."""
+        """After a sync, when what it changed is not known. Open editors keep what they show.
+        A large vault is read again in batches behind the desk, as at unlock."""
         desk, policy = self.desk, self.policy
         if desk is None:
             return
@@ -870,18 +933,20 @@ class DeskPage(QWidget):
             self.banner.clear()
 
     def _upsert(self, record: Record) -> None:
-        old = self.rows.get(record.id)
-        renamed = record.kind is Kind.PERSON and (
-            old is None or old.person != record.fields.get("label"))
-        self._put_row(make_row(record, self._people, self.authors))
-        about = [r for r in self.rows.values() if r.record.person_id == record.id] \
+        self._upsert_row(make_row(record, self._people, self.authors))
+        self._show_drafts()
+        self._person_selected()
+
+    def _upsert_row(self, row: Row, *, today: bool = True) -> None:
+        old = self.rows.get(row.record.id)
+        renamed = row.record.kind is Kind.PERSON and (old is None or old.person != row.person)
+        self._put_row(row, today=today)
+        about = [r for r in self.rows.values() if r.record.person_id == row.record.id] \
             if renamed else []
         if about:  # a renamed person: their label shows on their rows too (rare: all again)
             for r in about:
                 self.rows[r.record.id] = make_row(r.record, self._people, self.authors)
             self.refresh()
-        self._show_drafts()
-        self._person_selected()
 
     def _person_selected(self, *_: object) -> None:
         page = self._built.get("People I support")
