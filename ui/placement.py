@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QRect, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -19,12 +20,19 @@ def available(window: QWidget) -> QRect:
 
 
 def fits(window: QWidget) -> bool:
-    if window.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+    if window.isMaximized() or window.isFullScreen():
         return True  # the window manager keeps a maximised window to the available area
     if window.isVisible():
         return available(window).contains(window.frameGeometry())
     side, top = FRAME_ALLOWANCE.width() // 2, FRAME_ALLOWANCE.height() - FRAME_ALLOWANCE.width() // 2
     return available(window).contains(window.geometry().adjusted(-side, -top, side, side))
+
+
+def _unmaximised(window: QWidget) -> QtCore.Qt.WindowState:
+    # Named only when a state changes: the window states are Qt.* enums, and naming one makes
+    # PySide build its whole Qt namespace, which a restored window is painted without.
+    return window.windowState() & ~(QtCore.Qt.WindowState.WindowMaximized
+                                    | QtCore.Qt.WindowState.WindowFullScreen)
 
 
 def place(window: QWidget, saved: QByteArray | None = None) -> None:
@@ -33,8 +41,6 @@ def place(window: QWidget, saved: QByteArray | None = None) -> None:
     if saved is not None and window.restoreGeometry(saved) and fits(window):
         return
     area = available(window)
-    state = window.windowState() & ~(Qt.WindowState.WindowMaximized
-                                     | Qt.WindowState.WindowFullScreen)
     if (DEFAULT.width() + FRAME_ALLOWANCE.width() > area.width()
             or DEFAULT.height() + FRAME_ALLOWANCE.height() > area.height()):
         # Maximising is the window manager's job; with none (a kiosk-style X session) the
@@ -43,9 +49,10 @@ def place(window: QWidget, saved: QByteArray | None = None) -> None:
                                          - FRAME_ALLOWANCE.width() // 2,
                                          -(FRAME_ALLOWANCE.width() // 2),
                                          -(FRAME_ALLOWANCE.width() // 2)))
-        window.setWindowState(state | Qt.WindowState.WindowMaximized)
+        window.setWindowState(_unmaximised(window) | QtCore.Qt.WindowState.WindowMaximized)
         return
-    window.setWindowState(state)
+    if window.isMaximized() or window.isFullScreen():  # as saved on a larger screen
+        window.setWindowState(_unmaximised(window))
     window.resize(DEFAULT)
     frame = QRect(area.topLeft(), DEFAULT + FRAME_ALLOWANCE)
     frame.moveCenter(area.center())

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 
 from peerdesk.startup import EarlyGlimpse, glimpse
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -31,6 +32,10 @@ def test_sign_in_shows_before_the_vault_opens_and_an_early_unlock_waits_for_it(
                         timeout=WAIT_MS)
         assert shell.vault is None
         assert [shell.signin.accounts.item(i).text() for i in range(2)] == ["Amira", "Grace"]
+        # The page scrolls (200 % text on a ward screen) without the scroll area taking a Tab
+        # stop: set by number before the first paint (ui/widgets/reflow.py).
+        area = shell.signin.findChild(QScrollArea)
+        assert area is not None and area.focusPolicy() == Qt.FocusPolicy.NoFocus
         shell.signin.accounts.setCurrentRow(0)
         qtbot.keyClicks(shell.signin.passphrase, PASSPHRASE)
         qtbot.keyClick(shell.signin.passphrase, Qt.Key.Key_Return)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ui.announce import announce
@@ -28,7 +28,6 @@ class MessageBanner(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label, 1)
         self.action = QPushButton()
         self.action.hide()
@@ -45,6 +44,9 @@ class MessageBanner(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         heard = f"{_WORD[kind]} {text}"
+        # Set here, not when made: banners are made hidden, one on the sign-in page, which is
+        # painted before PySide builds its Qt namespace (see ui/first_paint.py).
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setText(f"<b>{_SYMBOL[kind]} {_WORD[kind]}</b> {_escape(text)}")
         self.label.setAccessibleName(heard)
         self.show()

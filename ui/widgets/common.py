@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QTextDocumentFragment
-from PySide6.QtGui import Qt as QtText  # QtGui's side of the Qt namespace: mightBeRichText
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from ui.announce import announce
@@ -59,6 +58,8 @@ class PassphraseEdit(QLineEdit):
 
 def plain(text: str) -> str:
     """What a label's rich text says, without its markup, on one line."""
+    from PySide6.QtGui import Qt as QtText  # QtGui's side of the Qt namespace, built on use
+
     if QtText.mightBeRichText(text):
         text = QTextDocumentFragment.fromHtml(text).toPlainText()
     return " ".join(text.split())

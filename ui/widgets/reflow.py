@@ -7,7 +7,8 @@ than the one a screen was drawn in; these keep every control on screen instead o
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMargins, QPoint, QRect, QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QMargins, QPoint, QRect, QSize
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -44,8 +45,8 @@ class FlowLayout(QLayout):
     def takeAt(self, index: int) -> QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
-    def expandingDirections(self) -> Qt.Orientation:
-        return Qt.Orientation(0)
+    def expandingDirections(self) -> QtCore.Qt.Orientation:
+        return QtCore.Qt.Orientation(0)
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -112,7 +113,7 @@ class FlowLayout(QLayout):
         widths = [min(i.sizeHint().width(), rect.width()) for i in line]
         spare = rect.width() - sum(widths) - gap * (len(line) - 1)
         growing = [n for n, i in enumerate(line)
-                   if i.expandingDirections() & Qt.Orientation.Horizontal]
+                   if i.expandingDirections() & QtCore.Qt.Orientation.Horizontal]
         for n in growing:  # the rest of the line goes to what can stretch
             widths[n] += max(0, spare) // len(growing)
         x = rect.x()
@@ -170,7 +171,10 @@ def scrolling(content: QWidget) -> QScrollArea:
     area = _ScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    # Qt.FocusPolicy.NoFocus, by its number (a property write converts it): naming any Qt.*
+    # enum makes PySide build its whole Qt namespace, ~30 ms the sign-in page is painted
+    # without (ui/first_paint.py). tests/gui/test_start_order.py checks it stays NoFocus.
+    area.setProperty("focusPolicy", 0)
     area.setWidget(content)
     return area
 

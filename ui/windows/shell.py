@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QClipboard, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QVBoxLayout,
@@ -113,9 +115,13 @@ class ShellWindow(QMainWindow):
         self.loading = QWidget()
         loading_layout = QVBoxLayout(self.loading)
         loading_layout.addStretch(1)
-        loading_layout.addWidget(heading("PeerDesk"), 0, Qt.AlignmentFlag.AlignHCenter)
         self.loading_label = QLabel("Opening…")
-        loading_layout.addWidget(self.loading_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        for centred in (heading("PeerDesk"), self.loading_label):
+            row = QHBoxLayout()  # centred by stretches: see _start_watches on Qt.* enums
+            row.addStretch(1)
+            row.addWidget(centred)
+            row.addStretch(1)
+            loading_layout.addLayout(row)
         self.banner = MessageBanner()
         loading_layout.addWidget(self.banner)
         loading_layout.addStretch(2)
@@ -127,9 +133,6 @@ class ShellWindow(QMainWindow):
         self.signin.cancel_requested.connect(self._cancel_unlock)
         self.signin.display_changed.connect(self._device_display)
 
-        lock = QShortcut(QKeySequence("Ctrl+L"), self)
-        lock.activated.connect(self.lock)
-        lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.idle_timer = QTimer(self, singleShot=True,
                                  interval=self.policy.auto_lock_minutes * 60_000)
         self.idle_timer.timeout.connect(self._idle_lock)
@@ -138,10 +141,8 @@ class ShellWindow(QMainWindow):
                                        interval=self.policy.clipboard_clear_seconds * 1000)
         self._clipboard_timer.timeout.connect(self.clear_clipboard)
         if isinstance(app, QApplication):
-            app.installEventFilter(self._idle_watch)
             app.applicationStateChanged.connect(self._app_state)
-            app.clipboard().dataChanged.connect(self._clipboard_changed)
-        self._session_watched = False  # set up once the first page is on screen
+        self._watching = False  # set up once the first page is on screen: _start_watches
         placement.place(self, self.prefs.geometry())  # as this computer's last user left it
         self._open(early)
 
@@ -180,18 +181,28 @@ class ShellWindow(QMainWindow):
                        ready=self.signin.isVisible, at_latest_ms=FIRST_PAINT_WAIT_MS)
 
     def _after_first_page(self) -> None:
-        self._watch_session()
+        self._start_watches()
         self._open_vault(show=False)
 
-    def _watch_session(self) -> None:
-        """The screen lock and session end lock PeerDesk too: hooked up (D-Bus, or the
-        Windows session messages) once the first page is on screen, nothing being unlocked
-        before then."""
-        if not self._session_watched:
-            self._session_watched = True
-            from ui.session_watch import watch_session_lock
+    def _start_watches(self) -> None:
+        """What guards an unlocked desk, set up once the first page is on screen and before
+        the vault opens (nothing can be unlocked sooner): the screen lock and session end
+        (D-Bus, or the Windows session messages), Ctrl+L, the auto-lock's watch on keys and
+        clicks, and the clipboard's. Also kept from the first paint: naming a Qt.* enum (the
+        shortcut's context) makes PySide build its whole Qt namespace, some 30 ms."""
+        if self._watching:
+            return
+        self._watching = True
+        lock = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock.activated.connect(self.lock)
+        lock.setContext(QtCore.Qt.ShortcutContext.ApplicationShortcut)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.installEventFilter(self._idle_watch)
+            app.clipboard().dataChanged.connect(self._clipboard_changed)
+        from ui.session_watch import watch_session_lock
 
-            watch_session_lock(self, self.lock)
+        watch_session_lock(self, self.lock)
 
     def _open_vault(self, *, show: bool) -> None:
         data_dir, params = self.data_dir, self._kdf_params
@@ -206,7 +217,7 @@ class ShellWindow(QMainWindow):
                              on_error=self._open_failed)
 
     def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
-        self._watch_session()
+        self._start_watches()
         self.vault, names, team = result
         self._demo = self._read_demo()
         if not names:
@@ -513,9 +524,9 @@ class ShellWindow(QMainWindow):
             self.signin.banner.show_info(
                 f"Locked after {self.policy.auto_lock_minutes} minutes without use.")
 
-    def _app_state(self, state: Qt.ApplicationState) -> None:
+    def _app_state(self, state: QtCore.Qt.ApplicationState) -> None:
         # Suspended: the session or screen went away (where the platform tells Qt).
-        if state == Qt.ApplicationState.ApplicationSuspended:
+        if state == QtCore.Qt.ApplicationState.ApplicationSuspended:
             self.lock()
 
     # -- clipboard ------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -82,7 +83,10 @@ class SignInPage(QWidget):
             action.setCheckable(True)
             action.toggled.connect(self._display_toggled)
         self.display_button.setMenu(menu)
-        title.addWidget(self.display_button, 0, Qt.AlignmentFlag.AlignTop)
+        top = QVBoxLayout()  # the button stays at the top when the heading wraps
+        top.addWidget(self.display_button)
+        top.addStretch(1)
+        title.addLayout(top)
         layout.addLayout(title)
         self.team = muted("")
         layout.addWidget(self.team)
@@ -112,7 +116,6 @@ class SignInPage(QWidget):
         self.demo = QGroupBox("Demo data: made-up people, for trying PeerDesk out")
         self.demo_label = QLabel()
         self.demo_label.setWordWrap(True)
-        self.demo_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.demo_fill = QPushButton("Fill in the demo passphrase")
         demo_layout = QVBoxLayout(self.demo)
         demo_layout.addWidget(self.demo_label)
@@ -140,6 +143,8 @@ class SignInPage(QWidget):
         self.team.setText(f"Team: {team}" if team else "")
         self._demo = demo or {}
         if self._demo:
+            self.demo_label.setTextInteractionFlags(
+                QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             self.demo_label.setText("Sign in as any of these (demo only):\n" + "\n".join(
                 f"  {n}: {p}" for n, p in self._demo.items()))
         self.demo.setVisible(bool(self._demo))
