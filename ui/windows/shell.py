@@ -76,6 +76,13 @@ def _make_team_share(desk: Desk, location: str, lanes: Lanes) -> str:
             "each person checks it on their first sync.")
 
 
+def _load_desk_code() -> None:
+    """The desk's modules load Qt libraries (print support) and define widget classes: here,
+    on the UI thread, before an unlock can start. First imported on the database lane by the
+    unlock (``_load_or_lock``), they crashed it now and then."""
+    import ui.windows.desk  # noqa: F401
+
+
 class ShellWindow(QMainWindow):
     start_failed = Signal(str)
     unlocked = Signal()
@@ -218,6 +225,7 @@ class ShellWindow(QMainWindow):
 
     def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
         self._start_watches()
+        _load_desk_code()
         self.vault, names, team = result
         self._demo = self._read_demo()
         if not names:
@@ -226,6 +234,7 @@ class ShellWindow(QMainWindow):
             self._show_signin(names, team)
 
     def _vault_ready(self, result: tuple[Vault, list[str], str | None]) -> None:
+        _load_desk_code()
         self.vault = result[0]
         waiting, self._waiting_unlock = self._waiting_unlock, None
         if waiting is not None and self._unlocking is waiting[2] and not waiting[2].is_set():
