@@ -84,6 +84,7 @@ class Apply:
                 private_ciphertext=c.private_ciphertext),
                 number, list(c.keys)))
             self.touched.add(c.record_id)
+            self.changed.add(c.record_id)
         # A record new here is written with its shown version worked out: no refresh.
         self.touched -= records.add_versions(conn, new_records, new_versions)
         return len(new_versions)
