@@ -175,6 +175,11 @@ class RecordTableModel(QAbstractTableModel):
         return self._index is not None
 
     @property
+    def quick(self) -> bool:
+        """A search takes a few milliseconds: the rows are few, or their index is made."""
+        return self._index is not None or len(self._all) < INDEX_FROM
+
+    @property
     def searching(self) -> bool:
         """A search is running on the worker (its results are not shown yet)."""
         return self._searching is not None
