@@ -14,6 +14,7 @@ author, and each reaches the author and the coordinators on every computer as an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from peerdesk import audit
@@ -22,6 +23,8 @@ from peerdesk.crypto.payload import SealedVersion, open_with_key
 from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import Record
 from peerdesk.errors import InvalidInput, NotFound
+from peerdesk.lanes import INLINE, Lanes
+from peerdesk.progress import Progress, no_progress
 from peerdesk.services import governance, sar, sync
 from peerdesk.services.desk import Desk
 from peerdesk.store import settings
@@ -99,24 +102,31 @@ class _Ready:
 
 
 def _prepare(desk: Desk, recovery_key: RecoveryKey, reason: str, share: Share | None,
-             what: str) -> tuple[_Ready, str]:
-    governance.require_ig_duty(desk)
+             what: str, lanes: Lanes) -> tuple[_Ready, str]:
+    """Checks first (the IG gate, the reason, the key), then what the share's files are
+    checked against. Database steps go to ``lanes``; the share is opened here."""
     reason = " ".join(reason.split())
-    if len(reason) < governance.MIN_REASON:
-        raise InvalidInput(f"Say why you need to open {what} (at least a short sentence). The "
-                           "reason is shown to their author and to the Caldicott Guardian.")
-    vault = desk.vault
-    reader = governance.check_recovery_key(vault, recovery_key)
-    if share is None:
-        share = sync.open_share(sync.share_location(vault))
-    with vault.store.begin() as conn:
-        team_id = settings.get(conn, "share_team_id") or ""
-        standings = certs.standings(conn)
-        verify_keys = certs.trusted_keys(conn)
+
+    def held() -> tuple[str, str, str, dict[str, certs.Standing], dict[str, bytes]]:
+        governance.require_ig_duty(desk)
+        if len(reason) < governance.MIN_REASON:
+            raise InvalidInput(f"Say why you need to open {what} (at least a short sentence). "
+                               "The reason is shown to their author and to the Caldicott "
+                               "Guardian.")
+        reader = governance.check_recovery_key(desk.vault, recovery_key)
+        with desk.vault.store.begin() as conn:
+            team_id = settings.get(conn, "share_team_id") or ""
+            standings = certs.standings(conn)
+            verify_keys = certs.trusted_keys(conn)
+        location = sync.share_location(desk.vault) if share is None else ""
+        return reader, team_id, location, standings, verify_keys
+
+    reader, team_id, location, standings, verify_keys = lanes.db(held)
     publics = {i: s.cert.receive_public for i, s in standings.items()
                if s.cert is not None and not s.problem}
     names = {i: s.account.name for i, s in standings.items()}
-    return _Ready(share, reader, team_id, verify_keys, publics, names), reason
+    opened = share if share is not None else sync.open_share(location)
+    return _Ready(opened, reader, team_id, verify_keys, publics, names), reason
 
 
 def _read(ready: _Ready, device_id: str, key: RecoveryKey) -> list[VersionChange]:
@@ -143,13 +153,16 @@ def _opens(v: VersionChange, reader: str) -> bool:
 
 
 def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason: str,
-                share: Share | None = None) -> list[Record]:
+                share: Share | None = None, lanes: Lanes = INLINE,
+                progress: Progress = no_progress) -> list[Record]:
     """The newest version of every record a device sent to the team share that the recovery
-    key opens. Long (share I/O): run it off the UI thread."""
+    key opens. Long (share I/O): run it off the UI thread, its database steps on ``lanes``."""
     if not fmt.DEVICE_NAME.fullmatch(device_id):
         raise InvalidInput("That is not a device id (a device's folder name on the team share).")
-    ready, reason = _prepare(desk, recovery_key, reason, share, "this device's records")
+    progress(0, 0, "Checking your duty, the reason and the recovery key")
+    ready, reason = _prepare(desk, recovery_key, reason, share, "this device's records", lanes)
     reader, publics = ready.reader, ready.publics
+    progress(0, 0, "Reading that device's files on the team share")
     versions = _read(ready, device_id, recovery_key)
     newest: dict[str, VersionChange] = {}
     for v in versions:
@@ -161,7 +174,9 @@ def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason
                        "(written before the policy named it, or by an older PeerDesk).")
     recovery_public = recovery.public_bytes(recovery_key)
     out = []
-    for v in sorted(newest.values(), key=lambda c: c.hlc):
+    chosen = sorted(newest.values(), key=lambda c: c.hlc)
+    for done, v in enumerate(chosen):
+        progress(done, len(chosen), "Opening the records, each logged first")
         context = f"peerdesk/break-glass/v1|{v.record_id}|{desk.user.id}"
         author_public = publics.get(v.author_id)
         for_author = (governance.seal_reason(reason, author_public, context)
@@ -169,26 +184,31 @@ def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason
         # Logged before it is opened; the author and the coordinators hear of it through the
         # team share at this computer's next sync.
         for_ig = governance.seal_reason(reason, recovery_public, context)
-        desk.note(audit.BREAK_GLASS, v.record_id,
-                  f"role={desk.user.role.value}; from-share={device_id}; author={v.author_id}; "
-                  f"kind={v.kind.value}; for-ig={for_ig}; for-author={for_author}")
+        detail = (f"role={desk.user.role.value}; from-share={device_id}; "
+                  f"author={v.author_id}; kind={v.kind.value}; for-ig={for_ig}; "
+                  f"for-author={for_author}")
+        lanes.db(partial(desk.note, audit.BREAK_GLASS, v.record_id, detail))
         out.append(_open(v, reader, recovery_key))
+    progress(len(chosen), len(chosen), "Done")
     return out
 
 
 def subject_access(desk: Desk, person_id: str, *, recovery_key: RecoveryKey, reason: str,
-                   share: Share | None = None) -> sar.Bundle:
+                   share: Share | None = None, lanes: Lanes = INLINE,
+                   progress: Progress = no_progress) -> sar.Bundle:
     """Everything the team holds about one person, across peers and devices, from the team
     share with the recovery key: every version of every record about them that the key
     opens, the handovers of their support among them (with their dates). Written with
     ``sar.write`` like a bundle made on one computer."""
     if not fmt.DEVICE_NAME.fullmatch(person_id):
         raise InvalidInput("That is not a person's id.")
-    ready, reason = _prepare(desk, recovery_key, reason, share, "this person's records")
+    progress(0, 0, "Checking your duty, the reason and the recovery key")
+    ready, reason = _prepare(desk, recovery_key, reason, share, "this person's records", lanes)
     devices = sorted(e.name for e in ready.share.list(fmt.DEVICES)
                      if e.kind == "dir" and fmt.DEVICE_NAME.fullmatch(e.name))
     seen: dict[tuple[str, str], VersionChange] = {}
-    for device in devices:
+    for done, device in enumerate(devices):
+        progress(done, len(devices), "Reading every computer's files on the team share")
         for v in _read(ready, device, recovery_key):
             if v.record_id == person_id or v.person_id == person_id:
                 seen[(v.record_id, v.vid)] = v
@@ -197,8 +217,9 @@ def subject_access(desk: Desk, person_id: str, *, recovery_key: RecoveryKey, rea
                        "key.")
     sealed = governance.seal_reason(reason, recovery.public_bytes(recovery_key),
                                     f"peerdesk/subject-access/v1|{person_id}|{desk.user.id}")
-    desk.note(audit.SUBJECT_ACCESS, person_id,
-              f"by=recovery-key; from=team share; for-ig={sealed}")
+    lanes.db(lambda: desk.note(audit.SUBJECT_ACCESS, person_id,
+                               f"by=recovery-key; from=team share; for-ig={sealed}"))
+    progress(len(devices), len(devices), "Opening the records")
     by_record: dict[str, list[VersionChange]] = {}
     for v in sorted(seen.values(), key=lambda c: c.hlc):
         by_record.setdefault(v.record_id, []).append(v)

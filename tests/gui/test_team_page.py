@@ -26,6 +26,21 @@ def _prepared(data_dir: Path) -> Path:
     return data_dir
 
 
+def _ida_on_team_members(qtbot, make_shell, data_dir: Path):  # type: ignore[no-untyped-def]
+    """Ida signed in at 1366x768 on Team members, its three accounts shown."""
+    shell = make_shell(data_dir)
+    shell.resize(1366, 768)
+    sign_in(qtbot, shell, "Ida")
+    desk = shell.desk_page
+    assert desk is not None
+    desk.show_section("Team members")
+    settle(qtbot)
+    page = desk.pages.currentWidget()
+    assert isinstance(page, TeamPage)
+    qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
+    return shell, page
+
+
 def _row(page: TeamPage, name: str) -> int:
     return [a.name for a in page.shown].index(name)
 
@@ -107,16 +122,7 @@ def test_the_root_administrator_hands_over_in_the_app(  # type: ignore[no-untype
     db.execute("UPDATE accounts SET keys_doc=? WHERE name='Sam'", (kept,))
     db.commit()
     db.close()
-    shell = make_shell(data_dir)
-    shell.resize(1366, 768)
-    sign_in(qtbot, shell, "Ida")
-    desk = shell.desk_page
-    assert desk is not None
-    desk.show_section("Team members")
-    settle(qtbot)
-    page = desk.pages.currentWidget()
-    assert isinstance(page, TeamPage)
-    qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
+    shell, page = _ida_on_team_members(qtbot, make_shell, data_dir)
     assert page.table.item(_row(page, "Nell"), 1).text() == "Asked for: Peer Worker Coordinator"
     assert page.table.item(_row(page, "Ida"), 2).text() == "Member · root administrator"
     assert page.reissue_button.isVisible()
@@ -147,4 +153,36 @@ def test_the_root_administrator_hands_over_in_the_app(  # type: ignore[no-untype
     assert not page.role_button.isEnabled() and page.take_over_button.isEnabled()
     if shots:
         shell.grab().save(str(Path(shots) / "team-members-handed-over.png"))
+    settle(qtbot)
+
+
+def test_an_administrator_gives_and_takes_away_the_ig_duty_in_the_app(  # type: ignore[no-untyped-def]
+        qtbot, make_shell, data_dir: Path, monkeypatch, tmp_path: Path) -> None:
+    from peerdesk.services import governance
+
+    with Vault(_prepared(data_dir), kdf_params=LIGHT_KDF) as vault:
+        membership.approve(services_sign_in(vault, "Ida", PASSPHRASE), "Tom")
+    shell, page = _ida_on_team_members(qtbot, make_shell, data_dir)
+    page.table.selectRow(_row(page, "Amira"))  # a peer cannot hold it
+    assert page.ig_button.isVisible() and not page.ig_button.isEnabled()
+    page.table.selectRow(_row(page, "Tom"))
+    assert page.ig_button.isEnabled() and page.ig_button.text() == "Give the IG duty"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.ig_button.click()
+    qtbot.waitUntil(lambda: "information governance" in page.table.item(_row(page, "Tom"), 1)
+                    .text(), timeout=WAIT_MS)
+    assert page.table.item(_row(page, "Tom"), 1).text() == \
+        "Peer Worker Coordinator · information governance"
+    assert "Tom now holds the information governance duty" in page.note.text()
+    assert shell.vault is not None
+    tom = shell.vault.account("Tom")
+    assert governance.holds_ig_duty(shell.vault, tom.id)
+    shots = os.environ.get("PEERDESK_SCREENSHOTS")
+    if shots:
+        shell.grab().save(str(Path(shots) / "team-members-ig.png"))
+    assert page.ig_button.text() == "Take away the IG duty"
+    page.ig_button.click()
+    qtbot.waitUntil(lambda: page.table.item(_row(page, "Tom"), 1).text()
+                    == "Peer Worker Coordinator", timeout=WAIT_MS)
+    assert not governance.holds_ig_duty(shell.vault, tom.id)
     settle(qtbot)

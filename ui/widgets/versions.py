@@ -13,11 +13,13 @@ from ui import theme
 from ui.models.records import nice_when
 
 
-def version_html(record: Record, other: Record | None) -> str:
-    """One version as readable text; fields that differ from the other version say so."""
+def version_html(record: Record, other: Record | None, *, title: str = "") -> str:
+    """One version as readable text; fields that differ from the other version say so.
+    ``title`` stands for "Version N" where the number means nothing (read from the share)."""
     c = theme.colours()
     kind_spec = spec(record.kind)
-    out = [f"<p><b>Version {record.version}</b> · saved {dates.short_moment(record.saved_at)}</p>"]
+    title = escape(title) or f"Version {record.version}"
+    out = [f"<p><b>{title}</b> · saved {dates.short_moment(record.saved_at)}</p>"]
     if record.deleted:
         return "".join(out) + "<p><i>Deleted in this version.</i></p>"
 

@@ -33,13 +33,15 @@ from peerdesk.clock import utcnow
 from peerdesk.config import Policy
 from peerdesk.domain import PLAN_KINDS, Account, Kind, Record, Role
 from peerdesk.errors import AccessProblem
-from peerdesk.progress import CancelToken
+from peerdesk.progress import CancelToken, Progress
 from peerdesk.services import (
     Desk,
     Draft,
     auditcheck,
     cover,
     fidelity,
+    governance,
+    igrecovery,
     journey,
     membership,
     papers,
@@ -83,6 +85,7 @@ from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
 from ui.windows.handover import HandoverDialog
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
+from ui.windows.recovery import RecoveryPage
 from ui.windows.resources_page import PackJobs, ResourcePackPage
 from ui.windows.supervision import (
     InboxPage,
@@ -105,6 +108,7 @@ NAV = ["Today", "People I support", "Diary", "Reflections", "Plans", "Shared wit
 COORDINATOR_NAV = ["Supervision inbox", "Group supervision"]
 PEER_NAV = ["My wellbeing"]
 ADMIN_NAV = ["Team members"]
+IG_NAV = "Recovery from the team share"  # only while her certificate carries the IG duty
 
 
 @dataclass
@@ -495,6 +499,7 @@ class DeskPage(QWidget):
         assert self.desk is not None
         self.sync_status = SyncBar(self.desk, runner=self.runner)
         self.sync_status.synced.connect(self._synced)
+        self.sync_status.synced.connect(lambda _report: self._check_ig_duty())
         self.sync_status.message.connect(self.banner.show_info)
         layout.addWidget(self.sync_status)
 
@@ -506,6 +511,7 @@ class DeskPage(QWidget):
         self.today = today
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
+        self._check_ig_duty()
 
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._run_search)
@@ -550,6 +556,8 @@ class DeskPage(QWidget):
                 return self._resource_page()
             case "Team members":
                 return self._team_page()
+            case "Recovery from the team share":
+                return self._recovery_page()
             case "My wellbeing":
                 return WellbeingPage(self._all_records, self.user.id)
         return self._make_list_page(name)
@@ -638,9 +646,72 @@ class DeskPage(QWidget):
             hand_over=lambda who: membership.hand_over_root(self._live(), who),
             take_over=lambda: membership.take_over_root(self._live()),
             carrying_keys=lambda: membership.carrying_keys(self._live()),
-            reissue=lambda: membership.reissue(self._live()))
+            reissue=lambda: membership.reissue(self._live()),
+            ig_holders=lambda: governance.ig_holders(vault),
+            set_ig=lambda who, grant: (membership.grant_ig if grant else membership.revoke_ig)(
+                self._live(), who))
         page.refresh()
         return page
+
+    def _check_ig_duty(self) -> None:
+        """The recovery section is shown while her signed certificate carries the IG duty
+        (granted or taken away by an administrator, arriving by sync)."""
+        vault, me = self._live().vault, self.user.id
+        self._run(lambda: governance.holds_ig_duty(vault, me), self._show_ig_duty)
+
+    def _show_ig_duty(self, holds: bool) -> None:
+        if holds == (IG_NAV in self.nav_items):
+            return
+        if holds:
+            self.nav_items.append(IG_NAV)
+            self.nav.addItem(IG_NAV)
+        else:
+            if self.nav.currentRow() == self.nav_items.index(IG_NAV):
+                self.nav.setCurrentRow(0)
+            self.nav.takeItem(self.nav_items.index(IG_NAV))
+            self.nav_items.remove(IG_NAV)
+            page = self._built.pop(IG_NAV, None)
+            if isinstance(page, RecoveryPage):
+                page.wipe()
+                self.pages.removeWidget(page)
+                page.deleteLater()
+        self._fit_nav()
+
+    def _recovery_page(self) -> RecoveryPage:
+        desk, lanes = self._live(), self.runner.lanes
+
+        def open_device(device: str, key_file: Path, secret: str, reason: str,
+                        progress: Progress) -> list[Record]:
+            key = governance.load_recovery_key(key_file, secret)
+            return igrecovery.open_device(desk, device, recovery_key=key, reason=reason,
+                                          lanes=lanes, progress=progress)
+
+        def team_sar(person: str, key_file: Path, secret: str, reason: str, out: Path,
+                     progress: Progress) -> tuple[int, int, list[Path]]:
+            key = governance.load_recovery_key(key_file, secret)
+            bundle = igrecovery.subject_access(desk, person, recovery_key=key, reason=reason,
+                                               lanes=lanes, progress=progress)
+            return len(bundle.records), bundle.version_count, sar_service.write(bundle, out)
+
+        return RecoveryPage(
+            open_device=open_device, team_sar=team_sar, run_io=self._run_io_either,
+            names=lambda: {a.id: a.name for a in self.accounts},
+            out_dir=lambda: self.export_dir
+            / f"subject-access-team-{dates.today().isoformat()}")
+
+    def _run_io_either(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
+                       on_error: Callable[[BaseException], None]) -> None:
+        """A long job on the I/O lane whose page shows its own failure; both answers are
+        dropped if the desk locked meanwhile."""
+        def succeeded(value: Any) -> None:
+            if self.desk is not None:
+                on_success(value)
+
+        def failed(exc: Any) -> None:
+            if self.desk is not None:
+                on_error(exc)
+
+        self.runner.io.start(fn, on_success=succeeded, on_error=failed)
 
     def _resource_page(self) -> ResourcePackPage:
         def import_csv(text: str) -> tuple[tuple[int, int], list[Record]]:

@@ -1,6 +1,7 @@
 """Team members, for an administrator: who is in the team, in which role, who waits for
-approval (and the role they asked for), who is the root administrator. Approving, changing a
-role and removing each sign a new account certificate; handing over or taking over the root
+approval (and the role they asked for), who is the root administrator, who holds the
+information governance duty. Approving, changing a role, giving or taking away the IG duty and
+removing each sign a new account certificate; handing over or taking over the root
 administrator's role signs a step of the team's succession (peerdesk.services.membership).
 The team share learns it at her next sync."""
 
@@ -44,6 +45,8 @@ class TeamPage(QWidget):
                  take_over: Callable[[], Account] | None = None,
                  carrying_keys: Callable[[], list[str]] = list,
                  reissue: Callable[[], list[str]] | None = None,
+                 ig_holders: Callable[[], frozenset[str]] = frozenset,
+                 set_ig: Callable[[str, bool], Account] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts, self._approve, self._set_role, self._remove = (
@@ -51,6 +54,8 @@ class TeamPage(QWidget):
         self._root, self._hand_over, self._take_over = root, hand_over, take_over
         self._carrying_keys, self._reissue = carrying_keys, reissue
         self._run, self._me = run, me
+        self._ig_holders, self._set_ig = ig_holders, set_ig
+        self.ig: frozenset[str] = frozenset()
         self.shown: list[Account] = []
         self.root: str | None = None
         layout = QVBoxLayout(self)
@@ -67,6 +72,9 @@ class TeamPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The role can carry "· information governance": never cut short.
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._selected)
         layout.addWidget(self.table, 1)
 
@@ -81,6 +89,16 @@ class TeamPage(QWidget):
         self.approve_button.clicked.connect(self._approve_selected)
         self.role_button = QPushButton("Change role")
         self.role_button.clicked.connect(self._change_role)
+        self.ig_button = QPushButton("Give the IG duty")
+        self.ig_button.setAccessibleDescription(
+            "Information governance: with the trust recovery key and a reason, the selected "
+            "coordinator or administrator can open care records from the team share")
+        self.ig_button.clicked.connect(self._toggle_ig)
+        # Its text changes with the selection: room for the longer one from the start.
+        metrics = self.ig_button.fontMetrics()
+        self.ig_button.setMinimumWidth(self.ig_button.sizeHint().width() + metrics
+                                       .horizontalAdvance("Take away ") - metrics
+                                       .horizontalAdvance("Give "))
         self.remove_button = QPushButton("Remove from team…")
         self.remove_button.clicked.connect(self._remove_selected)
         self.hand_over_button = QPushButton("Make root administrator…")
@@ -92,7 +110,8 @@ class TeamPage(QWidget):
             "When the root administrator is gone for good: you take her role and she is "
             "removed from the team")
         self.take_over_button.clicked.connect(self._take_over_root)
-        for w in (self.role, self.approve_button, self.role_button, self.remove_button,
+        for w in (self.role, self.approve_button, self.role_button, self.ig_button,
+                  self.remove_button,
                   self.hand_over_button, self.take_over_button):
             buttons.addWidget(w)
         layout.addLayout(buttons)
@@ -117,10 +136,11 @@ class TeamPage(QWidget):
     # -- data --------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._run(lambda: (self._accounts(), self._root(), self._carrying_keys()), self._show)
+        self._run(lambda: (self._accounts(), self._root(), self._carrying_keys(),
+                           self._ig_holders()), self._show)
 
-    def _show(self, found: tuple[list[Account], str | None, list[str]]) -> None:
-        accounts, self.root, carrying = found
+    def _show(self, found: tuple[list[Account], str | None, list[str], frozenset[str]]) -> None:
+        accounts, self.root, carrying, self.ig = found
         self.old_copies.setText(
             f"The team share's certificates for {', '.join(carrying)} still carry a copy of "
             "their sealed keys from before: someone who can read the share and knows an old "
@@ -135,6 +155,8 @@ class TeamPage(QWidget):
             role = a.role.label
             if a.status == "pending":  # no role until approved: the one asked for
                 role = f"Asked for: {a.asked.label}" if a.asked else "—"
+            if a.id in self.ig:
+                role += " · information governance"
             status = STATUS.get(a.status, a.status)
             if a.id == self.root:
                 status += " · root administrator"
@@ -157,6 +179,11 @@ class TeamPage(QWidget):
                                     and a.id != self.root)
         self.remove_button.setEnabled(a is not None and a.status != "removed"
                                       and a.id != self._me and a.id != self.root)
+        holds = a is not None and a.id in self.ig
+        self.ig_button.setVisible(self._set_ig is not None)
+        self.ig_button.setText("Take away the IG duty" if holds else "Give the IG duty")
+        self.ig_button.setEnabled(a is not None and a.active and (
+            holds or a.role in (Role.COORDINATOR, Role.ADMIN)))
         i_am_root = self.root == self._me
         self.hand_over_button.setVisible(i_am_root and self._hand_over is not None)
         self.hand_over_button.setEnabled(a is not None and a.active and a.id != self._me
@@ -199,6 +226,24 @@ class TeamPage(QWidget):
         self._run(lambda: self._set_role(a.id, role),
                   self._done(f"{a.name} is now {Role(role).label}. Sync to tell the other "
                              "computers."))
+
+    def _toggle_ig(self) -> None:
+        a = self.current()
+        if a is None or self._set_ig is None:
+            return
+        set_ig, grant = self._set_ig, a.id not in self.ig
+        if grant:
+            answer = QMessageBox.question(
+                self, "Give the information governance duty",
+                f"Give {a.name} the information governance duty? With the trust recovery key "
+                "and a written reason she can then open the care records any computer sent to "
+                "the team share. Each opening is logged and told to the records' author and "
+                "the coordinators.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._run(lambda: set_ig(a.id, grant),
+                  self._done(f"{a.name} {'now holds' if grant else 'no longer holds'} the "
+                             "information governance duty. Sync to tell the other computers."))
 
     def _remove_selected(self) -> None:
         a = self.current()
