@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QClipboard, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -36,6 +36,8 @@ from ui.widgets.reflow import PageStack
 from ui.windows.signin import AccountPage, JoinPage, SignInPage
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent  # PySide builds each class on first use
+
     # Loaded when the vault opens, after the sign-in window is on screen (see _open).
     from peerdesk.crypto.kdf import KdfParams
     from peerdesk.services import Desk, Vault
@@ -200,6 +202,8 @@ class ShellWindow(QMainWindow):
         if self._watching:
             return
         self._watching = True
+        from PySide6.QtGui import QKeySequence, QShortcut  # built by PySide on first use
+
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
         lock.activated.connect(self.lock)
         lock.setContext(QtCore.Qt.ShortcutContext.ApplicationShortcut)
@@ -582,6 +586,8 @@ def clear_selection() -> None:
     """X11's PRIMARY selection (what a middle click pastes) holds whatever was last selected
     in PeerDesk, and Qt goes on serving it after the text is gone from the screen: on lock it
     is emptied, if it is still PeerDesk's."""
+    from PySide6.QtGui import QClipboard
+
     clipboard = QGuiApplication.clipboard()
     if clipboard.supportsSelection() and clipboard.ownsSelection():
         clipboard.clear(QClipboard.Mode.Selection)
