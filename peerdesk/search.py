@@ -85,8 +85,10 @@ def _split(text: str, *, keep: tuple[str, ...]) -> list[str]:
 
 
 def index(parts: Iterable[str]) -> str:
-    """What a row is searched by: its folded words, each after a space."""
-    return "".join(f" {w}" for part in parts for w in words(part))
+    """What a row is searched by: each of its folded words once, after a space. A word said
+    again is found the same way (a search looks for each word start on its own, in any
+    order), and a desk holds this for every row: a diary repeats many of its words."""
+    return "".join(f" {w}" for w in dict.fromkeys(w for part in parts for w in words(part)))
 
 
 def terms(query: str) -> list[str]:

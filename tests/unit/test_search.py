@@ -125,3 +125,12 @@ def test_a_word_common_in_one_stretch_of_rows_and_rare_in_the_rest_is_found_in_b
         assert index.find(wanted) == bytearray(search.matches(h, wanted) for h in haystacks)
     assert not isinstance(index._rows["march"], int)  # rare over all: row numbers
     assert isinstance(index._rows["spring"], int)  # common over all: bits
+
+
+def test_a_row_keeps_each_word_once_and_is_found_as_before() -> None:
+    text = "Walked to the allotment, then the café; the allotment again"
+    hay = search.index([text, "Diary"])
+    assert hay.split() == ["walked", "to", "the", "allotment", "then", "cafe", "again", "diary"]
+    for query in ("the allot", "cafe the", "again walk", "diary allotment", "alloTMENT"):
+        assert search.matches(hay, search.terms(query))
+    assert not search.matches(hay, search.terms("the garden"))

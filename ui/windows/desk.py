@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -212,7 +213,24 @@ def arrived(desk: Desk, queue: workqueue.Queue, records: list[Record],
         today = dates.today()
         return Arrival(today_cells(queue, names), cover.notice(records, names, today),
                        wellbeing.asks_for_me(records, me=desk.user.id, today=today), moved)
-    return _no_collection(work)
+    try:
+        return _no_collection(work)
+    finally:
+        give_back_freed_memory()
+
+
+def give_back_freed_memory() -> None:
+    """Once every record is read: the heap the reading freed (each batch's ciphertexts and
+    parsed text) goes back to the system. glibc keeps it for the process otherwise, about
+    7 MB at 100,000 records. Elsewhere nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the process already has
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
 
 
 def read(desk: Desk, policy: Policy, token: CancelToken | None = None) -> Loaded:
