@@ -306,6 +306,31 @@ def cmd_user_leaver_checklist(app: App) -> None:
                   for i in found.items]})
 
 
+def cmd_user_leaver_people(app: App) -> None:
+    from peerdesk.services import leavers
+    found = leavers.people_on_share(app.desk, app.args.name, recovery_key=_recovery_key(app),
+                                    reason=app.args.reason)
+    lines = [f"{f.id}\t{f.label or '(no name)'}"
+             + (f"\thanded over to {f.handed_to}" if f.handed_to else "") for f in found]
+    app.out("\n".join(lines) or "None of her person records on the team share opens with the "
+            "recovery key.", [{"id": f.id, "label": f.label, "handed_to": f.handed_to or None}
+                              for f in found])
+
+
+def cmd_user_leaver_hand_over(app: App) -> None:
+    from peerdesk.services import leavers
+    done = leavers.hand_over_from_share(
+        app.desk, app.args.name, app.args.person, app.args.to,
+        agreed_by=checked_text(app.args.agreed_by, "--agreed-by"),
+        agreed_on=_day(app.args.agreed), diaries=app.args.diaries,
+        recovery_key=_recovery_key(app), reason=app.args.reason)
+    app.out(f"Handed over to {done.to}: {done.records} records ({done.versions} versions) "
+            f"reach {done.to} after your next sync and theirs. This used the trust recovery "
+            "key: it is logged, and shown to her, the coordinators and the new peer.",
+            {"person": done.person_id, "to": done.to, "records": done.records,
+             "versions": done.versions})
+
+
 def cmd_user_hand_over_root(app: App) -> None:
     from peerdesk.services import membership
     account = membership.hand_over_root(app.desk, app.args.name)
@@ -929,6 +954,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(creates=True)
     p.add_argument("--team", help="team name, e.g. 'Team North'")
 
+    def agreement(p: argparse.ArgumentParser) -> None:
+        """A handover's peer and the person's agreement."""
+        p.add_argument("--to", required=True, metavar="NAME", help="the peer who takes it on")
+        p.add_argument("--agreed-by", required=True, metavar="WHO",
+                       help="who agreed, and how, e.g. 'Jo, in person on the ward'")
+        p.add_argument("--agreed", metavar="DATE", help="when the person agreed (default: today)")
+        p.add_argument("--diaries", action="store_true",
+                       help="the person agreed that the session diaries about them move too")
+
     users = group("user", "accounts on this device")
     p = command(users, "add", cmd_user_add, "add an account (its passphrase as for sign-in)")
     p.add_argument("name")
@@ -961,6 +995,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(users, "leaver-checklist", cmd_user_leaver_checklist,
                 "what is done and what remains for a member who is leaving")
     p.add_argument("name")
+    p = command(users, "leaver-people", cmd_user_leaver_people,
+                "coordinator or admin: a leaver's people, from the team share with the trust "
+                "recovery key (break-glass: audited, she and the coordinators are told)")
+    p.add_argument("name")
+    p.add_argument("--recovery-key", required=True, metavar="FILE")
+    p.add_argument("--reason", required=True)
+    p = command(users, "leaver-hand-over", cmd_user_leaver_hand_over,
+                "coordinator or admin: hand one of a leaver's people to another peer from the "
+                "team share with the trust recovery key, when her laptop is gone")
+    p.add_argument("name")
+    p.add_argument("person", metavar="PERSON", help="the person's id (user leaver-people)")
+    agreement(p)
+    p.add_argument("--recovery-key", required=True, metavar="FILE")
+    p.add_argument("--reason", required=True)
     p = command(users, "hand-over-root", cmd_user_hand_over_root,
                 "the root administrator passes that role to another administrator")
     p.add_argument("name")
@@ -984,12 +1032,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "with the person's agreement, hand their support to another peer (or share it, "
                 "or cover it for a while)")
     p.add_argument("id", metavar="PERSON", help="the person's id")
-    p.add_argument("--to", required=True, metavar="NAME", help="the peer who takes it on")
-    p.add_argument("--agreed-by", required=True, metavar="WHO",
-                   help="who agreed, and how, e.g. 'Jo, in person on the ward'")
-    p.add_argument("--agreed", metavar="DATE", help="when the person agreed (default: today)")
-    p.add_argument("--diaries", action="store_true",
-                   help="the person agreed that the session diaries about them move too")
+    agreement(p)
     p.add_argument("--together", action="store_true",
                    help="support the person together rather than hand over")
     p.add_argument("--cover-until", metavar="DATE",

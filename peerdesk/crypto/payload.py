@@ -118,3 +118,15 @@ def rewrapper(keys: UserKeys, owner_id: str, record_id: str, vid: str, reader_id
         return envelope.HPKE_SUITE, envelope.wrap_for_reader(
             public, content_key, context=envelope.wrap_context(record_id, vid, reader_id))
     return rewrap
+
+
+def rewrap_with_key(receive_key: x25519.X25519PrivateKey, holder_id: str, record_id: str,
+                    vid: str, wrapped: bytes, reader_id: str, public: bytes) -> bytes:
+    """A version key wrapped for a reader who holds only a private key (the trust recovery
+    key, ``holder_id``), wrapped again for one more reader (HPKE): a handover made from the
+    team share when the author's computer is gone. The content is never opened."""
+    content_key = envelope.open_sealed(
+        receive_key, wrapped, context=envelope.wrap_context(record_id, vid, holder_id),
+        failure="This item's key failed its integrity check: it was changed or damaged.")
+    return envelope.wrap_for_reader(public, content_key,
+                                    context=envelope.wrap_context(record_id, vid, reader_id))

@@ -81,14 +81,7 @@ class Arrangement:
         return self.ends is not None and self.ends < on
 
     def kinds(self) -> frozenset[Kind]:
-        """What the person agreed may move, as record kinds (the journey is read from the
-        person record, their diaries and plans: it moves with the person record)."""
-        out = {Kind.PERSON}
-        if PLANS in self.moves:
-            out |= PLAN_KINDS
-        if DIARIES in self.moves:
-            out.add(Kind.DIARY)
-        return frozenset(out)
+        return moving_kinds(self.moves)
 
     def sentence(self, me: str) -> str:
         """A line for the person's entry in lists, from ``me``'s point of view."""
@@ -104,6 +97,24 @@ class Arrangement:
         if me == self.from_id:
             return f"Handed over to {self.to_name} on {since}"
         return f"Handed over from {self.from_name} on {since}"
+
+
+def moving_kinds(moves: Iterable[str]) -> frozenset[Kind]:
+    """What the person agreed may move, as record kinds (the journey is read from the
+    person record, their diaries and plans: it moves with the person record)."""
+    moves = set(moves)
+    out = {Kind.PERSON}
+    if PLANS in moves:
+        out |= PLAN_KINDS
+    if DIARIES in moves:
+        out.add(Kind.DIARY)
+    return frozenset(out)
+
+
+def moves_for(*, diaries: bool) -> list[str]:
+    """What a handover moves: the person record, journey and plans, and the diaries if the
+    person agreed."""
+    return [PERSON, JOURNEY, PLANS] + ([DIARIES] if diaries else [])
 
 
 def arrangements(records_: Iterable[Record]) -> list[Arrangement]:
@@ -133,7 +144,7 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
     that open what moves."""
     today = today or dates.today(desk.vault.clock())
     agreed_on = agreed_on or today
-    _check(arrangement, agreed_by, agreed_on, ends, today)
+    check(arrangement, agreed_by, agreed_on, ends, today)
     if desk.user.role is not Role.PEER:
         raise NotAllowed("A person's support is handed over by the peer who supports them.")
     target = desk.vault.account(to)
@@ -142,7 +153,7 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
     if target.role is not Role.PEER or not target.active:
         raise InvalidInput(f"{target.name} cannot take on someone's support: support moves to "
                            "another peer support worker whose account is active.")
-    moves = [PERSON, JOURNEY, PLANS] + ([DIARIES] if diaries else [])
+    moves = moves_for(diaries=diaries)
     me = desk.actor()
     with me.transaction() as conn:
         person = me.own(conn, person_id, expect=Kind.PERSON)
@@ -168,7 +179,7 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
     return saved
 
 
-def _check(arrangement: str, agreed_by: str, agreed_on: date, ends: date | None,
+def check(arrangement: str, agreed_by: str, agreed_on: date, ends: date | None,
            today: date) -> None:
     if arrangement not in ARRANGEMENTS:
         raise InvalidInput("Choose a handover, support together, or cover.")

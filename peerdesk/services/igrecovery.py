@@ -66,10 +66,22 @@ def _stream_files(share: Share, device_id: str) -> list[tuple[str, str]]:
     return out
 
 
-def _versions(share: Share, device_id: str, *, team_id: str, verify_keys: dict[str, bytes],
-              reader: str, key: RecoveryKey) -> list[VersionChange]:
+@dataclass(frozen=True)
+class Origin:
+    """Where a version was found on the share: a device's signed changeset or snapshot (and
+    the snapshot's part holding it, if any), the section, and that section's key."""
+
+    device: str
+    file: str
+    part: str  # "" when the section is in the file itself
+    index: int
+    key: bytes
+
+
+def _opened(share: Share, device_id: str, *, team_id: str, verify_keys: dict[str, bytes],
+            reader: str, key: RecoveryKey) -> list[tuple[VersionChange, Origin]]:
     holder: Any = _Holder(key)
-    found: list[VersionChange] = []
+    found: list[tuple[VersionChange, Origin]] = []
     for kind, name in _stream_files(share, device_id):
         data = share.read(f"{fmt.DEVICES}/{device_id}/{name}", max_size=fmt.MAX_FILE)
         signed, sig = fmt.parse_doc(data, kind)
@@ -77,17 +89,19 @@ def _versions(share: Share, device_id: str, *, team_id: str, verify_keys: dict[s
         if h.device_id != device_id or h.team_id != team_id or h.author_id not in verify_keys:
             raise fmt.Tampered(f"{name} does not belong to this device of this team")
         fmt.check_signature(kind, signed, sig, verify_keys[h.author_id])
-        docs = [(signed, h)]
+        docs = [(signed, "")]
         for part in fmt.read_parts(signed, h) if kind == "snapshot" else []:
             raw = share.read(f"{fmt.DEVICES}/{device_id}/{part.name}", max_size=fmt.MAX_FILE)
             if fmt.digest(raw) != part.digest:
                 raise fmt.Tampered(f"a part of {name} is not the one it names")
-            docs.append((fmt.parse_doc(raw, "part")[0], h))
-        for doc, header in docs:
-            for entry in fmt.open_sections(doc, header, reader, holder):
-                change = changes.from_wire(entry)
-                if isinstance(change, VersionChange) and change.author_id == h.author_id:
-                    found.append(change)
+            docs.append((fmt.parse_doc(raw, "part")[0], part.name))
+        for doc, part_name in docs:
+            for index, section_key, entries in fmt.keyed_sections(doc, h, reader, holder):
+                for entry in entries:
+                    change = changes.from_wire(entry)
+                    if isinstance(change, VersionChange) and change.author_id == h.author_id:
+                        found.append((change, Origin(device_id, name, part_name, index,
+                                                     section_key)))
     return found
 
 
@@ -129,9 +143,28 @@ def _prepare(desk: Desk, recovery_key: RecoveryKey, reason: str, share: Share | 
     return _Ready(opened, reader, team_id, verify_keys, publics, names), reason
 
 
+# For a handover from the share (peerdesk/services/leavers.py): the same checks before anything
+# on the share is read (who may use the recovery key, the key, a reason), then share and keys.
+Ready = _Ready
+prepare = _prepare
+
+
+def open_record(v: VersionChange, reader: str, key: RecoveryKey) -> Record:
+    """One version from the share opened with the recovery key: write ``note_opening``
+    first."""
+    return _open(v, reader, key)
+
+
 def _read(ready: _Ready, device_id: str, key: RecoveryKey) -> list[VersionChange]:
+    return [v for v, _ in read_with_origins(ready, device_id, key)]
+
+
+def read_with_origins(ready: _Ready, device_id: str,
+                      key: RecoveryKey) -> list[tuple[VersionChange, Origin]]:
+    """Every version a device sent to the share that the recovery key's sections hold, with
+    where each was found. Its signatures are checked; nothing is opened."""
     try:
-        return fmt.boundary(lambda: _versions(
+        return fmt.boundary(lambda: _opened(
             ready.share, device_id, team_id=ready.team_id, verify_keys=ready.verify_keys,
             reader=ready.reader, key=key))
     except fmt.Tampered as exc:
@@ -161,7 +194,7 @@ def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason
         raise InvalidInput("That is not a device id (a device's folder name on the team share).")
     progress(0, 0, "Checking your duty, the reason and the recovery key")
     ready, reason = _prepare(desk, recovery_key, reason, share, "this device's records", lanes)
-    reader, publics = ready.reader, ready.publics
+    reader = ready.reader
     progress(0, 0, "Reading that device's files on the team share")
     versions = _read(ready, device_id, recovery_key)
     newest: dict[str, VersionChange] = {}
@@ -172,25 +205,32 @@ def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason
     if not newest:
         raise NotFound("Nothing that device sent to the team share opens with the recovery key "
                        "(written before the policy named it, or by an older PeerDesk).")
-    recovery_public = recovery.public_bytes(recovery_key)
     out = []
     chosen = sorted(newest.values(), key=lambda c: c.hlc)
     for done, v in enumerate(chosen):
         progress(done, len(chosen), "Opening the records, each logged first")
-        context = f"peerdesk/break-glass/v1|{v.record_id}|{desk.user.id}"
-        author_public = publics.get(v.author_id)
-        for_author = (governance.seal_reason(reason, author_public, context)
-                      if author_public else "")
         # Logged before it is opened; the author and the coordinators hear of it through the
         # team share at this computer's next sync.
-        for_ig = governance.seal_reason(reason, recovery_public, context)
-        detail = (f"role={desk.user.role.value}; from-share={device_id}; "
-                  f"author={v.author_id}; kind={v.kind.value}; for-ig={for_ig}; "
-                  f"for-author={for_author}")
-        lanes.db(partial(desk.note, audit.BREAK_GLASS, v.record_id, detail))
+        note_opening(desk, ready, v, device_id, recovery_key, reason, lanes=lanes)
         out.append(_open(v, reader, recovery_key))
     progress(len(chosen), len(chosen), "Done")
     return out
+
+
+def note_opening(desk: Desk, ready: _Ready, v: VersionChange, device_id: str,
+                 recovery_key: RecoveryKey, reason: str, *, extra: str = "",
+                 lanes: Lanes = INLINE) -> None:
+    """The break-glass entry written before a version from the share is opened with the
+    recovery key: the reason sealed for IG and for the record's author. ``extra``: more
+    ``; name=value`` fields (a handover names the peer it is for: she is told too)."""
+    context = f"peerdesk/break-glass/v1|{v.record_id}|{desk.user.id}"
+    author_public = ready.publics.get(v.author_id)
+    for_author = (governance.seal_reason(reason, author_public, context)
+                  if author_public else "")
+    for_ig = governance.seal_reason(reason, recovery.public_bytes(recovery_key), context)
+    detail = (f"role={desk.user.role.value}; from-share={device_id}; author={v.author_id}; "
+              f"kind={v.kind.value}; for-ig={for_ig}; for-author={for_author}{extra}")
+    lanes.db(partial(desk.note, audit.BREAK_GLASS, v.record_id, detail))
 
 
 def subject_access(desk: Desk, person_id: str, *, recovery_key: RecoveryKey, reason: str,

@@ -19,20 +19,28 @@ Each step can be run again: one already done changes nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from peerdesk import dates
+from peerdesk.crypto import payload
+from peerdesk.crypto.recovery import RecoveryKey
 from peerdesk.domain import Account, Kind, Role
-from peerdesk.errors import NotAllowed, NotFound
-from peerdesk.services import governance, retention
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound
+from peerdesk.lanes import INLINE, Lanes
+from peerdesk.services import fromshare, governance, handover, igrecovery, retention
 from peerdesk.services.desk import Desk
-from peerdesk.store import records
+from peerdesk.store import records, settings
 from peerdesk.store.models import RecordRow
 from peerdesk.sync import certs
+from peerdesk.sync import format as fmt
+from peerdesk.sync.changes import VersionChange
+from peerdesk.sync.share import Share
 
 if TYPE_CHECKING:
     from peerdesk.services.vault import Vault
@@ -126,7 +134,8 @@ def _marked(her: Account, day: date | None, removed: bool) -> Item:
 
 
 def _people(desk: Desk, her: Account) -> list[Item]:
-    """One item per person she registered whose record is on this computer."""
+    """One item per person she registered that this computer knows of: her person records
+    held here, and those found on the team share with the recovery key (``people_on_share``)."""
     on_leave = set(leaving_days(desk.vault))
     active_peers = {a.id: a.name for a in desk.vault.accounts()
                     if a.active and a.role is Role.PEER and a.id not in on_leave
@@ -141,17 +150,34 @@ def _people(desk: Desk, her: Account) -> list[Item]:
             .order_by(r.created_at, r.id)))
         supported = {pid: [active_peers[i] for i in records.readers(conn, pid)
                            if i in active_peers] for pid in ids}
-    if not ids:
-        where = ("You have registered no one on this computer." if desk.user.id == her.id else
-                 "None of her person records is on this computer: they are on her own "
-                 "computer, or on the team share, where the trust recovery key opens them.")
-        return [Item(PERSON, "Her people", desk.user.id == her.id, where)]
+        on_share = [i for i in json.loads(settings.get(conn, _people_key(her.id)) or "[]")
+                    if i not in supported]
+    given = fromshare.people_given(desk, her.id)
+    for pid in on_share:
+        supported[pid] = [active_peers[given[pid]]] if given.get(pid) in active_peers else []
+    if not supported:
+        if desk.user.id == her.id:
+            return [Item(PERSON, "Her people", True,
+                         "You have registered no one on this computer.")]
+        return [Item(PERSON, "Her people", False,
+                     "None of her person records is on this computer: they are on her own "
+                     "computer, or on the team share, where the trust recovery key opens them.",
+                     f"peerdesk user leaver-people {_quoted(her.name)} --recovery-key FILE "
+                     "--reason TEXT")]
     out = []
-    for pid in ids:
+    for pid, peers in supported.items():
         name = f"{labels[pid]} ({pid[:8]})" if labels.get(pid) else f"Person {pid[:8]}"
-        peers = supported[pid]
         if peers:
-            out.append(Item(PERSON, name, True, f"Supported by {', '.join(peers)}.",
+            how = " from the team share" if pid in on_share else ""
+            out.append(Item(PERSON, name, True, f"Supported by {', '.join(peers)}{how}.",
+                            subject=pid))
+        elif pid in on_share:
+            out.append(Item(PERSON, name, False,
+                            "Not handed over yet: choose a peer, and record the person's "
+                            "agreement. Her laptop is not needed: the trust recovery key "
+                            "opens her records on the team share.",
+                            f"peerdesk user leaver-hand-over {_quoted(her.name)} {pid} --to PEER "
+                            "--agreed-by 'WHO, HOW' --recovery-key FILE --reason TEXT",
                             subject=pid))
         else:
             out.append(Item(PERSON, name, False,
@@ -190,3 +216,142 @@ def _retention(desk: Desk, her: Account, today: date) -> list[Item]:
                           "Nothing of hers is due for disposal"
                           + (f"; the first review is on {dates.day(later)}." if later else ".")))
     return items
+
+
+# -- her laptop never comes back: her people handed over from the team share ------------------
+
+@dataclass(frozen=True)
+class Found:
+    """One person she registered, as the team share holds them."""
+
+    id: str
+    label: str
+    handed_to: str  # the peer's name, if handed over from this computer already
+
+
+def _people_key(leaver_id: str) -> str:
+    return f"leaver_people/{leaver_id}"  # the ids of her people found on the share (no names)
+
+
+def _hers(ready: igrecovery.Ready, leaver_id: str, key: RecoveryKey,
+          ) -> list[tuple[VersionChange, igrecovery.Origin]]:
+    """Every version she sent to the share that the recovery key's sections hold, from every
+    device folder (her lost laptop's among them); nothing opened."""
+    devices = sorted(e.name for e in ready.share.list(fmt.DEVICES)
+                     if e.kind == "dir" and fmt.DEVICE_NAME.fullmatch(e.name))
+    return [(v, o) for d in devices for v, o in igrecovery.read_with_origins(ready, d, key)
+            if v.author_id == leaver_id and v.ciphertext is not None
+            and any(w.reader_id == ready.reader for w in v.keys)]
+
+
+def _leaver(desk: Desk, name_or_id: str) -> Account:
+    her = _standing(desk, name_or_id).account
+    if her.role is not Role.PEER or her.status not in (certs.ACTIVE, certs.REMOVED):
+        raise InvalidInput(f"{her.name} supports no one: only a peer's people are handed over.")
+    return her
+
+
+def people_on_share(desk: Desk, name_or_id: str, *, recovery_key: RecoveryKey, reason: str,
+                    share: Share | None = None, lanes: Lanes = INLINE) -> list[Found]:
+    """The people she registered, from the team share with the trust recovery key: each
+    person record is opened (break-glass, audited before it is opened, told to her and the
+    coordinators) so the coordinator knows whom to ask for their agreement. Long (share I/O).
+    Their ids are kept here for her checklist; their names are not. Database steps go to
+    ``lanes``."""
+    her = lanes.db(partial(_leaver, desk, name_or_id))
+    ready, reason = igrecovery.prepare(desk, recovery_key, reason, share, "her people's records",
+                                       lanes)
+    newest: dict[str, tuple[VersionChange, igrecovery.Origin]] = {}
+    for v, o in _hers(ready, her.id, recovery_key):
+        if v.kind is Kind.PERSON and (v.record_id not in newest
+                                      or v.hlc > newest[v.record_id][0].hlc):
+            newest[v.record_id] = (v, o)
+    given = lanes.db(partial(fromshare.people_given, desk, her.id))
+    names = {a.id: a.name for a in lanes.db(desk.vault.accounts)}
+    out = []
+    for v, o in sorted(newest.values(), key=lambda p: p[0].hlc):
+        if v.tombstone:
+            continue
+        igrecovery.note_opening(desk, ready, v, o.device, recovery_key, reason, lanes=lanes)
+        label = str(igrecovery.open_record(v, ready.reader, recovery_key).fields.get("label")
+                    or "")
+        out.append(Found(v.record_id, label, names.get(given.get(v.record_id, ""), "")))
+    lanes.db(partial(_keep_people, desk, her.id, [f.id for f in out]))
+    return out
+
+
+def _keep_people(desk: Desk, leaver_id: str, ids: list[str]) -> None:
+    with desk.vault.store.begin() as conn:
+        settings.put(conn, _people_key(leaver_id), json.dumps(ids))
+
+
+@dataclass(frozen=True)
+class Handed:
+    person_id: str
+    to: str
+    records: int
+    versions: int
+
+
+def hand_over_from_share(desk: Desk, name_or_id: str, person_id: str, to: str, *,
+                         agreed_by: str, recovery_key: RecoveryKey, reason: str,
+                         agreed_on: date | None = None, diaries: bool = False,
+                         share: Share | None = None, lanes: Lanes = INLINE) -> Handed:
+    """Her laptop is gone: one of her people handed over to ``to`` from this (a coordinator's
+    or administrator's) computer, with the person's agreement, through the trust recovery
+    key. Break-glass: a reason, one audit entry per record before its keys are touched, told
+    to her, the coordinators and the new peer. What moves is what ``handover.hand_over``
+    moves, as keys only (``fromshare``): the new peer's computer reads the leaver's own signed
+    files. Long (share I/O): run it off the UI thread, its database steps on ``lanes``. Run
+    again, it gives the keys again."""
+    today = dates.today(desk.vault.clock())
+    agreed_on = agreed_on or today
+    handover.check(handover.HANDOVER, agreed_by, agreed_on, None, today)
+    her = lanes.db(partial(_leaver, desk, name_or_id))
+    target = lanes.db(partial(desk.vault.account, to))
+    if target.id == her.id or target.role is not Role.PEER or not target.active \
+            or target.id in lanes.db(partial(leaving_days, desk.vault)):
+        raise InvalidInput(f"{target.name} cannot take on her people: choose another peer "
+                           "support worker whose account is active and who is not leaving.")
+    ready, reason = igrecovery.prepare(desk, recovery_key, reason, share, "her records", lanes)
+    public = ready.publics.get(target.id)
+    if public is None:
+        raise NotFound(f"{target.name}'s account is not on this computer yet: sync, then try "
+                       "again.")
+    moves = handover.moves_for(diaries=diaries)
+    kinds = handover.moving_kinds(moves)
+    moving = [(v, o) for v, o in _hers(ready, her.id, recovery_key)
+              if v.kind in kinds and (v.record_id == person_id or v.person_id == person_id)]
+    if not any(v.record_id == person_id and v.kind is Kind.PERSON for v, _ in moving):
+        raise NotFound("None of her person records on the team share has that id (or it "
+                       "was written before the trust recovery key was set).")
+    sections: dict[tuple[str, str, str, int], int] = {}
+    refs: list[fromshare.Section] = []
+    versions = []
+    extra = f"; {fromshare.HANDOVER_TO}={target.id}"
+    for rid in sorted({v.record_id for v, _ in moving}):
+        mine = [(v, o) for v, o in moving if v.record_id == rid]
+        newest = max(mine, key=lambda p: p[0].hlc)
+        # Written before any of this record's keys is touched.
+        igrecovery.note_opening(desk, ready, newest[0], newest[1].device, recovery_key,
+                                reason, extra=extra, lanes=lanes)
+        for v, o in mine:
+            where = (o.device, o.file, o.part, o.index)
+            if where not in sections:
+                sections[where] = len(refs)
+                refs.append(fromshare.Section(o.device, o.file, o.part, o.index, o.key))
+            wrap = next(w for w in v.keys if w.reader_id == ready.reader)
+            versions.append((v.record_id, v.vid, sections[where], payload.rewrap_with_key(
+                recovery_key, ready.reader, v.record_id, v.vid, wrap.wrapped, target.id,
+                public)))
+    release = fromshare.Release(her.id, person_id, target.id, desk.user.id, agreed_by.strip(),
+                                agreed_on.isoformat(), tuple(moves), tuple(refs),
+                                tuple(versions))
+    person, found_at = next((v, o) for v, o in moving if v.record_id == person_id)
+    # The release rides on one more break-glass entry for the person record: it reaches the
+    # new peer (and, unreadable to them, her and the coordinators) at this computer's next
+    # sync, as an audit notice.
+    igrecovery.note_opening(desk, ready, person, found_at.device, recovery_key, reason,
+                            extra=f"{extra}; {fromshare.RELEASE}="
+                                  f"{fromshare.seal(release, public)}", lanes=lanes)
+    return Handed(person_id, target.name, len({v.record_id for v, _ in moving}), len(versions))

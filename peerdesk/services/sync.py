@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from peerdesk.domain import Kind, Record, Role
 from peerdesk.errors import EnvironmentProblem, InvalidInput, NotAllowed, PeerDeskError
 from peerdesk.lanes import INLINE, Lanes
 from peerdesk.progress import CancelToken, Progress
+from peerdesk.services import fromshare
 from peerdesk.services.desk import Desk
 from peerdesk.services.vault import Vault
 from peerdesk.store import records, settings
@@ -281,6 +282,9 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
         _failed(vault, lanes, "failed", str(exc))
         raise
 
+    # A handover from the share for this peer (her leaving colleague's laptop is gone).
+    taken = fromshare.take_in(desk, share, lanes)
+
     def done() -> None:
         _record(vault, "synced", "")
         with vault.store.begin() as conn:
@@ -291,7 +295,8 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
                                 f"quarantined={result.quarantined}",
                          sign=desk.keys.sign)
     lanes.db(done)
-    return _report(result)
+    report = _report(result)
+    return replace(report, problems=report.problems + taken.refused) if taken.refused else report
 
 
 def _failed(vault: Vault, lanes: Lanes, state: str, detail: str) -> None:

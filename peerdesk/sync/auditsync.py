@@ -143,11 +143,19 @@ def _publish_notices(ctx: Run, *, team_id: str, user_id: str,
         readers = dict(coordinators)
         if author is not None and author.cert is not None and not author.problem:
             readers[entry.record_author_id] = author.cert.receive_public
+        # A handover made from the share (peerdesk/services/fromshare.py): the new peer too.
+        to = standings.get(_named(entry.detail).get("handover-to", ""))
+        if to is not None and to.cert is not None and not to.problem:
+            readers[to.account.id] = to.cert.receive_public
         ctx.share.write(
             f"{auditheads.FOLDER}/{auditnotices.name(ctx.device_id, user_id, entry.seq)}",
             auditnotices.build(entry, team_id=team_id, device_id=ctx.device_id,
                                author_id=user_id, readers=sorted(readers.items()), sign=sign))
         ctx.db(partial(settings.put, key=NOTICES_PUBLISHED, value=str(entry.seq)))
+
+
+def _named(detail: str) -> dict[str, str]:
+    return dict(p.split("=", 1) for p in detail.split("; ") if "=" in p)
 
 
 def _open(data: bytes, item: heads.Listed, *, team_id: str, user_id: str, keys: UserKeys,

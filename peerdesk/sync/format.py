@@ -294,7 +294,14 @@ def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
                   keys: UserKeys) -> list[dict[str, Any]]:
     """Every entry in the sections this reader holds a key for; others are skipped unread.
     Call only after the signature was checked."""
-    entries: list[dict[str, Any]] = []
+    return [e for _index, _key, items in keyed_sections(signed, h, reader_id, keys)
+            for e in items]
+
+
+def keyed_sections(signed: dict[str, Any], h: Header, reader_id: str,
+                   keys: UserKeys) -> list[tuple[int, bytes, list[dict[str, Any]]]]:
+    """(index, section key, entries) of each section this reader holds a key for."""
+    out = []
     sections = field(signed, "sections", list)
     own_suite = envelope.OWNER_SUITE if reader_id == h.author_id else envelope.HPKE_SUITE
     for index, section in enumerate(sections):
@@ -311,18 +318,27 @@ def open_sections(signed: dict[str, Any], h: Header, reader_id: str,
                 break
             except DecryptionFailed:
                 continue  # someone else's
-        if key is None:
-            continue
-        try:
-            plain = aead.open_(key, unb64(section.get("body")),
-                               aad=_section_aad(h, index))
-        except DecryptionFailed:
-            raise Tampered("it cannot be decrypted") from None
-        items = load(plain)
-        if not isinstance(items, list) or not all(isinstance(e, dict) for e in items):
-            raise Tampered("its content cannot be read")
-        entries.extend(items)
-    return entries
+        if key is not None:
+            out.append((index, key, open_section(signed, h, index, key)))
+    return out
+
+
+def open_section(signed: dict[str, Any], h: Header, index: int,
+                 key: bytes) -> list[dict[str, Any]]:
+    """The entries of one section, with its key (given by whoever held a wrap of it: see
+    peerdesk/services/leavers.py). Call only after the signature was checked."""
+    sections = field(signed, "sections", list)
+    if not 0 <= index < len(sections) or not isinstance(sections[index], dict):
+        raise Tampered("a section is damaged")
+    try:
+        plain = aead.open_(key, unb64(sections[index].get("body")),
+                           aad=_section_aad(h, index))
+    except DecryptionFailed:
+        raise Tampered("it cannot be decrypted") from None
+    items = load(plain)
+    if not isinstance(items, list) or not all(isinstance(e, dict) for e in items):
+        raise Tampered("its content cannot be read")
+    return items
 
 
 @dataclass(frozen=True)

@@ -4,21 +4,31 @@ signed mark, and her checklist says what is done and what remains, from the data
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import x25519
+from sqlalchemy import select
 
+from peerdesk import audit
+from peerdesk.crypto import envelope
 from peerdesk.domain import Kind
-from peerdesk.errors import InvalidInput, NotAllowed
-from peerdesk.services import handover, leavers, membership, sync
+from peerdesk.errors import InvalidInput, NotAllowed, NotFound, NotSharedWithYou
+from peerdesk.services import Desk, fromshare, handover, leavers, membership, sync
 from peerdesk.services.desk import sign_in
-from peerdesk.sync import certs
+from peerdesk.store.models import AuditRow
+from peerdesk.sync import certs, changes
 from peerdesk.sync import format as fmt
-from tests.conftest import PASSPHRASE, run_cli
-from tests.helpers.team import Team
-from tests.integration import test_handover
+from tests.conftest import PASSPHRASE, find_marker, run_cli
+from tests.helpers.team import Team, diary, team_on
+from tests.integration import test_handover, test_recovery_on_share
+from tests.integration.test_handover import CRISIS
 
 team = test_handover.team  # the fixture: Ida, Grace, Amira (a1, a2), Tom (t1)
+key = test_recovery_on_share.key  # the fixture: the trust recovery key, in the machine policy
 LAST_DAY = date.today() + timedelta(days=14)
 
 
@@ -141,3 +151,168 @@ def test_the_checklist_from_the_command_line(team: Team) -> None:
     items = json.loads(run_cli(office, "--user", "Grace", "user", "leaver-checklist", "Amira",
                                "--json").out)["items"]
     assert [i["step"] for i in items] == ["marked", "person", "kept", "dispose", "removed"]
+
+
+# -- her laptop never comes back ----------------------------------------------------------------
+
+REASON = "Amira has left and her laptop was not returned; Jo's support moves to Tom."
+
+
+@pytest.fixture(params=["folder", "samba"])
+def gone(request: pytest.FixtureRequest, tmp_path: Path,
+         key: x25519.X25519PrivateKey) -> Iterator[Team]:
+    """Ida, Grace (office), Amira (a1, a2) and Tom (t1), on a share folder and on real Samba;
+    the machine policy names the trust recovery key."""
+    made = team_on(request, tmp_path)
+    made.join("t1", "Tom", "peer")
+    yield made
+    made.close()
+
+
+def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
+        gone: Team, key: x25519.X25519PrivateKey) -> None:
+    team = gone
+    amira, a2, grace, tom = (team.desks[d] for d in ("a1", "a2", "office", "t1"))
+    jo = amira.add(Kind.PERSON, {"label": "Jo", "admission_ward": "Willow"})
+    plan = amira.add(Kind.CRISIS_PLAN, CRISIS, person_id=jo.id)
+    amira.update(plan.id, {"sections": CRISIS["sections"] | {"helps": "A walk."}})
+    seen = amira.add(Kind.DIARY, diary("Jo talked about going home."), person_id=jo.id)
+    sam = amira.add(Kind.PERSON, {"label": "Sam"})
+    reflection = amira.add(Kind.REFLECTION, {
+        "when": "2026-03-14", "boundary_area": "sharing_lived_experience",
+        "what_happened": "Jo reminded me of my own admission."})
+    amira.share(reflection.id, "Grace")
+    team.sync_all()
+    team.vaults["a1"].close()  # her laptop never comes back
+    del team.desks["a1"]
+    _mark(team, "Amira", LAST_DAY)
+    team.sync("office", "t1", "a2")
+
+    # The office holds none of her people; the checklist says how to find them.
+    [people] = [i for i in leavers.checklist(grace, "Amira").items if i.step == leavers.PERSON]
+    assert not people.done and "leaver-people" in people.next
+    # Break-glass rules first: a peer cannot, a reason is needed, only the policy's key.
+    with pytest.raises(NotAllowed):
+        leavers.people_on_share(tom, "Amira", recovery_key=key, reason=REASON)
+    with pytest.raises(InvalidInput, match="Say why"):
+        leavers.people_on_share(grace, "Amira", recovery_key=key, reason="left")
+    with pytest.raises(NotAllowed, match="not the trust recovery key"):
+        leavers.hand_over_from_share(grace, "Amira", jo.id, "Tom", agreed_by="Jo",
+                                     recovery_key=x25519.X25519PrivateKey.generate(),
+                                     reason=REASON)
+    with pytest.raises(InvalidInput, match="agreement"):
+        leavers.hand_over_from_share(grace, "Amira", jo.id, "Tom", agreed_by="  ",
+                                     recovery_key=key, reason=REASON)
+    found = leavers.people_on_share(grace, "Amira", recovery_key=key, reason=REASON)
+    assert [(f.id, f.label) for f in found] == [(jo.id, "Jo"), (sam.id, "Sam")]
+    listed = leavers.checklist(grace, "Amira")
+    assert [(i.subject, i.done) for i in listed.items if i.step == leavers.PERSON] == [
+        (jo.id, False), (sam.id, False)]
+
+    handed = leavers.hand_over_from_share(grace, "Amira", jo.id, "Tom",
+                                          agreed_by="Jo, on the phone to Grace",
+                                          recovery_key=key, reason=REASON)
+    assert (handed.records, handed.versions) == (2, 3)  # Jo, and both versions of her plan
+    by_person = {i.subject: i for i in leavers.checklist(grace, "Amira").items
+                 if i.step == leavers.PERSON}
+    assert by_person[jo.id].done and "Tom" in by_person[jo.id].detail
+    assert not by_person[sam.id].done and "leaver-hand-over" in by_person[sam.id].next
+
+    # Grace's next sync carries it; Tom's computer reads Amira's own signed files.
+    team.sync("office", "t1")
+    assert [p.id for p in tom.records(Kind.PERSON)] == [jo.id]
+    assert tom.get(jo.id).fields["admission_ward"] == "Willow"
+    history = tom.history(plan.id)
+    assert [v.author_id for v in history] == [amira.user.id] * 2
+    assert history[-1].fields["sections"]["helps"] == "A walk."
+    # Jo did not agree to her diaries moving; Amira's reflection never moves.
+    for record in (seen, reflection):
+        with pytest.raises((NotFound, NotSharedWithYou)):
+            tom.get(record.id)
+    assert not find_marker(team.root / "t1", "reminded me of my own admission")
+    # Tom was told, as the author and coordinators are.
+    assert any(e.action == "handover-received" for e in _trail(tom))
+
+    # Amira's account is removed; her other laptop's later writes are refused everywhere.
+    ida = sign_in(team.vaults["office"], "Ida", PASSPHRASE)
+    membership.remove(ida, "Amira")
+    sync.run_sync(ida)
+    ida.lock()
+    late = a2.add(Kind.DIARY, diary("AFTER-REMOVAL about Jo"), person_id=jo.id)
+    with pytest.raises(NotAllowed, match="removed from the team"):
+        team.sync("a2")
+    team.sync("office", "t1")
+    with pytest.raises((NotFound, NotSharedWithYou)):
+        tom.get(late.id)
+    assert {a.name: a.status for a in tom.vault.accounts()}["Amira"] == "removed"
+
+    # Nothing about Jo is lost: Tom carries on her crisis plan, on his own computer.
+    mine = handover.continue_plan(tom, plan.id)
+    tom.update(mine.id, {"sections": dict(mine.fields["sections"]) | {
+        "contacts": "Tom, Monday to Friday."}})
+    team.sync("t1")
+    assert [v.author_id for v in handover.lineage(tom, mine.id)] == [amira.user.id] * 2 + [
+        tom.user.id] * 2
+    later = tom.add(Kind.DIARY, diary("First meeting with Jo as her peer."), person_id=jo.id)
+    assert later.person_id == jo.id
+
+    # Sam too, then her checklist is done on the coordinator's computer.
+    leavers.hand_over_from_share(grace, "Amira", sam.id, "Tom", agreed_by="Sam, in person",
+                                 recovery_key=key, reason=REASON)
+    done = leavers.checklist(grace, "Amira")
+    assert done.remaining == 0, [i for i in done.items if not i.done]
+    team.sync("office", "t1")
+    assert {p.id for p in tom.records(Kind.PERSON)} == {jo.id, sam.id}
+
+
+def _trail(desk: Desk) -> list[Any]:
+    with desk.vault.store.begin() as conn:
+        return list(conn.execute(select(AuditRow.__table__)))
+
+
+def test_a_release_that_gives_more_than_may_move_moves_nothing(
+        team: Team, key: x25519.X25519PrivateKey) -> None:
+    """A coordinator cannot use a handover to give the new peer a leaver's reflection: Tom's
+    computer takes in only the leaver's own signed versions that move, and says why not."""
+    amira, grace, tom = team.desks["a1"], team.desks["office"], team.desks["t1"]
+    jo = amira.add(Kind.PERSON, {"label": "Jo"})
+    reflection = amira.add(Kind.REFLECTION, {
+        "when": "2026-03-14", "boundary_area": "sharing_lived_experience",
+        "what_happened": "Jo reminded me of my own admission."})
+    amira.share(reflection.id, "Grace")  # for supervision: Grace holds its key
+    team.sync_all()
+    device = team.vaults["a1"].device_id
+    tom_public = tom.keys.public().receive
+    for path in sorted((Path(team.location) / "devices" / device).glob("*.pdk")):
+        signed, _ = fmt.parse_doc(path.read_bytes(), "changeset")
+        h = fmt.read_header(signed)
+        for index, section_key, entries in fmt.keyed_sections(signed, h, grace.user.id,
+                                                              grace.keys):
+            for entry in entries:
+                change = changes.from_wire(entry)
+                if isinstance(change, changes.VersionChange) \
+                        and change.record_id == reflection.id:
+                    found = (path.name, index, section_key, change)
+    name, index, section_key, change = found
+    [wrap] = [w for w in change.keys if w.reader_id == grace.user.id]
+    content = envelope.unwrap(wrap.suite, wrap.wrapped, own=grace.keys.own,
+                              receive_key=grace.keys.receive_key,
+                              context=envelope.wrap_context(reflection.id, change.vid,
+                                                            grace.user.id))
+    forged = fromshare.Release(
+        amira.user.id, jo.id, tom.user.id, grace.user.id, "Jo", date.today().isoformat(),
+        ("person", "journey", "plans"),
+        (fromshare.Section(device, name, "", index, section_key),),
+        ((reflection.id, change.vid, 0, envelope.wrap_for_reader(
+            tom_public, content, context=envelope.wrap_context(reflection.id, change.vid,
+                                                               tom.user.id))),))
+    grace.note(audit.BREAK_GLASS, jo.id,
+               f"role=coordinator; from-share={device}; author={amira.user.id}; kind=person; "
+               f"handover-to={tom.user.id}; release={fromshare.seal(forged, tom_public)}")
+    team.sync("office")
+    [report] = team.sync("t1")
+    assert any("could not be taken in" in p and "does not move" in p for p in report.problems)
+    with pytest.raises((NotFound, NotSharedWithYou)):
+        tom.get(reflection.id)
+    assert tom.records(Kind.PERSON) == []
+    assert team.sync("t1")[0].problems == ()  # said once
