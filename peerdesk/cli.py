@@ -996,13 +996,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "what is done and what remains for a member who is leaving")
     p.add_argument("name")
     p = command(users, "leaver-people", cmd_user_leaver_people,
-                "coordinator or admin: a leaver's people, from the team share with the trust "
+                "IG duty holder: a leaver's people, from the team share with the trust "
                 "recovery key (break-glass: audited, she and the coordinators are told)")
     p.add_argument("name")
     p.add_argument("--recovery-key", required=True, metavar="FILE")
     p.add_argument("--reason", required=True)
     p = command(users, "leaver-hand-over", cmd_user_leaver_hand_over,
-                "coordinator or admin: hand one of a leaver's people to another peer from the "
+                "IG duty holder: hand one of a leaver's people to another peer from the "
                 "team share with the trust recovery key, when her laptop is gone")
     p.add_argument("name")
     p.add_argument("person", metavar="PERSON", help="the person's id (user leaver-people)")

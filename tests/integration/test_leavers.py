@@ -191,9 +191,14 @@ def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
     # The office holds none of her people; the checklist says how to find them.
     [people] = [i for i in leavers.checklist(grace, "Amira").items if i.step == leavers.PERSON]
     assert not people.done and "leaver-people" in people.next
-    # Break-glass rules first: a peer cannot, a reason is needed, only the policy's key.
+    # Break-glass rules first: only with the information governance duty, a reason, the
+    # policy's key.
     with pytest.raises(NotAllowed):
         leavers.people_on_share(tom, "Amira", recovery_key=key, reason=REASON)
+    with pytest.raises(NotAllowed, match="information governance"):
+        leavers.people_on_share(grace, "Amira", recovery_key=key, reason=REASON)
+    team.grant_ig("Grace")
+    team.sync("office")
     with pytest.raises(InvalidInput, match="Say why"):
         leavers.people_on_share(grace, "Amira", recovery_key=key, reason="left")
     with pytest.raises(NotAllowed, match="not the trust recovery key"):
@@ -280,6 +285,7 @@ def test_a_release_that_gives_more_than_may_move_moves_nothing(
         "when": "2026-03-14", "boundary_area": "sharing_lived_experience",
         "what_happened": "Jo reminded me of my own admission."})
     amira.share(reflection.id, "Grace")  # for supervision: Grace holds its key
+    team.grant_ig("Grace")
     team.sync_all()
     device = team.vaults["a1"].device_id
     tom_public = tom.keys.public().receive
