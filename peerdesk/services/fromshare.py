@@ -147,6 +147,7 @@ def _version_ref(item: Any, sections: int) -> tuple[str, str, int, bytes]:
 class TakenIn:
     people: int = 0  # handovers taken in here now
     refused: tuple[str, ...] = ()  # one sentence each
+    changed: frozenset[str] = frozenset()  # the records taken in (an open desk reads them)
 
 
 def _taken_key(user_id: str) -> str:
@@ -164,10 +165,11 @@ def take_in(desk: Desk, share: Share, lanes: Lanes = INLINE) -> TakenIn:
     if desk.user.role is not Role.PEER:
         return TakenIn()
     rows, standings = lanes.db(partial(_pending, desk))
-    people, refused = 0, []
+    people, refused, changed = 0, [], set()
     for row in rows:
         try:
-            people += fmt.boundary(partial(_take, desk, share, row, standings, lanes))
+            changed |= fmt.boundary(partial(_take, desk, share, row, standings, lanes))
+            people += 1
         except ShareUnavailable:
             break  # tried again at the next sync
         except (fmt.Tampered, DecryptionFailed, FileTooLarge) as exc:
@@ -175,7 +177,7 @@ def take_in(desk: Desk, share: Share, lanes: Lanes = INLINE) -> TakenIn:
                            f"nothing: {exc}.")
             lanes.db(partial(_refused, desk, row))
         lanes.db(partial(_taken, desk, row))
-    return TakenIn(people, tuple(refused))
+    return TakenIn(people, tuple(refused), frozenset(changed))
 
 
 def _pending(desk: Desk) -> tuple[list[Any], dict[str, certs.Standing]]:
@@ -206,7 +208,7 @@ def _taken(desk: Desk, row: Any) -> None:
 
 
 def _take(desk: Desk, share: Share, row: Any, standings: dict[str, certs.Standing],
-          lanes: Lanes) -> int:
+          lanes: Lanes) -> set[str]:
     if row.actor_id not in governance.ig_holders(desk.vault):
         raise fmt.Tampered("whoever made it does not hold the information governance duty")
     release = open_(_fields(row.detail).get(RELEASE, ""), desk, row.record_id)
@@ -220,7 +222,7 @@ def _take(desk: Desk, share: Share, row: Any, standings: dict[str, certs.Standin
     found = _versions(share, release, desk.user.id, team_id=team_id,
                       key=leaver.cert.verify_public, cut=cut)
     lanes.db(partial(_keep, desk, release, found, row))
-    return 1
+    return {c.record_id for c in found.values()}
 
 
 def _team_and_cut(desk: Desk, leaver_id: str) -> tuple[str, dict[str, int] | None]:

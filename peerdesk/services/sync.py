@@ -296,7 +296,10 @@ def run_sync(desk: Desk, *, location: str | None = None, share: Share | None = N
                          sign=desk.keys.sign)
     lanes.db(done)
     report = _report(result)
-    return replace(report, problems=report.problems + taken.refused) if taken.refused else report
+    if not (taken.refused or taken.changed):
+        return report
+    return replace(report, problems=report.problems + taken.refused,
+                   changed=None if report.changed is None else report.changed | taken.changed)
 
 
 def _failed(vault: Vault, lanes: Lanes, state: str, detail: str) -> None:

@@ -223,8 +223,10 @@ def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
     assert by_person[jo.id].done and "Tom" in by_person[jo.id].detail
     assert not by_person[sam.id].done and "leaver-hand-over" in by_person[sam.id].next
 
-    # Grace's next sync carries it; Tom's computer reads Amira's own signed files.
-    team.sync("office", "t1")
+    # Grace's next sync carries it; Tom's computer reads Amira's own signed files, and his
+    # open desk is told which records to read again.
+    _, at_tom = team.sync("office", "t1")
+    assert {jo.id, plan.id} <= (at_tom.changed or frozenset())
     assert [p.id for p in tom.records(Kind.PERSON)] == [jo.id]
     assert tom.get(jo.id).fields["admission_ward"] == "Willow"
     history = tom.history(plan.id)
