@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from peerdesk import dates
+from peerdesk import dates, search
 from peerdesk.domain import Kind
 from peerdesk.services import Vault
 from peerdesk.services.desk import sign_in as open_desk
@@ -64,6 +64,8 @@ def test_the_desk_shows_before_every_record_is_read_and_fills_in_behind_it(
     qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
     settle(qtbot)
     assert len(page.rows) == DIARIES + 2
+    # The words folded while reading (decrypted text) are not kept once all is read.
+    assert search._token_words.cache_info().currsize == 0
     assert page.diary_model.total() == DIARIES and page.plans_model.total() == 1
     assert all(r.person == "Jo" for r in page.diary_model.rows())
     assert {i.what for i in page.work_model.items()} == {ItemKind.FIRST_MEETING,
