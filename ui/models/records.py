@@ -72,6 +72,10 @@ class RecordTableModel(QAbstractTableModel):
         self._indexing: CancelToken | None = None
         self._index_now = False
         self._edits = 0  # counts every change of _all (an index made before is out of date)
+        # Sorted by a column other than the rows' own order: _all in that order with its
+        # numbers in the index, made on a worker once, so a key does not sort what it found.
+        self._ordered: tuple[tuple[str, bool], list[Row], array[int]] | None = None
+        self._ordering: CancelToken | None = None
 
     # -- Qt model API ---------------------------------------------------------------------
 
@@ -210,13 +214,46 @@ class RecordTableModel(QAbstractTableModel):
                 self._make_index()
                 return
             self._index, self._slots, self._extra = index, array("l", range(index.size)), []
+            self._ordered = None
         self._starter(job, done, token)  # type: ignore[arg-type]
 
     def _drop_index(self) -> None:
         if self._indexing is not None:
             self._indexing.cancel()
         self._index, self._slots, self._extra, self._indexing = None, array("l"), [], None
+        self._ordered = None
         self._edits += 1
+
+    def _order_id(self) -> tuple[str, bool] | None:
+        if self._sort is None:
+            return None
+        column, order = self._sort
+        return self._columns[column], order == Qt.SortOrder.DescendingOrder
+
+    def _make_order(self, wanted: tuple[str, bool]) -> None:
+        """_all in the order asked for, with its numbers in the index (on a worker)."""
+        if self._starter is None or self._index is None:
+            return
+        if self._ordering is not None:
+            self._ordering.cancel()
+        rows, slots, edits, index = list(self._all), self._slots[:], self._edits, self._index
+        key, down = COLUMNS[wanted[0]][2], wanted[1]
+        token = self._ordering = CancelToken()
+
+        def job() -> tuple[list[Row], array[int]]:
+            number = {id(r): n for r, n in zip(rows, slots, strict=True)}
+            token.check()
+            ordered = sorted_in_steps(rows, key=key, reverse=down)
+            token.check()
+            return ordered, array("l", [number[id(r)] for r in ordered])
+
+        def done(made: tuple[list[Row], array[int]]) -> None:
+            if self._ordering is not token:
+                return
+            self._ordering = None
+            if edits == self._edits and index is self._index and self._order_id() == wanted:
+                self._ordered = (wanted, *made)
+        self._starter(job, done, token)  # type: ignore[arg-type]
 
     def set_filter(self, text: str) -> None:
         """Show only the rows with every word typed. With a worker (``search_with``) the rows
@@ -246,14 +283,14 @@ class RecordTableModel(QAbstractTableModel):
             return
         token = self._searching = CancelToken()
         index = self._index
-        if index is not None:  # a snapshot: saves change these while the worker reads
-            rows, slots, extra = list(self._all), self._slots[:], list(self._extra)
+        if index is not None:
+            rows, slots, extra, order, plain = self._from_index(index, order)
 
         def job() -> Found:
             if index is None:
                 found = _found(base, terms, order, token)
             else:
-                found = _found_in(index, rows, slots, extra, terms, order, token)
+                found = _found_in(index, rows, slots, extra, terms, order, token, plain=plain)
             return found, _diff(old, found[:SHOW_FIRST], token)
 
         def done(result: Found) -> None:
@@ -265,6 +302,23 @@ class RecordTableModel(QAbstractTableModel):
                 return
             self._apply(terms, result)
         self._starter(job, done, token)
+
+    def _from_index(self, index: search.WordIndex,
+                    order: tuple[Callable[[Row], str], bool] | None,
+                    ) -> tuple[list[Row], array[int], list[Row],
+                               tuple[Callable[[Row], str], bool] | None, bool]:
+        """What a search from the index reads: a snapshot (saves change these while the
+        worker reads), already in the order asked for if it was made (``_make_order``)."""
+        rows, slots, extra = list(self._all), self._slots[:], list(self._extra)
+        plain = not extra and len(slots) == index.size  # row n of _all is number n
+        wanted = self._order_id()
+        if order is not None and wanted is not None:
+            if self._ordered is not None and self._ordered[0] == wanted:
+                _, rows, slots = self._ordered
+                return rows, slots, extra, None, False
+            if self._ordering is None:
+                self._make_order(wanted)  # for the next keys
+        return rows, slots, extra, order, plain
 
     def _apply(self, terms: list[str], result: Found) -> None:
         self._terms = terms
@@ -290,6 +344,7 @@ class RecordTableModel(QAbstractTableModel):
         rid = row.record.id
         self._generation += 1
         self._edits += 1
+        self._ordered = None
         at = _find(self._all, rid)
         if at is not None:
             del self._all[at]
@@ -324,6 +379,7 @@ class RecordTableModel(QAbstractTableModel):
         """One row gone (deleted, erased): taken out, nothing else moves."""
         self._generation += 1
         self._edits += 1
+        self._ordered = None
         at = _find(self._all, record_id)
         if at is not None:
             del self._all[at]
@@ -475,12 +531,13 @@ def _found(base: Sequence[Row], terms: list[str],
 
 def _found_in(index: search.WordIndex, rows: list[Row], slots: array[int], extra: list[Row],
               terms: list[str], order: tuple[Callable[[Row], str], bool] | None,
-              token: CancelToken) -> list[Row]:
+              token: CancelToken, *, plain: bool) -> list[Row]:
     """What ``_found`` gives, from the index: ``rows`` (in the list's order) are numbered
-    by ``slots`` in the index, or past its end in ``extra``, read as they are."""
+    by ``slots`` in the index, or past its end in ``extra``, read as they are. ``plain``:
+    row n is number n (nothing saved or gone since the index was made)."""
     flags = index.find(terms, token)
     token.check()
-    if not extra and len(slots) == index.size:  # nothing saved or gone since: row n is n
+    if plain:
         out = list(compress(rows, flags))
     else:
         flags += bytes(search.matches(r.haystack, terms) for r in extra)
