@@ -447,3 +447,44 @@ def test_a_changed_list_of_earlier_roles_fails_both_checks() -> None:
     doc = json.loads(v["demotion"])
     doc["signed"]["roles"][0]["until"][v["devices"][0]] = 99  # more of her stream kept
     _refused_both_ways(doc, v["admin_public"])
+
+
+def test_an_ig_duty_is_remade_by_hand_and_hostile_variants_are_refused() -> None:
+    v, a = load("ig_duty.json"), load("account_secrets.json")
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"peerdesk test vector|administrator").digest())
+    signed = independent_check(v["granted"], "account", v["admin_public"])
+    assert (signed["format"], signed["role"], signed["duties"]) == (5, "coordinator", ["ig"])
+    # Written out from the docs ("Accounts", "Duties"), signed without PeerDesk.
+    by_hand = {"team": v["team"], "id": a["account_id"], "name": "Amira", "role": "coordinator",
+               "created": "2026-03-02T10:30:00", "receive_public": base64.b64encode(
+                   bytes.fromhex(a["receive_public"])).decode(),
+               "verify_public": base64.b64encode(bytes.fromhex(a["verify_public"])).decode(),
+               "issued": "2026-06-01T09:00:00", "status": "active", "serial": 6,
+               "issuer": v["admin_id"], "kdf": a["kdf"],
+               "secrets": base64.b64encode(bytes.fromhex(a["secrets"])).decode(),
+               "duties": ["ig"], "format": 5, "kind": "account"}
+
+    def sealed(body: dict[str, Any]) -> bytes:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        sig = admin.sign(b"peerdesk/account/v1|" + canonical.encode())
+        return json.dumps({"signed": body, "sig": base64.b64encode(sig).decode()},
+                          sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+    assert sealed(by_hand).decode() == v["granted"]
+    assert certs.parse(v["granted"].encode()).duties == {certs.IG}
+    # Signed by the administrator, and still refused as damaged: what the field may say is
+    # checked, not only who signed it.
+    for change in ({"duties": []}, {"duties": ["ig", "ig"]}, {"duties": ["caldicott"]},
+                   {"duties": "ig"}, {"format": 4}, {"role": "peer"},
+                   {"status": "removed"}):
+        with pytest.raises(fmt.Tampered):
+            certs.parse(sealed(by_hand | change))
+    # Without the field, format 5 reads as a certificate with no duty; a changed list fails
+    # the signature both ways.
+    assert certs.parse(sealed({k: w for k, w in by_hand.items() if k != "duties"})).duties \
+        == frozenset()
+    doc = json.loads(v["granted"])
+    doc["signed"]["duties"] = []
+    del doc["signed"]["duties"]
+    _refused_both_ways(doc, v["admin_public"])

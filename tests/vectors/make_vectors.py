@@ -133,6 +133,19 @@ def role_change(acct: dict[str, str | int]) -> dict[str, object]:
             "promotion": promotion.decode()}
 
 
+def ig_duty(acct: dict[str, str | int]) -> dict[str, object]:
+    """A coordinator given the information governance duty: her certificate (format 5) with
+    ``duties: ["ig"]``, signed by an administrator."""
+    admin = ed25519.Ed25519PrivateKey.from_private_bytes(seed("administrator"))
+    team = "0e9d8c7b-6a59-4837-a625-143f2e1d0c0b"
+    admin_id = "a0a0a0a0-b1b1-4c2c-8d3d-e4e4e4e4e4e4"
+    granted = certs.issue(amira(acct), team_id=team, role=Role.COORDINATOR, status="active",
+                          serial=6, issuer_id=admin_id, sign=admin.sign,
+                          now=datetime(2026, 6, 1, 9, 0), duties=frozenset({certs.IG}))
+    return {"team": team, "admin_id": admin_id, "admin_public": raw_public(admin).hex(),
+            "granted": granted.decode()}
+
+
 def audit_head(acct: dict[str, str | int]) -> dict[str, object]:
     """A device's signed audit head (docs/sync-protocol.md, "Audit heads"), signed by the
     account that synced there."""
@@ -289,6 +302,7 @@ def main() -> None:
                                            "utf-8")
     (HERE / "succession.json").write_text(json.dumps(succession_steps(acct), indent=2) + "\n",
                                           "utf-8")
+    (HERE / "ig_duty.json").write_text(json.dumps(ig_duty(acct), indent=2) + "\n", "utf-8")
 
 
 if __name__ == "__main__":
