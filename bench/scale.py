@@ -334,6 +334,8 @@ def measure_size(base: Path, count: int) -> dict[str, str]:
             _spread([u["rss_unlocked_mib"] for u in uis], "MB") + " (target <= 300 MB)")
         rows["RSS after the lock (window closed)"] = _spread(
             [u["rss_locked_mib"] for u in uis], "MB")
+        rows["longest UI stall, lock"] = (
+            _spread([u["lock_stall_ms"] for u in uis], "ms") + " (target <= 100 ms)")
         rows["search index: everything read -> made (a search reads every row until then)"] = (
             _spread([u["index_s"] for u in uis], "s", digits=2))
         rows["RSS with the search index made"] = _spread(
