@@ -16,7 +16,9 @@ One runner is made by the app (or a test) and passed to the windows that need it
 A worker never calls into Qt: it puts what finished on a queue and writes one byte to a socket
 the UI thread watches (QSocketNotifier). Every call into PySide from a worker thread (emitting a
 signal, asking for the current QThread) goes through shiboken's table of wrappers, which the UI
-thread changes all the time; the database thread crashed there now and then.
+thread changes all the time; the database thread crashed there now and then. For the same
+reason Python's cycle collector runs only on the UI thread while a runner has workers
+(``ui.collector``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QThread, QTimer
 
 from peerdesk.errors import Cancelled, TimedOut
 from peerdesk.progress import CancelToken
+from ui.collector import UiThreadCollector
 
 Callback = Callable[[Any], None]
 SWITCH_INTERVAL_S = 0.0005
@@ -203,6 +206,7 @@ class TaskRunner(QObject):
         self._db: _DbThread | None = None
         self._stopped = False
         self._io = _IoWorkers(self._ran, io_threads)
+        self._collector = None if inline else UiThreadCollector(self)
         if not inline:
             # The UI thread takes the interpreter lock back at every call from Qt into Python
             # (each cell painted, each event filtered), and each time waits until a busy
@@ -317,6 +321,12 @@ class TaskRunner(QObject):
             self._db.jobs.put(None)
             self._db.wait(msecs)
             self._db = None
+        if self._collector is not None:
+            # A job left running on the I/O lane must not collect Qt wrappers on its thread:
+            # automatic collection comes back only if none is.
+            with self._idle:
+                quiet = self._pending == 0
+            self._collector.stop(automatic_again=quiet)
 
 
 def _close_wake(notifier: QSocketNotifier, *ends: socket.socket) -> None:

@@ -6,10 +6,14 @@ share hangs, only an I/O thread waits. The reachability probe is an I/O task wit
 
 from __future__ import annotations
 
+import gc
+import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from peerdesk.domain import Kind
 from peerdesk.errors import TimedOut
@@ -107,3 +111,30 @@ def test_after_stop_no_job_starts_a_database_thread_again(qtbot) -> None:  # typ
     runner.db.start(lambda: ran.append(3))
     qtbot.wait(100)
     assert ran == [1] and runner._db is None and runner.wait_idle(1_000)
+
+
+def _closed_window(freed_on: list[int]) -> None:
+    window = QWidget()
+    QPushButton("Close", window)
+    window.leave = lambda: window.close()  # type: ignore[attr-defined]  # a cycle
+    weakref.finalize(window, lambda: freed_on.append(threading.get_ident()))
+
+
+def test_qt_objects_in_garbage_cycles_are_freed_on_the_ui_thread(qtbot, runner: TaskRunner) -> None:  # type: ignore[no-untyped-def]
+    """A closed window holding a lambda that points back at it is a garbage cycle; Python's
+    collector, left automatic, frees it on whichever thread allocates next, and the database
+    lane decrypting a vault allocates a great deal. Freed there, the window's wrapper is
+    destroyed off the UI thread (PeerDesk crashed in shiboken that way, in the database
+    thread). It must be freed on the UI thread."""
+    freed_on: list[int] = []
+    _closed_window(freed_on)
+    assert not gc.isenabled()  # while a runner has workers: collected on the UI thread only
+
+    # Only the database lane allocates until it is done: the UI thread waits, collecting nothing.
+    runner.db.start(lambda: len([{"row": [i]} for i in range(200_000)]))
+    assert runner.wait_idle(WAIT_MS)
+    assert freed_on == []
+    young = [[] for _ in range(gc.get_threshold()[0] * 2)]  # the UI thread allocates: due now
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=WAIT_MS)  # the collector's next turn
+    del young
+    assert freed_on == [threading.get_ident()]

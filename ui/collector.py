@@ -1,0 +1,66 @@
+"""Python's cycle collector, run on the UI thread only.
+
+Left automatic, the collector runs on whichever thread happens to allocate past a threshold.
+When that is a worker (the database lane decrypting a vault allocates a great deal) and the
+garbage it finds includes a cycle holding a Qt wrapper (a closed dialog and the lambdas
+connected to its buttons), shiboken destroys the wrapper on the worker while the UI thread
+changes the same table of wrappers: the app crashed that way, at random, in the database
+thread. While a task runner with worker threads exists, automatic collection is off and the
+three generations are collected here, on the UI thread, when their counts pass the same
+thresholds (as Anki, OpenCue and GitFourchette do). Reference counting, which frees almost
+everything, is untouched.
+
+The check runs often, so each young collection stays as small as an automatic one would be
+(a worker holds the interpreter lock whichever thread collects). A full collection walks
+every object, a long walk with a large vault open; Python itself does one only when the
+survivors have grown by a quarter, which cannot be asked for here, so one is done at most
+every ``FULL_EVERY_S`` seconds instead.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from typing import ClassVar
+
+from PySide6.QtCore import QObject, QTimer
+
+CHECK_MS = 100
+FULL_EVERY_S = 30.0
+
+
+class UiThreadCollector(QObject):
+    _alive: ClassVar[int] = 0
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        self._last_full = time.monotonic()
+        if UiThreadCollector._alive == 0:
+            gc.disable()
+        UiThreadCollector._alive += 1
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+        self._timer.start(CHECK_MS)
+
+    def check(self) -> None:
+        young, middle, old = gc.get_count()
+        first, second, third = self.thresholds
+        if young <= first:
+            return
+        if middle < second:
+            gc.collect(0)
+        elif old < third or time.monotonic() - self._last_full < FULL_EVERY_S:
+            gc.collect(1)
+        else:
+            gc.collect(2)
+            self._last_full = time.monotonic()
+
+    def stop(self, *, automatic_again: bool = True) -> None:
+        """The runner is closing: automatic collection again once no collector is left, if no
+        worker is still running."""
+        if self._timer.isActive():
+            self._timer.stop()
+            UiThreadCollector._alive -= 1
+            if UiThreadCollector._alive == 0 and automatic_again:
+                gc.enable()
