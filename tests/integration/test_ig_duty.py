@@ -24,6 +24,7 @@ from peerdesk.store.db import DB_NAME
 from peerdesk.sync import format as fmt
 from tests.conftest import CliResult, run_cli
 from tests.helpers.recovery import trust_key
+from tests.helpers.samba import SMB_PASSWORD, SMB_USER
 from tests.helpers.team import Team, team_on
 
 REASON = "Amira has left and her laptop was never returned; Jo's plan is due for review."
@@ -144,16 +145,24 @@ def test_an_older_peerdesk_leaves_a_certificate_with_a_duty_where_it_is(
 
 # -- through the command line: a database edit grants nothing ----------------------------------
 
-def _cli_office(tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
+@pytest.fixture(params=["folder", pytest.param("samba", marks=pytest.mark.smb)])
+def cli_office(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
+    """The office PC through the command line (Ida, Amira, Grace) and a share: a folder, or the
+    real Samba server (its password given to each CLI child in its environment)."""
     trust = trust_key(tmp_path)
     env, key_file = trust.env, trust.file
+    location = str(tmp_path / "share")
+    if request.param == "samba":
+        samba = request.getfixturevalue("samba")
+        location = f"smb://127.0.0.1:{samba.port}/share/ig-{tmp_path.name}"
+        env |= {"PEERDESK_SHARE_USERNAME": SMB_USER, "PEERDESK_SHARE_PASSWORD": SMB_PASSWORD}
     office = tmp_path / "office"
     assert run_cli(office, "init", env=env).code == 0
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Grace", "coordinator")):
         assert run_cli(office, "user", "add", name, "--role", role, env=env).code == 0
     for name in ("Amira", "Grace"):
         assert run_cli(office, "--user", "Ida", "user", "approve", name, env=env).code == 0
-    made = run_cli(office, "--user", "Ida", "share", "init", str(tmp_path / "share"), env=env)
+    made = run_cli(office, "--user", "Ida", "share", "init", location, env=env)
     assert made.code == 0, made.err
     return office, env, key_file
 
@@ -164,8 +173,9 @@ def _recover(office: Path, env: dict[str, str], key_file: Path, who: str,
                    str(key_file), "--reason", REASON, env=env)
 
 
-def test_a_duty_written_into_the_database_grants_nothing(tmp_path: Path) -> None:
-    office, env, key_file = _cli_office(tmp_path)
+def test_a_duty_written_into_the_database_grants_nothing(
+        cli_office: tuple[Path, dict[str, str], Path]) -> None:
+    office, env, key_file = cli_office
     added = run_cli(office, "--user", "Amira", "person", "add", "--label", "Jo", env=env)
     assert added.code == 0 and run_cli(office, "--user", "Amira", "sync", env=env).code == 0
     with sqlite3.connect(office / DB_NAME) as conn:
