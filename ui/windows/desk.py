@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -44,6 +45,7 @@ from peerdesk.services import (
     governance,
     igrecovery,
     journey,
+    leavers,
     membership,
     papers,
     resources,
@@ -85,6 +87,7 @@ from ui.windows.cowriting import CoWritingWindow
 from ui.windows.dialogs import LockableDialog, PlanCopyDialog, VersionsDialog
 from ui.windows.editor import RecordEditor, Snapshot
 from ui.windows.handover import HandoverDialog
+from ui.windows.leavers import LeaverDialog, LeaverJobs
 from ui.windows.pages import ListPage, PeoplePage, TodayPage, fit_columns
 from ui.windows.recovery import RecoveryPage
 from ui.windows.resources_page import PackJobs, ResourcePackPage
@@ -669,9 +672,43 @@ class DeskPage(QWidget):
             reissue=lambda: membership.reissue(self._live()),
             ig_holders=lambda: governance.ig_holders(vault),
             set_ig=lambda who, grant: (membership.grant_ig if grant else membership.revoke_ig)(
-                self._live(), who))
+                self._live(), who),
+            leaving=self._leaver)
         page.refresh()
         return page
+
+    def _leaver(self, account: Account) -> LeaverDialog:
+        """Her leaver's checklist; the recovery-key steps run on the I/O lane, their
+        database steps on the database lane."""
+        desk, lanes, who = self._live(), self.runner.lanes, account.id
+        admin = desk.user.role is Role.ADMIN
+
+        def find(key_file: Path, secret: str, reason: str) -> list[leavers.Found]:
+            key = governance.load_recovery_key(key_file, secret)
+            return leavers.people_on_share(desk, who, recovery_key=key, reason=reason,
+                                           lanes=lanes)
+
+        def hand_over(person: str, to: str, agreed_by: str, agreed_on: date, diaries: bool,
+                      key_file: Path, secret: str, reason: str) -> leavers.Handed:
+            key = governance.load_recovery_key(key_file, secret)
+            return leavers.hand_over_from_share(
+                desk, who, person, to, agreed_by=agreed_by, agreed_on=agreed_on,
+                diaries=diaries, recovery_key=key, reason=reason, lanes=lanes)
+
+        jobs = LeaverJobs(
+            checklist=lambda: leavers.checklist(desk, who),
+            mark=(lambda day: membership.mark_leaving(desk, who, day)) if admin else None,
+            remove=(lambda: membership.remove(desk, who)) if admin else None,
+            find=find, hand_over=hand_over)
+        peers = [(a.id, a.name) for a in self.accounts
+                 if a.role is Role.PEER and a.active and a.id != who]
+        dialog = LeaverDialog(account, peers, jobs, run=self._run_dialog,
+                              run_io=self._run_io_either, parent=self)
+        self._keep(dialog)
+        return dialog
+
+    def _run_dialog(self, fn: Callable[[], Any], on_success: Callable[[Any], None]) -> None:
+        self._run(fn, on_success)
 
     def _check_ig_duty(self) -> None:
         """The recovery section is shown while her signed certificate carries the IG duty

@@ -12,20 +12,18 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from peerdesk.domain import Account, Role
-from ui.widgets.common import heading, muted
+from ui.widgets.common import heading, muted, row_table
 from ui.widgets.reflow import FlowLayout
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
@@ -47,6 +45,7 @@ class TeamPage(QWidget):
                  reissue: Callable[[], list[str]] | None = None,
                  ig_holders: Callable[[], frozenset[str]] = frozenset,
                  set_ig: Callable[[str, bool], Account] | None = None,
+                 leaving: Callable[[Account], Any] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts, self._approve, self._set_role, self._remove = (
@@ -55,6 +54,7 @@ class TeamPage(QWidget):
         self._carrying_keys, self._reissue = carrying_keys, reissue
         self._run, self._me = run, me
         self._ig_holders, self._set_ig = ig_holders, set_ig
+        self._leaving = leaving
         self.ig: frozenset[str] = frozenset()
         self.shown: list[Account] = []
         self.root: str | None = None
@@ -64,13 +64,7 @@ class TeamPage(QWidget):
             "Someone added at this computer waits here until you approve them; only then can "
             "they sync or be shared with. Each decision is signed with your key and reaches "
             "every computer at your next sync."))
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setAccessibleName("Team members")
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        self.table = row_table(HEADERS, "Team members")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # The role can carry "· information governance": never cut short.
         self.table.horizontalHeader().setSectionResizeMode(
@@ -99,6 +93,11 @@ class TeamPage(QWidget):
         self.ig_button.setMinimumWidth(self.ig_button.sizeHint().width() + metrics
                                        .horizontalAdvance("Take away ") - metrics
                                        .horizontalAdvance("Give "))
+        self.leaving_button = QPushButton("Leaving…")
+        self.leaving_button.setAccessibleDescription(
+            "Her last day, and her leaver's checklist: her people handed over, what retention "
+            "keeps, her account removed")
+        self.leaving_button.clicked.connect(self._leaving_selected)
         self.remove_button = QPushButton("Remove from team…")
         self.remove_button.clicked.connect(self._remove_selected)
         self.hand_over_button = QPushButton("Make root administrator…")
@@ -111,7 +110,7 @@ class TeamPage(QWidget):
             "removed from the team")
         self.take_over_button.clicked.connect(self._take_over_root)
         for w in (self.role, self.approve_button, self.role_button, self.ig_button,
-                  self.remove_button,
+                  self.leaving_button, self.remove_button,
                   self.hand_over_button, self.take_over_button):
             buttons.addWidget(w)
         layout.addLayout(buttons)
@@ -179,6 +178,9 @@ class TeamPage(QWidget):
                                     and a.id != self.root)
         self.remove_button.setEnabled(a is not None and a.status != "removed"
                                       and a.id != self._me and a.id != self.root)
+        self.leaving_button.setVisible(self._leaving is not None)
+        self.leaving_button.setEnabled(a is not None and a.role is Role.PEER
+                                       and a.status in {"active", "removed"})
         holds = a is not None and a.id in self.ig
         self.ig_button.setVisible(self._set_ig is not None)
         self.ig_button.setText("Take away the IG duty" if holds else "Give the IG duty")
@@ -244,6 +246,11 @@ class TeamPage(QWidget):
         self._run(lambda: set_ig(a.id, grant),
                   self._done(f"{a.name} {'now holds' if grant else 'no longer holds'} the "
                              "information governance duty. Sync to tell the other computers."))
+
+    def _leaving_selected(self) -> None:
+        a = self.current()
+        if a is not None and self._leaving is not None:
+            self._leaving(a)
 
     def _remove_selected(self) -> None:
         a = self.current()
