@@ -139,24 +139,21 @@ def test_a_mistyped_passphrase_when_joining_leaves_the_team_ready_to_sign_in(
                     timeout=SYNC_MS)
 
 
-def test_a_sync_that_brings_one_record_reads_that_record_and_changes_its_rows_only(
-        qtbot, make_shell, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """Reading the whole vault again after every sync that brought something cost a large
-    vault seconds of work each time: only what the sync changed is read again."""
-    a2 = team.desks["a2"]
-    older = [a2.add("diary", diary(f"Week {n}: a walk by the canal.", f"2026-02-{n + 1:02d}T10:00"))
-             for n in range(25)]
+def _ward_pc_open(qtbot, make_shell, team: Team, *, diaries: int) -> ShellWindow:  # type: ignore[no-untyped-def]
+    """Amira's ward PC (a1), after a sync, opened in the app and synced once more there."""
     team.sync("a2", "a1")
     team.vaults.pop("a1").close()  # the ward PC's folder is opened by the app now
     team.desks.pop("a1")
     shell = make_shell(team.root / "a1")
     sign_in(qtbot, shell)
-    page = shell.desk_page
-    assert page is not None
-    qtbot.waitUntil(lambda: len(_diaries(shell)) == 25, timeout=SYNC_MS)
+    assert shell.desk_page is not None
+    qtbot.waitUntil(lambda: len(_diaries(shell)) == diaries, timeout=SYNC_MS)
     qtbot.waitUntil(lambda: _status(shell).startswith("Synced"), timeout=SYNC_MS)
+    return shell
 
-    # Every version decrypted for the desk from here on is counted.
+
+def _decrypted_from_now(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The record of every version decrypted for the desk from here on."""
     opened: list[str] = []
     open_version = reading.open_version
 
@@ -164,6 +161,19 @@ def test_a_sync_that_brings_one_record_reads_that_record_and_changes_its_rows_on
         opened.append(sealed.record_id)
         return open_version(keys, user_id, sealed, *args)
     monkeypatch.setattr(reading, "open_version", counted)
+    return opened
+
+
+def test_a_sync_that_brings_one_record_reads_that_record_and_changes_its_rows_only(
+        qtbot, make_shell, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Reading the whole vault again after every sync that brought something cost a large
+    vault seconds of work each time: only what the sync changed is read again."""
+    a2 = team.desks["a2"]
+    older = [a2.add("diary", diary(f"Week {n}: a walk by the canal.", f"2026-02-{n + 1:02d}T10:00"))
+             for n in range(25)]
+    shell = _ward_pc_open(qtbot, make_shell, team, diaries=25)
+    page = shell.desk_page
+    opened = _decrypted_from_now(monkeypatch)
     resets: list[str] = []
     for name, model in page._lists().items():
         model.modelReset.connect(lambda name=name: resets.append(name))
@@ -180,3 +190,24 @@ def test_a_sync_that_brings_one_record_reads_that_record_and_changes_its_rows_on
     assert len(page.rows) == 25 and page.diary_model.total() == 25
     assert "Week 3: a walk by the canal." not in {r.summary for r in page.diary_model.rows()}
     assert resets == []  # each list changed those two rows where they stand
+
+
+def test_a_person_renamed_elsewhere_has_the_new_name_on_each_of_their_rows_after_a_sync(
+        qtbot, make_shell, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    a2 = team.desks["a2"]
+    jo = a2.add("person", {"label": "Jo"})
+    for n in range(6):
+        a2.add("diary", diary(f"Week {n}: the allotment.", f"2026-02-{n + 1:02d}T10:00"),
+               person_id=jo.id)
+    shell = _ward_pc_open(qtbot, make_shell, team, diaries=6)
+    page = shell.desk_page
+    opened = _decrypted_from_now(monkeypatch)
+    a2.update(jo.id, {"label": "Jo Bright"})
+    team.sync("a2")
+    qtbot.mouseClick(page.sync_status.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: {r.person for r in page.diary_model.rows()} == {"Jo Bright"},
+                    timeout=SYNC_MS)
+    qtbot.waitUntil(lambda: not page.reading, timeout=SYNC_MS)
+    assert opened == [jo.id]  # the person read again, not her diaries
+    assert [r.person for r in page.people_model.rows()] == ["Jo Bright"]
+    assert page.diary_model.total() == 6

@@ -136,6 +136,8 @@ class Loaded:
 WHOLE_LOAD = 3_000
 FIRST_BATCH = 1_000
 BATCH = 4_000
+# Rows a sync changed that each list changes one by one (more: the lists are worked out again).
+ROW_BY_ROW = 50
 
 
 @dataclass(frozen=True)
@@ -981,13 +983,49 @@ class DeskPage(QWidget):
     def _took_in(self, got: tuple[list[Row], set[str], set[str], TodayCells | None]) -> None:
         rows, gone, shared, cells = got
         self.shared_ids = shared
-        for row in rows:
-            self._upsert_row(row, today=False)
         gone &= set(self.rows)
-        if gone:
-            self._drop_rows(gone, today=False)
         if cells is not None:
             self.work_model.set_cells(cells)
+        renamed = {r.record.id for r in rows if r.record.kind is Kind.PERSON
+                   and r.record.id in self.rows and self.rows[r.record.id].person != r.person}
+        if renamed or len(rows) + len(gone) > ROW_BY_ROW:
+            self._take_in_at_once(rows, gone, renamed)
+            return
+        # At 100,000 rows a list finds and changes one row in tens of milliseconds: each row
+        # changes in its own turn of the event loop, so the window answers in between.
+        steps: list[Callable[[], None]] = [partial(self._put_row, row, today=False)
+                                           for row in rows]
+        if gone:
+            steps.append(partial(self._drop_rows, gone, today=False))
+        steps.append(self._took_in_shown)
+
+        def step() -> None:
+            if self.desk is not None:
+                steps.pop(0)()
+                if steps:
+                    QTimer.singleShot(0, self, step)
+        step()
+
+    def _take_in_at_once(self, rows: list[Row], gone: set[str], renamed: set[str]) -> None:
+        """Many rows changed, or a person renamed (their name is on each of their rows): the
+        desk's rows change here, and every list is worked out again on a worker and shown one
+        list per turn, as after reading."""
+        self._edits += 1
+        self._touched |= {r.record.id for r in rows} | gone
+        for row in rows:
+            self.rows[row.record.id] = row
+            if row.record.kind is Kind.PERSON:
+                self._people[row.record.id] = row.person
+        for rid in gone:
+            self.rows.pop(rid, None)
+            self._people.pop(rid, None)
+        for r in [r for r in self.rows.values() if r.record.person_id in renamed]:
+            self.rows[r.record.id] = make_row(r.record, self._people, self.authors)
+        self._reading = True  # a sync meanwhile is taken in after this
+        self._relist()
+        self._took_in_shown()
+
+    def _took_in_shown(self) -> None:
         self._show_drafts()
         self._person_selected()
         _refresh_figures(self.pages.currentWidget())
@@ -1061,20 +1099,18 @@ class DeskPage(QWidget):
             self.banner.clear()
 
     def _upsert(self, record: Record) -> None:
-        self._upsert_row(make_row(record, self._people, self.authors))
-        self._show_drafts()
-        self._person_selected()
-
-    def _upsert_row(self, row: Row, *, today: bool = True) -> None:
-        old = self.rows.get(row.record.id)
-        renamed = row.record.kind is Kind.PERSON and (old is None or old.person != row.person)
-        self._put_row(row, today=today)
-        about = [r for r in self.rows.values() if r.record.person_id == row.record.id] \
+        old = self.rows.get(record.id)
+        renamed = record.kind is Kind.PERSON and (
+            old is None or old.person != record.fields.get("label"))
+        self._put_row(make_row(record, self._people, self.authors))
+        about = [r for r in self.rows.values() if r.record.person_id == record.id] \
             if renamed else []
         if about:  # a renamed person: their label shows on their rows too (rare: all again)
             for r in about:
                 self.rows[r.record.id] = make_row(r.record, self._people, self.authors)
             self.refresh()
+        self._show_drafts()
+        self._person_selected()
 
     def _person_selected(self, *_: object) -> None:
         page = self._built.get("People I support")
