@@ -15,8 +15,9 @@ Python keeps it: the first round, which compiles it, is shown apart. Then one ru
     python -m bench startup            (or: python -m bench.startup [--runs N] [--before DIR])
 
 ``--before DIR`` adds ``python main.py`` from another checkout (say, main before a change;
-it must print the same mark, as every commit since this bench's first-paint mark does) to the
-same rounds, so a change is measured before and after side by side.
+it must print the same mark, as every commit since this bench's first-paint mark does), and
+its frozen build if it has one in dist/, to the same rounds, so a change is measured before
+and after side by side.
 """
 
 from __future__ import annotations
@@ -164,6 +165,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             before = Path(args[args.index("--before") + 1]).resolve()
             commands["before: python main.py"] = [sys.executable, str(before / "main.py"),
                                                   *app_args]
+            before_frozen = before / FROZEN.relative_to(ROOT)
+            if before_frozen.exists():
+                commands["before: frozen build"] = [str(before_frozen), *app_args]
         if FROZEN.exists():
             commands["frozen build"] = [str(FROZEN), *app_args]
         with x_display(env) as where:
