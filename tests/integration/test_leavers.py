@@ -4,6 +4,7 @@ signed mark, and her checklist says what is done and what remains, from the data
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from peerdesk.store.models import AuditRow
 from peerdesk.sync import certs, changes
 from peerdesk.sync import format as fmt
 from tests.conftest import PASSPHRASE, find_marker, run_cli
+from tests.helpers.recovery import KEY_PASSPHRASE
 from tests.helpers.team import Team, diary, team_on
 from tests.integration import test_handover, test_recovery_on_share
 from tests.integration.test_handover import CRISIS
@@ -324,3 +326,43 @@ def test_a_release_that_gives_more_than_may_move_moves_nothing(
         tom.get(reflection.id)
     assert tom.records(Kind.PERSON) == []
     assert team.sync("t1")[0].problems == ()  # said once
+
+
+def test_a_leavers_people_handed_over_through_the_command_line(
+        key: x25519.X25519PrivateKey, team: Team, tmp_path: Path) -> None:
+    """The same from the coordinator's command line, each step run twice: the second changes
+    nothing the new peer can tell."""
+    amira, tom = team.desks["a1"], team.desks["t1"]
+    jo = amira.add(Kind.PERSON, {"label": "Jo"})
+    plan = amira.add(Kind.CRISIS_PLAN, CRISIS, person_id=jo.id)
+    team.grant_ig("Grace")
+    team.sync_all()
+    team.vaults["a1"].close()  # her laptop never comes back
+    del team.desks["a1"]
+    team.vaults["office"].close()
+    office = team.root / "office"
+    trust = {"PEERDESK_POLICY": os.environ["PEERDESK_POLICY"],
+             "PEERDESK_RECOVERY_PASSPHRASE": KEY_PASSPHRASE}
+    as_grace = ("--user", "Grace", "user")
+    with_key = ("--recovery-key", str(tmp_path / "trust-recovery.pem"), "--reason", REASON)
+    for already in ("", "\thanded over to Tom"):
+        found = run_cli(office, *as_grace, "leaver-people", "Amira", *with_key, env=trust)
+        assert found.code == 0, found.err
+        assert found.out.strip() == f"{jo.id}\tJo{already}"
+        handed = run_cli(office, *as_grace, "leaver-hand-over", "Amira", jo.id, "--to", "Tom",
+                         "--agreed-by", "Jo, on the phone to Grace", *with_key, env=trust)
+        assert handed.code == 0, handed.err
+        assert handed.out.startswith("Handed over to Tom: 2 records (2 versions)")
+    shown = run_cli(office, "--user", "Grace", "user", "leaver-checklist", "Amira")
+    assert f"[done] Person {jo.id[:8]}: Supported by Tom from the team share." in shown.out
+    no_reason = run_cli(office, *as_grace, "leaver-hand-over", "Amira", jo.id, "--to", "Tom",
+                        "--agreed-by", "Jo", "--recovery-key",
+                        str(tmp_path / "trust-recovery.pem"), "--reason", "gone", env=trust)
+    assert no_reason.code != 0 and no_reason.err.startswith("peerdesk: Say why")
+    assert run_cli(office, "--user", "Grace", "sync", env=trust).code == 0
+    [report] = team.sync("t1")
+    assert report.problems == ()
+    assert [p.id for p in tom.records(Kind.PERSON)] == [jo.id]
+    assert tom.get(plan.id).fields["sections"] == CRISIS["sections"]
+    trail = [e for e in _trail(tom) if e.action == "handover-received"]
+    assert len(trail) == 2 and not any("refused" in e.detail for e in trail)
