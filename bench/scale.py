@@ -334,6 +334,15 @@ def measure_size(base: Path, count: int) -> dict[str, str]:
             _spread([u["rss_unlocked_mib"] for u in uis], "MB") + " (target <= 300 MB)")
         rows["RSS after the lock (window closed)"] = _spread(
             [u["rss_locked_mib"] for u in uis], "MB")
+        if "sync_one_read" in uis[0]:
+            rows["a sync brought one record: read again, rows changed"] = (
+                f"{_spread([u['sync_one_read'] for u in uis], 'records')}, "
+                f"{_spread([u['sync_one_ms'] for u in uis], 'ms')}, longest UI stall "
+                f"{_spread([u['sync_one_stall_ms'] for u in uis], 'ms')}")
+            rows["every record read again (a sync that does not say what changed)"] = (
+                f"{_spread([u['read_all_read'] for u in uis], 'records')}, "
+                f"{_spread([u['read_all_s'] for u in uis], 's', digits=2)}, longest UI "
+                f"stall {_spread([u['read_all_stall_ms'] for u in uis], 'ms')}")
         rows["longest UI stall, lock"] = (
             _spread([u["lock_stall_ms"] for u in uis], "ms") + " (target <= 100 ms)")
         rows["search index: everything read -> made (a search reads every row until then)"] = (

@@ -40,6 +40,13 @@ FIGURES: list[Figure] = [
     ("RSS after the lock (window closed)", lambda r: r["rss_locked_mib"], "MB", 0),
     ("longest UI stall, lock (target <= 100 ms)", lambda r: r["lock_stall_ms"], "ms", 0),
     ("search as you type: longest UI stall", lambda r: r["search_stall_ms"], "ms", 0),
+    ("a sync brought one record: records decrypted", lambda r: r["sync_one_read"], "", 0),
+    ("a sync brought one record: its rows changed after", lambda r: r["sync_one_ms"], "ms", 0),
+    ("a sync brought one record: longest UI stall", lambda r: r["sync_one_stall_ms"], "ms", 0),
+    ("every record read again (as after every such sync before): records decrypted",
+     lambda r: r["read_all_read"], "", 0),
+    ("every record read again: done after", lambda r: r["read_all_s"], "s", 2),
+    ("every record read again: longest UI stall", lambda r: r["read_all_stall_ms"], "ms", 0),
 ]
 
 

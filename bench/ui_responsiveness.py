@@ -225,6 +225,7 @@ def measure(data_dir: Path, name: str | None = None) -> dict[str, float]:
     out["one_search_ms"] = (time.perf_counter() - t0) * 1000
     out["one_search_stall_ms"] = beat.stall_ms()
     model._apply = apply  # type: ignore[method-assign]
+    out.update(_after_a_sync(desk_page, beat))
 
     beat.reset()
     shell.lock()
@@ -233,6 +234,44 @@ def measure(data_dir: Path, name: str | None = None) -> dict[str, float]:
     beat.timer.stop()
     shell.close()
     runner.stop()
+    return out
+
+
+def _after_a_sync(desk_page: Any, beat: Heartbeat) -> dict[str, float]:
+    """A sync that brought one record (the newest diary, as if changed elsewhere): the desk
+    reads that record again and changes its rows. Beside it, reading every record again,
+    as every such sync did before (and one that does not say what it changed still does):
+    the records decrypted, the time until done and the longest UI stall."""
+    from peerdesk.crypto.payload import open_version
+    from peerdesk.services import reading
+    opened = [0]
+
+    def counted(*args: Any) -> Any:  # instrumentation: each version decrypted
+        opened[0] += 1
+        return open_version(*args)
+    vars(reading)["open_version"] = counted
+    out: dict[str, float] = {}
+    try:
+        rid = max((r for r in desk_page.rows.values() if r.record.kind is Kind.DIARY),
+                  key=lambda r: r.when).record.id
+        edits = desk_page._edits
+        beat.reset()
+        t0 = time.perf_counter()
+        desk_page.take_in({rid})
+        run_until(lambda: desk_page._edits > edits)
+        out["sync_one_ms"] = (time.perf_counter() - t0 - 0.3) * 1000
+        out["sync_one_stall_ms"] = beat.stall_ms()
+        out["sync_one_read"] = opened[0]
+        opened[0], everything = 0, len(desk_page.rows)
+        beat.reset()
+        t0 = time.perf_counter()
+        desk_page.reload()
+        run_until(lambda: opened[0] >= everything and not desk_page.reading)
+        out["read_all_s"] = time.perf_counter() - t0 - 0.3
+        out["read_all_stall_ms"] = beat.stall_ms()
+        out["read_all_read"] = opened[0]
+    finally:
+        vars(reading)["open_version"] = open_version
     return out
 
 
