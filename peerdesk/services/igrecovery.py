@@ -185,6 +185,45 @@ def _opens(v: VersionChange, reader: str) -> bool:
     return v.ciphertext is not None and any(w.reader_id == reader for w in v.keys)
 
 
+@dataclass(frozen=True)
+class Computer:
+    """A device's folder on the team share, as its file names say (nothing is read)."""
+
+    device_id: str
+    authors: tuple[str, ...]  # who synced from it: names as certificates here give them
+    files: int
+
+
+def computers_on_share(desk: Desk, *, share: Share | None = None,
+                       lanes: Lanes = INLINE) -> list[Computer]:
+    """Every computer that sent anything to the team share, with who synced from it, for
+    choosing which one to open (someone with the IG duty only). One listing per computer;
+    no file is read or opened, so nothing is logged."""
+    def held() -> tuple[dict[str, str], str]:
+        governance.require_ig_duty(desk)
+        with desk.vault.store.begin() as conn:
+            names = {i: s.account.name for i, s in certs.standings(conn).items()}
+        return names, sync.share_location(desk.vault) if share is None else ""
+
+    names, location = lanes.db(held)
+    opened = share if share is not None else sync.open_share(location)
+    out = []
+    for e in opened.list(fmt.DEVICES):
+        if e.kind != "dir" or not fmt.DEVICE_NAME.fullmatch(e.name):
+            continue
+        authors: set[str] = set()
+        files = 0
+        for f in opened.list(f"{fmt.DEVICES}/{e.name}"):
+            match = (fmt.CHANGESET_NAME.fullmatch(f.name)
+                     or fmt.SNAPSHOT_NAME.fullmatch(f.name))
+            if match and f.kind == "file":
+                files += 1
+                authors.add(names.get(match.group(1), "someone not known here"))
+        if files:
+            out.append(Computer(e.name, tuple(sorted(authors)), files))
+    return sorted(out, key=lambda c: (c.authors, c.device_id))
+
+
 def open_device(desk: Desk, device_id: str, *, recovery_key: RecoveryKey, reason: str,
                 share: Share | None = None, lanes: Lanes = INLINE,
                 progress: Progress = no_progress) -> list[Record]:

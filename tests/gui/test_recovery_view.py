@@ -72,6 +72,15 @@ def test_ig_opens_a_lost_laptop_and_makes_a_team_bundle_in_the_app(  # type: ign
     page = desk.pages.currentWidget()
     assert isinstance(page, RecoveryPage)
 
+    # The lost laptop is found on the share by whose it was, not by its id.
+    qtbot.mouseClick(page.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.computers.count() > 1, timeout=WAIT_MS)
+    assert page.status.text().startswith("Found ")
+    at = page.computers.findData(device)
+    assert page.computers.itemText(at).startswith("Amira: computer ")
+    page.computers.setCurrentIndex(at)
+    assert page.target.text() == device
+
     # Nothing starts without a reason long enough to mean something.
     _fill(qtbot, page, device, trust, reason="stolen")
     assert not page.go.isEnabled() and "more characters of reason" in page.reason_hint.text()

@@ -70,6 +70,8 @@ def test_only_a_signed_ig_duty_opens_a_leavers_records_and_everyone_concerned_is
         with pytest.raises(NotAllowed) as refused:
             igrecovery.open_device(someone, lost, recovery_key=key, reason=REASON)
         assert str(refused.value) == REFUSED
+    with pytest.raises(NotAllowed, match="information governance duty"):
+        igrecovery.computers_on_share(iris)
 
     team.grant_ig("Iris")
     doc = _on_share(team, iris.user.id)
@@ -79,6 +81,9 @@ def test_only_a_signed_ig_duty_opens_a_leavers_records_and_everyone_concerned_is
         igrecovery.open_device(iris, lost, recovery_key=key, reason=REASON)
     team.sync("ig1")
     assert gov.holds_ig_duty(team.vaults["ig1"], iris.user.id)
+    # The lost laptop found by whose it was, from the share's file names alone.
+    found = {c.device_id: c.authors for c in igrecovery.computers_on_share(iris)}
+    assert found[lost] == ("Amira",)
     opened = {r.id: r for r in igrecovery.open_device(iris, lost, recovery_key=key,
                                                       reason=REASON)}
     assert opened[plan.id].fields["sections"] == {"contacts": "My sister first."}

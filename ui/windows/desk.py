@@ -755,6 +755,7 @@ class DeskPage(QWidget):
         return RecoveryPage(
             open_device=open_device, team_sar=team_sar, run_io=self._run_io_either,
             names=lambda: {a.id: a.name for a in self.accounts},
+            computers=lambda: igrecovery.computers_on_share(desk, lanes=lanes),
             out_dir=lambda: self.export_dir
             / f"subject-access-team-{dates.today().isoformat()}")
 

@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -36,6 +37,7 @@ from peerdesk.domain import Record
 from peerdesk.errors import Cancelled, PeerDeskError
 from peerdesk.progress import Progress
 from peerdesk.services.governance import MIN_REASON
+from peerdesk.services.igrecovery import Computer
 from ui.errors import show_error
 from ui.widgets.common import PassphraseEdit, field_label, heading, long_text, muted, state_label
 from ui.widgets.versions import version_html
@@ -74,11 +76,12 @@ class RecoveryPage(QWidget):
 
     def __init__(self, *, open_device: OpenDevice, team_sar: TeamSar, run_io: RunIo,
                  names: Callable[[], dict[str, str]], out_dir: Callable[[], Path],
+                 computers: Callable[[], list[Computer]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._open_device, self._team_sar, self._run_io, self._names = (
             open_device, team_sar, run_io, names)
-        self._out_dir = out_dir
+        self._out_dir, self._computers = out_dir, computers
         self._progress: _Progress | None = None
         self.busy = False
         layout = QVBoxLayout(self)
@@ -104,6 +107,21 @@ class RecoveryPage(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        found_row = QHBoxLayout()
+        self.computers = QComboBox()
+        self.computers.addItem("Press Find them to list the team's computers", "")
+        self.computers.currentIndexChanged.connect(self._computer_chosen)
+        self.find_button = QPushButton("Find them")
+        self.find_button.setAccessibleName("Find the computers on the team share")
+        self.find_button.setAccessibleDescription(
+            "Lists every computer that sent anything to the team share, with who synced from "
+            "it; nothing is opened")
+        self.find_button.clicked.connect(self._find)
+        found_row.addWidget(self.computers, 1)
+        found_row.addWidget(self.find_button)
+        self.computers_label = field_label("Which computer", self.computers,
+                                           description="The computers on the team share")
+        form.addRow(self.computers_label, found_row)
         self.target = QLineEdit()
         self.target_label = field_label("Computer's id", self.target)
         form.addRow(self.target_label, self.target)
@@ -166,6 +184,8 @@ class RecoveryPage(QWidget):
 
     def _changed(self) -> None:
         device = self.what == DEVICE
+        for w in (self.computers_label, self.computers, self.find_button):
+            w.setVisible(device and self._computers is not None)
         self.target_label.setText("Computer's id" if device else "Person's id")
         self.target.setAccessibleName(self.target_label.text())
         self.target.setAccessibleDescription(
@@ -177,6 +197,40 @@ class RecoveryPage(QWidget):
             f"Write at least {short} more characters of reason." if short > 0 else "")
         self.go.setEnabled(not self.busy and short <= 0 and all(
             e.text().strip() for e in (self.target, self.key_file, self.passphrase)))
+
+    def _find(self) -> None:
+        if self._computers is None or self.busy:
+            return
+        computers = self._computers
+        self.find_button.setEnabled(False)
+        self.status.say("Looking for the team's computers on the share…")
+
+        def found(listed: list[Computer]) -> None:
+            self.find_button.setEnabled(True)
+            self.computers.blockSignals(True)
+            self.computers.clear()
+            self.computers.addItem(f"Choose one of {len(listed)} computers" if listed else
+                                   "No computer has sent anything to the team share yet", "")
+            for c in listed:
+                self.computers.addItem(
+                    f"{', '.join(c.authors)}: computer {c.device_id[:8]} ({c.files} "
+                    f"{'file' if c.files == 1 else 'files'} on the share)",
+                    c.device_id)
+            self.computers.blockSignals(False)
+            self.status.say(f"Found {len(listed)} computers on the team share. Choose the one "
+                            "that is lost or was a leaver's." if listed else
+                            "No computer has sent anything to the team share yet.")
+
+        def failed(exc: BaseException) -> None:
+            self.find_button.setEnabled(True)
+            self._failed(exc)
+
+        self._run_io(computers, found, failed)
+
+    def _computer_chosen(self, _index: int) -> None:
+        chosen = self.computers.currentData()
+        if chosen:
+            self.target.setText(str(chosen))
 
     def _choose_key(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "The trust recovery key file", "",
@@ -269,6 +323,7 @@ class RecoveryPage(QWidget):
         self._progress = None
         for edit in (self.target, self.passphrase):
             edit.clear()
+        self.computers.clear()
         self.reason.clear()
         self.result.clear()
         self.result.hide()
