@@ -8,8 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 from peerdesk.config import load_policy
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import default_data_dir
@@ -23,6 +21,11 @@ EXIT_START_FAILED = 3
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Imported here, after the core modules above (which need no Qt) and everything they
+    # import: once loaded, PySide reads the source of each module imported after it (its
+    # __feature__ check), some 10 ms of a start for nothing.
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
     argv = sys.argv[1:] if argv is None else argv
     special = selftest.special_mode(argv)  # --self-test, --check-policy FILE, --cli ...
     if special is not None:
