@@ -83,7 +83,7 @@ class RecoveryPage(QWidget):
             open_device, team_sar, run_io, names)
         self._out_dir, self._computers = out_dir, computers
         self._progress: _Progress | None = None
-        self.busy = False
+        self.busy = self._finding = False
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Recovery from the team share"))
         layout.addWidget(muted(
@@ -195,21 +195,24 @@ class RecoveryPage(QWidget):
         short = MIN_REASON - len(self._reason_text())
         self.reason_hint.setText(
             f"Write at least {short} more characters of reason." if short > 0 else "")
-        self.go.setEnabled(not self.busy and short <= 0 and all(
+        # Not switched off while a job runs (a press then does nothing): a button switched off
+        # under the keyboard's focus would send the focus elsewhere.
+        self.go.setEnabled(short <= 0 and all(
             e.text().strip() for e in (self.target, self.key_file, self.passphrase)))
 
     def _find(self) -> None:
-        if self._computers is None or self.busy:
+        if self._computers is None or self.busy or self._finding:
             return
         computers = self._computers
-        self.find_button.setEnabled(False)
+        self._finding = True
         self.status.say("Looking for the team's computers on the share…")
 
         def found(listed: list[Computer]) -> None:
-            self.find_button.setEnabled(True)
+            self._finding = False
             self.computers.blockSignals(True)
             self.computers.clear()
-            self.computers.addItem(f"Choose one of {len(listed)} computers" if listed else
+            self.computers.addItem(("Choose the computer" if len(listed) == 1 else
+                                    f"Choose one of {len(listed)} computers") if listed else
                                    "No computer has sent anything to the team share yet", "")
             for c in listed:
                 self.computers.addItem(
@@ -217,12 +220,13 @@ class RecoveryPage(QWidget):
                     f"{'file' if c.files == 1 else 'files'} on the share)",
                     c.device_id)
             self.computers.blockSignals(False)
-            self.status.say(f"Found {len(listed)} computers on the team share. Choose the one "
+            many = "computer" if len(listed) == 1 else "computers"
+            self.status.say(f"Found {len(listed)} {many} on the team share. Choose the one "
                             "that is lost or was a leaver's." if listed else
                             "No computer has sent anything to the team share yet.")
 
         def failed(exc: BaseException) -> None:
-            self.find_button.setEnabled(True)
+            self._finding = False
             self._failed(exc)
 
         self._run_io(computers, found, failed)
