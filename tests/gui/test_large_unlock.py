@@ -3,6 +3,7 @@ behind it (the sizes are made small here, so a small vault takes the same path).
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -150,3 +151,26 @@ def test_the_lock_lets_go_of_the_rows_on_a_worker_not_on_the_window(
     assert shell.desk_page is None and not page.rows
     qtbot.waitUntil(lambda: bool(freed_on), timeout=WAIT_MS)
     assert len(freed_on) == 1 and freed_on[0] is not threading.main_thread()
+
+
+def test_reading_a_large_vault_collects_nothing_off_the_ui_thread(
+        qtbot, make_shell, prepared_dir: Path, large: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """A collection on a worker can destroy a Qt wrapper off the UI thread (ui.collector):
+    reading the vault in batches on the database lane must leave collecting to the UI
+    thread."""
+    shell = make_shell(prepared_dir)
+    threads: list[threading.Thread] = []
+
+    def started(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            threads.append(threading.current_thread())
+    gc.callbacks.append(started)
+    try:
+        sign_in(qtbot, shell)
+        page = shell.desk_page
+        qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+        settle(qtbot)
+    finally:
+        gc.callbacks.remove(started)
+    assert len(page.rows) == DIARIES + 2
+    assert all(t is threading.main_thread() for t in threads), {t.name for t in threads}
