@@ -49,14 +49,14 @@ from PySide6.QtWidgets import QApplication, QLabel
 class FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
-            app.removeEventFilter(self)
+            window.removeEventFilter(self)
             print("{READY_MARK} %.6f %.6f" % (time.time(), time.process_time()), flush=True)
             QTimer.singleShot(0, app.quit)
         return False
 app = QApplication(sys.argv[:1])
-first_paint = FirstPaint()
-app.installEventFilter(first_paint)
 window = QLabel("PeerDesk")
+first_paint = FirstPaint()
+window.installEventFilter(first_paint)
 window.resize(1280, 860)
 window.show()
 app.exec()

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir: Path = args.data_dir or default_data_dir()
     early = EarlyGlimpse(data_dir)  # the account names, read while Qt starts
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or theme.application(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("PeerDesk")
     app.setDesktopFileName("peerdesk")

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ui.first_paint import on_first_paint
-
 if TYPE_CHECKING:  # the self-test chain loads only for --self-test, never at start-up
     from peerdesk.selftest import SelfTest
+    from ui.windows.shell import ShellWindow
 
 QUIT_AFTER_SHOW_ENV = "PEERDESK_QUIT_AFTER_SHOW"
 READY_MARK = "peerdesk-ready"
@@ -77,7 +76,7 @@ def ready_mark() -> None:
         print(f"{READY_MARK} {time.time():.6f} {time.process_time():.6f}", flush=True)
 
 
-def quit_after_show(window: QWidget) -> None:
+def quit_after_show(window: ShellWindow) -> None:
     """For bench/startup.py: mark the moment sign-in is first painted on screen, then quit."""
     app = QCoreApplication.instance()
     assert app is not None
@@ -87,7 +86,7 @@ def quit_after_show(window: QWidget) -> None:
         QTimer.singleShot(0, window.close)
         QTimer.singleShot(0, app.quit)
 
-    on_first_paint(window, ready, ready=lambda: _ready(window))
+    window.first_painted.connect(ready)
     QTimer.singleShot(READY_TIMEOUT_MS, app.quit)
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 NORMAL_PT = 11
 LARGE_PT = 15
+STYLE = "Fusion"  # the same widgets on every system
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,21 @@ def colours() -> Colours:
     return _current
 
 
+def application(argv: list[str]) -> QApplication:
+    """The app's QApplication, made with its style (Qt's own ``-style`` option): set later
+    with setStyle, PySide would make its QStyle classes (hundreds of enums, some 5 ms) before
+    sign-in is painted."""
+    app = QApplication([*argv, "-style", STYLE])
+    app.setProperty("peerdesk_style", STYLE)
+    return app
+
+
 def apply(app: QApplication, *, large_text: bool = False, high_contrast: bool = False) -> None:
     global _current
     c = _current = HIGH_CONTRAST if high_contrast else CALM
-    app.setStyle("Fusion")
+    if app.property("peerdesk_style") != STYLE:  # not made with it (application())
+        app.setStyle(STYLE)
+        app.setProperty("peerdesk_style", STYLE)
     size = LARGE_PT if large_text else NORMAL_PT
     font = QFont(app.font())
     font.setPointSize(size)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLayoutItem,
     QScrollArea,
     QStackedWidget,
-    QStyle,
     QWidget,
 )
 
@@ -83,6 +82,8 @@ class FlowLayout(QLayout):
         parent = self.parentWidget()
         if parent is None:
             return 6
+        from PySide6.QtWidgets import QStyle  # made by PySide on first use, after sign-in
+
         return parent.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing) or 6
 
     def _arrange(self, rect: QRect, *, move: bool) -> int:

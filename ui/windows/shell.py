@@ -87,6 +87,7 @@ def _load_desk_code() -> None:
 
 class ShellWindow(QMainWindow):
     start_failed = Signal(str)
+    first_painted = Signal()  # the first page she can use (sign-in, or a first account)
     unlocked = Signal()
     locked = Signal()
     _progressed = Signal(int, int, str)
@@ -183,11 +184,16 @@ class ShellWindow(QMainWindow):
             return
         self._demo = self._read_demo()
         self._show_signin(found.names, self.policy.team or found.team)
+        # A window not shown (or a screen that never asks for a paint) waits a second at most.
+        on_first_paint(self.signin.passphrase, self._signin_painted,
+                       at_latest_ms=FIRST_PAINT_WAIT_MS)
+
+    def _signin_painted(self, painted: bool) -> None:
+        if painted:
+            self.first_painted.emit()
         # Once the page has been painted: loading the vault's code takes the interpreter's
-        # lock for a while, and the window comes first. A window not shown (or a screen that
-        # never asks for a paint) waits a second at most.
-        on_first_paint(self, lambda: QTimer.singleShot(0, self._after_first_page),
-                       ready=self.signin.isVisible, at_latest_ms=FIRST_PAINT_WAIT_MS)
+        # lock for a while, and the window comes first.
+        QTimer.singleShot(0, self._after_first_page)
 
     def _after_first_page(self) -> None:
         self._start_watches()
@@ -234,8 +240,12 @@ class ShellWindow(QMainWindow):
         self._demo = self._read_demo()
         if not names:
             self._show_account_page(first_run=True)
+            assert self.account_page is not None
+            first: QWidget = self.account_page.team
         else:
             self._show_signin(names, team)
+            first = self.signin.passphrase
+        on_first_paint(first, lambda painted: self.first_painted.emit() if painted else None)
 
     def _vault_ready(self, result: tuple[Vault, list[str], str | None]) -> None:
         _load_desk_code()
