@@ -325,9 +325,7 @@ def hand_over_from_share(desk: Desk, name_or_id: str, person_id: str, to: str, *
     if not any(v.record_id == person_id and v.kind is Kind.PERSON for v, _ in moving):
         raise NotFound("None of her person records on the team share has that id (or it "
                        "was written before the trust recovery key was set).")
-    sections: dict[tuple[str, str, str, int], int] = {}
-    refs: list[fromshare.Section] = []
-    versions = []
+    given: list[tuple[VersionChange, igrecovery.Origin, bytes]] = []
     extra = f"; {fromshare.HANDOVER_TO}={target.id}"
     for rid in sorted({v.record_id for v, _ in moving}):
         mine = [(v, o) for v, o in moving if v.record_id == rid]
@@ -336,22 +334,40 @@ def hand_over_from_share(desk: Desk, name_or_id: str, person_id: str, to: str, *
         igrecovery.note_opening(desk, ready, newest[0], newest[1].device, recovery_key,
                                 reason, extra=extra, lanes=lanes)
         for v, o in mine:
-            where = (o.device, o.file, o.part, o.index)
-            if where not in sections:
-                sections[where] = len(refs)
-                refs.append(fromshare.Section(o.device, o.file, o.part, o.index, o.key))
             wrap = next(w for w in v.keys if w.reader_id == ready.reader)
-            versions.append((v.record_id, v.vid, sections[where], payload.rewrap_with_key(
+            given.append((v, o, payload.rewrap_with_key(
                 recovery_key, ready.reader, v.record_id, v.vid, wrap.wrapped, target.id,
                 public)))
-    release = fromshare.Release(her.id, person_id, target.id, desk.user.id, agreed_by.strip(),
-                                agreed_on.isoformat(), tuple(moves), tuple(refs),
-                                tuple(versions))
-    person, found_at = next((v, o) for v, o in moving if v.record_id == person_id)
-    # The release rides on one more break-glass entry for the person record: it reaches the
+    # Each release rides on one more break-glass entry for the person record: it reaches the
     # new peer (and, unreadable to them, her and the coordinators) at this computer's next
-    # sync, as an audit notice.
-    igrecovery.note_opening(desk, ready, person, found_at.device, recovery_key, reason,
-                            extra=f"{extra}; {fromshare.RELEASE}="
-                                  f"{fromshare.seal(release, public)}", lanes=lanes)
-    return Handed(person_id, target.name, len({v.record_id for v, _ in moving}), len(versions))
+    # sync, as an audit notice. A notice has a size limit, so a long history goes in several,
+    # each with the person record.
+    person = [g for g in given if g[0].record_id == person_id]
+    rest = [g for g in given if g[0].record_id != person_id]
+    for start in range(0, max(len(rest), 1), RELEASE_VERSIONS):
+        part = person + rest[start:start + RELEASE_VERSIONS]
+        release = _release(her.id, person_id, target.id, desk.user.id, agreed_by.strip(),
+                           agreed_on, moves, part)
+        igrecovery.note_opening(desk, ready, person[0][0], person[0][1].device, recovery_key,
+                                reason, extra=f"{extra}; {fromshare.RELEASE}="
+                                              f"{fromshare.seal(release, public)}", lanes=lanes)
+    return Handed(person_id, target.name, len({v.record_id for v, _ in moving}), len(given))
+
+
+RELEASE_VERSIONS = 300  # versions per release: a notice stays well under its size limit
+
+
+def _release(leaver: str, person: str, to: str, by: str, agreed_by: str, agreed_on: date,
+             moves: list[str], given: list[tuple[VersionChange, igrecovery.Origin, bytes]],
+             ) -> fromshare.Release:
+    sections: dict[tuple[str, str, str, int], int] = {}
+    refs: list[fromshare.Section] = []
+    versions = []
+    for v, o, wrapped in given:
+        where = (o.device, o.file, o.part, o.index)
+        if where not in sections:
+            sections[where] = len(refs)
+            refs.append(fromshare.Section(o.device, o.file, o.part, o.index, o.key))
+        versions.append((v.record_id, v.vid, sections[where], wrapped))
+    return fromshare.Release(leaver, person, to, by, agreed_by, agreed_on.isoformat(),
+                             tuple(moves), tuple(refs), tuple(versions))
