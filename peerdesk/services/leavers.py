@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -191,13 +191,17 @@ def _people(desk: Desk, her: Account) -> list[Item]:
 def _retention(desk: Desk, her: Account, today: date) -> list[Item]:
     everyone = desk.user.id != her.id
     held = [d for d in retention.schedule(desk, everyone=everyone) if d.author == her.name]
+    where = ""
+    if not any(d.record_class == retention.CARE for d in held):
+        held += _care_on_share(desk, her)  # as found with the recovery key, if it was
+        where = " on the team share"
     care = [d for d in held if d.record_class == retention.CARE]
     due = [d for d in held if d.due_on <= today]
     if care:
         first = min(d.due_on for d in care)
         kept = (f"{sum(d.records for d in care)} care records about {len(care)} people are "
-                f"kept, the first until {dates.day(first)}; removing her account deletes "
-                "none of them.")
+                f"kept{where}, the first until {dates.day(first)}; removing her account "
+                "deletes none of them.")
     else:
         kept = "None of her care records is on this computer."
     staff = [d for d in held if d.record_class == retention.STAFF]
@@ -233,6 +237,24 @@ def _people_key(leaver_id: str) -> str:
     return f"leaver_people/{leaver_id}"  # the ids of her people found on the share (no names)
 
 
+def _care_key(leaver_id: str) -> str:
+    # Per person found on the share: how many of her care records, and their last activity
+    # (metadata only, for her checklist's retention items).
+    return f"leaver_care/{leaver_id}"
+
+
+def _care_on_share(desk: Desk, her: Account) -> list[retention.Due]:
+    with desk.vault.store.begin() as conn:
+        found = json.loads(settings.get(conn, _care_key(her.id)) or "{}")
+    years = desk.vault.policy.retention_care_years
+    out = []
+    for pid, (count, last) in sorted(found.items()):
+        at = datetime.fromisoformat(last)
+        out.append(retention.Due(pid, Kind.PERSON.value, retention.CARE, her.name, count, at,
+                                 retention.add_years(at.date(), years)))
+    return out
+
+
 def _hers(ready: igrecovery.Ready, leaver_id: str, key: RecoveryKey,
           ) -> list[tuple[VersionChange, igrecovery.Origin]]:
     """Every version she sent to the share that the recovery key's sections hold, from every
@@ -262,7 +284,8 @@ def people_on_share(desk: Desk, name_or_id: str, *, recovery_key: RecoveryKey, r
     ready, reason = igrecovery.prepare(desk, recovery_key, reason, share, "her people's records",
                                        lanes)
     newest: dict[str, tuple[VersionChange, igrecovery.Origin]] = {}
-    for v, o in _hers(ready, her.id, recovery_key):
+    versions = _hers(ready, her.id, recovery_key)
+    for v, o in versions:
         if v.kind is Kind.PERSON and (v.record_id not in newest
                                       or v.hlc > newest[v.record_id][0].hlc):
             newest[v.record_id] = (v, o)
@@ -276,13 +299,24 @@ def people_on_share(desk: Desk, name_or_id: str, *, recovery_key: RecoveryKey, r
         label = str(igrecovery.open_record(v, ready.reader, recovery_key).fields.get("label")
                     or "")
         out.append(Found(v.record_id, label, names.get(given.get(v.record_id, ""), "")))
-    lanes.db(partial(_keep_people, desk, her.id, [f.id for f in out]))
+    care: dict[str, list[Any]] = {}
+    for v, _o in versions:
+        pid = v.record_id if v.kind is Kind.PERSON else v.person_id
+        if pid in newest and v.kind in retention.CARE_KINDS:
+            count, last = care.get(pid, [set(), v.saved_at])
+            count.add(v.record_id)
+            care[pid] = [count, max(last, v.saved_at)]
+    lanes.db(partial(_keep_people, desk, her.id, [f.id for f in out], {
+        pid: [len(ids), last.isoformat()] for pid, (ids, last) in care.items()
+        if pid in {f.id for f in out}}))
     return out
 
 
-def _keep_people(desk: Desk, leaver_id: str, ids: list[str]) -> None:
+def _keep_people(desk: Desk, leaver_id: str, ids: list[str],
+                 care: dict[str, list[Any]]) -> None:
     with desk.vault.store.begin() as conn:
         settings.put(conn, _people_key(leaver_id), json.dumps(ids))
+        settings.put(conn, _care_key(leaver_id), json.dumps(care, sort_keys=True))
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,10 @@ def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
     listed = leavers.checklist(grace, "Amira")
     assert [(i.subject, i.done) for i in listed.items if i.step == leavers.PERSON] == [
         (jo.id, False), (sam.id, False)]
+    # What retention keeps, from what the share holds (Jo, her plan and diary; Sam).
+    kept = next(i for i in listed.items if i.step == leavers.KEPT)
+    assert kept.detail.startswith("4 care records about 2 people are kept on the team share")
+    assert next(i for i in listed.items if i.step == leavers.DISPOSE).done
 
     handed = leavers.hand_over_from_share(grace, "Amira", jo.id, "Tom",
                                           agreed_by="Jo, on the phone to Grace",
