@@ -65,6 +65,7 @@ def test_the_desk_shows_before_every_record_is_read_and_fills_in_behind_it(
     qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
     settle(qtbot)
     assert len(page.rows) == DIARIES + 2
+    assert "Search results" in page._built  # made before the first key, not at it
     # The words folded while reading (decrypted text) are not kept once all is read.
     assert search._token_words.cache_info().currsize == 0
     assert page.diary_model.total() == DIARIES and page.plans_model.total() == 1

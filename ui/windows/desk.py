@@ -424,6 +424,7 @@ class DeskPage(QWidget):
             else:
                 self._reading = False
                 self.loaded.emit()
+                QTimer.singleShot(0, self, self._prepare_search)
                 if self._reload_due:  # a sync brought something while reading
                     self._reload_due = False
                     self._due_ids.clear()
@@ -1139,6 +1140,12 @@ class DeskPage(QWidget):
 
     def show_section(self, name: str) -> None:
         self.nav.setCurrentRow(self.nav_items.index(name))
+
+    def _prepare_search(self) -> None:
+        """The search page is made once everything is read, so that the first key only
+        searches: made at that key, it held the window 40-60 ms at 100,000 records."""
+        if self.desk is not None:
+            self.page_for("Search results")
 
     def _typed(self, _text: str) -> None:
         """Searched at once when that takes a few ms (the index is made); otherwise after a
