@@ -5,7 +5,8 @@ The app's own lanes (ui/tasks.py): the sync runs on a thread of its own, as on t
 handing its database steps to the database lane; a save is put on the database lane every
 50 ms while it runs, as a person typing with autosave would. Each save's time runs from when
 it was queued to when it was written. Target: p99 within 50 ms (saves never wait for the
-share; they can wait for one of the sync's own short database steps).
+share; they can wait for one slice of the sync's database work, which ends its transaction
+after the slice under way as soon as a save waits).
 """
 
 from __future__ import annotations

@@ -17,12 +17,20 @@ class Lanes(Protocol):
         """Run ``step`` on the database lane and wait for its result (or its error)."""
         ...
 
+    def waiting(self) -> bool:
+        """Whether another job waits for the database lane: a long step (a sync taking in
+        thousands of changes) asks between slices of its work and ends early for it."""
+        ...
+
 
 class Inline:
     """Everything on the calling thread, in order: the command line and tests."""
 
     def db(self, step: Callable[[], T]) -> T:
         return step()
+
+    def waiting(self) -> bool:
+        return False
 
 
 INLINE: Lanes = Inline()

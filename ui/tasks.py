@@ -351,3 +351,7 @@ class _Lanes:
         runner._db_thread().jobs.put(call)
         result: T = call.future.result()
         return result
+
+    def waiting(self) -> bool:
+        db = self._runner._db
+        return db is not None and not db.jobs.empty()

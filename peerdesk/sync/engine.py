@@ -1,9 +1,10 @@
 """One sync run for one signed-in user: the team manifest, accounts, pull, then push.
 
 Each changeset goes through four steps: fetched and verified (share I/O, signature,
-decryption, parsing: no database session), applied (short transactions on the database
-lane, at most APPLY_STEP changes each, the cursor that records it moving with the last; a step
-applied twice changes nothing), and on the way out written and read back (share I/O), then
+decryption, parsing: no database session), applied (transactions on the database lane of at
+most APPLY_STEP changes, ended early after any slice of APPLY_SLICE when a save waits; the
+cursor that records it moving with the last; a step applied twice changes nothing), and on the
+way out written and read back (share I/O), then
 marked sent (one transaction). Local data is only ever added to by a sync: a
 changeset that fails its checks is moved aside and reported once; a share that is missing,
 read-only or full stops the run with a calm sentence and changes nothing here, so a crash or
@@ -63,9 +64,11 @@ from peerdesk.sync.trust import (
 )
 
 _CHUNK = 500
-# Changes applied in one transaction: a save queued on the database lane meanwhile waits for
-# one such step, never for a whole changeset of up to MAX_ENTRIES.
-APPLY_STEP = 200
+# Changes applied in one transaction at most (a whole changeset: few commits when nothing
+# else needs the database), taken in slices; after each slice the step ends if another job
+# (a save) waits for the database lane, so a save waits for one slice, a few ms, at most.
+APPLY_STEP = 2000
+APPLY_SLICE = 50
 # A device folds its own changesets into one snapshot once it has written this many.
 COMPACT_AFTER = 50
 # A section's body is kept well under the file limit even when every record is long.
@@ -497,20 +500,19 @@ class Engine:
             signed, h, self.user_id, self.keys))
 
     def _apply_in_steps(self, f: Fetched) -> None:
-        """A changeset's changes, APPLY_STEP at a time, each step a transaction of its own on
-        the database lane; the cursor moves with the last step. A step applied again (after a
-        crash or a cancel between steps) changes nothing, and a change whose version comes in
-        a later step waits for it like one from another device's folder.
+        """A changeset's changes in steps, each a transaction of its own on the database lane
+        (``_apply``); the cursor moves with the last. A step applied again (after a crash or
+        a cancel between steps) changes nothing, and a change whose version comes in a later
+        step waits for it like one from another device's folder.
 
         Versions of a kind her role did not allow where she wrote them are set aside first
         (never applied, reported once); the rest of the changeset is taken in."""
         f = self._judged(f)
-        count = len(f.changes)
-        for step, start in enumerate(range(0, max(count, 1), APPLY_STEP)):
-            last = start + APPLY_STEP >= count
-            part = replace(f, changes=f.changes[start:start + APPLY_STEP],
-                           position=f.position if last else None)
-            self.db(partial(self._apply, f=part, first=step == 0))
+        start = 0
+        while True:
+            start = self.db(partial(self._apply, f=f, start=start))
+            if start >= len(f.changes):
+                return
 
     def _judged(self, f: Fetched) -> Fetched:
         item = f.found
@@ -532,14 +534,14 @@ class Engine:
                 "them was taken in.")
         return replace(f, changes=verdict.kept)
 
-    def _apply(self, conn: Connection, *, f: Fetched, first: bool = True) -> None:
-        """Changes of one changeset (all of them, or one step), with the cursor that records
-        it if this is the last step, in one transaction."""
+    def _apply(self, conn: Connection, *, f: Fetched, start: int = 0) -> int:
+        """Changes of one changeset from ``start``, APPLY_SLICE at a time, in one transaction:
+        up to APPLY_STEP of them, fewer if another job waits for the database lane after a
+        slice; with the cursor that records the changeset if its last change is among them.
+        Returns where the next step starts."""
         item, h = f.found, f.header
-        if item.author == self.user_id and any(isinstance(c, ErasureChange) for c in f.changes):
-            self.compact_now = True
         cursor = state.cursors(conn, self.user_id, item.device).get(item.author, Position())
-        if item.kind == "snapshot" or not first:
+        if item.kind == "snapshot" or start:
             pass  # a snapshot stands for everything up to seq; a later step was checked
         elif item.seq == cursor.seq + 1 and h.prev != cursor.digest:
             self._report_in(conn, f"fork:{item.device}:{item.author}:{item.seq}",
@@ -552,17 +554,27 @@ class Engine:
                             f"({item.device[:8]}) are missing from the team share; they will "
                             "come when that device syncs again.")
         apply = Apply(conn, self.user_id, item.author, self.clock())
-        self.result.pulled += apply.all(f.changes)
+        end, at = min(len(f.changes), start + APPLY_STEP), start
+        while True:
+            upto = min(end, at + APPLY_SLICE)
+            self.result.pulled += apply.all(f.changes[at:upto])
+            at = upto
+            if at >= end or self.ctx.others_waiting():
+                break
         self.result.changed |= apply.changed
-        if item.author == self.user_id and f.changes:
+        taken = f.changes[start:at]
+        if item.author == self.user_id and any(isinstance(c, ErasureChange) for c in taken):
+            self.compact_now = True
+        if item.author == self.user_id and taken:
             state.set_wraps_due(conn, self.user_id, True)
         # The clock moves past the newest reading among the changes opened (a changeset
         # carries no reading in clear since format 4).
-        readings = [c.hlc for c in f.changes if not isinstance(c, KeyChange) and hlc.sane(c.hlc)]
+        readings = [c.hlc for c in taken if not isinstance(c, KeyChange) and hlc.sane(c.hlc)]
         if readings:
             records.observe(conn, max(readings), device_id=self.device_id, now=self.clock())
-        if f.position is not None:
+        if at >= len(f.changes) and f.position is not None:
             state.move_cursor(conn, self.user_id, item.device, item.author, f.position)
+        return at
 
     def _report_in(self, conn: Connection, key: str, message: str) -> None:
         """``Run.report`` inside a transaction already open on the database lane."""

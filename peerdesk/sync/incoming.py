@@ -26,7 +26,8 @@ _ACCOUNTS = table(AccountRow)
 
 
 class Apply:
-    """One author's changes, for one signed-in user."""
+    """One author's changes, for one signed-in user, in one transaction (``all`` may be
+    called for several slices of them in turn)."""
 
     def __init__(self, conn: Connection, user_id: str, author_id: str, now: datetime) -> None:
         self.conn, self.user_id, self.author, self.now = conn, user_id, author_id, now
@@ -34,6 +35,7 @@ class Apply:
         # Every record whose reading here may now differ (a version, a key, who it is shared
         # with, an erasure): what an open desk reads again, rather than everything.
         self.changed: set[str] = set()
+        self._erased: set[str] | None = None
 
     def all(self, items: Sequence[Change]) -> int:
         """Returns how many versions were new here."""
@@ -49,12 +51,15 @@ class Apply:
                     self._erasure(change)
         records.refresh(self.conn, self.touched)
         self.changed |= self.touched
+        self.touched.clear()
         return added
 
     def _versions(self, items: list[VersionChange]) -> int:
         conn, author = self.conn, self.author
         known, top, held = records.versions_held(conn, list({c.record_id for c in items}))
-        erased_people = records.erased_people(conn, author)
+        if self._erased is None:  # only an erasure among these changes adds to it
+            self._erased = records.erased_people(conn, author)
+        erased_people = self._erased
         new_records: list[NewRecord] = []
         new_versions: list[tuple[NewVersion, int, list[Wrap]]] = []
         for c in items:
@@ -124,6 +129,7 @@ class Apply:
 
     def _erasure(self, change: ErasureChange) -> None:
         conn = self.conn
+        self._erased = None
         ids = records.about(conn, change.person_id, author_id=self.author,
                             also=change.record_ids)
         records.erase(conn, ids, now=self.now)

@@ -58,6 +58,10 @@ class Run:
                 return step(conn)
         return self.lanes.db(run)
 
+    def others_waiting(self) -> bool:
+        """Whether another job (a save) waits for the database lane: asked inside a step."""
+        return self.lanes.waiting()
+
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled("Sync stopped. What was already received is kept.")

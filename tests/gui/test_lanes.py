@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from peerdesk.domain import Kind
 from peerdesk.errors import TimedOut
 from peerdesk.services import sync
+from peerdesk.sync import engine
 from peerdesk.sync import format as fmt
+from peerdesk.sync.incoming import Apply
 from tests.helpers.shares import HangingShare
 from tests.helpers.team import Team, diary, make_team
 from ui import sync_status
@@ -67,6 +69,53 @@ def test_a_save_completes_while_the_io_lane_is_stuck_on_a_share(qtbot, team: Tea
         runner.stop()
     assert isinstance(ended[0], sync.ShareUnavailable)  # when it gives up: offline, calmly
     assert sync.sync_status(team.vaults["a1"], a1.user.id).state == "unreachable"
+
+
+def test_a_save_waits_for_one_slice_of_a_sync_taking_in_many_changes(  # type: ignore[no-untyped-def]
+        qtbot, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync taking in a changeset applies it in slices inside one transaction; a save
+    queued on the database lane meanwhile is written after the slice under way, not after the
+    changeset, and the changeset is still taken in whole."""
+    monkeypatch.setattr(engine, "APPLY_SLICE", 10)
+    a1, a2 = team.desks["a1"], team.desks["a2"]
+    for n in range(60):
+        a1.add(Kind.DIARY, diary(f"note {n}"))
+    team.sync("a1")
+    events: list[str] = []
+    slicing, queued = threading.Event(), threading.Event()
+    real = Apply.all
+
+    def one_slice(self, items):  # type: ignore[no-untyped-def]
+        if not slicing.is_set():
+            slicing.set()
+            assert queued.wait(WAIT_MS / 1000)  # the save is on the lane before this slice ends
+        events.append(f"slice of {len(items)}")
+        return real(self, items)
+
+    monkeypatch.setattr(Apply, "all", one_slice)
+    runner = TaskRunner()
+    ended: list[object] = []
+    saved: list[object] = []
+
+    def save() -> object:
+        events.append("save")
+        return a2.add(Kind.DIARY, diary("saved during the sync"))
+    try:
+        runner.io.start(lambda: sync.run_sync(a2, lanes=runner.lanes),
+                        on_success=ended.append, on_error=ended.append)
+        qtbot.waitUntil(slicing.is_set, timeout=WAIT_MS)
+        runner.db.start(save, on_success=saved.append, on_error=saved.append)
+        queued.set()
+        qtbot.waitUntil(lambda: bool(ended) and bool(saved), timeout=WAIT_MS * 3)
+    finally:
+        queued.set()
+        runner.stop()
+    assert [type(s).__name__ for s in saved] == ["Record"]
+    assert isinstance(ended[0], sync.SyncReport) and ended[0].pulled == 60
+    # One slice, then the save; the other five slices of the changeset after it.
+    assert events == ["slice of 10", "save"] + ["slice of 10"] * 5
+    texts = {r.fields["what_happened"] for r in a2.records(Kind.DIARY)}
+    assert texts == {f"note {n}" for n in range(60)} | {"saved during the sync"}
 
 
 def test_the_sync_bar_says_offline_and_saving_goes_on(
