@@ -251,6 +251,15 @@ def _versions(share: Share, release: Release, reader_id: str, *, team_id: str, k
     kinds = handover.moving_kinds(release.moves)
     wanted = {(r, v): (n, w) for r, v, n, w in release.versions}
     found: dict[tuple[str, str], VersionChange] = {}
+    listed: dict[str, set[str]] = {}
+    for section in release.sections:
+        if section.device not in listed:
+            listed[section.device] = {e.name for e in share.list(
+                f"{fmt.DEVICES}/{section.device}")}
+        if not {section.file, section.part or section.file} <= listed[section.device]:
+            raise fmt.Tampered("the files it names are no longer on the team share (her "
+                               "device folded them into a newer snapshot): hand the person "
+                               "over again from the share")
     for number, section in enumerate(release.sections):
         for entry in _section(share, section, team_id=team_id, author=release.leaver, key=key,
                               cut=cut):
