@@ -370,10 +370,10 @@ def cmd_person_add(app: App) -> None:
 
 
 def cmd_person_list(app: App) -> None:
-    from peerdesk.services import handover
+    from peerdesk.services import fromshare, handover
 
     people = app.desk.records(Kind.PERSON)
-    arranged = handover.status(app.desk)
+    arranged = fromshare.received(app.desk) | handover.status(app.desk)
     app.out("\n".join(f"{p.id}\t{p.fields.get('label', '')}"
                       + (f"\t{arranged[p.id]}" if p.id in arranged else "")
                       for p in people) or "No one yet.",

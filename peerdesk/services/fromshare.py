@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.crypto import envelope
 from peerdesk.domain import Role
 from peerdesk.errors import DecryptionFailed
@@ -300,6 +300,25 @@ def _section(share: Share, s: Section, *, team_id: str, author: str, key: bytes,
     if fmt.digest(raw) != part.digest:
         raise fmt.Tampered(f"a part of {s.file} is not the one it names")
     return fmt.open_section(fmt.parse_doc(raw, "part")[0], h, s.index, s.key)
+
+
+def received(desk: Desk) -> dict[str, str]:
+    """On the new peer's computer: per person handed over to her from the share, a line for
+    lists and the person's record (from her audit trail)."""
+    a = AuditRow.__table__.c
+    names = {acc.id: acc.name for acc in desk.vault.accounts()}
+    out: dict[str, str] = {}
+    with desk.vault.store.begin() as conn:
+        rows = conn.execute(select(a.record_id, a.at, a.detail).where(
+            a.action == audit.HANDOVER_RECEIVED, a.actor_id == desk.user.id,
+            a.detail.contains("from-share")).order_by(a.seq))
+        for person, at, detail in rows:
+            named = dict(p.split("=", 1) for p in detail.split() if "=" in p)
+            if person and "from" in named and not detail.startswith("refused"):
+                out[person] = (f"Handed over from {names.get(named['from'], 'a leaver')} on "
+                               f"{dates.day(at)}, from the team share by "
+                               f"{names.get(named.get('by', ''), 'a coordinator')}")
+    return out
 
 
 def people_given(desk: Desk, leaver_id: str) -> dict[str, str]:

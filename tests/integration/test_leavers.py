@@ -247,6 +247,8 @@ def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
             tom.get(record.id)
     assert not find_marker(team.root / "t1", "reminded me of my own admission")
     # Tom was told, as the author and coordinators are.
+    said = fromshare.received(tom)[jo.id]  # on his People list and on Jo's record
+    assert said.startswith("Handed over from Amira on") and said.endswith("by Grace")
     received = [e for e in _trail(tom) if e.action == "handover-received"]
     assert [e.record_id for e in received] == [jo.id, jo.id]  # two releases, both taken in
     assert not any("refused" in e.detail for e in received)

@@ -42,6 +42,7 @@ from peerdesk.services import (
     auditcheck,
     cover,
     fidelity,
+    fromshare,
     governance,
     igrecovery,
     journey,
@@ -1393,15 +1394,21 @@ class DeskPage(QWidget):
         if desk is None or person_id is None:
             return
 
-        def said(arranged: dict[str, handover_service.Arrangement]) -> None:
+        def said(found: tuple[dict[str, handover_service.Arrangement], dict[str, str]]) -> None:
+            arranged, from_share = found
             plan = arranged.get(person_id)
-            if plan is None or editor.record is None:
+            if editor.record is None:
+                return
+            if plan is None:
+                if person_id in from_share:  # her laptop was gone: handed over from the share
+                    editor.banner.show_info(from_share[person_id] + ".")
                 return
             editor.banner.show_info(plan.sentence(self.user.id) + ".")
             if handover_service.endable(plan, self.user.id):
                 editor.banner.set_action("End it now", lambda: self._end_support(editor, plan))
 
-        self._run(lambda: handover_service.running(desk), said, editor)
+        self._run(lambda: (handover_service.running(desk), fromshare.received(desk)), said,
+                  editor)
 
     def _end_support(self, editor: RecordEditor,
                      plan: handover_service.Arrangement) -> None:
