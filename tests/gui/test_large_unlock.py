@@ -148,10 +148,14 @@ def test_the_lock_lets_go_of_the_rows_on_a_worker_not_on_the_window(
     settle(qtbot)
     assert not freed_on and page.search_model.total() == DIARIES + 2
 
+    assert gc.get_freeze_count() > 0  # what was read is kept out of the collector's walks
     shell.lock()
     assert shell.desk_page is None and not page.rows
+    # ...until it is let go of: unfrozen while still held, the collector walked every row.
+    assert gc.get_freeze_count() > 0
     qtbot.waitUntil(lambda: bool(freed_on), timeout=WAIT_MS)
     assert len(freed_on) == 1 and freed_on[0] is not threading.main_thread()
+    qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=WAIT_MS)
 
 
 def test_reading_a_large_vault_collects_nothing_off_the_ui_thread(

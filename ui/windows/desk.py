@@ -267,7 +267,8 @@ def today_cells(queue: workqueue.Queue, names: dict[str, str]) -> TodayCells:
 
 
 def thaw() -> None:
-    """On lock: let the collector see (and free) what was loaded."""
+    """After the lock, once the rows are let go of: let the collector see (and free) what
+    is left of what was loaded (DeskPage.wipe)."""
     gc.unfreeze()
 
 
@@ -1815,8 +1816,22 @@ class DeskPage(QWidget):
         self.rows, self.drafts, self._people = {}, {}, {}
         queue, self._queue = self._queue, workqueue.Queue(today=dates.today(),
                                                           first_meeting_days=0)
-        self.runner.io.start(partial(free_in_steps, *held))
-        self.runner.db.start(lambda: free_in_steps(*queue.held()))  # the queue's own lane
+        # Once both are let go of, what is left is no longer frozen out of collections:
+        # unfrozen while 100,000 rows were still held, the UI thread's collector walked them
+        # all (hundreds of ms).
+        left = [2]
+
+        def freed(_: object) -> None:
+            left[0] -= 1
+            if left[0] == 0:
+                thaw()
+        runner = self.runner
+
+        def let_go() -> None:  # once the lock is done: two workers would slow it threefold
+            runner.io.start(partial(free_in_steps, *held), on_success=freed, on_error=freed)
+            runner.db.start(lambda: free_in_steps(*queue.held()),  # the queue's own lane
+                            on_success=freed, on_error=freed)
+        QTimer.singleShot(0, let_go)
         workqueue.forget()
         self.desk = None
 

@@ -516,9 +516,6 @@ class ShellWindow(QMainWindow):
         page.setParent(None)
         page.deleteLater()
         self.desk_page = None
-        from ui.windows.desk import thaw
-
-        thaw()
         self.clear_clipboard(only_ours=True)
         clear_selection()
         # Popups and menus opened from the desk belong to it; anything left is closed too.
