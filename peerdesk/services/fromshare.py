@@ -23,6 +23,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -30,10 +31,10 @@ from sqlalchemy import select
 
 from peerdesk import audit, dates
 from peerdesk.crypto import envelope
-from peerdesk.domain import Role
+from peerdesk.domain import Kind, Role
 from peerdesk.errors import DecryptionFailed
 from peerdesk.lanes import INLINE, Lanes
-from peerdesk.services import governance, handover
+from peerdesk.services import governance, handover, saving
 from peerdesk.services.desk import Desk
 from peerdesk.store import records, settings
 from peerdesk.store.models import AuditReceivedRow, AuditRow
@@ -239,9 +240,34 @@ def _keep(desk: Desk, release: Release, found: dict[tuple[str, str], VersionChan
         for rid in sorted({c.record_id for c in versions}):
             if not records.is_reader(conn, rid, me.user.id):
                 records.set_reader(conn, rid, me.user.id, on=True, since=me.now())
+        _agreement(desk, conn, release)
         me.audit(conn, audit.HANDOVER_RECEIVED, release.person,
                  f"arrangement=handover from={release.leaver} by={release.by} from-share "
                  f"notice={row.device_id}:{row.seq} records={len({c.record_id for c in versions})}")
+
+
+def _agreement(desk: Desk, conn: Any, release: Release) -> None:
+    """The person's agreement, as the release gives it, kept once in a record of the new
+    peer's about them (sealed like any record, kept and erased with the person, in their
+    subject access bundle). Written by her, it is no arrangement of the leaver's: it moves
+    nothing (``handover.arrangements`` holds only those written by the peer they move from)."""
+    me = desk.actor()
+    if records.live_about(conn, release.person, me.user.id, [Kind.HANDOVER.value]):
+        return
+    names = {a.id: a.name for a in desk.vault.accounts()}
+    try:
+        agreed_on = date.fromisoformat(release.agreed_on)
+    except ValueError:
+        raise fmt.Tampered("its date of agreement is damaged") from None
+    saving.add_in(me, conn, Kind.HANDOVER, {
+        "person": release.person, "arrangement": handover.HANDOVER,
+        "from_peer": names.get(release.leaver, ""), "to_peer": desk.user.name,
+        "from_account": release.leaver, "to_account": me.user.id,
+        "agreed_by": release.agreed_by, "agreed_on": agreed_on.isoformat(),
+        "moves": list(release.moves), "starts": dates.today(desk.vault.clock()).isoformat(),
+        "ends": None, "note": f"Handed over from the team share by "
+                              f"{names.get(release.by, 'a coordinator')}: her computer was gone."},
+        person_id=release.person)
 
 
 def _versions(share: Share, release: Release, reader_id: str, *, team_id: str, key: bytes,

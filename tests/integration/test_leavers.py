@@ -247,6 +247,11 @@ def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
             tom.get(record.id)
     assert not find_marker(team.root / "t1", "reminded me of my own admission")
     # Tom was told, as the author and coordinators are.
+    # Jo's agreement is kept once on Tom's computer, in a record of his about her, sealed.
+    [agreement] = tom.records(Kind.HANDOVER, person_id=jo.id)
+    assert agreement.author_id == tom.user.id
+    assert agreement.fields["agreed_by"] == "Jo, on the phone to Grace"
+    assert handover.running(tom) == {}  # it moves nothing: it is no arrangement of Amira's
     said = fromshare.received(tom)[jo.id]  # on his People list and on Jo's record
     assert said.startswith("Handed over from Amira on") and said.endswith("by Grace")
     received = [e for e in _trail(tom) if e.action == "handover-received"]
