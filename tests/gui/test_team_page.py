@@ -179,7 +179,7 @@ def test_an_administrator_gives_and_takes_away_the_ig_duty_in_the_app(  # type: 
     assert governance.holds_ig_duty(shell.vault, tom.id)
     shots = os.environ.get("PEERDESK_SCREENSHOTS")
     if shots:
-        shell.grab().save(str(Path(shots) / "team-members-ig.png"))
+        shell.grab().save(str(Path(shots) / "50-team-members-ig-duty.png"))
     assert page.ig_button.text() == "Take away the IG duty"
     page.ig_button.click()
     qtbot.waitUntil(lambda: page.table.item(_row(page, "Tom"), 1).text()
