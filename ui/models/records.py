@@ -142,6 +142,7 @@ class RecordTableModel(QAbstractTableModel):
             self._apply_sort(self._matches)
         self._shown = self._matches[:len(self._shown)]
         self.layoutChanged.emit()
+        self._order_ahead()
 
     def _effective_order(self) -> tuple[str, Qt.SortOrder] | None:
         """The order the rows are shown in (None: as given, in no known order)."""
@@ -215,6 +216,7 @@ class RecordTableModel(QAbstractTableModel):
                 return
             self._index, self._slots, self._extra = index, array("l", range(index.size)), []
             self._ordered = None
+            self._order_ahead()
         self._starter(job, done, token)  # type: ignore[arg-type]
 
     def _drop_index(self) -> None:
@@ -229,6 +231,13 @@ class RecordTableModel(QAbstractTableModel):
             return None
         column, order = self._sort
         return self._columns[column], order == Qt.SortOrder.DescendingOrder
+
+    def _order_ahead(self) -> None:
+        """Sorted by a column other than the rows' own order: that order made now, before
+        the next key asks for it."""
+        wanted = self._order_id()
+        if wanted is not None and not self._in_known_order():
+            self._make_order(wanted)
 
     def _make_order(self, wanted: tuple[str, bool]) -> None:
         """_all in the order asked for, with its numbers in the index (on a worker)."""
