@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -412,7 +413,8 @@ def add_versions(conn: Connection, new: Sequence[NewRecord],
 
 
 _Convert = Callable[[Any], Any]
-_BULK: dict[str, tuple[str, list[str], list[_Convert | None]]] = {}
+_BULK: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]],
+                       list[tuple[int, _Convert]]]] = {}
 
 
 def _bulk(conn: Connection, table_: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -423,15 +425,20 @@ def _bulk(conn: Connection, table_: Any, rows: Sequence[dict[str, Any]]) -> None
         return
     if table_.name not in _BULK:
         keys = [c.key for c in table_.columns]
+        converts = [(i, f) for i, c in enumerate(table_.columns)
+                    if (f := c.type.bind_processor(conn.dialect)) is not None]
         _BULK[table_.name] = (
-            str(insert(table_).compile(dialect=conn.dialect, column_keys=keys)), keys,
-            [c.type.bind_processor(conn.dialect) for c in table_.columns])
-    sql, keys, converts = _BULK[table_.name]
+            str(insert(table_).compile(dialect=conn.dialect, column_keys=keys)),
+            itemgetter(*keys), converts)
+    sql, values, converts = _BULK[table_.name]
 
-    def values(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(v if f is None or v is None else f(v)
-                     for v, f in zip(map(row.__getitem__, keys), converts, strict=True))
-    conn.exec_driver_sql(sql, [values(row) for row in rows])
+    def converted(row: dict[str, Any]) -> tuple[Any, ...]:
+        out = list(values(row))
+        for i, convert in converts:
+            if out[i] is not None:
+                out[i] = convert(out[i])
+        return tuple(out)
+    conn.exec_driver_sql(sql, [converted(row) for row in rows])
 
 
 def about(conn: Connection, subject_id: str, *, author_id: str | None = None,

@@ -555,6 +555,7 @@ class Engine:
                             "come when that device syncs again.")
         apply = Apply(conn, self.user_id, item.author, self.clock())
         end, at = min(len(f.changes), start + APPLY_STEP), start
+        apply.expect(f.changes[start:end])
         while True:
             upto = min(end, at + APPLY_SLICE)
             self.result.pulled += apply.all(f.changes[at:upto])

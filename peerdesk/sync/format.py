@@ -124,12 +124,12 @@ def unb64(text: Any) -> bytes:
     if not isinstance(text, str):
         raise Tampered("a field that should be binary is not")
     try:
+        # Strict: only the alphabet, and padding only where it belongs (at the very end).
         if len(text) <= _SLICE:
-            return base64.b64decode(text, validate=True)
-        # Padding only at the very end, as the whole would be checked.
+            return binascii.a2b_base64(text, strict_mode=True)
         if "=" in text[:-2]:
             raise binascii.Error("padding inside")
-        return b"".join(base64.b64decode(text[i:i + _SLICE], validate=True)
+        return b"".join(binascii.a2b_base64(text[i:i + _SLICE], strict_mode=True)
                         for i in range(0, len(text), _SLICE))
     except (binascii.Error, ValueError):
         raise Tampered("a binary field is damaged") from None

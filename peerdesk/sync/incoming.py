@@ -36,6 +36,17 @@ class Apply:
         # with, an erasure): what an open desk reads again, rather than everything.
         self.changed: set[str] = set()
         self._erased: set[str] | None = None
+        # What is held of the records expected (known, highest number, versions held): kept
+        # up to date as versions are added, so slices after the first read nothing again.
+        self._held: tuple[dict[str, tuple[str, str, str | None, bool]], dict[str, int],
+                          set[tuple[str, str]]] | None = None
+        self._held_for: set[str] = set()
+
+    def expect(self, items: Sequence[Change]) -> None:
+        """Reads at once what is held of the records among ``items`` (a step to be applied in
+        slices), rather than a slice at a time."""
+        ids = {c.record_id for c in items if isinstance(c, VersionChange)}
+        self._held, self._held_for = records.versions_held(self.conn, list(ids)), ids
 
     def all(self, items: Sequence[Change]) -> int:
         """Returns how many versions were new here."""
@@ -56,7 +67,7 @@ class Apply:
 
     def _versions(self, items: list[VersionChange]) -> int:
         conn, author = self.conn, self.author
-        known, top, held = records.versions_held(conn, list({c.record_id for c in items}))
+        known, top, held = self._held_of({c.record_id for c in items})
         if self._erased is None:  # only an erasure among these changes adds to it
             self._erased = records.erased_people(conn, author)
         erased_people = self._erased
@@ -94,6 +105,12 @@ class Apply:
         self.touched -= records.add_versions(conn, new_records, new_versions)
         return len(new_versions)
 
+    def _held_of(self, ids: set[str]) -> tuple[dict[str, tuple[str, str, str | None, bool]],
+                                                dict[str, int], set[tuple[str, str]]]:
+        if self._held is None or not ids <= self._held_for:
+            self._held, self._held_for = records.versions_held(self.conn, list(ids)), ids
+        return self._held
+
     def _key(self, record_id: str, vid: str, key: Wrap, change: Change) -> None:
         rec = records.state(self.conn, record_id)
         if rec is not None and rec.author_id != self.author:
@@ -129,7 +146,7 @@ class Apply:
 
     def _erasure(self, change: ErasureChange) -> None:
         conn = self.conn
-        self._erased = None
+        self._erased, self._held = None, None
         ids = records.about(conn, change.person_id, author_id=self.author,
                             also=change.record_ids)
         records.erase(conn, ids, now=self.now)

@@ -40,7 +40,9 @@ def test_canonical_in_slices_is_what_one_call_gives(monkeypatch: pytest.MonkeyPa
         assert fmt.canonical(value) == whole.encode()
 
 
-def test_base64_in_slices_is_what_one_call_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base64_in_slices_refuses_all_one_call_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoded strictly, a slice at a time: whatever one checked call refuses is refused, and
+    whatever is taken gives the same bytes (padding anywhere but the very end is refused)."""
     monkeypatch.setattr(fmt, "_SLICE", 8)
     rng = random.Random(16)
     for _ in range(3_000):
@@ -48,13 +50,20 @@ def test_base64_in_slices_is_what_one_call_gives(monkeypatch: pytest.MonkeyPatch
         if rng.random() < 0.5 and text:  # damaged: a byte changed, cut, or padding moved
             at = rng.randrange(len(text))
             text = rng.choice([text[:at] + rng.choice("=A$ \n") + text[at + 1:], text[:at],
-                               text[:at] + "==" + text[at:]])
+                               text[:at] + "==" + text[at:], text + "="])
         try:
             expected: bytes | None = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             expected = None
+        try:
+            got: bytes | None = fmt.unb64(text)
+        except fmt.Tampered:
+            got = None
         if expected is None:
-            with pytest.raises(fmt.Tampered):
-                fmt.unb64(text)
-        else:
-            assert fmt.unb64(text) == expected, text
+            assert got is None, text
+        elif got is not None:
+            assert got == expected, text
+    assert fmt.unb64("AAAA") == b"\0\0\0"
+    for damaged in ("AA=A", "AA==AAAA" * 2, "AAA", "AA A", 7):
+        with pytest.raises(fmt.Tampered):
+            fmt.unb64(damaged)
