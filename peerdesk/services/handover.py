@@ -39,6 +39,7 @@ from peerdesk.services.actor import Actor
 from peerdesk.services.desk import Desk
 from peerdesk.store import records
 from peerdesk.store.models import AccountRow, AuditRow
+from peerdesk.sync import certs
 
 HANDOVER, JOINT, COVER = "handover", "joint", "cover"
 ARRANGEMENTS = (HANDOVER, JOINT, COVER)
@@ -153,6 +154,9 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
     if target.role is not Role.PEER or not target.active:
         raise InvalidInput(f"{target.name} cannot take on someone's support: support moves to "
                            "another peer support worker whose account is active.")
+    if arrangement != COVER and _leaving(desk, target.id):
+        raise InvalidInput(f"{target.name} is leaving the team: hand their support to a peer "
+                           "who is staying (she can still cover until her last day).")
     moves = moves_for(diaries=diaries)
     me = desk.actor()
     with me.transaction() as conn:
@@ -177,6 +181,14 @@ def hand_over(desk: Desk, person_id: str, to: str, *, agreed_by: str,
                  f"arrangement={arrangement} to={target.id} record={saved.id} "
                  f"moves={','.join(moves)} records={carried}")
     return saved
+
+
+def _leaving(desk: Desk, account_id: str) -> bool:
+    """Whether an administrator marked her as leaving (her signed certificate says so)."""
+    with desk.vault.store.begin() as conn:
+        found = certs.standings(conn).get(account_id)
+    return found is not None and found.cert is not None and not found.problem \
+        and certs.leaving(found.cert) is not None
 
 
 def check(arrangement: str, agreed_by: str, agreed_on: date, ends: date | None,

@@ -99,6 +99,13 @@ def test_the_leaving_mark_is_signed_published_and_the_checklist_follows_the_data
     _mark(team, "Tom", LAST_DAY)
     team.sync_all()
     assert leavers.checklist(amira, "Amira").remaining == 3
+    # Nobody's support is handed to a peer who is leaving herself (cover until then is fine).
+    ali = amira.add(Kind.PERSON, {"label": "Ali"})
+    with pytest.raises(InvalidInput, match="Tom is leaving the team"):
+        handover.hand_over(amira, ali.id, "Tom", agreed_by="Ali, in person")
+    handover.hand_over(amira, ali.id, "Tom", agreed_by="Ali, in person",
+                       arrangement=handover.COVER, ends=date.today() + timedelta(days=3))
+    amira.erase_person(ali.id)
     _mark(team, "Tom", None)  # taken back
     team.sync_all()
     assert leavers.leaving_days(amira.vault) == {amira.user.id: LAST_DAY}
