@@ -440,5 +440,7 @@ def supporters(desk: Desk, person_id: str, *, today: date | None = None) -> list
         ids = [row.author_id, *records.readers(conn, person_id)]
     handed = {p.from_id for p in arrangements(desk.records(Kind.HANDOVER, person_id=person_id))
               if p.arrangement == HANDOVER and p.person_id == person_id and p.running(today)}
-    names = {a.id: a.name for a in desk.vault.accounts()}
+    accounts = desk.vault.accounts()
+    names = {a.id: a.name for a in accounts}
+    handed |= {a.id for a in accounts if a.status == "removed"}  # a leaver supports no one
     return [names.get(i, "someone no longer on this computer") for i in ids if i not in handed]

@@ -277,6 +277,7 @@ def test_a_leavers_people_are_handed_over_from_the_coordinators_computer(
     with pytest.raises((NotFound, NotSharedWithYou)):
         tom.get(late.id)
     assert {a.name: a.status for a in tom.vault.accounts()}["Amira"] == "removed"
+    assert handover.supporters(tom, jo.id) == ["Tom"]
 
     # Nothing about Jo is lost: Tom carries on her crisis plan, on his own computer.
     mine = handover.continue_plan(tom, plan.id)
