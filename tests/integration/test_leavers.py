@@ -390,3 +390,23 @@ def test_a_leavers_people_handed_over_through_the_command_line(
     assert tom.get(plan.id).fields["sections"] == CRISIS["sections"]
     trail = [e for e in _trail(tom) if e.action == "handover-received"]
     assert len(trail) == 2 and not any("refused" in e.detail for e in trail)
+
+
+def test_a_release_whose_files_left_the_share_says_to_hand_over_again(
+        key: x25519.X25519PrivateKey, team: Team) -> None:
+    amira, grace, tom = team.desks["a1"], team.desks["office"], team.desks["t1"]
+    jo = amira.add(Kind.PERSON, {"label": "Jo"})
+    team.grant_ig("Grace")
+    team.sync_all()
+    leavers.hand_over_from_share(grace, "Amira", jo.id, "Tom", agreed_by="Jo, by phone",
+                                 recovery_key=key, reason=REASON)
+    # The files it names are gone from her device's folder (folded, or removed by hand).
+    folder = Path(team.location) / "devices" / team.vaults["a1"].device_id
+    for path in folder.glob("*.pdk"):
+        path.rename(folder.parent / f"elsewhere-{path.name}")
+    team.sync("office")
+    [report] = team.sync("t1")
+    assert any("no longer on the team share" in p and "hand the person over again" in p
+               for p in report.problems), report.problems
+    assert tom.records(Kind.PERSON) == []
+    assert team.sync("t1")[0].problems == ()  # said once, not at every sync
