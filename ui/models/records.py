@@ -482,9 +482,17 @@ class RecordTableModel(QAbstractTableModel):
         return len(self._all)
 
     def _filtered(self) -> list[Row]:
-        terms = self._terms
-        shown = ([r for r in self._all if search.matches(r.haystack, terms)] if terms
-                 else list(self._all))
+        """The rows found for the words now, in the order asked for (on the UI thread: a
+        sort back to the rows' own order reads the index, not every row, when it is made)."""
+        terms, index = self._terms, self._index
+        if not terms:
+            shown = list(self._all)
+        elif index is not None:
+            shown = _found_in(index, self._all, self._slots, self._extra, terms, None,
+                              CancelToken(), plain=not self._extra
+                              and len(self._slots) == index.size)
+        else:
+            shown = [r for r in self._all if search.matches(r.haystack, terms)]
         self._apply_sort(shown)
         return shown
 
