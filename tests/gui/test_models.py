@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -13,8 +15,8 @@ from peerdesk.domain import Kind, Record
 from peerdesk.services import Draft
 from peerdesk.services.workqueue import Item, ItemKind
 from ui.models.drafts import DraftListModel
-from ui.models.records import RecordTableModel
-from ui.models.rows import make_rows
+from ui.models.records import COLUMNS, RecordTableModel
+from ui.models.rows import Row, make_rows
 from ui.models.workqueue import WorkQueueModel
 
 
@@ -270,3 +272,132 @@ def test_a_list_searched_by_its_index_shows_what_reading_every_row_shows(
             assert indexed._index is not None
             assert [r.record.id for r in indexed.rows()] == [r.record.id for r in plain.rows()]
             assert indexed.rowCount() == plain.rowCount()
+
+
+_WORDS = ["tea", "walk", "garden", "canal", "café"]
+
+
+def _diary(n: int, version: int, day: int, words: str) -> Record:
+    return Record(f"d{n}", Kind.DIARY, "a1", None, version, datetime(2026, 1, 1),
+                  {"when": f"2026-01-{1 + day % 28:02d}T10:{day % 3:02d}",
+                   "what_happened": words})
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["put", "put", "discard", "sort", "filter"]),
+                          st.integers(0, 24), st.integers(0, 90),
+                          st.sampled_from(_WORDS)), max_size=40),
+       st.integers(0, 3))
+@example([("sort", 3, 0, "tea"), ("put", 1, 5, "tea"), ("put", 1, 60, "walk"),
+          ("discard", 1, 0, "tea")], 2)
+def test_a_list_told_the_row_it_held_finds_it_in_its_order_as_reading_every_row_does(
+        ops: list[tuple[str, int, int, str]], start: int) -> None:
+    """Saves (new records and new versions that move in the order), deletions, sorts and
+    filters on a list told which row it held for each record (as the desk tells it): its
+    rows are the latest of each record, in the order a fresh sort gives, and the same, in
+    the same order, as on a list that reads every row to find one."""
+    versions: dict[str, int] = {}
+
+    def row(n: int, day: int, words: str) -> Row:
+        versions[f"d{n}"] = versions.get(f"d{n}", 0) + 1
+        return make_rows([_diary(n, versions[f"d{n}"], day, words)], {"a1": "Amira"})[0]
+
+    held = {f"d{n}": row(n, n * 7, _WORDS[n % 5]) for n in range(start * 5)}
+    told, plain = RecordTableModel(("when", "summary")), RecordTableModel(("when", "summary"))
+    newest = sorted(held.values(), key=lambda r: r.when, reverse=True)
+    for model in (told, plain):
+        model.set_rows(newest, newest_first=True)
+    sort: tuple[int, Qt.SortOrder] | None = None
+    for op, n, day, words in ops:
+        rid = f"d{n}"
+        if op == "put":
+            new = row(n, day, words)
+            told.put(new, held.get(rid))
+            plain.put(new)
+            held[rid] = new
+        elif op == "discard":
+            told.discard(rid, held.pop(rid, None))
+            plain.discard(rid)
+        elif op == "sort":
+            sort = (n % 2, Qt.SortOrder(day % 2))
+            for model in (told, plain):
+                model.sort(*sort)
+        else:
+            for model in (told, plain):
+                model.set_filter(words if day % 3 else "")
+        got = told.rows()
+        assert [r.record.id for r in got] == [r.record.id for r in plain.rows()]
+        assert told.total() == len(held) and all(held[r.record.id] is r for r in got)
+        assert len({r.record.id for r in got}) == len(got)
+        words_now = told._terms
+        expected = [r for r in held.values()
+                    if all(t in r.haystack for t in words_now)]
+        key, down = ((lambda r: r.when), True) if sort is None else (
+            COLUMNS[("when", "summary")[sort[0]]][2],
+            sort[1] == Qt.SortOrder.DescendingOrder)
+        assert [key(r) for r in got] == sorted(map(key, expected), reverse=down)
+        assert {r.record.id for r in got} == {r.record.id for r in expected}
+        assert [told.row_at(told.index(i, 0)) for i in range(told.rowCount())] == \
+            got[:told.rowCount()]
+
+
+class _Counted(str):
+    """A record id that counts how often it is compared: how many rows a list reads."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        _Counted.compared += 1
+        return str.__eq__(self, other)
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
+def test_a_save_in_a_long_list_reads_a_few_rows_not_every_row(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At 20,000 rows, a save that moves a row (from the bottom of the list to the top), a
+    deletion, and a save into a list that does not hold the record each read a few dozen
+    rows (their place in the order), not the 20,000 that scanning did, sorted by the list's
+    own order or by another column; the list is then as a fresh sort gives it."""
+    from ui.models import records
+
+    total = 20_000
+    keyed = {"n": 0}
+
+    def counting(column: str) -> tuple[str, Any, Any]:
+        header, show, key = records.COLUMNS[column]
+
+        def count(r: Row) -> str:
+            keyed["n"] += 1
+            return key(r)
+        return header, show, count
+
+    def diary(n: int, day: int, version: int = 1) -> Row:
+        record = _diary(n, version, day, f"{_WORDS[n % 5]} {n}")  # as real, few alike
+        record = Record(_Counted(record.id), record.kind, record.author_id, None, version,
+                        record.saved_at, {**record.fields, "when": f"2025-{1 + day // 28:02d}-"
+                                          f"{1 + day % 28:02d}T{n % 24:02d}:{n % 60:02d}"})
+        return make_rows([record], {"a1": "Amira"})[0]
+
+    rows = sorted((diary(n, n % 300) for n in range(total)), key=lambda r: r.when,
+                  reverse=True)
+    monkeypatch.setitem(records.COLUMNS, "when", counting("when"))
+    monkeypatch.setitem(records.COLUMNS, "summary", counting("summary"))
+    for column in (0, 1):
+        model, other = RecordTableModel(("when", "summary")), RecordTableModel(("when",))
+        model.set_rows(rows, newest_first=True)
+        other.set_rows([], newest_first=True)
+        model.sort(column, Qt.SortOrder.DescendingOrder)
+        oldest = model.rows()[-1] if column == 0 else rows[-1]
+        moved = diary(int(oldest.record.id[1:]), 400, version=2)
+        middle = rows[total // 2]
+        for change in (partial(model.put, moved, oldest),
+                       partial(other.discard, moved.record.id, oldest),
+                       partial(model.discard, middle.record.id, middle)):
+            _Counted.compared, keyed["n"] = 0, 0
+            change()
+            assert _Counted.compared + keyed["n"] < 200, (column, _Counted.compared, keyed)
+        got = model.rows()
+        assert len(got) == total - 1 and got.count(moved) == 1 and oldest not in got
+        key = records.COLUMNS[("when", "summary")[column]][2]
+        assert [key(r) for r in got] == sorted(map(key, got), reverse=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence
-from itertools import compress, groupby, repeat
-from operator import attrgetter, contains
+from enum import Enum
+from itertools import compress, count, groupby, repeat
+from operator import attrgetter, contains, eq
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -42,6 +43,15 @@ WIDTH_SAMPLE = {"when": "28 Nov 2026, 22:22", "kind": "Personal recovery plan",
                 "review": "28 Nov 2026", "pronouns": "they/them", "started": "Support started"}
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 NEWEST_FIRST = ("when", Qt.SortOrder.DescendingOrder)
+
+
+class Unknown(Enum):
+    """The row a list held for a record is not known: it is looked for in every row."""
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN
+Was = Row | None | Unknown  # what a list was given for a record before (None: nothing)
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -347,30 +357,30 @@ class RecordTableModel(QAbstractTableModel):
         finally:
             self._changing = False
 
-    def put(self, row: Row) -> None:
+    def put(self, row: Row, was: Was = UNKNOWN) -> None:
         """One row saved: changed where it stands, or moved to where the order puts it, or
-        added. The view keeps its selection and place (no reset)."""
+        added. The view keeps its selection and place (no reset). ``was``: the row this list
+        was given for that record before (None: none), so it is found by its place in the
+        order, a few rows read whatever the list's length; UNKNOWN: every row is read."""
         rid = row.record.id
         self._generation += 1
         self._edits += 1
         self._ordered = None
-        at = _find(self._all, rid)
+        at = _locate(self._all, rid, was, self._known())
         if at is not None:
             del self._all[at]
             if self._index is not None:
                 del self._slots[at]
-        if self._known_order is None:
-            place = len(self._all)
-        else:  # kept in the order the rows came in
-            key = COLUMNS[self._known_order[0]][2]
-            place = _place(self._all, key(row), key, down=True)
+        known = self._known()  # kept in the order the rows came in, if they came in one
+        place = len(self._all) if known is None else _place(self._all, known[0](row), known[0],
+                                                             down=known[1])
         self._all.insert(place, row)
         if self._index is not None:
             self._slots.insert(place, self._index.size + len(self._extra))
             self._extra.append(row)
             if len(self._extra) > max(EXTRA_MOST, self._index.size // 20):
                 self._make_index()  # searched as they are, the rows saved since cost more
-        found_at = _find(self._matches, rid)
+        found_at = _locate(self._matches, rid, was, self._order())
         show = not self._terms or search.matches(row.haystack, self._terms)
         if found_at is not None:
             if show and self._fits(found_at, row):
@@ -384,17 +394,18 @@ class RecordTableModel(QAbstractTableModel):
         if show:
             self._insert_found(self._position(row), row)
 
-    def discard(self, record_id: str) -> None:
-        """One row gone (deleted, erased): taken out, nothing else moves."""
+    def discard(self, record_id: str, was: Was = UNKNOWN) -> None:
+        """One row gone (deleted, erased): taken out, nothing else moves. ``was`` as for
+        ``put``."""
         self._generation += 1
         self._edits += 1
         self._ordered = None
-        at = _find(self._all, record_id)
+        at = _locate(self._all, record_id, was, self._known())
         if at is not None:
             del self._all[at]
             if self._index is not None:
                 del self._slots[at]
-        found_at = _find(self._matches, record_id)
+        found_at = _locate(self._matches, record_id, was, self._order())
         if found_at is not None:
             self._remove_found(found_at)
 
@@ -420,10 +431,12 @@ class RecordTableModel(QAbstractTableModel):
             self._changing = False
 
     def _order(self) -> tuple[Callable[[Row], str], bool] | None:
-        if self._sort is None:
-            return None
-        column, order = self._sort
-        return COLUMNS[self._columns[column]][2], order == Qt.SortOrder.DescendingOrder
+        """The sort key and direction of the rows found (None: in no known order)."""
+        return _key_of(self._effective_order())
+
+    def _known(self) -> tuple[Callable[[Row], str], bool] | None:
+        """The sort key and direction of every row (_all), as they came (None: no order)."""
+        return _key_of(self._known_order)
 
     def _fits(self, at: int, row: Row) -> bool:
         """Would the row stay at ``at`` in the current order?"""
@@ -617,5 +630,45 @@ def _place(rows: Sequence[Row], k: str, key: Callable[[Row], str], *, down: bool
     return lo
 
 
-def _find(rows: Sequence[Row], record_id: str) -> int | None:
-    return next((i for i, r in enumerate(rows) if r.record.id == record_id), None)
+def _key_of(order: tuple[str, Qt.SortOrder] | None) -> tuple[Callable[[Row], str], bool] | None:
+    if order is None:
+        return None
+    return COLUMNS[order[0]][2], order[1] == Qt.SortOrder.DescendingOrder
+
+
+_ID = attrgetter("record.id")
+
+
+def _locate(rows: Sequence[Row], record_id: str, was: Was,
+            order: tuple[Callable[[Row], str], bool] | None) -> int | None:
+    """Where the row of ``record_id`` is in ``rows`` (sorted by ``order``; None: in no
+    order), given the row it was (``was``): only the rows that sort as it does are read, a
+    few at 100,000 rows, where reading each took tens of milliseconds on the UI thread."""
+    if was is None:
+        return None
+    if isinstance(was, Unknown) or order is None:
+        return _find(rows, record_id)
+    key, down = order
+    k = key(was)
+    return _find(rows, record_id, _first(rows, k, key, down=down), _place(rows, k, key, down=down))
+
+
+def _first(rows: Sequence[Row], k: str, key: Callable[[Row], str], *, down: bool) -> int:
+    """Where the rows with sort key ``k`` start among rows sorted by ``key`` (before its
+    equals)."""
+    lo, hi = 0, len(rows)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other = key(rows[mid])
+        if (other > k) if down else (other < k):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _find(rows: Sequence[Row], record_id: str, start: int = 0, end: int | None = None,
+          ) -> int | None:
+    """The place of the row of ``record_id`` among ``rows[start:end]`` (read in C)."""
+    got = rows[start:end] if start or end is not None else rows
+    return next(compress(count(start), map(eq, map(_ID, got), repeat(record_id))), None)
