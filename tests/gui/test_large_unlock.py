@@ -179,3 +179,40 @@ def test_reading_a_large_vault_collects_nothing_off_the_ui_thread(
         gc.callbacks.remove(started)
     assert len(page.rows) == DIARIES + 2
     assert all(t is threading.main_thread() for t in threads), {t.name for t in threads}
+
+
+def test_a_record_changed_elsewhere_and_saved_while_read_again_shows_once_in_each_list(
+        qtbot, make_shell, prepared_dir: Path, large: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """While the vault is read again, the desk's rows move ahead of its lists (a record read
+    again may sort elsewhere now): a save then still finds the row each list holds, so the
+    record is listed once, not twice."""
+    shell = make_shell(prepared_dir)
+    sign_in(qtbot, shell)
+    page = shell.desk_page
+    desk = page.desk
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+    oldest = page.diary_model.rows()[-1].record
+    moved_to = f"{_day(-1)}T08:00"
+    changed: list[object] = []
+    # Moved to another day on another computer (as a sync brings it): the data file only.
+    page._run(lambda: desk.update(oldest.id, {**oldest.fields, "when": moved_to}),
+              changed.append)
+    qtbot.waitUntil(lambda: bool(changed), timeout=WAIT_MS)
+    counts: list[tuple[int, int]] = []
+    read_rest = page._read_rest
+
+    def between_batches(*args: object, **kwargs: object) -> None:
+        if not counts and page.rows[oldest.id].when == moved_to:  # read again, not relisted
+            page._upsert(changed[0])  # a save lands here, between two batches
+            counts.append(tuple(  # type: ignore[arg-type]
+                [r.record.id for r in m.rows()].count(oldest.id)
+                for m in (page.diary_model, page.search_model)))
+        read_rest(*args, **kwargs)
+    monkeypatch.setattr(page, "_read_rest", between_batches)
+    page.reload()
+    qtbot.waitUntil(lambda: not page.reading, timeout=WAIT_MS)
+    settle(qtbot)
+    assert counts == [(1, 1)]
+    assert [r.record.id for r in page.diary_model.rows()].count(oldest.id) == 1
+    assert page.diary_model.rows()[0].record.id == oldest.id  # now the newest
