@@ -118,13 +118,15 @@ def from_wire(entry: dict[str, Any]) -> Change:
     raise fmt.Tampered("it holds an entry of an unknown type")
 
 
+_KINDS = {k.value: k for k in Kind}
+
+
 def _version(e: dict[str, Any]) -> VersionChange:
     record_id, vid = ident(e, "r"), fmt.field(e, "vid", str)
     author = e.get("a")
-    try:
-        kind = Kind(fmt.field(e, "k", str))
-    except ValueError:
-        raise fmt.Tampered("it holds a record of an unknown kind") from None
+    kind = _KINDS.get(fmt.field(e, "k", str))
+    if kind is None:
+        raise fmt.Tampered("it holds a record of an unknown kind")
     person = e.get("p")
     if person is not None and not isinstance(person, str):
         raise fmt.Tampered("a record's person is damaged")

@@ -570,7 +570,9 @@ class Engine:
             state.set_wraps_due(conn, self.user_id, True)
         # The clock moves past the newest reading among the changes opened (a changeset
         # carries no reading in clear since format 4).
-        readings = [c.hlc for c in taken if not isinstance(c, KeyChange) and hlc.sane(c.hlc)]
+        # (A version's reading was checked as it was read.)
+        readings = [c.hlc for c in taken if isinstance(c, changes.VersionChange)
+                    or (not isinstance(c, KeyChange) and hlc.sane(c.hlc))]
         if readings:
             records.observe(conn, max(readings), device_id=self.device_id, now=self.clock())
         if at >= len(f.changes) and f.position is not None:
