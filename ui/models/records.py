@@ -6,7 +6,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from enum import Enum
 from itertools import compress, count, groupby, repeat
-from operator import attrgetter, contains, eq
+from operator import attrgetter, contains, eq, is_
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -650,7 +650,12 @@ def _locate(rows: Sequence[Row], record_id: str, was: Was,
         return _find(rows, record_id)
     key, down = order
     k = key(was)
-    return _find(rows, record_id, _first(rows, k, key, down=down), _place(rows, k, key, down=down))
+    start, end = _first(rows, k, key, down=down), _place(rows, k, key, down=down)
+    # The row itself, by its address alone: sorted by a column where many rows are alike
+    # (Kind), 80,000 rows may sort as it does, and reading each one's id (three objects
+    # apart in memory) took 50-100 ms; a copy of it (the same record, the same keys) by id.
+    at = next(compress(count(start), map(is_, rows[start:end], repeat(was))), None)
+    return at if at is not None else _find(rows, record_id, start, end)
 
 
 def _first(rows: Sequence[Row], k: str, key: Callable[[Row], str], *, down: bool) -> int:
