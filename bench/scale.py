@@ -343,6 +343,10 @@ def measure_size(base: Path, count: int) -> dict[str, str]:
                 f"{_spread([u['read_all_read'] for u in uis], 'records')}, "
                 f"{_spread([u['read_all_s'] for u in uis], 's', digits=2)}, longest UI "
                 f"stall {_spread([u['read_all_stall_ms'] for u in uis], 'ms')}")
+        if "save_moved_ms" in uis[0]:
+            rows["a save that moves a row: the desk's part (UI thread), longest UI stall"] = (
+                f"{_spread([u['save_moved_ms'] for u in uis], 'ms', digits=1)}, "
+                f"{_spread([u['save_stall_ms'] for u in uis], 'ms')}")
         rows["longest UI stall, lock"] = (
             _spread([u["lock_stall_ms"] for u in uis], "ms") + " (target <= 100 ms)")
         rows["search index: everything read -> made (a search reads every row until then)"] = (
