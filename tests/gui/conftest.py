@@ -16,6 +16,7 @@ from ui import theme
 from ui.tasks import TaskRunner
 from ui.windows import editor as editor_module
 from ui.windows.shell import ShellWindow
+from ui.windows.team_page import TeamPage
 
 WAIT_MS = 10_000
 # The windows' two lanes, one runner for the whole session (see the runner fixture).
@@ -92,3 +93,16 @@ def settle(qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.wait(50)
     QApplication.sendPostedEvents(None, 0)
     QApplication.processEvents()
+
+
+def on_team_members(qtbot, shell: ShellWindow, name: str = "Ida") -> TeamPage:  # type: ignore[no-untyped-def]
+    """An administrator signed in at 1366x768, on Team members."""
+    shell.resize(1366, 768)
+    sign_in(qtbot, shell, name)
+    desk = shell.desk_page
+    assert desk is not None
+    desk.show_section("Team members")
+    settle(qtbot)
+    page = desk.pages.currentWidget()
+    assert isinstance(page, TeamPage)
+    return page

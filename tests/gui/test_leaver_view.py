@@ -18,11 +18,10 @@ from peerdesk.domain import Kind
 from peerdesk.services import membership, sync
 from peerdesk.services.desk import sign_in as services_sign_in
 from tests.conftest import PASSPHRASE
-from tests.gui.conftest import WAIT_MS, settle, sign_in
+from tests.gui.conftest import WAIT_MS, on_team_members
 from tests.helpers.recovery import KEY_PASSPHRASE, TrustKey, trust_key
 from tests.helpers.team import make_team
 from ui.windows.leavers import LeaverDialog
-from ui.windows.team_page import TeamPage
 
 REASON = "Amira has left and her laptop was not returned; her people need a peer."
 LAST_DAY = date.today() + timedelta(days=7)
@@ -58,14 +57,9 @@ def test_a_leavers_checklist_hands_her_people_over_from_the_share(  # type: igno
     office, trust, jo, sam = gone
     policy = Policy(recovery_public_key=trust.key.public_key().public_bytes_raw().hex())
     shell = make_shell(office, policy=policy)
-    shell.resize(1366, 768)
-    sign_in(qtbot, shell, "Ida")
+    page = on_team_members(qtbot, shell)
     desk = shell.desk_page
     assert desk is not None
-    desk.show_section("Team members")
-    settle(qtbot)
-    page = desk.pages.currentWidget()
-    assert isinstance(page, TeamPage)
     qtbot.waitUntil(lambda: "Amira" in [a.name for a in page.shown], timeout=WAIT_MS)
     page.table.selectRow([a.name for a in page.shown].index("Amira"))
     assert page.leaving_button.isVisible() and page.leaving_button.isEnabled()

@@ -13,7 +13,7 @@ from peerdesk.services import Vault, membership, sync
 from peerdesk.services.desk import sign_in as services_sign_in
 from peerdesk.store.db import DB_NAME
 from tests.conftest import LIGHT_KDF, PASSPHRASE
-from tests.gui.conftest import WAIT_MS, settle, sign_in
+from tests.gui.conftest import WAIT_MS, on_team_members, settle, sign_in
 from ui.windows.team_page import TeamPage
 
 
@@ -29,14 +29,7 @@ def _prepared(data_dir: Path) -> Path:
 def _ida_on_team_members(qtbot, make_shell, data_dir: Path):  # type: ignore[no-untyped-def]
     """Ida signed in at 1366x768 on Team members, its three accounts shown."""
     shell = make_shell(data_dir)
-    shell.resize(1366, 768)
-    sign_in(qtbot, shell, "Ida")
-    desk = shell.desk_page
-    assert desk is not None
-    desk.show_section("Team members")
-    settle(qtbot)
-    page = desk.pages.currentWidget()
-    assert isinstance(page, TeamPage)
+    page = on_team_members(qtbot, shell)
     qtbot.waitUntil(lambda: len(page.shown) == 3, timeout=WAIT_MS)
     return shell, page
 
