@@ -64,6 +64,12 @@ class Desk:
             person_id: str | None = None) -> Record:
         return saving.add(self.actor(), kind, fields, person_id=person_id)
 
+    def may_register(self) -> None:
+        """Raises NotAllowed, with one sentence, if she may not register someone new now (she
+        is leaving): asked before the form opens, and again by ``add`` when it saves."""
+        with self.vault.store.begin() as conn:
+            saving.refuse_registering(conn, self.user.id)
+
     def update(self, record_id: str, fields: Mapping[str, Any], *,
                consent_change: str | None = None) -> Record:
         return saving.update(self.actor(), record_id, fields, consent_change=consent_change)

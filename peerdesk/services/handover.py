@@ -187,8 +187,7 @@ def _leaving(desk: Desk, account_id: str) -> bool:
     """Whether an administrator marked her as leaving (her signed certificate says so)."""
     with desk.vault.store.begin() as conn:
         found = certs.standings(conn).get(account_id)
-    return found is not None and found.cert is not None and not found.problem \
-        and certs.leaving(found.cert) is not None
+    return found is not None and found.last_day is not None
 
 
 def check(arrangement: str, agreed_by: str, agreed_on: date, ends: date | None,

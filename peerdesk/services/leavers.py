@@ -80,8 +80,7 @@ def leaving_days(vault: Vault) -> dict[str, date]:
     with vault.store.begin() as conn:
         found = certs.standings(conn)
     return {i: day for i, s in found.items()
-            if s.account.status == certs.ACTIVE and not s.problem
-            and (day := leaving_on(s.cert)) is not None}
+            if s.account.status == certs.ACTIVE and (day := s.last_day) is not None}
 
 
 def _standing(desk: Desk, name_or_id: str) -> certs.Standing:

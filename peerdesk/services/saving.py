@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.catalogue import spec
 from peerdesk.crypto import aead
 from peerdesk.crypto.payload import seal_version, wraps_for
@@ -37,6 +37,8 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
     """``add`` inside a transaction the caller holds."""
     kind = Kind(kind)
     _coordinator_only(me, conn, kind, "add")
+    if kind is Kind.PERSON:
+        refuse_registering(conn, me.user.id)
     clean = spec(kind).validate(fields)
     now, record_id = me.now(), str(uuid.uuid4())
     about = None if kind is Kind.PERSON else person_id
@@ -52,6 +54,19 @@ def add_in(me: Actor, conn: Connection, kind: Kind | str, fields: Mapping[str, A
     _write(me, conn, record_id, kind, clean, now, number=1, parents=(), first=True)
     me.audit(conn, audit.SAVE, record_id, "version=1")
     return Record(record_id, kind, me.user.id, person_id, 1, now, clean)
+
+
+def refuse_registering(conn: Connection, account_id: str) -> None:
+    """A peer marked as leaving registers no one new, as her newest signed certificate on this
+    computer says (a mark that arrived by sync since she signed in counts). Everything she must
+    still do before she goes stays open: handing over, writing up her sessions with the people
+    she still supports. Raises NotAllowed with one sentence."""
+    mine = certs.standings(conn).get(account_id)
+    day = mine.last_day if mine is not None else None
+    if day is not None:
+        raise NotAllowed(f"You are marked as leaving the team (last day {dates.day(day)}), so you "
+                         "cannot register someone new; you can still hand over the people you "
+                         "support and write up your sessions with them.")
 
 
 def _coordinator_only(me: Actor, conn: Connection, kind: Kind, doing: str) -> None:

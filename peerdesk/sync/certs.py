@@ -301,6 +301,12 @@ class Standing:
     cert: Cert | None
     problem: str = ""  # for an altered account: one sentence naming what is wrong
 
+    @property
+    def last_day(self) -> date | None:
+        """Her last day, if an administrator marked her as leaving: what her newest signed
+        certificate on this computer says, when it holds (never a column)."""
+        return leaving(self.cert) if self.cert is not None and not self.problem else None
+
 
 def standings(conn: Connection) -> dict[str, Standing]:
     """Every account on this computer, as its certificate says, by id."""

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import x25519
 from sqlalchemy import select
 
-from peerdesk import audit
+from peerdesk import audit, dates
 from peerdesk.crypto import envelope
 from peerdesk.domain import Kind
 from peerdesk.errors import InvalidInput, NotAllowed, NotFound, NotSharedWithYou
@@ -52,6 +52,7 @@ def test_the_leaving_mark_is_signed_published_and_the_checklist_follows_the_data
     amira, grace, tom = team.desks["a1"], team.desks["office"], team.desks["t1"]
     jo = amira.add(Kind.PERSON, {"label": "Jo"})
     sam = amira.add(Kind.PERSON, {"label": "Sam"})
+    ali = amira.add(Kind.PERSON, {"label": "Ali"})
     team.sync_all()
     # Before the mark: nothing says she is leaving, anywhere.
     assert leavers.leaving_days(amira.vault) == {}
@@ -76,12 +77,14 @@ def test_the_leaving_mark_is_signed_published_and_the_checklist_follows_the_data
     with team.vaults["office"].store.begin() as conn:
         assert certs.standings(conn)[amira.user.id].cert.serial == serial  # type: ignore[union-attr]
 
-    # On her laptop: her two people, neither handed over yet.
+    # On her laptop: her three people, none handed over yet.
     found = leavers.checklist(amira, "Amira")
     assert found.leaving_on == LAST_DAY
     assert _steps(found) == [("marked", True), ("person", False), ("person", False),
-                             ("kept", True), ("dispose", True), ("removed", False)]
-    assert {i.subject for i in found.items if i.step == leavers.PERSON} == {jo.id, sam.id}
+                             ("person", False), ("kept", True), ("dispose", True),
+                             ("removed", False)]
+    assert {i.subject for i in found.items if i.step == leavers.PERSON} == {jo.id, sam.id,
+                                                                           ali.id}
     assert "Jo" in found.items[1].detail or "Jo" in found.items[1].title
     # A peer sees her own checklist only.
     with pytest.raises(NotAllowed):
@@ -95,12 +98,11 @@ def test_the_leaving_mark_is_signed_published_and_the_checklist_follows_the_data
     assert not by_person[sam.id].done and "person hand-over" in by_person[sam.id].next
     # A peer who is herself leaving does not count as support that continues.
     handover.hand_over(amira, sam.id, "Tom", agreed_by="Sam, in person")
-    assert leavers.checklist(amira, "Amira").remaining == 1  # only the removal
+    assert leavers.checklist(amira, "Amira").remaining == 2  # Ali, and the removal
     _mark(team, "Tom", LAST_DAY)
     team.sync_all()
-    assert leavers.checklist(amira, "Amira").remaining == 3
+    assert leavers.checklist(amira, "Amira").remaining == 4
     # Nobody's support is handed to a peer who is leaving herself (cover until then is fine).
-    ali = amira.add(Kind.PERSON, {"label": "Ali"})
     with pytest.raises(InvalidInput, match="Tom is leaving the team"):
         handover.hand_over(amira, ali.id, "Tom", agreed_by="Ali, in person")
     handover.hand_over(amira, ali.id, "Tom", agreed_by="Ali, in person",
@@ -124,6 +126,68 @@ def test_the_leaving_mark_is_signed_published_and_the_checklist_follows_the_data
     # The office holds none of her person records: it says where they are.
     [people] = [i for i in at_office.items if i.step == leavers.PERSON]
     assert not people.done and "recovery key" in people.detail
+
+
+REFUSED = ("You are marked as leaving the team (last day {day}), so you cannot register "
+           "someone new; you can still hand over the people you support and write up your "
+           "sessions with them.")
+
+
+def test_a_leaving_peer_registers_no_one_new_and_finishes_her_work(team: Team) -> None:
+    amira, a2, tom = team.desks["a1"], team.desks["a2"], team.desks["t1"]
+    jo = amira.add(Kind.PERSON, {"label": "Jo"})
+    plan = amira.add(Kind.CRISIS_PLAN, CRISIS, person_id=jo.id)
+    team.sync_all()
+    _mark(team, "Amira", LAST_DAY)
+    team.sync_all()  # the signed mark reaches both her laptops while she is signed in
+    before = amira.record_ids()
+    for desk in (amira, a2):
+        with pytest.raises(NotAllowed) as refused:
+            desk.add(Kind.PERSON, {"label": "Ali"})
+        assert str(refused.value) == REFUSED.format(day=dates.day(LAST_DAY))
+        with pytest.raises(NotAllowed, match=r"^You are marked as leaving"):
+            desk.may_register()  # what the app asks before the form opens
+    assert amira.record_ids() == before  # nothing half-saved
+    team.sync_all()
+    assert [p.fields["label"] for p in a2.records(Kind.PERSON)] == ["Jo"]
+
+    # What she must still do before she goes works: writing up a session, her plan with Jo,
+    # handing Jo over with Jo's agreement.
+    seen = amira.add(Kind.DIARY, diary("Jo and I talked about who supports her next."),
+                     person_id=jo.id)
+    amira.update(plan.id, {"sections": CRISIS["sections"] | {"helps": "A walk."}})
+    handover.hand_over(amira, jo.id, "Tom", agreed_by="Jo, in person")
+    team.sync_all()
+    assert [p.id for p in tom.records(Kind.PERSON)] == [jo.id]
+    assert tom.get(plan.id).fields["sections"]["helps"] == "A walk."
+    assert seen.id in a2.record_ids()
+    # Tom, who is staying, registers people as before.
+    tom.add(Kind.PERSON, {"label": "Ali"})
+    # The mark taken back: she registers people again.
+    _mark(team, "Amira", None)
+    team.sync_all()
+    amira.may_register()
+    assert amira.add(Kind.PERSON, {"label": "Sam"}).fields["label"] == "Sam"
+
+
+def test_a_leaving_peer_is_refused_a_new_person_on_the_command_line(team: Team) -> None:
+    amira = team.desks["a1"]
+    jo = amira.add(Kind.PERSON, {"label": "Jo"})
+    team.sync_all()
+    _mark(team, "Amira", LAST_DAY)
+    team.sync_all()
+    team.vaults["a1"].close()  # her laptop, closed in the app; used by its command line
+    laptop = team.root / "a1"
+    for args in (("person", "add", "--label", "Ali"),
+                 ("record", "add", "--kind", "person", "--file", "-")):
+        refused = run_cli(laptop, "--user", "Amira", *args, stdin='{"label": "Ali"}')
+        assert refused.code != 0 and refused.out == ""
+        assert refused.err.strip() == "peerdesk: " + REFUSED.format(day=dates.day(LAST_DAY))
+    listed = run_cli(laptop, "--user", "Amira", "person", "list")
+    assert listed.code == 0 and listed.out.strip() == f"{jo.id}\tJo"
+    wrote = run_cli(laptop, "--user", "Amira", "record", "add", "--kind", "diary", "--person",
+                    jo.id, "--file", "-", stdin=json.dumps(diary("Jo's last session with me.")))
+    assert wrote.code == 0, wrote.err
 
 
 def test_a_damaged_leaving_date_fails_the_certificate(team: Team) -> None:

@@ -552,7 +552,20 @@ class DeskPage(QWidget):
         return lambda: self._new_from_menu(kind)
 
     def _new_from_menu(self, kind: Kind) -> None:
-        self.new_record(kind)
+        self.start_new(kind)
+
+    def start_new(self, kind: Kind) -> None:
+        """New, chosen from a menu or a page: a peer marked as leaving is told at once, in
+        the banner, that she registers no one new (her certificate is read on the database
+        lane), rather than after filling in a form that cannot be saved."""
+        desk = self.desk
+        if kind is not Kind.PERSON or desk is None:
+            self.new_record(kind)
+            return
+
+        def may(_: None) -> None:
+            self.new_record(kind)
+        self._run(desk.may_register, may)
 
     def page_for(self, name: str) -> QWidget:
         if name not in self._built:
@@ -560,7 +573,7 @@ class DeskPage(QWidget):
             self.pages.addWidget(page)
             page.open_requested.connect(self.open_record)  # type: ignore[attr-defined]
             if isinstance(page, ListPage | WellbeingPage):
-                page.new_requested.connect(self.new_record)
+                page.new_requested.connect(self.start_new)
         return self._built[name]
 
     def _make_page(self, name: str) -> QWidget:
