@@ -5,21 +5,26 @@ new account waits for an administrator; removal and role changes reach every dev
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from peerdesk.services import Vault, sync
 from peerdesk.store.db import DB_NAME
 from tests.conftest import run_cli
 
 DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
 
 
-@pytest.fixture
-def team(tmp_path: Path) -> dict[str, Path]:
-    office, amira, grace = tmp_path / "office", tmp_path / "amira", tmp_path / "grace"
-    share = tmp_path / "share"
+@pytest.fixture(scope="module")
+def built_team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The team as the command line builds it, once a module (about 10 s of real key
+    derivation); each test works on a copy of its own (``team``)."""
+    root = tmp_path_factory.mktemp("team")
+    office, amira, grace = root / "office", root / "amira", root / "grace"
+    share = root / "share"
     assert run_cli(office, "init").code == 0
     for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Tom", "peer"),
                        ("Grace", "coordinator")):
@@ -30,7 +35,20 @@ def team(tmp_path: Path) -> dict[str, Path]:
     assert made.code == 0, made.err
     for folder, name in ((amira, "Amira"), (grace, "Grace")):
         assert run_cli(folder, "--user", name, "sync", "--share", str(share)).code == 0
-    return {"office": office, "amira": amira, "grace": grace, "share": share}
+    return root
+
+
+@pytest.fixture
+def team(built_team: Path, tmp_path: Path) -> dict[str, Path]:
+    """Three data folders and a share folder of this test's own: a copy of ``built_team``
+    (file times kept), each device told of its copy of the share through the app's API."""
+    team = {name: tmp_path / name for name in ("office", "amira", "grace", "share")}
+    for name, folder in team.items():
+        shutil.copytree(built_team / name, folder)
+    for name in ("office", "amira", "grace"):
+        with Vault(team[name]) as vault:
+            sync.set_share_location(vault, str(team["share"]))
+    return team
 
 
 def _users(folder: Path) -> dict[str, tuple[str, str]]:
