@@ -963,6 +963,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--diaries", action="store_true",
                        help="the person agreed that the session diaries about them move too")
 
+    def recovery_args(p: argparse.ArgumentParser) -> None:
+        """Break-glass: the trust recovery key's file, and why it is used (sealed in the audit
+        trail for the record's author and the Caldicott Guardian)."""
+        p.add_argument("--recovery-key", required=True, metavar="FILE")
+        p.add_argument("--reason", required=True, help="why; shown to the author and the Guardian")
+
     users = group("user", "accounts on this device")
     p = command(users, "add", cmd_user_add, "add an account (its passphrase as for sign-in)")
     p.add_argument("name")
@@ -999,16 +1005,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "IG duty holder: a leaver's people, from the team share with the trust "
                 "recovery key (break-glass: audited, she and the coordinators are told)")
     p.add_argument("name")
-    p.add_argument("--recovery-key", required=True, metavar="FILE")
-    p.add_argument("--reason", required=True)
+    recovery_args(p)
     p = command(users, "leaver-hand-over", cmd_user_leaver_hand_over,
                 "IG duty holder: hand one of a leaver's people to another peer from the "
                 "team share with the trust recovery key, when her laptop is gone")
     p.add_argument("name")
     p.add_argument("person", metavar="PERSON", help="the person's id (user leaver-people)")
     agreement(p)
-    p.add_argument("--recovery-key", required=True, metavar="FILE")
-    p.add_argument("--reason", required=True)
+    recovery_args(p)
     p = command(users, "hand-over-root", cmd_user_hand_over_root,
                 "the root administrator passes that role to another administrator")
     p.add_argument("name")
@@ -1167,14 +1171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "break-glass", cmd_break_glass,
                 "open a record not shared with you, with the trust recovery key and a reason")
     p.add_argument("id")
-    p.add_argument("--recovery-key", required=True, metavar="FILE")
-    p.add_argument("--reason", required=True, help="why; shown to the author and the Guardian")
+    recovery_args(p)
     p = command(sub, "recover-device", cmd_recover_device,
                 "open the records a lost or leaver's device sent to the team share, with the "
                 "trust recovery key and a reason (coordinator or admin)")
     p.add_argument("device", help="the device's id (its folder name under devices/ on the share)")
-    p.add_argument("--recovery-key", required=True, metavar="FILE")
-    p.add_argument("--reason", required=True, help="why; shown to the author and the Guardian")
+    recovery_args(p)
     p = command(reports, "break-glass", cmd_report_break_glass,
                 "every break-glass opening, with reasons (needs the recovery key)")
     p.add_argument("--recovery-key", required=True, metavar="FILE")
