@@ -114,6 +114,7 @@ def test_a_leavers_checklist_hands_her_people_over_from_the_share(  # type: igno
     qtbot.waitUntil(lambda: dialog.found is not None and dialog.found.items[-1].done,
                     timeout=WAIT_MS)
     assert cells(0)[-1] == "Done" and not dialog.remove_button.isEnabled()
+    assert "Amira was removed from the team. Sync to tell" in dialog.banner.text()
 
     # At lock, the checklist and what was typed leave the screen.
     desk.lock_requested.emit()

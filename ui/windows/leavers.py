@@ -45,8 +45,8 @@ from ui.widgets.common import (
 )
 from ui.widgets.dates import DateEdit
 from ui.windows.dialogs import LockableDialog
+from ui.windows.team_page import Run, then_refresh
 
-Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 RunIo = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]],
                  None]
 HEADERS = ["", "Step", "What is done, what remains"]
@@ -231,10 +231,7 @@ class LeaverDialog(LockableDialog):
     # -- steps --------------------------------------------------------------------------------
 
     def _then_refresh(self, sentence: str) -> Callable[[Any], None]:
-        def show(_value: Any) -> None:
-            self.banner.show_done(sentence)
-            self.refresh()
-        return show
+        return then_refresh(self.banner.show_done, self.refresh, sentence)
 
     def _mark(self) -> None:
         if self.jobs.mark is None:

@@ -27,6 +27,17 @@ from ui.widgets.common import heading, muted, row_table
 from ui.widgets.reflow import FlowLayout
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+
+
+def then_refresh(say: Callable[[str], None], refresh: Callable[[], None],
+                 sentence: str) -> Callable[[Any], None]:
+    """What a window does once a signed decision about a member is made (on the team page or
+    in her leaver's checklist): it says what was done in one sentence, then reads the data
+    again, so what it shows is what the certificates now say, never what it assumed."""
+    def done(_value: Any) -> None:
+        say(sentence)
+        refresh()
+    return done
 HEADERS = ["Name", "Role", "Status"]
 STATUS = {"active": "Member", "pending": "Waiting for approval",
           "removed": "Removed from the team", "altered": "Changed outside PeerDesk: refused"}
@@ -206,10 +217,7 @@ class TeamPage(QWidget):
     # -- decisions ---------------------------------------------------------------------------
 
     def _done(self, sentence: str) -> Callable[[Any], None]:
-        def show(_account: Any) -> None:
-            self.note.setText(sentence)
-            self.refresh()
-        return show
+        return then_refresh(self.note.setText, self.refresh, sentence)
 
     def _approve_selected(self) -> None:
         a = self.current()
