@@ -28,7 +28,7 @@ from peerdesk.progress import Progress, no_progress
 from peerdesk.services import governance, sar, sync
 from peerdesk.services.desk import Desk
 from peerdesk.store import settings
-from peerdesk.sync import certs, changes
+from peerdesk.sync import certs, changes, devicefolder
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import VersionChange
 from peerdesk.sync.share import Share
@@ -44,25 +44,15 @@ class _Holder:
 
 def _stream_files(share: Share, device_id: str) -> list[tuple[str, str]]:
     """(kind, name) of every file to read in a device's folder, per author: the newest
-    snapshot, then the changesets after it, in order."""
-    by_author: dict[str, dict[str, Any]] = {}
-    for e in share.list(f"{fmt.DEVICES}/{device_id}"):
-        for kind, pattern in (("changeset", fmt.CHANGESET_NAME),
-                              ("snapshot", fmt.SNAPSHOT_NAME)):
-            match = pattern.fullmatch(e.name)
-            if match and e.kind == "file":
-                item = by_author.setdefault(match.group(1), {"snap": (0, ""), "sets": []})
-                seq = int(match.group(2))
-                if kind == "snapshot" and seq >= item["snap"][0]:
-                    item["snap"] = (seq, e.name)
-                elif kind == "changeset":
-                    item["sets"].append((seq, e.name))
+    snapshot, then the changesets after it, in order (chosen as the sync engine chooses)."""
+    found = devicefolder.listing(e for e in share.list(f"{fmt.DEVICES}/{device_id}")
+                                 if e.kind == "file")
     out: list[tuple[str, str]] = []
-    for item in by_author.values():
-        snap_seq, snap = item["snap"]
-        if snap:
-            out.append(("snapshot", snap))
-        out += [("changeset", n) for s, n in sorted(item["sets"]) if s > snap_seq]
+    for author in found.authors:
+        snapshot, changesets = found.unread(author, 0)
+        if snapshot is not None:
+            out.append(("snapshot", snapshot[1].name))
+        out += [("changeset", e.name) for _, e in changesets]
     return out
 
 

@@ -42,7 +42,17 @@ from peerdesk.store.models import (
     table,
 )
 from peerdesk.store.records import Queued
-from peerdesk.sync import auditsync, certs, changes, heads, keyfiles, roles, state, succession
+from peerdesk.sync import (
+    auditsync,
+    certs,
+    changes,
+    devicefolder,
+    heads,
+    keyfiles,
+    roles,
+    state,
+    succession,
+)
 from peerdesk.sync import format as fmt
 from peerdesk.sync.changes import Change, ErasureChange, KeyChange
 from peerdesk.sync.incoming import Apply
@@ -362,54 +372,36 @@ class Engine:
         for h in old:
             self.share.remove(f"{heads.HEADS}/{h.entry.name}")
 
-    def _listing(self, device: str) -> tuple[dict[str, list[tuple[int, Entry]]],
-                                              dict[str, tuple[int, Entry]],
-                                              dict[str, dict[str, Entry]]]:
+    def _listing(self, device: str) -> devicefolder.Listing:
         """One device's folder: each author's changesets, her newest snapshot, and the
-        snapshot parts there (read only as a snapshot names them)."""
-        folder = f"{fmt.DEVICES}/{device}"
-        streams: dict[str, list[tuple[int, Entry]]] = defaultdict(list)
-        snapshots: dict[str, tuple[int, Entry]] = {}
-        parts: dict[str, dict[str, Entry]] = defaultdict(dict)
-        for e in self.share.list(folder):
-            if e.is_temp:
-                continue  # a writer's unfinished file; only its writer removes it
-            match = fmt.CHANGESET_NAME.fullmatch(e.name)
-            snap = fmt.SNAPSHOT_NAME.fullmatch(e.name)
-            part = fmt.PART_NAME.fullmatch(e.name)
-            if match:
-                streams[match.group(1)].append((int(match.group(2)), e))
-            elif snap:
-                seq = int(snap.group(2))
-                if seq > snapshots.get(snap.group(1), (0, e))[0]:
-                    snapshots[snap.group(1)] = (seq, e)
-            elif part:
-                parts[part.group(1)][e.name] = e
-            else:
-                self.ctx.odd_entry(folder, e)
-        return streams, snapshots, parts
+        snapshot parts there (read only as a snapshot names them); anything else is set
+        aside."""
+        where = f"{fmt.DEVICES}/{device}"
+        found = devicefolder.listing(self.share.list(where))
+        for e in found.odd:
+            self.ctx.odd_entry(where, e)
+        return found
 
     def _new_in(self, device: str, cursors: dict[str, Position]) -> list[Found]:
-        streams, snapshots, parts = self._listing(device)
+        found = self._listing(device)
+        streams, snapshots = found.streams, found.snapshots
         todo: list[Found] = []
         for author in set(streams) | set(snapshots):
-            files = streams.get(author, [])
             at = cursors[author].seq if author in cursors else 0
-            snap_seq, snap_entry = snapshots.get(author, (0, None))
-            if snap_entry is not None and snap_seq > at:
-                # Changesets up to snap_seq were folded into it: read it instead of them.
-                todo.append(Found(device, author, snap_seq, snap_entry, "snapshot",
-                                  parts.get(author, {})))
-                at = snap_seq
-            newest = max([seq for seq, _ in files] + [snap_seq])
+            snap_seq = snapshots[author][0] if author in snapshots else 0
+            # Changesets up to a newer snapshot's seq were folded into it: read it instead.
+            snapshot, files = found.unread(author, at)
+            if snapshot is not None:
+                todo.append(Found(device, author, snapshot[0], snapshot[1], "snapshot",
+                                  found.parts.get(author, {})))
+            newest = max([seq for seq, _ in streams.get(author, [])] + [snap_seq])
             if newest < at and snap_seq < at:
                 self.ctx.report(
                     f"rollback:{device}:{author}:{at}",
                     f"Changes {newest + 1} to {at} from another device ({device[:8]}) have "
                     "disappeared from the team share: removed, or an older copy of the folder "
                     "was put back. Nothing on this computer was changed.")
-            todo += [Found(device, author, seq, e, "changeset") for seq, e in sorted(files)
-                     if seq > at]
+            todo += [Found(device, author, seq, e, "changeset") for seq, e in files]
         for author, cursor in cursors.items():
             if author not in streams and author not in snapshots and cursor.seq > 0:
                 self.ctx.report(
