@@ -42,17 +42,18 @@ class _Holder:
     own: Any = None
 
 
-def _stream_files(share: Share, device_id: str) -> list[tuple[str, str]]:
-    """(kind, name) of every file to read in a device's folder, per author: the newest
-    snapshot, then the changesets after it, in order (chosen as the sync engine chooses)."""
+def _stream_files(share: Share, device_id: str) -> list[tuple[str, str, str, int]]:
+    """(kind, name, author, seq as the name says) of every file to read in a device's folder,
+    per author: the newest snapshot, then the changesets after it, in order (chosen as the
+    sync engine chooses)."""
     found = devicefolder.listing(e for e in share.list(f"{fmt.DEVICES}/{device_id}")
                                  if e.kind == "file")
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, str, int]] = []
     for author in found.authors:
         snapshot, changesets = found.unread(author, 0)
         if snapshot is not None:
-            out.append(("snapshot", snapshot[1].name))
-        out += [("changeset", e.name) for _, e in changesets]
+            out.append(("snapshot", snapshot[1].name, author, snapshot[0]))
+        out += [("changeset", e.name, author, seq) for seq, e in changesets]
     return out
 
 
@@ -72,12 +73,16 @@ def _opened(share: Share, device_id: str, *, team_id: str, verify_keys: dict[str
             reader: str, key: RecoveryKey) -> list[tuple[VersionChange, Origin]]:
     holder: Any = _Holder(key)
     found: list[tuple[VersionChange, Origin]] = []
-    for kind, name in _stream_files(share, device_id):
+    for kind, name, author, seq in _stream_files(share, device_id):
         data = share.read(f"{fmt.DEVICES}/{device_id}/{name}", max_size=fmt.MAX_FILE)
         signed, sig = fmt.parse_doc(data, kind)
         h = fmt.read_header(signed)
         if h.device_id != device_id or h.team_id != team_id or h.author_id not in verify_keys:
             raise fmt.Tampered(f"{name} does not belong to this device of this team")
+        if (h.author_id, h.seq) != (author, seq):
+            # As a sync refuses it: an older file under a newer name would hide what came
+            # after it (a snapshot stands for every changeset up to its number).
+            raise fmt.Tampered(f"{name}'s name does not match its content (moved or replayed)")
         fmt.check_signature(kind, signed, sig, verify_keys[h.author_id])
         docs = [(signed, "")]
         for part in fmt.read_parts(signed, h) if kind == "snapshot" else []:

@@ -200,3 +200,11 @@ def test_ig_reads_a_lost_laptops_snapshot_and_the_changesets_after_it(
     by_id = {r.id: r for r in opened}
     assert by_id[person.id].fields["label"] == "Jo"  # from the snapshot only
     assert by_id[plan.id].fields["sections"] == {"contacts": "v5"}  # from after it
+
+    # An older file put under a newer name (here the snapshot, as if it came after v5) would
+    # hide what came after it: refused as a sync refuses it, and nothing is opened.
+    newest = max(int(n.split(".")[1]) for n in after)
+    (folder / snapshots[-1]).rename(folder / snapshots[-1].replace(
+        f".{last_snapshot:010d}.", f".{newest:010d}."))
+    with pytest.raises(fmt.Tampered, match=r"does not match its content.*Nothing was opened"):
+        igrecovery.open_device(grace, lost, recovery_key=key, reason=REASON)
