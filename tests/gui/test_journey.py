@@ -42,6 +42,8 @@ def _new(qtbot, shell: ShellWindow, section: str, kind: Kind) -> RecordEditor:  
     page.show_section(section)
     list_page = page.pages.currentWidget()
     qtbot.mouseClick(list_page.new_buttons[kind], Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    # A new person's form opens once her certificate is read (a leaving peer is told instead).
+    qtbot.waitUntil(lambda: isinstance(page.tabs.currentWidget(), RecordEditor), timeout=WAIT_MS)
     editor = page.tabs.currentWidget()
     assert isinstance(editor, RecordEditor) and editor.kind is kind
     return editor
