@@ -5,8 +5,9 @@
     atspi_client.py grab --pid PID --name N [--role R]   give that object keyboard focus
     atspi_client.py focused --pid PID         the object that has keyboard focus, with "clip":
                                               the part of the screen its containers show
-    atspi_client.py listen --pid PID          JSON lines of announcements, focus, name and
-                                              text changes until stdin closes
+    atspi_client.py listen --pid PID          "ready", then JSON lines of announcements, focus,
+                                              name and text changes as they come, until stdin
+                                              closes
 
 This file runs outside the project's virtual environment and imports nothing from it.
 """
@@ -166,7 +167,6 @@ def clip(obj) -> list[int]:  # type: ignore[no-untyped-def]
 
 def listen(pid: int) -> None:
     find_app(pid)
-    out: list[str] = []
     lock = threading.Lock()
 
     def on_event(event) -> None:  # type: ignore[no-untyped-def]
@@ -179,8 +179,8 @@ def listen(pid: int) -> None:
                       "data": event.any_data if isinstance(event.any_data, str | int) else ""}
         except Exception:
             return
-        with lock:
-            out.append(json.dumps(record))
+        with lock:  # each event as it comes, so a test can wait for one
+            print(json.dumps(record), flush=True)
 
     kinds = ["object:announcement", "focus:", "object:state-changed:focused",
              "object:property-change:accessible-name",
@@ -190,12 +190,11 @@ def listen(pid: int) -> None:
     loop = threading.Thread(target=pyatspi.Registry.start, daemon=True)
     loop.start()
     time.sleep(0.3)
-    print("ready", flush=True)
+    with lock:
+        print("ready", flush=True)
     sys.stdin.read()  # until the test closes our stdin
     time.sleep(0.2)
     pyatspi.Registry.stop()
-    with lock:
-        print("\n".join(out), flush=True)
 
 
 def main() -> None:

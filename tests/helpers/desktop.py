@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -357,22 +358,37 @@ class DesktopSession:
 
     @contextmanager
     def listening(self, app_pid: int) -> Iterator[list[dict[str, Any]]]:
-        """Collect what the app announces and where focus goes while the block runs."""
+        """Collect what the app announces and where focus goes while the block runs; the
+        list fills as events arrive, so the block can wait for one."""
         events: list[dict[str, Any]] = []
-        proc = subprocess.Popen([SYSTEM_PYTHON, str(ATSPI_CLIENT), "listen", "--pid",
-                                 str(app_pid)], env=self._atspi_env(), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert proc.stdout is not None
-        ready = proc.stdout.readline()  # the listener says when it is registered
-        if "ready" not in ready:
-            proc.kill()
-            raise RuntimeError(f"the AT-SPI listener did not start: {proc.stderr.read()}")
-        try:
-            yield events
-            time.sleep(0.5)  # events already sent are still on their way over the bus
-        finally:
-            out, _ = proc.communicate(input="", timeout=20)  # closing stdin ends the listener
-            events.extend(json.loads(line) for line in out.splitlines() if line.strip())
+        with tempfile.TemporaryFile(mode="w+") as err:
+            proc = subprocess.Popen([SYSTEM_PYTHON, str(ATSPI_CLIENT), "listen", "--pid",
+                                     str(app_pid)], env=self._atspi_env(),
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                    text=True)
+            assert proc.stdin is not None and proc.stdout is not None
+            stdin, stdout = proc.stdin, proc.stdout
+            if "ready" not in stdout.readline():  # the listener says when it is registered
+                proc.kill()
+                proc.wait(5)
+                err.seek(0)
+                raise RuntimeError(f"the AT-SPI listener did not start: {err.read()}")
+
+            def read() -> None:
+                for line in stdout:
+                    if line.strip():
+                        events.append(json.loads(line))
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            try:
+                yield events
+                time.sleep(0.5)  # events already sent are still on their way over the bus
+            finally:
+                stdin.close()  # closing stdin ends the listener
+                proc.wait(timeout=20)
+                reader.join(timeout=20)
+                stdout.close()
 
     def _atspi_env(self) -> dict[str, str]:
         # The system interpreter must not see the venv's packages.
