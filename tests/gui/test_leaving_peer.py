@@ -62,7 +62,7 @@ def test_a_leaving_peer_is_told_at_once_and_writes_up_her_sessions(  # type: ign
     assert desk.editors == []  # no form to fill in that could not be saved
     shots = os.environ.get("PEERDESK_SCREENSHOTS")
     if shots:
-        shell.grab().save(str(Path(shots) / "50-leaving-no-new-person.png"))
+        shell.grab().save(str(Path(shots) / "51-leaving-no-new-person.png"))
 
     # The same from New…, after the banner was closed.
     desk.banner.hide()
