@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,7 @@ from peerdesk.clock import utcnow
 from peerdesk.crypto import keystore
 from peerdesk.services import Desk, Vault, membership, sync
 from peerdesk.services.desk import sign_in
+from peerdesk.store.db import DB_NAME
 from peerdesk.sync.share import Share
 from tests.conftest import LIGHT_KDF, PASSPHRASE
 from tests.helpers.memory_keyring import MemoryKeyring
@@ -90,6 +92,19 @@ def make_team(root: Path, *, location: str | None = None,
     team.enrol("a2", "Amira", clock=clocks.get("a2", utcnow))
     return team
 
+
+
+def copy_team(built: Path, to: Path, *, share: str = "share") -> None:
+    """Copies every folder of a team built once (data folders and the share folder under
+    `built`, none of them open) to `to`, file times kept, and points each copied data folder
+    at the copied share through the app's own setting: a test gets a team of its own without
+    paying for its key derivation again."""
+    for folder in built.iterdir():
+        shutil.copytree(folder, to / folder.name)
+    for folder in to.iterdir():
+        if (folder / DB_NAME).exists():
+            with Vault(folder) as vault:
+                sync.set_share_location(vault, str(to / share))
 
 
 def team_on(request: pytest.FixtureRequest, tmp_path: Path) -> Team:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
+from tests.helpers.team import copy_team
 
 DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
 
@@ -80,10 +83,12 @@ def test_a_share_named_on_a_new_computer_is_remembered_even_when_joining_fails(
     assert again.code == 5 and "not reachable" in again.err
 
 
-def conflict_on_the_laptop(tmp_path: Path, office_words: str, laptop_words: str,
-                           ) -> tuple[Path, Path, str]:
-    """A diary changed on two computers before either synced: the laptop holds the conflict."""
-    office, laptop, share = tmp_path / "office", tmp_path / "laptop", tmp_path / "share"
+@pytest.fixture(scope="module")
+def diary_everywhere(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The office, Amira's laptop and the share, a diary of hers synced to both computers:
+    built once a module (its key derivation takes seconds), copied by each test that uses it."""
+    root = tmp_path_factory.mktemp("diary-everywhere")
+    office, laptop, share = root / "office", root / "laptop", root / "share"
     assert run_cli(office, "init").code == 0
     for name, role in (("Ida", "admin"), ("Amira", "peer")):
         assert run_cli(office, "user", "add", name, "--role", role).code == 0
@@ -96,6 +101,16 @@ def conflict_on_the_laptop(tmp_path: Path, office_words: str, laptop_words: str,
     record_id = json.loads(added.out)["id"]
     assert run_cli(office, "--user", "Amira", "sync").code == 0
     assert run_cli(laptop, "--user", "Amira", "sync").code == 0
+    return root, record_id
+
+
+def conflict_on_the_laptop(diary_everywhere: tuple[Path, str], tmp_path: Path,
+                           office_words: str, laptop_words: str) -> tuple[Path, Path, str]:
+    """The diary changed on both computers before either synced: the laptop holds the
+    conflict (in a copy of ``diary_everywhere`` of this test's own)."""
+    built, record_id = diary_everywhere
+    copy_team(built, tmp_path)
+    office, laptop = tmp_path / "office", tmp_path / "laptop"
     for where, words in ((office, office_words), (laptop, laptop_words)):
         assert run_cli(where, "--user", "Amira", "record", "update", record_id, "--file", "-",
                        stdin=json.dumps(DIARY | {"what_happened": words})).code == 0
@@ -105,9 +120,10 @@ def conflict_on_the_laptop(tmp_path: Path, office_words: str, laptop_words: str,
     return office, laptop, record_id
 
 
-def test_conflicts_listed_shown_and_resolved_from_the_command_line(tmp_path: Path) -> None:
+def test_conflicts_listed_shown_and_resolved_from_the_command_line(
+        diary_everywhere: tuple[Path, str], tmp_path: Path) -> None:
     office, laptop, record_id = conflict_on_the_laptop(
-        tmp_path, "Allotment, then tea.", "Allotment in the rain.")
+        diary_everywhere, tmp_path, "Allotment, then tea.", "Allotment in the rain.")
 
     listed = run_cli(laptop, "--user", "Amira", "conflicts", "list")
     assert listed.code == 0 and listed.out.startswith(record_id) and "Session diary" in listed.out
@@ -148,8 +164,10 @@ def test_conflicts_listed_shown_and_resolved_from_the_command_line(tmp_path: Pat
     assert run_cli(office, "--user", "Amira", "conflicts", "list", "--json").out.strip() == "[]"
 
 
-def test_keep_both_texts_puts_the_other_below_marked(tmp_path: Path) -> None:
-    _office, laptop, record_id = conflict_on_the_laptop(tmp_path, "Tea first.", "Rain later.")
+def test_keep_both_texts_puts_the_other_below_marked(diary_everywhere: tuple[Path, str],
+                                                     tmp_path: Path) -> None:
+    _office, laptop, record_id = conflict_on_the_laptop(diary_everywhere, tmp_path,
+                                                        "Tea first.", "Rain later.")
     both = run_cli(laptop, "--user", "Amira", "conflicts", "resolve", record_id, "--both")
     assert both.code == 0, both.err
     text = json.loads(run_cli(laptop, "--user", "Amira", "record", "show", record_id,

@@ -5,15 +5,14 @@ new account waits for an administrator; removal and role changes reach every dev
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from peerdesk.services import Vault, sync
 from peerdesk.store.db import DB_NAME
 from tests.conftest import run_cli
+from tests.helpers.team import copy_team
 
 DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
 
@@ -40,15 +39,9 @@ def built_team(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def team(built_team: Path, tmp_path: Path) -> dict[str, Path]:
-    """Three data folders and a share folder of this test's own: a copy of ``built_team``
-    (file times kept), each device told of its copy of the share through the app's API."""
-    team = {name: tmp_path / name for name in ("office", "amira", "grace", "share")}
-    for name, folder in team.items():
-        shutil.copytree(built_team / name, folder)
-    for name in ("office", "amira", "grace"):
-        with Vault(team[name]) as vault:
-            sync.set_share_location(vault, str(team["share"]))
-    return team
+    """Three data folders and a share folder of this test's own (a copy of ``built_team``)."""
+    copy_team(built_team, tmp_path)
+    return {name: tmp_path / name for name in ("office", "amira", "grace", "share")}
 
 
 def _users(folder: Path) -> dict[str, tuple[str, str]]:
