@@ -186,10 +186,13 @@ class _ScrollArea(QScrollArea):
     so the right edge of every field slid under the bar behind a needless horizontal one."""
 
     def viewportEvent(self, event: QEvent) -> bool:
+        # The viewport's width from its resize event, not from viewport(): PySide wraps the
+        # viewport (a private Qt class) by trying QtWidgets' classes in turn, building some 50
+        # of their enum types (~5 ms) before the first page is painted.
         content = self.widget()
-        if event.type() == QEvent.Type.Resize and content is not None:
+        if isinstance(event, QResizeEvent) and content is not None:
             least = content.minimumSizeHint().expandedTo(content.minimumSize()).width()
-            content.setMaximumWidth(max(self.viewport().width(), least))
+            content.setMaximumWidth(max(event.size().width(), least))
         return super().viewportEvent(event)
 
 
