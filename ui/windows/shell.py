@@ -65,6 +65,26 @@ class _IdleWatch(QObject):
         return False
 
 
+class _LoadingPage(QWidget):
+    """"Opening…" while the data folder opens (a first run, an upgrade, a slow disk), and what
+    stopped it if it could not. Most starts never show it, so it is made when needed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.label = QLabel("Opening…")
+        for centred in (heading("PeerDesk"), self.label):
+            row = QHBoxLayout()  # centred by stretches: see _start_watches on Qt.* enums
+            row.addStretch(1)
+            row.addWidget(centred)
+            row.addStretch(1)
+            layout.addLayout(row)
+        self.banner = MessageBanner()
+        layout.addWidget(self.banner)
+        layout.addStretch(2)
+
+
 def _make_team_share(desk: Desk, location: str, lanes: Lanes) -> str:
     """The first administrator names the share at setup: make it the team's, and say how to
     check it. A share that is not there yet is not a reason to stop her signing in."""
@@ -122,20 +142,7 @@ class ShellWindow(QMainWindow):
 
         self.stack = PageStack()  # sized by the page showing: sign-in, the desk…
         self.setCentralWidget(self.stack)
-        self.loading = QWidget()
-        loading_layout = QVBoxLayout(self.loading)
-        loading_layout.addStretch(1)
-        self.loading_label = QLabel("Opening…")
-        for centred in (heading("PeerDesk"), self.loading_label):
-            row = QHBoxLayout()  # centred by stretches: see _start_watches on Qt.* enums
-            row.addStretch(1)
-            row.addWidget(centred)
-            row.addStretch(1)
-            loading_layout.addLayout(row)
-        self.banner = MessageBanner()
-        loading_layout.addWidget(self.banner)
-        loading_layout.addStretch(2)
-        self.stack.addWidget(self.loading)
+        self._loading: _LoadingPage | None = None  # made if the data folder keeps her waiting
         self.signin = SignInPage()
         self.stack.addWidget(self.signin)
         self.signin.unlock_requested.connect(self.unlock)
@@ -170,6 +177,7 @@ class ShellWindow(QMainWindow):
             if done:
                 self._glimpsed(found)
                 return
+        self.stack.setCurrentWidget(self._loading_page())
         data_dir = self.data_dir
 
         def read() -> FirstGlimpse | None:
@@ -180,6 +188,7 @@ class ShellWindow(QMainWindow):
 
     def _glimpsed(self, found: FirstGlimpse | None) -> None:
         if found is None:
+            self.stack.setCurrentWidget(self._loading_page())
             self._open_vault(show=True)
             return
         self._demo = self._read_demo()
@@ -257,10 +266,22 @@ class ShellWindow(QMainWindow):
     def _open_failed(self, exc: BaseException) -> None:
         text = message_for(exc)
         self._waiting_unlock = None
-        self.loading_label.setText("PeerDesk could not open its data folder.")
-        self.banner.show_problem(text)
-        self.stack.setCurrentWidget(self.loading)
+        page = self._loading_page()
+        page.label.setText("PeerDesk could not open its data folder.")
+        page.banner.show_problem(text)
+        self.stack.setCurrentWidget(page)
         self.start_failed.emit(text)
+
+    def _loading_page(self) -> _LoadingPage:
+        if self._loading is None:
+            self._loading = _LoadingPage()
+            self.stack.addWidget(self._loading)
+        return self._loading
+
+    @property
+    def banner(self) -> MessageBanner:
+        """What stopped the data folder opening, if anything did."""
+        return self._loading_page().banner
 
     def _read_demo(self) -> dict[str, str]:
         path = self.data_dir / DEMO_FILE
