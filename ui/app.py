@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+import getopt
 import logging
 import os
 import sys
@@ -18,6 +18,30 @@ from ui.tasks import TaskRunner
 from ui.windows.shell import ShellWindow
 
 EXIT_START_FAILED = 3
+EXIT_USAGE = 2
+USAGE = ("Usage: peerdesk-app [--data-dir FOLDER] (FOLDER: where this computer keeps PeerDesk's "
+         "data; by default this user's PeerDesk folder).")
+
+
+def arguments(argv: list[str]) -> tuple[Path | None, bool] | None:
+    """The data folder given (None: the default) and whether to quit once shown; None for
+    --help. With getopt, not argparse: argparse looks up its messages' translations on
+    disk at every start, some 3 ms before sign-in is painted."""
+    options, rest = getopt.getopt(argv, "h", ["data-dir=", "quit-after-show", "help"])
+    if rest:
+        raise getopt.GetoptError(f"{rest[0]!r} is not an option here")
+    data_dir: Path | None = None
+    quit_after_show = False  # bench/startup.py: mark the first paint, then quit
+    for option, value in options:
+        if option in ("-h", "--help"):
+            return None
+        if option == "--data-dir":
+            if not value.strip():
+                raise getopt.GetoptError("--data-dir needs a folder")
+            data_dir = Path(value)
+        else:
+            quit_after_show = True
+    return data_dir, quit_after_show
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,14 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     special = selftest.special_mode(argv)  # --self-test, --check-policy FILE, --cli ...
     if special is not None:
         return special
-    parser = argparse.ArgumentParser(prog="peerdesk-app", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="the data folder (default: this user's PeerDesk folder)")
-    parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    try:
+        given = arguments(argv)
+    except getopt.GetoptError as exc:
+        print(f"peerdesk-app: {exc}. {USAGE}", file=sys.stderr)
+        return EXIT_USAGE
+    if given is None:
+        print(USAGE)
+        return 0
+    data_dir_arg, quit_after_show = given
     logging.basicConfig(level=logging.WARNING)
     qt_messages.route_to_logging()
-    data_dir: Path = args.data_dir or default_data_dir()
+    data_dir = data_dir_arg or default_data_dir()
     early = EarlyGlimpse(data_dir)  # the account names, read while Qt starts
 
     app = QApplication.instance() or theme.application(sys.argv[:1])
@@ -64,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window.start_failed.connect(start_failed)
     window.show()
-    if args.quit_after_show or os.environ.get(selftest.QUIT_AFTER_SHOW_ENV):
+    if quit_after_show or os.environ.get(selftest.QUIT_AFTER_SHOW_ENV):
         selftest.quit_after_show(window)  # bench/startup.py
     code = app.exec()
     runner.stop()

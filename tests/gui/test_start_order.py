@@ -107,3 +107,26 @@ def test_python_main_paints_sign_in_before_loading_the_orm_the_share_or_the_pdf_
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("painted")]
     assert lines == ["painted True ['Amira', 'Grace'] []"], proc.stdout + proc.stderr[-2000:]
+
+
+def test_the_app_takes_its_data_folder_from_the_command_line_and_refuses_anything_else(
+        tmp_path: Path) -> None:
+    from ui.app import arguments
+
+    folder = tmp_path / "ward pc"
+    assert arguments([]) == (None, False)
+    assert arguments(["--data-dir", str(folder)]) == (folder, False)
+    assert arguments([f"--data-dir={folder}", "--quit-after-show"]) == (folder, True)
+    assert arguments(["--help"]) is None and arguments(["-h"]) is None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERDESK_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    for wrong, said in [(["--colour"], "option --colour not recognized"),
+                        (["--data-dir"], "option --data-dir requires argument"),
+                        (["--data-dir="], "--data-dir needs a folder"),
+                        ([str(folder)], f"{str(folder)!r} is not an option here")]:
+        proc = subprocess.run([sys.executable, "main.py", *wrong], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, (wrong, proc.stderr)
+        assert proc.stderr.startswith(f"peerdesk-app: {said}. Usage: peerdesk-app [--data-dir"), \
+            proc.stderr
+        assert not folder.exists()  # nothing made for a command line that was refused
