@@ -14,7 +14,6 @@ from peerdesk.paths import default_data_dir
 from peerdesk.startup import EarlyGlimpse
 from ui import qt_messages, selftest, theme
 from ui.prefs import Prefs
-from ui.tasks import TaskRunner
 from ui.windows.shell import ShellWindow
 
 EXIT_START_FAILED = 3
@@ -81,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "PeerDesk", str(exc))
         return EXIT_START_FAILED
 
-    runner = TaskRunner()  # the two lanes every window's work runs on
-    window = ShellWindow(data_dir, policy=policy, runner=runner, early=early)
+    window = ShellWindow(data_dir, policy=policy, early=early)  # it runs the app's two lanes
     failed: list[str] = []
 
     def start_failed(text: str) -> None:
@@ -95,5 +93,5 @@ def main(argv: list[str] | None = None) -> int:
     if quit_after_show or os.environ.get(selftest.QUIT_AFTER_SHOW_ENV):
         selftest.quit_after_show(window)  # bench/startup.py
     code = app.exec()
-    runner.stop()
+    window.shutdown()  # done already if it was closed; not if the app was told to quit
     return EXIT_START_FAILED if failed else code

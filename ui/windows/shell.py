@@ -29,7 +29,6 @@ from ui import accessible, keyboard, placement, theme
 from ui.errors import message_for, show_error
 from ui.first_paint import on_first_paint
 from ui.prefs import Display, Prefs
-from ui.tasks import TaskRunner
 from ui.widgets.banner import MessageBanner
 from ui.widgets.common import heading
 from ui.widgets.reflow import PageStack
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     # Loaded when the vault opens, after the sign-in window is on screen (see _open).
     from peerdesk.crypto.kdf import KdfParams
     from peerdesk.services import Desk, Vault
+    from ui.tasks import TaskRunner
     from ui.windows.desk import DeskPage, Loaded
 
 TITLE = "PeerDesk"  # never a record's content or a person's name
@@ -121,8 +121,9 @@ class ShellWindow(QMainWindow):
         accessible.install()  # before the first widget asks for its accessible interface
         if isinstance(app, QApplication):
             keyboard.install(app)
-        # The app's two lanes; a window made without one runs its own, and ends it on close.
-        self.runner = runner or TaskRunner(parent=self)
+        # The app's two lanes; a window made without one runs its own (made on first use,
+        # after sign-in is painted unless the account names are slow to read), and ends it.
+        self._runner = runner
         self._own_runner = runner is None
         self.data_dir = data_dir
         self.policy = policy or Policy()
@@ -162,6 +163,14 @@ class ShellWindow(QMainWindow):
         self._watching = False  # set up once the first page is on screen: _start_watches
         placement.place(self, self.prefs.geometry())  # as this computer's last user left it
         self._open(early)
+
+    @property
+    def runner(self) -> TaskRunner:
+        if self._runner is None:
+            from ui.tasks import TaskRunner  # its sockets, queues and threads wait for the paint
+
+            self._runner = TaskRunner(parent=self)
+        return self._runner
 
     # -- opening the data folder ----------------------------------------------------------
 
@@ -601,13 +610,16 @@ class ShellWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.removeEventFilter(self._idle_watch)
+        runner = self._runner
+        if runner is None:  # closed before anything was started
+            return
         vault, self.vault = self.vault, None
         if vault is not None:
-            self.runner.db.start(vault.close)
+            runner.db.start(vault.close)
         # Every queued save first; a sync stuck on the share is not waited for.
-        self.runner.wait_db_idle()
+        runner.wait_db_idle()
         if self._own_runner:
-            self.runner.stop()
+            runner.stop()
 
 
 def clear_selection() -> None:
