@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here, after the core modules above (which need no Qt) and everything they
     # import: once loaded, PySide reads the source of each module imported after it (its
     # __feature__ check), some 10 ms of a start for nothing.
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     argv = sys.argv[1:] if argv is None else argv
     special = selftest.special_mode(argv)  # --self-test, --check-policy FILE, --cli ...
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         policy = load_policy()
     except PeerDeskError as exc:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, "PeerDesk", str(exc))
         return EXIT_START_FAILED
 
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
 
     def start_failed(text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         failed.append(text)
         QMessageBox.critical(window, "PeerDesk", text)
         window.close()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import traceback
-
-from PySide6.QtWidgets import QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from peerdesk.errors import Cancelled, PeerDeskError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ def message_for(exc: BaseException) -> str:
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
     if isinstance(exc, Cancelled):
         return
+    from PySide6.QtWidgets import QMessageBox  # built on first use, after sign-in is painted
+
     if isinstance(exc, PeerDeskError):
         banner = _find_banner(parent)
         if banner is not None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QTextDocumentFragment
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QTableWidget,
-    QWidget,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from ui.announce import announce
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QPlainTextEdit, QTableWidget
+
+# The classes only some pages use are imported where they are used: PySide builds a class, and
+# each of its enum types, on its first import, and sign-in is painted before any of these.
 
 
 class Heading(QLabel):
@@ -68,6 +68,8 @@ def plain(text: str) -> str:
     from PySide6.QtGui import Qt as QtText  # QtGui's side of the Qt namespace, built on use
 
     if QtText.mightBeRichText(text):
+        from PySide6.QtGui import QTextDocumentFragment
+
         text = QTextDocumentFragment.fromHtml(text).toPlainText()
     return " ".join(text.split())
 
@@ -104,6 +106,8 @@ def nothing_found(query: str) -> str:
 def long_text() -> QPlainTextEdit:
     """A box for paragraphs. Tab moves on to the next control, as in a form on the web: a
     keyboard user is never stuck inside a text box."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
     edit = QPlainTextEdit()
     edit.setTabChangesFocus(True)
     return edit
@@ -112,6 +116,8 @@ def long_text() -> QPlainTextEdit:
 def clearable(edit: QLineEdit, name: str) -> QLineEdit:
     """Give a line edit Qt's clear button, named: Qt leaves the button without a name, so a
     screen reader would say only "button"."""
+    from PySide6.QtGui import QAction
+
     edit.setClearButtonEnabled(True)
     action = edit.findChild(QAction, "_q_qlineeditclearaction")
     if action is not None:
@@ -142,6 +148,8 @@ def named(widget: QWidget, name: str, description: str = "") -> QWidget:
 
 def row_table(headers: list[str], name: str) -> QTableWidget:
     """A read-only table where one whole row is chosen at a time."""
+    from PySide6.QtWidgets import QAbstractItemView, QTableWidget
+
     table = QTableWidget(0, len(headers))
     table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(headers)
