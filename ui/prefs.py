@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -22,8 +21,7 @@ FILE_NAME = "display.json"
 GEOMETRY_FILE = "window.ini"  # QSettings' own format for QWidget.saveGeometry()
 
 
-@dataclass(frozen=True)
-class Display:
+class Display(NamedTuple):
     large_text: bool = False
     high_contrast: bool = False
 
@@ -51,9 +49,9 @@ class Prefs:
 
     def set_display(self, display: Display, account_id: str | None = None) -> None:
         data = self._read()
-        data["device"] = asdict(display)  # the sign-in screen follows the last choice
+        data["device"] = display._asdict()  # the sign-in screen follows the last choice
         if account_id:
-            data.setdefault("users", {})[account_id] = asdict(display)
+            data.setdefault("users", {})[account_id] = display._asdict()
         self._write(data)
 
     def geometry(self, account_id: str | None = None) -> QByteArray | None:

@@ -12,14 +12,13 @@ locked or damaged file) gives None, and the caller waits for the vault.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from peerdesk.paths import DB_NAME
 
 
-@dataclass(frozen=True)
-class FirstGlimpse:
+class FirstGlimpse(NamedTuple):
     names: list[str]  # in the order the vault lists them (by name)
     team: str | None
 
