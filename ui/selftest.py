@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
-
 if TYPE_CHECKING:  # the self-test chain loads only for --self-test, never at start-up
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QWidget
+
     from peerdesk.selftest import SelfTest
     from ui.windows.shell import ShellWindow
+
+# Qt's classes are imported in the functions that use them: the app imports this module at
+# every start (special_mode), and PySide builds each class on its first import.
 
 QUIT_AFTER_SHOW_ENV = "PEERDESK_QUIT_AFTER_SHOW"
 READY_MARK = "peerdesk-ready"
@@ -48,6 +51,8 @@ def plan_pdf(test: SelfTest) -> str:
 
 def _ready(window: QWidget) -> bool:
     """The first screen a person can act on: sign-in, or creating the first account."""
+    from PySide6.QtWidgets import QWidget
+
     for name in ("signin", "account_page"):
         page = getattr(window, name, None)
         if isinstance(page, QWidget) and page.isVisible():
@@ -58,6 +63,8 @@ def _ready(window: QWidget) -> bool:
 def when_ready(window: QWidget, then: Callable[[], None], *,
                failed: Callable[[], bool] = lambda: False) -> QTimer:
     """Call ``then`` once the window shows its first usable screen (checked every 10 ms)."""
+    from PySide6.QtCore import QTimer
+
     timer = QTimer(window, interval=10)
 
     def poll() -> None:
@@ -78,6 +85,8 @@ def ready_mark() -> None:
 
 def quit_after_show(window: ShellWindow) -> None:
     """For bench/startup.py: mark the moment sign-in is first painted on screen, then quit."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
     app = QCoreApplication.instance()
     assert app is not None
 
@@ -91,6 +100,8 @@ def quit_after_show(window: ShellWindow) -> None:
 
 
 def signin_window(test: SelfTest) -> str:
+    from PySide6.QtCore import QEventLoop, QTimer
+
     from ui.tasks import TaskRunner
     from ui.windows.shell import ShellWindow
 
@@ -117,6 +128,8 @@ def signin_window(test: SelfTest) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     choose_platform()
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "PeerDesk"])
     assert isinstance(app, QApplication)
     from peerdesk.selftest import SelfTest

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6 import QtCore
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -275,6 +274,8 @@ class AccountPage(QWidget):
             layout.addWidget(self.share)
         self.name = QLineEdit()
         _add_field(layout, "Your name", self.name, "Shown on the sign-in screen of this computer")
+        from PySide6.QtWidgets import QComboBox  # built on first use: sign-in has none
+
         self.role = QComboBox()
         from peerdesk.domain import Role  # only this page needs the domain's roles
 
