@@ -97,12 +97,7 @@ class Policy:
                 f"{KDF_MIN_WORK} (for example 19 MiB with 2 iterations); weaker key derivation "
                 "is not allowed.")
         self._check_texts()
-        if not isinstance(self.time_zone, str):
-            raise InvalidInput("Policy setting 'time_zone' must be a name like 'Europe/London'.")
-        try:
-            dates.zone_named(self.time_zone)
-        except InvalidInput as exc:
-            raise InvalidInput(f"Policy setting 'time_zone': {exc}") from None
+        self._check_time_zone()
         self._check_crisis_numbers()
         if not isinstance(self.allow_remember_me, bool):
             raise InvalidInput("Policy setting 'allow_remember_me' must be true or false.")
@@ -122,6 +117,16 @@ class Policy:
                                       or len(value) > MAX_TEXT):
                 raise InvalidInput(f"Policy setting {name!r} must be non-empty text of at most "
                                    f"{MAX_TEXT} characters, or left out.")
+
+    def _check_time_zone(self) -> None:
+        if not isinstance(self.time_zone, str):
+            raise InvalidInput("Policy setting 'time_zone' must be a name like 'Europe/London'.")
+        if self.time_zone == dates.DEFAULT_ZONE:
+            return  # loaded when first used: see peerdesk/dates.py
+        try:
+            dates.zone_named(self.time_zone)
+        except InvalidInput as exc:
+            raise InvalidInput(f"Policy setting 'time_zone': {exc}") from None
 
     def _check_crisis_numbers(self) -> None:
         numbers = self.crisis_numbers

@@ -10,15 +10,24 @@ stay naive UTC (peerdesk/clock.py); they become local only here, at the edge.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from peerdesk.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
 DEFAULT_ZONE = "Europe/London"
-_zone = ZoneInfo(DEFAULT_ZONE)
+# The zone is loaded when first needed: zoneinfo and the zone's data cost some 2 ms of a start
+# that shows no date before sign-in. A zone the policy names is checked when it is read; that
+# the default's data is there (a frozen build must carry it) is proven by the self-test.
+_zone_name = DEFAULT_ZONE
+_zone: ZoneInfo | None = None
 
 
 def zone_named(name: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -27,23 +36,28 @@ def zone_named(name: str) -> ZoneInfo:
 
 def use_zone(name: str) -> None:
     """Set by the machine policy when PeerDesk starts; every client shows the same zone."""
-    global _zone
-    _zone = zone_named(name)
+    global _zone, _zone_name
+    if name != _zone_name:
+        _zone = zone_named(name)
+        _zone_name = name
 
 
 def zone() -> ZoneInfo:
+    global _zone
+    if _zone is None:
+        _zone = zone_named(_zone_name)
     return _zone
 
 
 def local(when: datetime) -> datetime:
     """A stored time (naive means UTC) in the local zone."""
     aware = when.replace(tzinfo=UTC) if when.tzinfo is None else when
-    return aware.astimezone(_zone)
+    return aware.astimezone(zone())
 
 
 def to_utc(when: datetime) -> datetime:
     """A time someone typed (naive means local wall-clock time) as stored: naive UTC."""
-    aware = when.replace(tzinfo=_zone) if when.tzinfo is None else when
+    aware = when.replace(tzinfo=zone()) if when.tzinfo is None else when
     return aware.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -71,7 +85,7 @@ def _as_moment(value: datetime | str | None) -> datetime | None:
         return None
     # Text from a record's date-and-time field is already the wall-clock time it was written
     # in; an aware one (with an offset) is converted.
-    return parsed.astimezone(_zone) if parsed.tzinfo else parsed
+    return parsed.astimezone(zone()) if parsed.tzinfo else parsed
 
 
 def _raw(value: object) -> str:
@@ -117,4 +131,4 @@ def today(now: datetime | None = None) -> date:
     """Today's date where the computer is, from a stored-style UTC time (a vault's clock) or
     the system clock. Not the UTC date: just after midnight in summer it is still yesterday
     in UTC."""
-    return local(now).date() if now is not None else datetime.now(_zone).date()
+    return local(now).date() if now is not None else datetime.now(zone()).date()

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from peerdesk import dates
-from peerdesk.config import Policy
+from peerdesk.config import Policy, load_policy
 from peerdesk.domain import Kind
+from peerdesk.errors import InvalidInput
 from peerdesk.services import Vault
 from peerdesk.services.desk import sign_in as unlock
 from tests.conftest import LIGHT_KDF, PASSPHRASE
@@ -70,5 +72,21 @@ def test_the_policy_sets_the_zone_and_paper_uses_it() -> None:
     try:
         dates.use_zone("Europe/Warsaw")
         assert dates.short_moment(SUMMER) == "14 Jul 2026, 14:00"
+    finally:
+        dates.use_zone(dates.DEFAULT_ZONE)
+
+
+def test_a_zone_named_by_the_policy_file_is_checked_as_it_is_read(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"time_zone": "Europe/Atlantis"}', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="'time_zone': 'Europe/Atlantis' is not a time zone"):
+        load_policy(policy)
+    try:
+        policy.write_text('{"time_zone": "Europe/Warsaw"}', encoding="utf-8")
+        load_policy(policy)
+        assert dates.short_moment(SUMMER) == "14 Jul 2026, 14:00"
+        policy.write_text("{}", encoding="utf-8")  # no zone set: the UK's, loaded when used
+        load_policy(policy)
+        assert dates.short_moment(SUMMER) == "14 Jul 2026, 13:00"
     finally:
         dates.use_zone(dates.DEFAULT_ZONE)
