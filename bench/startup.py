@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FROZEN = ROOT / "dist" / "PeerDesk" / ("PeerDesk.exe" if os.name == "nt" else "PeerDesk")
 READY_MARK = "peerdesk-ready"  # printed by ui.selftest.quit_after_show
+QUIT_AFTER_SHOW_ENV = "PEERDESK_QUIT_AFTER_SHOW"  # ui.selftest.QUIT_AFTER_SHOW_ENV
 RUNS = 11
 # What the sign-in window must not wait for (it needs the account names, nothing more).
 HEAVY = ("sqlalchemy", "alembic", "peerdesk.selftest", "peerdesk.services", "peerdesk.sync",
@@ -63,13 +64,16 @@ app.exec()
 """
 
 
-def prepare(root: Path) -> tuple[Path, dict[str, str]]:
-    """A data folder with one account (so the sign-in page shows) and an empty policy."""
+def prepare(root: Path) -> dict[str, str]:
+    """A data folder with one account (so the sign-in page shows) and an empty policy. The
+    folder is this (made-up) user's default one, so the app is started as IT starts it, with
+    no arguments, and finds it the way it finds a real one."""
     from peerdesk.config import Policy
     from peerdesk.crypto.kdf import KdfParams
+    from peerdesk.paths import APP_NAME
     from peerdesk.services import Vault
 
-    data = root / "data"
+    data = root / "xdg-data" / APP_NAME
     light = KdfParams(salt=bytes(16), memory_kib=8 * 1024, iterations=1, lanes=1)
     with Vault(data, kdf_params=light, policy=Policy()) as vault:
         vault.create_account("Amira", "peer", "a benchmark passphrase")
@@ -78,8 +82,10 @@ def prepare(root: Path) -> tuple[Path, dict[str, str]]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PEERDESK_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PEERDESK_POLICY"] = str(policy)
+    env["XDG_DATA_HOME"] = str(root / "xdg-data")  # platformdirs' user data folder on Linux
+    env[QUIT_AFTER_SHOW_ENV] = "1"  # mark the first paint, then quit
     env["PYTHONPYCACHEPREFIX"] = str(root / "bytecode")
-    return data, env
+    return env
 
 
 @contextmanager
@@ -157,8 +163,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else RUNS
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="peerdesk-bench-") as tmp:
-        data, env = prepare(Path(tmp))
-        app_args = ["--data-dir", str(data), "--quit-after-show"]
+        env = prepare(Path(tmp))
+        app_args: list[str] = []  # started as IT starts it: the data folder is the default one
         commands = {"bare PySide6 window (floor)": [sys.executable, "-c", BARE],
                     "python main.py": [sys.executable, str(ROOT / "main.py"), *app_args]}
         if "--before" in args:
