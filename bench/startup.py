@@ -2,7 +2,7 @@
 bare PySide6 window, on X.
 
 Each is started as a fresh process on a data folder with one account, and prints a mark when
-its first usable screen starts being painted (``--quit-after-show``; the bare window marks its
+its first usable screen starts being painted (PEERDESK_QUIT_AFTER_SHOW; the bare window marks its
 own first paint the same way): the time from launch to that mark is start-up, and the CPU time
 the process had used by then is printed beside it (steadier than wall time on a busy
 machine). The bare window is the floor: Python plus Qt, nothing of PeerDesk. Runs on an X
