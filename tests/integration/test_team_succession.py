@@ -14,12 +14,16 @@ from peerdesk.services import Vault
 from peerdesk.services.desk import sign_in
 from peerdesk.sync import certs, succession
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
+from tests.helpers.team import copy_team
 
 
-@pytest.fixture
-def team(tmp_path: Path) -> dict[str, Path]:
-    office, sam, amira = tmp_path / "office", tmp_path / "sam", tmp_path / "amira"
-    share = tmp_path / "share"
+@pytest.fixture(scope="module")
+def built_team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The team as the command line builds it, once a module (seconds of real key
+    derivation); each test works on a copy of its own (``team``)."""
+    root = tmp_path_factory.mktemp("team")
+    office, sam, amira = root / "office", root / "sam", root / "amira"
+    share = root / "share"
     assert run_cli(office, "init").code == 0
     for name, role in (("Ida", "admin"), ("Sam", "admin"), ("Amira", "peer")):
         assert run_cli(office, "user", "add", name, "--role", role).code == 0
@@ -30,7 +34,13 @@ def team(tmp_path: Path) -> dict[str, Path]:
     for folder, name in ((sam, "Sam"), (amira, "Amira")):
         joined = run_cli(folder, "--user", name, "sync", "--share", str(share))
         assert joined.code == 0, joined.err
-    return {"office": office, "sam": sam, "amira": amira, "share": share}
+    return root
+
+
+@pytest.fixture
+def team(built_team: Path, tmp_path: Path) -> dict[str, Path]:
+    copy_team(built_team, tmp_path)
+    return {name: tmp_path / name for name in ("office", "sam", "amira", "share")}
 
 
 def _users(folder: Path) -> dict[str, tuple[str, str, bool]]:
