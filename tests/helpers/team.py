@@ -17,7 +17,7 @@ from peerdesk.services import Desk, Vault, membership, sync
 from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
 from peerdesk.sync.share import Share
-from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER
 
@@ -92,6 +92,26 @@ def make_team(root: Path, *, location: str | None = None,
     team.enrol("a2", "Amira", clock=clocks.get("a2", utcnow))
     return team
 
+
+
+def cli_team(root: Path, accounts: tuple[tuple[str, str], ...],
+             devices: tuple[tuple[str, str], ...]) -> Path:
+    """A team made through the command line, as IT makes one: at `root`/office the first of
+    `accounts` (an administrator) and the rest are added, she approves them and makes
+    `root`/share the team share; then each (folder, name) of `devices` joins it. `root`."""
+    office, share = root / "office", root / "share"
+    assert run_cli(office, "init").code == 0
+    for name, role in accounts:
+        assert run_cli(office, "user", "add", name, "--role", role).code == 0
+    admin = accounts[0][0]
+    for name, _ in accounts[1:]:
+        assert run_cli(office, "--user", admin, "user", "approve", name).code == 0
+    made = run_cli(office, "--user", admin, "share", "init", str(share))
+    assert made.code == 0, made.err
+    for folder, name in devices:
+        joined = run_cli(root / folder, "--user", name, "sync", "--share", str(share))
+        assert joined.code == 0, joined.err
+    return root
 
 
 def copy_team(built: Path, to: Path, *, share: str = "share") -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.helpers.team import copy_team
+from tests.helpers.team import cli_team, copy_team
 
 DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
 
@@ -87,15 +87,10 @@ def test_a_share_named_on_a_new_computer_is_remembered_even_when_joining_fails(
 def diary_everywhere(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The office, Amira's laptop and the share, a diary of hers synced to both computers:
     built once a module (its key derivation takes seconds), copied by each test that uses it."""
-    root = tmp_path_factory.mktemp("diary-everywhere")
-    office, laptop, share = root / "office", root / "laptop", root / "share"
-    assert run_cli(office, "init").code == 0
-    for name, role in (("Ida", "admin"), ("Amira", "peer")):
-        assert run_cli(office, "user", "add", name, "--role", role).code == 0
-    assert run_cli(office, "--user", "Ida", "user", "approve", "Amira").code == 0
-    assert run_cli(office, "--user", "Ida", "share", "init", str(share)).code == 0
-    assert run_cli(office, "--user", "Amira", "sync", "--share", str(share)).code == 0
-    assert run_cli(laptop, "--user", "Amira", "sync", "--share", str(share)).code == 0
+    root = cli_team(tmp_path_factory.mktemp("diary-everywhere"),
+                    (("Ida", "admin"), ("Amira", "peer")),
+                    (("office", "Amira"), ("laptop", "Amira")))
+    office, laptop = root / "office", root / "laptop"
     added = run_cli(office, "--user", "Amira", "record", "add", "--kind", "diary", "--file", "-",
                     "--json", stdin=json.dumps(DIARY))
     record_id = json.loads(added.out)["id"]

@@ -14,27 +14,16 @@ from peerdesk.services import Vault
 from peerdesk.services.desk import sign_in
 from peerdesk.sync import certs, succession
 from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
-from tests.helpers.team import copy_team
+from tests.helpers.team import cli_team, copy_team
 
 
 @pytest.fixture(scope="module")
 def built_team(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The team as the command line builds it, once a module (seconds of real key
     derivation); each test works on a copy of its own (``team``)."""
-    root = tmp_path_factory.mktemp("team")
-    office, sam, amira = root / "office", root / "sam", root / "amira"
-    share = root / "share"
-    assert run_cli(office, "init").code == 0
-    for name, role in (("Ida", "admin"), ("Sam", "admin"), ("Amira", "peer")):
-        assert run_cli(office, "user", "add", name, "--role", role).code == 0
-    for name in ("Sam", "Amira"):
-        assert run_cli(office, "--user", "Ida", "user", "approve", name).code == 0
-    made = run_cli(office, "--user", "Ida", "share", "init", str(share))
-    assert made.code == 0, made.err
-    for folder, name in ((sam, "Sam"), (amira, "Amira")):
-        joined = run_cli(folder, "--user", name, "sync", "--share", str(share))
-        assert joined.code == 0, joined.err
-    return root
+    return cli_team(tmp_path_factory.mktemp("team"),
+                    (("Ida", "admin"), ("Sam", "admin"), ("Amira", "peer")),
+                    (("sam", "Sam"), ("amira", "Amira")))
 
 
 @pytest.fixture

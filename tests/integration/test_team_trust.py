@@ -12,7 +12,7 @@ import pytest
 
 from peerdesk.store.db import DB_NAME
 from tests.conftest import run_cli
-from tests.helpers.team import copy_team
+from tests.helpers.team import cli_team, copy_team
 
 DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment group."}
 
@@ -21,20 +21,10 @@ DIARY = {"when": "2026-03-02T10:30", "what_happened": "Went to the allotment gro
 def built_team(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The team as the command line builds it, once a module (about 10 s of real key
     derivation); each test works on a copy of its own (``team``)."""
-    root = tmp_path_factory.mktemp("team")
-    office, amira, grace = root / "office", root / "amira", root / "grace"
-    share = root / "share"
-    assert run_cli(office, "init").code == 0
-    for name, role in (("Ida", "admin"), ("Amira", "peer"), ("Tom", "peer"),
-                       ("Grace", "coordinator")):
-        assert run_cli(office, "user", "add", name, "--role", role).code == 0
-    for name in ("Amira", "Tom", "Grace"):
-        assert run_cli(office, "--user", "Ida", "user", "approve", name).code == 0
-    made = run_cli(office, "--user", "Ida", "share", "init", str(share))
-    assert made.code == 0, made.err
-    for folder, name in ((amira, "Amira"), (grace, "Grace")):
-        assert run_cli(folder, "--user", name, "sync", "--share", str(share)).code == 0
-    return root
+    return cli_team(tmp_path_factory.mktemp("team"),
+                    (("Ida", "admin"), ("Amira", "peer"), ("Tom", "peer"),
+                     ("Grace", "coordinator")),
+                    (("amira", "Amira"), ("grace", "Grace")))
 
 
 @pytest.fixture
