@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,7 @@ import pytest
 from peerdesk.crypto.kdf import KdfParams
 from peerdesk.services import Desk, Vault
 from peerdesk.services.desk import sign_in
+from peerdesk.store.db import DB_NAME
 
 pytest_plugins = ["tests.helpers.samba"]  # the `samba` fixture: a real smbd on loopback
 
@@ -21,6 +26,33 @@ PASSPHRASE = "a long enough passphrase"
 # Key derivation is tested at full strength in its own tests; elsewhere it is not what is
 # under test, so accounts made through services use a lighter setting to keep the suite quick.
 LIGHT_KDF = KdfParams(salt=b"\0" * 16, memory_kib=8 * 1024, iterations=1, lanes=1)
+
+
+_FRESH: list[Path] = []
+
+
+def new_data_folder(folder: Path) -> Path:
+    """`folder` as PeerDesk's first open of it leaves it (its schema migrated up to date),
+    less the device id that first open gives: the migrations run once a session and are
+    copied, rather than run again for every device a test makes (tests of creating and
+    upgrading a data folder make their own). A folder that exists is left alone."""
+    if not _FRESH:
+        base = Path(tempfile.mkdtemp(prefix="peerdesk-fresh-"))
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
+        made = base / "data"
+        with Vault(made, kdf_params=LIGHT_KDF):
+            pass
+        conn = sqlite3.connect(made / DB_NAME)
+        try:
+            with conn:
+                conn.execute("DELETE FROM settings WHERE key = 'device_id'")
+            assert conn.execute("SELECT count(*) FROM settings").fetchone() == (0,)
+        finally:
+            conn.close()
+        _FRESH.append(made)
+    if not folder.exists():
+        shutil.copytree(_FRESH[0], folder)
+    return folder
 
 
 QT_FIXTURES = {"qtbot", "qtmodeltester", "qapp"}
@@ -41,7 +73,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def vault(data_dir: Path) -> Iterator[Vault]:
-    with Vault(data_dir, kdf_params=LIGHT_KDF) as v:
+    with Vault(new_data_folder(data_dir), kdf_params=LIGHT_KDF) as v:
         yield v
 
 

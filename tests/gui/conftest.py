@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from peerdesk.config import Policy
 from peerdesk.services import Vault
-from tests.conftest import LIGHT_KDF, PASSPHRASE
+from tests.conftest import LIGHT_KDF, PASSPHRASE, new_data_folder
 from ui import theme
 from ui.tasks import TaskRunner
 from ui.windows import editor as editor_module
@@ -67,7 +67,7 @@ def make_shell(qtbot, tmp_path: Path, policy: Policy,  # type: ignore[no-untyped
 @pytest.fixture
 def prepared_dir(data_dir: Path) -> Path:
     """A data folder with one peer account, closed again so the window can open it."""
-    with Vault(data_dir, kdf_params=LIGHT_KDF) as vault:
+    with Vault(new_data_folder(data_dir), kdf_params=LIGHT_KDF) as vault:
         vault.set_team("Team North")
         vault.create_account("Amira", "peer", PASSPHRASE)
         vault.create_account("Grace", "coordinator", PASSPHRASE)

@@ -17,7 +17,7 @@ from peerdesk.services import Desk, Vault, membership, sync
 from peerdesk.services.desk import sign_in
 from peerdesk.store.db import DB_NAME
 from peerdesk.sync.share import Share
-from tests.conftest import LIGHT_KDF, PASSPHRASE, run_cli
+from tests.conftest import LIGHT_KDF, PASSPHRASE, new_data_folder, run_cli
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.samba import SMB_PASSWORD, SMB_USER
 
@@ -32,7 +32,7 @@ class Team:
     desks: dict[str, Desk] = field(default_factory=dict)
 
     def device(self, name: str, *, clock: Clock = utcnow) -> Vault:
-        vault = Vault(self.root / name, kdf_params=LIGHT_KDF, clock=clock)
+        vault = Vault(new_data_folder(self.root / name), kdf_params=LIGHT_KDF, clock=clock)
         self.vaults[name] = vault
         return vault
 
