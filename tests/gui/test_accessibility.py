@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
@@ -76,9 +77,14 @@ def unheard_labels(top: QWidget) -> list[str]:
 
 
 def tab_traps(top: QWidget) -> list[str]:
+    """Text boxes that take Tab as text, and lists and tables whose cells Tab walks through
+    (round and round: a keyboard user never reaches the buttons after a table)."""
     return [f"{type(w).__name__} {w.accessibleName()!r} keeps Tab"
             for w in top.findChildren(QPlainTextEdit) + top.findChildren(QTextEdit)
-            if w.isVisible() and not w.isReadOnly() and not w.tabChangesFocus()]
+            if w.isVisible() and not w.isReadOnly() and not w.tabChangesFocus()] + [
+        f"{type(v).__name__} {v.accessibleName()!r} keeps Tab"
+        for v in top.findChildren(QAbstractItemView)
+        if v.isVisible() and v.tabKeyNavigation()]
 
 
 def test_every_screen_names_its_controls(qtbot, make_shell, prepared_dir: Path, data_dir: Path,

@@ -19,6 +19,7 @@ from peerdesk.services import membership, sync
 from peerdesk.services.desk import sign_in as services_sign_in
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import WAIT_MS, on_team_members
+from tests.gui.test_accessibility import tab_traps
 from tests.helpers.recovery import KEY_PASSPHRASE, TrustKey, trust_key
 from tests.helpers.team import make_team
 from ui.windows.leavers import LeaverDialog
@@ -67,6 +68,8 @@ def test_a_leavers_checklist_hands_her_people_over_from_the_share(  # type: igno
     dialog = next(d for d in desk.dialogs if isinstance(d, LeaverDialog))
     assert "Amira" not in dialog.windowTitle()
     qtbot.waitUntil(lambda: dialog.found is not None, timeout=WAIT_MS)
+    # Tab goes on from each table to the controls after it, as a keyboard user expects.
+    assert tab_traps(page) == [] and tab_traps(dialog) == []
 
     def cells(col: int) -> list[str]:
         return [dialog.table.item(r, col).text() for r in range(dialog.table.rowCount())]

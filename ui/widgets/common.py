@@ -156,5 +156,7 @@ def row_table(headers: list[str], name: str) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (Qt's walks its cells, round and
+    # round, so the buttons after it were out of a keyboard user's reach); arrows move inside
     table.verticalHeader().setVisible(False)
     return table
