@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from peerdesk.domain import Account, Role
-from ui.widgets.common import heading, muted, row_table
+from ui.widgets.common import field_label, heading, muted, row_table
 from ui.widgets.reflow import FlowLayout
 
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
@@ -85,7 +85,9 @@ class TeamPage(QWidget):
 
         buttons = FlowLayout()
         self.role = QComboBox()
-        self.role.setAccessibleName("Role")
+        # Heard by its label: on Linux a combo box's own name is its value ("Peer support
+        # worker"), and a screen reader says what it is for from the label it is a buddy of.
+        role_label = field_label("Role", self.role)
         for role in (Role.PEER, Role.COORDINATOR, Role.ADMIN):
             self.role.addItem(role.label, role.value)
         self.approve_button = QPushButton("Approve")
@@ -120,7 +122,7 @@ class TeamPage(QWidget):
             "When the root administrator is gone for good: you take her role and she is "
             "removed from the team")
         self.take_over_button.clicked.connect(self._take_over_root)
-        for w in (self.role, self.approve_button, self.role_button, self.ig_button,
+        for w in (role_label, self.role, self.approve_button, self.role_button, self.ig_button,
                   self.leaving_button, self.remove_button,
                   self.hand_over_button, self.take_over_button):
             buttons.addWidget(w)
