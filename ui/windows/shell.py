@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     # Loaded when the vault opens, after the sign-in window is on screen (see _open).
     from peerdesk.crypto.kdf import KdfParams
     from peerdesk.services import Desk, Vault
+    from ui.deskload import DeskLoader
     from ui.tasks import TaskRunner
     from ui.windows.desk import DeskPage, Loaded
 
@@ -98,13 +99,6 @@ def _make_team_share(desk: Desk, location: str, lanes: Lanes) -> str:
             "each person checks it on their first sync.")
 
 
-def _load_desk_code() -> None:
-    """The desk's modules load Qt libraries (print support) and define widget classes: here,
-    on the UI thread, before an unlock can start. First imported on the database lane by the
-    unlock (``_load_or_lock``), they crashed it now and then."""
-    import ui.windows.desk  # noqa: F401
-
-
 class ShellWindow(QMainWindow):
     start_failed = Signal(str)
     first_painted = Signal()  # the first page she can use (sign-in, or a first account)
@@ -136,6 +130,8 @@ class ShellWindow(QMainWindow):
         self.join_page: JoinPage | None = None
         self._unlocking: CancelToken | None = None
         self._waiting_unlock: tuple[str, str, CancelToken] | None = None  # until the vault opens
+        self._opening: Vault | None = None  # open, until the desk's code is loaded too
+        self._desk_loader: DeskLoader | None = None
         self._demo: dict[str, str] = {}
         self._clipboard_text = ""
         self.setWindowTitle(TITLE)
@@ -252,8 +248,10 @@ class ShellWindow(QMainWindow):
                              on_error=self._open_failed)
 
     def _opened(self, result: tuple[Vault, list[str], str | None]) -> None:
+        from ui.deskload import load_now
+
         self._start_watches()
-        _load_desk_code()
+        load_now()  # nothing on screen to keep answering yet but "Opening…"
         self.vault, names, team = result
         self._demo = self._read_demo()
         if not names:
@@ -266,11 +264,35 @@ class ShellWindow(QMainWindow):
         on_first_paint(first, lambda painted: self.first_painted.emit() if painted else None)
 
     def _vault_ready(self, result: tuple[Vault, list[str], str | None]) -> None:
-        _load_desk_code()
-        self.vault = result[0]
+        self._opening = result[0]  # self.vault once the desk's code is loaded: see unlock
+        self._load_desk_code()
+
+    def _load_desk_code(self) -> None:
+        """The desk's modules load Qt libraries (print support) and define widget classes:
+        imported here, on the UI thread, a module per turn of the event loop while sign-in
+        answers her keys, and before an unlock can start. First imported on the database lane
+        by the unlock (``_load_or_lock``), they crashed it now and then."""
+        from ui.deskload import DeskLoader
+
+        self._desk_loader = DeskLoader(self, then=self._desk_code_ready,
+                                       failed=self._desk_code_failed)
+        self._desk_loader.start()
+
+    def _desk_code_ready(self) -> None:
+        if self._desk_loader is not None:
+            self._desk_loader.deleteLater()
+            self._desk_loader = None
+        self.vault, self._opening = self._opening, None  # None if closed meanwhile
         waiting, self._waiting_unlock = self._waiting_unlock, None
         if waiting is not None and self._unlocking is waiting[2] and not waiting[2].is_set():
             self._start_unlock(*waiting)
+
+    def _desk_code_failed(self, exc: BaseException) -> None:
+        self._desk_loader = None  # tried again by the next unlock
+        self._waiting_unlock = None
+        self._unlocking = None
+        self.signin.set_busy(False)
+        show_error(self.signin, exc)
 
     def _open_failed(self, exc: BaseException) -> None:
         text = message_for(exc)
@@ -461,7 +483,9 @@ class ShellWindow(QMainWindow):
         token = self._unlocking = CancelToken()
         self.signin.set_busy(True)
         if self.vault is None:  # still opening, just after start-up: unlocks once it is open
-            self._waiting_unlock = (name, passphrase, token)
+            self._waiting_unlock = (name, passphrase, token)  # and the desk's code loaded
+            if self._opening is not None and self._desk_loader is None:
+                self._load_desk_code()  # stopped by an error: tried again
             return
         self._start_unlock(name, passphrase, token)
 
@@ -613,9 +637,10 @@ class ShellWindow(QMainWindow):
         runner = self._runner
         if runner is None:  # closed before anything was started
             return
-        vault, self.vault = self.vault, None
-        if vault is not None:
-            runner.db.start(vault.close)
+        for vault in (self.vault, self._opening):
+            if vault is not None:
+                runner.db.start(vault.close)
+        self.vault = self._opening = None
         # Every queued save first; a sync stuck on the share is not waited for.
         runner.wait_db_idle()
         if self._own_runner:
