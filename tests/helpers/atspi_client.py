@@ -5,6 +5,9 @@
     atspi_client.py grab --pid PID --name N [--role R]   give that object keyboard focus
     atspi_client.py focused --pid PID         the object that has keyboard focus, with "clip":
                                               the part of the screen its containers show
+    atspi_client.py serve --pid PID           one "focused" answer (a JSON line) for each line
+                                              read, until stdin closes: a keyboard walk asks
+                                              after every key without starting a process
     atspi_client.py listen --pid PID          "ready", then JSON lines of announcements, focus,
                                               name and text changes as they come, until stdin
                                               closes
@@ -165,9 +168,18 @@ def clip(obj) -> list[int]:  # type: ignore[no-untyped-def]
     return [left, top, max(0, right - left), max(0, bottom - top)]
 
 
+def serve(pid: int) -> None:
+    """Each answer starts from nothing known, as a new process would: what the last one
+    learnt of the app (names, states, children) is dropped first."""
+    for _ in sys.stdin:
+        pyatspi.Registry.getDesktop(0).clear_cache()
+        print(json.dumps(focused(pid)), flush=True)
+
+
 def listen(pid: int) -> None:
     find_app(pid)
     lock = threading.Lock()
+    early: list[str] | None = []  # events heard before "ready" is said, which comes first
 
     def on_event(event) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -180,7 +192,10 @@ def listen(pid: int) -> None:
         except Exception:
             return
         with lock:  # each event as it comes, so a test can wait for one
-            print(json.dumps(record), flush=True)
+            if early is not None:
+                early.append(json.dumps(record))
+            else:
+                print(json.dumps(record), flush=True)
 
     kinds = ["object:announcement", "focus:", "object:state-changed:focused",
              "object:property-change:accessible-name",
@@ -191,7 +206,8 @@ def listen(pid: int) -> None:
     loop.start()
     time.sleep(0.3)
     with lock:
-        print("ready", flush=True)
+        print("\n".join(["ready", *(early or [])]), flush=True)
+        early = None
     sys.stdin.read()  # until the test closes our stdin
     time.sleep(0.2)
     pyatspi.Registry.stop()
@@ -199,7 +215,7 @@ def listen(pid: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["tree", "find", "grab", "focused", "listen"])
+    parser.add_argument("command", choices=["tree", "find", "grab", "focused", "serve", "listen"])
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--name", default="")
     parser.add_argument("--contains", default="")
@@ -214,6 +230,8 @@ def main() -> None:
         print(json.dumps(grab(args.pid, args.name, args.role, args.timeout)))
     elif args.command == "focused":
         print(json.dumps(focused(args.pid)))
+    elif args.command == "serve":
+        serve(args.pid)
     else:
         listen(args.pid)
 

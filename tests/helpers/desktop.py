@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -333,27 +333,55 @@ class DesktopSession:
         found: dict[str, Any] = self.atspi("focused", "--pid", str(app_pid))
         return found
 
+    @contextmanager
+    def asking(self, app_pid: int) -> Iterator[Callable[[], dict[str, Any]]]:
+        """`focused`, asked of one AT-SPI client kept running while the block runs (a walk of
+        many keys then starts no process per key); each answer is read afresh."""
+        proc = subprocess.Popen([SYSTEM_PYTHON, str(ATSPI_CLIENT), "serve", "--pid",
+                                 str(app_pid)], env=self._atspi_env(), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def focused() -> dict[str, Any]:
+            stdin.write("focused\n")
+            stdin.flush()
+            line = stdout.readline()
+            if not line:
+                raise RuntimeError(f"the AT-SPI client ended with {proc.wait(5)}")
+            answer: dict[str, Any] = json.loads(line)
+            return answer
+
+        try:
+            yield focused
+        finally:
+            stdin.close()
+            proc.wait(timeout=20)
+            stdout.close()
+
     def tab_to(self, app_pid: int, name: str, *, limit: int = 30) -> None:
         """Press Tab, as a keyboard user does, until the control called `name` has focus."""
-        for _ in range(limit):
-            if self.focused(app_pid).get("name") == name:
-                return
-            self.key("Tab")
+        with self.asking(app_pid) as focused:
+            for _ in range(limit):
+                if focused().get("name") == name:
+                    return
+                self.key("Tab")
         raise AssertionError(f"{limit} presses of Tab never reached {name!r}")
 
     def tab_walk(self, app_pid: int, *, presses: int,
                  back: bool = False) -> list[dict[str, Any]]:
         """Press Tab (or Shift+Tab) `presses` times; where focus was after each press (given a
         moment to move: a press that leaves it where it was is recorded too)."""
-        stops, here = [], self.focused(app_pid)
-        for _ in range(presses):
-            self.key("shift+Tab" if back else "Tab")
-            deadline = time.monotonic() + 1.0
-            moved = self.focused(app_pid)
-            while moved.get("path") == here.get("path") and time.monotonic() < deadline:
-                moved = self.focused(app_pid)
-            stops.append(moved)
-            here = moved
+        with self.asking(app_pid) as focused:
+            stops, here = [], focused()
+            for _ in range(presses):
+                self.key("shift+Tab" if back else "Tab")
+                deadline = time.monotonic() + 1.0
+                moved = focused()
+                while moved.get("path") == here.get("path") and time.monotonic() < deadline:
+                    moved = focused()
+                stops.append(moved)
+                here = moved
         return stops
 
     @contextmanager
@@ -368,9 +396,11 @@ class DesktopSession:
                                     text=True)
             assert proc.stdin is not None and proc.stdout is not None
             stdin, stdout = proc.stdin, proc.stdout
-            if "ready" not in stdout.readline():  # the listener says when it is registered
+            if stdout.readline().strip() != "ready":  # said once it is registered
                 proc.kill()
                 proc.wait(5)
+                stdin.close()
+                stdout.close()
                 err.seek(0)
                 raise RuntimeError(f"the AT-SPI listener did not start: {err.read()}")
 
