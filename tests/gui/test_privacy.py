@@ -184,6 +184,18 @@ def test_idle_auto_lock(qtbot, make_shell, private_dir: Path) -> None:  # type: 
     assert leaks() == []
 
 
+def test_the_desk_locks_when_the_platform_suspends_the_app(qtbot, make_shell, private_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    shell = make_shell(private_dir)
+    sign_in(qtbot, shell)
+    assert shell.desk_page is not None
+    app = QApplication.instance()
+    app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationInactive)
+    assert shell.desk_page is not None  # another window in front: still hers
+    app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationSuspended)
+    qtbot.waitUntil(lambda: shell.desk_page is None, timeout=WAIT_MS)
+    assert leaks() == []
+
+
 def test_typing_keeps_the_desk_open_and_the_countdown_starts_when_she_stops(
         qtbot, make_shell, private_dir: Path) -> None:  # type: ignore[no-untyped-def]
     shell = make_shell(private_dir)

@@ -154,8 +154,6 @@ class ShellWindow(QMainWindow):
         self._clipboard_timer = QTimer(self, singleShot=True,
                                        interval=self.policy.clipboard_clear_seconds * 1000)
         self._clipboard_timer.timeout.connect(self.clear_clipboard)
-        if isinstance(app, QApplication):
-            app.applicationStateChanged.connect(self._app_state)
         self._watching = False  # set up once the first page is on screen: _start_watches
         placement.place(self, self.prefs.geometry())  # as this computer's last user left it
         self._open(early)
@@ -216,9 +214,10 @@ class ShellWindow(QMainWindow):
     def _start_watches(self) -> None:
         """What guards an unlocked desk, set up once the first page is on screen and before
         the vault opens (nothing can be unlocked sooner): the screen lock and session end
-        (D-Bus, or the Windows session messages), Ctrl+L, the auto-lock's watch on keys and
-        clicks, and the clipboard's. Also kept from the first paint: naming a Qt.* enum (the
-        shortcut's context) makes PySide build its whole Qt namespace, some 30 ms."""
+        (D-Bus, or the Windows session messages), the app being suspended, Ctrl+L, the
+        auto-lock's watch on keys and clicks, and the clipboard's. Also kept from the first
+        paint: naming a Qt.* enum (the shortcut's context) makes PySide build its whole Qt
+        namespace, some 30 ms."""
         if self._watching:
             return
         self._watching = True
@@ -231,6 +230,10 @@ class ShellWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.installEventFilter(self._idle_watch)
             app.clipboard().dataChanged.connect(self._clipboard_changed)
+            # Here, once the Qt namespace is built (just above): a state change delivered
+            # before that (a window manager activating the window as it maps) could not be
+            # converted, and PySide printed a TypeError instead of calling _app_state.
+            app.applicationStateChanged.connect(self._app_state)
         from ui.session_watch import watch_session_lock
 
         watch_session_lock(self, self.lock)
