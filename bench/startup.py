@@ -164,7 +164,7 @@ sys.path.insert(0, sys.argv[1])
 import ui.selftest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-BEAT_MS, SETTLE_S = 2, 0.3
+BEAT_MS, SETTLE_S = 2, 1.0
 
 def watch(window):
     beat = QTimer(window, interval=BEAT_MS)

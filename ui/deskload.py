@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
+from ui.collector import UiThreadCollector
+
 DESK = "ui.windows.desk"
 DESK_MODULES = (
     "peerdesk.exports.document", "peerdesk.exports.files", "peerdesk.exports.html",
@@ -76,7 +78,7 @@ class DeskLoader(QObject):
         try:
             while self._left:  # what is already loaded takes no turn
                 name = self._left.pop(0)
-                if name not in sys.modules and _import(name):
+                if name not in sys.modules and _quietly_import(name):
                     break
         except Exception as exc:  # noqa: BLE001 - a broken install: said once, on the window
             self._failed(exc)
@@ -87,10 +89,12 @@ class DeskLoader(QObject):
             self._then()
 
 
-def _import(name: str) -> bool:
-    """Import ``name``; False if there is no such module any more (the list is behind)."""
+def _quietly_import(name: str) -> bool:
+    """Import ``name``, its objects kept out of later collections (``ui.collector``); False if
+    there is no such module any more (the list is behind)."""
     try:
-        importlib.import_module(name)
+        with UiThreadCollector.quiet():
+            importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name != name or name == DESK:
             raise

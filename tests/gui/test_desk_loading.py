@@ -167,3 +167,32 @@ def test_every_module_the_desk_loads_has_its_own_step() -> None:
     loaded = json.loads(proc.stdout)
     missing = [m for m in loaded if m.startswith(("peerdesk.", "ui.")) and m not in DESK_MODULES]
     assert missing == [], f"add to ui.deskload.DESK_MODULES: {missing}"
+
+
+def test_code_loaded_quietly_is_not_collected_meanwhile_and_is_frozen_after(
+        qapp: object) -> None:
+    """The vault's and the desk's code are loaded quietly (ui.collector): the UI-thread
+    collector walks none of it while it loads, nor afterwards."""
+    import gc
+
+    from ui.collector import UiThreadCollector
+
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    frozen = gc.get_freeze_count()
+    checker = UiThreadCollector()
+    try:
+        with UiThreadCollector.quiet():
+            made = [[n] for n in range(50_000)]  # as a module's code does: things that stay
+            checker.check()  # its timer's turn, past every threshold
+            assert collected == []
+        assert gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        checker.stop()
+        gc.callbacks.remove(seen)
+        gc.unfreeze()  # as the desk's lock does

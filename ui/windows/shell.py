@@ -239,12 +239,15 @@ class ShellWindow(QMainWindow):
         watch_session_lock(self, self.lock)
 
     def _open_vault(self, *, show: bool) -> None:
+        from ui.collector import UiThreadCollector  # here, not first on the worker
+
         data_dir, params = self.data_dir, self._kdf_params
 
         def job() -> tuple[Vault, list[str], str | None]:
-            from peerdesk.services import Vault
+            with UiThreadCollector.quiet():  # the ORM's and the crypto's code being loaded
+                from peerdesk.services import Vault
 
-            vault = Vault(data_dir, kdf_params=params)
+                vault = Vault(data_dir, kdf_params=params)
             return vault, [a.name for a in vault.accounts()], vault.team
 
         self.runner.db.start(job, on_success=self._opened if show else self._vault_ready,
