@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,6 +18,8 @@ from ui.tasks import TaskRunner
 from ui.windows import editor as editor_module
 from ui.windows.shell import ShellWindow
 from ui.windows.team_page import TeamPage
+
+P = TypeVar("P")  # the class of a desk's page
 
 WAIT_MS = 10_000
 # The windows' two lanes, one runner for the whole session (see the runner fixture).
@@ -95,14 +98,20 @@ def settle(qtbot) -> None:  # type: ignore[no-untyped-def]
     QApplication.processEvents()
 
 
-def on_team_members(qtbot, shell: ShellWindow, name: str = "Ida") -> TeamPage:  # type: ignore[no-untyped-def]
-    """An administrator signed in at 1366x768, on Team members."""
-    shell.resize(1366, 768)
+def on_section(qtbot, shell: ShellWindow, section: str, kind: type[P],  # type: ignore[no-untyped-def]
+               name: str = "Amira") -> P:
+    """`name` signed in, on the desk's `section`: its page, of the class it should be."""
     sign_in(qtbot, shell, name)
     desk = shell.desk_page
     assert desk is not None
-    desk.show_section("Team members")
+    desk.show_section(section)
     settle(qtbot)
     page = desk.pages.currentWidget()
-    assert isinstance(page, TeamPage)
+    assert isinstance(page, kind)
     return page
+
+
+def on_team_members(qtbot, shell: ShellWindow, name: str = "Ida") -> TeamPage:  # type: ignore[no-untyped-def]
+    """An administrator signed in at 1366x768, on Team members."""
+    shell.resize(1366, 768)
+    return on_section(qtbot, shell, "Team members", TeamPage, name)

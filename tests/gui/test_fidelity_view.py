@@ -11,7 +11,7 @@ from peerdesk.domain import Kind
 from peerdesk.services import Vault
 from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
-from tests.gui.conftest import settle, sign_in
+from tests.gui.conftest import on_section, settle, sign_in
 from ui.widgets.bars import BarChart
 from ui.windows.coordinator import FidelityPage
 
@@ -26,13 +26,7 @@ def test_fidelity_page_and_exports(qtbot, make_shell, prepared_dir: Path, tmp_pa
                                       "strengths": "Kind"}, person_id=person.id)
         desk.lock()
     shell = make_shell(prepared_dir)
-    sign_in(qtbot, shell)
-    page = shell.desk_page
-    assert page is not None
-    page.show_section("Fidelity and engagement")
-    settle(qtbot)
-    fid = page.pages.currentWidget()
-    assert isinstance(fid, FidelityPage)
+    fid = on_section(qtbot, shell, "Fidelity and engagement", FidelityPage)
     fid.start.setDate(QDate(2026, 3, 1))
     fid.end.setDate(QDate(2026, 3, 31))
     settle(qtbot)

@@ -7,7 +7,7 @@ from pathlib import Path
 from peerdesk.services import Vault, resources
 from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
-from tests.gui.conftest import WAIT_MS, settle, sign_in
+from tests.gui.conftest import WAIT_MS, on_section, settle
 from ui.windows.resources_page import ResourcePackPage
 
 
@@ -17,13 +17,8 @@ def test_coordinator_imports_and_peer_searches(qtbot, make_shell, prepared_dir: 
     source.write_text("name,category,area,last_checked\nAllotment group,nature,Northside,"
                       "2026-03-01\nOld drop-in,peer_group,Southside,2020-01-01\n")
     shell = make_shell(prepared_dir)
-    sign_in(qtbot, shell, "Grace")
-    page = shell.desk_page
-    assert page is not None
-    page.show_section("Resource pack")
-    settle(qtbot)
-    pack = page.pages.currentWidget()
-    assert isinstance(pack, ResourcePackPage) and pack.import_button.isVisible()
+    pack = on_section(qtbot, shell, "Resource pack", ResourcePackPage, "Grace")
+    assert pack.import_button.isVisible()
     pack.import_file(source)
     qtbot.waitUntil(lambda: pack.table.rowCount() == 2, timeout=WAIT_MS)
     assert "Imported: 2 added, 0 updated." in pack.note.text()
@@ -41,12 +36,6 @@ def test_a_peer_has_the_pack_but_cannot_change_it(qtbot, make_shell, prepared_di
         resources.save(grace, {"name": "Riverside café", "area": "Northside"})
         grace.lock()
     shell = make_shell(prepared_dir)
-    sign_in(qtbot, shell, "Amira")
-    page = shell.desk_page
-    assert page is not None
-    page.show_section("Resource pack")
-    settle(qtbot)
-    pack = page.pages.currentWidget()
-    assert isinstance(pack, ResourcePackPage)
+    pack = on_section(qtbot, shell, "Resource pack", ResourcePackPage)
     assert pack.texts()[0] == "Riverside café" and not pack.import_button.isVisible()
     assert not pack.new_button.isVisible() and pack.export_button.isVisible()

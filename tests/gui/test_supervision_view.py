@@ -11,7 +11,7 @@ from peerdesk.domain import Kind
 from peerdesk.services import Vault, supervision
 from peerdesk.services.desk import sign_in as open_desk
 from tests.conftest import LIGHT_KDF, PASSPHRASE
-from tests.gui.conftest import WAIT_MS, settle, sign_in
+from tests.gui.conftest import WAIT_MS, on_section, settle, sign_in
 from ui.windows.supervision import InboxPage, PresentationWindow, SupervisionPage
 
 IDENTIFIERS = ("Jo", "Marguerite", "RX12345", "943 476 5919")
@@ -55,13 +55,9 @@ def test_inbox_comment_then_session_and_presentation(qtbot, make_shell, prepared
                                                       tmp_path: Path) -> None:
     ids = _fill(prepared_dir)
     shell = make_shell(prepared_dir)
-    sign_in(qtbot, shell, "Grace")
+    inbox = on_section(qtbot, shell, "Supervision inbox", InboxPage, "Grace")
     page = shell.desk_page
     assert page is not None
-    page.show_section("Supervision inbox")
-    settle(qtbot)
-    inbox = page.pages.currentWidget()
-    assert isinstance(inbox, InboxPage)
     top = inbox.tree.topLevelItem(0)
     assert top is not None and top.text(0).startswith("Brought to supervision (1)")
     assert inbox.current_id() == ids["reflection"]
