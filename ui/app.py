@@ -8,13 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from peerdesk.config import load_policy
+from peerdesk.config import Policy, load_policy
 from peerdesk.errors import PeerDeskError
 from peerdesk.paths import default_data_dir
 from peerdesk.startup import EarlyGlimpse
-from ui import qt_messages, selftest, theme
-from ui.prefs import Prefs
-from ui.windows.shell import ShellWindow
+from ui import selftest  # needs no Qt: the modes that are not the app (--self-test, --cli)
 
 EXIT_START_FAILED = 3
 EXIT_USAGE = 2
@@ -43,12 +41,24 @@ def arguments(argv: list[str]) -> tuple[Path | None, bool] | None:
     return data_dir, quit_after_show
 
 
-def main(argv: list[str] | None = None) -> int:
-    # Imported here, after the core modules above (which need no Qt) and everything they
-    # import: once loaded, PySide reads the source of each module imported after it (its
-    # __feature__ check), some 10 ms of a start for nothing.
-    from PySide6.QtWidgets import QApplication
+def _import_qt() -> None:
+    """Qt's Python modules, with their symbols bound as they are first called. Python loads an
+    extension module with RTLD_NOW, looking up at once every Qt function QtCore, QtGui and
+    QtWidgets wrap, most of which a run never calls: some 2 ms before sign-in can be painted.
+    Lazy binding is the C default and Python's documented use of sys.setdlopenflags; Qt's
+    own libraries are linked to bind at load and still do. Not on Windows (no such flags),
+    and nothing to do once PySide is loaded (the frozen build's start-up hook loads it)."""
+    if "PySide6.QtWidgets" in sys.modules or not hasattr(sys, "setdlopenflags"):
+        return
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags((flags & ~os.RTLD_NOW) | os.RTLD_LAZY)
+    try:
+        import PySide6.QtWidgets  # noqa: F401  (QtCore and QtGui with it)
+    finally:
+        sys.setdlopenflags(flags)
 
+
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     special = selftest.special_mode(argv)  # --self-test, --check-policy FILE, --cli ...
     if special is not None:
@@ -63,23 +73,34 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     data_dir_arg, quit_after_show = given
     logging.basicConfig(level=logging.WARNING)
-    qt_messages.route_to_logging()
     data_dir = data_dir_arg or default_data_dir()
     early = EarlyGlimpse(data_dir)  # the account names, read while Qt starts
+    try:
+        policy: Policy | str = load_policy()
+    except PeerDeskError as exc:
+        policy = str(exc)  # said once Qt can show it
 
+    # Qt after the core modules above (which need no Qt) and the work they do: once loaded,
+    # PySide reads the source of each module imported after it (its __feature__ check),
+    # some 10 ms of a start for nothing.
+    _import_qt()
+    from PySide6.QtWidgets import QApplication
+
+    from ui import qt_messages, theme
+    from ui.prefs import Prefs
+    from ui.windows.shell import ShellWindow
+
+    qt_messages.route_to_logging()
     app = QApplication.instance() or theme.application(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("PeerDesk")
     app.setDesktopFileName("peerdesk")
-    prefs = Prefs(data_dir)
-    display = prefs.display()
+    display = Prefs(data_dir).display()
     theme.apply(app, large_text=display.large_text, high_contrast=display.high_contrast)
-    try:
-        policy = load_policy()
-    except PeerDeskError as exc:
+    if isinstance(policy, str):
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.critical(None, "PeerDesk", str(exc))
+        QMessageBox.critical(None, "PeerDesk", policy)
         return EXIT_START_FAILED
 
     window = ShellWindow(data_dir, policy=policy, early=early)  # it runs the app's two lanes
