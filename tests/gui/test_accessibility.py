@@ -183,12 +183,13 @@ def test_large_text_is_remembered_per_user(qtbot, make_shell, prepared_dir: Path
     sign_in(qtbot, shell)
     shell.desk_page.large_action.trigger()
     app = QApplication.instance()
-    assert app.font().pointSize() == theme.LARGE_PT
+    assert shell.desk_page.font().pointSize() == theme.LARGE_PT  # the text she reads
     shell.lock()
     theme.apply(app)  # as if another person had signed in with normal text
     settle(qtbot)
+    assert shell.signin.passphrase.font().pointSize() == theme.NORMAL_PT
     sign_in(qtbot, shell)
-    assert app.font().pointSize() == theme.LARGE_PT
+    assert shell.desk_page.font().pointSize() == theme.LARGE_PT
     assert shell.desk_page.large_action.isChecked()
     theme.apply(app)
 
