@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -103,7 +103,7 @@ def test_every_screen_names_its_controls(qtbot, make_shell, prepared_dir: Path, 
         {"accounts": [{"name": "Amira", "role": "peer", "passphrase": PASSPHRASE}]}))
     shell: ShellWindow = make_shell(prepared_dir)
     qtbot.waitUntil(lambda: shell.signin.accounts.count() > 0, timeout=WAIT_MS)
-    assert shell.signin.demo.isVisible()  # demo passphrases shown only with demo.json
+    assert shell.signin.demo is not None and shell.signin.demo.box.isVisible()  # demo.json only
     check("sign-in", shell)
     qtbot.mouseClick(shell.signin.create_button, Qt.MouseButton.LeftButton)
     check("create account", shell)
@@ -170,12 +170,30 @@ def test_keyboard_only_sign_in_and_lock(qtbot, make_shell, prepared_dir: Path) -
 def test_display_can_change_before_sign_in(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
     shell: ShellWindow = make_shell(prepared_dir)
     qtbot.waitUntil(lambda: shell.signin.accounts.count() > 0, timeout=WAIT_MS)
-    shell.signin.contrast_action.trigger()
+    shell.signin.display_actions()[1].trigger()  # High contrast
     app = QApplication.instance()
     assert app.property("peerdesk_high_contrast") is True
     assert app.palette().window().color().name() == theme.HIGH_CONTRAST.window
     assert shell.prefs.display().high_contrast  # remembered for this computer's sign-in
     theme.apply(app)
+
+
+def test_the_display_menu_shows_the_display_in_use(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """Its choices are made when it first opens, ticked as this computer's display is."""
+    app = QApplication.instance()
+    theme.apply(app, high_contrast=True)  # as the app starts after someone chose it here
+    try:
+        shell: ShellWindow = make_shell(prepared_dir)
+        qtbot.waitUntil(lambda: shell.signin.accounts.count() > 0, timeout=WAIT_MS)
+        menu = shell.signin.display_menu
+        assert menu.actions() == []  # not made for a start that never opens it
+        menu.popup(shell.signin.display_button.mapToGlobal(QPoint(0, 0)))
+        qtbot.waitUntil(menu.isVisible, timeout=WAIT_MS)
+        shown = {action.text(): action.isChecked() for action in menu.actions()}
+        menu.close()
+        assert shown == {"Larger text": False, "High contrast": True}
+    finally:
+        theme.apply(app)
 
 
 def test_large_text_is_remembered_per_user(qtbot, make_shell, prepared_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -218,12 +218,12 @@ def test_lock_during_unlock_cancels_it(qtbot, make_shell, private_dir: Path) -> 
     shell.signin.accounts.setCurrentRow(0)
     shell.signin.passphrase.setText(PASSPHRASE)
     shell.signin.unlock_button.click()
-    assert shell.signin.progress.isVisible()
+    assert shell.signin.unlocking is not None and shell.signin.unlocking.progress.isVisible()
     shell.lock()
     settle(qtbot)
     qtbot.wait(200)
     settle(qtbot)
-    assert shell.desk_page is None and not shell.signin.progress.isVisible()
+    assert shell.desk_page is None and not shell.signin.unlocking.progress.isVisible()
     assert leaks() == []
 
 
@@ -235,7 +235,8 @@ def test_wrong_passphrase_is_a_clear_sentence_then_waits(qtbot, make_shell, priv
         qtbot.waitUntil(lambda: page.unlock_button.isEnabled(), timeout=WAIT_MS)
         page.passphrase.setText("not the right one at all")
         page.unlock_button.click()
-        qtbot.waitUntil(lambda: not page.progress.isVisible(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: page.unlocking is not None
+                        and not page.unlocking.progress.isVisible(), timeout=WAIT_MS)
         if attempt == 0:
             assert "passphrase is not right" in page.banner.text()
     qtbot.waitUntil(lambda: "try again in" in page.banner.text(), timeout=WAIT_MS)

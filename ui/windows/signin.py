@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6 import QtCore
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QMenu,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QGroupBox, QProgressBar
 
 from peerdesk.errors import InvalidInput
 from ui.announce import announce
@@ -52,6 +54,34 @@ def _add_field(layout: QVBoxLayout, label: str, widget: QWidget, description: st
     layout.addWidget(widget)
 
 
+def _progress_bar(name: str) -> QProgressBar:
+    """A bar that moves while there is no telling how long is left, named for a screen reader.
+    Made when first needed: PySide builds a Qt class the first time Python names it, and
+    sign-in is painted without one."""
+    from PySide6.QtWidgets import QProgressBar
+
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setAccessibleName(name)
+    return bar
+
+
+class Unlocking(NamedTuple):
+    """The row shown while she waits for her records to open."""
+
+    label: QLabel
+    progress: QProgressBar
+    cancel_button: QPushButton
+
+
+class Demo(NamedTuple):
+    """The demo's passphrases, shown only on a computer holding the built-in demo."""
+
+    box: QGroupBox
+    label: QLabel
+    fill: QPushButton
+
+
 def _buttons(layout: QVBoxLayout, first: QPushButton, last: QPushButton) -> None:
     """The page's action first (and default), the way out at the far end."""
     first.setDefault(True)
@@ -75,13 +105,11 @@ class SignInPage(QWidget):
         title.addWidget(heading("PeerDesk"), 1)
         self.display_button = QPushButton("Display")
         self.display_button.setAccessibleName("Display settings: larger text and high contrast")
-        menu = QMenu(self.display_button)
-        self.large_action = menu.addAction("Larger text")
-        self.contrast_action = menu.addAction("High contrast")
-        for action in (self.large_action, self.contrast_action):
-            action.setCheckable(True)
-            action.toggled.connect(self._display_toggled)
-        self.display_button.setMenu(menu)
+        self.display_menu = QMenu(self.display_button)
+        self.display_menu.aboutToShow.connect(self.display_actions)  # its choices: when opened
+        self.display_button.setMenu(self.display_menu)
+        self._display = (False, False)  # large text, high contrast
+        self._display_actions: tuple[QAction, QAction] | None = None
         top = QVBoxLayout()  # the button stays at the top when the heading wraps
         top.addWidget(self.display_button)
         top.addStretch(1)
@@ -100,27 +128,14 @@ class SignInPage(QWidget):
         self.unlock_button = QPushButton("Unlock")
         self.create_button = QPushButton("Create account")
         _buttons(layout, self.unlock_button, self.create_button)
-        busy = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # moving while the key is derived and records decrypted
-        self.progress.setAccessibleName("Unlocking")
-        self.progress.setTextVisible(False)
-        self.busy_label = QLabel("Unlocking: checking your passphrase and opening your records…")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel unlocking")
-        busy.addWidget(self.busy_label)
-        busy.addWidget(self.progress, 1)
-        busy.addWidget(self.cancel_button)
-        layout.addLayout(busy)
-        self.demo = QGroupBox("Demo data: made-up people, for trying PeerDesk out")
-        self.demo_label = QLabel()
-        self.demo_label.setWordWrap(True)
-        self.demo_fill = QPushButton("Fill in the demo passphrase")
-        demo_layout = QVBoxLayout(self.demo)
-        demo_layout.addWidget(self.demo_label)
-        demo_layout.addWidget(self.demo_fill)
-        self.demo.hide()
-        layout.addWidget(self.demo)
+        # Made the first time they are needed (most starts never show either): the row
+        # shown while unlocking, and the demo's passphrases.
+        self._unlocking_row = QHBoxLayout()
+        layout.addLayout(self._unlocking_row)
+        self.unlocking: Unlocking | None = None
+        self._demo_place = QVBoxLayout()
+        layout.addLayout(self._demo_place)
+        self.demo: Demo | None = None
         layout.addStretch(2)
         self._demo: dict[str, str] = {}
         self._wait = 0
@@ -131,8 +146,6 @@ class SignInPage(QWidget):
         self.passphrase.returnPressed.connect(self._unlock)
         self.accounts.itemActivated.connect(lambda _i: self.passphrase.setFocus())
         self.create_button.clicked.connect(self.create_requested)
-        self.cancel_button.clicked.connect(self.cancel_requested)
-        self.demo_fill.clicked.connect(self._fill_demo)
         self.set_busy(False)
 
     def set_accounts(self, names: Sequence[str], *, team: str | None,
@@ -142,24 +155,38 @@ class SignInPage(QWidget):
         self.team.setText(f"Team: {team}" if team else "")
         self._demo = demo or {}
         if self._demo:
-            self.demo_label.setTextInteractionFlags(
-                QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.demo_label.setText("Sign in as any of these (demo only):\n" + "\n".join(
+            self._demo_box().label.setText("Sign in as any of these (demo only):\n" + "\n".join(
                 f"  {n}: {p}" for n, p in self._demo.items()))
-        self.demo.setVisible(bool(self._demo))
+        if self.demo is not None:
+            self.demo.box.setVisible(bool(self._demo))
         if names:
             row = list(names).index(select) if select is not None and select in names else 0
             self.accounts.setCurrentRow(row)
         self.passphrase.clear()
 
+    def display_actions(self) -> tuple[QAction, QAction]:
+        """The display menu's two choices, made the first time it opens: most starts never
+        open it, and PySide builds the action class the first time Python names it."""
+        if self._display_actions is None:
+            large = self.display_menu.addAction("Larger text")
+            contrast = self.display_menu.addAction("High contrast")
+            for action, on in zip((large, contrast), self._display, strict=True):
+                action.setCheckable(True)
+                action.setChecked(on)
+                action.toggled.connect(self._display_toggled)
+            self._display_actions = (large, contrast)
+        return self._display_actions
+
     def show_display(self, *, large_text: bool, high_contrast: bool) -> None:
-        for action, on in ((self.large_action, large_text), (self.contrast_action, high_contrast)):
+        self._display = (large_text, high_contrast)
+        for action, on in zip(self._display_actions or (), self._display, strict=False):
             action.blockSignals(True)
             action.setChecked(on)
             action.blockSignals(False)
 
     def _display_toggled(self) -> None:
-        self.display_changed.emit(self.large_action.isChecked(), self.contrast_action.isChecked())
+        large, contrast = self.display_actions()
+        self.display_changed.emit(large.isChecked(), contrast.isChecked())
 
     def selected(self) -> str | None:
         item = self.accounts.currentItem()
@@ -183,19 +210,56 @@ class SignInPage(QWidget):
             self.passphrase.setText(self._demo[name])
             self.passphrase.setFocus()
 
+    def _demo_box(self) -> Demo:
+        if self.demo is None:
+            from PySide6.QtWidgets import QGroupBox
+
+            box = QGroupBox("Demo data: made-up people, for trying PeerDesk out")
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            fill = QPushButton("Fill in the demo passphrase")
+            fill.clicked.connect(self._fill_demo)
+            inner = QVBoxLayout(box)
+            inner.addWidget(label)
+            inner.addWidget(fill)
+            self._demo_place.addWidget(box)
+            self.demo = Demo(box, label, fill)
+        return self.demo
+
+    def _unlocking(self) -> Unlocking:
+        if self.unlocking is None:
+            label = QLabel("Unlocking: checking your passphrase and opening your records…")
+            progress = _progress_bar("Unlocking")  # moving while the key is derived
+            progress.setTextVisible(False)
+            cancel = QPushButton("Cancel")
+            cancel.setAccessibleName("Cancel unlocking")
+            cancel.clicked.connect(self.cancel_requested)
+            self._unlocking_row.addWidget(label)
+            self._unlocking_row.addWidget(progress, 1)
+            self._unlocking_row.addWidget(cancel)
+            QWidget.setTabOrder(self.create_button, cancel)  # where it would have been
+            self.unlocking = Unlocking(label, progress, cancel)
+        return self.unlocking
+
     def set_busy(self, busy: bool) -> None:
-        for shown in (self.progress, self.busy_label, self.cancel_button):
-            shown.setVisible(busy)
-        if busy:
+        row = self._unlocking() if busy else self.unlocking
+        if row is not None:
+            for shown in row:
+                shown.setVisible(busy)
+        if busy and row is not None:
             # Focus goes to the one thing that can be done now, not wherever Qt moves it as
             # the fields are disabled (a screen reader would read each stop on the way).
-            self.cancel_button.setFocus()
-        for usable in (self.accounts, self.passphrase, self.create_button, self.demo_fill):
-            usable.setEnabled(not busy)
+            row.cancel_button.setFocus()
+        usable: list[QWidget] = [self.accounts, self.passphrase, self.create_button]
+        if self.demo is not None:
+            usable.append(self.demo.fill)
+        for widget in usable:
+            widget.setEnabled(not busy)
         self.unlock_button.setEnabled(not busy and self._wait == 0)
-        if busy:
+        if busy and row is not None:
             self.banner.hide()
-            announce(self.busy_label, self.busy_label.text())
+            announce(row.label, row.label.text())
 
     def wait(self, seconds: int, message: str) -> None:
         """The back-off after repeated wrong passphrases, counted down on screen."""
@@ -291,10 +355,8 @@ class AccountPage(QWidget):
         self.back_button = QPushButton("Back to sign-in")
         self.back_button.setVisible(not first_run)
         _buttons(layout, self.submit_button, self.back_button)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
+        self.progress = _progress_bar("Creating the account")
         self.progress.setTextVisible(False)
-        self.progress.setAccessibleName("Creating the account")
         self.progress.hide()
         layout.addWidget(self.progress)
         layout.addStretch(2)
@@ -370,9 +432,7 @@ class JoinPage(QWidget):
         self.progress_label = state_label("Progress of the first sync", role=None)
         self.progress_label.hide()
         layout.addWidget(self.progress_label)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setAccessibleName("Bringing your records to this computer")
+        self.progress = _progress_bar("Bringing your records to this computer")
         self.progress.hide()
         layout.addWidget(self.progress)
         layout.addStretch(2)
