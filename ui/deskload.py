@@ -41,7 +41,7 @@ DESK_MODULES = (
     "peerdesk.services.copies",
     "peerdesk.services.resources", "peerdesk.services.papers",
     "peerdesk.services.supervision", "peerdesk.services.wellbeing", "peerdesk.safety",
-    "peerdesk.services.workqueue", "peerdesk.services.arrival", "ui.models",
+    "peerdesk.services.workqueue", "peerdesk.services.arrival", "ui.errors", "ui.models",
     "ui.models.drafts", "ui.models.rows", "ui.models.records", "ui.models.workqueue",
     "ui.widgets.versions", "ui.sync_status", "PySide6.QtPrintSupport", "ui.copy_places",
     "peerdesk.exports.fonts", "ui.plan_document", "ui.widgets.leaving", "ui.windows.dialogs",

@@ -21,12 +21,9 @@ from PySide6.QtWidgets import (
 
 from peerdesk.config import Policy
 from peerdesk.errors import PeerDeskError, TooManyAttempts
-from peerdesk.lanes import Lanes
 from peerdesk.paths import DEMO_FILE
-from peerdesk.progress import CancelToken
 from peerdesk.startup import EarlyGlimpse, FirstGlimpse, glimpse
 from ui import accessible, keyboard, placement, theme
-from ui.errors import message_for, show_error
 from ui.first_paint import on_first_paint
 from ui.prefs import Display, Prefs
 from ui.widgets.banner import MessageBanner
@@ -37,8 +34,11 @@ from ui.windows.signin import AccountPage, JoinPage, SignInPage
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent  # PySide builds each class on first use
 
-    # Loaded when the vault opens, after the sign-in window is on screen (see _open).
+    # Loaded when the vault opens, after the sign-in window is on screen (see _open), or
+    # when first needed: the error messages, and what stops an unlock half way.
     from peerdesk.crypto.kdf import KdfParams
+    from peerdesk.lanes import Lanes
+    from peerdesk.progress import CancelToken
     from peerdesk.services import Desk, Vault
     from ui.deskload import DeskLoader
     from ui.tasks import TaskRunner
@@ -84,6 +84,18 @@ class _LoadingPage(QWidget):
         self.banner = MessageBanner()
         layout.addWidget(self.banner)
         layout.addStretch(2)
+
+
+def _show_error(parent: QWidget, exc: BaseException) -> None:
+    from ui.errors import show_error  # with its logging and traceback, once there is an error
+
+    show_error(parent, exc)
+
+
+def _cancel_token() -> CancelToken:
+    from peerdesk.progress import CancelToken  # from the first unlock on
+
+    return CancelToken()
 
 
 def _make_team_share(desk: Desk, location: str, lanes: Lanes) -> str:
@@ -298,9 +310,11 @@ class ShellWindow(QMainWindow):
         self._waiting_unlock = None
         self._unlocking = None
         self.signin.set_busy(False)
-        show_error(self.signin, exc)
+        _show_error(self.signin, exc)
 
     def _open_failed(self, exc: BaseException) -> None:
+        from ui.errors import message_for
+
         text = message_for(exc)
         self._waiting_unlock = None
         page = self._loading_page()
@@ -400,7 +414,7 @@ class ShellWindow(QMainWindow):
         vault, page = self.vault, self.join_page
         assert vault is not None and page is not None
         page.set_busy(True)
-        token = self._unlocking = CancelToken()
+        token = self._unlocking = _cancel_token()
         lanes, policy = self.runner.lanes, self.policy
 
         def progress(done: int, total: int, text: str) -> None:
@@ -417,7 +431,7 @@ class ShellWindow(QMainWindow):
             self._unlocking = None
             page.set_busy(False)
             page.passphrase.clear()
-            show_error(page, exc)
+            _show_error(page, exc)
 
         self.runner.io.start(job, on_success=lambda loaded: self._unlocked(loaded, token),
                              on_error=failed)
@@ -433,7 +447,7 @@ class ShellWindow(QMainWindow):
                                      "in a moment.")
             return
         page.set_busy(True)
-        token = self._unlocking = CancelToken()
+        token = self._unlocking = _cancel_token()
         share = values["share"]
         lanes, policy = self.runner.lanes, self.policy
 
@@ -454,7 +468,7 @@ class ShellWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             page.set_busy(False)
-            show_error(page, exc)
+            _show_error(page, exc)
 
         self.runner.io.start(
             job, on_success=lambda made: self._unlocked(made[0], token, note=made[1]),
@@ -486,7 +500,7 @@ class ShellWindow(QMainWindow):
         return loaded
 
     def unlock(self, name: str, passphrase: str) -> None:
-        token = self._unlocking = CancelToken()
+        token = self._unlocking = _cancel_token()
         self.signin.set_busy(True)
         if self.vault is None:  # still opening, just after start-up: unlocks once it is open
             self._waiting_unlock = (name, passphrase, token)  # and the desk's code loaded
@@ -512,7 +526,7 @@ class ShellWindow(QMainWindow):
         if isinstance(exc, TooManyAttempts):
             self.signin.wait(exc.seconds, str(exc))
         else:
-            show_error(self.signin, exc)
+            _show_error(self.signin, exc)
 
     def _cancel_unlock(self) -> None:
         self._waiting_unlock = None
@@ -589,7 +603,7 @@ class ShellWindow(QMainWindow):
                     desk.save_draft(s.kind, s.fields, draft_id=s.draft_id,
                                     record_id=s.record_id, person_id=s.person_id)
                 desk.lock()
-            self.runner.db.start(job, on_error=lambda e: show_error(self.signin, e))
+            self.runner.db.start(job, on_error=lambda e: _show_error(self.signin, e))
             self._show_signin()
             self._refresh_signin(select=desk.user.name)
         else:
