@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QTimer, Signal
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QGroupBox, QProgressBar
+    from PySide6.QtWidgets import QProgressBar
 
 from peerdesk.errors import InvalidInput
 from ui.announce import announce
@@ -66,20 +66,41 @@ def _progress_bar(name: str) -> QProgressBar:
     return bar
 
 
-class Unlocking(NamedTuple):
-    """The row shown while she waits for her records to open."""
+class Unlocking:
+    """The row shown while she waits for her records to open: what is happening, a moving
+    bar, and Cancel, which keeps its place in the Tab order after `after`."""
 
-    label: QLabel
-    progress: QProgressBar
-    cancel_button: QPushButton
+    def __init__(self, row: QHBoxLayout, after: QWidget) -> None:
+        self.label = QLabel("Unlocking: checking your passphrase and opening your records…")
+        self.progress = _progress_bar("Unlocking")  # moving while the key is derived
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel unlocking")
+        row.addWidget(self.label)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        QWidget.setTabOrder(after, self.cancel_button)
+
+    def show(self, shown: bool) -> None:
+        for widget in (self.label, self.progress, self.cancel_button):
+            widget.setVisible(shown)
 
 
-class Demo(NamedTuple):
+class Demo:
     """The demo's passphrases, shown only on a computer holding the built-in demo."""
 
-    box: QGroupBox
-    label: QLabel
-    fill: QPushButton
+    def __init__(self, place: QVBoxLayout) -> None:
+        from PySide6.QtWidgets import QGroupBox
+
+        self.box = QGroupBox("Demo data: made-up people, for trying PeerDesk out")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fill = QPushButton("Fill in the demo passphrase")
+        inner = QVBoxLayout(self.box)
+        inner.addWidget(self.label)
+        inner.addWidget(self.fill)
+        place.addWidget(self.box)
 
 
 def _buttons(layout: QVBoxLayout, first: QPushButton, last: QPushButton) -> None:
@@ -212,41 +233,20 @@ class SignInPage(QWidget):
 
     def _demo_box(self) -> Demo:
         if self.demo is None:
-            from PySide6.QtWidgets import QGroupBox
-
-            box = QGroupBox("Demo data: made-up people, for trying PeerDesk out")
-            label = QLabel()
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-            fill = QPushButton("Fill in the demo passphrase")
-            fill.clicked.connect(self._fill_demo)
-            inner = QVBoxLayout(box)
-            inner.addWidget(label)
-            inner.addWidget(fill)
-            self._demo_place.addWidget(box)
-            self.demo = Demo(box, label, fill)
+            self.demo = Demo(self._demo_place)
+            self.demo.fill.clicked.connect(self._fill_demo)
         return self.demo
 
     def _unlocking(self) -> Unlocking:
         if self.unlocking is None:
-            label = QLabel("Unlocking: checking your passphrase and opening your records…")
-            progress = _progress_bar("Unlocking")  # moving while the key is derived
-            progress.setTextVisible(False)
-            cancel = QPushButton("Cancel")
-            cancel.setAccessibleName("Cancel unlocking")
-            cancel.clicked.connect(self.cancel_requested)
-            self._unlocking_row.addWidget(label)
-            self._unlocking_row.addWidget(progress, 1)
-            self._unlocking_row.addWidget(cancel)
-            QWidget.setTabOrder(self.create_button, cancel)  # where it would have been
-            self.unlocking = Unlocking(label, progress, cancel)
+            self.unlocking = Unlocking(self._unlocking_row, after=self.create_button)
+            self.unlocking.cancel_button.clicked.connect(self.cancel_requested)
         return self.unlocking
 
     def set_busy(self, busy: bool) -> None:
         row = self._unlocking() if busy else self.unlocking
         if row is not None:
-            for shown in row:
-                shown.setVisible(busy)
+            row.show(busy)
         if busy and row is not None:
             # Focus goes to the one thing that can be done now, not wherever Qt moves it as
             # the fields are disabled (a screen reader would read each stop on the way).
