@@ -47,7 +47,8 @@ def _import_qt() -> None:
     QtWidgets wrap, most of which a run never calls: some 2 ms before sign-in can be painted.
     Lazy binding is the C default and Python's documented use of sys.setdlopenflags; Qt's
     own libraries are linked to bind at load and still do. Not on Windows (no such flags),
-    and nothing to do once PySide is loaded (the frozen build's start-up hook loads it)."""
+    and nothing to do once PySide is loaded (a test process, say). The frozen build's PySide6
+    start-up hook (installers/hooks) leaves Qt for this to load."""
     if "PySide6.QtWidgets" in sys.modules or not hasattr(sys, "setdlopenflags"):
         return
     flags = sys.getdlopenflags()

@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
 
@@ -130,3 +131,37 @@ def test_the_app_takes_its_data_folder_from_the_command_line_and_refuses_anythin
         assert proc.stderr.startswith(f"peerdesk-app: {said}. Usage: peerdesk-app [--data-dir"), \
             proc.stderr
         assert not folder.exists()  # nothing made for a command line that was refused
+
+
+def test_a_policy_it_cannot_use_is_said_in_a_message_box_and_the_app_stops(
+        qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy is read before Qt is loaded; what is wrong with it still reaches her in a
+    message box once Qt is up, and no window opens."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    import ui.app
+
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"team": "North",}', encoding="utf-8")
+    monkeypatch.setenv("PEERDESK_POLICY", str(policy))
+    said: list[str] = []
+
+    def answer() -> None:  # as she reads it and presses OK
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            said.append(box.text())
+            box.accept()
+        else:
+            QTimer.singleShot(20, answer)
+
+    QTimer.singleShot(0, answer)
+    guard = QTimer(singleShot=True, interval=WAIT_MS)  # a window opened instead: end its loop
+    guard.timeout.connect(QApplication.quit)
+    guard.start()
+    code = ui.app.main(["--data-dir", str(tmp_path / "data")])
+    guard.stop()
+    assert code == ui.app.EXIT_START_FAILED
+    assert len(said) == 1 and "is not valid JSON (line 1" in said[0], said
+    assert not [w for w in QApplication.topLevelWidgets()
+                if w.isVisible() and type(w).__name__ == "ShellWindow"]
