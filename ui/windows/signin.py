@@ -72,6 +72,7 @@ class Unlocking:
 
     def __init__(self, row: QHBoxLayout, after: QWidget) -> None:
         self.label = QLabel("Unlocking: checking your passphrase and opening your records…")
+        self.label.setWordWrap(True)  # a line of its own was cut off beside the bar and Cancel
         self.progress = _progress_bar("Unlocking")  # moving while the key is derived
         self.progress.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
